@@ -1,0 +1,40 @@
+// Builds one self-contained ESM bundle per action (and the CLI) into dist/<name>/index.js.
+// Deterministic: the same sources and lockfile give byte-identical output, which the
+// stale-bundle test relies on. Usage: node scripts/bundle.mjs [outdir]
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const ENTRIES = {
+  'create-branch': 'src/actions/create-branch/main.ts',
+};
+
+const root = resolve(import.meta.dirname, '..');
+const outRoot = resolve(process.argv[2] ?? join(root, 'dist'));
+
+// Bundled CommonJS dependencies (pg, the AWS SDK) call require() on Node built-ins.
+const banner = "import { createRequire as __previewDbCreateRequire } from 'node:module';\nconst require = __previewDbCreateRequire(import.meta.url);";
+
+rmSync(outRoot, { recursive: true, force: true });
+for (const [name, entry] of Object.entries(ENTRIES)) {
+  const outdir = join(outRoot, name);
+  mkdirSync(outdir, { recursive: true });
+  await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile: join(outdir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    banner: { js: banner },
+    // pg only loads pg-native when asked for it, which we never do.
+    external: ['pg-native'],
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  // libpg-query loads its WebAssembly next to itself at run time.
+  if (name === 'migrate' || name === 'preview-db' || name === 'cli') {
+    cpSync(join(root, 'node_modules/libpg-query/wasm/libpg-query.wasm'), join(outdir, 'libpg-query.wasm'));
+  }
+}

@@ -1,0 +1,86 @@
+// What every action entry point shares: reading typed inputs, a Log backed by
+// @actions/core, setting outputs, and reporting failure once.
+import * as core from '@actions/core';
+import { InputError, errorMessage } from '../shared/errors.js';
+import { parseDuration } from '../shared/duration.js';
+import { parseBoolean, parseChoice, parseCount, parseList, parseKeyValues } from '../shared/parse.js';
+import type { Log } from '../shared/log.js';
+
+/** Typed readers over core.getInput; the only place that reads action inputs. */
+export const inputs = {
+  text(name: string): string {
+    return core.getInput(name).trim();
+  },
+  /** Secret inputs are masked as soon as they are read. */
+  secret(name: string): string {
+    const value = core.getInput(name).trim();
+    if (value) core.setSecret(value);
+    return value;
+  },
+  optional(name: string): string | undefined {
+    const value = core.getInput(name).trim();
+    return value === '' ? undefined : value;
+  },
+  boolean(name: string, fallback: boolean): boolean {
+    return parseBoolean(core.getInput(name), name, fallback);
+  },
+  choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+    return parseChoice(core.getInput(name), name, choices, fallback);
+  },
+  /** Seconds, or undefined when empty. */
+  duration(name: string): number | undefined {
+    const value = core.getInput(name).trim();
+    return value === '' ? undefined : parseDuration(value, name);
+  },
+  count(name: string, fallback?: number): number | undefined {
+    return parseCount(core.getInput(name), name, fallback);
+  },
+  list(name: string): string[] {
+    return parseList(core.getInput(name));
+  },
+  keyValues(name: string): Array<[string, string]> {
+    return parseKeyValues(core.getInput(name), name);
+  },
+};
+
+export function requireInput(name: string, value: string | undefined, why: string): string {
+  if (!value) throw new InputError(name, `is required ${why}.`);
+  return value;
+}
+
+/** A Log for the core that writes to the runner's log and annotations. */
+export const actionLog: Log = {
+  info: (message) => core.info(message),
+  warning: (message, where) => core.warning(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
+  notice: (message, where) => core.notice(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
+  error: (message, where) => core.error(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
+  debug: (message) => core.debug(message),
+  secret: (value) => {
+    if (value) core.setSecret(value);
+  },
+  group: (title, body) => core.group(title, body),
+};
+
+export type Outputs = Record<string, string | number | boolean | undefined>;
+
+/** Sets every output; undefined becomes the empty string so the contract stays complete. */
+export function setOutputs(outputs: Outputs): void {
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value === undefined ? '' : String(value));
+}
+
+/**
+ * Runs an action's main function and reports any failure once, as an error annotation.
+ * Input errors are titled with the input so the annotation points at what to fix.
+ */
+export async function runAction(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    if (error instanceof InputError) {
+      core.error(error.message, { title: `Invalid input: ${error.input}` });
+      process.exitCode = 1;
+      return;
+    }
+    core.setFailed(errorMessage(error));
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * An input the user gave is wrong. Raised before anything changes; the message names
+ * the input and says how to fix it, and actions report it as an error annotation.
+ */
+export class InputError extends Error {
+  constructor(
+    readonly input: string,
+    message: string,
+  ) {
+    super(`Input '${input}': ${message}`);
+    this.name = 'InputError';
+  }
+}
+
+/** A provider answered with something that retrying will not heal. */
+export class PermanentError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'PermanentError';
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

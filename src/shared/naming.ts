@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { InputError } from './errors.js';
+
+/** The mark that tells previews (and snapshots) made by this project from everything else. */
+export const MANAGED_BY = 'preview-db';
+
+export const DEFAULT_BRANCH_PREFIX = 'preview/';
+
+export function defaultBranchName(pullRequestNumber: number): string {
+  return `${DEFAULT_BRANCH_PREFIX}pr-${pullRequestNumber}`;
+}
+
+export function shortHash(text: string, length = 8): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/**
+ * Neon branch names: Neon accepts up to 256 characters; control characters and
+ * leading/trailing spaces are refused here so the name round-trips through URLs and logs.
+ */
+export function validateBranchName(name: string, input = 'branch-name'): string {
+  if (name.length === 0) throw new InputError(input, 'is empty. Give a branch name such as preview/pr-42.');
+  if (name.length > 256) throw new InputError(input, `is ${name.length} characters long; Neon allows at most 256.`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw new InputError(input, 'contains control characters. Use letters, digits, /, -, _ and .');
+  if (name.trim() !== name) throw new InputError(input, 'starts or ends with a space. Remove it.');
+  return name;
+}
+
+const POSTGRES_MAX_IDENTIFIER_BYTES = 63;
+
+/**
+ * The Postgres database name for a preview branch: lowercase letters, digits and `_`,
+ * starting with a letter, at most 63 bytes, stable for the same branch name. A name too
+ * long is cut and given a hash of the whole branch name so that two branches never meet.
+ * (Two branch names that differ only in punctuation do map to one name; the provider
+ * reads the owner from the database's comment and refuses to take another branch's.)
+ */
+export function databaseNameForBranch(branchName: string): string {
+  let name = branchName
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (!/^[a-z]/.test(name)) name = `p_${name}`;
+  if (name.length > POSTGRES_MAX_IDENTIFIER_BYTES) {
+    const hash = shortHash(branchName);
+    name = `${name.slice(0, POSTGRES_MAX_IDENTIFIER_BYTES - hash.length - 1).replace(/_+$/, '')}_${hash}`;
+  }
+  return name;
+}
+
+/** Quotes a Postgres identifier. */
+export function quoteIdent(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+/** Quotes a Postgres string literal. */
+export function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
