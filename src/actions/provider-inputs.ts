@@ -1,0 +1,49 @@
+// Inputs shared by the actions that reach a preview provider (create-branch, cleanup,
+// snapshot's Neon path and the root lifecycle action).
+import { InputError } from '../shared/errors.js';
+import { DEFAULT_NEON_API_HOST } from '../providers/neon/client.js';
+import type { ProviderKind } from '../providers/types.js';
+import { inputs } from './runtime.js';
+
+export interface ProviderConnectionInputs {
+  provider: ProviderKind;
+  neon: { apiKey: string; projectId: string; apiHost: string };
+  postgresUrl: string;
+}
+
+export function readProviderConnection(): ProviderConnectionInputs {
+  const provider = inputs.choice('provider', ['neon', 'postgres'] as const, 'neon');
+  const apiHost = inputs.text('api-host') || DEFAULT_NEON_API_HOST;
+  if (!/^https?:\/\//.test(apiHost)) throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
+  return {
+    provider,
+    neon: { apiKey: inputs.secret('neon-api-key'), projectId: inputs.text('neon-project-id'), apiHost },
+    postgresUrl: inputs.secret('postgres-url'),
+  };
+}
+
+/**
+ * The secret the chosen provider needs, or why it is missing. A pull request from a fork
+ * gets no secrets; that is not the user's mistake, so the caller skips with a notice.
+ */
+export function missingCredential(connection: ProviderConnectionInputs): string | undefined {
+  if (connection.provider === 'neon') return connection.neon.apiKey ? undefined : 'neon-api-key';
+  return connection.postgresUrl ? undefined : 'postgres-url';
+}
+
+export function requireProviderConnection(connection: ProviderConnectionInputs): void {
+  if (connection.provider === 'neon') {
+    if (!connection.neon.apiKey) throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
+    if (!connection.neon.projectId) throw new InputError('neon-project-id', 'is required for provider neon. Find it in the Neon console under Settings → General.');
+    if (!/^[a-z0-9-]+$/.test(connection.neon.projectId)) throw new InputError('neon-project-id', `'${connection.neon.projectId}' is not a Neon project id (lowercase words joined by hyphens, e.g. misty-fog-123456).`);
+  } else {
+    if (!connection.postgresUrl) throw new InputError('postgres-url', 'is required for provider postgres. Pass an admin connection URL from a secret.');
+    let parsed: URL;
+    try {
+      parsed = new URL(connection.postgresUrl);
+    } catch {
+      throw new InputError('postgres-url', 'is not a URL. Use postgres://user:password@host:5432/postgres.');
+    }
+    if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new InputError('postgres-url', `uses ${parsed.protocol}; use a postgres:// or postgresql:// URL.`);
+  }
+}

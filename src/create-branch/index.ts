@@ -1,0 +1,57 @@
+// The create-branch core: one preview database per pull request, reused by later pushes.
+import { InputError } from '../shared/errors.js';
+import type { Log } from '../shared/log.js';
+import { NeonPreviews, type NeonPreviewSettings } from '../providers/neon/preview.js';
+import { PostgresPreviews, type PostgresPreviewSettings } from '../providers/postgres/preview.js';
+import type { PreviewDatabase, PreviewProvider, PreviewRequest, ProviderKind } from '../providers/types.js';
+
+export interface CreateBranchSettings {
+  provider: ProviderKind;
+  request: PreviewRequest;
+  neon?: NeonPreviewSettings;
+  postgres?: PostgresPreviewSettings;
+}
+
+export function previewProvider(settings: CreateBranchSettings, log: Log): PreviewProvider {
+  if (settings.provider === 'neon') {
+    if (!settings.neon) throw new InputError('provider', 'neon needs neon-api-key and neon-project-id.');
+    return new NeonPreviews(settings.neon, log);
+  }
+  if (!settings.postgres) throw new InputError('postgres-url', 'is required for provider postgres.');
+  return new PostgresPreviews(settings.postgres, log);
+}
+
+/**
+ * Checks everything first (inputs against the provider: parent, database, role, name),
+ * then creates or reuses the preview and waits until it answers a query.
+ */
+export async function createPreview(settings: CreateBranchSettings, log: Log): Promise<PreviewDatabase> {
+  const provider = previewProvider(settings, log);
+  await log.group('Check the inputs against the provider', () => provider.preflight(settings.request));
+  const preview = await log.group(`Preview '${settings.request.branchName}'`, () => provider.ensurePreview(settings.request));
+  log.secret(preview.password);
+  log.secret(preview.databaseUrl);
+  log.secret(preview.databaseUrlDirect);
+  return preview;
+}
+
+/** Where the preview came from, for whoever finds it in the provider's console. */
+export function previewAnnotations(facts: { repository: string; pullRequest?: number; sha: string; runId: string; serverUrl: string }): Record<string, string> {
+  const annotations: Record<string, string> = { 'managed-by': 'preview-db' };
+  if (facts.repository) annotations['github-repo'] = facts.repository;
+  if (facts.pullRequest) annotations['github-pr-number'] = String(facts.pullRequest);
+  if (facts.sha) annotations['github-commit-sha'] = facts.sha;
+  if (facts.runId) annotations['github-run-url'] = `${facts.serverUrl}/${facts.repository}/actions/runs/${facts.runId}`;
+  return annotations;
+}
+
+/** The facts a person may see (summary, comment): never a URL with a password. */
+export function describePreview(preview: PreviewDatabase): string[] {
+  const lines = [
+    `Preview: \`${preview.branchName}\` (${preview.outcome})${preview.consoleUrl ? ` — [open in console](${preview.consoleUrl})` : ''}`,
+    `Database: \`${preview.database}\` on \`${preview.host}\` as \`${preview.role}\``,
+  ];
+  if (preview.parentName) lines.push(`Cloned from: \`${preview.parentName}\``);
+  lines.push(`Expires: ${preview.expiresAt ?? 'never (deleted when the pull request closes)'}`);
+  return lines;
+}

@@ -1,0 +1,257 @@
+// Previews as Neon branches: copy-on-write clones of a parent branch, each with its own
+// read-write compute, expiring by themselves when asked to.
+import { EndpointType, type Branch, type Database, type Endpoint, type MaskingRule, type Operation } from '@neondatabase/api-client';
+import { InputError, PermanentError } from '../../shared/errors.js';
+import { pollUntil } from '../../shared/retry.js';
+import type { Log } from '../../shared/log.js';
+import type { PreviewDatabase, PreviewProvider, PreviewRequest } from '../types.js';
+import { describeUrl, waitForSelectOne } from '../postgres/connect.js';
+import { callNeon, createNeonApi, type NeonApi, type NeonCallContext, type NeonConnection } from './client.js';
+import { findBranchByName, listBranchEndpoints, listBranches, waitForOperations } from './branches.js';
+
+/** Neon's documented maximum for a branch's expiration. */
+export const NEON_MAX_EXPIRY_SECONDS = 30 * 86400;
+
+export interface NeonPreviewSettings extends NeonConnection {
+  /** Branch name or id; empty means the project's default branch. */
+  parent?: string;
+  database?: string;
+  role?: string;
+  /** -1 never suspend, 0 Neon's default, else 60..604800 seconds. */
+  suspendTimeoutSeconds?: number;
+  /** Branch from the parent as of this RFC 3339 time or LSN. */
+  parentAt?: { timestamp: string } | { lsn: string };
+  branchType: 'data' | 'schema-only';
+  maskingRules?: MaskingRule[];
+}
+
+interface ResolvedTarget {
+  parent: Branch;
+  database: string;
+  role: string;
+}
+
+export function neonConsoleUrl(projectId: string, branchId: string): string {
+  return `https://console.neon.tech/app/projects/${encodeURIComponent(projectId)}/branches/${encodeURIComponent(branchId)}`;
+}
+
+export class NeonPreviews implements PreviewProvider {
+  readonly kind = 'neon' as const;
+  private readonly api: NeonApi;
+  private resolved?: ResolvedTarget;
+
+  constructor(
+    private readonly settings: NeonPreviewSettings,
+    private readonly log: Log,
+  ) {
+    this.api = createNeonApi(settings);
+  }
+
+  private context(deadline: number): NeonCallContext {
+    return { api: this.api, projectId: this.settings.projectId, log: this.log, deadline };
+  }
+
+  /** Resolves parent, database and role, and checks the preview name; changes nothing. */
+  async preflight(request: PreviewRequest): Promise<void> {
+    const context = this.context(Date.now() + request.waitTimeoutSeconds * 1000);
+    const branches = await listBranches(context).catch((error: unknown) => {
+      if (error instanceof PermanentError && error.status === 404) throw new InputError('neon-project-id', `project '${this.settings.projectId}' was not found. Check the project id (Settings → General in the Neon console) and that the API key belongs to its organization.`);
+      if (error instanceof PermanentError && error.status === 401) throw new InputError('neon-api-key', error.message);
+      throw error;
+    });
+    const parent = this.resolveParent(branches);
+    const existing = branches.find((branch) => branch.name === request.branchName);
+    if (existing && (existing.default || existing.protected || existing.id === parent.id)) {
+      throw new InputError('branch-name', `'${request.branchName}' is ${existing.default ? 'the default branch' : existing.protected ? 'a protected branch' : 'the parent'} of project '${this.settings.projectId}'; a preview must be a branch of its own. Use a preview name such as preview/pr-42.`);
+    }
+    const { database, role } = await this.resolveDatabaseAndRole(context, parent);
+    this.resolved = { parent, database, role };
+  }
+
+  private resolveParent(branches: Branch[]): Branch {
+    const wanted = this.settings.parent;
+    if (!wanted) {
+      const fallback = branches.find((branch) => branch.default);
+      if (!fallback) throw new InputError('parent', 'the project has no default branch. Name the parent branch explicitly.');
+      return fallback;
+    }
+    const parent = branches.find((branch) => branch.id === wanted) ?? branches.find((branch) => branch.name === wanted);
+    if (!parent) {
+      const names = branches.filter((branch) => !branch.name.startsWith('preview/')).slice(0, 10).map((branch) => branch.name);
+      throw new InputError('parent', `no branch named or with id '${wanted}' in project '${this.settings.projectId}'. Existing branches include: ${names.join(', ') || '(none)'}.`);
+    }
+    return parent;
+  }
+
+  private async resolveDatabaseAndRole(context: NeonCallContext, parent: Branch): Promise<{ database: string; role: string }> {
+    const { databases } = await callNeon(context, `list the databases of branch '${parent.name}'`, () => this.api.listProjectBranchDatabases(this.settings.projectId, parent.id));
+    let database: Database | undefined;
+    if (this.settings.database) {
+      database = databases.find((candidate) => candidate.name === this.settings.database);
+      if (!database) throw new InputError('database', `branch '${parent.name}' has no database '${this.settings.database}'. Its databases: ${databases.map((d) => d.name).join(', ') || '(none)'}.`);
+    } else if (databases.length === 1) {
+      database = databases[0]!;
+    } else {
+      throw new InputError('database', `branch '${parent.name}' has ${databases.length} databases (${databases.map((d) => d.name).join(', ') || 'none'}); name the one to use.`);
+    }
+    if (this.settings.role) {
+      const { roles } = await callNeon(context, `list the roles of branch '${parent.name}'`, () => this.api.listProjectBranchRoles(this.settings.projectId, parent.id));
+      if (!roles.some((role) => role.name === this.settings.role)) {
+        throw new InputError('role', `branch '${parent.name}' has no role '${this.settings.role}'. Its roles: ${roles.map((r) => r.name).join(', ')}.`);
+      }
+      return { database: database.name, role: this.settings.role };
+    }
+    return { database: database.name, role: database.owner_name };
+  }
+
+  async ensurePreview(request: PreviewRequest): Promise<PreviewDatabase> {
+    const deadline = Date.now() + request.waitTimeoutSeconds * 1000;
+    const context = this.context(deadline);
+    if (!this.resolved) await this.preflight(request);
+    const { parent, database, role } = this.resolved!;
+    const expiresAt = request.expiresInSeconds ? new Date(Date.now() + request.expiresInSeconds * 1000).toISOString() : undefined;
+
+    let outcome: PreviewDatabase['outcome'];
+    let branch = await findBranchByName(context, request.branchName);
+    if (branch && request.onExisting === 'recreate') {
+      this.log.info(`Recreating preview branch '${branch.name}' (${branch.id}).`);
+      await this.deleteBranch(context, branch);
+      branch = undefined;
+      outcome = 'recreated';
+    }
+    if (!branch) {
+      const created = await this.createBranch(context, request, parent, expiresAt);
+      branch = created.branch;
+      outcome ??= created.isNew ? 'created' : 'reused';
+    } else if (request.onExisting === 'reset') {
+      this.log.info(`Resetting preview branch '${branch.name}' to the current state of '${parent.name}'.`);
+      const { operations } = await callNeon(context, `reset branch '${branch.name}' from its parent`, () =>
+        this.api.restoreProjectBranch(this.settings.projectId, branch!.id, { source_branch_id: parent.id }),
+      );
+      await waitForOperations(context, operations, `resetting '${branch.name}'`);
+      if (expiresAt) await this.setExpiry(context, branch, expiresAt);
+      outcome = 'reset';
+    } else {
+      this.log.info(`Reusing preview branch '${branch.name}' (${branch.id}).`);
+      outcome = 'reused';
+    }
+
+    const endpoint = await this.readWriteEndpoint(context, branch);
+    const [pooled, direct] = await Promise.all(
+      [true, false].map((isPooled) =>
+        callNeon(context, 'read the connection URI', () =>
+          this.api.getConnectionUri({ projectId: this.settings.projectId, branch_id: branch!.id, endpoint_id: endpoint.id, database_name: database, role_name: role, pooled: isPooled }),
+        ).then((data) => data.uri),
+      ),
+    );
+    for (const uri of [pooled!, direct!]) {
+      this.log.secret(uri);
+      this.log.secret(describeUrl(uri).password);
+    }
+    await waitForSelectOne(direct!, deadline, this.log, `compute ${endpoint.id}`);
+    const refreshed = await callNeon(context, 'read the branch', () => this.api.getProjectBranch(this.settings.projectId, branch!.id));
+    const parts = describeUrl(direct!);
+    return {
+      provider: 'neon',
+      branchId: branch.id,
+      branchName: branch.name,
+      created: outcome === 'created' || outcome === 'recreated',
+      outcome,
+      databaseUrl: pooled!,
+      databaseUrlDirect: direct!,
+      host: parts.host,
+      database,
+      role,
+      password: parts.password,
+      expiresAt: refreshed.branch.expires_at ?? expiresAt,
+      parentName: parent.name,
+      consoleUrl: neonConsoleUrl(this.settings.projectId, branch.id),
+    };
+  }
+
+  /** Creates the branch; a 409 means a twin run made it first, which is as good. */
+  private async createBranch(context: NeonCallContext, request: PreviewRequest, parent: Branch, expiresAt: string | undefined): Promise<{ branch: Branch; isNew: boolean }> {
+    const parentAt = this.settings.parentAt;
+    const branchSpec = {
+      name: request.branchName,
+      parent_id: parent.id,
+      ...(parentAt && 'lsn' in parentAt ? { parent_lsn: parentAt.lsn } : {}),
+      ...(parentAt && 'timestamp' in parentAt ? { parent_timestamp: parentAt.timestamp } : {}),
+      ...(expiresAt ? { expires_at: expiresAt } : {}),
+      ...(this.settings.branchType === 'schema-only' ? { init_source: 'schema-only' } : {}),
+    };
+    const endpoints = [{ type: EndpointType.ReadWrite, ...(this.settings.suspendTimeoutSeconds !== undefined ? { suspend_timeout_seconds: this.settings.suspendTimeoutSeconds } : {}) }];
+    this.log.info(`Creating preview branch '${request.branchName}' from '${parent.name}'${this.settings.maskingRules ? ' with masked data' : ''}.`);
+    let created: { branch: Branch; operations: Operation[] };
+    try {
+      created = this.settings.maskingRules
+        ? await callNeon(context, `create anonymized branch '${request.branchName}'`, () =>
+            this.api.createProjectBranchAnonymized(this.settings.projectId, {
+              branch_create: { branch: branchSpec, endpoints },
+              masking_rules: this.settings.maskingRules,
+              start_anonymization: true,
+              annotation_value: request.annotations,
+            }),
+          )
+        : await callNeon(context, `create branch '${request.branchName}'`, () =>
+            this.api.createProjectBranch(this.settings.projectId, { branch: branchSpec, endpoints, annotation_value: request.annotations }),
+          );
+    } catch (error) {
+      if (error instanceof PermanentError && error.status === 409) {
+        const twin = await findBranchByName(context, request.branchName);
+        if (twin) {
+          this.log.info(`Branch '${request.branchName}' was created meanwhile by another run; reusing it.`);
+          return { branch: twin, isNew: false };
+        }
+      }
+      throw error;
+    }
+    await waitForOperations(context, created.operations, `creating '${request.branchName}'`);
+    if (this.settings.maskingRules) await this.waitForAnonymization(context, created.branch);
+    return { branch: created.branch, isNew: true };
+  }
+
+  private async waitForAnonymization(context: NeonCallContext, branch: Branch): Promise<void> {
+    await pollUntil(
+      async () => {
+        const status = await callNeon(context, 'read the anonymization status', () => this.api.getAnonymizedBranchStatus(this.settings.projectId, branch.id));
+        if (status.state === 'error' || status.state === 'initialization_error') throw new Error(`Neon could not anonymize branch '${branch.name}': ${status.status_message ?? status.state}. No connection details are returned for a branch whose data may not be masked.`);
+        return status.state === 'anonymized' ? status : undefined;
+      },
+      { deadline: context.deadline, what: `anonymization of '${branch.name}'`, initialIntervalMs: 200, maxIntervalMs: 5_000 },
+    );
+  }
+
+  private async setExpiry(context: NeonCallContext, branch: Branch, expiresAt: string): Promise<void> {
+    const { operations } = await callNeon(context, `set the expiry of '${branch.name}'`, () => this.api.updateProjectBranch(this.settings.projectId, branch.id, { branch: { expires_at: expiresAt } }));
+    await waitForOperations(context, operations, `updating '${branch.name}'`);
+  }
+
+  private async deleteBranch(context: NeonCallContext, branch: Branch): Promise<void> {
+    const { operations } = await callNeon(context, `delete branch '${branch.name}'`, () => this.api.deleteProjectBranch({ projectId: this.settings.projectId, branchId: branch.id }));
+    await waitForOperations(context, operations, `deleting '${branch.name}'`);
+  }
+
+  /** The branch's own read-write compute (never a read replica), started if missing. */
+  private async readWriteEndpoint(context: NeonCallContext, branch: Branch): Promise<Endpoint> {
+    const existing = (await listBranchEndpoints(context, branch.id)).find((endpoint) => endpoint.type === EndpointType.ReadWrite);
+    if (existing) return existing;
+    this.log.info(`Branch '${branch.name}' has no read-write compute; adding one.`);
+    try {
+      const created = await callNeon(context, `add a compute to '${branch.name}'`, () =>
+        this.api.createProjectEndpoint(this.settings.projectId, {
+          endpoint: { branch_id: branch.id, type: EndpointType.ReadWrite, ...(this.settings.suspendTimeoutSeconds !== undefined ? { suspend_timeout_seconds: this.settings.suspendTimeoutSeconds } : {}) },
+        }),
+      );
+      await waitForOperations(context, created.operations, `starting the compute of '${branch.name}'`);
+      return created.endpoint;
+    } catch (error) {
+      // A twin added it first: Neon allows one read-write compute per branch.
+      if (error instanceof PermanentError && (error.status === 409 || error.status === 422)) {
+        const twin = (await listBranchEndpoints(context, branch.id)).find((endpoint) => endpoint.type === EndpointType.ReadWrite);
+        if (twin) return twin;
+      }
+      throw error;
+    }
+  }
+}
