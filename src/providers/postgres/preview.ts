@@ -104,7 +104,7 @@ export class PostgresPreviews implements PreviewProvider {
         return { created: false, outcome: 'reused' as const, marker: twin.marker! };
       }
       const result = existing ? (request.onExisting === 'reset' ? ('reset' as const) : ('recreated' as const)) : ('created' as const);
-      return { created: !existing, outcome: result, marker };
+      return { created: result !== 'reset', outcome: result, marker };
     });
 
     const directUrl = withDatabase(this.settings.adminUrl, name);
@@ -151,7 +151,8 @@ export class PostgresPreviews implements PreviewProvider {
         onRetry: ({ reason, delayMs }) => this.log.info(`${reason}; retrying in ${delayMs}ms`),
       });
     } catch (error) {
-      if ((error as { code?: string }).code === '42P04') return false;
+      // 42P04 duplicate_database; 23505 when the twin's insert into pg_database wins the race.
+      if (['42P04', '23505'].includes((error as { code?: string }).code ?? '')) return false;
       if ((error as { code?: string }).code === '55006' || (error as Error).name === 'DeadlineExceededError') {
         throw new Error(`Could not clone template '${this.settings.template}': other sessions stayed connected to it until wait-timeout. Postgres copies a template only while nobody is connected; use a dedicated template database that applications do not connect to.`);
       }

@@ -1,0 +1,165 @@
+// create-branch with the Postgres provider, run as the GitHub runner runs the bundle,
+// against the real test Postgres.
+import pg from 'pg';
+import { runAction, pullRequestEvent, leakedSecrets, inputErrorAnnotation, NODES, type ActionRun } from './support/run-action.js';
+import { contractDifferences } from './support/contract.js';
+
+const adminUrl = process.env.TEST_DATABASE_URL!;
+const runs: ActionRun[] = [];
+const TEMPLATE = 'cbpg_template';
+
+async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, url = adminUrl): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function databaseComment(name: string): Promise<string | null | undefined> {
+  const rows = await sql<{ comment: string | null }>(`SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = '${name}'`);
+  return rows[0]?.comment;
+}
+
+async function create(inputs: Record<string, string>, event: Record<string, unknown> = pullRequestEvent(101), node?: string) {
+  const run = await runAction('create-branch', { inputs: { provider: 'postgres', 'postgres-url': adminUrl, ...inputs }, event, node });
+  runs.push(run);
+  return run;
+}
+
+beforeAll(async () => {
+  await sql(`DROP DATABASE IF EXISTS ${TEMPLATE}`);
+  await sql(`CREATE DATABASE ${TEMPLATE}`);
+  const templateUrl = adminUrl.replace(/\/postgres$/, `/${TEMPLATE}`);
+  await sql('CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL); INSERT INTO customers SELECT g, \'customer \' || g FROM generate_series(1, 500) g;', templateUrl);
+});
+
+afterAll(async () => {
+  const rows = await sql<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'preview_cbpg%' OR datname = 'cbpg_template'");
+  for (const { datname } of rows) await sql(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+});
+
+describe.each(NODES)('create-branch (postgres) under %s', (label, node) => {
+  const suffix = label === 'node 24' ? 'n24' : 'n';
+  const branch = `preview/cbpg-${suffix}-1`;
+  const database = `preview_cbpg_${suffix}_1`;
+
+  test('creates a marked clone of the template, and a second push reuses it', async () => {
+    const first = await create({ 'branch-name': branch, template: TEMPLATE, 'expires-in': '7d' }, pullRequestEvent(101), node);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.outputs).toMatchObject({ 'branch-name': branch, 'branch-id': database, database, created: 'true', skipped: 'false', host: '127.0.0.1', role: 'postgres' });
+    expect(new Date(first.outputs['expires-at']!).getTime()).toBeGreaterThan(Date.now() + 6 * 86400_000);
+    const comment = await databaseComment(database);
+    expect(comment).toContain('managed-by=preview-db');
+    expect(comment).toContain(`branch=${encodeURIComponent(branch)}`);
+
+    // The preview holds the template's data, and a write to it stays in the preview.
+    const url = first.outputs['database-url']!;
+    expect((await sql<{ n: string }>('SELECT count(*) AS n FROM customers', url))[0]!.n).toBe('500');
+    await sql("INSERT INTO customers VALUES (9999, 'only in the preview')", url);
+    const templateUrl = adminUrl.replace(/\/postgres$/, `/${TEMPLATE}`);
+    expect(await sql('SELECT 1 FROM customers WHERE id = 9999', templateUrl)).toHaveLength(0);
+
+    const second = await create({ 'branch-name': branch, template: TEMPLATE }, pullRequestEvent(101, { action: 'synchronize' }), node);
+    expect(second.status).toBe(0);
+    expect(second.outputs.created).toBe('false');
+    expect(second.outputs['database-url']).toBe(url);
+    expect(await sql('SELECT 1 FROM customers WHERE id = 9999', url)).toHaveLength(1);
+
+    const secrets = [first.outputs.password!, url, first.outputs['database-url-direct']!, adminUrl];
+    expect(leakedSecrets(first, secrets)).toEqual([]);
+    expect(leakedSecrets(second, secrets)).toEqual([]);
+    expect(first.summary).toContain(branch);
+  });
+});
+
+describe('create-branch (postgres) behaviour', () => {
+  test('the default name comes from the pull request, and export-env reaches the job environment', async () => {
+    const run = await create({ 'export-env': 'DATABASE_URL=pooled\nMIGRATE_URL=direct' }, pullRequestEvent(4242));
+    expect(run.status).toBe(0);
+    expect(run.outputs['branch-name']).toBe('preview/pr-4242');
+    expect(run.exportedEnv.DATABASE_URL).toBe(run.outputs['database-url']);
+    expect(run.exportedEnv.MIGRATE_URL).toBe(run.outputs['database-url-direct']);
+    expect(leakedSecrets(run, [run.outputs.password!, run.outputs['database-url']!])).toEqual([]);
+    await sql('DROP DATABASE preview_pr_4242 WITH (FORCE)');
+  });
+
+  test('two racing runs for one pull request end with one database, both succeeding', async () => {
+    const [a, b] = await Promise.all([create({ 'branch-name': 'preview/cbpg-race', template: TEMPLATE }), create({ 'branch-name': 'preview/cbpg-race', template: TEMPLATE })]);
+    expect([a.status, b.status]).toEqual([0, 0]);
+    expect([a.outputs.created, b.outputs.created].sort()).toEqual(['false', 'true']);
+    expect(a.outputs['database-url']).toBe(b.outputs['database-url']);
+    expect(await sql("SELECT 1 FROM pg_database WHERE datname LIKE 'preview_cbpg_race%'")).toHaveLength(1);
+  });
+
+  test('reset drops local changes and re-clones; recreate does the same', async () => {
+    const branch = 'preview/cbpg-reset';
+    const first = await create({ 'branch-name': branch, template: TEMPLATE });
+    const url = first.outputs['database-url']!;
+    await sql('DELETE FROM customers', url);
+    const reset = await create({ 'branch-name': branch, template: TEMPLATE, 'on-existing': 'reset', 'expires-in': '1d' });
+    expect(reset.status).toBe(0);
+    expect(reset.outputs.created).toBe('false');
+    expect(reset.outputs['expires-at']).not.toBe('');
+    expect((await sql<{ n: string }>('SELECT count(*) AS n FROM customers', url))[0]!.n).toBe('500');
+    await sql('DELETE FROM customers', url);
+    const recreate = await create({ 'branch-name': branch, template: TEMPLATE, 'on-existing': 'recreate' });
+    expect(recreate.status).toBe(0);
+    expect(recreate.outputs.created).toBe('true');
+    expect((await sql<{ n: string }>('SELECT count(*) AS n FROM customers', url))[0]!.n).toBe('500');
+  });
+
+  test('an existing database without the preview-db mark is never taken over', async () => {
+    await sql('CREATE DATABASE preview_cbpg_foreign');
+    const run = await create({ 'branch-name': 'preview/cbpg-foreign', 'on-existing': 'recreate' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(inputErrorAnnotation('branch-name'));
+    expect(run.stdout).toContain('not a preview made by preview-db');
+    expect(await sql("SELECT 1 FROM pg_database WHERE datname = 'preview_cbpg_foreign'")).toHaveLength(1);
+  });
+
+  test.each([
+    [{ provider: 'mysql' }, 'provider', 'neon, postgres'],
+    [{ 'wait-timeout': '5 minutes' }, 'wait-timeout', 'is not a duration'],
+    [{ 'expires-in': '7x' }, 'expires-in', 'is not a duration'],
+    [{ template: 'no_such_database' }, 'template', 'does not exist'],
+    [{ 'branch-name': 'preview/bad\tname' }, 'branch-name', 'control characters'],
+    [{ 'on-existing': 'overwrite' }, 'on-existing', 'reuse, reset, recreate'],
+    [{ 'postgres-url': '' }, 'postgres-url', 'is required'],
+    [{ 'postgres-url': 'mysql://u:p@127.0.0.1/db' }, 'postgres-url', 'postgres://'],
+    [{ 'masking-rules': '[{"database_name":"d","schema_name":"s","table_name":"t","column_name":"c","masking_value":"x"}]' }, 'masking-rules', 'not supported yet'],
+    [{ 'export-env': 'DATABASE_URL=sometimes' }, 'export-env', 'pooled or direct'],
+  ])('bad input %j fails naming %s, and creates nothing', async (inputs, input, message) => {
+    const run = await create({ 'branch-name': 'preview/cbpg-bad', ...inputs });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(inputErrorAnnotation(input));
+    expect(run.stdout).toContain(message);
+    expect(run.stdout).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await sql("SELECT 1 FROM pg_database WHERE datname = 'preview_cbpg_bad'")).toHaveLength(0);
+  });
+
+  test('without a pull request, branch-name is required', async () => {
+    const run = await create({}, { ref: 'refs/heads/main' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(inputErrorAnnotation('branch-name'));
+  });
+
+  test('a pull request from a fork (no secrets) is skipped with a notice, not a failure', async () => {
+    const run = await create({ 'postgres-url': '' }, pullRequestEvent(77, { fork: true }));
+    expect(run.status).toBe(0);
+    expect(run.outputs.skipped).toBe('true');
+    expect(run.outputs['database-url']).toBe('');
+    expect(run.stdout).toContain('::notice title=Preview database skipped::');
+    expect(run.stdout).toContain('fork');
+  });
+});
+
+afterAll(() => {
+  // The create-branch contract is checked in create-branch-neon.test.ts with these runs' reads as well.
+  const differences = contractDifferences('create-branch', runs);
+  expect(differences.inputsReadButNotDeclared).toEqual([]);
+  expect(differences.outputsSetButNotDeclared).toEqual([]);
+});
