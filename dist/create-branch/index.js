@@ -44579,9 +44579,22 @@ async function waitForOperations(context, operations, what) {
     );
   }
 }
+async function waitForBranchReady(context, branch) {
+  if (branch.current_state === "ready" && !branch.pending_state) return branch;
+  return pollUntil(
+    async () => {
+      const { branch: current } = await callNeon(context, `read branch '${branch.name}'`, () => context.api.getProjectBranch(context.projectId, branch.id));
+      return current.current_state === "ready" && !current.pending_state ? current : void 0;
+    },
+    { deadline: context.deadline, what: `branch '${branch.name}' to be ready`, initialIntervalMs: 100, maxIntervalMs: 3e3 }
+  );
+}
 
 // src/providers/neon/preview.ts
 var NEON_MAX_EXPIRY_SECONDS = 30 * 86400;
+function rfc3339Seconds(date) {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
 function neonConsoleUrl(projectId, branchId) {
   return `https://console.neon.tech/app/projects/${encodeURIComponent(projectId)}/branches/${encodeURIComponent(branchId)}`;
 }
@@ -44654,9 +44667,10 @@ var NeonPreviews = class {
     const context = this.context(deadline);
     if (!this.resolved) await this.preflight(request);
     const { parent, database, role } = this.resolved;
-    const expiresAt = request.expiresInSeconds ? new Date(Date.now() + request.expiresInSeconds * 1e3).toISOString() : void 0;
+    const expiresAt = request.expiresInSeconds ? rfc3339Seconds(new Date(Date.now() + request.expiresInSeconds * 1e3)) : void 0;
     let outcome;
     let branch = await findBranchByName(context, request.branchName);
+    if (branch) branch = await waitForBranchReady(context, branch);
     if (branch && request.onExisting === "recreate") {
       this.log.info(`Recreating preview branch '${branch.name}' (${branch.id}).`);
       await this.deleteBranch(context, branch);
@@ -44728,6 +44742,9 @@ var NeonPreviews = class {
     };
     const endpoints = [{ type: import_api_client2.EndpointType.ReadWrite, ...this.settings.suspendTimeoutSeconds !== void 0 ? { suspend_timeout_seconds: this.settings.suspendTimeoutSeconds } : {} }];
     this.log.info(`Creating preview branch '${request.branchName}' from '${parent.name}'${this.settings.maskingRules ? " with masked data" : ""}.`);
+    if (this.settings.branchType === "schema-only") {
+      this.log.warning(`'${request.branchName}' is a schema-only branch: Neon counts it as a root branch, and projects allow only a few of those. Delete it when done (cleanup does) or use branch-type: data.`);
+    }
     let created;
     try {
       created = this.settings.maskingRules ? await callNeon(
@@ -44749,7 +44766,7 @@ var NeonPreviews = class {
         const twin = await findBranchByName(context, request.branchName);
         if (twin) {
           this.log.info(`Branch '${request.branchName}' was created meanwhile by another run; reusing it.`);
-          return { branch: twin, isNew: false };
+          return { branch: await waitForBranchReady(context, twin), isNew: false };
         }
       }
       throw error2;
@@ -45138,6 +45155,7 @@ var inputs = {
     return parseKeyValues(getInput(name), name);
   }
 };
+var registeredSecrets = /* @__PURE__ */ new Set();
 var actionLog = {
   info: (message) => info(message),
   warning: (message, where) => warning(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
@@ -45145,7 +45163,10 @@ var actionLog = {
   error: (message, where) => error(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
   debug: (message) => debug(message),
   secret: (value) => {
-    if (value) setSecret(value);
+    if (value && !registeredSecrets.has(value)) {
+      registeredSecrets.add(value);
+      setSecret(value);
+    }
   },
   group: (title, body) => group(title, body)
 };

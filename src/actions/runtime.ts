@@ -48,6 +48,8 @@ export function requireInput(name: string, value: string | undefined, why: strin
   return value;
 }
 
+const registeredSecrets = new Set<string>();
+
 /** A Log for the core that writes to the runner's log and annotations. */
 export const actionLog: Log = {
   info: (message) => core.info(message),
@@ -56,7 +58,10 @@ export const actionLog: Log = {
   error: (message, where) => core.error(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
   debug: (message) => core.debug(message),
   secret: (value) => {
-    if (value) core.setSecret(value);
+    if (value && !registeredSecrets.has(value)) {
+      registeredSecrets.add(value);
+      core.setSecret(value);
+    }
   },
   group: (title, body) => core.group(title, body),
 };

@@ -41,3 +41,15 @@ export async function waitForOperations(context: NeonCallContext, operations: Op
     );
   }
 }
+
+/** A branch another run is still creating (or resetting) is not usable until it is ready. */
+export async function waitForBranchReady(context: NeonCallContext, branch: Branch): Promise<Branch> {
+  if (branch.current_state === 'ready' && !branch.pending_state) return branch;
+  return pollUntil(
+    async () => {
+      const { branch: current } = await callNeon(context, `read branch '${branch.name}'`, () => context.api.getProjectBranch(context.projectId, branch.id));
+      return current.current_state === 'ready' && !current.pending_state ? current : undefined;
+    },
+    { deadline: context.deadline, what: `branch '${branch.name}' to be ready`, initialIntervalMs: 100, maxIntervalMs: 3_000 },
+  );
+}

@@ -7,7 +7,7 @@ import type { Log } from '../../shared/log.js';
 import type { PreviewDatabase, PreviewProvider, PreviewRequest } from '../types.js';
 import { describeUrl, waitForSelectOne } from '../postgres/connect.js';
 import { callNeon, createNeonApi, type NeonApi, type NeonCallContext, type NeonConnection } from './client.js';
-import { findBranchByName, listBranchEndpoints, listBranches, waitForOperations } from './branches.js';
+import { findBranchByName, listBranchEndpoints, listBranches, waitForBranchReady, waitForOperations } from './branches.js';
 
 /** Neon's documented maximum for a branch's expiration. */
 export const NEON_MAX_EXPIRY_SECONDS = 30 * 86400;
@@ -29,6 +29,11 @@ interface ResolvedTarget {
   parent: Branch;
   database: string;
   role: string;
+}
+
+/** Neon takes RFC 3339 times with second precision (no milliseconds). */
+export function rfc3339Seconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function neonConsoleUrl(projectId: string, branchId: string): string {
@@ -109,10 +114,11 @@ export class NeonPreviews implements PreviewProvider {
     const context = this.context(deadline);
     if (!this.resolved) await this.preflight(request);
     const { parent, database, role } = this.resolved!;
-    const expiresAt = request.expiresInSeconds ? new Date(Date.now() + request.expiresInSeconds * 1000).toISOString() : undefined;
+    const expiresAt = request.expiresInSeconds ? rfc3339Seconds(new Date(Date.now() + request.expiresInSeconds * 1000)) : undefined;
 
     let outcome: PreviewDatabase['outcome'];
     let branch = await findBranchByName(context, request.branchName);
+    if (branch) branch = await waitForBranchReady(context, branch);
     if (branch && request.onExisting === 'recreate') {
       this.log.info(`Recreating preview branch '${branch.name}' (${branch.id}).`);
       await this.deleteBranch(context, branch);
@@ -182,6 +188,9 @@ export class NeonPreviews implements PreviewProvider {
     };
     const endpoints = [{ type: EndpointType.ReadWrite, ...(this.settings.suspendTimeoutSeconds !== undefined ? { suspend_timeout_seconds: this.settings.suspendTimeoutSeconds } : {}) }];
     this.log.info(`Creating preview branch '${request.branchName}' from '${parent.name}'${this.settings.maskingRules ? ' with masked data' : ''}.`);
+    if (this.settings.branchType === 'schema-only') {
+      this.log.warning(`'${request.branchName}' is a schema-only branch: Neon counts it as a root branch, and projects allow only a few of those. Delete it when done (cleanup does) or use branch-type: data.`);
+    }
     let created: { branch: Branch; operations: Operation[] };
     try {
       created = this.settings.maskingRules
@@ -201,7 +210,7 @@ export class NeonPreviews implements PreviewProvider {
         const twin = await findBranchByName(context, request.branchName);
         if (twin) {
           this.log.info(`Branch '${request.branchName}' was created meanwhile by another run; reusing it.`);
-          return { branch: twin, isNew: false };
+          return { branch: await waitForBranchReady(context, twin), isNew: false };
         }
       }
       throw error;

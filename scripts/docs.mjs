@@ -1,0 +1,61 @@
+// Writes the README's input and output tables from the action.yml files, so the docs
+// cannot drift from the contract. `node scripts/docs.mjs --check` fails when stale.
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+
+const root = resolve(import.meta.dirname, '..');
+
+export const DOCUMENTED_ACTIONS = [
+  ['preview-db', 'action.yml'],
+  ['create-branch', 'actions/create-branch/action.yml'],
+  ['migrate', 'actions/migrate/action.yml'],
+  ['cleanup', 'actions/cleanup/action.yml'],
+  ['snapshot', 'actions/snapshot/action.yml'],
+];
+
+const cell = (text) => String(text ?? '').replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+
+export function actionTables(manifest) {
+  const inputs = Object.entries(manifest.inputs ?? {}).map(
+    ([name, input]) => `| \`${name}\` | ${cell(input.description)} | ${input.default !== undefined && input.default !== '' ? `\`${cell(input.default)}\`` : ''} | ${input.required ? 'yes' : ''} |`,
+  );
+  const outputs = Object.entries(manifest.outputs ?? {}).map(([name, output]) => `| \`${name}\` | ${cell(output.description)} |`);
+  return [
+    '| Input | Description | Default | Required |',
+    '| --- | --- | --- | --- |',
+    ...inputs,
+    '',
+    '| Output | Description |',
+    '| --- | --- |',
+    ...outputs,
+  ].join('\n');
+}
+
+export function renderReadme(readme) {
+  let text = readme;
+  for (const [name, file] of DOCUMENTED_ACTIONS) {
+    const start = `<!-- action-docs:${name}:start -->`;
+    const end = `<!-- action-docs:${name}:end -->`;
+    const from = text.indexOf(start);
+    const to = text.indexOf(end);
+    if (from === -1 || to === -1 || !existsSync(join(root, file))) continue;
+    const manifest = parse(readFileSync(join(root, file), 'utf8'));
+    text = `${text.slice(0, from + start.length)}\n${actionTables(manifest)}\n${text.slice(to)}`;
+  }
+  return text;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const path = join(root, 'README.md');
+  const current = readFileSync(path, 'utf8');
+  const rendered = renderReadme(current);
+  if (process.argv.includes('--check')) {
+    if (rendered !== current) {
+      console.error('README.md tables are stale: run `npm run docs`.');
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(path, rendered);
+  }
+}
