@@ -32,6 +32,8 @@ export interface PreviewDatabase {
   password: string;
   expiresAt?: string;
   parentName?: string;
+  /** Neon: the parent branch's id (for the schema comparison). */
+  parentId?: string;
   /** A link for people (the provider's console), never containing a secret. */
   consoleUrl?: string;
 }

@@ -171,6 +171,7 @@ export class NeonPreviews implements PreviewProvider {
       password: parts.password,
       expiresAt: refreshed.branch.expires_at ?? expiresAt,
       parentName: parent.name,
+      parentId: parent.id,
       consoleUrl: neonConsoleUrl(this.settings.projectId, branch.id),
     };
   }
