@@ -7,13 +7,17 @@ import { join, resolve } from 'node:path';
 
 export const ENTRIES = {
   'create-branch': 'src/actions/create-branch/main.ts',
+  'snapshot': 'src/actions/snapshot/main.ts',
+  'cleanup': 'src/actions/cleanup/main.ts',
+  'migrate': 'src/actions/migrate/main.ts',
 };
 
 const root = resolve(import.meta.dirname, '..');
 const outRoot = resolve(process.argv[2] ?? join(root, 'dist'));
 
-// Bundled CommonJS dependencies (pg, the AWS SDK) call require() on Node built-ins.
-const banner = "import { createRequire as __previewDbCreateRequire } from 'node:module';\nconst require = __previewDbCreateRequire(import.meta.url);";
+// Bundled CommonJS dependencies (pg, the AWS SDK) call require() on Node built-ins, and
+// libpg-query's loader finds its .wasm through __dirname (the bundle's own directory).
+const banner = "import { createRequire as __previewDbCreateRequire } from 'node:module';\nimport { fileURLToPath as __previewDbFileURLToPath } from 'node:url';\nconst require = __previewDbCreateRequire(import.meta.url);\nconst __filename = __previewDbFileURLToPath(import.meta.url);\nconst __dirname = __previewDbFileURLToPath(new URL('.', import.meta.url));";
 
 rmSync(outRoot, { recursive: true, force: true });
 for (const [name, entry] of Object.entries(ENTRIES)) {

@@ -1,0 +1,94 @@
+// Every input of actions/snapshot, read and checked in one place before anything is called.
+import { InputError } from '../../shared/errors.js';
+import { exactlyOneOf } from '../../shared/parse.js';
+import { DEFAULT_NEON_API_HOST } from '../../providers/neon/client.js';
+import { validateSnapshotIdentifier } from '../../snapshot/identifier.js';
+import { validateUserTags } from '../../snapshot/tags.js';
+import type { RdsSnapshotRequest } from '../../snapshot/rds.js';
+import type { NeonSnapshotRequest } from '../../snapshot/neon.js';
+import type { SnapshotCommon } from '../../snapshot/types.js';
+import type { RunFacts } from '../context.js';
+import { inputs } from '../runtime.js';
+
+export const SNAPSHOT_PROVIDERS = ['rds', 'neon'] as const;
+
+export type SnapshotSettings =
+  | { provider: 'rds'; request: RdsSnapshotRequest }
+  | { provider: 'neon'; request: NeonSnapshotRequest };
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const DEFAULT_WAIT_TIMEOUT_SECONDS = 60 * 60;
+
+/** Undocumented, for tests: the first poll interval in ms (later polls back off to 5x). */
+function timingFromEnvironment(env: NodeJS.ProcessEnv): SnapshotCommon['timing'] {
+  const value = Number(env.PREVIEW_DB_SNAPSHOT_POLL_MS);
+  return Number.isFinite(value) && value > 0 ? { pollFloorMs: value } : undefined;
+}
+
+function positive(name: string, value: number | undefined): number | undefined {
+  if (value === 0) throw new InputError(name, 'must be at least 1 (leave it empty to turn this rule off).');
+  return value;
+}
+
+export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = process.env): SnapshotSettings {
+  // Read every input up front, whichever provider: the contract is the same for all runs.
+  const provider = inputs.choice('provider', SNAPSHOT_PROVIDERS, 'rds');
+  const instanceId = inputs.optional('db-instance-identifier');
+  const clusterId = inputs.optional('db-cluster-identifier');
+  const regionInput = inputs.optional('region');
+  const copyToRegion = inputs.optional('copy-to-region');
+  const neonApiKey = inputs.secret('neon-api-key');
+  const neonProjectId = inputs.text('neon-project-id');
+  const apiHost = inputs.text('api-host') || DEFAULT_NEON_API_HOST;
+  const branch = inputs.optional('branch');
+  const explicitId = inputs.optional('snapshot-identifier');
+  const wait = inputs.boolean('wait', true);
+  const waitTimeoutSeconds = inputs.duration('wait-timeout') ?? DEFAULT_WAIT_TIMEOUT_SECONDS;
+  const userTags = validateUserTags(inputs.keyValues('tags'));
+  const retainCount = positive('retain-count', inputs.count('retain-count'));
+  const retainDays = positive('retain-days', inputs.count('retain-days'));
+  const pruneDryRun = inputs.boolean('prune-dry-run', false);
+
+  if (waitTimeoutSeconds <= 0) throw new InputError('wait-timeout', 'must be longer than 0s, e.g. 60m.');
+  if (copyToRegion && !wait) throw new InputError('copy-to-region', 'needs wait: true: a snapshot can only be copied once it is available.');
+  const common: SnapshotCommon = {
+    wait,
+    waitTimeoutSeconds,
+    userTags,
+    retainCount,
+    retainDays,
+    pruneDryRun,
+    run: { repository: facts.repository, sha: facts.sha, runId: facts.runId, runAttempt: facts.runAttempt },
+    timing: timingFromEnvironment(env),
+  };
+
+  if (provider === 'neon') {
+    for (const [name, value] of [['db-instance-identifier', instanceId], ['db-cluster-identifier', clusterId], ['copy-to-region', copyToRegion], ['region', regionInput]] as const) {
+      if (value) throw new InputError(name, 'applies to provider rds only; remove it or set provider: rds.');
+    }
+    if (!neonApiKey) throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
+    if (!neonProjectId) throw new InputError('neon-project-id', 'is required for provider neon. Find it in the Neon console under Settings → General.');
+    if (!/^[a-z0-9-]+$/.test(neonProjectId)) throw new InputError('neon-project-id', `'${neonProjectId}' is not a Neon project id (lowercase words joined by hyphens, e.g. misty-fog-123456).`);
+    if (!/^https?:\/\//.test(apiHost)) throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
+    return {
+      provider,
+      request: { ...common, snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, 'neon'), apiKey: neonApiKey, projectId: neonProjectId, apiHost, branch },
+    };
+  }
+
+  for (const [name, value] of [['neon-project-id', neonProjectId], ['branch', branch]] as const) {
+    if (value) throw new InputError(name, 'applies to provider neon only; remove it or set provider: neon.');
+  }
+  const which = exactlyOneOf({ 'db-instance-identifier': instanceId, 'db-cluster-identifier': clusterId });
+  const kind = which === 'db-instance-identifier' ? 'instance' : 'cluster';
+  const targetId = (kind === 'instance' ? instanceId : clusterId)!;
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(targetId)) throw new InputError(which, `'${targetId}' is not an RDS identifier (a letter, then letters, digits and hyphens, at most 63 characters).`);
+  const region = regionInput ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
+  if (regionInput && !REGION.test(regionInput)) throw new InputError('region', `'${regionInput}' is not an AWS region such as us-east-1.`);
+  if (copyToRegion && !REGION.test(copyToRegion)) throw new InputError('copy-to-region', `'${copyToRegion}' is not an AWS region such as eu-west-1.`);
+  if (copyToRegion && copyToRegion === region) throw new InputError('copy-to-region', `is the snapshot's own region (${region}); name a second region for disaster recovery.`);
+  return {
+    provider,
+    request: { ...common, snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, kind), target: { kind, id: targetId.toLowerCase() }, region, copyToRegion },
+  };
+}

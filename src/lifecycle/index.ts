@@ -1,0 +1,81 @@
+// The whole preview lifecycle from a pull-request event, on top of the same cores the
+// separate actions use: create-branch, migrate, cleanup, and the schema comparison.
+import type { Log } from '../shared/log.js';
+import { createPreview, type CreateBranchSettings } from '../create-branch/index.js';
+import { migrate, type MigrateResult, type MigrateSettings } from '../migrate/index.js';
+import { DEFAULT_PREFIXES, runCleanup, type CleanupReport, type CleanupSettings, type PreviewStore } from '../cleanup/index.js';
+import { NeonPreviewStore } from '../providers/neon/sweep.js';
+import { PostgresPreviewStore } from '../providers/postgres/sweep.js';
+import type { PreviewDatabase } from '../providers/types.js';
+import { compareWithNeonParent, compareWithTemplate, schemaReportOrWarning, type SchemaReport } from '../schema/index.js';
+
+export type LifecyclePhase = 'open' | 'close';
+
+/** opened, reopened, synchronize → open; closed → close; anything else is not ours to act on. */
+export function phaseOf(eventName: string, action: string | undefined): LifecyclePhase | undefined {
+  if (eventName !== 'pull_request' && eventName !== 'pull_request_target') return undefined;
+  if (action === 'closed') return 'close';
+  if (action === 'opened' || action === 'reopened' || action === 'synchronize') return 'open';
+  return undefined;
+}
+
+export interface OpenSettings {
+  create: CreateBranchSettings;
+  /** Everything migrate needs except the URL, which is the preview's direct one. */
+  migrate?: Omit<MigrateSettings, 'databaseUrl'>;
+}
+
+export interface OpenResult {
+  preview: PreviewDatabase;
+  migration?: MigrateResult;
+  schema?: SchemaReport;
+}
+
+export async function openPreview(settings: OpenSettings, log: Log): Promise<OpenResult> {
+  const preview = await createPreview(settings.create, log);
+  const migration = settings.migrate ? await log.group('Migrations', () => migrate({ ...settings.migrate!, databaseUrl: preview.databaseUrlDirect }, log)) : undefined;
+  const schema = await log.group('Schema compared with the parent', () =>
+    schemaReportOrWarning(async () => {
+      if (settings.create.provider === 'neon' && settings.create.neon) return compareWithNeonParent(preview, settings.create.neon, log);
+      if (settings.create.postgres) {
+        return compareWithTemplate(preview, settings.create.postgres.adminUrl, settings.create.postgres.template, log, settings.migrate ? [settings.migrate.historyTable] : []);
+      }
+      return undefined;
+    }, log),
+  );
+  return { preview, migration, schema };
+}
+
+export interface CloseSettings {
+  create: CreateBranchSettings;
+  dryRun: boolean;
+  /** `owner/repo`, so a Neon branch annotated by another repository is never taken for ours. */
+  repository?: string;
+}
+
+export function previewStore(settings: CreateBranchSettings, log: Log, repository?: string): PreviewStore {
+  if (settings.provider === 'neon' && settings.neon) return new NeonPreviewStore({ ...settings.neon, repository, waitForDeletion: true }, log);
+  return new PostgresPreviewStore({ adminUrl: settings.postgres!.adminUrl }, log);
+}
+
+/** Deletes the pull request's preview (gone already is fine) with cleanup's own safety rules. */
+export async function closePreview(settings: CloseSettings, log: Log): Promise<CleanupReport> {
+  const branchName = settings.create.request.branchName;
+  const cleanup: CleanupSettings = {
+    mode: 'pr',
+    branchName,
+    // The same rule as the sweep: only names under preview/ are ever deleted, so a
+    // misconfigured branch-name (say, staging) can never take a real branch with it.
+    prefixes: DEFAULT_PREFIXES,
+    olderThanSeconds: 0,
+    closedPrs: false,
+    dryRun: settings.dryRun,
+    maxDeletions: 1,
+  };
+  const store = previewStore(settings.create, log, settings.repository);
+  try {
+    return await runCleanup(cleanup, store, log);
+  } finally {
+    await store.close();
+  }
+}
