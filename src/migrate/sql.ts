@@ -43,6 +43,8 @@ function byteToCharOffset(bytes: Buffer, byteOffset: number): number {
 }
 
 export async function splitStatements(sql: string): Promise<SqlStatement[]> {
+  // The parser refuses empty input; an empty file simply has no statements.
+  if (sql.trim() === '') return [];
   let tree;
   try {
     tree = await parseWithPostgres(sql);

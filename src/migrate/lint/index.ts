@@ -1,0 +1,147 @@
+// Lints migration SQL with Postgres's own parser (libpg-query), using squawk's rule names and
+// ignore comments so teams that know squawk feel at home. The rules live in checks.ts, their
+// severities and safer patterns in rules.ts, and the comments that steer them in comments.ts.
+import { InputError } from '../../shared/errors.js';
+import { SqlSyntaxError, splitStatements } from '../sql.js';
+import type { SqlStatement } from '../sql.js';
+import { cannotRunInTransaction, checkMigrationSet } from './checks.js';
+import type { ParsedFile, RawFinding } from './checks.js';
+import { SourceText, ignoreDirective, prWaivers, scanComments, transactionMarkers } from './comments.js';
+import type { IgnoreDirective } from './comments.js';
+import { RULES, canonicalRule } from './rules.js';
+import type { RuleName } from './rules.js';
+
+export { cannotRunInTransaction } from './checks.js';
+export { RULES, RULE_ALIASES } from './rules.js';
+/** The rules a pull request's description waives, and names there that are not rules (to warn about). */
+export { prWaivers } from './comments.js';
+export type { RuleInfo, RuleName } from './rules.js';
+
+export interface LintFinding {
+  rule: string;
+  severity: 'error' | 'warning' | 'note';
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  safer: string;
+  destructive: boolean;
+}
+
+export interface LintOptions {
+  /** Rule names switched off by the `lint-disable` input. */
+  disabled: string[];
+  /** The action's `lock-timeout` input sets lock_timeout on the session. */
+  sessionLockTimeout: boolean;
+  /** How the migration tool runs files: each in its own transaction, all in one, or none. */
+  transactionModel: 'per-file' | 'single' | 'none';
+  /** The pull request's description: `preview-db: allow <rule>` or `squawk-ignore <rule>` lines waive rules. */
+  prBody?: string;
+  /** Tables that exist before these migrations (`schema.table`, lowercased). */
+  existingTables?: Set<string>;
+}
+
+export const KNOWN_RULES: string[] = Object.keys(RULES);
+
+/** The rule names of `lint-disable`, canonical; an unknown name is an InputError naming the known ones. */
+export function validateRuleNames(names: string[], input = 'lint-disable'): RuleName[] {
+  const rules: RuleName[] = [];
+  const unknown: string[] = [];
+  for (const name of names.map((item) => item.trim()).filter((item) => item !== '')) {
+    const rule = canonicalRule(name);
+    if (rule) rules.push(rule);
+    else unknown.push(name);
+  }
+  if (unknown.length > 0) {
+    throw new InputError(input, `unknown lint rule${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `'${name}'`).join(', ')}. Known rules: ${KNOWN_RULES.join(', ')}.`);
+  }
+  return rules;
+}
+
+/** The statements of a file that cannot run inside a transaction block. */
+export function statementsNeedingNoTransaction(statements: SqlStatement[]): SqlStatement[] {
+  return statements.filter(cannotRunInTransaction);
+}
+
+interface PreparedFile extends ParsedFile {
+  ignores: IgnoreDirective[];
+}
+
+async function prepare(file: { path: string; sql: string }): Promise<PreparedFile> {
+  let statements: SqlStatement[];
+  try {
+    // libpg-query refuses an empty string ("Query cannot be empty"); an empty migration is just empty.
+    statements = file.sql === '' ? [] : await splitStatements(file.sql);
+  } catch (error) {
+    if (error instanceof SqlSyntaxError) throw new SqlSyntaxError(`${file.path}: ${error.message}`, error.line, error.column);
+    throw error;
+  }
+  const source = new SourceText(file.sql);
+  const comments = await scanComments(source);
+  const firstStatement = statements[0]?.offset ?? file.sql.length;
+  return {
+    path: file.path,
+    source,
+    statements,
+    markers: transactionMarkers(comments, firstStatement),
+    ignores: comments.flatMap((comment) => ignoreDirective(comment) ?? []),
+  };
+}
+
+/** Whether an ignore comment covers a finding: squawk's rule (the comment on the finding's line or the line before) or, in addition, anywhere in the comments right before the statement. */
+function ignored(file: PreparedFile, finding: RawFinding): boolean {
+  const statement = file.statements[finding.statement];
+  const previous = file.statements[finding.statement - 1];
+  const regionStart = previous ? previous.offset + previous.text.length : 0;
+  return file.ignores.some((directive) => {
+    if (!directive.all && !directive.rules.has(finding.rule)) return false;
+    if (directive.scope === 'file') return true;
+    const { comment } = directive;
+    if (comment.line === finding.line || comment.line === finding.line - 1) return true;
+    return statement !== undefined && comment.start >= regionStart && comment.end <= statement.offset;
+  });
+}
+
+/**
+ * Lints a set of migration files, in the order they will run. Throws InputError for an unknown
+ * rule in `disabled`, and SqlSyntaxError (message prefixed with the file) for unparsable SQL.
+ */
+export async function lintMigrations(files: Array<{ path: string; sql: string }>, options: LintOptions): Promise<LintFinding[]> {
+  const disabled = new Set(validateRuleNames(options.disabled));
+  const waived = prWaivers(options.prBody).rules;
+  const prepared: PreparedFile[] = [];
+  for (const file of files) prepared.push(await prepare(file));
+  const raw = checkMigrationSet(prepared, {
+    sessionLockTimeout: options.sessionLockTimeout,
+    transactionModel: options.transactionModel,
+    existingTables: options.existingTables,
+  });
+  const findings: LintFinding[] = [];
+  for (const file of prepared) {
+    const unknownNames: RawFinding[] = file.ignores.flatMap((directive) =>
+      directive.unknown.map((name) => ({
+        rule: 'unused-ignore' as const,
+        ...file.source.position(directive.comment.start),
+        message: `Unknown rule name '${name}' in an ignore comment: it ignores nothing.`,
+        statement: -1,
+      })),
+    );
+    const fileFindings = [...(raw.get(file) ?? []), ...unknownNames]
+      .filter((finding) => !disabled.has(finding.rule) && !waived.has(finding.rule) && !ignored(file, finding))
+      .sort((a, b) => a.line - b.line || a.column - b.column);
+    for (const finding of fileFindings) {
+      const rule = RULES[finding.rule];
+      findings.push({
+        rule: finding.rule,
+        severity: finding.severity ?? rule.severity,
+        file: file.path,
+        line: finding.line,
+        column: finding.column,
+        message: finding.message,
+        safer: rule.safer,
+        destructive: finding.destructive ?? rule.destructive,
+      });
+    }
+  }
+  return findings;
+}
