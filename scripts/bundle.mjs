@@ -6,10 +6,11 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ENTRIES = {
+  'preview-db': 'src/actions/preview-db/main.ts',
   'create-branch': 'src/actions/create-branch/main.ts',
-  'snapshot': 'src/actions/snapshot/main.ts',
-  'cleanup': 'src/actions/cleanup/main.ts',
   'migrate': 'src/actions/migrate/main.ts',
+  'cleanup': 'src/actions/cleanup/main.ts',
+  'snapshot': 'src/actions/snapshot/main.ts',
 };
 
 const root = resolve(import.meta.dirname, '..');

@@ -1,0 +1,60 @@
+// Reads and validates every migrate input before anything changes.
+import { InputError } from '../../shared/errors.js';
+import { parseDuration } from '../../shared/duration.js';
+import { DEFAULT_HISTORY_TABLE, RUNNERS, validateSettings, type MigrateSettings } from '../../migrate/index.js';
+import type { RunFacts } from '../context.js';
+import { inputs } from '../runtime.js';
+
+export const DEFAULT_LOCK_THRESHOLD_MS = 1000;
+
+/** A duration in milliseconds: `500ms`, or the suite's durations (`1s`, `2m`, bare seconds). */
+export function parseMillis(text: string, input: string, fallback: number): number {
+  const value = text.trim();
+  if (value === '') return fallback;
+  const ms = /^(\d+)ms$/.exec(value);
+  if (ms) return Number(ms[1]);
+  return parseDuration(value, input) * 1000;
+}
+
+/**
+ * Everything migrate needs except the target: shared with the root lifecycle action, whose
+ * target is the preview it just made (and which names the command input `migrate-command`).
+ */
+export function readMigrateOptions(facts: RunFacts, options: { commandInput: string; isProtected: boolean; exportEnv: string[] }, env: NodeJS.ProcessEnv = process.env): Omit<MigrateSettings, 'databaseUrl'> {
+  const settings: Omit<MigrateSettings, 'databaseUrl'> = {
+    runner: inputs.choice('runner', RUNNERS, 'builtin'),
+    migrationsDir: inputs.optional('migrations-dir'),
+    workingDirectory: env.GITHUB_WORKSPACE || process.cwd(),
+    historyTable: inputs.optional('history-table') ?? DEFAULT_HISTORY_TABLE,
+    command: inputs.optional(options.commandInput),
+    exportEnv: options.exportEnv.length > 0 ? options.exportEnv : ['DATABASE_URL'],
+    dryRun: inputs.boolean('dry-run', false),
+    lint: inputs.choice('lint', ['off', 'warn', 'error'] as const, 'warn'),
+    lintDisable: inputs.list('lint-disable'),
+    allowDestructive: inputs.boolean('allow-destructive', false),
+    allowDrift: inputs.boolean('allow-drift', false),
+    protected: options.isProtected,
+    seed: inputs.list('seed'),
+    lockTimeoutSeconds: inputs.duration('lock-timeout'),
+    statementTimeoutSeconds: inputs.duration('statement-timeout'),
+    analyze: inputs.boolean('analyze', !options.isProtected),
+    lockThresholdMs: parseMillis(inputs.text('lock-threshold'), 'lock-threshold', DEFAULT_LOCK_THRESHOLD_MS),
+    prBody: facts.pullRequest?.body,
+  };
+  if (settings.analyze && settings.protected) {
+    throw new InputError('analyze', 'cannot be true with protected: true. Measuring runs migrations statement by statement on the target; measure on a preview database instead.');
+  }
+  return settings;
+}
+
+export function getMigrateInputs(facts: RunFacts, env: NodeJS.ProcessEnv = process.env): MigrateSettings {
+  // The URL is masked the moment it is read (inputs.secret), before anything can print it.
+  const databaseUrl = inputs.secret('database-url');
+  if (!databaseUrl) throw new InputError('database-url', "is required: the preview's direct (non-pooled) URL, e.g. ${{ steps.preview.outputs.database-url-direct }}.");
+  const settings: MigrateSettings = {
+    databaseUrl,
+    ...readMigrateOptions(facts, { commandInput: 'command', isProtected: inputs.boolean('protected', false), exportEnv: inputs.list('export-env') }, env),
+  };
+  validateSettings(settings);
+  return settings;
+}

@@ -1,0 +1,100 @@
+// The root action: the whole preview lifecycle from the pull-request event.
+import * as core from '@actions/core';
+import { getOctokit } from '@actions/github';
+import { describeFailure } from '../../migrate/index.js';
+import { closePreview, openPreview, phaseOf } from '../../lifecycle/index.js';
+import { COMMENT_KEY, renderClosedComment, renderOpenComment, type CommentContext } from '../../lifecycle/comment.js';
+import { commentMarker, upsertStickyComment } from '../../github/sticky-comment.js';
+import { workflowRunUrl } from '../../github/console-links.js';
+import { readRunFacts, type RunFacts } from '../context.js';
+import { actionLog, runAction, setOutputs, type Outputs } from '../runtime.js';
+import { getLifecycleInputs, type LifecycleInputs } from './inputs.js';
+
+const EMPTY_OUTPUTS: Outputs = {
+  'branch-id': '', 'branch-name': '', created: false, 'database-url': '', 'database-url-direct': '', host: '', database: '', role: '', password: '',
+  'expires-at': '', skipped: false, applied: 0, pending: 0, 'applied-migrations': '[]', 'lint-findings': '[]', report: '', 'report-file': '',
+  phase: '', deleted: false, 'comment-url': '',
+};
+
+/** Posts or updates the pull request's one comment; a failure is a warning, never the run's. */
+async function postComment(settings: LifecycleInputs, facts: RunFacts, body: string): Promise<string> {
+  if (!settings.comment || !facts.pullRequest) return '';
+  const [owner, repo] = facts.repository.split('/');
+  const result = await upsertStickyComment({
+    octokit: getOctokit(settings.githubToken, { baseUrl: facts.apiUrl }),
+    owner: owner!,
+    repo: repo!,
+    issueNumber: facts.pullRequest.number,
+    marker: commentMarker(COMMENT_KEY),
+    body,
+    log: actionLog,
+  });
+  if (result.action === 'failed') return '';
+  actionLog.info(`Pull-request comment ${result.action}: ${result.url}`);
+  return result.url;
+}
+
+async function main(): Promise<void> {
+  const facts = readRunFacts();
+  const phase = phaseOf(facts.eventName, facts.action);
+  const settings = getLifecycleInputs(facts, phase);
+  const branchName = settings.settings.request.branchName;
+  if (!phase) {
+    core.notice(`preview-db acts on pull_request opened, reopened, synchronize and closed; this is ${facts.eventName}${facts.action ? ` (${facts.action})` : ''}, so it does nothing.`);
+    setOutputs({ ...EMPTY_OUTPUTS, 'branch-name': branchName });
+    return;
+  }
+  if (settings.skipReason) {
+    core.notice(settings.skipReason, { title: 'Preview database skipped' });
+    setOutputs({ ...EMPTY_OUTPUTS, 'branch-name': branchName, skipped: true, phase });
+    return;
+  }
+  const context: CommentContext = { sha: facts.pullRequest?.headSha || facts.sha, runUrl: facts.runId ? workflowRunUrl(facts.serverUrl, facts.repository, facts.runId) : undefined };
+
+  if (phase === 'close') {
+    const report = await closePreview({ create: settings.settings, dryRun: settings.dryRun, repository: facts.repository }, actionLog);
+    const body = renderClosedComment(branchName, report, context);
+    const commentUrl = await postComment(settings, facts, body);
+    await core.summary.addRaw(`${body}\n`).write();
+    const gone = report.deleted.includes(branchName) || report.alreadyGone.includes(branchName);
+    setOutputs({ ...EMPTY_OUTPUTS, 'branch-name': branchName, phase, deleted: gone && !report.dryRun, 'comment-url': commentUrl });
+    if (report.failure) core.setFailed(report.failure);
+    return;
+  }
+
+  const result = await openPreview({ create: settings.settings, migrate: settings.migrate }, actionLog);
+  const { preview, migration } = result;
+  for (const { name, kind } of settings.exportEnv) core.exportVariable(name, kind === 'pooled' ? preview.databaseUrl : preview.databaseUrlDirect);
+  const body = renderOpenComment(result, context);
+  const commentUrl = await postComment(settings, facts, body);
+  await core.summary.addRaw(`${body}\n`).write();
+  setOutputs({
+    'branch-id': preview.branchId,
+    'branch-name': preview.branchName,
+    created: preview.created,
+    'database-url': preview.databaseUrl,
+    'database-url-direct': preview.databaseUrlDirect,
+    host: preview.host,
+    database: preview.database,
+    role: preview.role,
+    password: preview.password,
+    'expires-at': preview.expiresAt,
+    skipped: false,
+    applied: migration?.applied.length ?? 0,
+    pending: migration?.pending ?? 0,
+    'applied-migrations': JSON.stringify((migration?.applied ?? []).map((m) => ({ name: m.name, version: m.version, file: m.file, duration: Math.round(m.durationMs) }))),
+    'lint-findings': JSON.stringify((migration?.findings ?? []).map(({ rule, severity, file, line, column, message }) => ({ rule, severity, file, line, column, message }))),
+    report: migration?.reportMarkdown ?? '',
+    'report-file': '',
+    phase,
+    deleted: false,
+    'comment-url': commentUrl,
+  });
+  if (migration && !migration.ok) {
+    // The migrate core has already annotated the failing file and line.
+    process.exitCode = migration.exitCode || 1;
+    if (migration.error) core.debug(describeFailure(migration.error));
+  }
+}
+
+await runAction(main);

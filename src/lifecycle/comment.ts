@@ -1,0 +1,89 @@
+// The pull request's one comment (and the step summary): what the preview is, what the
+// migrations did and measured, and what the schema change is. Never a URL or password.
+import { codeBlock, codeSpan, details, escapeTableCell, table } from '../github/markdown.js';
+import { renderMigrateReport } from '../migrate/index.js';
+import type { CleanupReport } from '../cleanup/index.js';
+import type { PreviewDatabase } from '../providers/types.js';
+import type { SchemaReport } from '../schema/index.js';
+import type { OpenResult } from './index.js';
+
+export interface CommentContext {
+  /** The commit the preview was made for (shown short). */
+  sha: string;
+  /** Link to the workflow run, for the details. */
+  runUrl?: string;
+}
+
+/** The key that finds this pull request's comment again (`<!-- preview-db:preview -->`). */
+export const COMMENT_KEY = 'preview';
+
+const OUTCOME: Record<PreviewDatabase['outcome'], string> = {
+  created: 'created',
+  reused: 'reused (a later push)',
+  reset: 'reset to the parent',
+  recreated: 'recreated',
+};
+
+function footer(context: CommentContext): string {
+  const commit = context.sha ? `for ${codeSpan(context.sha.slice(0, 7))}` : '';
+  const run = context.runUrl ? ` · [workflow run](${context.runUrl})` : '';
+  return `<sub>preview-db ${commit}${run}</sub>`;
+}
+
+export function renderSchemaReport(schema: SchemaReport | undefined): string {
+  if (!schema) return '';
+  if (schema.source === 'neon') {
+    if (!schema.diff.trim()) return `#### Schema against ${codeSpan(schema.against)}\n\nNo schema changes.\n`;
+    const headline = `${schema.added} line(s) added, ${schema.removed} removed in the schema against ${codeSpan(schema.against)}`;
+    return `#### Schema against ${codeSpan(schema.against)}\n\n${details(headline, codeBlock(schema.diff, 'diff'), { open: schema.added + schema.removed <= 40 })}\n`;
+  }
+  if (schema.changes.length === 0) return `#### Schema against ${codeSpan(schema.against)}\n\nNo schema changes.\n`;
+  const rows = schema.changes.map((change) => [
+    change.change === 'added' ? '➕ added' : change.change === 'removed' ? '➖ removed' : '✏️ changed',
+    change.kind,
+    codeSpan(change.name),
+    change.change === 'changed' ? `${codeSpan(change.before ?? '')} → ${codeSpan(change.after ?? '')}` : codeSpan((change.after ?? change.before ?? '') || '—'),
+  ]);
+  return `#### Schema against ${codeSpan(schema.against)}\n\n${table(['Change', 'Kind', 'Name', 'Definition'], rows)}\n`;
+}
+
+export function renderOpenComment(result: OpenResult, context: CommentContext): string {
+  const { preview, migration } = result;
+  const status = !migration ? '✅' : migration.ok ? (migration.findings.some((f) => f.severity === 'error') || migration.locks.some((l) => l.overThreshold) ? '⚠️' : '✅') : '❌';
+  const facts: string[][] = [
+    ['Preview', `${codeSpan(preview.branchName)} — ${OUTCOME[preview.outcome]}${preview.consoleUrl ? ` · [open in the console](${preview.consoleUrl})` : ''}`],
+    ['Database', `${codeSpan(preview.database)} on ${codeSpan(preview.host)} as ${codeSpan(preview.role)}`],
+  ];
+  if (preview.parentName) facts.push(['Cloned from', codeSpan(preview.parentName)]);
+  facts.push(['Expires', preview.expiresAt ? escapeTableCell(preview.expiresAt) : 'when the pull request closes']);
+  const sections = [
+    `### ${status} Preview database ${codeSpan(preview.branchName)}`,
+    '',
+    table(['', ''], facts),
+    '',
+    'The connection URL is in the workflow run\'s outputs, never here.',
+    '',
+  ];
+  if (migration) sections.push(renderMigrateReport(migration), '');
+  else sections.push('No migrations configured.', '');
+  const schema = renderSchemaReport(result.schema);
+  if (schema) sections.push(schema);
+  sections.push(footer(context));
+  return sections.join('\n');
+}
+
+export function renderClosedComment(branchName: string, report: CleanupReport, context: CommentContext): string {
+  const gone = report.deleted.includes(branchName) || report.alreadyGone.includes(branchName);
+  const headline = report.dryRun
+    ? `### 🧪 Preview database ${codeSpan(branchName)} would be deleted (dry run)`
+    : gone
+      ? `### 🗑️ Preview database ${codeSpan(branchName)} deleted`
+      : `### ❌ Preview database ${codeSpan(branchName)} was not deleted`;
+  const detail = report.rows.find((row) => row.name === branchName)?.detail ?? report.failure ?? (gone ? '' : 'No preview by that name was found.');
+  const lines = [headline, ''];
+  if (report.alreadyGone.includes(branchName)) lines.push('It was already gone (expired, or deleted by an earlier run).', '');
+  else if (gone && !report.dryRun) lines.push('The pull request is closed; nothing is billed for this preview any more.', '');
+  if (detail) lines.push(escapeTableCell(detail), '');
+  lines.push(footer(context));
+  return lines.join('\n');
+}
