@@ -21,6 +21,8 @@ export interface NeonSweepSettings extends NeonConnection {
   concurrency?: number;
   /** Bound for the retries of each call, in seconds (default 300). */
   callTimeoutSeconds?: number;
+  /** Branches per page when listing (default SWEEP_PAGE_SIZE). */
+  pageSize?: number;
   /** Wait for Neon to finish each deletion (PR mode: one branch, a few more requests). */
   waitForDeletion?: boolean;
   /** `owner/repo` of this workflow: a branch annotated with another repository's pull request is never matched to ours. */
@@ -111,7 +113,7 @@ export class NeonPreviewStore implements PreviewStore {
     let branches: Branch[];
     try {
       branches = await collectPages(async (cursor) => {
-        const page = await callNeon(this.context(), 'list branches', this.paced(() => this.api.listProjectBranches({ projectId, cursor, limit: SWEEP_PAGE_SIZE, sort_by: 'created_at', sort_order: 'asc' })));
+        const page = await callNeon(this.context(), 'list branches', this.paced(() => this.api.listProjectBranches({ projectId, cursor, limit: this.settings.pageSize ?? SWEEP_PAGE_SIZE, sort_by: 'created_at', sort_order: 'asc' })));
         Object.assign(annotations, page.annotations ?? {});
         return { items: page.branches, next: page.pagination?.next };
       });
@@ -143,8 +145,10 @@ export class NeonPreviewStore implements PreviewStore {
   async remove(resource: PreviewResource): Promise<{ alreadyGone: boolean; note?: string }> {
     const context = this.context();
     try {
-      const { operations } = await callNeon(context, `delete branch '${resource.name}'`, this.paced(() => this.api.deleteProjectBranch({ projectId: this.settings.projectId, branchId: resource.id })));
-      if (this.settings.waitForDeletion) await waitForOperations(context, operations, `deleting '${resource.name}'`);
+      const deleted = await callNeon(context, `delete branch '${resource.name}'`, this.paced(() => this.api.deleteProjectBranch({ projectId: this.settings.projectId, branchId: resource.id })));
+      // Neon documents 204 (no body) for a branch that does not exist or is already deleted.
+      if (!deleted || typeof deleted !== 'object' || !deleted.branch) return { alreadyGone: true };
+      if (this.settings.waitForDeletion) await waitForOperations(context, deleted.operations ?? [], `deleting '${resource.name}'`);
       return { alreadyGone: false };
     } catch (error) {
       // Deleted meanwhile (another run, Neon's own expiry): the goal is reached.

@@ -1,0 +1,57 @@
+// actions/cleanup: inputs → runCleanup (one pull request's preview, or a stale sweep) → outputs and summary.
+import * as core from '@actions/core';
+import { getOctokit } from '@actions/github';
+import { renderCleanupSummary, runCleanup, type ClosedPullRequestLookup, type CleanupReport, type PreviewStore } from '../../cleanup/index.js';
+import { NeonPreviewStore } from '../../providers/neon/sweep.js';
+import { PostgresPreviewStore } from '../../providers/postgres/sweep.js';
+import { closedPullRequestNumbers } from '../../github/pull-requests.js';
+import { readRunFacts, type RunFacts } from '../context.js';
+import { actionLog, runAction, setOutputs } from '../runtime.js';
+import { getCleanupInputs, type CleanupInputs } from './inputs.js';
+
+function previewStore({ settings, connection }: CleanupInputs, facts: RunFacts): PreviewStore {
+  if (connection.provider === 'neon') {
+    return new NeonPreviewStore({ ...connection.neon, waitForDeletion: settings.mode === 'pr', repository: facts.repository }, actionLog);
+  }
+  return new PostgresPreviewStore({ adminUrl: connection.postgresUrl }, actionLog);
+}
+
+function closedPullRequestLookup(token: string, facts: RunFacts): ClosedPullRequestLookup {
+  const [owner, repo] = facts.repository.split('/') as [string, string];
+  const octokit = getOctokit(token, { baseUrl: facts.apiUrl });
+  return (numbers) => closedPullRequestNumbers({ octokit, owner, repo, numbers, log: actionLog });
+}
+
+function outputsOf(report: Pick<CleanupReport, 'candidates' | 'deleted' | 'skipped' | 'failed'>) {
+  return {
+    candidates: JSON.stringify(report.candidates),
+    deleted: JSON.stringify(report.deleted),
+    'deleted-count': report.deleted.length,
+    skipped: JSON.stringify(report.skipped),
+    failed: JSON.stringify(report.failed),
+  };
+}
+
+async function main(): Promise<void> {
+  const facts = readRunFacts();
+  const cleanup = getCleanupInputs(facts);
+  if (cleanup.skipReason) {
+    core.notice(cleanup.skipReason, { title: 'Preview cleanup skipped' });
+    setOutputs(outputsOf({ candidates: [], deleted: [], skipped: [{ name: cleanup.settings.branchName ?? '', reason: cleanup.skipReason }], failed: [] }));
+    return;
+  }
+  const store = previewStore(cleanup, facts);
+  let report: CleanupReport;
+  try {
+    report = await runCleanup(cleanup.settings, store, actionLog, {
+      closedPullRequests: cleanup.settings.closedPrs ? closedPullRequestLookup(cleanup.githubToken, facts) : undefined,
+    });
+  } finally {
+    await store.close();
+  }
+  setOutputs(outputsOf(report));
+  await core.summary.addRaw(renderCleanupSummary(report, cleanup.settings)).write();
+  if (report.failure) throw new Error(report.failure);
+}
+
+await runAction(main);
