@@ -1,0 +1,176 @@
+// The migration session: connecting (transient failures retried), the advisory lock that
+// serialises concurrent runs, session settings, and the built-in runner's history table.
+import pg from 'pg';
+import { createHash } from 'node:crypto';
+import { InputError, errorMessage } from '../shared/errors.js';
+import { quoteIdent, quoteLiteral } from '../shared/naming.js';
+import { DeadlineExceededError, TRANSIENT_NETWORK_CODES, sleep, withRetries } from '../shared/retry.js';
+import type { Log } from '../shared/log.js';
+
+export type Client = pg.Client;
+
+export const APPLICATION_NAME = 'preview-db migrate';
+
+/** Postgres says "not yet" (starting up, too many connections); a later attempt may get in. */
+const TRANSIENT_SQLSTATES = new Set(['57P03', '53300', '08006', '08001', '08004']);
+
+export function isTransientConnectError(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return Boolean(code && (TRANSIENT_NETWORK_CODES.has(code) || TRANSIENT_SQLSTATES.has(code)));
+}
+
+/** Where a URL points, without its credentials: for error messages. */
+export function describeTarget(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
+  } catch {
+    return 'the database';
+  }
+}
+
+export async function connect(url: string, log: Log, options: { deadlineMs?: number; applicationName?: string } = {}): Promise<Client> {
+  const deadline = Date.now() + (options.deadlineMs ?? 60_000);
+  try {
+    return await openClient(url, log, options, deadline);
+  } catch (error) {
+    const cause = error instanceof DeadlineExceededError ? error.lastError : error;
+    throw new Error(`Cannot connect to ${describeTarget(url)}: ${errorMessage(cause)}. Check database-url (the direct URL of the database to migrate) and that the database accepts connections from this runner.`, { cause });
+  }
+}
+
+async function openClient(url: string, log: Log, options: { applicationName?: string }, deadline: number): Promise<Client> {
+  return withRetries(
+    async () => {
+      const client = new pg.Client({ connectionString: url, application_name: options.applicationName ?? APPLICATION_NAME });
+      // A dropped connection surfaces as the failing query's error; keep the process alive.
+      client.on('error', (error) => log.debug(`connection error: ${errorMessage(error)}`));
+      try {
+        await client.connect();
+      } catch (error) {
+        await client.end().catch(() => {});
+        throw error;
+      }
+      return client;
+    },
+    {
+      deadline,
+      classify: (error) => (isTransientConnectError(error) ? { retry: true, reason: errorMessage(error) } : { retry: false }),
+      onRetry: ({ attempt, delayMs, reason }) => log.info(`Connecting to the database failed (${reason}); attempt ${attempt + 1} in ${delayMs}ms.`),
+    },
+  );
+}
+
+/** `schema.table` or `table` (schema public), each part a plain identifier. */
+export function parseTableName(text: string, input: string): { schema: string; table: string; qualified: string } {
+  const parts = text.trim().split('.');
+  const ident = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+  if (parts.length > 2 || parts.some((part) => !ident.test(part))) {
+    throw new InputError(input, `'${text}' is not a table name. Use schema.table or table with letters, digits and _, such as public.preview_db_migrations.`);
+  }
+  const [schema, table] = parts.length === 2 ? [parts[0]!, parts[1]!] : ['public', parts[0]!];
+  return { schema, table, qualified: `${quoteIdent(schema)}.${quoteIdent(table)}` };
+}
+
+/** A stable 64-bit advisory lock key per history table, so unrelated tools never collide. */
+export function advisoryLockKey(historyTable: string): string {
+  return BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(`preview-db:${historyTable}`).digest('hex').slice(0, 16)}`)).toString();
+}
+
+/**
+ * Takes the session-level advisory lock by polling `pg_try_advisory_lock` outside any
+ * transaction. A blocking `pg_advisory_lock` would keep a snapshot open while it waits,
+ * and the twin holding the lock would then deadlock in `CREATE INDEX CONCURRENTLY`, which
+ * waits for every older snapshot to go away.
+ */
+export async function acquireAdvisoryLock(client: Client, key: string, log: Log, options: { timeoutMs: number; sleep?: (ms: number) => Promise<void> }): Promise<void> {
+  const wait = options.sleep ?? sleep;
+  const deadline = Date.now() + options.timeoutMs;
+  let interval = 50;
+  let lastNotice = 0;
+  for (;;) {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
+    if (rows[0]?.locked) return;
+    if (Date.now() - lastNotice > 10_000) {
+      lastNotice = Date.now();
+      const holder = await client.query<{ pid: number; application_name: string; since: string }>(
+        `SELECT a.pid, a.application_name, a.backend_start::text AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint LIMIT 1`,
+        [key],
+      ).catch(() => ({ rows: [] as Array<{ pid: number; application_name: string; since: string }> }));
+      const who = holder.rows[0] ? ` (backend ${holder.rows[0].pid}, ${holder.rows[0].application_name || 'unnamed'})` : '';
+      log.info(`Another migration run holds the migration lock${who}; waiting for it to finish.`);
+    }
+    if (Date.now() + interval > deadline) {
+      throw new DeadlineExceededError(`another migration run held the migration lock for more than ${Math.round(options.timeoutMs / 1000)}s; re-run when it has finished`, undefined);
+    }
+    // Jittered so two waiting runners do not poll in lockstep.
+    await wait(Math.round(interval / 2 + Math.random() * interval));
+    interval = Math.min(1_000, interval * 2);
+  }
+}
+
+export async function releaseAdvisoryLock(client: Client, key: string): Promise<void> {
+  await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
+}
+
+export async function serverVersionNum(client: Client): Promise<number> {
+  const { rows } = await client.query<{ v: string }>('SHOW server_version_num');
+  return Number(rows[0]?.v ?? 0);
+}
+
+/** `SET lock_timeout` / `statement_timeout` at session level: every migration inherits them. */
+export async function applySessionSettings(client: Client, settings: { lockTimeoutSeconds?: number; statementTimeoutSeconds?: number }): Promise<void> {
+  if (settings.lockTimeoutSeconds !== undefined) await client.query(`SET lock_timeout = ${quoteLiteral(`${settings.lockTimeoutSeconds}s`)}`);
+  if (settings.statementTimeoutSeconds !== undefined) await client.query(`SET statement_timeout = ${quoteLiteral(`${settings.statementTimeoutSeconds}s`)}`);
+}
+
+export interface HistoryRow {
+  version: string;
+  name: string;
+  checksum: string;
+  appliedAt: string;
+  durationMs: number;
+  kind: 'migration' | 'seed';
+}
+
+export async function tableExists(client: Client, qualified: string): Promise<boolean> {
+  const { rows } = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [qualified]);
+  return rows[0]?.oid !== null && rows[0]?.oid !== undefined;
+}
+
+export async function ensureHistoryTable(client: Client, table: { schema: string; qualified: string }): Promise<void> {
+  if (await tableExists(client, table.qualified)) return;
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(table.schema)}`);
+  await client.query(`CREATE TABLE IF NOT EXISTS ${table.qualified} (
+    version text PRIMARY KEY,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    duration_ms integer NOT NULL,
+    kind text NOT NULL DEFAULT 'migration'
+  )`);
+  await client.query(`COMMENT ON TABLE ${table.qualified} IS 'Migrations applied by preview-db (managed-by=preview-db).'`);
+}
+
+export async function readHistory(client: Client, table: { qualified: string }): Promise<HistoryRow[]> {
+  if (!(await tableExists(client, table.qualified))) return [];
+  const { rows } = await client.query<{ version: string; name: string; checksum: string; applied_at: string; duration_ms: number; kind: string }>(
+    `SELECT version, name, checksum, applied_at::text AS applied_at, duration_ms, kind FROM ${table.qualified}`,
+  );
+  return rows.map((row) => ({ version: row.version, name: row.name, checksum: row.checksum, appliedAt: row.applied_at, durationMs: row.duration_ms, kind: row.kind === 'seed' ? 'seed' : 'migration' }));
+}
+
+/** The INSERT that records a migration, as one literal statement (it rides in the migration's own round trip). */
+export function historyInsert(table: { qualified: string }, row: { version: string; name: string; checksum: string; durationMs: number | 'transaction' | 'since-started'; kind?: 'migration' | 'seed' }): string {
+  // Inside the migration's transaction, its duration is the time since the transaction began
+  // (or, in a batch, since the `preview_db.started` mark set at its BEGIN).
+  const duration =
+    row.durationMs === 'transaction'
+      ? '(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer'
+      : row.durationMs === 'since-started'
+        ? "(extract(epoch FROM clock_timestamp() - current_setting('preview_db.started')::timestamptz) * 1000)::integer"
+        : String(Math.round(row.durationMs));
+  return `INSERT INTO ${table.qualified} (version, name, checksum, duration_ms, kind) VALUES (${quoteLiteral(row.version)}, ${quoteLiteral(row.name)}, ${quoteLiteral(row.checksum)}, ${duration}, ${quoteLiteral(row.kind ?? 'migration')})
+${row.kind === 'seed' ? ' ON CONFLICT (version) DO UPDATE SET checksum = EXCLUDED.checksum, duration_ms = EXCLUDED.duration_ms, applied_at = now()' : ''}`;
+}

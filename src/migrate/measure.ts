@@ -1,0 +1,285 @@
+// Measured impact: runs a migration statement by statement inside its transaction, reads
+// the relation locks its own backend holds after each statement (pg_locks), and turns
+// them into hold times at commit. What no static linter can know.
+import type { Client } from './db.js';
+import type { SqlStatement } from './sql.js';
+import { formatMillis } from '../shared/duration.js';
+
+/** Postgres's table lock modes, weakest first. */
+export const LOCK_MODES = [
+  'AccessShareLock',
+  'RowShareLock',
+  'RowExclusiveLock',
+  'ShareUpdateExclusiveLock',
+  'ShareLock',
+  'ShareRowExclusiveLock',
+  'ExclusiveLock',
+  'AccessExclusiveLock',
+] as const;
+
+export function lockStrength(mode: string): number {
+  return LOCK_MODES.indexOf(mode as (typeof LOCK_MODES)[number]);
+}
+
+/** `AccessExclusiveLock` → `ACCESS EXCLUSIVE`. */
+export function lockModeName(mode: string): string {
+  return mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+}
+
+/** SHARE and stronger block writes; ACCESS EXCLUSIVE blocks reads too. */
+export function blocksWrites(mode: string): boolean {
+  return lockStrength(mode) >= lockStrength('ShareLock');
+}
+
+export interface StatementLock {
+  table: string;
+  mode: string;
+  /** From the start of the statement that took it until commit. */
+  heldMs: number;
+}
+
+export interface MeasuredStatement {
+  line: number;
+  column: number;
+  kind: string;
+  /** The statement's first line, shortened. */
+  summary: string;
+  durationMs: number;
+  /** Locks this statement took on tables that existed before the migration. */
+  locks: StatementLock[];
+}
+
+export interface LockReportEntry {
+  migration: string;
+  file: string;
+  /** Line of the statement that took the lock. */
+  line: number;
+  table: string;
+  mode: string;
+  /** Row count: pg_class.reltuples when the table has statistics, else count(*). Undefined when unknown. */
+  rows?: number;
+  rowsEstimated: boolean;
+  heldMs: number;
+  overThreshold: boolean;
+}
+
+interface SeenLock {
+  oid: number;
+  mode: string;
+  statementIndex: number;
+  /** Start of the statement that took it (ms, performance.now()). */
+  since: number;
+}
+
+/** A threshold as the user wrote it: `1s`, `500ms`, `2m`. */
+export function formatThreshold(ms: number): string {
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0 && ms > 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+export function summarize(text: string): string {
+  const first = text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+  return first.length > 80 ? `${first.slice(0, 77)}...` : first;
+}
+
+// Own backend, user relations only (OIDs below 16384 are the system catalogs).
+const OWN_LOCKS = `SELECT l.relation::int AS oid, l.mode FROM pg_locks l
+  WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation::int >= 16384
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+
+export class StatementFailure extends Error {
+  constructor(
+    readonly statementIndex: number,
+    override readonly cause: unknown,
+    readonly completed: MeasuredStatement[],
+  ) {
+    super((cause as Error)?.message ?? String(cause));
+    this.name = 'StatementFailure';
+  }
+}
+
+export interface MeasuredRun {
+  statements: MeasuredStatement[];
+  seen: SeenLock[];
+}
+
+/**
+ * Runs statements one by one on a client already inside a transaction (or in autocommit
+ * for no-transaction files, where `measureLocks` is false: their locks end with each
+ * statement). Throws StatementFailure naming the statement that failed.
+ */
+export async function runStatements(client: Client, statements: SqlStatement[], options: { measureLocks: boolean }): Promise<MeasuredRun> {
+  const done: MeasuredStatement[] = [];
+  const seen = new Map<string, SeenLock>();
+  for (const [index, statement] of statements.entries()) {
+    const started = performance.now();
+    try {
+      await client.query(statement.text);
+    } catch (error) {
+      throw new StatementFailure(index, error, done);
+    }
+    const durationMs = performance.now() - started;
+    if (options.measureLocks) {
+      const { rows } = await client.query<{ oid: number; mode: string }>(OWN_LOCKS);
+      for (const row of rows) {
+        const key = `${row.oid}:${row.mode}`;
+        if (!seen.has(key)) seen.set(key, { oid: row.oid, mode: row.mode, statementIndex: index, since: started });
+      }
+    }
+    done.push({ line: statement.line, column: statement.column, kind: statement.kind, summary: summarize(statement.text), durationMs, locks: [] });
+  }
+  return { statements: done, seen: [...seen.values()] };
+}
+
+interface RelationFacts {
+  oid: number;
+  name: string;
+  relkind: string;
+  reltuples: number;
+}
+
+/**
+ * Names the locked relations through a second connection, which sees only committed
+ * catalogs: a relation it cannot see was created by this migration (nobody else could
+ * have waited for it), and a table the migration dropped is still there under its name.
+ */
+export async function describeRelations(observer: Client, oids: number[]): Promise<Map<number, RelationFacts>> {
+  const facts = new Map<number, RelationFacts>();
+  if (oids.length === 0) return facts;
+  const { rows } = await observer.query<{ oid: number; name: string; relkind: string; reltuples: number }>(
+    `SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($1::oid[])`,
+    [oids],
+  );
+  for (const row of rows) facts.set(row.oid, row);
+  return facts;
+}
+
+export interface MigrationLocks {
+  /** Per statement, the tables it locked (attached to `statements`). */
+  entries: Array<Omit<LockReportEntry, 'rows' | 'rowsEstimated'> & { reltuples: number }>;
+}
+
+/**
+ * Builds the lock report of one migration: tables (existing before it) locked SHARE or
+ * stronger, each with its strongest mode and how long it was held (from the start of the
+ * statement that took it until commit). Also fills each statement's `locks`.
+ */
+export function lockEntries(
+  run: MeasuredRun,
+  relations: Map<number, RelationFacts>,
+  finishedAt: number,
+  migration: { name: string; file: string },
+  thresholdMs: number,
+): MigrationLocks {
+  const byTable = new Map<number, SeenLock>();
+  for (const lock of run.seen) {
+    const facts = relations.get(lock.oid);
+    const statement = run.statements[lock.statementIndex];
+    if (facts && statement && ['r', 'p', 'm'].includes(facts.relkind)) statement.locks.push({ table: facts.name, mode: lock.mode, heldMs: Math.max(0, finishedAt - lock.since) });
+    if (!facts || !['r', 'p', 'm'].includes(facts.relkind) || !blocksWrites(lock.mode)) continue;
+    const current = byTable.get(lock.oid);
+    if (!current || lockStrength(lock.mode) > lockStrength(current.mode)) byTable.set(lock.oid, lock);
+  }
+  const entries = [...byTable.values()].map((lock) => {
+    const facts = relations.get(lock.oid)!;
+    const heldMs = Math.max(0, finishedAt - lock.since);
+    return {
+      migration: migration.name,
+      file: migration.file,
+      line: run.statements[lock.statementIndex]?.line ?? 1,
+      table: facts.name,
+      mode: lock.mode,
+      reltuples: facts.reltuples,
+      heldMs,
+      overThreshold: heldMs >= thresholdMs,
+    };
+  });
+  return { entries };
+}
+
+/** Row counts after the fact: statistics when present, else a bounded count(*). */
+export async function countRows(client: Client, entries: Array<{ table: string; reltuples: number }>): Promise<Map<string, { rows?: number; estimated: boolean }>> {
+  const counts = new Map<string, { rows?: number; estimated: boolean }>();
+  for (const entry of entries) {
+    if (counts.has(entry.table)) continue;
+    if (entry.reltuples >= 0) {
+      counts.set(entry.table, { rows: Math.round(entry.reltuples), estimated: true });
+      continue;
+    }
+    try {
+      await client.query('BEGIN');
+      await client.query("SET LOCAL statement_timeout = '5s'");
+      const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${entry.table}`);
+      counts.set(entry.table, { rows: Number(rows[0]?.n ?? 0), estimated: false });
+    } catch {
+      counts.set(entry.table, { estimated: true });
+    } finally {
+      await client.query('ROLLBACK').catch(() => {});
+    }
+  }
+  return counts;
+}
+
+/** Rules whose danger is a lock: what the preview measured decides how serious they are. */
+export const LOCK_RULES = new Set([
+  'require-concurrent-index-creation',
+  'require-concurrent-index-deletion',
+  'adding-field-with-default',
+  'adding-not-nullable-field',
+  'adding-required-field',
+  'adding-serial-primary-key-field',
+  'changing-column-type',
+  'setting-not-nullable-field',
+  'adding-foreign-key-constraint',
+  'constraint-missing-not-valid',
+  'disallowed-unique-constraint',
+  'require-concurrent-reindex',
+  'require-concurrent-partition-detach',
+  'prefer-repack',
+  'require-timeout-settings',
+]);
+
+export interface Gradable {
+  rule: string;
+  severity: 'error' | 'warning' | 'note';
+  file: string;
+  line: number;
+  message: string;
+}
+
+/**
+ * Grades lint findings by the measurement: a lock rule on a statement that held a
+ * write-blocking lock on an existing table past the threshold becomes an error; one whose
+ * statement touched only new or small tables briefly becomes a note.
+ */
+export function gradeFindings<T extends Gradable>(
+  findings: T[],
+  measured: Array<{ file: string; statements: MeasuredStatement[]; locks: LockReportEntry[] }>,
+  thresholdMs: number,
+): T[] {
+  return findings.map((finding) => {
+    if (!LOCK_RULES.has(finding.rule)) return finding;
+    const migration = measured.find((entry) => entry.file === finding.file);
+    if (!migration || migration.statements.length === 0) return finding;
+    // The statement that holds the finding's line.
+    let index = -1;
+    for (const [i, statement] of migration.statements.entries()) if (statement.line <= finding.line) index = i;
+    if (index < 0) return finding;
+    const statement = migration.statements[index]!;
+    const rowsOf = (table: string) => migration.locks.find((lock) => lock.table === table)?.rows;
+    const worst = statement.locks.filter((lock) => blocksWrites(lock.mode)).sort((a, b) => b.heldMs - a.heldMs)[0];
+    if (finding.rule === 'require-timeout-settings') {
+      // A missing lock_timeout matters when the migration takes a write-blocking lock on an existing table.
+      if (migration.locks.length === 0) return { ...finding, severity: 'note', message: `${finding.message} Measured on the preview: no write-blocking lock on an existing table.` };
+      return finding;
+    }
+    if (worst && worst.heldMs >= thresholdMs) {
+      const rows = rowsOf(worst.table);
+      return { ...finding, severity: 'error', message: `${finding.message} Measured on the preview: ${lockModeName(worst.mode)} on ${worst.table}${rows !== undefined ? ` (${rows.toLocaleString('en-US')} rows)` : ''} held ${formatMillis(worst.heldMs)}, over the ${formatThreshold(thresholdMs)} threshold.` };
+    }
+    const took = worst ? `${lockModeName(worst.mode)} on ${worst.table} held ${formatMillis(worst.heldMs)}` : `the statement took ${formatMillis(statement.durationMs)} and held no write-blocking lock on an existing table`;
+    return { ...finding, severity: 'note', message: `${finding.message} Measured on the preview: ${took}, under the ${formatThreshold(thresholdMs)} threshold.` };
+  });
+}

@@ -1,0 +1,107 @@
+// The migrate core's plain-valued contract: settings in, result out. The action, the root
+// lifecycle action and the CLI all speak it.
+import type { LintFinding } from './lint/index.js';
+import type { LockReportEntry, MeasuredStatement } from './measure.js';
+import type { RunnerName } from './profiles.js';
+
+export type { LintFinding } from './lint/index.js';
+export type { LockReportEntry, MeasuredStatement } from './measure.js';
+export type { RunnerName } from './profiles.js';
+
+export type LintLevel = 'off' | 'warn' | 'error';
+
+export interface MigrateSettings {
+  /** The direct (non-pooled) URL: advisory locks and session settings need a real session. */
+  databaseUrl: string;
+  runner: RunnerName;
+  /** Relative to `workingDirectory`; empty means the runner's default (`migrations` for builtin). */
+  migrationsDir?: string;
+  /** Where paths are resolved and the tool's command runs; annotations use paths relative to it. */
+  workingDirectory: string;
+  /** Built-in runner's history table, `schema.table`. */
+  historyTable: string;
+  /** Overrides the profile's command (required for runner `command`). */
+  command?: string;
+  /** Environment names the database URL is exported under for the tool's command. */
+  exportEnv: string[];
+  dryRun: boolean;
+  lint: LintLevel;
+  lintDisable: string[];
+  allowDestructive: boolean;
+  allowDrift: boolean;
+  protected: boolean;
+  /** SQL files or directories run after the migrations (previews only). */
+  seed: string[];
+  lockTimeoutSeconds?: number;
+  statementTimeoutSeconds?: number;
+  /** Measure locks and durations statement by statement. */
+  analyze: boolean;
+  lockThresholdMs: number;
+  /** The pull request's description: a line naming a rule there accepts its findings. */
+  prBody?: string;
+  /** How long to wait for another run holding the migration lock (default 10 minutes). */
+  lockWaitSeconds?: number;
+  /** How long to keep retrying a connection that fails transiently (default 60 s; a waking compute). */
+  connectTimeoutSeconds?: number;
+}
+
+export interface AppliedMigration {
+  version: string;
+  name: string;
+  file: string;
+  durationMs: number;
+  /** Statement by statement, when measured (analyze on or a no-transaction file). */
+  statements: MeasuredStatement[];
+  /** The file ran outside a transaction (its marker, or the tool's model). */
+  noTransaction: boolean;
+}
+
+export interface PlannedMigration {
+  version: string;
+  name: string;
+  file: string;
+}
+
+export interface MigrateFailure {
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Postgres's SQLSTATE, when Postgres raised it. */
+  code?: string;
+  hint?: string;
+  detail?: string;
+}
+
+export interface MigrateResult {
+  ok: boolean;
+  runner: RunnerName;
+  dryRun: boolean;
+  /** Pending migrations before the run (under the migration lock when applying). */
+  pending: number;
+  pendingMigrations: PlannedMigration[];
+  applied: AppliedMigration[];
+  /** Lint findings, graded by measurement when analyze ran. */
+  findings: LintFinding[];
+  /** Tables locked SHARE or stronger, with rows and hold times. */
+  locks: LockReportEntry[];
+  lockThresholdMs: number;
+  /** Locks and durations were measured (in the applying transaction, or rolled back for external tools). */
+  measured: boolean;
+  /** Applied migrations whose file changed since. */
+  drifted: PlannedMigration[];
+  /** Applied migrations whose file is gone. */
+  missing: Array<{ version: string; name: string }>;
+  /** External tools: history rows that never finished. */
+  failedInHistory: string[];
+  /** Pending, older than something already applied. */
+  outOfOrder: PlannedMigration[];
+  seeded: string[];
+  /** Things the reader should know (pooled URL, drift allowed, ...). */
+  warnings: string[];
+  error?: MigrateFailure;
+  /** External tools: the command's exit status. */
+  exitCode?: number;
+  durationMs: number;
+  reportMarkdown: string;
+}
