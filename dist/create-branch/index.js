@@ -1,5 +1,8 @@
 import { createRequire as __previewDbCreateRequire } from 'node:module';
+import { fileURLToPath as __previewDbFileURLToPath } from 'node:url';
 const require = __previewDbCreateRequire(import.meta.url);
+const __filename = __previewDbFileURLToPath(import.meta.url);
+const __dirname = __previewDbFileURLToPath(new URL('.', import.meta.url));
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -44726,6 +44729,7 @@ var NeonPreviews = class {
       password: parts.password,
       expiresAt: refreshed.branch.expires_at ?? expiresAt,
       parentName: parent.name,
+      parentId: parent.id,
       consoleUrl: neonConsoleUrl(this.settings.projectId, branch.id)
     };
   }

@@ -79,7 +79,8 @@ export function renderClosedComment(branchName: string, report: CleanupReport, c
     : gone
       ? `### 🗑️ Preview database ${codeSpan(branchName)} deleted`
       : `### ❌ Preview database ${codeSpan(branchName)} was not deleted`;
-  const detail = report.rows.find((row) => row.name === branchName)?.detail ?? report.failure ?? (gone ? '' : 'No preview by that name was found.');
+  // When it is gone, the headline says all; otherwise the reason it stayed matters.
+  const detail = gone ? '' : (report.rows.find((row) => row.name === branchName)?.detail ?? report.failure ?? 'No preview by that name was found.');
   const lines = [headline, ''];
   if (report.alreadyGone.includes(branchName)) lines.push('It was already gone (expired, or deleted by an earlier run).', '');
   else if (gone && !report.dryRun) lines.push('The pull request is closed; nothing is billed for this preview any more.', '');

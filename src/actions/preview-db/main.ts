@@ -29,9 +29,8 @@ async function postComment(settings: LifecycleInputs, facts: RunFacts, body: str
     body,
     log: actionLog,
   });
-  if (result.action === 'failed') return '';
-  actionLog.info(`Pull-request comment ${result.action}: ${result.url}`);
-  return result.url;
+  // upsertStickyComment has logged what it did (or warned why it could not).
+  return result.action === 'failed' ? '' : result.url;
 }
 
 async function main(): Promise<void> {
