@@ -11,6 +11,7 @@ export const ENTRIES = {
   'migrate': 'src/actions/migrate/main.ts',
   'cleanup': 'src/actions/cleanup/main.ts',
   'snapshot': 'src/actions/snapshot/main.ts',
+  'cli': 'src/cli/main.ts',
 };
 
 const root = resolve(import.meta.dirname, '..');
@@ -24,7 +25,7 @@ rmSync(outRoot, { recursive: true, force: true });
 for (const [name, entry] of Object.entries(ENTRIES)) {
   const outdir = join(outRoot, name);
   mkdirSync(outdir, { recursive: true });
-  await build({
+  const result = await build({
     absWorkingDir: root,
     entryPoints: [entry],
     outfile: join(outdir, 'index.js'),
@@ -32,14 +33,16 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    banner: { js: banner },
+    // The CLI is the package's bin: it needs its interpreter line first.
+    banner: { js: name === 'cli' ? `#!/usr/bin/env node\n${banner}` : banner },
+    metafile: true,
     // pg only loads pg-native when asked for it, which we never do.
     external: ['pg-native'],
     legalComments: 'none',
     logLevel: 'warning',
   });
   // libpg-query loads its WebAssembly next to itself at run time.
-  if (name === 'migrate' || name === 'preview-db' || name === 'cli') {
+  if (Object.keys(result.metafile.inputs).some((input) => input.startsWith('node_modules/libpg-query/'))) {
     cpSync(join(root, 'node_modules/libpg-query/wasm/libpg-query.wasm'), join(outdir, 'libpg-query.wasm'));
   }
 }

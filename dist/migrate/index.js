@@ -5474,7 +5474,7 @@ var require_body = __commonJS({
       } else {
         stream = new ReadableStream({
           async pull(controller) {
-            const buffer = typeof source === "string" ? textEncoder.encode(source) : source;
+            const buffer = typeof source2 === "string" ? textEncoder.encode(source2) : source2;
             if (buffer.byteLength) {
               controller.enqueue(buffer);
             }
@@ -5487,19 +5487,19 @@ var require_body = __commonJS({
       }
       assert(isReadableStreamLike(stream));
       let action = null;
-      let source = null;
+      let source2 = null;
       let length = null;
       let type = null;
       if (typeof object === "string") {
-        source = object;
+        source2 = object;
         type = "text/plain;charset=UTF-8";
       } else if (object instanceof URLSearchParams) {
-        source = object.toString();
+        source2 = object.toString();
         type = "application/x-www-form-urlencoded;charset=UTF-8";
       } else if (isArrayBuffer(object)) {
-        source = new Uint8Array(object.slice());
+        source2 = new Uint8Array(object.slice());
       } else if (ArrayBuffer.isView(object)) {
-        source = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
+        source2 = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
       } else if (util.isFormDataLike(object)) {
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
@@ -5538,7 +5538,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         if (hasUnknownSizeValue) {
           length = null;
         }
-        source = object;
+        source2 = object;
         action = async function* () {
           for (const part of blobParts) {
             if (part.stream) {
@@ -5550,7 +5550,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         };
         type = `multipart/form-data; boundary=${boundary}`;
       } else if (isBlobLike(object)) {
-        source = object;
+        source2 = object;
         length = object.size;
         if (object.type) {
           type = object.type;
@@ -5566,8 +5566,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         }
         stream = object instanceof ReadableStream ? object : ReadableStreamFrom(object);
       }
-      if (typeof source === "string" || util.isBuffer(source)) {
-        length = Buffer.byteLength(source);
+      if (typeof source2 === "string" || util.isBuffer(source2)) {
+        length = Buffer.byteLength(source2);
       }
       if (action != null) {
         let iterator;
@@ -5598,7 +5598,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           type: "bytes"
         });
       }
-      const body = { stream, source, length };
+      const body = { stream, source: source2, length };
       return [body, type];
     }
     function safelyExtractBody(object, keepalive = false) {
@@ -16615,7 +16615,7 @@ var require_events = __commonJS({
         }
         return this.#eventInit.ports;
       }
-      initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source = null, ports = []) {
+      initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source2 = null, ports = []) {
         webidl.brandCheck(this, _MessageEvent);
         webidl.argumentLengthCheck(arguments, 1, "MessageEvent.initMessageEvent");
         return new _MessageEvent(type, {
@@ -16624,7 +16624,7 @@ var require_events = __commonJS({
           data,
           origin,
           lastEventId,
-          source,
+          source: source2,
           ports
         });
       }
@@ -19157,12 +19157,12 @@ var require_undici = __commonJS({
 var require_postgres_array = __commonJS({
   "node_modules/postgres-array/index.js"(exports) {
     "use strict";
-    exports.parse = function(source, transform) {
-      return new ArrayParser(source, transform).parse();
+    exports.parse = function(source2, transform) {
+      return new ArrayParser(source2, transform).parse();
     };
     var ArrayParser = class _ArrayParser {
-      constructor(source, transform) {
-        this.source = source;
+      constructor(source2, transform) {
+        this.source = source2;
         this.transform = transform || identity;
         this.position = 0;
         this.entries = [];
@@ -19252,10 +19252,10 @@ var require_arrayParser = __commonJS({
   "node_modules/pg-types/lib/arrayParser.js"(exports, module) {
     var array = require_postgres_array();
     module.exports = {
-      create: function(source, transform) {
+      create: function(source2, transform) {
         return {
           parse: function() {
-            return array.parse(source, transform);
+            return array.parse(source2, transform);
           }
         };
       }
@@ -19357,10 +19357,10 @@ var require_mutable = __commonJS({
     var hasOwnProperty = Object.prototype.hasOwnProperty;
     function extend(target) {
       for (var i = 1; i < arguments.length; i++) {
-        var source = arguments[i];
-        for (var key in source) {
-          if (hasOwnProperty.call(source, key)) {
-            target[key] = source[key];
+        var source2 = arguments[i];
+        for (var key in source2) {
+          if (hasOwnProperty.call(source2, key)) {
+            target[key] = source2[key];
           }
         }
       }
@@ -29495,17 +29495,17 @@ var SourceText = class {
     return this.position(this.charOffset(byteOffset));
   }
 };
-async function scanComments(source) {
-  if (source.text.trim() === "") return [];
-  const { tokens } = await (0, import_libpg_query2.scan)(source.text);
+async function scanComments(source2) {
+  if (source2.text.trim() === "") return [];
+  const { tokens } = await (0, import_libpg_query2.scan)(source2.text);
   const comments = [];
   for (const token of tokens) {
     if (token.tokenName !== "SQL_COMMENT" && token.tokenName !== "C_COMMENT") continue;
-    const start = source.charOffset(token.start);
-    const end = source.charOffset(token.end);
-    const raw = source.text.slice(start, end);
+    const start = source2.charOffset(token.start);
+    const end = source2.charOffset(token.end);
+    const raw = source2.text.slice(start, end);
     const body = token.tokenName === "SQL_COMMENT" ? raw.slice(2) : raw.slice(2, raw.endsWith("*/") ? -2 : void 0);
-    comments.push({ body, start, end, line: source.position(start).line });
+    comments.push({ body, start, end, line: source2.position(start).line });
   }
   return comments;
 }
@@ -29589,12 +29589,12 @@ async function prepare(file) {
     if (error2 instanceof SqlSyntaxError) throw new SqlSyntaxError(`${file.path}: ${error2.message}`, error2.line, error2.column);
     throw error2;
   }
-  const source = new SourceText(file.sql);
-  const comments = await scanComments(source);
+  const source2 = new SourceText(file.sql);
+  const comments = await scanComments(source2);
   const firstStatement = statements[0]?.offset ?? file.sql.length;
   return {
     path: file.path,
-    source,
+    source: source2,
     statements,
     markers: transactionMarkers(comments, firstStatement),
     ignores: comments.flatMap((comment) => ignoreDirective(comment) ?? [])
@@ -30748,39 +30748,47 @@ function parseKeyValues(text, input) {
 }
 
 // src/actions/runtime.ts
+var runnerInputs = {
+  get: (name) => getInput(name),
+  mask: (value) => setSecret(value)
+};
+var source = runnerInputs;
+function maskSecret(value) {
+  if (value) source.mask(value);
+}
 var inputs = {
   text(name) {
-    return getInput(name).trim();
+    return source.get(name).trim();
   },
   /** Secret inputs are masked as soon as they are read. */
   secret(name) {
-    const value = getInput(name).trim();
-    if (value) setSecret(value);
+    const value = source.get(name).trim();
+    maskSecret(value);
     return value;
   },
   optional(name) {
-    const value = getInput(name).trim();
+    const value = source.get(name).trim();
     return value === "" ? void 0 : value;
   },
   boolean(name, fallback) {
-    return parseBoolean(getInput(name), name, fallback);
+    return parseBoolean(source.get(name), name, fallback);
   },
   choice(name, choices, fallback) {
-    return parseChoice(getInput(name), name, choices, fallback);
+    return parseChoice(source.get(name), name, choices, fallback);
   },
   /** Seconds, or undefined when empty. */
   duration(name) {
-    const value = getInput(name).trim();
+    const value = source.get(name).trim();
     return value === "" ? void 0 : parseDuration(value, name);
   },
   count(name, fallback) {
-    return parseCount(getInput(name), name, fallback);
+    return parseCount(source.get(name), name, fallback);
   },
   list(name) {
-    return parseList(getInput(name));
+    return parseList(source.get(name));
   },
   keyValues(name) {
-    return parseKeyValues(getInput(name), name);
+    return parseKeyValues(source.get(name), name);
   }
 };
 var registeredSecrets = /* @__PURE__ */ new Set();

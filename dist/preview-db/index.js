@@ -5474,7 +5474,7 @@ var require_body = __commonJS({
       } else {
         stream = new ReadableStream({
           async pull(controller) {
-            const buffer = typeof source === "string" ? textEncoder.encode(source) : source;
+            const buffer = typeof source2 === "string" ? textEncoder.encode(source2) : source2;
             if (buffer.byteLength) {
               controller.enqueue(buffer);
             }
@@ -5487,19 +5487,19 @@ var require_body = __commonJS({
       }
       assert(isReadableStreamLike(stream));
       let action = null;
-      let source = null;
+      let source2 = null;
       let length = null;
       let type = null;
       if (typeof object === "string") {
-        source = object;
+        source2 = object;
         type = "text/plain;charset=UTF-8";
       } else if (object instanceof URLSearchParams) {
-        source = object.toString();
+        source2 = object.toString();
         type = "application/x-www-form-urlencoded;charset=UTF-8";
       } else if (isArrayBuffer(object)) {
-        source = new Uint8Array(object.slice());
+        source2 = new Uint8Array(object.slice());
       } else if (ArrayBuffer.isView(object)) {
-        source = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
+        source2 = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
       } else if (util.isFormDataLike(object)) {
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
@@ -5538,7 +5538,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         if (hasUnknownSizeValue) {
           length = null;
         }
-        source = object;
+        source2 = object;
         action = async function* () {
           for (const part of blobParts) {
             if (part.stream) {
@@ -5550,7 +5550,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         };
         type = `multipart/form-data; boundary=${boundary}`;
       } else if (isBlobLike(object)) {
-        source = object;
+        source2 = object;
         length = object.size;
         if (object.type) {
           type = object.type;
@@ -5566,8 +5566,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         }
         stream = object instanceof ReadableStream ? object : ReadableStreamFrom(object);
       }
-      if (typeof source === "string" || util.isBuffer(source)) {
-        length = Buffer.byteLength(source);
+      if (typeof source2 === "string" || util.isBuffer(source2)) {
+        length = Buffer.byteLength(source2);
       }
       if (action != null) {
         let iterator2;
@@ -5598,7 +5598,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           type: "bytes"
         });
       }
-      const body = { stream, source, length };
+      const body = { stream, source: source2, length };
       return [body, type];
     }
     function safelyExtractBody(object, keepalive = false) {
@@ -16615,7 +16615,7 @@ var require_events = __commonJS({
         }
         return this.#eventInit.ports;
       }
-      initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source = null, ports = []) {
+      initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source2 = null, ports = []) {
         webidl.brandCheck(this, _MessageEvent);
         webidl.argumentLengthCheck(arguments, 1, "MessageEvent.initMessageEvent");
         return new _MessageEvent(type, {
@@ -16624,7 +16624,7 @@ var require_events = __commonJS({
           data,
           origin,
           lastEventId,
-          source,
+          source: source2,
           ports
         });
       }
@@ -19929,12 +19929,12 @@ var require_lib = __commonJS({
 var require_postgres_array = __commonJS({
   "node_modules/postgres-array/index.js"(exports) {
     "use strict";
-    exports.parse = function(source, transform) {
-      return new ArrayParser(source, transform).parse();
+    exports.parse = function(source2, transform) {
+      return new ArrayParser(source2, transform).parse();
     };
     var ArrayParser = class _ArrayParser {
-      constructor(source, transform) {
-        this.source = source;
+      constructor(source2, transform) {
+        this.source = source2;
         this.transform = transform || identity;
         this.position = 0;
         this.entries = [];
@@ -20024,10 +20024,10 @@ var require_arrayParser = __commonJS({
   "node_modules/pg-types/lib/arrayParser.js"(exports, module) {
     var array = require_postgres_array();
     module.exports = {
-      create: function(source, transform) {
+      create: function(source2, transform) {
         return {
           parse: function() {
-            return array.parse(source, transform);
+            return array.parse(source2, transform);
           }
         };
       }
@@ -20129,10 +20129,10 @@ var require_mutable = __commonJS({
     var hasOwnProperty = Object.prototype.hasOwnProperty;
     function extend(target) {
       for (var i = 1; i < arguments.length; i++) {
-        var source = arguments[i];
-        for (var key in source) {
-          if (hasOwnProperty.call(source, key)) {
-            target[key] = source[key];
+        var source2 = arguments[i];
+        for (var key in source2) {
+          if (hasOwnProperty.call(source2, key)) {
+            target[key] = source2[key];
           }
         }
       }
@@ -28237,22 +28237,22 @@ var require_delayed_stream = __commonJS({
       this._bufferedEvents = [];
     }
     util.inherits(DelayedStream, Stream);
-    DelayedStream.create = function(source, options) {
+    DelayedStream.create = function(source2, options) {
       var delayedStream = new this();
       options = options || {};
       for (var option in options) {
         delayedStream[option] = options[option];
       }
-      delayedStream.source = source;
-      var realEmit = source.emit;
-      source.emit = function() {
+      delayedStream.source = source2;
+      var realEmit = source2.emit;
+      source2.emit = function() {
         delayedStream._handleEmit(arguments);
-        return realEmit.apply(source, arguments);
+        return realEmit.apply(source2, arguments);
       };
-      source.on("error", function() {
+      source2.on("error", function() {
       });
       if (delayedStream.pauseStream) {
-        source.pause();
+        source2.pause();
       }
       return delayedStream;
     };
@@ -40311,7 +40311,7 @@ var require_axios = __commonJS({
       hasOwnProperty: hasOwnProperty2
     }) => (obj, prop) => hasOwnProperty2.call(obj, prop))(Object.prototype);
     var isUnsafeObjectKey = (prop) => typeof prop === "string" && (prop === "__proto__" || prop === "constructor" || prop === "prototype");
-    var isPrototypeBoundary = (obj, prototype2, source) => obj === Object.prototype || !source && prototype2 === null;
+    var isPrototypeBoundary = (obj, prototype2, source2) => obj === Object.prototype || !source2 && prototype2 === null;
     var isSafeAndFullyMutable = (obj) => {
       if (!Object.isExtensible(obj)) {
         return false;
@@ -40559,19 +40559,19 @@ var require_axios = __commonJS({
         }
       };
       for (let i = 0, l = objs.length; i < l; i++) {
-        const source = objs[i];
-        if (!source || isBuffer(source)) {
+        const source2 = objs[i];
+        if (!source2 || isBuffer(source2)) {
           continue;
         }
-        forEach(source, assignValue);
-        if (typeof source !== "object" || isArray(source) || !Object.getOwnPropertySymbols) {
+        forEach(source2, assignValue);
+        if (typeof source2 !== "object" || isArray(source2) || !Object.getOwnPropertySymbols) {
           continue;
         }
-        const symbols = Object.getOwnPropertySymbols(source);
+        const symbols = Object.getOwnPropertySymbols(source2);
         for (let j = 0; j < symbols.length; j++) {
           const symbol = symbols[j];
-          if (propertyIsEnumerable.call(source, symbol)) {
-            assignValue(source[symbol], symbol);
+          if (propertyIsEnumerable.call(source2, symbol)) {
+            assignValue(source2[symbol], symbol);
           }
         }
       }
@@ -40663,19 +40663,19 @@ var require_axios = __commonJS({
       if (!Number.isSafeInteger(i) || i < 0 || i > 4294967295) return null;
       const indexes = /* @__PURE__ */ new Set();
       const seen = /* @__PURE__ */ new Set();
-      let source = thing;
-      while (source != null && indexes.size < i) {
-        if (seen.has(source)) return null;
-        seen.add(source);
-        const prototype2 = getPrototypeOf(source);
-        if (isPrototypeBoundary(source, prototype2, source === thing)) break;
-        Object.getOwnPropertyNames(source).forEach((key) => {
+      let source2 = thing;
+      while (source2 != null && indexes.size < i) {
+        if (seen.has(source2)) return null;
+        seen.add(source2);
+        const prototype2 = getPrototypeOf(source2);
+        if (isPrototypeBoundary(source2, prototype2, source2 === thing)) break;
+        Object.getOwnPropertyNames(source2).forEach((key) => {
           const index = +key;
-          if (Number.isInteger(index) && index >= 0 && index < i && String(index) === key && hasOwnProperty(source, key)) {
+          if (Number.isInteger(index) && index >= 0 && index < i && String(index) === key && hasOwnProperty(source2, key)) {
             indexes.add(index);
           }
         });
-        source = prototype2;
+        source2 = prototype2;
       }
       if (indexes.size !== i) return null;
       const arr = new Array(i);
@@ -40766,35 +40766,35 @@ var require_axios = __commonJS({
     }
     var toJSONObject = (obj) => {
       const visited = /* @__PURE__ */ new WeakSet();
-      const visit = (source) => {
-        if (isObject(source)) {
-          if (visited.has(source)) {
+      const visit = (source2) => {
+        if (isObject(source2)) {
+          if (visited.has(source2)) {
             return;
           }
-          if (isBuffer(source)) {
-            return source;
+          if (isBuffer(source2)) {
+            return source2;
           }
-          if (!("toJSON" in source)) {
-            visited.add(source);
+          if (!("toJSON" in source2)) {
+            visited.add(source2);
             let target;
-            if (isSet(source)) {
+            if (isSet(source2)) {
               target = [];
-              for (const value of source) {
+              for (const value of source2) {
                 const reducedValue = visit(value);
                 !isUndefined(reducedValue) && target.push(reducedValue);
               }
             } else {
-              target = isArray(source) ? [] : {};
-              forEach(source, (value, key) => {
+              target = isArray(source2) ? [] : {};
+              forEach(source2, (value, key) => {
                 const reducedValue = visit(value);
                 !isUndefined(reducedValue) && (target[key] = reducedValue);
               });
             }
-            visited.delete(source);
+            visited.delete(source2);
             return target;
           }
         }
-        return source;
+        return source2;
       };
       return visit(obj);
     };
@@ -40806,10 +40806,10 @@ var require_axios = __commonJS({
       }
       return postMessageSupported ? ((token, callbacks) => {
         _global.addEventListener("message", ({
-          source,
+          source: source2,
           data
         }) => {
-          if (source === _global && data === token) {
+          if (source2 === _global && data === token) {
             callbacks.length && callbacks.shift()();
           }
         }, false);
@@ -41278,11 +41278,11 @@ var require_axios = __commonJS({
     });
     utils$1.freezeMethods(AxiosHeaders);
     var REDACTED = "[REDACTED ****]";
-    function hasOwnOrPrototypeToJSON(source) {
-      if (utils$1.hasOwnProp(source, "toJSON")) {
+    function hasOwnOrPrototypeToJSON(source2) {
+      if (utils$1.hasOwnProp(source2, "toJSON")) {
         return true;
       }
-      let prototype2 = Object.getPrototypeOf(source);
+      let prototype2 = Object.getPrototypeOf(source2);
       while (prototype2 && prototype2 !== Object.prototype) {
         if (utils$1.hasOwnProp(prototype2, "toJSON")) {
           return true;
@@ -41294,30 +41294,30 @@ var require_axios = __commonJS({
     function redactConfig(config, redactKeys) {
       const lowerKeys = new Set(redactKeys.map((k) => String(k).toLowerCase()));
       const seen = [];
-      const visit = (source) => {
-        if (source === null || typeof source !== "object") return source;
-        if (utils$1.isBuffer(source)) return source;
-        if (seen.indexOf(source) !== -1) return void 0;
-        if (source instanceof AxiosHeaders) {
-          source = source.toJSON();
+      const visit = (source2) => {
+        if (source2 === null || typeof source2 !== "object") return source2;
+        if (utils$1.isBuffer(source2)) return source2;
+        if (seen.indexOf(source2) !== -1) return void 0;
+        if (source2 instanceof AxiosHeaders) {
+          source2 = source2.toJSON();
         }
-        seen.push(source);
+        seen.push(source2);
         let result;
-        if (utils$1.isArray(source)) {
+        if (utils$1.isArray(source2)) {
           result = [];
-          source.forEach((v, i) => {
+          source2.forEach((v, i) => {
             const reducedValue = visit(v);
             if (!utils$1.isUndefined(reducedValue)) {
               result[i] = reducedValue;
             }
           });
         } else {
-          if (!utils$1.isPlainObject(source) && hasOwnOrPrototypeToJSON(source)) {
+          if (!utils$1.isPlainObject(source2) && hasOwnOrPrototypeToJSON(source2)) {
             seen.pop();
-            return source;
+            return source2;
           }
           result = /* @__PURE__ */ Object.create(null);
-          for (const [key, value] of Object.entries(source)) {
+          for (const [key, value] of Object.entries(source2)) {
             const reducedValue = lowerKeys.has(key.toLowerCase()) ? REDACTED : visit(value);
             if (!utils$1.isUndefined(reducedValue)) {
               result[key] = reducedValue;
@@ -41352,9 +41352,9 @@ var require_axios = __commonJS({
       const causeStack = utils$1.hasOwnProp(error2, $causeStack) && error2[$causeStack];
       return causeStack && stack.endsWith(causeStack) ? stack.length - causeStack.length : -1;
     }
-    function appendCauseStack(target, source) {
+    function appendCauseStack(target, source2) {
       try {
-        const sourceStack = source && source.stack;
+        const sourceStack = source2 && source2.stack;
         if (typeof sourceStack !== "string" || !sourceStack) {
           return;
         }
@@ -42296,8 +42296,8 @@ var require_axios = __commonJS({
           timeWindow: 500,
           ticksRate: 2,
           samplesCount: 15
-        }, null, (prop, source) => {
-          return !utils$1.isUndefined(source[prop]);
+        }, null, (prop, source2) => {
+          return !utils$1.isUndefined(source2[prop]);
         });
         super({
           readableHighWaterMark: options.chunkSize
@@ -43973,10 +43973,10 @@ var require_axios = __commonJS({
           if (responseType === "stream") {
             if (maxContentLength > -1) {
               const limit = maxContentLength;
-              const source = responseStream;
+              const source2 = responseStream;
               async function* enforceMaxContentLength() {
                 let totalResponseBytes = 0;
-                for await (const chunk of source) {
+                for await (const chunk of source2) {
                   totalResponseBytes += chunk.length;
                   if (totalResponseBytes > limit) {
                     throw new AxiosError("maxContentLength size of " + limit + " exceeded", AxiosError.ERR_BAD_RESPONSE, config, lastRequest);
@@ -44267,22 +44267,22 @@ var require_axios = __commonJS({
       const pending = [];
       const copies = /* @__PURE__ */ new WeakMap();
       const empty = {};
-      function copy(target, source) {
-        if (!utils$1.isPlainObject(source)) {
-          return utils$1.isArray(source) ? source.slice() : source;
+      function copy(target, source2) {
+        if (!utils$1.isPlainObject(source2)) {
+          return utils$1.isArray(source2) ? source2.slice() : source2;
         }
         const base = utils$1.isPlainObject(target) ? target : empty;
-        let bases = copies.get(source);
+        let bases = copies.get(source2);
         if (!bases) {
           bases = /* @__PURE__ */ new WeakMap();
-          copies.set(source, bases);
+          copies.set(source2, bases);
         }
         if (bases.has(base)) return bases.get(base);
         const result2 = {};
         bases.set(base, result2);
         pending.push({
           base,
-          source,
+          source: source2,
           result: result2
         });
         return result2;
@@ -44291,16 +44291,16 @@ var require_axios = __commonJS({
       while (pending.length) {
         const {
           base,
-          source,
+          source: source2,
           result: target
         } = pending.pop();
         const baseKeys = new Set(ownEnumerableKeys(base));
-        const sourceKeys = new Set(ownEnumerableKeys(source));
+        const sourceKeys = new Set(ownEnumerableKeys(source2));
         const keys = /* @__PURE__ */ new Set([...baseKeys, ...sourceKeys]);
         keys.forEach((key) => {
           if (key === "__proto__" || key === "constructor" || key === "prototype") return;
           const hasSource = sourceKeys.has(key);
-          const value = hasSource ? source[key] : void 0;
+          const value = hasSource ? source2[key] : void 0;
           const previous = (!hasSource || utils$1.isPlainObject(value)) && baseKeys.has(key) ? base[key] : void 0;
           target[key] = hasSource ? copy(previous, value) : copy(void 0, previous);
         });
@@ -44308,17 +44308,17 @@ var require_axios = __commonJS({
       assertParamsAcyclic(result);
       return result;
     }
-    function getMergedValue(target, source, prop, caseless) {
-      if (utils$1.isPlainObject(target) && utils$1.isPlainObject(source)) {
+    function getMergedValue(target, source2, prop, caseless) {
+      if (utils$1.isPlainObject(target) && utils$1.isPlainObject(source2)) {
         return utils$1.merge.call({
           caseless
-        }, target, source);
-      } else if (utils$1.isPlainObject(source)) {
-        return utils$1.merge({}, source);
-      } else if (utils$1.isArray(source)) {
-        return source.slice();
+        }, target, source2);
+      } else if (utils$1.isPlainObject(source2)) {
+        return utils$1.merge({}, source2);
+      } else if (utils$1.isArray(source2)) {
+        return source2.slice();
       }
-      return source;
+      return source2;
     }
     function mergeDeepProperties(a, b, prop, caseless) {
       if (!utils$1.isUndefined(b)) {
@@ -53776,17 +53776,17 @@ var SourceText = class {
     return this.position(this.charOffset(byteOffset));
   }
 };
-async function scanComments(source) {
-  if (source.text.trim() === "") return [];
-  const { tokens } = await (0, import_libpg_query2.scan)(source.text);
+async function scanComments(source2) {
+  if (source2.text.trim() === "") return [];
+  const { tokens } = await (0, import_libpg_query2.scan)(source2.text);
   const comments = [];
   for (const token of tokens) {
     if (token.tokenName !== "SQL_COMMENT" && token.tokenName !== "C_COMMENT") continue;
-    const start = source.charOffset(token.start);
-    const end = source.charOffset(token.end);
-    const raw = source.text.slice(start, end);
+    const start = source2.charOffset(token.start);
+    const end = source2.charOffset(token.end);
+    const raw = source2.text.slice(start, end);
     const body = token.tokenName === "SQL_COMMENT" ? raw.slice(2) : raw.slice(2, raw.endsWith("*/") ? -2 : void 0);
-    comments.push({ body, start, end, line: source.position(start).line });
+    comments.push({ body, start, end, line: source2.position(start).line });
   }
   return comments;
 }
@@ -53870,12 +53870,12 @@ async function prepare(file) {
     if (error2 instanceof SqlSyntaxError) throw new SqlSyntaxError(`${file.path}: ${error2.message}`, error2.line, error2.column);
     throw error2;
   }
-  const source = new SourceText(file.sql);
-  const comments = await scanComments(source);
+  const source2 = new SourceText(file.sql);
+  const comments = await scanComments(source2);
   const firstStatement = statements[0]?.offset ?? file.sql.length;
   return {
     path: file.path,
-    source,
+    source: source2,
     statements,
     markers: transactionMarkers(comments, firstStatement),
     ignores: comments.flatMap((comment) => ignoreDirective(comment) ?? [])
@@ -55682,11 +55682,11 @@ function selectForDeletion(resources, rules) {
       continue;
     }
     const idle = formatAge(Math.max(0, Math.floor((rules.now.getTime() - activity) / 1e3)));
-    const source = resource.activitySource ? ` (${resource.activitySource})` : "";
+    const source2 = resource.activitySource ? ` (${resource.activitySource})` : "";
     if (activity < cutoff) {
-      selection.candidates.push({ ...resource, why: `no activity for ${idle}${source}` });
+      selection.candidates.push({ ...resource, why: `no activity for ${idle}${source2}` });
     } else {
-      keep(`active ${idle} ago${source}, within older-than ${formatDuration(rules.olderThanSeconds)}`);
+      keep(`active ${idle} ago${source2}, within older-than ${formatDuration(rules.olderThanSeconds)}`);
     }
   }
   return selection;
@@ -55809,9 +55809,9 @@ function finish(report, started) {
 var SWEEP_PAGE_SIZE = 1e3;
 function neonLastActivity(branch, endpoints) {
   let best;
-  const consider = (text, source) => {
+  const consider = (text, source2) => {
     const at = text ? Date.parse(text) : NaN;
-    if (!Number.isNaN(at) && (!best || at > best.at)) best = { at, source };
+    if (!Number.isNaN(at) && (!best || at > best.at)) best = { at, source: source2 };
   };
   consider(branch.updated_at, "branch updated");
   for (const endpoint2 of endpoints) consider(endpoint2.last_active, `compute ${endpoint2.id} active`);
@@ -56059,6 +56059,16 @@ var PostgresPreviewStore = class {
   }
 };
 
+// src/cleanup/stores.ts
+function previewStoreFor(connection, log, options) {
+  if (connection.provider === "neon") {
+    if (!connection.neon) throw new Error("the Neon connection is missing");
+    return new NeonPreviewStore({ ...connection.neon, waitForDeletion: options.waitForDeletion, repository: options.repository }, log);
+  }
+  if (!connection.postgresUrl) throw new Error("the Postgres admin URL is missing");
+  return new PostgresPreviewStore({ adminUrl: connection.postgresUrl }, log);
+}
+
 // src/schema/catalog.ts
 var USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'";
 async function readSchema(client, options = {}) {
@@ -56185,10 +56195,6 @@ async function openPreview(settings, log) {
   );
   return { preview, migration, schema };
 }
-function previewStore(settings, log, repository) {
-  if (settings.provider === "neon" && settings.neon) return new NeonPreviewStore({ ...settings.neon, repository, waitForDeletion: true }, log);
-  return new PostgresPreviewStore({ adminUrl: settings.postgres.adminUrl }, log);
-}
 async function closePreview(settings, log) {
   const branchName = settings.create.request.branchName;
   const cleanup = {
@@ -56202,7 +56208,7 @@ async function closePreview(settings, log) {
     dryRun: settings.dryRun,
     maxDeletions: 1
   };
-  const store = previewStore(settings.create, log, settings.repository);
+  const store = previewStoreFor({ provider: settings.create.provider, neon: settings.create.neon, postgresUrl: settings.create.postgres?.adminUrl }, log, { waitForDeletion: true, repository: settings.repository });
   try {
     return await runCleanup(cleanup, store, log);
   } finally {
@@ -56625,39 +56631,47 @@ function parseKeyValues(text, input) {
 }
 
 // src/actions/runtime.ts
+var runnerInputs = {
+  get: (name) => getInput(name),
+  mask: (value) => setSecret(value)
+};
+var source = runnerInputs;
+function maskSecret(value) {
+  if (value) source.mask(value);
+}
 var inputs = {
   text(name) {
-    return getInput(name).trim();
+    return source.get(name).trim();
   },
   /** Secret inputs are masked as soon as they are read. */
   secret(name) {
-    const value = getInput(name).trim();
-    if (value) setSecret(value);
+    const value = source.get(name).trim();
+    maskSecret(value);
     return value;
   },
   optional(name) {
-    const value = getInput(name).trim();
+    const value = source.get(name).trim();
     return value === "" ? void 0 : value;
   },
   boolean(name, fallback) {
-    return parseBoolean(getInput(name), name, fallback);
+    return parseBoolean(source.get(name), name, fallback);
   },
   choice(name, choices, fallback) {
-    return parseChoice(getInput(name), name, choices, fallback);
+    return parseChoice(source.get(name), name, choices, fallback);
   },
   /** Seconds, or undefined when empty. */
   duration(name) {
-    const value = getInput(name).trim();
+    const value = source.get(name).trim();
     return value === "" ? void 0 : parseDuration(value, name);
   },
   count(name, fallback) {
-    return parseCount(getInput(name), name, fallback);
+    return parseCount(source.get(name), name, fallback);
   },
   list(name) {
-    return parseList(getInput(name));
+    return parseList(source.get(name));
   },
   keyValues(name) {
-    return parseKeyValues(getInput(name), name);
+    return parseKeyValues(source.get(name), name);
   }
 };
 var registeredSecrets = /* @__PURE__ */ new Set();
@@ -56712,7 +56726,7 @@ function maskUrlPassword(url) {
   if (!url) return;
   try {
     const password = decodeURIComponent(new URL(url).password);
-    if (password) setSecret(password);
+    maskSecret(password);
   } catch {
   }
 }

@@ -5487,7 +5487,7 @@ var require_body = __commonJS({
       } else {
         stream = new ReadableStream({
           async pull(controller) {
-            const buffer = typeof source === "string" ? textEncoder2.encode(source) : source;
+            const buffer = typeof source2 === "string" ? textEncoder2.encode(source2) : source2;
             if (buffer.byteLength) {
               controller.enqueue(buffer);
             }
@@ -5500,19 +5500,19 @@ var require_body = __commonJS({
       }
       assert(isReadableStreamLike(stream));
       let action = null;
-      let source = null;
+      let source2 = null;
       let length = null;
       let type = null;
       if (typeof object === "string") {
-        source = object;
+        source2 = object;
         type = "text/plain;charset=UTF-8";
       } else if (object instanceof URLSearchParams) {
-        source = object.toString();
+        source2 = object.toString();
         type = "application/x-www-form-urlencoded;charset=UTF-8";
       } else if (isArrayBuffer2(object)) {
-        source = new Uint8Array(object.slice());
+        source2 = new Uint8Array(object.slice());
       } else if (ArrayBuffer.isView(object)) {
-        source = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
+        source2 = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
       } else if (util.isFormDataLike(object)) {
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
@@ -5551,7 +5551,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         if (hasUnknownSizeValue) {
           length = null;
         }
-        source = object;
+        source2 = object;
         action = async function* () {
           for (const part of blobParts) {
             if (part.stream) {
@@ -5563,7 +5563,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         };
         type = `multipart/form-data; boundary=${boundary}`;
       } else if (isBlobLike(object)) {
-        source = object;
+        source2 = object;
         length = object.size;
         if (object.type) {
           type = object.type;
@@ -5579,8 +5579,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         }
         stream = object instanceof ReadableStream ? object : ReadableStreamFrom(object);
       }
-      if (typeof source === "string" || util.isBuffer(source)) {
-        length = Buffer.byteLength(source);
+      if (typeof source2 === "string" || util.isBuffer(source2)) {
+        length = Buffer.byteLength(source2);
       }
       if (action != null) {
         let iterator;
@@ -5611,7 +5611,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           type: "bytes"
         });
       }
-      const body = { stream, source, length };
+      const body = { stream, source: source2, length };
       return [body, type];
     }
     function safelyExtractBody(object, keepalive = false) {
@@ -16628,7 +16628,7 @@ var require_events = __commonJS({
         }
         return this.#eventInit.ports;
       }
-      initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source = null, ports = []) {
+      initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source2 = null, ports = []) {
         webidl.brandCheck(this, _MessageEvent);
         webidl.argumentLengthCheck(arguments, 1, "MessageEvent.initMessageEvent");
         return new _MessageEvent(type, {
@@ -16637,7 +16637,7 @@ var require_events = __commonJS({
           data,
           origin,
           lastEventId,
-          source,
+          source: source2,
           ports
         });
       }
@@ -19361,18 +19361,18 @@ var init_toBase64 = __esm({
 // node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js
 function bindUint8ArrayBlobAdapter(toUtf83, fromUtf83, toBase643, fromBase642) {
   return class Uint8ArrayBlobAdapter2 extends Uint8Array {
-    static fromString(source, encoding = "utf-8") {
-      if (typeof source === "string") {
+    static fromString(source2, encoding = "utf-8") {
+      if (typeof source2 === "string") {
         if (encoding === "base64") {
-          return Uint8ArrayBlobAdapter2.mutate(fromBase642(source));
+          return Uint8ArrayBlobAdapter2.mutate(fromBase642(source2));
         }
-        return Uint8ArrayBlobAdapter2.mutate(fromUtf83(source));
+        return Uint8ArrayBlobAdapter2.mutate(fromUtf83(source2));
       }
-      throw new Error(`Unsupported conversion from ${typeof source} to Uint8ArrayBlobAdapter.`);
+      throw new Error(`Unsupported conversion from ${typeof source2} to Uint8ArrayBlobAdapter.`);
     }
-    static mutate(source) {
-      Object.setPrototypeOf(source, Uint8ArrayBlobAdapter2.prototype);
-      return source;
+    static mutate(source2) {
+      Object.setPrototypeOf(source2, Uint8ArrayBlobAdapter2.prototype);
+      return source2;
     }
     transformToString(encoding = "utf-8") {
       if (encoding === "base64") {
@@ -19428,7 +19428,7 @@ var init_v4 = __esm({
 var copyDocumentWithTransform;
 var init_copyDocumentWithTransform = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/copyDocumentWithTransform.js"() {
-    copyDocumentWithTransform = (source, _schemaRef, _transform = (_) => _) => source;
+    copyDocumentWithTransform = (source2, _schemaRef, _transform = (_) => _) => source2;
   }
 });
 
@@ -23302,13 +23302,13 @@ var init_object_mapping = __esm({
       }
       return output;
     };
-    take = (source, instructions) => {
+    take = (source2, instructions) => {
       const out = {};
       for (const key in instructions) {
         if (!hasOwn(instructions, key)) {
           continue;
         }
-        applyInstruction(out, source, instructions, key);
+        applyInstruction(out, source2, instructions, key);
       }
       return out;
     };
@@ -23326,15 +23326,15 @@ var init_object_mapping = __esm({
         return _instructions;
       }, {}));
     };
-    applyInstruction = (target, source, instructions, targetKey) => {
-      if (source !== null) {
+    applyInstruction = (target, source2, instructions, targetKey) => {
+      if (source2 !== null) {
         let instruction = instructions[targetKey];
         if (typeof instruction === "function") {
           instruction = [, instruction];
         }
         const [filter2 = nonNullish, valueFn = pass, sourceKey = targetKey] = instruction;
-        if (typeof filter2 === "function" && filter2(source[sourceKey]) || typeof filter2 !== "function" && !!filter2) {
-          target[targetKey] = valueFn(source[sourceKey]);
+        if (typeof filter2 === "function" && filter2(source2[sourceKey]) || typeof filter2 !== "function" && !!filter2) {
+          target[targetKey] = valueFn(source2[sourceKey]);
         }
         return;
       }
@@ -25350,12 +25350,12 @@ var init_ChecksumStream = __esm({
       checksum;
       source;
       base64Encoder;
-      constructor({ expectedChecksum, checksum, source, checksumSourceLocation, base64Encoder }) {
+      constructor({ expectedChecksum, checksum, source: source2, checksumSourceLocation, base64Encoder }) {
         super();
-        if (typeof source.pipe !== "function") {
-          throw new Error(`@smithy/util-stream: unsupported source type ${source?.constructor?.name ?? source} in ChecksumStream.`);
+        if (typeof source2.pipe !== "function") {
+          throw new Error(`@smithy/util-stream: unsupported source type ${source2?.constructor?.name ?? source2} in ChecksumStream.`);
         }
-        this.source = source;
+        this.source = source2;
         this.base64Encoder = base64Encoder ?? toBase64;
         this.expectedChecksum = expectedChecksum;
         this.checksum = checksum;
@@ -25511,9 +25511,9 @@ var init_createChecksumStream_browser = __esm({
     init_toBase64_browser();
     init_stream_type_check();
     init_ChecksumStream_browser();
-    createChecksumStream = ({ expectedChecksum, checksum, source, checksumSourceLocation, base64Encoder }) => {
-      if (!isReadableStream(source)) {
-        throw new Error(`@smithy/util-stream: unsupported source type ${source?.constructor?.name ?? source} in ChecksumStream.`);
+    createChecksumStream = ({ expectedChecksum, checksum, source: source2, checksumSourceLocation, base64Encoder }) => {
+      if (!isReadableStream(source2)) {
+        throw new Error(`@smithy/util-stream: unsupported source type ${source2?.constructor?.name ?? source2} in ChecksumStream.`);
       }
       const encoder2 = base64Encoder ?? toBase642;
       if (typeof TransformStream !== "function") {
@@ -25537,7 +25537,7 @@ var init_createChecksumStream_browser = __esm({
           }
         }
       });
-      source.pipeThrough(transform);
+      source2.pipeThrough(transform);
       const readable = transform.readable;
       Object.setPrototypeOf(readable, ChecksumStream2.prototype);
       return readable;
@@ -26410,8 +26410,8 @@ var init_HttpBindingNormalizedSchema = __esm({
         return valueSchema.getHttpBindingValue(location, { ...valueSchema.getMergedTraits(), ...traits }, true);
       }
       getHttpBindings() {
-        const source = this.getSchema();
-        return typeof source !== "object" || source === null ? EMPTY_BINDINGS : this.bindings ??= buildHttpBindings(this);
+        const source2 = this.getSchema();
+        return typeof source2 !== "object" || source2 === null ? EMPTY_BINDINGS : this.bindings ??= buildHttpBindings(this);
       }
     };
     buildHttpBindings = (schema) => {
@@ -26518,17 +26518,17 @@ var init_HttpBindingNormalizedSchema = __esm({
       if (!memberNames.length) {
         return void 0;
       }
-      const source = schema.getSchema();
+      const source2 = schema.getSchema();
       const body = [
         3,
-        source[1],
-        source[2],
+        source2[1],
+        source2[2],
         schema.getMergedTraits(),
         memberNames,
         memberSchemas
       ];
-      const required = source[6];
-      const bodyRequired = required && memberNames.reduce((count, name) => count + (source[4].indexOf(name) < required ? 1 : 0), 0);
+      const required = source2[6];
+      const bodyRequired = required && memberNames.reduce((count, name) => count + (source2[4].indexOf(name) < required ? 1 : 0), 0);
       if (bodyRequired) {
         body[6] = bodyRequired;
       }
@@ -27735,7 +27735,7 @@ var init_SmithyMessageEncoderStream = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/event-streams/eventstream-serde-universal/getChunkedStream.js
-function getChunkedStream(source) {
+function getChunkedStream(source2) {
   let currentMessageTotalLength = 0;
   let currentMessagePendingLength = 0;
   let currentMessage = null;
@@ -27751,7 +27751,7 @@ function getChunkedStream(source) {
     currentMessageView.setUint32(0, size, false);
   };
   const iterator = async function* () {
-    const sourceIterator = source[Symbol.asyncIterator]();
+    const sourceIterator = source2[Symbol.asyncIterator]();
     while (true) {
       const { value, done } = await sourceIterator.next();
       if (done) {
@@ -27805,11 +27805,11 @@ var init_getChunkedStream = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/event-streams/eventstream-serde-universal/getUnmarshalledStream.js
-function getUnmarshalledStream(source, options) {
+function getUnmarshalledStream(source2, options) {
   const messageUnmarshaller = getMessageUnmarshaller(options.deserializer, options.toUtf8);
   return {
     [Symbol.asyncIterator]: async function* () {
-      for await (const chunk of source) {
+      for await (const chunk of source2) {
         const message = options.eventStreamCodec.decode(chunk);
         const type = await messageUnmarshaller(message);
         if (type === void 0) {
@@ -41285,11 +41285,11 @@ var init_XmlShapeDeserializer = __esm({
             const listValue = ns.getValueSchema();
             const buffer2 = [];
             const sourceKey = listValue.getMergedTraits().xmlName ?? "member";
-            const source = flat ? value : (value[0] ?? value)[sourceKey];
-            if (source == null) {
+            const source2 = flat ? value : (value[0] ?? value)[sourceKey];
+            if (source2 == null) {
               return buffer2;
             }
-            const sourceArray = Array.isArray(source) ? source : [source];
+            const sourceArray = Array.isArray(source2) ? source2 : [source2];
             for (const v of sourceArray) {
               buffer2.push(this.readSchema(listValue, v));
             }
@@ -61776,22 +61776,22 @@ var require_delayed_stream = __commonJS({
       this._bufferedEvents = [];
     }
     util.inherits(DelayedStream, Stream);
-    DelayedStream.create = function(source, options) {
+    DelayedStream.create = function(source2, options) {
       var delayedStream = new this();
       options = options || {};
       for (var option in options) {
         delayedStream[option] = options[option];
       }
-      delayedStream.source = source;
-      var realEmit = source.emit;
-      source.emit = function() {
+      delayedStream.source = source2;
+      var realEmit = source2.emit;
+      source2.emit = function() {
         delayedStream._handleEmit(arguments);
-        return realEmit.apply(source, arguments);
+        return realEmit.apply(source2, arguments);
       };
-      source.on("error", function() {
+      source2.on("error", function() {
       });
       if (delayedStream.pauseStream) {
-        source.pause();
+        source2.pause();
       }
       return delayedStream;
     };
@@ -73850,7 +73850,7 @@ var require_axios = __commonJS({
       hasOwnProperty: hasOwnProperty2
     }) => (obj, prop) => hasOwnProperty2.call(obj, prop))(Object.prototype);
     var isUnsafeObjectKey = (prop) => typeof prop === "string" && (prop === "__proto__" || prop === "constructor" || prop === "prototype");
-    var isPrototypeBoundary = (obj, prototype2, source) => obj === Object.prototype || !source && prototype2 === null;
+    var isPrototypeBoundary = (obj, prototype2, source2) => obj === Object.prototype || !source2 && prototype2 === null;
     var isSafeAndFullyMutable = (obj) => {
       if (!Object.isExtensible(obj)) {
         return false;
@@ -74098,19 +74098,19 @@ var require_axios = __commonJS({
         }
       };
       for (let i5 = 0, l3 = objs.length; i5 < l3; i5++) {
-        const source = objs[i5];
-        if (!source || isBuffer2(source)) {
+        const source2 = objs[i5];
+        if (!source2 || isBuffer2(source2)) {
           continue;
         }
-        forEach(source, assignValue);
-        if (typeof source !== "object" || isArray(source) || !Object.getOwnPropertySymbols) {
+        forEach(source2, assignValue);
+        if (typeof source2 !== "object" || isArray(source2) || !Object.getOwnPropertySymbols) {
           continue;
         }
-        const symbols = Object.getOwnPropertySymbols(source);
+        const symbols = Object.getOwnPropertySymbols(source2);
         for (let j5 = 0; j5 < symbols.length; j5++) {
           const symbol = symbols[j5];
-          if (propertyIsEnumerable.call(source, symbol)) {
-            assignValue(source[symbol], symbol);
+          if (propertyIsEnumerable.call(source2, symbol)) {
+            assignValue(source2[symbol], symbol);
           }
         }
       }
@@ -74202,19 +74202,19 @@ var require_axios = __commonJS({
       if (!Number.isSafeInteger(i5) || i5 < 0 || i5 > 4294967295) return null;
       const indexes = /* @__PURE__ */ new Set();
       const seen = /* @__PURE__ */ new Set();
-      let source = thing;
-      while (source != null && indexes.size < i5) {
-        if (seen.has(source)) return null;
-        seen.add(source);
-        const prototype2 = getPrototypeOf(source);
-        if (isPrototypeBoundary(source, prototype2, source === thing)) break;
-        Object.getOwnPropertyNames(source).forEach((key) => {
+      let source2 = thing;
+      while (source2 != null && indexes.size < i5) {
+        if (seen.has(source2)) return null;
+        seen.add(source2);
+        const prototype2 = getPrototypeOf(source2);
+        if (isPrototypeBoundary(source2, prototype2, source2 === thing)) break;
+        Object.getOwnPropertyNames(source2).forEach((key) => {
           const index = +key;
-          if (Number.isInteger(index) && index >= 0 && index < i5 && String(index) === key && hasOwnProperty(source, key)) {
+          if (Number.isInteger(index) && index >= 0 && index < i5 && String(index) === key && hasOwnProperty(source2, key)) {
             indexes.add(index);
           }
         });
-        source = prototype2;
+        source2 = prototype2;
       }
       if (indexes.size !== i5) return null;
       const arr = new Array(i5);
@@ -74305,35 +74305,35 @@ var require_axios = __commonJS({
     }
     var toJSONObject = (obj) => {
       const visited = /* @__PURE__ */ new WeakSet();
-      const visit = (source) => {
-        if (isObject(source)) {
-          if (visited.has(source)) {
+      const visit = (source2) => {
+        if (isObject(source2)) {
+          if (visited.has(source2)) {
             return;
           }
-          if (isBuffer2(source)) {
-            return source;
+          if (isBuffer2(source2)) {
+            return source2;
           }
-          if (!("toJSON" in source)) {
-            visited.add(source);
+          if (!("toJSON" in source2)) {
+            visited.add(source2);
             let target;
-            if (isSet2(source)) {
+            if (isSet2(source2)) {
               target = [];
-              for (const value of source) {
+              for (const value of source2) {
                 const reducedValue = visit(value);
                 !isUndefined(reducedValue) && target.push(reducedValue);
               }
             } else {
-              target = isArray(source) ? [] : {};
-              forEach(source, (value, key) => {
+              target = isArray(source2) ? [] : {};
+              forEach(source2, (value, key) => {
                 const reducedValue = visit(value);
                 !isUndefined(reducedValue) && (target[key] = reducedValue);
               });
             }
-            visited.delete(source);
+            visited.delete(source2);
             return target;
           }
         }
-        return source;
+        return source2;
       };
       return visit(obj);
     };
@@ -74345,10 +74345,10 @@ var require_axios = __commonJS({
       }
       return postMessageSupported ? ((token, callbacks) => {
         _global.addEventListener("message", ({
-          source,
+          source: source2,
           data
         }) => {
-          if (source === _global && data === token) {
+          if (source2 === _global && data === token) {
             callbacks.length && callbacks.shift()();
           }
         }, false);
@@ -74817,11 +74817,11 @@ var require_axios = __commonJS({
     });
     utils$1.freezeMethods(AxiosHeaders);
     var REDACTED = "[REDACTED ****]";
-    function hasOwnOrPrototypeToJSON(source) {
-      if (utils$1.hasOwnProp(source, "toJSON")) {
+    function hasOwnOrPrototypeToJSON(source2) {
+      if (utils$1.hasOwnProp(source2, "toJSON")) {
         return true;
       }
-      let prototype2 = Object.getPrototypeOf(source);
+      let prototype2 = Object.getPrototypeOf(source2);
       while (prototype2 && prototype2 !== Object.prototype) {
         if (utils$1.hasOwnProp(prototype2, "toJSON")) {
           return true;
@@ -74833,30 +74833,30 @@ var require_axios = __commonJS({
     function redactConfig(config, redactKeys) {
       const lowerKeys = new Set(redactKeys.map((k5) => String(k5).toLowerCase()));
       const seen = [];
-      const visit = (source) => {
-        if (source === null || typeof source !== "object") return source;
-        if (utils$1.isBuffer(source)) return source;
-        if (seen.indexOf(source) !== -1) return void 0;
-        if (source instanceof AxiosHeaders) {
-          source = source.toJSON();
+      const visit = (source2) => {
+        if (source2 === null || typeof source2 !== "object") return source2;
+        if (utils$1.isBuffer(source2)) return source2;
+        if (seen.indexOf(source2) !== -1) return void 0;
+        if (source2 instanceof AxiosHeaders) {
+          source2 = source2.toJSON();
         }
-        seen.push(source);
+        seen.push(source2);
         let result;
-        if (utils$1.isArray(source)) {
+        if (utils$1.isArray(source2)) {
           result = [];
-          source.forEach((v, i5) => {
+          source2.forEach((v, i5) => {
             const reducedValue = visit(v);
             if (!utils$1.isUndefined(reducedValue)) {
               result[i5] = reducedValue;
             }
           });
         } else {
-          if (!utils$1.isPlainObject(source) && hasOwnOrPrototypeToJSON(source)) {
+          if (!utils$1.isPlainObject(source2) && hasOwnOrPrototypeToJSON(source2)) {
             seen.pop();
-            return source;
+            return source2;
           }
           result = /* @__PURE__ */ Object.create(null);
-          for (const [key, value] of Object.entries(source)) {
+          for (const [key, value] of Object.entries(source2)) {
             const reducedValue = lowerKeys.has(key.toLowerCase()) ? REDACTED : visit(value);
             if (!utils$1.isUndefined(reducedValue)) {
               result[key] = reducedValue;
@@ -74891,9 +74891,9 @@ var require_axios = __commonJS({
       const causeStack = utils$1.hasOwnProp(error3, $causeStack) && error3[$causeStack];
       return causeStack && stack.endsWith(causeStack) ? stack.length - causeStack.length : -1;
     }
-    function appendCauseStack(target, source) {
+    function appendCauseStack(target, source2) {
       try {
-        const sourceStack = source && source.stack;
+        const sourceStack = source2 && source2.stack;
         if (typeof sourceStack !== "string" || !sourceStack) {
           return;
         }
@@ -75835,8 +75835,8 @@ var require_axios = __commonJS({
           timeWindow: 500,
           ticksRate: 2,
           samplesCount: 15
-        }, null, (prop, source) => {
-          return !utils$1.isUndefined(source[prop]);
+        }, null, (prop, source2) => {
+          return !utils$1.isUndefined(source2[prop]);
         });
         super({
           readableHighWaterMark: options.chunkSize
@@ -77512,10 +77512,10 @@ var require_axios = __commonJS({
           if (responseType === "stream") {
             if (maxContentLength > -1) {
               const limit = maxContentLength;
-              const source = responseStream;
+              const source2 = responseStream;
               async function* enforceMaxContentLength() {
                 let totalResponseBytes = 0;
-                for await (const chunk of source) {
+                for await (const chunk of source2) {
                   totalResponseBytes += chunk.length;
                   if (totalResponseBytes > limit) {
                     throw new AxiosError("maxContentLength size of " + limit + " exceeded", AxiosError.ERR_BAD_RESPONSE, config, lastRequest);
@@ -77806,22 +77806,22 @@ var require_axios = __commonJS({
       const pending = [];
       const copies = /* @__PURE__ */ new WeakMap();
       const empty = {};
-      function copy(target, source) {
-        if (!utils$1.isPlainObject(source)) {
-          return utils$1.isArray(source) ? source.slice() : source;
+      function copy(target, source2) {
+        if (!utils$1.isPlainObject(source2)) {
+          return utils$1.isArray(source2) ? source2.slice() : source2;
         }
         const base = utils$1.isPlainObject(target) ? target : empty;
-        let bases = copies.get(source);
+        let bases = copies.get(source2);
         if (!bases) {
           bases = /* @__PURE__ */ new WeakMap();
-          copies.set(source, bases);
+          copies.set(source2, bases);
         }
         if (bases.has(base)) return bases.get(base);
         const result2 = {};
         bases.set(base, result2);
         pending.push({
           base,
-          source,
+          source: source2,
           result: result2
         });
         return result2;
@@ -77830,16 +77830,16 @@ var require_axios = __commonJS({
       while (pending.length) {
         const {
           base,
-          source,
+          source: source2,
           result: target
         } = pending.pop();
         const baseKeys = new Set(ownEnumerableKeys(base));
-        const sourceKeys = new Set(ownEnumerableKeys(source));
+        const sourceKeys = new Set(ownEnumerableKeys(source2));
         const keys = /* @__PURE__ */ new Set([...baseKeys, ...sourceKeys]);
         keys.forEach((key) => {
           if (key === "__proto__" || key === "constructor" || key === "prototype") return;
           const hasSource = sourceKeys.has(key);
-          const value = hasSource ? source[key] : void 0;
+          const value = hasSource ? source2[key] : void 0;
           const previous = (!hasSource || utils$1.isPlainObject(value)) && baseKeys.has(key) ? base[key] : void 0;
           target[key] = hasSource ? copy(previous, value) : copy(void 0, previous);
         });
@@ -77847,17 +77847,17 @@ var require_axios = __commonJS({
       assertParamsAcyclic(result);
       return result;
     }
-    function getMergedValue(target, source, prop, caseless) {
-      if (utils$1.isPlainObject(target) && utils$1.isPlainObject(source)) {
+    function getMergedValue(target, source2, prop, caseless) {
+      if (utils$1.isPlainObject(target) && utils$1.isPlainObject(source2)) {
         return utils$1.merge.call({
           caseless
-        }, target, source);
-      } else if (utils$1.isPlainObject(source)) {
-        return utils$1.merge({}, source);
-      } else if (utils$1.isArray(source)) {
-        return source.slice();
+        }, target, source2);
+      } else if (utils$1.isPlainObject(source2)) {
+        return utils$1.merge({}, source2);
+      } else if (utils$1.isArray(source2)) {
+        return source2.slice();
       }
-      return source;
+      return source2;
     }
     function mergeDeepProperties(a5, b5, prop, caseless) {
       if (!utils$1.isUndefined(b5)) {
@@ -82260,19 +82260,19 @@ Delete these (for example: aws rds ${target.kind === "instance" ? "delete-db-sna
   }
   async function copyToRegion(destination) {
     const remote = new RdsSnapshots(createRdsClient(destination), destination, target.kind, { deadline, log, baseDelayMs: timing.retryBaseMs, maxDelayMs: timing.retryMaxMs });
-    const source = snapshot;
-    const copyTags = Object.entries(source.tags).map(([Key, Value]) => ({ Key, Value }));
+    const source2 = snapshot;
+    const copyTags = Object.entries(source2.tags).map(([Key, Value]) => ({ Key, Value }));
     let copied;
     try {
-      copied = await remote.copyFrom(source.arn, source.id, copyTags);
-      log.info(`Copying ${source.id} to ${destination}.`);
+      copied = await remote.copyFrom(source2.arn, source2.id, copyTags);
+      log.info(`Copying ${source2.id} to ${destination}.`);
     } catch (error3) {
       if (!isAlreadyExists(error3)) throw error3;
-      copied = await remote.get(source.id);
-      if (!copied || !isFromRun(copied.tags, request.run)) throw new PermanentError(`a snapshot named ${source.id} already exists in ${destination} and is not a copy made by this workflow run; cannot copy there.`);
-      log.info(`A copy of ${source.id} in ${destination} was already made by this workflow run: reusing it.`);
+      copied = await remote.get(source2.id);
+      if (!copied || !isFromRun(copied.tags, request.run)) throw new PermanentError(`a snapshot named ${source2.id} already exists in ${destination} and is not a copy made by this workflow run; cannot copy there.`);
+      log.info(`A copy of ${source2.id} in ${destination} was already made by this workflow run: reusing it.`);
     }
-    const done = copied.status === "available" ? copied : await waitForSnapshot(() => remote.get(source.id), { what: `copy of ${source.id} in ${destination}`, deadline, log, initialIntervalMs: timing.initialIntervalMs, maxIntervalMs: timing.maxIntervalMs, now });
+    const done = copied.status === "available" ? copied : await waitForSnapshot(() => remote.get(source2.id), { what: `copy of ${source2.id} in ${destination}`, deadline, log, initialIntervalMs: timing.initialIntervalMs, maxIntervalMs: timing.maxIntervalMs, now });
     return { region: destination, snapshotId: done.id, snapshotArn: done.arn, status: done.status };
   }
   async function pruneQuietly(body) {
@@ -82636,39 +82636,47 @@ function exactlyOneOf(values) {
 }
 
 // src/actions/runtime.ts
+var runnerInputs = {
+  get: (name) => getInput(name),
+  mask: (value) => setSecret(value)
+};
+var source = runnerInputs;
+function maskSecret(value) {
+  if (value) source.mask(value);
+}
 var inputs = {
   text(name) {
-    return getInput(name).trim();
+    return source.get(name).trim();
   },
   /** Secret inputs are masked as soon as they are read. */
   secret(name) {
-    const value = getInput(name).trim();
-    if (value) setSecret(value);
+    const value = source.get(name).trim();
+    maskSecret(value);
     return value;
   },
   optional(name) {
-    const value = getInput(name).trim();
+    const value = source.get(name).trim();
     return value === "" ? void 0 : value;
   },
   boolean(name, fallback2) {
-    return parseBoolean2(getInput(name), name, fallback2);
+    return parseBoolean2(source.get(name), name, fallback2);
   },
   choice(name, choices, fallback2) {
-    return parseChoice(getInput(name), name, choices, fallback2);
+    return parseChoice(source.get(name), name, choices, fallback2);
   },
   /** Seconds, or undefined when empty. */
   duration(name) {
-    const value = getInput(name).trim();
+    const value = source.get(name).trim();
     return value === "" ? void 0 : parseDuration(value, name);
   },
   count(name, fallback2) {
-    return parseCount(getInput(name), name, fallback2);
+    return parseCount(source.get(name), name, fallback2);
   },
   list(name) {
-    return parseList(getInput(name));
+    return parseList(source.get(name));
   },
   keyValues(name) {
-    return parseKeyValues(getInput(name), name);
+    return parseKeyValues(source.get(name), name);
   }
 };
 var registeredSecrets = /* @__PURE__ */ new Set();

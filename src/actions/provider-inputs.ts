@@ -3,8 +3,7 @@
 import { InputError } from '../shared/errors.js';
 import { DEFAULT_NEON_API_HOST } from '../providers/neon/client.js';
 import type { ProviderKind } from '../providers/types.js';
-import * as core from '@actions/core';
-import { inputs } from './runtime.js';
+import { inputs, maskSecret } from './runtime.js';
 
 export interface ProviderConnectionInputs {
   provider: ProviderKind;
@@ -30,7 +29,7 @@ export function maskUrlPassword(url: string): void {
   if (!url) return;
   try {
     const password = decodeURIComponent(new URL(url).password);
-    if (password) core.setSecret(password);
+    maskSecret(password);
   } catch {
     // Not a URL: validation reports it later, without printing it.
   }

@@ -6,40 +6,63 @@ import { parseDuration } from '../shared/duration.js';
 import { parseBoolean, parseChoice, parseCount, parseList, parseKeyValues } from '../shared/parse.js';
 import type { Log } from '../shared/log.js';
 
-/** Typed readers over core.getInput; the only place that reads action inputs. */
+/** Where inputs come from: the runner's INPUT_* variables, or the CLI's command line. */
+export interface InputSource {
+  get(name: string): string;
+  /** Hides a value from everything printed afterwards. */
+  mask(value: string): void;
+}
+
+const runnerInputs: InputSource = {
+  get: (name) => core.getInput(name),
+  mask: (value) => core.setSecret(value),
+};
+
+let source: InputSource = runnerInputs;
+
+/** The CLI reads the very same inputs, with the same validation, from its command line. */
+export function useInputSource(next: InputSource): void {
+  source = next;
+}
+
+export function maskSecret(value: string): void {
+  if (value) source.mask(value);
+}
+
+/** Typed readers over the input source; the only place that reads action inputs. */
 export const inputs = {
   text(name: string): string {
-    return core.getInput(name).trim();
+    return source.get(name).trim();
   },
   /** Secret inputs are masked as soon as they are read. */
   secret(name: string): string {
-    const value = core.getInput(name).trim();
-    if (value) core.setSecret(value);
+    const value = source.get(name).trim();
+    maskSecret(value);
     return value;
   },
   optional(name: string): string | undefined {
-    const value = core.getInput(name).trim();
+    const value = source.get(name).trim();
     return value === '' ? undefined : value;
   },
   boolean(name: string, fallback: boolean): boolean {
-    return parseBoolean(core.getInput(name), name, fallback);
+    return parseBoolean(source.get(name), name, fallback);
   },
   choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
-    return parseChoice(core.getInput(name), name, choices, fallback);
+    return parseChoice(source.get(name), name, choices, fallback);
   },
   /** Seconds, or undefined when empty. */
   duration(name: string): number | undefined {
-    const value = core.getInput(name).trim();
+    const value = source.get(name).trim();
     return value === '' ? undefined : parseDuration(value, name);
   },
   count(name: string, fallback?: number): number | undefined {
-    return parseCount(core.getInput(name), name, fallback);
+    return parseCount(source.get(name), name, fallback);
   },
   list(name: string): string[] {
-    return parseList(core.getInput(name));
+    return parseList(source.get(name));
   },
   keyValues(name: string): Array<[string, string]> {
-    return parseKeyValues(core.getInput(name), name);
+    return parseKeyValues(source.get(name), name);
   },
 };
 

@@ -3,9 +3,8 @@
 import type { Log } from '../shared/log.js';
 import { createPreview, type CreateBranchSettings } from '../create-branch/index.js';
 import { migrate, type MigrateResult, type MigrateSettings } from '../migrate/index.js';
-import { DEFAULT_PREFIXES, runCleanup, type CleanupReport, type CleanupSettings, type PreviewStore } from '../cleanup/index.js';
-import { NeonPreviewStore } from '../providers/neon/sweep.js';
-import { PostgresPreviewStore } from '../providers/postgres/sweep.js';
+import { DEFAULT_PREFIXES, runCleanup, type CleanupReport, type CleanupSettings } from '../cleanup/index.js';
+import { previewStoreFor } from '../cleanup/stores.js';
 import type { PreviewDatabase } from '../providers/types.js';
 import { compareWithNeonParent, compareWithTemplate, schemaReportOrWarning, type SchemaReport } from '../schema/index.js';
 
@@ -53,11 +52,6 @@ export interface CloseSettings {
   repository?: string;
 }
 
-export function previewStore(settings: CreateBranchSettings, log: Log, repository?: string): PreviewStore {
-  if (settings.provider === 'neon' && settings.neon) return new NeonPreviewStore({ ...settings.neon, repository, waitForDeletion: true }, log);
-  return new PostgresPreviewStore({ adminUrl: settings.postgres!.adminUrl }, log);
-}
-
 /** Deletes the pull request's preview (gone already is fine) with cleanup's own safety rules. */
 export async function closePreview(settings: CloseSettings, log: Log): Promise<CleanupReport> {
   const branchName = settings.create.request.branchName;
@@ -72,7 +66,7 @@ export async function closePreview(settings: CloseSettings, log: Log): Promise<C
     dryRun: settings.dryRun,
     maxDeletions: 1,
   };
-  const store = previewStore(settings.create, log, settings.repository);
+  const store = previewStoreFor({ provider: settings.create.provider, neon: settings.create.neon, postgresUrl: settings.create.postgres?.adminUrl }, log, { waitForDeletion: true, repository: settings.repository });
   try {
     return await runCleanup(cleanup, store, log);
   } finally {

@@ -2,19 +2,11 @@
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { renderCleanupSummary, runCleanup, type ClosedPullRequestLookup, type CleanupReport, type PreviewStore } from '../../cleanup/index.js';
-import { NeonPreviewStore } from '../../providers/neon/sweep.js';
-import { PostgresPreviewStore } from '../../providers/postgres/sweep.js';
+import { previewStoreFor } from '../../cleanup/stores.js';
 import { closedPullRequestNumbers } from '../../github/pull-requests.js';
 import { readRunFacts, type RunFacts } from '../context.js';
 import { actionLog, runAction, setOutputs } from '../runtime.js';
 import { getCleanupInputs, type CleanupInputs } from './inputs.js';
-
-function previewStore({ settings, connection }: CleanupInputs, facts: RunFacts): PreviewStore {
-  if (connection.provider === 'neon') {
-    return new NeonPreviewStore({ ...connection.neon, waitForDeletion: settings.mode === 'pr', repository: facts.repository }, actionLog);
-  }
-  return new PostgresPreviewStore({ adminUrl: connection.postgresUrl }, actionLog);
-}
 
 function closedPullRequestLookup(token: string, facts: RunFacts): ClosedPullRequestLookup {
   const [owner, repo] = facts.repository.split('/') as [string, string];
@@ -40,7 +32,7 @@ async function main(): Promise<void> {
     setOutputs(outputsOf({ candidates: [], deleted: [], skipped: [{ name: cleanup.settings.branchName ?? '', reason: cleanup.skipReason }], failed: [] }));
     return;
   }
-  const store = previewStore(cleanup, facts);
+  const store = previewStoreFor({ provider: cleanup.connection.provider, neon: cleanup.connection.neon, postgresUrl: cleanup.connection.postgresUrl }, actionLog, { waitForDeletion: cleanup.settings.mode === 'pr', repository: facts.repository });
   let report: CleanupReport;
   try {
     report = await runCleanup(cleanup.settings, store, actionLog, {
