@@ -1,6 +1,6 @@
 // create-branch with the Neon provider, run as the GitHub runner runs the bundle, against
 // the fake Neon API (checked against Neon's OpenAPI spec) backed by the real test Postgres.
-import pg from 'pg';
+import { sql } from './support/sql.js';
 import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
 import { runAction, pullRequestEvent, leakedSecrets, inputErrorAnnotation, NODES, type ActionRun } from './support/run-action.js';
 import { contractDifferences } from './support/contract.js';
@@ -8,16 +8,6 @@ import { contractDifferences } from './support/contract.js';
 let fake: FakeNeon;
 const runs: ActionRun[] = [];
 const adminUrl = process.env.TEST_DATABASE_URL!;
-
-async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 function parentUrl(): string {
   return adminUrl.replace(/\/postgres$/, `/${fake.realDatabaseName(fake.defaultBranch.id, 'neondb')}`);

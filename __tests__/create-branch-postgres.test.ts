@@ -1,6 +1,6 @@
 // create-branch with the Postgres provider, run as the GitHub runner runs the bundle,
 // against the real test Postgres.
-import pg from 'pg';
+import { sql } from './support/sql.js';
 import { runAction, pullRequestEvent, leakedSecrets, inputErrorAnnotation, NODES, type ActionRun } from './support/run-action.js';
 import { contractDifferences } from './support/contract.js';
 
@@ -8,18 +8,8 @@ const adminUrl = process.env.TEST_DATABASE_URL!;
 const runs: ActionRun[] = [];
 const TEMPLATE = 'cbpg_template';
 
-async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, url = adminUrl): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 async function databaseComment(name: string): Promise<string | null | undefined> {
-  const rows = await sql<{ comment: string | null }>(`SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = '${name}'`);
+  const rows = await sql<{ comment: string | null }>(adminUrl, `SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = '${name}'`);
   return rows[0]?.comment;
 }
 
@@ -30,15 +20,15 @@ async function create(inputs: Record<string, string>, event: Record<string, unkn
 }
 
 beforeAll(async () => {
-  await sql(`DROP DATABASE IF EXISTS ${TEMPLATE}`);
-  await sql(`CREATE DATABASE ${TEMPLATE}`);
+  await sql(adminUrl, `DROP DATABASE IF EXISTS ${TEMPLATE}`);
+  await sql(adminUrl, `CREATE DATABASE ${TEMPLATE}`);
   const templateUrl = adminUrl.replace(/\/postgres$/, `/${TEMPLATE}`);
-  await sql('CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL); INSERT INTO customers SELECT g, \'customer \' || g FROM generate_series(1, 500) g;', templateUrl);
+  await sql(templateUrl, 'CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL); INSERT INTO customers SELECT g, \'customer \' || g FROM generate_series(1, 500) g;');
 });
 
 afterAll(async () => {
-  const rows = await sql<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'preview_cbpg%' OR datname = 'cbpg_template'");
-  for (const { datname } of rows) await sql(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  const rows = await sql<{ datname: string }>(adminUrl, "SELECT datname FROM pg_database WHERE datname LIKE 'preview_cbpg%' OR datname = 'cbpg_template'");
+  for (const { datname } of rows) await sql(adminUrl, `DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
 });
 
 describe.each(NODES)('create-branch (postgres) under %s', (label, node) => {
@@ -58,16 +48,16 @@ describe.each(NODES)('create-branch (postgres) under %s', (label, node) => {
 
     // The preview holds the template's data, and a write to it stays in the preview.
     const url = first.outputs['database-url']!;
-    expect((await sql<{ n: string }>('SELECT count(*) AS n FROM customers', url))[0]!.n).toBe('500');
-    await sql("INSERT INTO customers VALUES (9999, 'only in the preview')", url);
+    expect((await sql<{ n: string }>(url, 'SELECT count(*) AS n FROM customers'))[0]!.n).toBe('500');
+    await sql(url, "INSERT INTO customers VALUES (9999, 'only in the preview')");
     const templateUrl = adminUrl.replace(/\/postgres$/, `/${TEMPLATE}`);
-    expect(await sql('SELECT 1 FROM customers WHERE id = 9999', templateUrl)).toHaveLength(0);
+    expect(await sql(templateUrl, 'SELECT 1 FROM customers WHERE id = 9999')).toHaveLength(0);
 
     const second = await create({ 'branch-name': branch, template: TEMPLATE }, pullRequestEvent(101, { action: 'synchronize' }), node);
     expect(second.status).toBe(0);
     expect(second.outputs.created).toBe('false');
     expect(second.outputs['database-url']).toBe(url);
-    expect(await sql('SELECT 1 FROM customers WHERE id = 9999', url)).toHaveLength(1);
+    expect(await sql(url, 'SELECT 1 FROM customers WHERE id = 9999')).toHaveLength(1);
 
     const secrets = [first.outputs.password!, url, first.outputs['database-url-direct']!, adminUrl];
     expect(leakedSecrets(first, secrets)).toEqual([]);
@@ -84,7 +74,7 @@ describe('create-branch (postgres) behaviour', () => {
     expect(run.exportedEnv.DATABASE_URL).toBe(run.outputs['database-url']);
     expect(run.exportedEnv.MIGRATE_URL).toBe(run.outputs['database-url-direct']);
     expect(leakedSecrets(run, [run.outputs.password!, run.outputs['database-url']!])).toEqual([]);
-    await sql('DROP DATABASE preview_pr_4242 WITH (FORCE)');
+    await sql(adminUrl, 'DROP DATABASE preview_pr_4242 WITH (FORCE)');
   });
 
   test('two racing runs for one pull request end with one database, both succeeding', async () => {
@@ -92,33 +82,33 @@ describe('create-branch (postgres) behaviour', () => {
     expect([a.status, b.status]).toEqual([0, 0]);
     expect([a.outputs.created, b.outputs.created].sort()).toEqual(['false', 'true']);
     expect(a.outputs['database-url']).toBe(b.outputs['database-url']);
-    expect(await sql("SELECT 1 FROM pg_database WHERE datname LIKE 'preview_cbpg_race%'")).toHaveLength(1);
+    expect(await sql(adminUrl, "SELECT 1 FROM pg_database WHERE datname LIKE 'preview_cbpg_race%'")).toHaveLength(1);
   });
 
   test('reset drops local changes and re-clones; recreate does the same', async () => {
     const branch = 'preview/cbpg-reset';
     const first = await create({ 'branch-name': branch, template: TEMPLATE });
     const url = first.outputs['database-url']!;
-    await sql('DELETE FROM customers', url);
+    await sql(url, 'DELETE FROM customers');
     const reset = await create({ 'branch-name': branch, template: TEMPLATE, 'on-existing': 'reset', 'expires-in': '1d' });
     expect(reset.status).toBe(0);
     expect(reset.outputs.created).toBe('false');
     expect(reset.outputs['expires-at']).not.toBe('');
-    expect((await sql<{ n: string }>('SELECT count(*) AS n FROM customers', url))[0]!.n).toBe('500');
-    await sql('DELETE FROM customers', url);
+    expect((await sql<{ n: string }>(url, 'SELECT count(*) AS n FROM customers'))[0]!.n).toBe('500');
+    await sql(url, 'DELETE FROM customers');
     const recreate = await create({ 'branch-name': branch, template: TEMPLATE, 'on-existing': 'recreate' });
     expect(recreate.status).toBe(0);
     expect(recreate.outputs.created).toBe('true');
-    expect((await sql<{ n: string }>('SELECT count(*) AS n FROM customers', url))[0]!.n).toBe('500');
+    expect((await sql<{ n: string }>(url, 'SELECT count(*) AS n FROM customers'))[0]!.n).toBe('500');
   });
 
   test('an existing database without the preview-db mark is never taken over', async () => {
-    await sql('CREATE DATABASE preview_cbpg_foreign');
+    await sql(adminUrl, 'CREATE DATABASE preview_cbpg_foreign');
     const run = await create({ 'branch-name': 'preview/cbpg-foreign', 'on-existing': 'recreate' });
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(inputErrorAnnotation('branch-name'));
     expect(run.stdout).toContain('not a preview made by preview-db');
-    expect(await sql("SELECT 1 FROM pg_database WHERE datname = 'preview_cbpg_foreign'")).toHaveLength(1);
+    expect(await sql(adminUrl, "SELECT 1 FROM pg_database WHERE datname = 'preview_cbpg_foreign'")).toHaveLength(1);
   });
 
   test.each([
@@ -138,7 +128,7 @@ describe('create-branch (postgres) behaviour', () => {
     expect(run.stdout).toContain(inputErrorAnnotation(input));
     expect(run.stdout).toContain(message);
     expect(run.stdout).not.toMatch(/\n\s+at /); // no stack trace
-    expect(await sql("SELECT 1 FROM pg_database WHERE datname = 'preview_cbpg_bad'")).toHaveLength(0);
+    expect(await sql(adminUrl, "SELECT 1 FROM pg_database WHERE datname = 'preview_cbpg_bad'")).toHaveLength(0);
   });
 
   test('without a pull request, branch-name is required', async () => {

@@ -1,6 +1,6 @@
 // The root action, run as the GitHub runner runs its bundle, through a pull request's
 // life: opened, pushes, closed. Real Postgres, the fake Neon API, a fake GitHub API.
-import pg from 'pg';
+import { sql } from './support/sql.js';
 import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,16 +19,6 @@ let github: FakeGitHub;
 let neon: FakeNeon;
 let workspace: string;
 const runs: ActionRun[] = [];
-
-async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 const dbUrl = (database: string) => adminUrl.replace(/\/postgres$/, `/${database}`);
 

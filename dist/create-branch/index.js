@@ -45345,6 +45345,25 @@ function getCreateBranchInputs(facts) {
   return { settings, exportEnv: raw.exportEnv };
 }
 
+// src/actions/create-branch/outputs.ts
+function previewOutputs(preview) {
+  return {
+    "branch-id": preview.branchId,
+    "branch-name": preview.branchName,
+    created: preview.created,
+    "database-url": preview.databaseUrl,
+    "database-url-direct": preview.databaseUrlDirect,
+    host: preview.host,
+    database: preview.database,
+    role: preview.role,
+    password: preview.password,
+    "expires-at": preview.expiresAt
+  };
+}
+function exportPreviewEnv(exportEnv, preview) {
+  for (const { name, kind } of exportEnv) exportVariable(name, kind === "pooled" ? preview.databaseUrl : preview.databaseUrlDirect);
+}
+
 // src/actions/create-branch/main.ts
 var EMPTY_OUTPUTS = {
   "branch-id": "",
@@ -45367,20 +45386,8 @@ async function main() {
     return;
   }
   const preview = await createPreview(settings, actionLog);
-  for (const { name, kind } of exportEnv) exportVariable(name, kind === "pooled" ? preview.databaseUrl : preview.databaseUrlDirect);
-  setOutputs({
-    "branch-id": preview.branchId,
-    "branch-name": preview.branchName,
-    created: preview.created,
-    "database-url": preview.databaseUrl,
-    "database-url-direct": preview.databaseUrlDirect,
-    host: preview.host,
-    database: preview.database,
-    role: preview.role,
-    password: preview.password,
-    "expires-at": preview.expiresAt,
-    skipped: false
-  });
+  exportPreviewEnv(exportEnv, preview);
+  setOutputs({ ...previewOutputs(preview), skipped: false });
   await summary.addRaw(`### Preview database
 
 ${describePreview(preview).map((line) => `- ${line}`).join("\n")}

@@ -56916,6 +56916,25 @@ function getLifecycleInputs(facts, phase) {
   };
 }
 
+// src/actions/create-branch/outputs.ts
+function previewOutputs(preview) {
+  return {
+    "branch-id": preview.branchId,
+    "branch-name": preview.branchName,
+    created: preview.created,
+    "database-url": preview.databaseUrl,
+    "database-url-direct": preview.databaseUrlDirect,
+    host: preview.host,
+    database: preview.database,
+    role: preview.role,
+    password: preview.password,
+    "expires-at": preview.expiresAt
+  };
+}
+function exportPreviewEnv(exportEnv, preview) {
+  for (const { name, kind } of exportEnv) exportVariable(name, kind === "pooled" ? preview.databaseUrl : preview.databaseUrlDirect);
+}
+
 // src/actions/preview-db/main.ts
 var EMPTY_OUTPUTS = {
   "branch-id": "",
@@ -56982,22 +57001,13 @@ async function main() {
   }
   const result = await openPreview({ create: settings.settings, migrate: settings.migrate }, actionLog);
   const { preview, migration } = result;
-  for (const { name, kind } of settings.exportEnv) exportVariable(name, kind === "pooled" ? preview.databaseUrl : preview.databaseUrlDirect);
+  exportPreviewEnv(settings.exportEnv, preview);
   const body = renderOpenComment(result, context3);
   const commentUrl = await postComment(settings, facts, body);
   await summary.addRaw(`${body}
 `).write();
   setOutputs({
-    "branch-id": preview.branchId,
-    "branch-name": preview.branchName,
-    created: preview.created,
-    "database-url": preview.databaseUrl,
-    "database-url-direct": preview.databaseUrlDirect,
-    host: preview.host,
-    database: preview.database,
-    role: preview.role,
-    password: preview.password,
-    "expires-at": preview.expiresAt,
+    ...previewOutputs(preview),
     skipped: false,
     applied: migration?.applied.length ?? 0,
     pending: migration?.pending ?? 0,

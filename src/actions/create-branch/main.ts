@@ -4,6 +4,7 @@ import { createPreview, describePreview } from '../../create-branch/index.js';
 import { readRunFacts } from '../context.js';
 import { actionLog, runAction, setOutputs } from '../runtime.js';
 import { getCreateBranchInputs } from './inputs.js';
+import { exportPreviewEnv, previewOutputs } from './outputs.js';
 
 const EMPTY_OUTPUTS = {
   'branch-id': '', 'branch-name': '', created: 'false', 'database-url': '', 'database-url-direct': '',
@@ -19,20 +20,8 @@ async function main(): Promise<void> {
     return;
   }
   const preview = await createPreview(settings, actionLog);
-  for (const { name, kind } of exportEnv) core.exportVariable(name, kind === 'pooled' ? preview.databaseUrl : preview.databaseUrlDirect);
-  setOutputs({
-    'branch-id': preview.branchId,
-    'branch-name': preview.branchName,
-    created: preview.created,
-    'database-url': preview.databaseUrl,
-    'database-url-direct': preview.databaseUrlDirect,
-    host: preview.host,
-    database: preview.database,
-    role: preview.role,
-    password: preview.password,
-    'expires-at': preview.expiresAt,
-    skipped: false,
-  });
+  exportPreviewEnv(exportEnv, preview);
+  setOutputs({ ...previewOutputs(preview), skipped: false });
   await core.summary.addRaw(`### Preview database\n\n${describePreview(preview).map((line) => `- ${line}`).join('\n')}\n`).write();
 }
 

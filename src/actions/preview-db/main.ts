@@ -9,6 +9,7 @@ import { workflowRunUrl } from '../../github/console-links.js';
 import { readRunFacts, type RunFacts } from '../context.js';
 import { actionLog, runAction, setOutputs, type Outputs } from '../runtime.js';
 import { getLifecycleInputs, type LifecycleInputs } from './inputs.js';
+import { exportPreviewEnv, previewOutputs } from '../create-branch/outputs.js';
 
 const EMPTY_OUTPUTS: Outputs = {
   'branch-id': '', 'branch-name': '', created: false, 'database-url': '', 'database-url-direct': '', host: '', database: '', role: '', password: '',
@@ -63,21 +64,12 @@ async function main(): Promise<void> {
 
   const result = await openPreview({ create: settings.settings, migrate: settings.migrate }, actionLog);
   const { preview, migration } = result;
-  for (const { name, kind } of settings.exportEnv) core.exportVariable(name, kind === 'pooled' ? preview.databaseUrl : preview.databaseUrlDirect);
+  exportPreviewEnv(settings.exportEnv, preview);
   const body = renderOpenComment(result, context);
   const commentUrl = await postComment(settings, facts, body);
   await core.summary.addRaw(`${body}\n`).write();
   setOutputs({
-    'branch-id': preview.branchId,
-    'branch-name': preview.branchName,
-    created: preview.created,
-    'database-url': preview.databaseUrl,
-    'database-url-direct': preview.databaseUrlDirect,
-    host: preview.host,
-    database: preview.database,
-    role: preview.role,
-    password: preview.password,
-    'expires-at': preview.expiresAt,
+    ...previewOutputs(preview),
     skipped: false,
     applied: migration?.applied.length ?? 0,
     pending: migration?.pending ?? 0,
