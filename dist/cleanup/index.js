@@ -44851,11 +44851,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells = row.map((cell2) => {
-        if (typeof cell2 === "string") {
-          return this.wrap("td", cell2);
+      const cells = row.map((cell) => {
+        if (typeof cell === "string") {
+          return this.wrap("td", cell);
         }
-        const { header: header2, data, colspan, rowspan } = cell2;
+        const { header: header2, data, colspan, rowspan } = cell;
         const tag = header2 ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -49226,6 +49226,12 @@ function getOctokit(token, options, ...additionalPlugins) {
   return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 
+// src/github/markdown.ts
+function escapeTableCell(value) {
+  const text = value === void 0 || value === null ? "" : String(value);
+  return text.replace(/\r\n?/g, "\n").trim().replace(/\|/g, "\\|").replace(/\n/g, "<br>");
+}
+
 // src/shared/errors.ts
 var InputError = class extends Error {
   constructor(input, message) {
@@ -49533,9 +49539,6 @@ function finish(report, started) {
   report.elapsedMs = Date.now() - started;
   return report;
 }
-function cell(text) {
-  return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
-}
 var SUMMARY_ROW_LIMIT = 300;
 function renderCleanupSummary(report, settings) {
   const order = { failed: 0, "not deleted": 1, deleted: 2, "would delete": 3, "already gone": 4, kept: 5 };
@@ -49545,10 +49548,10 @@ function renderCleanupSummary(report, settings) {
     "",
     `${report.deleted.length} deleted, ${report.alreadyGone.length} already gone, ${report.failed.length} failed, ${report.skipped.length} kept${report.mode === "stale" ? `; ${report.notPreviews} other branch(es) or database(s) are not previews and were left alone (prefixes: ${settings.prefixes.map((prefix) => `\`${prefix}\``).join(", ")})` : ""}. Took ${formatMillis(report.elapsedMs)}.`
   ];
-  if (report.failure) lines.push("", `**${cell(report.failure)}**`);
+  if (report.failure) lines.push("", `**${escapeTableCell(report.failure)}**`);
   if (rows.length > 0) {
     lines.push("", "| Preview | Result | Detail |", "| --- | --- | --- |");
-    for (const row of rows.slice(0, SUMMARY_ROW_LIMIT)) lines.push(`| \`${cell(row.name)}\` | ${row.result} | ${cell(row.detail)} |`);
+    for (const row of rows.slice(0, SUMMARY_ROW_LIMIT)) lines.push(`| \`${escapeTableCell(row.name)}\` | ${row.result} | ${escapeTableCell(row.detail)} |`);
     if (rows.length > SUMMARY_ROW_LIMIT) lines.push("", `\u2026 and ${rows.length - SUMMARY_ROW_LIMIT} more (see the outputs for the full lists).`);
   }
   return `${lines.join("\n")}

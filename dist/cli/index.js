@@ -47073,11 +47073,11 @@ var Summary = class {
    */
   addTable(rows2) {
     const tableBody = rows2.map((row) => {
-      const cells = row.map((cell3) => {
-        if (typeof cell3 === "string") {
-          return this.wrap("td", cell3);
+      const cells = row.map((cell) => {
+        if (typeof cell === "string") {
+          return this.wrap("td", cell);
         }
-        const { header, data, colspan, rowspan } = cell3;
+        const { header, data, colspan, rowspan } = cell;
         const tag = header ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -50135,10 +50135,13 @@ var PROFILES = {
   }
 };
 
-// src/migrate/report.ts
-function cell(text) {
-  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+// src/github/markdown.ts
+function escapeTableCell(value) {
+  const text = value === void 0 || value === null ? "" : String(value);
+  return text.replace(/\r\n?/g, "\n").trim().replace(/\|/g, "\\|").replace(/\n/g, "<br>");
 }
+
+// src/migrate/report.ts
 function rows(count, estimated) {
   if (count === void 0) return "unknown";
   return `${estimated ? "~" : ""}${count.toLocaleString("en-US")}`;
@@ -50155,19 +50158,19 @@ function renderMigrateReport(result) {
   const out = ["### Migrations", "", `**${migrateHeadline(result)}**`, ""];
   if (result.error) {
     const where = result.error.file ? `\`${result.error.file}${result.error.line ? `:${result.error.line}` : ""}\`: ` : "";
-    out.push(`> [!CAUTION]`, `> ${where}${cell(result.error.message)}`);
-    if (result.error.detail) out.push(`> Detail: ${cell(result.error.detail)}`);
-    if (result.error.hint) out.push(`> Hint: ${cell(result.error.hint)}`);
+    out.push(`> [!CAUTION]`, `> ${where}${escapeTableCell(result.error.message)}`);
+    if (result.error.detail) out.push(`> Detail: ${escapeTableCell(result.error.detail)}`);
+    if (result.error.hint) out.push(`> Hint: ${escapeTableCell(result.error.hint)}`);
     out.push("");
   }
-  for (const warning2 of result.warnings) out.push(`- \u26A0\uFE0F ${cell(warning2)}`);
+  for (const warning2 of result.warnings) out.push(`- \u26A0\uFE0F ${escapeTableCell(warning2)}`);
   if (result.warnings.length > 0) out.push("");
   if (result.applied.length > 0) {
     out.push("| Migration | Duration | Statements |", "| --- | ---: | ---: |");
-    for (const m of result.applied) out.push(`| \`${cell(m.file)}\`${m.noTransaction ? " (no transaction)" : ""} | ${formatMillis(m.durationMs)} | ${m.statements.length || "\u2013"} |`);
+    for (const m of result.applied) out.push(`| \`${escapeTableCell(m.file)}\`${m.noTransaction ? " (no transaction)" : ""} | ${formatMillis(m.durationMs)} | ${m.statements.length || "\u2013"} |`);
     out.push("");
   } else if (result.pendingMigrations.length > 0 && (result.dryRun || !result.ok)) {
-    out.push("Pending:", ...result.pendingMigrations.map((m) => `- \`${cell(m.file)}\``), "");
+    out.push("Pending:", ...result.pendingMigrations.map((m) => `- \`${escapeTableCell(m.file)}\``), "");
   }
   if (result.measured) {
     out.push("#### Locks measured on the preview", "");
@@ -50177,27 +50180,27 @@ function renderMigrateReport(result) {
       out.push(`Held until commit; threshold ${formatThreshold(result.lockThresholdMs)}.`, "", "| Table | Lock | Rows | Held | Statement |", "| --- | --- | ---: | ---: | --- |");
       for (const lock of [...result.locks].sort((a, b) => b.heldMs - a.heldMs)) {
         const held = `${lock.overThreshold ? "\u{1F6D1} " : ""}${formatMillis(lock.heldMs)}`;
-        out.push(`| \`${cell(lock.table)}\` | ${lockModeName(lock.mode)} | ${rows(lock.rows, lock.rowsEstimated)} | ${held} | \`${cell(lock.file)}:${lock.line}\` |`);
+        out.push(`| \`${escapeTableCell(lock.table)}\` | ${lockModeName(lock.mode)} | ${rows(lock.rows, lock.rowsEstimated)} | ${held} | \`${escapeTableCell(lock.file)}:${lock.line}\` |`);
       }
       out.push("");
       const blocking = result.locks.filter((lock) => lock.overThreshold);
-      if (blocking.length > 0) out.push(`\u{1F6D1} ${blocking.length} lock(s) held longer than ${formatThreshold(result.lockThresholdMs)}: production would stall ${blocking.map((lock) => `\`${cell(lock.table)}\``).join(", ")} for that long.`, "");
+      if (blocking.length > 0) out.push(`\u{1F6D1} ${blocking.length} lock(s) held longer than ${formatThreshold(result.lockThresholdMs)}: production would stall ${blocking.map((lock) => `\`${escapeTableCell(lock.table)}\``).join(", ")} for that long.`, "");
     }
   }
   if (result.findings.length > 0) {
     out.push("#### Lint findings", "", "| Severity | Rule | Where | Finding | Safer |", "| --- | --- | --- | --- | --- |");
     for (const finding of result.findings) {
-      out.push(`| ${SEVERITY_ICON[finding.severity]} | \`${finding.rule}\` | \`${cell(finding.file)}:${finding.line}\` | ${cell(finding.message)} | ${cell(finding.safer)} |`);
+      out.push(`| ${SEVERITY_ICON[finding.severity]} | \`${finding.rule}\` | \`${escapeTableCell(finding.file)}:${finding.line}\` | ${escapeTableCell(finding.message)} | ${escapeTableCell(finding.safer)} |`);
     }
     out.push("");
   }
   const problems = [];
-  for (const m of result.drifted) problems.push(`\`${cell(m.file)}\` was edited after it was applied (checksum differs).`);
-  for (const m of result.missing) problems.push(`${cell(m.version)} ${cell(m.name)} is applied but its file is gone.`);
-  for (const id of result.failedInHistory) problems.push(`${cell(id)} started and never finished (a failed migration in the tool's history).`);
-  for (const m of result.outOfOrder) problems.push(`\`${cell(m.file)}\` is older than a migration already applied (out of order).`);
+  for (const m of result.drifted) problems.push(`\`${escapeTableCell(m.file)}\` was edited after it was applied (checksum differs).`);
+  for (const m of result.missing) problems.push(`${escapeTableCell(m.version)} ${escapeTableCell(m.name)} is applied but its file is gone.`);
+  for (const id of result.failedInHistory) problems.push(`${escapeTableCell(id)} started and never finished (a failed migration in the tool's history).`);
+  for (const m of result.outOfOrder) problems.push(`\`${escapeTableCell(m.file)}\` is older than a migration already applied (out of order).`);
   if (problems.length > 0) out.push("#### History", "", ...problems.map((p) => `- ${p}`), "");
-  if (result.seeded.length > 0) out.push(`Seeded: ${result.seeded.map((s) => `\`${cell(s)}\``).join(", ")}`, "");
+  if (result.seeded.length > 0) out.push(`Seeded: ${result.seeded.map((s) => `\`${escapeTableCell(s)}\``).join(", ")}`, "");
   return out.join("\n");
 }
 
@@ -51088,9 +51091,6 @@ function finish(report, started) {
   report.elapsedMs = Date.now() - started;
   return report;
 }
-function cell2(text) {
-  return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
-}
 var SUMMARY_ROW_LIMIT = 300;
 function renderCleanupSummary(report, settings) {
   const order = { failed: 0, "not deleted": 1, deleted: 2, "would delete": 3, "already gone": 4, kept: 5 };
@@ -51100,10 +51100,10 @@ function renderCleanupSummary(report, settings) {
     "",
     `${report.deleted.length} deleted, ${report.alreadyGone.length} already gone, ${report.failed.length} failed, ${report.skipped.length} kept${report.mode === "stale" ? `; ${report.notPreviews} other branch(es) or database(s) are not previews and were left alone (prefixes: ${settings.prefixes.map((prefix) => `\`${prefix}\``).join(", ")})` : ""}. Took ${formatMillis(report.elapsedMs)}.`
   ];
-  if (report.failure) lines.push("", `**${cell2(report.failure)}**`);
+  if (report.failure) lines.push("", `**${escapeTableCell(report.failure)}**`);
   if (rows2.length > 0) {
     lines.push("", "| Preview | Result | Detail |", "| --- | --- | --- |");
-    for (const row of rows2.slice(0, SUMMARY_ROW_LIMIT)) lines.push(`| \`${cell2(row.name)}\` | ${row.result} | ${cell2(row.detail)} |`);
+    for (const row of rows2.slice(0, SUMMARY_ROW_LIMIT)) lines.push(`| \`${escapeTableCell(row.name)}\` | ${row.result} | ${escapeTableCell(row.detail)} |`);
     if (rows2.length > SUMMARY_ROW_LIMIT) lines.push("", `\u2026 and ${rows2.length - SUMMARY_ROW_LIMIT} more (see the outputs for the full lists).`);
   }
   return `${lines.join("\n")}

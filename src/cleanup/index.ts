@@ -1,6 +1,7 @@
 // The cleanup core: delete a pull request's preview (PR mode), or sweep the previews that
 // nobody used for a while or whose pull request closed (stale mode). Providers list and
 // delete; `selectForDeletion` alone decides; this module runs the deletions and reports.
+import { escapeTableCell as cell } from '../github/markdown.js';
 import { errorMessage } from '../shared/errors.js';
 import { formatDuration, formatMillis } from '../shared/duration.js';
 import type { Log } from '../shared/log.js';
@@ -181,10 +182,6 @@ export async function runCleanup(settings: CleanupSettings, store: PreviewStore,
 function finish(report: CleanupReport, started: number): CleanupReport {
   report.elapsedMs = Date.now() - started;
   return report;
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 }
 
 const SUMMARY_ROW_LIMIT = 300;
