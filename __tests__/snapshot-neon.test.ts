@@ -62,6 +62,8 @@ test('pruning removes only our old snapshots of the same branch; dry run removes
   await new Promise((r) => setTimeout(r, 1100)); // distinct creation seconds
   const newer = await ours('200');
   const byHand = (await api.createSnapshot({ projectId: fake.projectId, branchId: branch.id, name: 'before-manual-fix' })).data.snapshot.id;
+  // Neon's timestamps have whole seconds: the next snapshot must be newer than `newer`, not tied with it.
+  await new Promise((r) => setTimeout(r, 1100));
 
   const dry = await take(request({ branch: 'production-like', retainCount: 2, pruneDryRun: true, run: { ...RUN, runId: '300' } }));
   expect(dry.error).toBeUndefined();
