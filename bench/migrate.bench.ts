@@ -14,7 +14,7 @@ import { quoteIdent } from '../src/shared/naming.js';
 import { startEmbeddedPostgres } from '../__tests__/support/test-postgres.mjs';
 
 const COUNT = 1000;
-const ROUNDS = 3;
+const ROUNDS = 7;
 
 /** Tables grow by columns, indexes and rows, the way an application's history does. */
 export function generateMigrations(count: number): Array<{ name: string; sql: string }> {
