@@ -156,3 +156,23 @@ test('a database recreated between listing and dropping is left alone and report
   await expect(sweep.remove(listed!)).rejects.toThrow(/changed since it was listed/);
   expect(await databases()).toContain(name);
 });
+
+test('a preview marked by another repository is never matched to our closed pull requests', async () => {
+  const branch = `${PREFIX}pr-77`;
+  const name = databaseNameForBranch(branch);
+  const stale = new Date(Date.now() - 30 * DAY).toISOString();
+  await sql(`CREATE DATABASE ${quoteIdent(name)}`);
+  await sql(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(formatMarker({ branch, createdAt: stale, repository: 'another-org/another-app', pullRequest: 77 }))}`);
+  const rules: CleanupSettings = { mode: 'stale', prefixes: [PREFIX], olderThanSeconds: 60 * DAY / 1000, closedPrs: true, dryRun: true, maxDeletions: 50 };
+  const closed = async () => new Set([77]);
+  const ours = new PostgresPreviewStore({ adminUrl, repository: 'example-org/example-app' }, new MemoryLog());
+  const theirs = new PostgresPreviewStore({ adminUrl, repository: 'another-org/another-app' }, new MemoryLog());
+  try {
+    expect((await runCleanup(rules, ours, new MemoryLog(), { closedPullRequests: closed })).candidates).not.toContain(branch);
+    expect((await runCleanup(rules, theirs, new MemoryLog(), { closedPullRequests: closed })).candidates).toContain(branch);
+  } finally {
+    await ours.close();
+    await theirs.close();
+    await sql(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+  }
+});

@@ -170,6 +170,16 @@ describe('create-branch (neon) behaviour', () => {
     expect(branchNamed('preview/neon-masked')[0]!.anonymized).toBe(true);
   });
 
+  test('a request that hangs is cut off by wait-timeout, not by a long per-request timeout', async () => {
+    fake.inject({ method: 'GET', path: '/branches', delayMs: 8_000 });
+    const started = Date.now();
+    const run = await create({ 'branch-name': 'preview/neon-hang', 'wait-timeout': '2s' });
+    expect(run.status).toBe(1);
+    expect(Date.now() - started).toBeLessThan(7_000);
+    expect(run.stdout).toMatch(/timeout|gave up/i);
+    expect(branchNamed('preview/neon-hang')).toHaveLength(0);
+  });
+
   test('the contract: action.yml declares exactly what the code reads and sets', () => {
     expect(contractDifferences('create-branch', runs)).toEqual({
       inputsReadButNotDeclared: [], inputsDeclaredButNeverRead: [], outputsSetButNotDeclared: [], outputsDeclaredButNeverSet: [],

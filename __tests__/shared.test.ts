@@ -145,7 +145,7 @@ describe('naming', () => {
     expect(quoteLiteral("it's")).toBe("'it''s'");
   });
   test('the Postgres preview mark round-trips and rejects look-alikes', () => {
-    const marker = { branch: 'preview/pr-7; x=y', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-08T00:00:00.000Z' };
+    const marker = { branch: 'preview/pr-7; x=y', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-08T00:00:00.000Z', repository: 'example-org/example-app', pullRequest: 7 };
     expect(parseMarker(formatMarker(marker))).toEqual(marker);
     expect(formatMarker(marker)).toContain('managed-by=preview-db');
     expect(parseMarker('managed-by=someone-else; branch=x')).toBeUndefined();

@@ -49560,6 +49560,7 @@ function renderCleanupSummary(report, settings) {
 
 // src/providers/neon/client.ts
 var import_api_client = __toESM(require_dist2(), 1);
+import { AsyncLocalStorage } from "node:async_hooks";
 
 // src/shared/retry.ts
 var sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -49639,13 +49640,20 @@ function isAxiosError(error2) {
   return typeof error2 === "object" && error2 !== null && error2.isAxiosError === true;
 }
 var REQUEST_TIMEOUT_MS = 6e4;
+var currentDeadline = new AsyncLocalStorage();
 function createNeonApi(connection) {
-  return (0, import_api_client.createApiClient)({
+  const api = (0, import_api_client.createApiClient)({
     apiKey: connection.apiKey,
     baseURL: (connection.apiHost ?? DEFAULT_NEON_API_HOST).replace(/\/+$/, ""),
     timeout: REQUEST_TIMEOUT_MS,
     headers: { "User-Agent": "preview-db" }
   });
+  api.instance.interceptors.request.use((config) => {
+    const deadline = currentDeadline.getStore();
+    if (deadline !== void 0) config.timeout = Math.max(1e3, Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now()));
+    return config;
+  });
+  return api;
 }
 function neonStatus(error2) {
   return isAxiosError(error2) ? error2.response?.status : void 0;
@@ -49689,7 +49697,7 @@ function adviceFor(status, what) {
 }
 async function callNeon(context3, what, request2) {
   try {
-    const response = await withRetries(() => request2(), {
+    const response = await withRetries(() => currentDeadline.run(context3.deadline, request2), {
       deadline: context3.deadline,
       classify: classifyNeonError,
       onRetry: ({ attempt, delayMs, reason }) => context3.log.info(`Neon: ${what}: ${reason}; retry ${attempt} in ${delayMs}ms`)
@@ -49956,12 +49964,15 @@ function parseMarker(comment) {
   );
   if (fields.get("managed-by") !== MANAGED_BY || !fields.get("branch")) return void 0;
   let branch;
+  let repository;
   try {
     branch = decodeURIComponent(fields.get("branch"));
+    repository = fields.get("repo") ? decodeURIComponent(fields.get("repo")) : void 0;
   } catch {
     return void 0;
   }
-  return { branch, createdAt: fields.get("created-at") ?? "", expiresAt: fields.get("expires-at") || void 0 };
+  const pullRequest = /^\d+$/.test(fields.get("pr") ?? "") ? Number(fields.get("pr")) : void 0;
+  return { branch, createdAt: fields.get("created-at") ?? "", expiresAt: fields.get("expires-at") || void 0, repository, pullRequest };
 }
 
 // src/providers/postgres/sweep.ts
@@ -49972,7 +49983,7 @@ var LIST_SQL = `
          (SELECT count(*)::int FROM pg_stat_activity a WHERE a.datid = d.oid AND a.pid <> pg_backend_pid()) AS sessions,
          (SELECT max(greatest(a.backend_start, a.state_change, a.query_start)) FROM pg_stat_activity a WHERE a.datid = d.oid AND a.pid <> pg_backend_pid()) AS last_session
     FROM pg_database d`;
-function toPreviewResource2(row, adminDatabase, now, wanted) {
+function toPreviewResource2(row, adminDatabase, now, wanted, repository) {
   const marker = parseMarker(row.comment);
   const name = wanted ?? marker?.branch ?? row.datname;
   let reserved;
@@ -50002,7 +50013,7 @@ function toPreviewResource2(row, adminDatabase, now, wanted) {
     reserved,
     lastActivity,
     activitySource,
-    pullRequest: marker ? pullRequestFromName(marker.branch) : void 0,
+    pullRequest: marker && !(marker.repository && repository && marker.repository !== repository) ? marker.pullRequest ?? pullRequestFromName(marker.branch) : void 0,
     incarnation: marker?.createdAt
   };
 }
@@ -50037,7 +50048,7 @@ var PostgresPreviewStore = class {
       const versionResult = await client.query("SHOW server_version_num");
       return { rows: result.rows, version: Number(versionResult.rows[0].server_version_num) };
     });
-    const resources = rows.map((row) => toPreviewResource2(row, this.adminDatabase, request2.now, wanted ? request2.branchName : void 0));
+    const resources = rows.map((row) => toPreviewResource2(row, this.adminDatabase, request2.now, wanted ? request2.branchName : void 0, this.settings.repository));
     this.log.info(`The server has ${rows.length} database(s)${wanted ? ` named '${wanted}'` : ""}; ${resources.filter((resource) => resource.marked && !resource.reserved).length} carry the preview-db mark.`);
     if (request2.mode === "stale" && version >= 16e4) await this.addTableActivity(resources, request2);
     return resources;
@@ -50105,7 +50116,7 @@ function previewStoreFor(connection, log, options) {
     return new NeonPreviewStore({ ...connection.neon, waitForDeletion: options.waitForDeletion, repository: options.repository }, log);
   }
   if (!connection.postgresUrl) throw new Error("the Postgres admin URL is missing");
-  return new PostgresPreviewStore({ adminUrl: connection.postgresUrl }, log);
+  return new PostgresPreviewStore({ adminUrl: connection.postgresUrl, repository: options.repository }, log);
 }
 
 // src/github/client.ts

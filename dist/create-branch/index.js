@@ -44468,18 +44468,26 @@ function withDatabase(url, database) {
 
 // src/providers/neon/client.ts
 var import_api_client = __toESM(require_dist2(), 1);
+import { AsyncLocalStorage } from "node:async_hooks";
 var DEFAULT_NEON_API_HOST = "https://console.neon.tech/api/v2";
 function isAxiosError(error2) {
   return typeof error2 === "object" && error2 !== null && error2.isAxiosError === true;
 }
 var REQUEST_TIMEOUT_MS = 6e4;
+var currentDeadline = new AsyncLocalStorage();
 function createNeonApi(connection) {
-  return (0, import_api_client.createApiClient)({
+  const api = (0, import_api_client.createApiClient)({
     apiKey: connection.apiKey,
     baseURL: (connection.apiHost ?? DEFAULT_NEON_API_HOST).replace(/\/+$/, ""),
     timeout: REQUEST_TIMEOUT_MS,
     headers: { "User-Agent": "preview-db" }
   });
+  api.instance.interceptors.request.use((config) => {
+    const deadline = currentDeadline.getStore();
+    if (deadline !== void 0) config.timeout = Math.max(1e3, Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now()));
+    return config;
+  });
+  return api;
 }
 function neonStatus(error2) {
   return isAxiosError(error2) ? error2.response?.status : void 0;
@@ -44523,7 +44531,7 @@ function adviceFor(status, what) {
 }
 async function callNeon(context, what, request) {
   try {
-    const response = await withRetries(() => request(), {
+    const response = await withRetries(() => currentDeadline.run(context.deadline, request), {
       deadline: context.deadline,
       classify: classifyNeonError,
       onRetry: ({ attempt, delayMs, reason }) => context.log.info(`Neon: ${what}: ${reason}; retry ${attempt} in ${delayMs}ms`)
@@ -44860,6 +44868,8 @@ function quoteLiteral(text) {
 function formatMarker(marker) {
   const parts = [`managed-by=${MANAGED_BY}`, `branch=${encodeURIComponent(marker.branch)}`, `created-at=${marker.createdAt}`];
   if (marker.expiresAt) parts.push(`expires-at=${marker.expiresAt}`);
+  if (marker.repository) parts.push(`repo=${encodeURIComponent(marker.repository)}`);
+  if (marker.pullRequest) parts.push(`pr=${marker.pullRequest}`);
   return parts.join("; ");
 }
 function parseMarker(comment) {
@@ -44872,12 +44882,15 @@ function parseMarker(comment) {
   );
   if (fields.get("managed-by") !== MANAGED_BY || !fields.get("branch")) return void 0;
   let branch;
+  let repository;
   try {
     branch = decodeURIComponent(fields.get("branch"));
+    repository = fields.get("repo") ? decodeURIComponent(fields.get("repo")) : void 0;
   } catch {
     return void 0;
   }
-  return { branch, createdAt: fields.get("created-at") ?? "", expiresAt: fields.get("expires-at") || void 0 };
+  const pullRequest = /^\d+$/.test(fields.get("pr") ?? "") ? Number(fields.get("pr")) : void 0;
+  return { branch, createdAt: fields.get("created-at") ?? "", expiresAt: fields.get("expires-at") || void 0, repository, pullRequest };
 }
 
 // src/providers/postgres/preview.ts
@@ -44936,7 +44949,8 @@ var PostgresPreviews = class {
     const deadline = Date.now() + request.waitTimeoutSeconds * 1e3;
     const name = databaseNameForBranch(request.branchName);
     const expiresAt = request.expiresInSeconds ? new Date(Date.now() + request.expiresInSeconds * 1e3).toISOString() : void 0;
-    const marker = { branch: request.branchName, createdAt: (/* @__PURE__ */ new Date()).toISOString(), expiresAt };
+    const pullRequest = Number(request.annotations["github-pr-number"]) || void 0;
+    const marker = { branch: request.branchName, createdAt: (/* @__PURE__ */ new Date()).toISOString(), expiresAt, repository: request.annotations["github-repo"], pullRequest };
     const outcome = await this.admin(deadline, async (client) => {
       let existing = await this.find(client, name);
       if (existing && !existing.marker) existing = await this.awaitMarker(client, name, Math.min(deadline, Date.now() + 5e3));

@@ -82315,18 +82315,26 @@ Delete these (for example: aws rds ${target.kind === "instance" ? "delete-db-sna
 
 // src/providers/neon/client.ts
 var import_api_client = __toESM(require_dist2(), 1);
+import { AsyncLocalStorage } from "node:async_hooks";
 var DEFAULT_NEON_API_HOST = "https://console.neon.tech/api/v2";
 function isAxiosError(error3) {
   return typeof error3 === "object" && error3 !== null && error3.isAxiosError === true;
 }
 var REQUEST_TIMEOUT_MS2 = 6e4;
+var currentDeadline = new AsyncLocalStorage();
 function createNeonApi(connection) {
-  return (0, import_api_client.createApiClient)({
+  const api = (0, import_api_client.createApiClient)({
     apiKey: connection.apiKey,
     baseURL: (connection.apiHost ?? DEFAULT_NEON_API_HOST).replace(/\/+$/, ""),
     timeout: REQUEST_TIMEOUT_MS2,
     headers: { "User-Agent": "preview-db" }
   });
+  api.instance.interceptors.request.use((config) => {
+    const deadline = currentDeadline.getStore();
+    if (deadline !== void 0) config.timeout = Math.max(1e3, Math.min(REQUEST_TIMEOUT_MS2, deadline - Date.now()));
+    return config;
+  });
+  return api;
 }
 function neonStatus(error3) {
   return isAxiosError(error3) ? error3.response?.status : void 0;
@@ -82370,7 +82378,7 @@ function adviceFor(status, what) {
 }
 async function callNeon(context, what, request) {
   try {
-    const response = await withRetries(() => request(), {
+    const response = await withRetries(() => currentDeadline.run(context.deadline, request), {
       deadline: context.deadline,
       classify: classifyNeonError,
       onRetry: ({ attempt, delayMs, reason }) => context.log.info(`Neon: ${what}: ${reason}; retry ${attempt} in ${delayMs}ms`)

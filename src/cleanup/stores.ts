@@ -18,5 +18,5 @@ export function previewStoreFor(connection: StoreConnection, log: Log, options: 
     return new NeonPreviewStore({ ...connection.neon, waitForDeletion: options.waitForDeletion, repository: options.repository }, log);
   }
   if (!connection.postgresUrl) throw new Error('the Postgres admin URL is missing');
-  return new PostgresPreviewStore({ adminUrl: connection.postgresUrl }, log);
+  return new PostgresPreviewStore({ adminUrl: connection.postgresUrl, repository: options.repository }, log);
 }

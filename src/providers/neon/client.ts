@@ -1,5 +1,6 @@
 // One Neon API client for the whole suite: @neondatabase/api-client (axios) with
 // per-request timeouts, and every call retried on Neon's transient answers.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createApiClient, type Api } from '@neondatabase/api-client';
 import { PermanentError } from '../../shared/errors.js';
 import { withRetries, parseRetryAfter, isTransientStatus, TRANSIENT_NETWORK_CODES, type RetryVerdict } from '../../shared/retry.js';
@@ -38,13 +39,22 @@ export interface NeonCallContext {
 /** Per request: generous, since branch creation can take a while under load. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
+/** The deadline of the callNeon running now, so one request never outlives wait-timeout. */
+const currentDeadline = new AsyncLocalStorage<number>();
+
 export function createNeonApi(connection: NeonConnection): NeonApi {
-  return createApiClient({
+  const api = createApiClient({
     apiKey: connection.apiKey,
     baseURL: (connection.apiHost ?? DEFAULT_NEON_API_HOST).replace(/\/+$/, ''),
     timeout: REQUEST_TIMEOUT_MS,
     headers: { 'User-Agent': 'preview-db' },
   });
+  api.instance.interceptors.request.use((config) => {
+    const deadline = currentDeadline.getStore();
+    if (deadline !== undefined) config.timeout = Math.max(1_000, Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now()));
+    return config;
+  });
+  return api;
 }
 
 export function neonStatus(error: unknown): number | undefined {
@@ -100,7 +110,7 @@ function adviceFor(status: number | undefined, what: string): string {
  */
 export async function callNeon<T>(context: NeonCallContext, what: string, request: () => Promise<{ data: T }>): Promise<T> {
   try {
-    const response = await withRetries(() => request(), {
+    const response = await withRetries(() => currentDeadline.run(context.deadline, request), {
       deadline: context.deadline,
       classify: classifyNeonError,
       onRetry: ({ attempt, delayMs, reason }) => context.log.info(`Neon: ${what}: ${reason}; retry ${attempt} in ${delayMs}ms`),

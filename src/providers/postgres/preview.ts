@@ -80,7 +80,8 @@ export class PostgresPreviews implements PreviewProvider {
     const deadline = Date.now() + request.waitTimeoutSeconds * 1000;
     const name = databaseNameForBranch(request.branchName);
     const expiresAt = request.expiresInSeconds ? new Date(Date.now() + request.expiresInSeconds * 1000).toISOString() : undefined;
-    const marker: PreviewMarker = { branch: request.branchName, createdAt: new Date().toISOString(), expiresAt };
+    const pullRequest = Number(request.annotations['github-pr-number']) || undefined;
+    const marker: PreviewMarker = { branch: request.branchName, createdAt: new Date().toISOString(), expiresAt, repository: request.annotations['github-repo'], pullRequest };
 
     const outcome = await this.admin(deadline, async (client) => {
       let existing = await this.find(client, name);

@@ -29,6 +29,8 @@ export interface PostgresSweepSettings {
   concurrency?: number;
   /** Bound for retries of each step, in seconds (default 120). */
   callTimeoutSeconds?: number;
+  /** `owner/repo` of this workflow: a preview marked by another repository is never matched to our pull requests. */
+  repository?: string;
 }
 
 interface DatabaseRow {
@@ -47,7 +49,7 @@ const LIST_SQL = `
          (SELECT max(greatest(a.backend_start, a.state_change, a.query_start)) FROM pg_stat_activity a WHERE a.datid = d.oid AND a.pid <> pg_backend_pid()) AS last_session
     FROM pg_database d`;
 
-export function toPreviewResource(row: DatabaseRow, adminDatabase: string, now: Date, wanted?: string): PreviewResource {
+export function toPreviewResource(row: DatabaseRow, adminDatabase: string, now: Date, wanted?: string, repository?: string): PreviewResource {
   const marker = parseMarker(row.comment);
   const name = wanted ?? marker?.branch ?? row.datname;
   let reserved: string | undefined;
@@ -79,7 +81,7 @@ export function toPreviewResource(row: DatabaseRow, adminDatabase: string, now: 
     reserved,
     lastActivity,
     activitySource,
-    pullRequest: marker ? pullRequestFromName(marker.branch) : undefined,
+    pullRequest: marker && !(marker.repository && repository && marker.repository !== repository) ? (marker.pullRequest ?? pullRequestFromName(marker.branch)) : undefined,
     incarnation: marker?.createdAt,
   };
 }
@@ -117,7 +119,7 @@ export class PostgresPreviewStore implements PreviewStore {
       const versionResult = await client.query<{ server_version_num: string }>('SHOW server_version_num');
       return { rows: result.rows, version: Number(versionResult.rows[0]!.server_version_num) };
     });
-    const resources = rows.map((row) => toPreviewResource(row, this.adminDatabase, request.now, wanted ? request.branchName : undefined));
+    const resources = rows.map((row) => toPreviewResource(row, this.adminDatabase, request.now, wanted ? request.branchName : undefined, this.settings.repository));
     this.log.info(`The server has ${rows.length} database(s)${wanted ? ` named '${wanted}'` : ''}; ${resources.filter((resource) => resource.marked && !resource.reserved).length} carry the preview-db mark.`);
     if (request.mode === 'stale' && version >= 160000) await this.addTableActivity(resources, request);
     return resources;
