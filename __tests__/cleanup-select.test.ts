@@ -56,6 +56,22 @@ describe('selectForDeletion', () => {
     expect(selection.notPreviews).toBe(4);
   });
 
+  test('an expired Postgres preview goes although it is active, but never past the safety rules', () => {
+    const recent = new Date(NOW.getTime() - 3600_000);
+    const expired = new Date(NOW.getTime() - 60_000);
+    const selection = selectForDeletion(
+      [
+        resource('preview/expired', { marked: true, lastActivity: recent, expiresAt: expired }),
+        resource('preview/not-yet', { marked: true, lastActivity: recent, expiresAt: new Date(NOW.getTime() + 60_000) }),
+        resource('preview/unmarked', { marked: false, lastActivity: recent, expiresAt: expired }),
+        resource('preview/protected', { marked: true, isProtected: true, expiresAt: expired }),
+      ],
+      stale(),
+    );
+    expect(selection.candidates.map((c) => [c.name, c.why])).toEqual([['preview/expired', `it expired at ${expired.toISOString()} (expires-in)`]]);
+    expect(selection.skipped.map((s) => s.name)).toEqual(['preview/not-yet', 'preview/protected']);
+  });
+
   test('closed pull requests go whatever their activity; unmarked and reserved databases never', () => {
     const fresh = new Date(NOW.getTime() - 60_000);
     const selection = selectForDeletion(

@@ -31,6 +31,8 @@ export interface PreviewResource {
   pullRequest?: number;
   /** Provider's proof of identity checked again just before deleting (Postgres: the mark's created-at). */
   incarnation?: string;
+  /** Postgres: the expiry create-branch wrote in the mark (Neon removes expired branches itself). */
+  expiresAt?: Date;
 }
 
 export type CleanupMode = 'pr' | 'stale';
@@ -107,6 +109,10 @@ export function selectForDeletion(resources: readonly PreviewResource[], rules: 
     }
     if (resource.pullRequest !== undefined && rules.closedPullRequests?.has(resource.pullRequest)) {
       selection.candidates.push({ ...resource, why: `pull request #${resource.pullRequest} is closed` });
+      continue;
+    }
+    if (resource.expiresAt && resource.expiresAt.getTime() <= rules.now.getTime()) {
+      selection.candidates.push({ ...resource, why: `it expired at ${resource.expiresAt.toISOString()} (expires-in)` });
       continue;
     }
     const activity = resource.lastActivity?.getTime();

@@ -83,6 +83,7 @@ export function toPreviewResource(row: DatabaseRow, adminDatabase: string, now: 
     activitySource,
     pullRequest: marker && !(marker.repository && repository && marker.repository !== repository) ? (marker.pullRequest ?? pullRequestFromName(marker.branch)) : undefined,
     incarnation: marker?.createdAt,
+    expiresAt: marker?.expiresAt && !Number.isNaN(Date.parse(marker.expiresAt)) ? new Date(marker.expiresAt) : undefined,
   };
 }
 
