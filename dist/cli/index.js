@@ -50966,6 +50966,10 @@ function selectForDeletion(resources, rules) {
       selection.candidates.push({ ...resource, why: `pull request #${resource.pullRequest} is closed` });
       continue;
     }
+    if (resource.expiresAt && resource.expiresAt.getTime() <= rules.now.getTime()) {
+      selection.candidates.push({ ...resource, why: `it expired at ${resource.expiresAt.toISOString()} (expires-in)` });
+      continue;
+    }
     const activity = resource.lastActivity?.getTime();
     if (activity === void 0 || Number.isNaN(activity)) {
       keep("its last activity is unknown");
@@ -51325,7 +51329,8 @@ function toPreviewResource2(row, adminDatabase, now, wanted, repository) {
     lastActivity,
     activitySource,
     pullRequest: marker && !(marker.repository && repository && marker.repository !== repository) ? marker.pullRequest ?? pullRequestFromName(marker.branch) : void 0,
-    incarnation: marker?.createdAt
+    incarnation: marker?.createdAt,
+    expiresAt: marker?.expiresAt && !Number.isNaN(Date.parse(marker.expiresAt)) ? new Date(marker.expiresAt) : void 0
   };
 }
 var PostgresPreviewStore = class {
