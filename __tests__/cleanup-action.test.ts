@@ -7,6 +7,7 @@ import { startFakeGitHub, type FakeGitHub } from './fakes/github/server.js';
 import { runAction, pullRequestEvent, leakedSecrets, inputErrorAnnotation, NODES, type ActionRun, type RunOptions } from './support/run-action.js';
 import { contractDifferences } from './support/contract.js';
 import { formatMarker } from '../src/providers/postgres/marker.js';
+import { secretsOfUrl } from '../src/shared/secrets.js';
 import { databaseNameForBranch, quoteIdent, quoteLiteral } from '../src/shared/naming.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL!;
@@ -121,8 +122,7 @@ test('postgres: dry run lists, the sweep drops idle marked databases only, and s
     expect(json(run.outputs.skipped)).toEqual([{ name: `${prefix}pr-2`, reason: 'active 1d ago (created), within older-than 7d' }]);
     const left = (await sql(`SELECT datname FROM pg_database WHERE datname LIKE '${databaseNameForBranch(prefix)}%' ORDER BY datname`)).map((row) => row.datname);
     expect(left).toEqual([fresh, unmarked]);
-    const password = decodeURIComponent(new URL(adminUrl).password);
-    expect(leakedSecrets(run, [adminUrl, ...(password ? [password] : [])])).toEqual([]);
+    expect(leakedSecrets(run, secretsOfUrl(adminUrl))).toEqual([]);
   } finally {
     await session.end().catch(() => {});
     for (const name of [idle, fresh, unmarked]) await sql(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
@@ -200,6 +200,12 @@ test.each([
   expect(run.stdout).toContain(inputErrorAnnotation(input));
   expect(run.stdout).toMatch(message);
   expect(fake.requests.length).toBe(before);
+});
+
+test('no run printed a secret, and the Neon traffic kept to the spec', () => {
+  expect(fake.violations).toEqual([]);
+  const secrets = [fake.apiKey, TOKEN, ...secretsOfUrl(adminUrl)].filter((secret) => secret.length >= 6);
+  for (const run of runs) expect(leakedSecrets(run, secrets)).toEqual([]);
 });
 
 test('the action reads exactly the inputs and sets exactly the outputs its action.yml declares', () => {

@@ -2,7 +2,7 @@
 // the fake Neon API (checked against Neon's OpenAPI spec) backed by the real test Postgres.
 import { sql } from './support/sql.js';
 import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
-import { runAction, pullRequestEvent, leakedSecrets, inputErrorAnnotation, NODES, type ActionRun } from './support/run-action.js';
+import { runAction, pullRequestEvent, leakedSecrets, outputSecrets, inputErrorAnnotation, NODES, type ActionRun } from './support/run-action.js';
 import { contractDifferences } from './support/contract.js';
 
 let fake: FakeNeon;
@@ -86,6 +86,7 @@ describe('create-branch (neon) behaviour', () => {
   test('two racing runs end with one branch and both succeed', async () => {
     const [a, b] = await Promise.all([create({ 'branch-name': 'preview/neon-race' }), create({ 'branch-name': 'preview/neon-race' })]);
     expect([a.status, b.status, a.status ? a.stdout : b.status ? b.stdout : '']).toEqual([0, 0, '']);
+    expect([a.outputs.created, b.outputs.created].sort()).toEqual(['false', 'true']);
     expect(branchNamed('preview/neon-race')).toHaveLength(1);
     expect(a.outputs['branch-id']).toBe(b.outputs['branch-id']);
     expect(a.outputs['database-url']).toBe(b.outputs['database-url']);
@@ -178,6 +179,10 @@ describe('create-branch (neon) behaviour', () => {
     expect(Date.now() - started).toBeLessThan(7_000);
     expect(run.stdout).toMatch(/timeout|gave up/i);
     expect(branchNamed('preview/neon-hang')).toHaveLength(0);
+  });
+
+  test('no run of this file printed a secret', () => {
+    for (const run of runs) expect(leakedSecrets(run, [fake.apiKey, ...outputSecrets(run)])).toEqual([]);
   });
 
   test('the contract: action.yml declares exactly what the code reads and sets', () => {

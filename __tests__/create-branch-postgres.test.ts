@@ -1,7 +1,7 @@
 // create-branch with the Postgres provider, run as the GitHub runner runs the bundle,
 // against the real test Postgres.
 import { sql } from './support/sql.js';
-import { runAction, pullRequestEvent, leakedSecrets, inputErrorAnnotation, NODES, type ActionRun } from './support/run-action.js';
+import { runAction, pullRequestEvent, leakedSecrets, maskedValues, inputErrorAnnotation, NODES, type ActionRun } from './support/run-action.js';
 import { contractDifferences } from './support/contract.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL!;
@@ -75,6 +75,24 @@ describe('create-branch (postgres) behaviour', () => {
     expect(run.exportedEnv.MIGRATE_URL).toBe(run.outputs['database-url-direct']);
     expect(leakedSecrets(run, [run.outputs.password!, run.outputs['database-url']!])).toEqual([]);
     await sql(adminUrl, 'DROP DATABASE preview_pr_4242 WITH (FORCE)');
+  });
+
+  test('an admin password with URL-special characters never prints, encoded or decoded', async () => {
+    const password = 'Adm1n@pa$s/w:rd%x';
+    await sql(adminUrl, `DROP ROLE IF EXISTS cbpg_admin`);
+    await sql(adminUrl, `CREATE ROLE cbpg_admin LOGIN CREATEDB PASSWORD '${password}'`);
+    const { host } = new URL(adminUrl);
+    const url = `postgres://cbpg_admin:${encodeURIComponent(password)}@${host}/postgres`;
+    try {
+      const run = await create({ 'postgres-url': url, 'branch-name': 'preview/cbpg-special' });
+      expect(run.status).toBe(0);
+      expect(run.outputs.password).toBe(password);
+      expect(leakedSecrets(run, [password, url, run.outputs['database-url']!])).toEqual([]);
+      expect(maskedValues(run)).toEqual(expect.arrayContaining([password, encodeURIComponent(password)]));
+    } finally {
+      await sql(adminUrl, 'DROP DATABASE IF EXISTS preview_cbpg_special WITH (FORCE)');
+      await sql(adminUrl, 'DROP ROLE IF EXISTS cbpg_admin');
+    }
   });
 
   test('two racing runs for one pull request end with one database, both succeeding', async () => {

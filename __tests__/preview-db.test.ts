@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub } from './fakes/github/server.js';
 import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
-import { runAction, pullRequestEvent, leakedSecrets, maskedValues, inputErrorAnnotation, NODE24, ROOT, type ActionRun } from './support/run-action.js';
+import { runAction, pullRequestEvent, leakedSecrets, outputSecrets, maskedValues, inputErrorAnnotation, NODE24, ROOT, type ActionRun } from './support/run-action.js';
 import { contractDifferences } from './support/contract.js';
 import { migrate, DEFAULT_HISTORY_TABLE } from '../src/migrate/index.js';
 import { MemoryLog } from '../src/shared/log.js';
@@ -194,6 +194,11 @@ describe('the lifecycle with the Neon provider', () => {
     expect(neon.branches().some((branch) => branch.name === 'preview/pr-601')).toBe(false);
     expect(comments(601)).toHaveLength(1);
     expect(comments(601)[0]!.body).toContain('deleted');
+  });
+
+  test('no run of this file printed a secret, and the Neon traffic kept to the spec', () => {
+    expect(neon.violations).toEqual([]);
+    for (const run of runs) expect(leakedSecrets(run, [TOKEN, adminUrl, neon.apiKey, ...outputSecrets(run)])).toEqual([]);
   });
 
   test('the contract: action.yml declares exactly what the code reads and sets', () => {

@@ -4,6 +4,7 @@ import { withRetries, backoffDelay, parseRetryAfter, pollUntil, DeadlineExceeded
 import { databaseNameForBranch, validateBranchName, quoteIdent, quoteLiteral } from '../src/shared/naming.js';
 import { InputError } from '../src/shared/errors.js';
 import { formatMarker, parseMarker } from '../src/providers/postgres/marker.js';
+import { secretsOfUrl } from '../src/shared/secrets.js';
 
 describe('parseDuration', () => {
   test.each([
@@ -151,5 +152,15 @@ describe('naming', () => {
     expect(parseMarker('managed-by=someone-else; branch=x')).toBeUndefined();
     expect(parseMarker('production database')).toBeUndefined();
     expect(parseMarker(null)).toBeUndefined();
+  });
+});
+
+describe('secrets of a URL', () => {
+  test('the URL and its password, percent-encoded and decoded', () => {
+    const url = 'postgres://admin:p%40ss%2Fw%3Ard@db.example.test:5432/app';
+    expect(secretsOfUrl(url)).toEqual([url, 'p%40ss%2Fw%3Ard', 'p@ss/w:rd']);
+    expect(secretsOfUrl('postgres://admin:plain@db.example.test/app')).toEqual(['postgres://admin:plain@db.example.test/app', 'plain']);
+    expect(secretsOfUrl('not a url')).toEqual(['not a url']);
+    expect(secretsOfUrl('')).toEqual([]);
   });
 });

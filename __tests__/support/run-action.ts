@@ -138,18 +138,29 @@ export function leakedSecrets(run: ActionRun, secrets: string[]): string[] {
   const withoutMaskCommands = (text: string) => text.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
   const places = { stdout: withoutMaskCommands(run.stdout), stderr: withoutMaskCommands(run.stderr), summary: run.summary };
   const leaks: string[] = [];
-  for (const secret of secrets.filter((value) => value.length >= 4)) {
-    for (const [place, text] of Object.entries(places)) if (text.includes(secret)) leaks.push(`${place} contains ${secret.slice(0, 3)}…`);
+  for (const secret of secrets) {
+    // A short "secret" would match by chance and a missing one would pass vacuously.
+    if (!secret || secret.length < 6) throw new Error(`leakedSecrets: '${secret ?? ''}' is too short to be checked as a secret`);
+    for (const form of new Set([secret, encodeURIComponent(secret)])) {
+      for (const [place, text] of Object.entries(places)) if (text.includes(form)) leaks.push(`${place} contains ${form.slice(0, 3)}…`);
+    }
   }
   return leaks;
 }
 
 /** The secrets a run registered with `::add-mask::`, in order. */
 export function maskedValues(run: ActionRun): string[] {
-  return run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::')).map((line) => line.slice('::add-mask::'.length));
+  // Workflow command data is escaped (% \r \n); the runner unescapes it before masking.
+  const unescape = (data: string) => data.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+  return run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::')).map((line) => unescape(line.slice('::add-mask::'.length)));
 }
 
 /** How the runner's log shows an input error annotation (the title's colon is escaped). */
 export function inputErrorAnnotation(input: string): string {
   return `::error title=Invalid input%3A ${input}::`;
+}
+
+/** The secrets a run handed out as outputs (empty ones left out). */
+export function outputSecrets(run: ActionRun): string[] {
+  return ['password', 'database-url', 'database-url-direct'].map((name) => run.outputs[name] ?? '').filter((value) => value !== '');
 }

@@ -3,6 +3,7 @@
 import { InputError } from '../shared/errors.js';
 import { DEFAULT_NEON_API_HOST } from '../providers/neon/client.js';
 import type { ProviderKind } from '../providers/types.js';
+import { secretsOfUrl } from '../shared/secrets.js';
 import { inputs, maskSecret } from './runtime.js';
 
 export interface ProviderConnectionInputs {
@@ -26,13 +27,7 @@ export function readProviderConnection(): ProviderConnectionInputs {
 
 /** The password inside a URL is a secret of its own: a log may show it without the URL. */
 export function maskUrlPassword(url: string): void {
-  if (!url) return;
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    maskSecret(password);
-  } catch {
-    // Not a URL: validation reports it later, without printing it.
-  }
+  for (const secret of secretsOfUrl(url)) maskSecret(secret);
 }
 
 /**

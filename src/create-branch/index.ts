@@ -1,5 +1,6 @@
 // The create-branch core: one preview database per pull request, reused by later pushes.
 import { InputError } from '../shared/errors.js';
+import { secretsOfUrl } from '../shared/secrets.js';
 import type { Log } from '../shared/log.js';
 import { NeonPreviews, type NeonPreviewSettings } from '../providers/neon/preview.js';
 import { PostgresPreviews, type PostgresPreviewSettings } from '../providers/postgres/preview.js';
@@ -29,9 +30,7 @@ export async function createPreview(settings: CreateBranchSettings, log: Log): P
   const provider = previewProvider(settings, log);
   await log.group('Check the inputs against the provider', () => provider.preflight(settings.request));
   const preview = await log.group(`Preview '${settings.request.branchName}'`, () => provider.ensurePreview(settings.request));
-  log.secret(preview.password);
-  log.secret(preview.databaseUrl);
-  log.secret(preview.databaseUrlDirect);
+  for (const secret of [preview.password, ...secretsOfUrl(preview.databaseUrl), ...secretsOfUrl(preview.databaseUrlDirect)]) log.secret(secret);
   return preview;
 }
 

@@ -47,7 +47,7 @@ export class ConsoleLog implements Log {
   debug(message: string) { if (this.verbose) console.error(`debug: ${this.mask(message)}`); }
   secret(value: string) { if (value) this.masked.push(value); }
   async group<T>(title: string, body: () => Promise<T>): Promise<T> {
-    console.error(`== ${title}`);
+    console.error(`== ${this.mask(title)}`);
     return body();
   }
 }

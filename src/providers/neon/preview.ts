@@ -2,6 +2,7 @@
 // read-write compute, expiring by themselves when asked to.
 import { EndpointType, type Branch, type Database, type Endpoint, type MaskingRule, type Operation } from '@neondatabase/api-client';
 import { InputError, PermanentError } from '../../shared/errors.js';
+import { secretsOfUrl } from '../../shared/secrets.js';
 import { pollUntil } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 import type { PreviewDatabase, PreviewProvider, PreviewRequest } from '../types.js';
@@ -150,10 +151,7 @@ export class NeonPreviews implements PreviewProvider {
         ).then((data) => data.uri),
       ),
     );
-    for (const uri of [pooled!, direct!]) {
-      this.log.secret(uri);
-      this.log.secret(describeUrl(uri).password);
-    }
+    for (const secret of [pooled!, direct!].flatMap(secretsOfUrl)) this.log.secret(secret);
     await waitForSelectOne(direct!, deadline, this.log, `compute ${endpoint.id}`);
     const refreshed = await callNeon(context, 'read the branch', () => this.api.getProjectBranch(this.settings.projectId, branch!.id));
     const parts = describeUrl(direct!);
