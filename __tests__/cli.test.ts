@@ -31,7 +31,19 @@ async function databaseExists(name: string): Promise<boolean> {
   }
 }
 
+async function dropDatabase(name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
 test('create, migrate and clean up a preview from the command line', async () => {
+  // A leftover of an interrupted earlier run would turn `created` false.
+  await dropDatabase('preview_cli_laptop');
   const created = await cli(['create', '--provider', 'postgres', '--postgres-url', adminUrl, '--branch-name', 'preview/cli-laptop']);
   expect(created.stderr).not.toContain(adminUrl);
   expect(created.status).toBe(0);

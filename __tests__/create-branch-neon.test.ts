@@ -93,7 +93,8 @@ describe('create-branch (neon) behaviour', () => {
   });
 
   test('transient answers (locked project, 429, 503, dropped connection) are retried', async () => {
-    fake.lockProject(2500);
+    // Long enough to outlast a slow process start and the 429 pause before the first mutation.
+    fake.lockProject(6000);
     fake.inject({ method: 'GET', path: '/branches', status: 429, retryAfter: '1' });
     fake.inject({ method: 'GET', path: /connection_uri/, status: 503, times: 2 });
     fake.inject({ method: 'GET', path: /endpoints/, dropConnection: true });

@@ -10,7 +10,8 @@ const runs: ActionRun[] = [];
 const DAY = 86_400_000;
 
 beforeAll(async () => {
-  fake = await startFakeRds({ snapshotDelayMs: 200 });
+  // Long enough that the first poll sees the snapshot creating even on a loaded machine.
+  fake = await startFakeRds({ snapshotDelayMs: 600 });
   fake.addInstance({ id: 'orders-db' });
   fake.addCluster({ id: 'billing', members: ['billing-writer', 'billing-reader'] });
 });

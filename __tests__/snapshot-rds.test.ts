@@ -13,7 +13,8 @@ let counter = 0;
 
 beforeAll(async () => {
   // Small pages, so every listing walks Marker pagination as it would past 100 snapshots.
-  fake = await startFakeRds({ snapshotDelayMs: 150, pageSize: 2 });
+  // Long enough that the first poll sees the snapshot creating even on a loaded machine.
+  fake = await startFakeRds({ snapshotDelayMs: 600, pageSize: 2 });
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_RDS: fake.endpoint,
     AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
@@ -123,7 +124,7 @@ test('a full snapshot quota fails before snapshotting, listing what pruning woul
 
 test('a busy instance (backing-up, then InvalidDBInstanceState) is waited out', async () => {
   const id = instance('busy');
-  fake.lockInstance(id, 300);
+  fake.lockInstance(id, 1000);
   fake.inject({ action: 'CreateDBSnapshot', code: 'InvalidDBInstanceState', message: `Cannot create a snapshot because the database instance ${id} is not currently in the available state.`, times: 2 });
   const { result, log, error } = await take(request({ target: { kind: 'instance', id } }));
   expect(error).toBeUndefined();

@@ -242,7 +242,8 @@ interface Ctx {
 }
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Unref'd: a slow answer still pending when a test ends must not keep the process alive.
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!;
 const shortId = (n: number) => randomBytes(n).toString('hex').slice(0, n);
 
