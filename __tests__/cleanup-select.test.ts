@@ -146,6 +146,7 @@ describe('property: no non-preview is ever selected', () => {
         reserved: chance(0.1) ? 'a template' : undefined,
         lastActivity: chance(0.1) ? undefined : chance(0.05) ? new Date(NaN) : new Date(NOW.getTime() - ageDays * DAY * 1000),
         pullRequest: chance(0.6) ? 1 + Math.floor(random() * 10) : undefined,
+        expiresAt: chance(0.3) ? new Date(NOW.getTime() + (random() * 4 - 2) * DAY * 1000) : undefined,
       });
     }
     const mode = chance(0.5) ? 'pr' : 'stale';
@@ -186,7 +187,8 @@ describe('property: no non-preview is ever selected', () => {
           rules.mode === 'stale' &&
             !(original.pullRequest !== undefined && rules.closedPullRequests?.has(original.pullRequest)) &&
             !(original.lastActivity && original.lastActivity.getTime() < cutoff) &&
-            'neither idle nor closed',
+            !(original.expiresAt && original.expiresAt.getTime() <= NOW.getTime()) &&
+            'neither idle, closed nor expired',
         ].filter(Boolean);
         if (violations.length > 0) throw new Error(`seed ${seed} round ${round}: selected ${JSON.stringify(original)} with ${JSON.stringify({ ...rules, closedPullRequests: [...(rules.closedPullRequests ?? [])] })}: ${violations.join(', ')}`);
       }
