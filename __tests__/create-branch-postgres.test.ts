@@ -77,20 +77,26 @@ describe('create-branch (postgres) behaviour', () => {
     await sql(adminUrl, 'DROP DATABASE preview_pr_4242 WITH (FORCE)');
   });
 
-  test('an admin password with URL-special characters never prints, encoded or decoded', async () => {
+  test('a least-privilege role (CREATEDB only, owning its template) works, and its password never prints, encoded or decoded', async () => {
     const password = 'Adm1n@pa$s/w:rd%x';
-    await sql(adminUrl, `DROP ROLE IF EXISTS cbpg_admin`);
+    await sql(adminUrl, 'DROP DATABASE IF EXISTS cbpg_own_template');
+    await sql(adminUrl, 'DROP ROLE IF EXISTS cbpg_admin');
     await sql(adminUrl, `CREATE ROLE cbpg_admin LOGIN CREATEDB PASSWORD '${password}'`);
+    await sql(adminUrl, 'CREATE DATABASE cbpg_own_template OWNER cbpg_admin');
     const { host } = new URL(adminUrl);
     const url = `postgres://cbpg_admin:${encodeURIComponent(password)}@${host}/postgres`;
+    await sql(url.replace(/\/postgres$/, '/cbpg_own_template'), 'CREATE TABLE plans (id int PRIMARY KEY); INSERT INTO plans VALUES (1), (2)');
     try {
-      const run = await create({ 'postgres-url': url, 'branch-name': 'preview/cbpg-special' });
+      const run = await create({ 'postgres-url': url, 'branch-name': 'preview/cbpg-special', template: 'cbpg_own_template' });
       expect(run.status).toBe(0);
-      expect(run.outputs.password).toBe(password);
+      expect(run.outputs).toMatchObject({ password, role: 'cbpg_admin', created: 'true' });
+      // The preview's tables belong to the role, so migrations there may alter them.
+      await sql(run.outputs['database-url']!, 'ALTER TABLE plans ADD COLUMN name text');
       expect(leakedSecrets(run, [password, url, run.outputs['database-url']!])).toEqual([]);
       expect(maskedValues(run)).toEqual(expect.arrayContaining([password, encodeURIComponent(password)]));
     } finally {
       await sql(adminUrl, 'DROP DATABASE IF EXISTS preview_cbpg_special WITH (FORCE)');
+      await sql(adminUrl, 'DROP DATABASE IF EXISTS cbpg_own_template WITH (FORCE)');
       await sql(adminUrl, 'DROP ROLE IF EXISTS cbpg_admin');
     }
   });
