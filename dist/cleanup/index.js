@@ -50353,6 +50353,22 @@ async function runAction(main2) {
   }
 }
 
+// src/shared/secrets.ts
+function secretsOfUrl(url) {
+  if (!url) return [];
+  try {
+    const raw = new URL(url).password;
+    let decoded = raw;
+    try {
+      decoded = decodeURIComponent(raw);
+    } catch {
+    }
+    return [...new Set([url, raw, decoded].filter(Boolean))];
+  } catch {
+    return [url];
+  }
+}
+
 // src/actions/provider-inputs.ts
 function readProviderConnection() {
   const provider = inputs.choice("provider", ["neon", "postgres"], "neon");
@@ -50367,12 +50383,7 @@ function readProviderConnection() {
   };
 }
 function maskUrlPassword(url) {
-  if (!url) return;
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    maskSecret(password);
-  } catch {
-  }
+  for (const secret of secretsOfUrl(url)) maskSecret(secret);
 }
 function missingCredential(connection) {
   if (connection.provider === "neon") return connection.neon.apiKey ? void 0 : "neon-api-key";

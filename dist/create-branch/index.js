@@ -44319,6 +44319,22 @@ function errorMessage(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
 }
 
+// src/shared/secrets.ts
+function secretsOfUrl(url) {
+  if (!url) return [];
+  try {
+    const raw = new URL(url).password;
+    let decoded = raw;
+    try {
+      decoded = decodeURIComponent(raw);
+    } catch {
+    }
+    return [...new Set([url, raw, decoded].filter(Boolean))];
+  } catch {
+    return [url];
+  }
+}
+
 // src/providers/neon/preview.ts
 var import_api_client2 = __toESM(require_dist2(), 1);
 
@@ -44716,10 +44732,7 @@ var NeonPreviews = class {
         ).then((data) => data.uri)
       )
     );
-    for (const uri of [pooled, direct]) {
-      this.log.secret(uri);
-      this.log.secret(describeUrl(uri).password);
-    }
+    for (const secret of [pooled, direct].flatMap(secretsOfUrl)) this.log.secret(secret);
     await waitForSelectOne(direct, deadline, this.log, `compute ${endpoint.id}`);
     const refreshed = await callNeon(context, "read the branch", () => this.api.getProjectBranch(this.settings.projectId, branch.id));
     const parts = describeUrl(direct);
@@ -45037,9 +45050,7 @@ async function createPreview(settings, log) {
   const provider = previewProvider(settings, log);
   await log.group("Check the inputs against the provider", () => provider.preflight(settings.request));
   const preview = await log.group(`Preview '${settings.request.branchName}'`, () => provider.ensurePreview(settings.request));
-  log.secret(preview.password);
-  log.secret(preview.databaseUrl);
-  log.secret(preview.databaseUrlDirect);
+  for (const secret of [preview.password, ...secretsOfUrl(preview.databaseUrl), ...secretsOfUrl(preview.databaseUrlDirect)]) log.secret(secret);
   return preview;
 }
 function previewAnnotations(facts) {
@@ -45226,12 +45237,7 @@ function readProviderConnection() {
   };
 }
 function maskUrlPassword(url) {
-  if (!url) return;
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    maskSecret(password);
-  } catch {
-  }
+  for (const secret of secretsOfUrl(url)) maskSecret(secret);
 }
 function missingCredential(connection) {
   if (connection.provider === "neon") return connection.neon.apiKey ? void 0 : "neon-api-key";

@@ -6871,7 +6871,7 @@ var require_client_h2 = __commonJS({
     "use strict";
     var assert = __require("node:assert");
     var { errorMonitor } = __require("node:events");
-    var { pipeline } = __require("node:stream");
+    var { pipeline: pipeline2 } = __require("node:stream");
     var util = require_util();
     var {
       RequestContentLengthMismatchError,
@@ -7350,7 +7350,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe = pipeline(
+      const pipe = pipeline2(
         body,
         h2stream,
         (err) => {
@@ -9449,7 +9449,7 @@ var require_readable = __commonJS({
   "node_modules/undici/lib/api/readable.js"(exports, module) {
     "use strict";
     var assert = __require("node:assert");
-    var { Readable } = __require("node:stream");
+    var { Readable: Readable2 } = __require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -9461,7 +9461,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable {
+    var BodyReadable = class extends Readable2 {
       constructor({
         resume,
         abort,
@@ -9803,7 +9803,7 @@ var require_api_request = __commonJS({
   "node_modules/undici/lib/api/api-request.js"(exports, module) {
     "use strict";
     var assert = __require("node:assert");
-    var { Readable } = require_readable();
+    var { Readable: Readable2 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -9898,7 +9898,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable({
+        const res = new Readable2({
           resume,
           abort,
           contentType,
@@ -10213,7 +10213,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/undici/lib/api/api-pipeline.js"(exports, module) {
     "use strict";
     var {
-      Readable,
+      Readable: Readable2,
       Duplex,
       PassThrough
     } = __require("node:stream");
@@ -10227,7 +10227,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = __require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable {
+    var PipelineRequest = class extends Readable2 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -10244,7 +10244,7 @@ var require_api_pipeline = __commonJS({
         callback(err);
       }
     };
-    var PipelineResponse = class extends Readable {
+    var PipelineResponse = class extends Readable2 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -10395,7 +10395,7 @@ var require_api_pipeline = __commonJS({
         util.destroy(ret, err);
       }
     };
-    function pipeline(opts, handler2) {
+    function pipeline2(opts, handler2) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler2);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -10404,7 +10404,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough().destroy(err);
       }
     }
-    module.exports = pipeline;
+    module.exports = pipeline2;
   }
 });
 
@@ -13569,7 +13569,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = __require("node:events");
-    var { Readable, pipeline, finished } = __require("node:stream");
+    var { Readable: Readable2, pipeline: pipeline2, finished } = __require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14508,13 +14508,13 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable({ read: resume });
+              this.body = new Readable2({ read: resume });
               const onError = this.onError.bind(this);
               resolve({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline(this.body, ...decoders, (err) => {
+                body: decoders.length ? pipeline2(this.body, ...decoders, (err) => {
                   if (err) {
                     this.onError(err);
                   }
@@ -18317,7 +18317,7 @@ var require_eventsource_stream = __commonJS({
     var LF = 10;
     var CR = 13;
     var COLON = 58;
-    var SPACE = 32;
+    var SPACE2 = 32;
     var defaultMaxEventSize = buffer.kStringMaxLength;
     var DATA = Buffer.from("data");
     var EVENT = Buffer.from("event");
@@ -18509,7 +18509,7 @@ var require_eventsource_stream = __commonJS({
         if (colonPosition !== -1) {
           fieldLength = colonPosition;
           valueStart = colonPosition + 1;
-          if (line[valueStart] === SPACE) {
+          if (line[valueStart] === SPACE2) {
             ++valueStart;
           }
         }
@@ -18715,7 +18715,7 @@ ${value}`;
 var require_eventsource = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource.js"(exports, module) {
     "use strict";
-    var { pipeline } = __require("node:stream");
+    var { pipeline: pipeline2 } = __require("node:stream");
     var { fetching } = require_fetch();
     var { makeRequest } = require_request2();
     var { webidl } = require_webidl();
@@ -18875,7 +18875,7 @@ var require_eventsource = __commonJS({
               ));
             }
           });
-          pipeline(
+          pipeline2(
             response.body.stream,
             eventSourceStream,
             (error2) => {
@@ -28218,6 +28218,860 @@ var require_wasm = __commonJS({
         }
       }
     }
+  }
+});
+
+// node_modules/pg-copy-streams/obuf.js
+var require_obuf = __commonJS({
+  "node_modules/pg-copy-streams/obuf.js"(exports, module) {
+    var Buffer2 = __require("buffer").Buffer;
+    function OffsetBuffer() {
+      this.offset = 0;
+      this.size = 0;
+      this.buffers = [];
+    }
+    module.exports = OffsetBuffer;
+    OffsetBuffer.prototype.isEmpty = function isEmpty() {
+      return this.size === 0;
+    };
+    OffsetBuffer.prototype.clone = function clone(size) {
+      const r = new OffsetBuffer();
+      r.offset = this.offset;
+      r.size = size;
+      r.buffers = this.buffers.slice();
+      return r;
+    };
+    OffsetBuffer.prototype.toChunks = function toChunks() {
+      if (this.size === 0) return [];
+      if (this.offset !== 0) {
+        this.buffers[0] = this.buffers[0].slice(this.offset);
+        this.offset = 0;
+      }
+      const chunks = [];
+      let off = 0;
+      let i;
+      for (i = 0; off <= this.size && i < this.buffers.length; i++) {
+        let buf = this.buffers[i];
+        off += buf.length;
+        if (off > this.size) {
+          buf = buf.slice(0, buf.length - (off - this.size));
+          this.buffers[i] = buf;
+        }
+        chunks.push(buf);
+      }
+      if (i < this.buffers.length) this.buffers.length = i;
+      return chunks;
+    };
+    OffsetBuffer.prototype.toString = function toString(enc) {
+      return this.toChunks().map(function(c) {
+        return c.toString(enc);
+      }).join("");
+    };
+    OffsetBuffer.prototype.use = function use(buf, off, n) {
+      this.buffers = [buf];
+      this.offset = off;
+      this.size = n;
+    };
+    OffsetBuffer.prototype.push = function push(data) {
+      if (data.length === 0) return;
+      this.size += data.length;
+      this.buffers.push(data);
+    };
+    OffsetBuffer.prototype.has = function has(n) {
+      return this.size >= n;
+    };
+    OffsetBuffer.prototype.skip = function skip(n) {
+      if (this.size === 0) return;
+      this.size -= n;
+      if (this.offset + n < this.buffers[0].length) {
+        this.offset += n;
+        return;
+      }
+      let left = n - (this.buffers[0].length - this.offset);
+      this.offset = 0;
+      let shift;
+      for (shift = 1; left > 0 && shift < this.buffers.length; shift++) {
+        const buf = this.buffers[shift];
+        if (buf.length > left) {
+          this.offset = left;
+          break;
+        }
+        left -= buf.length;
+      }
+      this.buffers = this.buffers.slice(shift);
+    };
+    OffsetBuffer.prototype.copy = function copy(target, targetOff, off, n) {
+      if (this.size === 0) return;
+      if (off !== 0) throw new Error("Unsupported offset in .copy()");
+      let toff = targetOff;
+      const first = this.buffers[0];
+      const toCopy = Math.min(n, first.length - this.offset);
+      first.copy(target, toff, this.offset, this.offset + toCopy);
+      toff += toCopy;
+      let left = n - toCopy;
+      for (let i = 1; left > 0 && i < this.buffers.length; i++) {
+        const buf = this.buffers[i];
+        const toCopy2 = Math.min(left, buf.length);
+        buf.copy(target, toff, 0, toCopy2);
+        toff += toCopy2;
+        left -= toCopy2;
+      }
+    };
+    OffsetBuffer.prototype.take = function take(n) {
+      if (n === 0) return Buffer2.alloc(0);
+      this.size -= n;
+      const first = this.buffers[0].length - this.offset;
+      if (first === n) {
+        let r = this.buffers.shift();
+        if (this.offset !== 0) {
+          r = r.slice(this.offset);
+          this.offset = 0;
+        }
+        return r;
+      } else if (first > n) {
+        const r = this.buffers[0].slice(this.offset, this.offset + n);
+        this.offset += n;
+        return r;
+      }
+      const out = Buffer2.alloc(n);
+      let toOff = 0;
+      let startOff = this.offset;
+      let i;
+      for (i = 0; toOff !== n && i < this.buffers.length; i++) {
+        const buf = this.buffers[i];
+        const toCopy = Math.min(buf.length - startOff, n - toOff);
+        buf.copy(out, toOff, startOff, startOff + toCopy);
+        if (startOff + toCopy < buf.length) {
+          this.offset = startOff + toCopy;
+          break;
+        } else {
+          toOff += toCopy;
+          startOff = 0;
+        }
+      }
+      this.buffers = this.buffers.slice(i);
+      if (this.buffers.length === 0) this.offset = 0;
+      return out;
+    };
+    OffsetBuffer.prototype.peekUInt8 = function peekUInt8() {
+      return this.buffers[0][this.offset];
+    };
+    OffsetBuffer.prototype.readUInt8 = function readUInt8() {
+      this.size -= 1;
+      const first = this.buffers[0];
+      const r = first[this.offset];
+      if (++this.offset === first.length) {
+        this.offset = 0;
+        this.buffers.shift();
+      }
+      return r;
+    };
+    OffsetBuffer.prototype.readUInt16LE = function readUInt16LE() {
+      const first = this.buffers[0];
+      this.size -= 2;
+      let r;
+      let shift;
+      if (first.length - this.offset >= 2) {
+        r = first.readUInt16LE(this.offset);
+        shift = 0;
+        this.offset += 2;
+      } else {
+        r = first[this.offset] | this.buffers[1][0] << 8;
+        shift = 1;
+        this.offset = 1;
+      }
+      if (this.offset === this.buffers[shift].length) {
+        this.offset = 0;
+        shift++;
+      }
+      if (shift !== 0) this.buffers = this.buffers.slice(shift);
+      return r;
+    };
+    OffsetBuffer.prototype.readUInt24LE = function readUInt24LE() {
+      const first = this.buffers[0];
+      let r;
+      let shift;
+      const firstHas = first.length - this.offset;
+      if (firstHas >= 3) {
+        r = first.readUInt16LE(this.offset) | first[this.offset + 2] << 16;
+        shift = 0;
+        this.offset += 3;
+      } else if (firstHas >= 2) {
+        r = first.readUInt16LE(this.offset) | this.buffers[1][0] << 16;
+        shift = 1;
+        this.offset = 1;
+      } else {
+        r = first[this.offset];
+        this.offset = 0;
+        this.buffers.shift();
+        this.size -= 1;
+        r |= this.readUInt16LE() << 8;
+        return r;
+      }
+      this.size -= 3;
+      if (this.offset === this.buffers[shift].length) {
+        this.offset = 0;
+        shift++;
+      }
+      if (shift !== 0) this.buffers = this.buffers.slice(shift);
+      return r;
+    };
+    OffsetBuffer.prototype.readUInt32LE = function readUInt32LE() {
+      const first = this.buffers[0];
+      let r;
+      let shift;
+      const firstHas = first.length - this.offset;
+      if (firstHas >= 4) {
+        r = first.readUInt32LE(this.offset);
+        shift = 0;
+        this.offset += 4;
+      } else if (firstHas >= 3) {
+        r = (first.readUInt16LE(this.offset) | first[this.offset + 2] << 16) + this.buffers[1][0] * 16777216;
+        shift = 1;
+        this.offset = 1;
+      } else if (firstHas >= 2) {
+        r = first.readUInt16LE(this.offset);
+        this.offset = 0;
+        this.buffers.shift();
+        this.size -= 2;
+        r += this.readUInt16LE() * 65536;
+        return r;
+      } else {
+        r = first[this.offset];
+        this.offset = 0;
+        this.buffers.shift();
+        this.size -= 1;
+        r += this.readUInt24LE() * 256;
+        return r;
+      }
+      this.size -= 4;
+      if (this.offset === this.buffers[shift].length) {
+        this.offset = 0;
+        shift++;
+      }
+      if (shift !== 0) this.buffers = this.buffers.slice(shift);
+      return r;
+    };
+    OffsetBuffer.prototype.readUInt16BE = function readUInt16BE() {
+      const r = this.readUInt16LE();
+      return (r & 255) << 8 | r >> 8;
+    };
+    OffsetBuffer.prototype.readUInt24BE = function readUInt24BE() {
+      const r = this.readUInt24LE();
+      return (r & 255) << 16 | (r >> 8 & 255) << 8 | r >> 16;
+    };
+    OffsetBuffer.prototype.readUInt32BE = function readUInt32BE() {
+      const r = this.readUInt32LE();
+      return ((r & 255) << 24 | (r >>> 8 & 255) << 16 | (r >>> 16 & 255) << 8 | r >>> 24) >>> 0;
+    };
+    function signedInt8(num) {
+      if (num >= 128) return -(255 ^ num) - 1;
+      else return num;
+    }
+    OffsetBuffer.prototype.peekInt8 = function peekInt8() {
+      return signedInt8(this.peekUInt8());
+    };
+    OffsetBuffer.prototype.readInt8 = function readInt8() {
+      return signedInt8(this.readUInt8());
+    };
+    function signedInt16(num) {
+      if (num >= 32768) return -(65535 ^ num) - 1;
+      else return num;
+    }
+    OffsetBuffer.prototype.readInt16BE = function readInt16BE() {
+      return signedInt16(this.readUInt16BE());
+    };
+    OffsetBuffer.prototype.readInt16LE = function readInt16LE() {
+      return signedInt16(this.readUInt16LE());
+    };
+    function signedInt24(num) {
+      if (num >= 8388608) return -(16777215 ^ num) - 1;
+      else return num;
+    }
+    OffsetBuffer.prototype.readInt24BE = function readInt24BE() {
+      return signedInt24(this.readUInt24BE());
+    };
+    OffsetBuffer.prototype.readInt24LE = function readInt24LE() {
+      return signedInt24(this.readUInt24LE());
+    };
+    function signedInt32(num) {
+      if (num >= 2147483648) return -(4294967295 ^ num) - 1;
+      else return num;
+    }
+    OffsetBuffer.prototype.readInt32BE = function readInt32BE() {
+      return signedInt32(this.readUInt32BE());
+    };
+    OffsetBuffer.prototype.readInt32LE = function readInt32LE() {
+      return signedInt32(this.readUInt32LE());
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/message-formats.js
+var require_message_formats = __commonJS({
+  "node_modules/pg-copy-streams/message-formats.js"(exports, module) {
+    module.exports = {
+      ErrorResponse: 69,
+      // E
+      CopyInResponse: 71,
+      // G
+      CopyOutResponse: 72,
+      // H
+      CopyBothResponse: 87,
+      // W
+      CopyDone: 99,
+      // c
+      CopyData: 100,
+      // d
+      CopyFail: 102,
+      // f
+      CommandComplete: 67,
+      // C
+      ReadyForQuery: 90,
+      // Z
+      // It is possible for NoticeResponse and ParameterStatus messages to be interspersed between CopyData messages;
+      // frontends must handle these cases, and should be prepared for other asynchronous message types as well
+      // (see Section 50.2.6).
+      // Otherwise, any message type other than CopyData or CopyDone may be treated as terminating copy-out mode.
+      NotificationResponse: 65,
+      // A
+      NoticeResponse: 78,
+      // N
+      ParameterStatus: 83
+      // S
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/copy-to.js
+var require_copy_to = __commonJS({
+  "node_modules/pg-copy-streams/copy-to.js"(exports, module) {
+    "use strict";
+    module.exports = function(txt, options) {
+      return new CopyStreamQuery(txt, options);
+    };
+    var { Readable: Readable2 } = __require("stream");
+    var assert = __require("assert");
+    var BufferList = require_obuf();
+    var code = require_message_formats();
+    var PG_CODE = 0;
+    var PG_LENGTH = 1;
+    var PG_MESSAGE = 2;
+    var CopyStreamQuery = class extends Readable2 {
+      constructor(text, options) {
+        super(options);
+        this.text = text;
+        this.rowCount = 0;
+        this._state = PG_CODE;
+        this._buffer = new BufferList();
+        this._unreadMessageContentLength = 0;
+        this._copyDataChunks = new BufferList();
+        this._pgDataHandler = null;
+        this._drained = false;
+        this._forwarding = false;
+        this._onReadableEvent = this._onReadable.bind(this);
+      }
+      submit(connection) {
+        this.connection = connection;
+        this._attach();
+        connection.query(this.text);
+      }
+      _attach() {
+        const connectionStream = this.connection.stream;
+        const pgDataListeners = connectionStream.listeners("data");
+        assert(pgDataListeners.length == 1);
+        this._pgDataHandler = pgDataListeners.pop();
+        connectionStream.removeListener("data", this._pgDataHandler);
+        connectionStream.pause();
+        this._forward();
+        connectionStream.on("readable", this._onReadableEvent);
+      }
+      _detach() {
+        const connectionStream = this.connection.stream;
+        const unreadBuffer = this._buffer.take(this._buffer.size);
+        connectionStream.removeListener("readable", this._onReadableEvent);
+        connectionStream.addListener("data", this._pgDataHandler);
+        this._pgDataHandler(unreadBuffer);
+        process.nextTick(function() {
+          connectionStream.resume();
+        });
+      }
+      _cleanup() {
+        this._buffer = null;
+        this._copyDataChunks = null;
+        this._pgDataHandler = null;
+        this._onReadableEvent = null;
+      }
+      _onReadable() {
+        this._forward();
+      }
+      _read() {
+        this._drained = true;
+        this._forward();
+      }
+      _forward() {
+        if (this._forwarding || !this._drained || !this.connection) return;
+        this._forwarding = true;
+        const connectionStream = this.connection.stream;
+        let chunk;
+        while (this._drained && (chunk = connectionStream.read()) !== null) {
+          this._drained = this._parse(chunk);
+        }
+        this._forwarding = false;
+      }
+      _parse(chunk) {
+        let done = false;
+        let drained = true;
+        this._buffer.push(chunk);
+        while (!done && this._buffer.size > 0) {
+          if (PG_CODE === this._state) {
+            if (!this._buffer.has(1)) break;
+            this._code = this._buffer.peekUInt8();
+            if (this._code === code.ErrorResponse) {
+              this._detach();
+              return;
+            }
+            this._buffer.readUInt8();
+            this._state = PG_LENGTH;
+          }
+          if (PG_LENGTH === this._state) {
+            if (!this._buffer.has(4)) break;
+            this._unreadMessageContentLength = this._buffer.readUInt32BE() - 4;
+            this._state = PG_MESSAGE;
+          }
+          if (PG_MESSAGE === this._state) {
+            if (this._unreadMessageContentLength > 0 && this._buffer.size > 0) {
+              const n = Math.min(this._buffer.size, this._unreadMessageContentLength);
+              const messageContentChunk = this._buffer.take(n);
+              this._unreadMessageContentLength -= n;
+              if (this._code === code.CopyData) {
+                this._copyDataChunks.push(messageContentChunk);
+              }
+            }
+            if (this._unreadMessageContentLength === 0) {
+              switch (this._code) {
+                case code.CopyOutResponse:
+                case code.CopyData:
+                // standard interspersed messages.
+                // see https://www.postgresql.org/docs/9.6/protocol-flow.html#PROTOCOL-COPY
+                case code.ParameterStatus:
+                case code.NoticeResponse:
+                case code.NotificationResponse:
+                  break;
+                case code.CopyDone:
+                default:
+                  done = true;
+                  break;
+              }
+              this._state = PG_CODE;
+            }
+          }
+        }
+        const len = this._copyDataChunks.size;
+        if (len > 0) {
+          drained = this.push(this._copyDataChunks.take(len));
+        }
+        if (done) {
+          this._detach();
+          this.push(null);
+          this._cleanup();
+        }
+        return drained;
+      }
+      handleError(err) {
+        this.emit("error", err);
+        this._cleanup();
+      }
+      handleCommandComplete(msg) {
+        const match = /COPY (\d+)/.exec((msg || {}).text);
+        if (match) {
+          this.rowCount = parseInt(match[1], 10);
+        }
+      }
+      handleReadyForQuery() {
+      }
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/copy-from.js
+var require_copy_from = __commonJS({
+  "node_modules/pg-copy-streams/copy-from.js"(exports, module) {
+    "use strict";
+    module.exports = function(txt, options) {
+      return new CopyStreamQuery(txt, options);
+    };
+    var { Writable } = __require("stream");
+    var code = require_message_formats();
+    var CopyStreamQuery = class extends Writable {
+      constructor(text, options) {
+        super(options);
+        this.text = text;
+        this.rowCount = 0;
+        this._gotCopyInResponse = false;
+        this.chunks = [];
+        this.cb_CopyInResponse = null;
+        this.cb_ReadyForQuery = null;
+        this.cb_destroy = null;
+        this.cork();
+      }
+      submit(connection) {
+        this.connection = connection;
+        connection.query(this.text);
+      }
+      callback() {
+      }
+      _write(chunk, enc, cb) {
+        this.chunks.push({ chunk, encoding: enc });
+        if (this._gotCopyInResponse) {
+          return this.flush(cb);
+        }
+        this.cb_CopyInResponse = cb;
+      }
+      _writev(chunks, cb) {
+        if (this.chunks.length == 0) {
+          this.chunks = chunks;
+        } else {
+          const QUANTUM = 125e3;
+          for (let i = 0; i < chunks.length; i += QUANTUM) {
+            this.chunks.push(...chunks.slice(i, Math.min(i + QUANTUM, chunks.length)));
+          }
+        }
+        if (this._gotCopyInResponse) {
+          return this.flush(cb);
+        }
+        this.cb_CopyInResponse = cb;
+      }
+      _destroy(err, cb) {
+        if (this.cb_ReadyForQuery) return cb(err);
+        this.cb_destroy = cb;
+        const msg = err ? err.message : "NODE-PG-COPY-STREAMS destroy() was called";
+        const self2 = this;
+        const done = function() {
+          self2.connection.sendCopyFail(msg);
+        };
+        this.chunks = [];
+        if (this._gotCopyInResponse) {
+          return this.flush(done);
+        }
+        this.cb_CopyInResponse = done;
+      }
+      _final(cb) {
+        this.cb_ReadyForQuery = cb;
+        const self2 = this;
+        const done = function() {
+          const Int32Len = 4;
+          const finBuffer = Buffer.from([code.CopyDone, 0, 0, 0, Int32Len]);
+          self2.connection.stream.write(finBuffer);
+        };
+        if (this._gotCopyInResponse) {
+          return this.flush(done);
+        }
+        this.cb_CopyInResponse = done;
+      }
+      flush(callback) {
+        let chunk;
+        let ok = true;
+        while (ok && (chunk = this.chunks.shift())) {
+          ok = this.flushChunk(chunk.chunk);
+        }
+        if (callback) {
+          if (ok) {
+            callback();
+          } else {
+            if (this.chunks.length) {
+              this.connection.stream.once("drain", this.flush.bind(this, callback));
+            } else {
+              this.connection.stream.once("drain", callback);
+            }
+          }
+        }
+      }
+      flushChunk(chunk) {
+        const Int32Len = 4;
+        const lenBuffer = Buffer.from([code.CopyData, 0, 0, 0, 0]);
+        lenBuffer.writeUInt32BE(chunk.length + Int32Len, 1);
+        this.connection.stream.write(lenBuffer);
+        return this.connection.stream.write(chunk);
+      }
+      handleError(e) {
+        this.callback();
+        if (this.cb_destroy) {
+          const cb = this.cb_destroy;
+          this.cb_destroy = null;
+          cb(e);
+        } else {
+          this.emit("error", e);
+        }
+        this.connection = null;
+      }
+      handleCopyInResponse(connection) {
+        this._gotCopyInResponse = true;
+        if (!this.destroyed) {
+          this.uncork();
+        }
+        const cb = this.cb_CopyInResponse || function() {
+        };
+        this.cb_CopyInResponse = null;
+        this.flush(cb);
+      }
+      handleCommandComplete(msg) {
+        const match = /COPY (\d+)/.exec((msg || {}).text);
+        if (match) {
+          this.rowCount = parseInt(match[1], 10);
+        }
+      }
+      handleReadyForQuery() {
+        this.callback();
+        this.cb_ReadyForQuery();
+        this.connection = null;
+      }
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/copy-both.js
+var require_copy_both = __commonJS({
+  "node_modules/pg-copy-streams/copy-both.js"(exports, module) {
+    "use strict";
+    module.exports = function(txt, options) {
+      return new CopyStreamQuery(txt, options);
+    };
+    var { Duplex } = __require("stream");
+    var assert = __require("assert");
+    var BufferList = require_obuf();
+    var code = require_message_formats();
+    var PG_CODE = 0;
+    var PG_LENGTH = 1;
+    var PG_MESSAGE = 2;
+    var CopyStreamQuery = class extends Duplex {
+      constructor(text, options) {
+        super(options);
+        this.text = text;
+        this._state = PG_CODE;
+        this._buffer = new BufferList();
+        this._unreadMessageContentLength = 0;
+        this._copyDataChunks = new BufferList();
+        this._pgDataHandler = null;
+        this._drained = false;
+        this._forwarding = false;
+        this._onReadableEvent = this._onReadable.bind(this);
+        this.alignOnCopyDataFrame = options ? options.alignOnCopyDataFrame === true : false;
+        this._gotCopyInResponse = false;
+        this.chunks = [];
+        this.cb = null;
+        this.cork();
+      }
+      submit(connection) {
+        this.connection = connection;
+        this._attach();
+        connection.query(this.text);
+      }
+      /* Readable implementation */
+      _attach() {
+        const connectionStream = this.connection.stream;
+        const pgDataListeners = connectionStream.listeners("data");
+        assert(pgDataListeners.length == 1);
+        this._pgDataHandler = pgDataListeners.pop();
+        connectionStream.removeListener("data", this._pgDataHandler);
+        connectionStream.pause();
+        this._forward();
+        connectionStream.on("readable", this._onReadableEvent);
+      }
+      _detach() {
+        const connectionStream = this.connection.stream;
+        const unreadBuffer = this._buffer.take(this._buffer.size);
+        connectionStream.removeListener("readable", this._onReadableEvent);
+        connectionStream.addListener("data", this._pgDataHandler);
+        this._pgDataHandler(unreadBuffer);
+        process.nextTick(function() {
+          connectionStream.resume();
+        });
+      }
+      _cleanup() {
+        this._buffer = null;
+        this._copyDataChunks = null;
+        this._pgDataHandler = null;
+        this._onReadableEvent = null;
+      }
+      _onReadable() {
+        this._forward();
+      }
+      _read() {
+        this._drained = true;
+        this._forward();
+      }
+      _forward() {
+        if (this._forwarding || !this._drained || !this.connection) return;
+        this._forwarding = true;
+        const connectionStream = this.connection.stream;
+        let chunk;
+        while (this._drained && (chunk = connectionStream.read()) !== null) {
+          this._drained = this._parse(chunk);
+        }
+        this._forwarding = false;
+      }
+      _parse(chunk) {
+        let done = false;
+        let drained = true;
+        this._buffer.push(chunk);
+        while (!done && this._buffer.size > 0) {
+          if (PG_CODE === this._state) {
+            if (!this._buffer.has(1)) break;
+            this._code = this._buffer.peekUInt8();
+            if (this._code === code.ErrorResponse) {
+              this._detach();
+              return;
+            }
+            this._buffer.readUInt8();
+            this._state = PG_LENGTH;
+          }
+          if (PG_LENGTH === this._state) {
+            if (!this._buffer.has(4)) break;
+            this._unreadMessageContentLength = this._buffer.readUInt32BE() - 4;
+            this._state = PG_MESSAGE;
+          }
+          if (PG_MESSAGE === this._state) {
+            if (this._unreadMessageContentLength > 0 && this._buffer.size > 0) {
+              const n = Math.min(this._buffer.size, this._unreadMessageContentLength);
+              const messageContentChunk = this._buffer.take(n);
+              this._unreadMessageContentLength -= n;
+              if (this._code === code.CopyData) {
+                this._copyDataChunks.push(messageContentChunk);
+              }
+            }
+            if (this._unreadMessageContentLength === 0) {
+              switch (this._code) {
+                case code.CopyBothResponse:
+                  this._startCopyIn();
+                  break;
+                case code.CopyData:
+                  if (this.alignOnCopyDataFrame) {
+                    drained = this._flushCopyData();
+                  }
+                  break;
+                // standard interspersed messages.
+                // see https://www.postgresql.org/docs/9.6/protocol-flow.html#PROTOCOL-COPY
+                case code.ParameterStatus:
+                case code.NoticeResponse:
+                case code.NotificationResponse:
+                  break;
+                case code.CopyDone:
+                default:
+                  done = true;
+                  break;
+              }
+              this._state = PG_CODE;
+            }
+          }
+        }
+        if (!this.alignOnCopyDataFrame) {
+          drained = this._flushCopyData();
+        }
+        if (done) {
+          this._detach();
+          this.push(null);
+          this._cleanup();
+        }
+        return drained;
+      }
+      _flushCopyData() {
+        let drained = true;
+        const len = this._copyDataChunks.size;
+        if (len > 0) {
+          drained = this.push(this._copyDataChunks.take(len));
+        }
+        return drained;
+      }
+      /* Writable implementation */
+      _write(chunk, enc, cb) {
+        this.chunks.push({ chunk, encoding: enc });
+        if (this._gotCopyInResponse) {
+          return this.flush(cb);
+        }
+        this.cb = cb;
+      }
+      _writev(chunks, cb) {
+        this.chunks.push(...chunks);
+        if (this._gotCopyInResponse) {
+          return this.flush(cb);
+        }
+        this.cb = cb;
+      }
+      _final(cb) {
+        this.flush();
+        const Int32Len = 4;
+        const finBuffer = Buffer.from([code.CopyDone, 0, 0, 0, Int32Len]);
+        this.connection.stream.write(finBuffer);
+        this.cb_flush = cb;
+      }
+      flush(callback) {
+        let chunk;
+        let ok = true;
+        while (ok && (chunk = this.chunks.shift())) {
+          ok = this.flushChunk(chunk.chunk);
+        }
+        if (callback) {
+          if (ok) {
+            callback();
+          } else {
+            if (this.chunks.length) {
+              this.connection.stream.once("drain", this.flush.bind(this, callback));
+            } else {
+              this.connection.stream.once("drain", callback);
+            }
+          }
+        }
+      }
+      flushChunk(chunk) {
+        const Int32Len = 4;
+        const lenBuffer = Buffer.from([code.CopyData, 0, 0, 0, 0]);
+        lenBuffer.writeUInt32BE(chunk.length + Int32Len, 1);
+        this.connection.stream.write(lenBuffer);
+        return this.connection.stream.write(chunk);
+      }
+      _startCopyIn() {
+        this._gotCopyInResponse = true;
+        this.uncork();
+        this.flush();
+        if (this.cb) {
+          const { cb } = this;
+          this.cb = null;
+          cb();
+        }
+      }
+      handleError(err) {
+        this.emit("error", err);
+        this._cleanup();
+      }
+      handleCopyData(chunk) {
+      }
+      handleCommandComplete() {
+      }
+      handleReadyForQuery() {
+        this.connection = null;
+        this.cb_flush();
+      }
+    };
+  }
+});
+
+// node_modules/pg-copy-streams/index.js
+var require_pg_copy_streams = __commonJS({
+  "node_modules/pg-copy-streams/index.js"(exports) {
+    "use strict";
+    var CopyToQueryStream = require_copy_to();
+    var CopyFromQueryStream = require_copy_from();
+    var CopyBothQueryStream = require_copy_both();
+    exports.to = function copyTo(txt, options) {
+      return new CopyToQueryStream(txt, options);
+    };
+    exports.from = function copyFrom2(txt, options) {
+      return new CopyFromQueryStream(txt, options);
+    };
+    exports.both = function copyBoth(txt, options) {
+      return new CopyBothQueryStream(txt, options);
+    };
   }
 });
 
@@ -52220,6 +53074,22 @@ function getOctokit(token, options, ...additionalPlugins) {
   return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 
+// src/shared/secrets.ts
+function secretsOfUrl(url) {
+  if (!url) return [];
+  try {
+    const raw = new URL(url).password;
+    let decoded = raw;
+    try {
+      decoded = decodeURIComponent(raw);
+    } catch {
+    }
+    return [...new Set([url, raw, decoded].filter(Boolean))];
+  } catch {
+    return [url];
+  }
+}
+
 // src/shared/errors.ts
 var InputError = class extends Error {
   constructor(input, message) {
@@ -52602,48 +53472,252 @@ var SqlSyntaxError = class extends Error {
   line;
   column;
 };
-function lineAndColumn(text, offset) {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return { line, column: offset - before.lastIndexOf("\n") };
+var NEWLINE = 10;
+var SPACE = 32;
+var FileText = class {
+  constructor(text) {
+    this.text = text;
+    this.bytes = Buffer.from(text, "utf8");
+    this.ascii = this.bytes.length === text.length;
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === NEWLINE) this.lineStarts.push(i + 1);
+  }
+  text;
+  bytes;
+  ascii;
+  lineStarts = [0];
+  cursorByte = 0;
+  cursorChar = 0;
+  /** The character offset of a byte offset that falls on a character boundary. */
+  charOffset(byteOffset) {
+    if (this.ascii) return byteOffset;
+    if (byteOffset < this.cursorByte) {
+      this.cursorByte = 0;
+      this.cursorChar = 0;
+    }
+    this.cursorChar += this.bytes.subarray(this.cursorByte, byteOffset).toString("utf8").length;
+    this.cursorByte = byteOffset;
+    return this.cursorChar;
+  }
+  position(charOffset) {
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const middle = low + high + 1 >> 1;
+      if (this.lineStarts[middle] <= charOffset) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: charOffset - this.lineStarts[low] + 1 };
+  }
+  positionOfByte(byteOffset) {
+    return this.position(this.charOffset(byteOffset));
+  }
+  /** Byte offset of the start of the line holding a byte offset. */
+  lineStartByte(byteOffset) {
+    return byteOffset <= 0 ? 0 : this.bytes.lastIndexOf(NEWLINE, byteOffset - 1) + 1;
+  }
+};
+function isCopyFromStdin(node) {
+  const copy = node?.CopyStmt;
+  return Boolean(copy?.is_from && copy.filename === void 0 && !copy.is_program);
 }
-function byteToCharOffset(bytes, byteOffset) {
-  return bytes.subarray(0, byteOffset).toString("utf8").length;
+function parseFailure(error2) {
+  const details2 = error2.sqlDetails;
+  return details2 ? { message: details2.message, cursor: details2.cursorPosition } : void 0;
+}
+function syntaxError(file, message, byteOffset) {
+  const where = file.positionOfByte(Math.max(0, Math.min(byteOffset, file.bytes.length)));
+  return new SqlSyntaxError(`${message} (line ${where.line}, column ${where.column})`, where.line, where.column);
+}
+async function parseBytes(file, from, to) {
+  return (0, import_libpg_query.parse)(file.bytes.subarray(from, to).toString("utf8"));
+}
+async function firstCopyFromStdin(file, from, until = file.bytes.length) {
+  let limit = until;
+  let firstError;
+  for (; ; ) {
+    let tree;
+    let failure2;
+    try {
+      tree = await parseBytes(file, from, limit);
+    } catch (error2) {
+      failure2 = parseFailure(error2);
+      if (!failure2) throw error2;
+      firstError ??= error2;
+    }
+    if (tree) {
+      for (const raw of tree.stmts ?? []) {
+        if (!isCopyFromStdin(raw.stmt)) continue;
+        const start = from + (raw.stmt_location ?? 0);
+        if (!raw.stmt_len && firstError !== void 0) {
+          const failure3 = parseFailure(firstError);
+          throw syntaxError(file, `${failure3.message}; if the lines after the COPY ... FROM stdin on line ${file.positionOfByte(start).line} are its data, end the COPY with a semicolon`, from + failure3.cursor);
+        }
+        return { copyStart: start, semicolon: raw.stmt_len ? start + raw.stmt_len : void 0 };
+      }
+      if (firstError === void 0) return { tree };
+      break;
+    }
+    let stop = from + failure2.cursor;
+    if (stop >= limit) {
+      stop = limit - 1;
+      while (stop > from && isSpace(file.bytes[stop])) stop--;
+    }
+    const cut = file.lineStartByte(stop);
+    if (cut <= from || cut >= limit) break;
+    limit = cut;
+  }
+  const failure = parseFailure(firstError);
+  throw syntaxError(file, failure.message, from + failure.cursor);
+}
+function isSpace(byte) {
+  return byte === SPACE || byte === NEWLINE || byte === 9 || byte === 13 || byte === 12 || byte === 11;
+}
+function terminatorLine(bytes, from) {
+  let lineStart = from;
+  while (lineStart < bytes.length) {
+    const next = bytes.indexOf(NEWLINE, lineStart);
+    const stop = next === -1 ? bytes.length : next;
+    const length = stop - lineStart;
+    if ((length === 2 || length === 3 && bytes[lineStart + 2] === 13) && bytes[lineStart] === 92 && bytes[lineStart + 1] === 46) {
+      return { start: lineStart, end: next === -1 ? bytes.length : next + 1 };
+    }
+    lineStart = stop + 1;
+  }
+  return void 0;
+}
+async function nextCopyFromStdin(file, from) {
+  const terminator = terminatorLine(file.bytes, from);
+  if (terminator && terminator.end < file.bytes.length) {
+    const found = await firstCopyFromStdin(file, from, terminator.end).catch(() => void 0);
+    if (found && "copyStart" in found) return found;
+  }
+  return firstCopyFromStdin(file, from);
+}
+async function findCopyData(file) {
+  const { bytes } = file;
+  const blocks = [];
+  let from = 0;
+  while (from < bytes.length) {
+    const found = await nextCopyFromStdin(file, from);
+    if ("tree" in found) return { blocks, tree: from === 0 ? found.tree : void 0 };
+    const copyLine = file.positionOfByte(found.copyStart).line;
+    if (found.semicolon === void 0 || bytes[found.semicolon] !== 59) {
+      throw syntaxError(file, `COPY ... FROM stdin needs a semicolon at the end of its line, with its data on the lines after it and a line \\. after the data`, found.copyStart);
+    }
+    const newline = bytes.indexOf(NEWLINE, found.semicolon);
+    const lineEnd = newline === -1 ? bytes.length : newline;
+    const rest = bytes.subarray(found.semicolon + 1, lineEnd).toString("utf8");
+    if (rest.trim() !== "") {
+      let tokens;
+      try {
+        tokens = (await (0, import_libpg_query.scan)(rest)).tokens;
+      } catch {
+        tokens = void 0;
+      }
+      if (!tokens || tokens.some((token) => token.tokenName !== "SQL_COMMENT" && token.tokenName !== "C_COMMENT")) {
+        throw syntaxError(file, "nothing but a comment may follow COPY ... FROM stdin; on its line: the data starts on the next line. Move the rest after the data's \\. line", found.semicolon + 1);
+      }
+    }
+    const dataStart = newline === -1 ? bytes.length : newline + 1;
+    const terminator = terminatorLine(bytes, dataStart);
+    if (!terminator) {
+      throw syntaxError(file, `COPY ... FROM stdin on line ${copyLine} has no end-of-data line: put a line \\. (backslash, period, nothing else) after its last row`, found.copyStart);
+    }
+    blocks.push({ dataStart, dataEnd: terminator.start, end: terminator.end });
+    from = terminator.end;
+  }
+  return { blocks };
+}
+function blankCopyData(bytes, blocks) {
+  const blanked = Buffer.from(bytes);
+  for (const block of blocks) {
+    for (let i = block.dataStart; i < block.end; i++) if (blanked[i] !== NEWLINE) blanked[i] = SPACE;
+  }
+  return blanked;
+}
+async function firstTokenByte(bytes, from, to) {
+  let at = from;
+  while (at < to && isSpace(bytes[at])) at++;
+  const opensComment = bytes[at] === 45 && bytes[at + 1] === 45 || bytes[at] === 47 && bytes[at + 1] === 42;
+  if (!opensComment) return at;
+  for (let window2 = 512; ; window2 *= 4) {
+    const end = Math.min(to, at + window2);
+    try {
+      const { tokens } = await (0, import_libpg_query.scan)(bytes.subarray(at, end).toString("utf8"));
+      const token = tokens.find((candidate) => candidate.tokenName !== "SQL_COMMENT" && candidate.tokenName !== "C_COMMENT");
+      if (token) return at + token.start;
+    } catch {
+    }
+    if (end >= to) return at;
+  }
+}
+function withoutCopyData(sql, statements) {
+  const spans = statements.flatMap((statement) => statement.copyDataSpan ? [statement.copyDataSpan] : []);
+  if (spans.length === 0) return sql;
+  let out = "";
+  let at = 0;
+  for (const span of spans) {
+    out += sql.slice(at, span.start);
+    for (const line of sql.slice(span.start, span.end).split("\n").map((part) => " ".repeat(Buffer.byteLength(part, "utf8")))) out += `${line}
+`;
+    out = out.slice(0, -1);
+    at = span.end;
+  }
+  return out + sql.slice(at);
 }
 async function splitStatements(sql) {
   if (sql.trim() === "") return [];
-  let tree;
-  try {
-    tree = await (0, import_libpg_query.parse)(sql);
-  } catch (error2) {
-    const details2 = error2.sqlDetails;
-    const bytes2 = Buffer.from(sql, "utf8");
-    const where = lineAndColumn(sql, details2 ? byteToCharOffset(bytes2, details2.cursorPosition) : 0);
-    throw new SqlSyntaxError(`${details2?.message ?? error2.message} (line ${where.line}, column ${where.column})`, where.line, where.column);
+  const file = new FileText(sql);
+  const { blocks, tree: parsed } = await findCopyData(file);
+  const parsedBytes = blocks.length > 0 ? blankCopyData(file.bytes, blocks) : file.bytes;
+  let tree = parsed;
+  if (!tree) {
+    try {
+      tree = await (0, import_libpg_query.parse)(parsedBytes.toString("utf8"));
+    } catch (error2) {
+      const failure = parseFailure(error2);
+      if (!failure) throw error2;
+      throw syntaxError(file, failure.message, failure.cursor);
+    }
   }
-  const bytes = Buffer.from(sql, "utf8");
   const statements = [];
   let previousEnd = 0;
+  let nextBlock = 0;
   for (const raw of tree.stmts ?? []) {
     const startByte = raw.stmt_location ?? 0;
-    const endByte = raw.stmt_len ? startByte + raw.stmt_len : bytes.length;
-    const segment = bytes.subarray(startByte, endByte).toString("utf8");
-    const leading = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/.exec(segment)?.[0] ?? "";
-    const offset = byteToCharOffset(bytes, startByte) + leading.length;
-    const { line, column } = lineAndColumn(sql, offset);
+    const endByte = raw.stmt_len ? startByte + raw.stmt_len : parsedBytes.length;
+    const textStart = await firstTokenByte(parsedBytes, startByte, endByte);
+    let textEnd = endByte;
+    while (textEnd > textStart && isSpace(parsedBytes[textEnd - 1])) textEnd--;
+    const offset = file.charOffset(textStart);
+    const { line, column } = file.position(offset);
     const node = raw.stmt;
-    statements.push({
-      text: segment.slice(leading.length).replace(/;\s*$/, "").trimEnd(),
+    const statement = {
+      text: parsedBytes.subarray(textStart, textEnd).toString("utf8"),
       node,
       kind: Object.keys(node)[0] ?? "Unknown",
       line,
       column,
       offset,
-      leadingComments: (sql.slice(previousEnd, byteToCharOffset(bytes, startByte)) + leading).replace(/^;/, "")
-    });
-    previousEnd = byteToCharOffset(bytes, endByte);
+      leadingComments: parsedBytes.subarray(previousEnd, textStart).toString("utf8").replace(/^;/, "")
+    };
+    const block = isCopyFromStdin(node) ? blocks[nextBlock] : void 0;
+    if (block && block.dataStart > textStart) {
+      nextBlock++;
+      const start = file.charOffset(block.dataStart);
+      statement.copyData = file.bytes.subarray(block.dataStart, block.dataEnd).toString("utf8");
+      statement.copyDataSpan = { start, end: file.charOffset(block.end), line: file.position(start).line };
+    }
+    statements.push(statement);
+    previousEnd = endByte;
   }
   return statements;
+}
+function copyErrorLine(statement, error2) {
+  const where = error2.where;
+  if (!statement.copyDataSpan || typeof where !== "string") return void 0;
+  const match = /^COPY [^\n]*?, line (\d+)/.exec(where);
+  return match ? statement.copyDataSpan.line + Number(match[1]) - 1 : void 0;
 }
 
 // src/migrate/files.ts
@@ -53776,9 +54850,9 @@ var SourceText = class {
     return this.position(this.charOffset(byteOffset));
   }
 };
-async function scanComments(source2) {
-  if (source2.text.trim() === "") return [];
-  const { tokens } = await (0, import_libpg_query2.scan)(source2.text);
+async function scanComments(source2, scanned = source2.text) {
+  if (scanned.trim() === "") return [];
+  const { tokens } = await (0, import_libpg_query2.scan)(scanned);
   const comments = [];
   for (const token of tokens) {
     if (token.tokenName !== "SQL_COMMENT" && token.tokenName !== "C_COMMENT") continue;
@@ -53871,7 +54945,7 @@ async function prepare(file) {
     throw error2;
   }
   const source2 = new SourceText(file.sql);
-  const comments = await scanComments(source2);
+  const comments = await scanComments(source2, withoutCopyData(file.sql, statements));
   const firstStatement = statements[0]?.offset ?? file.sql.length;
   return {
     path: file.path,
@@ -53932,6 +55006,9 @@ async function lintMigrations(files, options) {
 }
 
 // src/migrate/measure.ts
+var import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 var LOCK_MODES = [
   "AccessShareLock",
   "RowShareLock",
@@ -53975,13 +55052,20 @@ var StatementFailure = class extends Error {
   cause;
   completed;
 };
+async function runStatement(client, statement) {
+  if (statement.copyData === void 0) {
+    await client.query(statement.text);
+    return;
+  }
+  await pipeline(Readable.from([Buffer.from(statement.copyData, "utf8")]), client.query((0, import_pg_copy_streams.from)(statement.text)));
+}
 async function runStatements(client, statements, options) {
   const done = [];
   const seen = /* @__PURE__ */ new Map();
   for (const [index, statement] of statements.entries()) {
     const started = performance.now();
     try {
-      await client.query(statement.text);
+      await runStatement(client, statement);
     } catch (error2) {
       throw new StatementFailure(index, error2, done);
     }
@@ -54467,14 +55551,6 @@ function isPooledNeonUrl(url) {
 function connectOptions(settings) {
   return { deadlineMs: (settings.connectTimeoutSeconds ?? 60) * 1e3 };
 }
-function passwordOf(url) {
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password || void 0;
-  } catch {
-    return void 0;
-  }
-}
 function validateSettings(settings) {
   if (!settings.databaseUrl) throw new InputError("database-url", "is required: the direct (non-pooled) connection URL of the database to migrate.");
   if (!/^postgres(ql)?:\/\//.test(settings.databaseUrl)) throw new InputError("database-url", "is not a postgres:// or postgresql:// URL.");
@@ -54485,9 +55561,7 @@ function validateSettings(settings) {
   if (settings.runner === "builtin") parseTableName(settings.historyTable, "history-table");
 }
 async function migrate(settings, log) {
-  log.secret(settings.databaseUrl);
-  const password = passwordOf(settings.databaseUrl);
-  if (password) log.secret(password);
+  for (const secret of secretsOfUrl(settings.databaseUrl)) log.secret(secret);
   validateSettings(settings);
   const started = performance.now();
   const state = {
@@ -54625,7 +55699,11 @@ function failureAt(file, statement, error2, prefix, queryOffset) {
   let line = statement?.line;
   let column = statement?.column;
   const position = pgError.position ? Number(pgError.position) - 1 : void 0;
-  if (position !== void 0 && Number.isFinite(position)) {
+  const copyLine = statement ? copyErrorLine(statement, error2) : void 0;
+  if (copyLine !== void 0) {
+    line = copyLine;
+    column = 1;
+  } else if (position !== void 0 && Number.isFinite(position)) {
     const offset = queryOffset + position;
     if (offset >= 0 && offset <= file.sql.length) {
       const before = file.sql.slice(0, offset);
@@ -54702,7 +55780,7 @@ async function runBuiltin(settings, log, state) {
     const measured = [];
     const queue = [...p.pending];
     while (queue.length > 0 && state.ok) {
-      if (!measure && !queue[0].noTransaction) {
+      if (!measure && batchable(queue[0])) {
         const batch = takeBatch(queue, settings.statementTimeoutSeconds !== void 0 && serverVersion < 13e4 ? 1 : BATCH_FILES);
         const outcome2 = await log.group(`Applying ${batch.length} migration(s): ${batch[0].path}${batch.length > 1 ? ` .. ${batch.at(-1).path}` : ""}`, () => applyBatch(client, batch, table2, settings, log));
         for (const migration2 of outcome2.applied) {
@@ -54736,14 +55814,18 @@ async function runBuiltin(settings, log, state) {
           log.info(`Seed ${seed.path} already ran (unchanged); skipped.`);
           continue;
         }
+        const record = historyInsert(table2, { version, name: seed.path, checksum: seed.checksum, durationMs: "transaction", kind: "seed" });
         try {
-          await client.query(`${seed.sql}
+          if (hasCopyData(seed)) await runSeedStatements(client, seed.statements, record);
+          else await client.query(`${seed.sql}
 ;
-${historyInsert(table2, { version, name: seed.path, checksum: seed.checksum, durationMs: "transaction", kind: "seed" })}`);
+${record}`);
           state.seeded.push(seed.path);
           log.info(`Seeded ${seed.path}.`);
         } catch (error2) {
-          fail(state, failureAt(seed, void 0, error2, "seed failed and was rolled back: ", 0));
+          const failed = error2 instanceof StatementFailure ? seed.statements[error2.statementIndex] : void 0;
+          const cause = error2 instanceof StatementFailure ? error2.cause : error2;
+          fail(state, failureAt(seed, failed, cause, "seed failed and was rolled back: ", failed?.offset ?? 0));
           break;
         }
       }
@@ -54756,6 +55838,18 @@ ${historyInsert(table2, { version, name: seed.path, checksum: seed.checksum, dur
     });
     await client.end().catch(() => {
     });
+  }
+}
+async function runSeedStatements(client, statements, record) {
+  await client.query("BEGIN");
+  try {
+    await runStatements(client, statements, { measureLocks: false });
+    await client.query(record);
+    await client.query("COMMIT");
+  } catch (error2) {
+    await client.query("ROLLBACK").catch(() => {
+    });
+    throw error2;
   }
 }
 function checkHistory(state, settings, log) {
@@ -54817,7 +55911,7 @@ async function applyMigration(client, observer, file, table2) {
   }
   try {
     await client.query("BEGIN");
-    const run = await runStatements(client, file.statements, { measureLocks: true });
+    const run = await runStatements(client, file.statements, { measureLocks: observer !== void 0 });
     await client.query(record("transaction"));
     const relations = observer ? await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]) : /* @__PURE__ */ new Map();
     await client.query("COMMIT");
@@ -54835,10 +55929,16 @@ async function applyMigration(client, observer, file, table2) {
 }
 var BATCH_BYTES = 1 << 20;
 var BATCH_FILES = 250;
+function hasCopyData(file) {
+  return file.statements.some((statement) => statement.copyData !== void 0);
+}
+function batchable(file) {
+  return !file.noTransaction && !hasCopyData(file);
+}
 function takeBatch(queue, maxFiles) {
   const batch = [];
   let bytes = 0;
-  while (queue.length > 0 && !queue[0].noTransaction && batch.length < maxFiles && (batch.length === 0 || bytes + queue[0].sql.length <= BATCH_BYTES)) {
+  while (queue.length > 0 && batchable(queue[0]) && batch.length < maxFiles && (batch.length === 0 || bytes + queue[0].sql.length <= BATCH_BYTES)) {
     const file = queue.shift();
     bytes += file.sql.length;
     batch.push(file);
@@ -55014,9 +56114,10 @@ async function measureRolledBack(client, settings, pending, parsed, model, state
       } catch (error2) {
         if (!(error2 instanceof StatementFailure)) throw error2;
         const statement = runnable[error2.statementIndex];
-        const text = `Measuring ${migration.path}:${statement?.line ?? 1} failed: ${errorMessage(error2.cause)}. ${PROFILES[settings.runner].title} will likely fail on it too; measurement stopped here.`;
+        const line = (statement && copyErrorLine(statement, error2.cause)) ?? statement?.line ?? 1;
+        const text = `Measuring ${migration.path}:${line} failed: ${errorMessage(error2.cause)}. ${PROFILES[settings.runner].title} will likely fail on it too; measurement stopped here.`;
         state.warnings.push(text);
-        log.warning(text, { file: migration.path, line: statement?.line, title: "Measurement failed" });
+        log.warning(text, { file: migration.path, line, title: "Measurement failed" });
         break;
       }
     }
@@ -55351,10 +56452,7 @@ var NeonPreviews = class {
         ).then((data) => data.uri)
       )
     );
-    for (const uri of [pooled, direct]) {
-      this.log.secret(uri);
-      this.log.secret(describeUrl(uri).password);
-    }
+    for (const secret of [pooled, direct].flatMap(secretsOfUrl)) this.log.secret(secret);
     await waitForSelectOne(direct, deadline, this.log, `compute ${endpoint2.id}`);
     const refreshed = await callNeon(context3, "read the branch", () => this.api.getProjectBranch(this.settings.projectId, branch.id));
     const parts = describeUrl(direct);
@@ -55638,9 +56736,7 @@ async function createPreview(settings, log) {
   const provider = previewProvider(settings, log);
   await log.group("Check the inputs against the provider", () => provider.preflight(settings.request));
   const preview = await log.group(`Preview '${settings.request.branchName}'`, () => provider.ensurePreview(settings.request));
-  log.secret(preview.password);
-  log.secret(preview.databaseUrl);
-  log.secret(preview.databaseUrlDirect);
+  for (const secret of [preview.password, ...secretsOfUrl(preview.databaseUrl), ...secretsOfUrl(preview.databaseUrlDirect)]) log.secret(secret);
   return preview;
 }
 function previewAnnotations(facts) {
@@ -56739,12 +57835,7 @@ function readProviderConnection() {
   };
 }
 function maskUrlPassword(url) {
-  if (!url) return;
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    maskSecret(password);
-  } catch {
-  }
+  for (const secret of secretsOfUrl(url)) maskSecret(secret);
 }
 function missingCredential(connection) {
   if (connection.provider === "neon") return connection.neon.apiKey ? void 0 : "neon-api-key";

@@ -1,6 +1,7 @@
 // The migrate core: plan, lint, apply (built-in runner) or hand over to the project's own
 // tool, measure locks, and report. Takes plain settings and a Log; never touches
 // @actions/core, so the action, the lifecycle action and the CLI share it.
+import { secretsOfUrl } from '../shared/secrets.js';
 import { InputError, errorMessage } from '../shared/errors.js';
 import { formatMillis } from '../shared/duration.js';
 import { DeadlineExceededError } from '../shared/retry.js';
@@ -35,7 +36,7 @@ import {
 } from './measure.js';
 import { PROFILES, type ExternalRunner, type ToolMigration, type TransactionModel } from './profiles.js';
 import { renderMigrateReport } from './report.js';
-import type { SqlStatement } from './sql.js';
+import { copyErrorLine, type SqlStatement } from './sql.js';
 import type { AppliedMigration, MigrateFailure, MigrateResult, MigrateSettings, PlannedMigration } from './types.js';
 
 export * from './types.js';
@@ -60,15 +61,6 @@ function connectOptions(settings: MigrateSettings): { deadlineMs: number } {
   return { deadlineMs: (settings.connectTimeoutSeconds ?? 60) * 1000 };
 }
 
-function passwordOf(url: string): string | undefined {
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Checks what can be checked without touching the database; throws InputError. */
 export function validateSettings(settings: MigrateSettings): void {
   if (!settings.databaseUrl) throw new InputError('database-url', 'is required: the direct (non-pooled) connection URL of the database to migrate.');
@@ -81,9 +73,7 @@ export function validateSettings(settings: MigrateSettings): void {
 }
 
 export async function migrate(settings: MigrateSettings, log: Log): Promise<MigrateResult> {
-  log.secret(settings.databaseUrl);
-  const password = passwordOf(settings.databaseUrl);
-  if (password) log.secret(password);
+  for (const secret of secretsOfUrl(settings.databaseUrl)) log.secret(secret);
   validateSettings(settings);
   const started = performance.now();
   const state: State = {
@@ -254,7 +244,12 @@ function failureAt(file: { path: string; sql: string }, statement: SqlStatement 
   let line = statement?.line;
   let column = statement?.column;
   const position = pgError.position ? Number(pgError.position) - 1 : undefined;
-  if (position !== undefined && Number.isFinite(position)) {
+  // A failing COPY row: the line of that row in the file.
+  const copyLine = statement ? copyErrorLine(statement, error) : undefined;
+  if (copyLine !== undefined) {
+    line = copyLine;
+    column = 1;
+  } else if (position !== undefined && Number.isFinite(position)) {
     const offset = queryOffset + position;
     if (offset >= 0 && offset <= file.sql.length) {
       const before = file.sql.slice(0, offset);
@@ -343,8 +338,9 @@ async function runBuiltin(settings: MigrateSettings, log: Log, state: State): Pr
     const measured: Array<{ file: string; statements: MeasuredStatement[]; locks: LockReportEntry[] }> = [];
     const queue = [...p.pending];
     while (queue.length > 0 && state.ok) {
-      if (!measure && !queue[0]!.noTransaction) {
+      if (!measure && batchable(queue[0]!)) {
         // The fast path: consecutive files go in batches, each file its own transaction.
+        // Files with inline COPY data run statement by statement below, in their own transaction.
         // Before Postgres 13 statement_timeout covered a whole multi-statement query: one file at a time then.
         const batch = takeBatch(queue, settings.statementTimeoutSeconds !== undefined && serverVersion < 130000 ? 1 : BATCH_FILES);
         const outcome = await log.group(`Applying ${batch.length} migration(s): ${batch[0]!.path}${batch.length > 1 ? ` .. ${batch.at(-1)!.path}` : ''}`, () => applyBatch(client, batch, table, settings, log));
@@ -381,12 +377,16 @@ async function runBuiltin(settings: MigrateSettings, log: Log, state: State): Pr
           log.info(`Seed ${seed.path} already ran (unchanged); skipped.`);
           continue;
         }
+        const record = historyInsert(table, { version, name: seed.path, checksum: seed.checksum, durationMs: 'transaction', kind: 'seed' });
         try {
-          await client.query(`${seed.sql}\n;\n${historyInsert(table, { version, name: seed.path, checksum: seed.checksum, durationMs: 'transaction', kind: 'seed' })}`);
+          if (hasCopyData(seed)) await runSeedStatements(client, seed.statements, record);
+          else await client.query(`${seed.sql}\n;\n${record}`);
           state.seeded.push(seed.path);
           log.info(`Seeded ${seed.path}.`);
         } catch (error) {
-          fail(state, failureAt(seed, undefined, error, 'seed failed and was rolled back: ', 0));
+          const failed = error instanceof StatementFailure ? seed.statements[error.statementIndex] : undefined;
+          const cause = error instanceof StatementFailure ? error.cause : error;
+          fail(state, failureAt(seed, failed, cause, 'seed failed and was rolled back: ', failed?.offset ?? 0));
           break;
         }
       }
@@ -396,6 +396,19 @@ async function runBuiltin(settings: MigrateSettings, log: Log, state: State): Pr
     if (locked) await releaseAdvisoryLock(client, lockKey).catch(() => {});
     await observer?.end().catch(() => {});
     await client.end().catch(() => {});
+  }
+}
+
+/** A seed with COPY data (a pg_dump of sample rows): statement by statement, in one transaction with its history row. */
+async function runSeedStatements(client: Client, statements: SqlStatement[], record: string): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await runStatements(client, statements, { measureLocks: false });
+    await client.query(record);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
   }
 }
 
@@ -469,7 +482,8 @@ async function applyMigration(
 
   try {
     await client.query('BEGIN');
-    const run = await runStatements(client, file.statements, { measureLocks: true });
+    // Without an observer (analyze off: a file with COPY data off the fast path) nothing reads the locks.
+    const run = await runStatements(client, file.statements, { measureLocks: observer !== undefined });
     await client.query(record('transaction'));
     // Named before commit: the observer still sees dropped tables and not yet the new ones.
     const relations = observer ? await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]) : new Map();
@@ -490,10 +504,20 @@ async function applyMigration(
 const BATCH_BYTES = 1 << 20;
 const BATCH_FILES = 250;
 
+/** COPY ... FROM stdin data travels in COPY's own protocol, so such a file cannot ride in a simple query. */
+function hasCopyData(file: { statements: SqlStatement[] }): boolean {
+  return file.statements.some((statement) => statement.copyData !== undefined);
+}
+
+/** Files the fast path may send as one multi-statement query. */
+function batchable(file: MigrationFile): boolean {
+  return !file.noTransaction && !hasCopyData(file);
+}
+
 function takeBatch(queue: MigrationFile[], maxFiles: number): MigrationFile[] {
   const batch: MigrationFile[] = [];
   let bytes = 0;
-  while (queue.length > 0 && !queue[0]!.noTransaction && batch.length < maxFiles && (batch.length === 0 || bytes + queue[0]!.sql.length <= BATCH_BYTES)) {
+  while (queue.length > 0 && batchable(queue[0]!) && batch.length < maxFiles && (batch.length === 0 || bytes + queue[0]!.sql.length <= BATCH_BYTES)) {
     const file = queue.shift()!;
     bytes += file.sql.length;
     batch.push(file);
@@ -698,9 +722,10 @@ async function measureRolledBack(
       } catch (error) {
         if (!(error instanceof StatementFailure)) throw error;
         const statement = runnable[error.statementIndex];
-        const text = `Measuring ${migration.path}:${statement?.line ?? 1} failed: ${errorMessage(error.cause)}. ${PROFILES[settings.runner as ExternalRunner].title} will likely fail on it too; measurement stopped here.`;
+        const line = (statement && copyErrorLine(statement, error.cause)) ?? statement?.line ?? 1;
+        const text = `Measuring ${migration.path}:${line} failed: ${errorMessage(error.cause)}. ${PROFILES[settings.runner as ExternalRunner].title} will likely fail on it too; measurement stopped here.`;
         state.warnings.push(text);
-        log.warning(text, { file: migration.path, line: statement?.line, title: 'Measurement failed' });
+        log.warning(text, { file: migration.path, line, title: 'Measurement failed' });
         break;
       }
     }

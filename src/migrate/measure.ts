@@ -1,6 +1,9 @@
 // Measured impact: runs a migration statement by statement inside its transaction, reads
 // the relation locks its own backend holds after each statement (pg_locks), and turns
 // them into hold times at commit. What no static linter can know.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Client } from './db.js';
 import type { SqlStatement } from './sql.js';
 import { formatMillis } from '../shared/duration.js';
@@ -105,6 +108,18 @@ export interface MeasuredRun {
 }
 
 /**
+ * Runs one statement. A `COPY ... FROM stdin` with inline data streams its rows to the server
+ * with COPY's own protocol, as psql does; a failing row fails the statement.
+ */
+export async function runStatement(client: Client, statement: SqlStatement): Promise<void> {
+  if (statement.copyData === undefined) {
+    await client.query(statement.text);
+    return;
+  }
+  await pipeline(Readable.from([Buffer.from(statement.copyData, 'utf8')]), client.query(copyFrom(statement.text)));
+}
+
+/**
  * Runs statements one by one on a client already inside a transaction (or in autocommit
  * for no-transaction files, where `measureLocks` is false: their locks end with each
  * statement). Throws StatementFailure naming the statement that failed.
@@ -115,7 +130,7 @@ export async function runStatements(client: Client, statements: SqlStatement[], 
   for (const [index, statement] of statements.entries()) {
     const started = performance.now();
     try {
-      await client.query(statement.text);
+      await runStatement(client, statement);
     } catch (error) {
       throw new StatementFailure(index, error, done);
     }

@@ -48,9 +48,13 @@ export interface SqlComment {
   line: number;
 }
 
-export async function scanComments(source: SourceText): Promise<SqlComment[]> {
-  if (source.text.trim() === '') return [];
-  const { tokens } = await scan(source.text);
+/**
+ * The comments of a file. `scanned` is the text given to the scanner when it differs from the
+ * file's: the file with its inline COPY data blanked out byte for byte (see withoutCopyData).
+ */
+export async function scanComments(source: SourceText, scanned = source.text): Promise<SqlComment[]> {
+  if (scanned.trim() === '') return [];
+  const { tokens } = await scan(scanned);
   const comments: SqlComment[] = [];
   for (const token of tokens) {
     if (token.tokenName !== 'SQL_COMMENT' && token.tokenName !== 'C_COMMENT') continue;

@@ -2,7 +2,7 @@
 // ignore comments so teams that know squawk feel at home. The rules live in checks.ts, their
 // severities and safer patterns in rules.ts, and the comments that steer them in comments.ts.
 import { InputError } from '../../shared/errors.js';
-import { SqlSyntaxError, splitStatements } from '../sql.js';
+import { SqlSyntaxError, splitStatements, withoutCopyData } from '../sql.js';
 import type { SqlStatement } from '../sql.js';
 import { cannotRunInTransaction, checkMigrationSet } from './checks.js';
 import type { ParsedFile, RawFinding } from './checks.js';
@@ -77,7 +77,8 @@ async function prepare(file: { path: string; sql: string }): Promise<PreparedFil
     throw error;
   }
   const source = new SourceText(file.sql);
-  const comments = await scanComments(source);
+  // Rows of COPY ... FROM stdin are data, not SQL: the scanner reads the file without them.
+  const comments = await scanComments(source, withoutCopyData(file.sql, statements));
   const firstStatement = statements[0]?.offset ?? file.sql.length;
   return {
     path: file.path,
