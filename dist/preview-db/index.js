@@ -54823,33 +54823,6 @@ function canonicalRule(name) {
 }
 
 // src/migrate/lint/comments.ts
-var SourceText = class {
-  constructor(text) {
-    this.text = text;
-    this.bytes = Buffer.from(text, "utf8");
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
-  }
-  text;
-  bytes;
-  lineStarts = [0];
-  charOffset(byteOffset) {
-    return this.bytes.length === this.text.length ? byteOffset : this.bytes.subarray(0, byteOffset).toString("utf8").length;
-  }
-  /** Line and column (1-based) of a character offset. */
-  position(charOffset) {
-    let low = 0;
-    let high = this.lineStarts.length - 1;
-    while (low < high) {
-      const middle = low + high + 1 >> 1;
-      if (this.lineStarts[middle] <= charOffset) low = middle;
-      else high = middle - 1;
-    }
-    return { line: low + 1, column: charOffset - this.lineStarts[low] + 1 };
-  }
-  positionOfByte(byteOffset) {
-    return this.position(this.charOffset(byteOffset));
-  }
-};
 async function scanComments(source2, scanned = source2.text) {
   if (scanned.trim() === "") return [];
   const { tokens } = await (0, import_libpg_query2.scan)(scanned);
@@ -54944,7 +54917,7 @@ async function prepare(file) {
     if (error2 instanceof SqlSyntaxError) throw new SqlSyntaxError(`${file.path}: ${error2.message}`, error2.line, error2.column);
     throw error2;
   }
-  const source2 = new SourceText(file.sql);
+  const source2 = new FileText(file.sql);
   const comments = await scanComments(source2, withoutCopyData(file.sql, statements));
   const firstStatement = statements[0]?.offset ?? file.sql.length;
   return {

@@ -55,7 +55,7 @@ const SPACE = 0x20;
  * count UTF-16 units. Conversions walk forward from the last one, so a pass over a file in
  * order costs one decode of it.
  */
-class FileText {
+export class FileText {
   readonly bytes: Buffer;
   private readonly ascii: boolean;
   private readonly lineStarts: number[] = [0];

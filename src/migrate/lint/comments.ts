@@ -7,36 +7,9 @@ import { scan } from 'libpg-query';
 import { canonicalRule } from './rules.js';
 import type { RuleName } from './rules.js';
 
-/** Maps libpg-query's UTF-8 byte offsets to 1-based lines and columns of the JavaScript string. */
-export class SourceText {
-  private readonly bytes: Buffer;
-  private readonly lineStarts: number[] = [0];
-
-  constructor(readonly text: string) {
-    this.bytes = Buffer.from(text, 'utf8');
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
-  }
-
-  charOffset(byteOffset: number): number {
-    return this.bytes.length === this.text.length ? byteOffset : this.bytes.subarray(0, byteOffset).toString('utf8').length;
-  }
-
-  /** Line and column (1-based) of a character offset. */
-  position(charOffset: number): { line: number; column: number } {
-    let low = 0;
-    let high = this.lineStarts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (this.lineStarts[middle]! <= charOffset) low = middle;
-      else high = middle - 1;
-    }
-    return { line: low + 1, column: charOffset - this.lineStarts[low]! + 1 };
-  }
-
-  positionOfByte(byteOffset: number): { line: number; column: number } {
-    return this.position(this.charOffset(byteOffset));
-  }
-}
+// One position map for the splitter and the linter: byte offsets to lines and columns.
+export { FileText as SourceText } from '../sql.js';
+import type { FileText as SourceText } from '../sql.js';
 
 export interface SqlComment {
   /** The comment's text without `--` or `/* *\/`. */
