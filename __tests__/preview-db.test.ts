@@ -168,6 +168,17 @@ describe('the lifecycle with the Postgres provider', () => {
     expect(comments(505)).toHaveLength(0);
   });
 
+  test('a preview that cannot be made fails the run and tells the pull request why', async () => {
+    const run = await lifecycle({ ...postgresInputs(), template: 'no_such_template' }, pullRequestEvent(507, { action: 'opened' }));
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(inputErrorAnnotation('template'));
+    const [comment, ...others] = comments(507);
+    expect(others).toEqual([]);
+    expect(comment!.body).toContain('could not be created');
+    expect(comment!.body).toContain("database 'no_such_template' does not exist");
+    expect(comment!.body).not.toContain(adminUrl);
+  });
+
   test('other events do nothing, with a notice', async () => {
     const run = await lifecycle(postgresInputs(), pullRequestEvent(506, { action: 'labeled' }));
     expect(run.status).toBe(0);

@@ -48141,8 +48141,12 @@ var source = runnerInputs;
 function useInputSource(next) {
   source = next;
 }
+var registeredSecrets = /* @__PURE__ */ new Set();
 function maskSecret(value) {
-  if (value) source.mask(value);
+  if (value && !registeredSecrets.has(value)) {
+    registeredSecrets.add(value);
+    source.mask(value);
+  }
 }
 var inputs = {
   text(name) {

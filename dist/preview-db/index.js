@@ -57458,6 +57458,9 @@ function renderClosedComment(branchName, report, context3) {
   lines.push(footer(context3));
   return lines.join("\n");
 }
+function renderFailedComment(branchName, reason, context3) {
+  return [`### \u274C Preview database ${codeSpan(branchName)} could not be created`, "", codeBlock(reason), "", "The workflow run has the details. Fix the cause and push again (or re-run the job).", "", footer(context3)].join("\n");
+}
 
 // src/github/client.ts
 function httpStatus(error2) {
@@ -57721,8 +57724,12 @@ var runnerInputs = {
   mask: (value) => setSecret(value)
 };
 var source = runnerInputs;
+var registeredSecrets = /* @__PURE__ */ new Set();
 function maskSecret(value) {
-  if (value) source.mask(value);
+  if (value && !registeredSecrets.has(value)) {
+    registeredSecrets.add(value);
+    source.mask(value);
+  }
 }
 var inputs = {
   text(name) {
@@ -57759,19 +57766,16 @@ var inputs = {
     return parseKeyValues(source.get(name), name);
   }
 };
-var registeredSecrets = /* @__PURE__ */ new Set();
+function redactSecrets(text) {
+  return [...registeredSecrets].sort((a, b) => b.length - a.length).reduce((out, secret) => out.split(secret).join("***"), text);
+}
 var actionLog = {
   info: (message) => info(message),
   warning: (message, where) => warning(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
   notice: (message, where) => notice(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
   error: (message, where) => error(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
   debug: (message) => debug(message),
-  secret: (value) => {
-    if (value && !registeredSecrets.has(value)) {
-      registeredSecrets.add(value);
-      setSecret(value);
-    }
-  },
+  secret: maskSecret,
   group: (title, body) => group(title, body)
 };
 function setOutputs(outputs) {
@@ -58047,7 +58051,7 @@ async function postComment(settings, facts, body) {
     repo,
     issueNumber: facts.pullRequest.number,
     marker: commentMarker(COMMENT_KEY),
-    body,
+    body: redactSecrets(body),
     log: actionLog
   });
   return result.action === "failed" ? "" : result.url;
@@ -58079,7 +58083,13 @@ async function main() {
     if (report.failure) setFailed(report.failure);
     return;
   }
-  const result = await openPreview({ create: settings.settings, migrate: settings.migrate }, actionLog);
+  let result;
+  try {
+    result = await openPreview({ create: settings.settings, migrate: settings.migrate }, actionLog);
+  } catch (error2) {
+    await postComment(settings, facts, renderFailedComment(branchName, errorMessage(error2), context3));
+    throw error2;
+  }
   const { preview, migration } = result;
   exportPreviewEnv(settings.exportEnv, preview);
   const body = renderOpenComment(result, context3);

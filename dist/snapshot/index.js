@@ -82649,8 +82649,12 @@ var runnerInputs = {
   mask: (value) => setSecret(value)
 };
 var source = runnerInputs;
+var registeredSecrets = /* @__PURE__ */ new Set();
 function maskSecret(value) {
-  if (value) source.mask(value);
+  if (value && !registeredSecrets.has(value)) {
+    registeredSecrets.add(value);
+    source.mask(value);
+  }
 }
 var inputs = {
   text(name) {
@@ -82687,19 +82691,13 @@ var inputs = {
     return parseKeyValues(source.get(name), name);
   }
 };
-var registeredSecrets = /* @__PURE__ */ new Set();
 var actionLog = {
   info: (message) => info(message),
   warning: (message, where) => warning(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
   notice: (message, where) => notice(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
   error: (message, where) => error(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
   debug: (message) => debug(message),
-  secret: (value) => {
-    if (value && !registeredSecrets.has(value)) {
-      registeredSecrets.add(value);
-      setSecret(value);
-    }
-  },
+  secret: maskSecret,
   group: (title, body) => group(title, body)
 };
 function setOutputs(outputs) {

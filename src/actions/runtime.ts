@@ -25,8 +25,14 @@ export function useInputSource(next: InputSource): void {
   source = next;
 }
 
+const registeredSecrets = new Set<string>();
+
+/** Registers a secret once: the runner masks it in everything printed afterwards. */
 export function maskSecret(value: string): void {
-  if (value) source.mask(value);
+  if (value && !registeredSecrets.has(value)) {
+    registeredSecrets.add(value);
+    source.mask(value);
+  }
 }
 
 /** Typed readers over the input source; the only place that reads action inputs. */
@@ -71,7 +77,14 @@ export function requireInput(name: string, value: string | undefined, why: strin
   return value;
 }
 
-const registeredSecrets = new Set<string>();
+/**
+ * The runner masks registered secrets in its log, but not in what an action sends elsewhere
+ * (a pull-request comment): text bound there goes through this first.
+ */
+export function redactSecrets(text: string): string {
+  // Longest first, so a URL is replaced whole rather than around its password.
+  return [...registeredSecrets].sort((a, b) => b.length - a.length).reduce((out, secret) => out.split(secret).join('***'), text);
+}
 
 /** A Log for the core that writes to the runner's log and annotations. */
 export const actionLog: Log = {
@@ -80,12 +93,7 @@ export const actionLog: Log = {
   notice: (message, where) => core.notice(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
   error: (message, where) => core.error(message, where && { file: where.file, startLine: where.line, startColumn: where.column, title: where.title }),
   debug: (message) => core.debug(message),
-  secret: (value) => {
-    if (value && !registeredSecrets.has(value)) {
-      registeredSecrets.add(value);
-      core.setSecret(value);
-    }
-  },
+  secret: maskSecret,
   group: (title, body) => core.group(title, body),
 };
 

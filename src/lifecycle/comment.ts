@@ -88,3 +88,8 @@ export function renderClosedComment(branchName: string, report: CleanupReport, c
   lines.push(footer(context));
   return lines.join('\n');
 }
+
+/** When the preview could not be made at all: the reason, for the pull request's author. */
+export function renderFailedComment(branchName: string, reason: string, context: CommentContext): string {
+  return [`### ❌ Preview database ${codeSpan(branchName)} could not be created`, '', codeBlock(reason), '', 'The workflow run has the details. Fix the cause and push again (or re-run the job).', '', footer(context)].join('\n');
+}

@@ -2,12 +2,13 @@
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { describeFailure } from '../../migrate/index.js';
-import { closePreview, openPreview, phaseOf } from '../../lifecycle/index.js';
-import { COMMENT_KEY, renderClosedComment, renderOpenComment, type CommentContext } from '../../lifecycle/comment.js';
+import { closePreview, openPreview, phaseOf, type OpenResult } from '../../lifecycle/index.js';
+import { errorMessage } from '../../shared/errors.js';
+import { COMMENT_KEY, renderClosedComment, renderFailedComment, renderOpenComment, type CommentContext } from '../../lifecycle/comment.js';
 import { commentMarker, upsertStickyComment } from '../../github/sticky-comment.js';
 import { workflowRunUrl } from '../../github/console-links.js';
 import { readRunFacts, type RunFacts } from '../context.js';
-import { actionLog, runAction, setOutputs, type Outputs } from '../runtime.js';
+import { actionLog, redactSecrets, runAction, setOutputs, type Outputs } from '../runtime.js';
 import { getLifecycleInputs, type LifecycleInputs } from './inputs.js';
 import { exportPreviewEnv, previewOutputs } from '../create-branch/outputs.js';
 
@@ -27,7 +28,7 @@ async function postComment(settings: LifecycleInputs, facts: RunFacts, body: str
     repo: repo!,
     issueNumber: facts.pullRequest.number,
     marker: commentMarker(COMMENT_KEY),
-    body,
+    body: redactSecrets(body),
     log: actionLog,
   });
   // upsertStickyComment has logged what it did (or warned why it could not).
@@ -62,7 +63,14 @@ async function main(): Promise<void> {
     return;
   }
 
-  const result = await openPreview({ create: settings.settings, migrate: settings.migrate }, actionLog);
+  let result: OpenResult;
+  try {
+    result = await openPreview({ create: settings.settings, migrate: settings.migrate }, actionLog);
+  } catch (error) {
+    // The pull request's author should see why there is no preview, not only the run's log.
+    await postComment(settings, facts, renderFailedComment(branchName, errorMessage(error), context));
+    throw error;
+  }
   const { preview, migration } = result;
   exportPreviewEnv(settings.exportEnv, preview);
   const body = renderOpenComment(result, context);
