@@ -179,11 +179,15 @@ describe('the lifecycle with the Postgres provider', () => {
     expect(comment!.body).not.toContain(adminUrl);
   });
 
-  test('other events do nothing, with a notice', async () => {
+  test('other events do nothing, with a notice; pull_request_target is refused for what it would expose', async () => {
     const run = await lifecycle(postgresInputs(), pullRequestEvent(506, { action: 'labeled' }));
     expect(run.status).toBe(0);
     expect(run.outputs.phase).toBe('');
     expect(run.stdout).toContain('does nothing');
+    const target = await runAction('preview-db', { inputs: { ...postgresInputs(), 'github-token': TOKEN }, event: pullRequestEvent(506, { action: 'opened' }), eventName: 'pull_request_target', cwd: workspace, env: { GITHUB_API_URL: github.apiUrl, GITHUB_REPOSITORY: REPO } });
+    expect(target.status).toBe(0);
+    expect(target.stdout).toContain("pull_request_target would run a fork's migrations");
+    expect(await sql(adminUrl, "SELECT 1 FROM pg_database WHERE datname = 'preview_pr_506'")).toHaveLength(0);
   });
 });
 

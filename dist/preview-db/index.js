@@ -57341,7 +57341,7 @@ async function schemaReportOrWarning(compare, log) {
 
 // src/lifecycle/index.ts
 function phaseOf(eventName, action) {
-  if (eventName !== "pull_request" && eventName !== "pull_request_target") return void 0;
+  if (eventName !== "pull_request") return void 0;
   if (action === "closed") return "close";
   if (action === "opened" || action === "reopened" || action === "synchronize") return "open";
   return void 0;
@@ -58062,7 +58062,8 @@ async function main() {
   const settings = getLifecycleInputs(facts, phase);
   const branchName = settings.settings.request.branchName;
   if (!phase) {
-    notice(`preview-db acts on pull_request opened, reopened, synchronize and closed; this is ${facts.eventName}${facts.action ? ` (${facts.action})` : ""}, so it does nothing.`);
+    const why = facts.eventName === "pull_request_target" ? " (pull_request_target would run a fork's migrations with this repository's secrets; use pull_request)" : "";
+    notice(`preview-db acts on pull_request opened, reopened, synchronize and closed; this is ${facts.eventName}${facts.action ? ` (${facts.action})` : ""}, so it does nothing${why}.`);
     setOutputs({ ...EMPTY_OUTPUTS, "branch-name": branchName });
     return;
   }

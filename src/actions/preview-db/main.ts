@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   const settings = getLifecycleInputs(facts, phase);
   const branchName = settings.settings.request.branchName;
   if (!phase) {
-    core.notice(`preview-db acts on pull_request opened, reopened, synchronize and closed; this is ${facts.eventName}${facts.action ? ` (${facts.action})` : ''}, so it does nothing.`);
+    const why = facts.eventName === 'pull_request_target' ? ' (pull_request_target would run a fork\'s migrations with this repository\'s secrets; use pull_request)' : '';
+    core.notice(`preview-db acts on pull_request opened, reopened, synchronize and closed; this is ${facts.eventName}${facts.action ? ` (${facts.action})` : ''}, so it does nothing${why}.`);
     setOutputs({ ...EMPTY_OUTPUTS, 'branch-name': branchName });
     return;
   }
