@@ -192,7 +192,7 @@ describe('the lifecycle with the Postgres provider', () => {
 });
 
 describe('the lifecycle with the Neon provider', () => {
-  test('opened then closed: a Neon branch with a console link and Neon\'s schema comparison, then deleted', async () => {
+  test('opened, pushed, closed: a Neon branch with a console link and Neon\'s schema comparison, then deleted', async () => {
     const neonInputs = { 'neon-api-key': neon.apiKey, 'neon-project-id': neon.projectId, 'api-host': neon.apiHost, 'expires-in': '3d' };
     const opened = await lifecycle(neonInputs, pullRequestEvent(601, { action: 'opened' }), { cwd: workspaceWith(1) });
     expect(opened.status).toBe(0);
@@ -202,6 +202,12 @@ describe('the lifecycle with the Neon provider', () => {
     expect(body).toContain(`console.neon.tech/app/projects/${neon.projectId}/branches/${opened.outputs['branch-id']}`);
     expect(body).toMatch(/Schema against `main`[\s\S]*```diff[\s\S]*accounts/);
     expect(leakedSecrets(opened, [opened.outputs['database-url']!, opened.outputs.password!, neon.apiKey])).toEqual([]);
+
+    const pushed = await lifecycle(neonInputs, pullRequestEvent(601, { action: 'synchronize', sha: 'cccc234def5678abc1234def5678abc1234def56' }), { cwd: workspaceWith(2) });
+    expect(pushed.status).toBe(0);
+    expect(pushed.outputs).toMatchObject({ created: 'false', applied: '1', 'branch-id': opened.outputs['branch-id'] });
+    expect(comments(601)).toHaveLength(1);
+    expect(comments(601)[0]!.body).toMatch(/0002_index_accounts_email\.sql[\s\S]*```diff[\s\S]*accounts_email_idx/);
 
     const closed = await lifecycle(neonInputs, pullRequestEvent(601, { action: 'closed' }));
     expect(closed.status).toBe(0);
