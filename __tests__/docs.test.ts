@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './support/run-action.js';
 import { readManifest } from './support/contract.js';
+import { parse } from 'yaml';
 
 test('the README tables match every action.yml (run `npm run docs` when this fails)', () => {
   expect(() => execFileSync(process.execPath, [join(ROOT, 'scripts', 'docs.mjs'), '--check'], { cwd: ROOT, stdio: 'pipe' })).not.toThrow();
@@ -29,4 +30,20 @@ test('the root action takes the sub-actions\' inputs under the same names and de
   const createBranch = readManifest('create-branch').inputs;
   expect(Object.keys(createBranch).filter((name) => !(name in root))).toEqual([]);
   expect(root['export-env']).toEqual(createBranch['export-env']);
+});
+
+test("the README's quick start passes only inputs and secrets the reusable workflow and the root action declare", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  const workflow = parse(blocks[0]!) as { jobs: Record<string, { uses: string; with: Record<string, unknown>; secrets: Record<string, unknown> }> };
+  const reusable = parse(readFileSync(join(ROOT, '.github/workflows/preview-database.yml'), 'utf8')) as { on: { workflow_call: { inputs: object; secrets: object } } };
+  const job = Object.values(workflow.jobs)[0]!;
+  expect(job.uses).toMatch(/\/\.github\/workflows\/preview-database\.yml@/);
+  expect(Object.keys(job.with).filter((name) => !(name in reusable.on.workflow_call.inputs))).toEqual([]);
+  expect(Object.keys(job.secrets).filter((name) => !(name in reusable.on.workflow_call.secrets))).toEqual([]);
+  // The second block uses the root action directly.
+  const step = parse(`steps:\n${blocks[1]!.replace(/^ {6}/gm, '')}`) as { steps: Array<{ uses: string; with?: Record<string, unknown> }> };
+  const rootInputs = readManifest('preview-db').inputs;
+  const own = step.steps.find((s) => s.uses.startsWith('example-org/preview-db@'))!;
+  expect(Object.keys(own.with ?? {}).filter((name) => !(name in rootInputs))).toEqual([]);
 });
