@@ -53111,35 +53111,56 @@ function errorMessage(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
 }
 
-// src/shared/duration.ts
-function parseDuration(text, input = "duration") {
-  const value = text.trim();
-  if (/^\d+$/.test(value)) return Number(value);
-  const parts = /^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
-  if (!value || !parts || parts.slice(1).every((part) => part === void 0)) {
-    throw new InputError(input, `'${text}' is not a duration. Use a number of seconds or units s, m, h, d, w such as 30s, 5m, 1h30m, 7d.`);
-  }
-  const [w, d, h, m, s] = parts.slice(1).map((part) => Number(part ?? 0));
-  return w * 604800 + d * 86400 + h * 3600 + m * 60 + s;
+// node_modules/pg/esm/index.mjs
+var import_lib = __toESM(require_lib3(), 1);
+var Client = import_lib.default.Client;
+var Pool = import_lib.default.Pool;
+var Connection = import_lib.default.Connection;
+var types = import_lib.default.types;
+var Query = import_lib.default.Query;
+var DatabaseError = import_lib.default.DatabaseError;
+var escapeIdentifier = import_lib.default.escapeIdentifier;
+var escapeLiteral = import_lib.default.escapeLiteral;
+var Result = import_lib.default.Result;
+var TypeOverrides = import_lib.default.TypeOverrides;
+var defaults2 = import_lib.default.defaults;
+var esm_default = import_lib.default;
+
+// src/migrate/db.ts
+import { createHash as createHash2 } from "node:crypto";
+
+// src/shared/naming.ts
+import { createHash } from "node:crypto";
+var MANAGED_BY = "preview-db";
+var DEFAULT_BRANCH_PREFIX = "preview/";
+function defaultBranchName(pullRequestNumber) {
+  return `${DEFAULT_BRANCH_PREFIX}pr-${pullRequestNumber}`;
 }
-function formatDuration(totalSeconds) {
-  if (totalSeconds === 0) return "0s";
-  let rest = Math.round(totalSeconds);
-  let out = "";
-  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]]) {
-    if (rest >= size) {
-      out += `${Math.floor(rest / size)}${unit}`;
-      rest %= size;
-    }
-  }
-  return out;
+function shortHash(text, length = 8) {
+  return createHash("sha256").update(text).digest("hex").slice(0, length);
 }
-function formatMillis(ms) {
-  if (ms < 1e3) return `${Math.round(ms)}ms`;
-  if (ms < 6e4) return `${(ms / 1e3).toFixed(ms < 1e4 ? 2 : 1)}s`;
-  const minutes = Math.floor(ms / 6e4);
-  const seconds = Math.round(ms % 6e4 / 1e3);
-  return `${minutes}m${String(seconds).padStart(2, "0")}s`;
+function validateBranchName(name, input = "branch-name") {
+  if (name.length === 0) throw new InputError(input, "is empty. Give a branch name such as preview/pr-42.");
+  if (name.length > 256) throw new InputError(input, `is ${name.length} characters long; Neon allows at most 256.`);
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw new InputError(input, "contains control characters. Use letters, digits, /, -, _ and .");
+  if (name.trim() !== name) throw new InputError(input, "starts or ends with a space. Remove it.");
+  return name;
+}
+var POSTGRES_MAX_IDENTIFIER_BYTES = 63;
+function databaseNameForBranch(branchName) {
+  let name = branchName.toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/_+/g, "_").replace(/^_+|_+$/g, "");
+  if (!/^[a-z]/.test(name)) name = `p_${name}`;
+  if (name.length > POSTGRES_MAX_IDENTIFIER_BYTES) {
+    const hash = shortHash(branchName);
+    name = `${name.slice(0, POSTGRES_MAX_IDENTIFIER_BYTES - hash.length - 1).replace(/_+$/, "")}_${hash}`;
+  }
+  return name;
+}
+function quoteIdent(identifier) {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+function quoteLiteral(text) {
+  return `'${text.replace(/'/g, "''")}'`;
 }
 
 // src/shared/retry.ts
@@ -53212,58 +53233,6 @@ async function pollUntil(check, options) {
     await wait(interval);
     interval = Math.min(maxIntervalMs, Math.ceil(interval * 1.5));
   }
-}
-
-// node_modules/pg/esm/index.mjs
-var import_lib = __toESM(require_lib3(), 1);
-var Client = import_lib.default.Client;
-var Pool = import_lib.default.Pool;
-var Connection = import_lib.default.Connection;
-var types = import_lib.default.types;
-var Query = import_lib.default.Query;
-var DatabaseError = import_lib.default.DatabaseError;
-var escapeIdentifier = import_lib.default.escapeIdentifier;
-var escapeLiteral = import_lib.default.escapeLiteral;
-var Result = import_lib.default.Result;
-var TypeOverrides = import_lib.default.TypeOverrides;
-var defaults2 = import_lib.default.defaults;
-var esm_default = import_lib.default;
-
-// src/migrate/db.ts
-import { createHash as createHash2 } from "node:crypto";
-
-// src/shared/naming.ts
-import { createHash } from "node:crypto";
-var MANAGED_BY = "preview-db";
-var DEFAULT_BRANCH_PREFIX = "preview/";
-function defaultBranchName(pullRequestNumber) {
-  return `${DEFAULT_BRANCH_PREFIX}pr-${pullRequestNumber}`;
-}
-function shortHash(text, length = 8) {
-  return createHash("sha256").update(text).digest("hex").slice(0, length);
-}
-function validateBranchName(name, input = "branch-name") {
-  if (name.length === 0) throw new InputError(input, "is empty. Give a branch name such as preview/pr-42.");
-  if (name.length > 256) throw new InputError(input, `is ${name.length} characters long; Neon allows at most 256.`);
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new InputError(input, "contains control characters. Use letters, digits, /, -, _ and .");
-  if (name.trim() !== name) throw new InputError(input, "starts or ends with a space. Remove it.");
-  return name;
-}
-var POSTGRES_MAX_IDENTIFIER_BYTES = 63;
-function databaseNameForBranch(branchName) {
-  let name = branchName.toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/_+/g, "_").replace(/^_+|_+$/g, "");
-  if (!/^[a-z]/.test(name)) name = `p_${name}`;
-  if (name.length > POSTGRES_MAX_IDENTIFIER_BYTES) {
-    const hash = shortHash(branchName);
-    name = `${name.slice(0, POSTGRES_MAX_IDENTIFIER_BYTES - hash.length - 1).replace(/_+$/, "")}_${hash}`;
-  }
-  return name;
-}
-function quoteIdent(identifier) {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
-function quoteLiteral(text) {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 // src/migrate/db.ts
@@ -53388,77 +53357,6 @@ function historyInsert(table2, row) {
   return `INSERT INTO ${table2.qualified} (version, name, checksum, duration_ms, kind) VALUES (${quoteLiteral(row.version)}, ${quoteLiteral(row.name)}, ${quoteLiteral(row.checksum)}, ${duration}, ${quoteLiteral(row.kind ?? "migration")})
 ${row.kind === "seed" ? " ON CONFLICT (version) DO UPDATE SET checksum = EXCLUDED.checksum, duration_ms = EXCLUDED.duration_ms, applied_at = now()" : ""}`;
 }
-
-// src/migrate/external.ts
-import { spawn } from "node:child_process";
-function compareOrder(a, b) {
-  if (typeof a === "bigint" && typeof b === "bigint") return a < b ? -1 : a > b ? 1 : 0;
-  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
-}
-function compareWithHistory(migrations, history) {
-  const status = { historyTable: history?.table, historyExists: history?.exists ?? false, applied: [], pending: [], failed: [], edited: [], outOfOrder: [], missing: [] };
-  if (!history) {
-    status.pending = [...migrations];
-    return status;
-  }
-  const rows2 = new Map(history.rows.map((row) => [row.id, row]));
-  status.failed = history.rows.filter((row) => !row.succeeded && !row.rolledBack).map((row) => row.id);
-  const failed = new Set(status.failed);
-  for (const migration of migrations) {
-    const row = rows2.get(migration.id);
-    const applied = history.upToVersion !== void 0 ? typeof migration.order === "bigint" && migration.order <= history.upToVersion && !failed.has(migration.id) : Boolean(row && row.succeeded && !row.rolledBack);
-    if (applied) {
-      status.applied.push(migration);
-      if (row?.checksum !== void 0 && migration.checksum !== void 0 && row.checksum !== migration.checksum) status.edited.push(migration);
-    } else if (!failed.has(migration.id)) {
-      status.pending.push(migration);
-    }
-  }
-  const newest = status.applied.reduce((max, m) => !max || compareOrder(m.order, max.order) > 0 ? m : max, void 0);
-  if (newest) status.outOfOrder = status.pending.filter((m) => compareOrder(m.order, newest.order) < 0);
-  const onDisk = new Set(migrations.map((m) => m.id));
-  if (history.upToVersion === void 0) status.missing = history.rows.filter((row) => row.succeeded && !row.rolledBack && !onDisk.has(row.id)).map((row) => row.id);
-  return status;
-}
-function flywayEnvironment(url) {
-  try {
-    const parsed = new URL(url);
-    const query = parsed.search ? parsed.search : "";
-    return {
-      FLYWAY_URL: `jdbc:postgresql://${parsed.host}${parsed.pathname}${query}`,
-      FLYWAY_USER: decodeURIComponent(parsed.username),
-      FLYWAY_PASSWORD: decodeURIComponent(parsed.password)
-    };
-  } catch {
-    return {};
-  }
-}
-async function runCommand(command, options) {
-  return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", command], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
-    const forward = (stream) => {
-      let rest = "";
-      stream.setEncoding("utf8");
-      stream.on("data", (chunk) => {
-        const lines = (rest + chunk).split("\n");
-        rest = lines.pop() ?? "";
-        for (const line of lines) options.log.info(line);
-      });
-      stream.on("end", () => {
-        if (rest) options.log.info(rest);
-      });
-    };
-    forward(child.stdout);
-    forward(child.stderr);
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
-}
-
-// src/migrate/files.ts
-import { createHash as createHash3 } from "node:crypto";
-import { readdirSync, readFileSync as readFileSync2, statSync } from "node:fs";
-import { join, relative } from "node:path";
 
 // src/migrate/sql.ts
 var import_libpg_query = __toESM(require_wasm(), 1);
@@ -53718,121 +53616,6 @@ function copyErrorLine(statement, error2) {
   if (!statement.copyDataSpan || typeof where !== "string") return void 0;
   const match = /^COPY [^\n]*?, line (\d+)/.exec(where);
   return match ? statement.copyDataSpan.line + Number(match[1]) - 1 : void 0;
-}
-
-// src/migrate/files.ts
-var NO_TRANSACTION_MARKER = "-- preview-db: no-transaction";
-function sha256(text) {
-  return createHash3("sha256").update(text).digest("hex");
-}
-var VERSIONED = /^(\d+)(?:[_\-.]+(.*))?\.sql$/i;
-function compareVersions(a, b) {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-async function parseSqlFile(sql, path, input) {
-  try {
-    return await splitStatements(sql);
-  } catch (error2) {
-    if (error2 instanceof SqlSyntaxError) {
-      throw new InputError(input, `${path}:${error2.line}:${error2.column}: Postgres cannot parse this file: ${error2.message}. Fix the SQL; nothing was applied.`);
-    }
-    throw error2;
-  }
-}
-function readText(path, shown, input) {
-  try {
-    return readFileSync2(path);
-  } catch (error2) {
-    throw new InputError(input, `cannot read ${shown}: ${errorMessage(error2)}.`);
-  }
-}
-function hasNoTransactionMarker(sql, statements) {
-  const head = statements.length > 0 ? sql.slice(0, statements[0].offset) : sql;
-  return head.split("\n").some((line) => line.trim().toLowerCase() === NO_TRANSACTION_MARKER);
-}
-async function readMigrations(dir, workingDirectory, input = "migrations-dir") {
-  const absoluteDir = join(workingDirectory, dir);
-  let entries;
-  try {
-    if (!statSync(absoluteDir).isDirectory()) throw new Error("not a directory");
-    entries = readdirSync(absoluteDir);
-  } catch (error2) {
-    throw new InputError(input, `'${dir}' is not a readable directory (${errorMessage(error2)}). Point it at the folder that holds your .sql migrations, relative to the repository root.`);
-  }
-  const files = [];
-  for (const fileName of entries.sort()) {
-    if (!fileName.toLowerCase().endsWith(".sql")) continue;
-    const absolutePath = join(absoluteDir, fileName);
-    if (!statSync(absolutePath).isFile()) continue;
-    const path = relative(workingDirectory, absolutePath) || fileName;
-    const match = VERSIONED.exec(fileName);
-    if (!match) {
-      throw new InputError(input, `${path} has no version prefix. Name migrations <version>_<name>.sql, for example 20240501093000_add_users.sql or 0001_add_users.sql.`);
-    }
-    const bytes = readText(absolutePath, path, input);
-    const sql = bytes.toString("utf8");
-    const statements = await parseSqlFile(sql, path, input);
-    files.push({
-      version: match[1],
-      name: (match[2] ?? "").trim() || fileName.replace(/\.sql$/i, ""),
-      fileName,
-      path,
-      absolutePath,
-      sql,
-      checksum: sha256(bytes),
-      statements,
-      noTransaction: hasNoTransactionMarker(sql, statements)
-    });
-  }
-  files.sort((a, b) => compareVersions(a.version, b.version));
-  for (let i = 1; i < files.length; i++) {
-    if (compareVersions(files[i - 1].version, files[i].version) === 0) {
-      throw new InputError(input, `${files[i - 1].path} and ${files[i].path} have the same version ${files[i].version}. Give one of them a new, later version.`);
-    }
-  }
-  return files;
-}
-async function readSeeds(paths, workingDirectory) {
-  const seeds = [];
-  for (const given of paths) {
-    const absolute = join(workingDirectory, given);
-    let list;
-    try {
-      list = statSync(absolute).isDirectory() ? readdirSync(absolute).filter((name) => name.toLowerCase().endsWith(".sql")).sort().map((name) => join(absolute, name)) : [absolute];
-    } catch (error2) {
-      throw new InputError("seed", `cannot read '${given}' (${errorMessage(error2)}). List .sql files or directories relative to the repository root.`);
-    }
-    for (const file of list) {
-      const path = relative(workingDirectory, file);
-      const bytes = readText(file, path, "seed");
-      const sql = bytes.toString("utf8");
-      seeds.push({ path, sql, checksum: sha256(bytes), statements: await parseSqlFile(sql, path, "seed") });
-    }
-  }
-  return seeds;
-}
-function nonTransactionalReason(statement, serverVersionNum2) {
-  const node = statement.node;
-  if (node.IndexStmt?.concurrent) return "CREATE INDEX CONCURRENTLY";
-  if (node.DropStmt?.concurrent) return "DROP INDEX CONCURRENTLY";
-  const reindexParams = node.ReindexStmt?.params;
-  if (reindexParams?.some((param) => param.DefElem?.defname === "concurrently")) return "REINDEX CONCURRENTLY";
-  if (node.AlterEnumStmt && node.AlterEnumStmt.newVal !== void 0 && serverVersionNum2 < 12e4) return "ALTER TYPE ... ADD VALUE (before Postgres 12)";
-  if (node.VacuumStmt?.is_vacuumcmd) return "VACUUM";
-  if (node.CreatedbStmt) return "CREATE DATABASE";
-  if (node.DropdbStmt) return "DROP DATABASE";
-  if (node.CreateTableSpaceStmt) return "CREATE TABLESPACE";
-  if (node.DropTableSpaceStmt) return "DROP TABLESPACE";
-  if (node.AlterSystemStmt) return "ALTER SYSTEM";
-  if (node.CreateSubscriptionStmt) return "CREATE SUBSCRIPTION";
-  if (node.DropSubscriptionStmt) return "DROP SUBSCRIPTION";
-  if (node.ClusterStmt && !node.ClusterStmt.relation) return "CLUSTER without a table";
-  return void 0;
-}
-function isTransactionControl(statement) {
-  return statement.kind === "TransactionStmt";
 }
 
 // src/migrate/lint/checks.ts
@@ -54978,6 +54761,118 @@ async function lintMigrations(files, options) {
   return findings;
 }
 
+// src/github/markdown.ts
+var GITHUB_COMMENT_LIMIT = 65536;
+function escapeTableCell(value) {
+  const text = value === void 0 || value === null ? "" : String(value);
+  return text.replace(/\r\n?/g, "\n").trim().replace(/\|/g, "\\|").replace(/\n/g, "<br>");
+}
+function table(header2, rows2, options = {}) {
+  if (header2.length === 0) throw new Error("table: the header needs at least one column");
+  const line = (cells) => `| ${header2.map((_, index) => escapeTableCell(cells[index])).join(" | ")} |`;
+  const rule = header2.map((_, index) => {
+    switch (options.align?.[index]) {
+      case "right":
+        return "---:";
+      case "center":
+        return ":---:";
+      case "left":
+        return ":---";
+      default:
+        return "---";
+    }
+  });
+  return [line(header2), `| ${rule.join(" | ")} |`, ...rows2.map(line)].join("\n");
+}
+function codeSpan(value) {
+  const text = value.replace(/\r?\n/g, " ");
+  if (text === "") return "` `";
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+function codeBlock(content, language = "") {
+  const longest = Math.max(0, ...(content.match(/`{3,}/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return `${fence}${language}
+${content.replace(/\n$/, "")}
+${fence}`;
+}
+function details(summary2, body, options = {}) {
+  return `<details${options.open ? " open" : ""}>
+<summary>${escapeHtml(summary2)}</summary>
+
+${body.trim()}
+
+</details>`;
+}
+function escapeHtml(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+function truncateMarkdown(text, limit, note = (length) => `_This text was shortened: it had ${length.toLocaleString("en-US")} characters, more than the ${limit.toLocaleString("en-US")} allowed._`) {
+  if (text.length <= limit) return { text, truncated: false };
+  const ending = `
+
+${note(text.length)}`;
+  let budget = limit - ending.length - 64;
+  if (budget < 0) throw new Error(`truncateMarkdown: limit ${limit} leaves no room for the note`);
+  let cut = text.slice(0, budget);
+  const lastBreak = cut.lastIndexOf("\n");
+  if (lastBreak > budget * 0.9) cut = cut.slice(0, lastBreak);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 55296 && last <= 56319) cut = cut.slice(0, -1);
+  const closers = [];
+  const fences = [...cut.matchAll(/^ {0,3}(`{3,}|~{3,})/gm)].map((match) => match[1]);
+  let open2;
+  for (const fence of fences) {
+    if (open2 === void 0) open2 = fence;
+    else if (fence[0] === open2[0] && fence.length >= open2.length) open2 = void 0;
+  }
+  if (open2 !== void 0) closers.push(open2);
+  const detailsOpen = (cut.match(/<details[\s>]/g) ?? []).length - (cut.match(/<\/details>/g) ?? []).length;
+  for (let index = 0; index < Math.min(detailsOpen, 4); index++) closers.push("</details>");
+  let result = `${cut}${closers.length ? `
+${closers.join("\n")}` : ""}${ending}`;
+  if (result.length > limit) {
+    budget = limit - ending.length;
+    const code = text.charCodeAt(budget - 1);
+    result = `${text.slice(0, code >= 55296 && code <= 56319 ? budget - 1 : budget)}${ending}`;
+  }
+  return { text: result, truncated: true };
+}
+
+// src/shared/duration.ts
+function parseDuration(text, input = "duration") {
+  const value = text.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  const parts = /^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
+  if (!value || !parts || parts.slice(1).every((part) => part === void 0)) {
+    throw new InputError(input, `'${text}' is not a duration. Use a number of seconds or units s, m, h, d, w such as 30s, 5m, 1h30m, 7d.`);
+  }
+  const [w, d, h, m, s] = parts.slice(1).map((part) => Number(part ?? 0));
+  return w * 604800 + d * 86400 + h * 3600 + m * 60 + s;
+}
+function formatDuration(totalSeconds) {
+  if (totalSeconds === 0) return "0s";
+  let rest = Math.round(totalSeconds);
+  let out = "";
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]]) {
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
+  }
+  return out;
+}
+function formatMillis(ms) {
+  if (ms < 1e3) return `${Math.round(ms)}ms`;
+  if (ms < 6e4) return `${(ms / 1e3).toFixed(ms < 1e4 ? 2 : 1)}s`;
+  const minutes = Math.floor(ms / 6e4);
+  const seconds = Math.round(ms % 6e4 / 1e3);
+  return `${minutes}m${String(seconds).padStart(2, "0")}s`;
+}
+
 // src/migrate/measure.ts
 var import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
 import { Readable } from "node:stream";
@@ -55151,6 +55046,666 @@ function gradeFindings(findings, measured, thresholdMs) {
     }
     const took = worst ? `${lockModeName(worst.mode)} on ${worst.table} held ${formatMillis(worst.heldMs)}` : `the statement took ${formatMillis(statement.durationMs)} and held no write-blocking lock on an existing table`;
     return { ...finding, severity: "note", message: `${finding.message} Measured on the preview: ${took}, under the ${formatThreshold(thresholdMs)} threshold.` };
+  });
+}
+
+// src/migrate/report.ts
+function rows(count, estimated) {
+  if (count === void 0) return "unknown";
+  return `${estimated ? "~" : ""}${count.toLocaleString("en-US")}`;
+}
+var SEVERITY_ICON = { error: "\u{1F6D1} error", warning: "\u26A0\uFE0F warning", note: "\u2139\uFE0F note" };
+function migrateHeadline(result) {
+  const runner = result.runner === "builtin" ? "built-in runner" : result.runner;
+  if (result.dryRun) return `Dry run (${runner}): ${result.pending} pending migration(s), nothing applied.`;
+  const total = result.applied.reduce((sum, m) => sum + m.durationMs, 0);
+  const applied = `Applied ${result.applied.length} of ${result.pending} pending migration(s) in ${formatMillis(total)} (${runner}).`;
+  return result.ok ? applied : `Migration failed. ${applied}`;
+}
+function renderMigrateReport(result) {
+  const out = ["### Migrations", "", `**${migrateHeadline(result)}**`, ""];
+  if (result.error) {
+    const where = result.error.file ? `\`${result.error.file}${result.error.line ? `:${result.error.line}` : ""}\`: ` : "";
+    out.push(`> [!CAUTION]`, `> ${where}${escapeTableCell(result.error.message)}`);
+    if (result.error.detail) out.push(`> Detail: ${escapeTableCell(result.error.detail)}`);
+    if (result.error.hint) out.push(`> Hint: ${escapeTableCell(result.error.hint)}`);
+    out.push("");
+  }
+  for (const warning2 of result.warnings) out.push(`- \u26A0\uFE0F ${escapeTableCell(warning2)}`);
+  if (result.warnings.length > 0) out.push("");
+  if (result.applied.length > 0) {
+    out.push("| Migration | Duration | Statements |", "| --- | ---: | ---: |");
+    for (const m of result.applied) out.push(`| \`${escapeTableCell(m.file)}\`${m.noTransaction ? " (no transaction)" : ""} | ${formatMillis(m.durationMs)} | ${m.statements.length || "\u2013"} |`);
+    out.push("");
+  } else if (result.pendingMigrations.length > 0 && (result.dryRun || !result.ok)) {
+    out.push("Pending:", ...result.pendingMigrations.map((m) => `- \`${escapeTableCell(m.file)}\``), "");
+  }
+  if (result.measured) {
+    out.push("#### Locks measured on the preview", "");
+    if (result.locks.length === 0) {
+      out.push("No existing table was locked SHARE or stronger.", "");
+    } else {
+      out.push(`Held until commit; threshold ${formatThreshold(result.lockThresholdMs)}.`, "", "| Table | Lock | Rows | Held | Statement |", "| --- | --- | ---: | ---: | --- |");
+      for (const lock of [...result.locks].sort((a, b) => b.heldMs - a.heldMs)) {
+        const held = `${lock.overThreshold ? "\u{1F6D1} " : ""}${formatMillis(lock.heldMs)}`;
+        out.push(`| \`${escapeTableCell(lock.table)}\` | ${lockModeName(lock.mode)} | ${rows(lock.rows, lock.rowsEstimated)} | ${held} | \`${escapeTableCell(lock.file)}:${lock.line}\` |`);
+      }
+      out.push("");
+      const blocking = result.locks.filter((lock) => lock.overThreshold);
+      if (blocking.length > 0) out.push(`\u{1F6D1} ${blocking.length} lock(s) held longer than ${formatThreshold(result.lockThresholdMs)}: production would stall ${blocking.map((lock) => `\`${escapeTableCell(lock.table)}\``).join(", ")} for that long.`, "");
+    }
+  }
+  if (result.findings.length > 0) {
+    out.push("#### Lint findings", "", "| Severity | Rule | Where | Finding | Safer |", "| --- | --- | --- | --- | --- |");
+    for (const finding of result.findings) {
+      out.push(`| ${SEVERITY_ICON[finding.severity]} | \`${finding.rule}\` | \`${escapeTableCell(finding.file)}:${finding.line}\` | ${escapeTableCell(finding.message)} | ${escapeTableCell(finding.safer)} |`);
+    }
+    out.push("");
+  }
+  const problems = [];
+  for (const m of result.drifted) problems.push(`\`${escapeTableCell(m.file)}\` was edited after it was applied (checksum differs).`);
+  for (const m of result.missing) problems.push(`${escapeTableCell(m.version)} ${escapeTableCell(m.name)} is applied but its file is gone.`);
+  for (const id of result.failedInHistory) problems.push(`${escapeTableCell(id)} started and never finished (a failed migration in the tool's history).`);
+  for (const m of result.outOfOrder) problems.push(`\`${escapeTableCell(m.file)}\` is older than a migration already applied (out of order).`);
+  if (problems.length > 0) out.push("#### History", "", ...problems.map((p) => `- ${p}`), "");
+  if (result.seeded.length > 0) out.push(`Seeded: ${result.seeded.map((s) => `\`${escapeTableCell(s)}\``).join(", ")}`, "");
+  return out.join("\n");
+}
+
+// src/migrate/files.ts
+import { createHash as createHash3 } from "node:crypto";
+import { readdirSync, readFileSync as readFileSync2, statSync } from "node:fs";
+import { join, relative } from "node:path";
+var NO_TRANSACTION_MARKER = "-- preview-db: no-transaction";
+function sha256(text) {
+  return createHash3("sha256").update(text).digest("hex");
+}
+var VERSIONED = /^(\d+)(?:[_\-.]+(.*))?\.sql$/i;
+function compareVersions(a, b) {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+async function parseSqlFile(sql, path, input) {
+  try {
+    return await splitStatements(sql);
+  } catch (error2) {
+    if (error2 instanceof SqlSyntaxError) {
+      throw new InputError(input, `${path}:${error2.line}:${error2.column}: Postgres cannot parse this file: ${error2.message}. Fix the SQL; nothing was applied.`);
+    }
+    throw error2;
+  }
+}
+function readText(path, shown, input) {
+  try {
+    return readFileSync2(path);
+  } catch (error2) {
+    throw new InputError(input, `cannot read ${shown}: ${errorMessage(error2)}.`);
+  }
+}
+function hasNoTransactionMarker(sql, statements) {
+  const head = statements.length > 0 ? sql.slice(0, statements[0].offset) : sql;
+  return head.split("\n").some((line) => line.trim().toLowerCase() === NO_TRANSACTION_MARKER);
+}
+async function readMigrations(dir, workingDirectory, input = "migrations-dir") {
+  const absoluteDir = join(workingDirectory, dir);
+  let entries;
+  try {
+    if (!statSync(absoluteDir).isDirectory()) throw new Error("not a directory");
+    entries = readdirSync(absoluteDir);
+  } catch (error2) {
+    throw new InputError(input, `'${dir}' is not a readable directory (${errorMessage(error2)}). Point it at the folder that holds your .sql migrations, relative to the repository root.`);
+  }
+  const files = [];
+  for (const fileName of entries.sort()) {
+    if (!fileName.toLowerCase().endsWith(".sql")) continue;
+    const absolutePath = join(absoluteDir, fileName);
+    if (!statSync(absolutePath).isFile()) continue;
+    const path = relative(workingDirectory, absolutePath) || fileName;
+    const match = VERSIONED.exec(fileName);
+    if (!match) {
+      throw new InputError(input, `${path} has no version prefix. Name migrations <version>_<name>.sql, for example 20240501093000_add_users.sql or 0001_add_users.sql.`);
+    }
+    const bytes = readText(absolutePath, path, input);
+    const sql = bytes.toString("utf8");
+    const statements = await parseSqlFile(sql, path, input);
+    files.push({
+      version: match[1],
+      name: (match[2] ?? "").trim() || fileName.replace(/\.sql$/i, ""),
+      fileName,
+      path,
+      absolutePath,
+      sql,
+      checksum: sha256(bytes),
+      statements,
+      noTransaction: hasNoTransactionMarker(sql, statements)
+    });
+  }
+  files.sort((a, b) => compareVersions(a.version, b.version));
+  for (let i = 1; i < files.length; i++) {
+    if (compareVersions(files[i - 1].version, files[i].version) === 0) {
+      throw new InputError(input, `${files[i - 1].path} and ${files[i].path} have the same version ${files[i].version}. Give one of them a new, later version.`);
+    }
+  }
+  return files;
+}
+async function readSeeds(paths, workingDirectory) {
+  const seeds = [];
+  for (const given of paths) {
+    const absolute = join(workingDirectory, given);
+    let list;
+    try {
+      list = statSync(absolute).isDirectory() ? readdirSync(absolute).filter((name) => name.toLowerCase().endsWith(".sql")).sort().map((name) => join(absolute, name)) : [absolute];
+    } catch (error2) {
+      throw new InputError("seed", `cannot read '${given}' (${errorMessage(error2)}). List .sql files or directories relative to the repository root.`);
+    }
+    for (const file of list) {
+      const path = relative(workingDirectory, file);
+      const bytes = readText(file, path, "seed");
+      const sql = bytes.toString("utf8");
+      seeds.push({ path, sql, checksum: sha256(bytes), statements: await parseSqlFile(sql, path, "seed") });
+    }
+  }
+  return seeds;
+}
+function nonTransactionalReason(statement, serverVersionNum2) {
+  const node = statement.node;
+  if (node.IndexStmt?.concurrent) return "CREATE INDEX CONCURRENTLY";
+  if (node.DropStmt?.concurrent) return "DROP INDEX CONCURRENTLY";
+  const reindexParams = node.ReindexStmt?.params;
+  if (reindexParams?.some((param) => param.DefElem?.defname === "concurrently")) return "REINDEX CONCURRENTLY";
+  if (node.AlterEnumStmt && node.AlterEnumStmt.newVal !== void 0 && serverVersionNum2 < 12e4) return "ALTER TYPE ... ADD VALUE (before Postgres 12)";
+  if (node.VacuumStmt?.is_vacuumcmd) return "VACUUM";
+  if (node.CreatedbStmt) return "CREATE DATABASE";
+  if (node.DropdbStmt) return "DROP DATABASE";
+  if (node.CreateTableSpaceStmt) return "CREATE TABLESPACE";
+  if (node.DropTableSpaceStmt) return "DROP TABLESPACE";
+  if (node.AlterSystemStmt) return "ALTER SYSTEM";
+  if (node.CreateSubscriptionStmt) return "CREATE SUBSCRIPTION";
+  if (node.DropSubscriptionStmt) return "DROP SUBSCRIPTION";
+  if (node.ClusterStmt && !node.ClusterStmt.relation) return "CLUSTER without a table";
+  return void 0;
+}
+function isTransactionControl(statement) {
+  return statement.kind === "TransactionStmt";
+}
+
+// src/migrate/run-state.ts
+function connectOptions(settings) {
+  return { deadlineMs: (settings.connectTimeoutSeconds ?? 60) * 1e3 };
+}
+function fail(state, failure) {
+  state.ok = false;
+  state.error ??= failure;
+}
+async function lint(files, settings, transactionModel, existingTables2, protectedRun) {
+  if (files.length === 0 || settings.lint === "off" && !protectedRun) return [];
+  return lintMigrations(files, {
+    disabled: settings.lintDisable,
+    sessionLockTimeout: settings.lockTimeoutSeconds !== void 0,
+    transactionModel,
+    prBody: settings.prBody,
+    existingTables: existingTables2
+  });
+}
+async function existingTables(client) {
+  const { rows: rows2 } = await client.query(
+    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`
+  );
+  const names = /* @__PURE__ */ new Set();
+  for (const row of rows2) names.add(`${row.schema}.${row.name}`.toLowerCase());
+  return names;
+}
+function guardDestructive(state, settings) {
+  if (!settings.protected || settings.allowDestructive) return true;
+  const destructive = state.findings.filter((finding) => finding.destructive);
+  if (destructive.length === 0) return true;
+  for (const finding of destructive) {
+    state.warnings.push(`Destructive on a protected database: ${finding.file}:${finding.line} ${finding.rule}: ${finding.message}`);
+  }
+  fail(state, {
+    message: `refused: ${destructive.length} destructive change(s) on a protected database (${destructive.map((f) => `${f.file}:${f.line} ${f.rule}`).join("; ")}). Nothing was applied. If this is deliberate, set allow-destructive: true for this run.`,
+    file: destructive[0].file,
+    line: destructive[0].line
+  });
+  return false;
+}
+function lintErrorsBlock(state, settings) {
+  const errors = state.findings.filter((finding) => finding.severity === "error");
+  if (settings.lint !== "error" || errors.length === 0) return false;
+  fail(state, {
+    message: `lint found ${errors.length} error(s) (lint: error): ${errors.map((f) => `${f.file}:${f.line} ${f.rule}`).join("; ")}. Fix them, accept one with a '-- squawk-ignore <rule>' comment or a line naming the rule in the pull request's description, or set lint: warn.`,
+    file: errors[0].file,
+    line: errors[0].line
+  });
+  return true;
+}
+function checkHistory(state, settings, log) {
+  for (const missing of state.missing) {
+    const text = `Migration ${missing.version} (${missing.name}) is recorded as applied, but its file is no longer in the migrations directory.`;
+    if (!state.warnings.includes(text)) {
+      state.warnings.push(text);
+      log.warning(text, { title: "Applied migration missing" });
+    }
+  }
+  for (const late of state.outOfOrder) {
+    const text = `${late.file} is older than migrations already applied; it will be applied now, out of order.`;
+    if (!state.warnings.includes(text)) {
+      state.warnings.push(text);
+      log.warning(text, { file: late.file, title: "Out-of-order migration" });
+    }
+  }
+  if (state.drifted.length === 0) return true;
+  for (const drifted of state.drifted) {
+    log[settings.allowDrift ? "warning" : "error"](`${drifted.file} changed after it was applied (checksum differs).`, { file: drifted.file, title: "Migration edited after it was applied" });
+  }
+  if (settings.allowDrift) {
+    const text = `Edited after being applied (allowed by allow-drift): ${state.drifted.map((m) => m.file).join(", ")}.`;
+    if (!state.warnings.includes(text)) state.warnings.push(text);
+    return true;
+  }
+  fail(state, {
+    message: `${state.drifted.map((m) => m.file).join(", ")} changed after being applied (checksum differs from the history). Applied migrations must not be edited: put the change in a new migration, restore the file, or set allow-drift: true. Nothing was applied.`,
+    file: state.drifted[0].file
+  });
+  return false;
+}
+
+// src/migrate/builtin.ts
+function plan(files, history) {
+  const applied = new Map(history.filter((row) => row.kind === "migration").map((row) => [row.version, row]));
+  const onDisk = new Set(files.map((file) => file.version));
+  const pending = files.filter((file) => !applied.has(file.version));
+  const drifted = files.filter((file) => applied.has(file.version) && applied.get(file.version).checksum !== file.checksum);
+  const missing = [...applied.values()].filter((row) => !onDisk.has(row.version));
+  const newest = [...applied.keys()].filter((version) => /^\d+$/.test(version)).sort(compareVersions).at(-1);
+  const outOfOrder = newest ? pending.filter((file) => compareVersions(file.version, newest) < 0) : [];
+  return { pending, drifted, missing, outOfOrder };
+}
+var planned = (file) => ({ version: file.version, name: file.name, file: file.path });
+function applyPlan(state, p) {
+  state.pending = p.pending.length;
+  state.pendingMigrations = p.pending.map(planned);
+  state.drifted = p.drifted.map(planned);
+  state.missing = p.missing.map((row) => ({ version: row.version, name: row.name }));
+  state.outOfOrder = p.outOfOrder.map(planned);
+}
+function checkTransactionModel(files, serverVersion, log) {
+  for (const file of files) {
+    if (file.noTransaction) continue;
+    for (const statement of file.statements) {
+      const reason = nonTransactionalReason(statement, serverVersion);
+      const control = isTransactionControl(statement);
+      if (!reason && !control) continue;
+      const message = reason ? `${reason} cannot run inside a transaction, and the runner wraps each migration in one. Put '${NO_TRANSACTION_MARKER}' on a line before the first statement (and keep such a file to the statements that need it). Nothing was applied.` : `the runner wraps each migration in a transaction; remove ${statement.text.split(/\s/)[0].toUpperCase()} from the file, or put '${NO_TRANSACTION_MARKER}' before the first statement to manage transactions yourself. Nothing was applied.`;
+      log.error(message, { file: file.path, line: statement.line, column: statement.column, title: "Migration needs no-transaction" });
+      throw new InputError("migrations-dir", `${file.path}:${statement.line}: ${message}`);
+    }
+  }
+}
+function isConnectionLoss(error2) {
+  const code = error2.code;
+  const message = errorMessage(error2);
+  return code === "57P01" || code === "57P02" || code === "57P03" || code !== void 0 && code.startsWith("08") || /Connection terminated|connection.*(ended|closed)|ECONNRESET|EPIPE/i.test(message);
+}
+function failureAt(file, statement, error2, prefix, queryOffset) {
+  const pgError = error2;
+  let line = statement?.line;
+  let column = statement?.column;
+  const position = pgError.position ? Number(pgError.position) - 1 : void 0;
+  const copyLine = statement ? copyErrorLine(statement, error2) : void 0;
+  if (copyLine !== void 0) {
+    line = copyLine;
+    column = 1;
+  } else if (position !== void 0 && Number.isFinite(position)) {
+    const offset = queryOffset + position;
+    if (offset >= 0 && offset <= file.sql.length) {
+      const before = file.sql.slice(0, offset);
+      line = before.split("\n").length;
+      column = offset - before.lastIndexOf("\n");
+    }
+  }
+  return {
+    message: `${prefix}${errorMessage(error2)}`,
+    file: file.path,
+    line,
+    column,
+    code: pgError.code,
+    hint: pgError.hint,
+    detail: pgError.detail
+  };
+}
+async function runBuiltin(settings, log, state) {
+  const cwd = settings.workingDirectory;
+  const table2 = parseTableName(settings.historyTable, "history-table");
+  const dir = settings.migrationsDir || "migrations";
+  const connecting = connect(settings.databaseUrl, log, connectOptions(settings));
+  connecting.catch(() => {
+  });
+  let files;
+  let seeds;
+  try {
+    files = await readMigrations(dir, cwd);
+    seeds = await readSeeds(settings.seed, cwd);
+  } catch (error2) {
+    connecting.then((client2) => client2.end()).catch(() => {
+    });
+    throw error2;
+  }
+  const measure = settings.analyze && !settings.protected && !settings.dryRun;
+  const client = await connecting;
+  let observer;
+  let locked = false;
+  const lockKey = advisoryLockKey(table2.qualified);
+  try {
+    const serverVersion = await serverVersionNum(client);
+    let history = await readHistory(client, table2);
+    let p = plan(files, history);
+    checkTransactionModel(p.pending, serverVersion, log);
+    applyPlan(state, p);
+    const tables = settings.lint === "off" && !settings.protected ? void 0 : await existingTables(client);
+    state.findings = await lint(p.pending, settings, "per-file", tables, settings.protected);
+    log.info(`${files.length} migration(s) in ${dir}; ${p.pending.length} pending.`);
+    if (!checkHistory(state, settings, log)) return;
+    if (!guardDestructive(state, settings)) return;
+    if (!measure && lintErrorsBlock(state, settings)) return;
+    if (settings.dryRun) {
+      for (const file of p.pending) log.info(`Would apply ${file.path}`);
+      return;
+    }
+    try {
+      await log.group("Waiting for the migration lock", () => acquireAdvisoryLock(client, lockKey, log, { timeoutMs: (settings.lockWaitSeconds ?? 600) * 1e3 }));
+    } catch (error2) {
+      if (!(error2 instanceof DeadlineExceededError)) throw error2;
+      fail(state, { message: `${error2.message}. Nothing was applied.` });
+      return;
+    }
+    locked = true;
+    await ensureHistoryTable(client, table2);
+    history = await readHistory(client, table2);
+    p = plan(files, history);
+    applyPlan(state, p);
+    if (!checkHistory(state, settings, log)) return;
+    await applySessionSettings(client, settings);
+    if (measure && p.pending.some((file) => !file.noTransaction)) {
+      observer = await connect(settings.databaseUrl, log, { ...connectOptions(settings), applicationName: "preview-db migrate (observer)" });
+      state.measured = true;
+    }
+    const measured = [];
+    const queue = [...p.pending];
+    while (queue.length > 0 && state.ok) {
+      if (!measure && batchable(queue[0])) {
+        const batch = takeBatch(queue, settings.statementTimeoutSeconds !== void 0 && serverVersion < 13e4 ? 1 : BATCH_FILES);
+        const outcome2 = await log.group(`Applying ${batch.length} migration(s): ${batch[0].path}${batch.length > 1 ? ` .. ${batch.at(-1).path}` : ""}`, () => applyBatch(client, batch, table2, settings, log));
+        for (const migration2 of outcome2.applied) {
+          state.applied.push(migration2);
+          log.info(`Applied ${migration2.file} in ${formatMillis(migration2.durationMs)}.`);
+        }
+        if (outcome2.failure) fail(state, outcome2.failure);
+        continue;
+      }
+      const file = queue.shift();
+      const outcome = await log.group(`Applying ${file.path}`, () => applyMigration(client, observer, file, table2));
+      if ("failure" in outcome) {
+        fail(state, outcome.failure);
+        break;
+      }
+      const { migration, run, finishedAt } = outcome;
+      state.applied.push(migration);
+      log.info(`Applied ${file.path} in ${formatMillis(migration.durationMs)}.`);
+      if (run && finishedAt !== void 0 && observer) {
+        const locks = await migrationLocks(client, observer, run, finishedAt, file, settings.lockThresholdMs);
+        state.locks.push(...locks);
+        measured.push({ file: file.path, statements: migration.statements, locks });
+      }
+    }
+    if (state.measured) state.findings = gradeFindings(state.findings, measured, settings.lockThresholdMs);
+    if (state.ok && seeds.length > 0) {
+      const seeded = new Map(history.filter((row) => row.kind === "seed").map((row) => [row.version, row.checksum]));
+      for (const seed of seeds) {
+        const version = `seed:${seed.path}`;
+        if (seeded.get(version) === seed.checksum) {
+          log.info(`Seed ${seed.path} already ran (unchanged); skipped.`);
+          continue;
+        }
+        const record = historyInsert(table2, { version, name: seed.path, checksum: seed.checksum, durationMs: "transaction", kind: "seed" });
+        try {
+          if (hasCopyData(seed)) await runSeedStatements(client, seed.statements, record);
+          else await client.query(`${seed.sql}
+;
+${record}`);
+          state.seeded.push(seed.path);
+          log.info(`Seeded ${seed.path}.`);
+        } catch (error2) {
+          const failed = error2 instanceof StatementFailure ? seed.statements[error2.statementIndex] : void 0;
+          const cause = error2 instanceof StatementFailure ? error2.cause : error2;
+          fail(state, failureAt(seed, failed, cause, "seed failed and was rolled back: ", failed?.offset ?? 0));
+          break;
+        }
+      }
+    }
+    if (state.ok && measure) lintErrorsBlock(state, settings);
+  } finally {
+    if (locked) await releaseAdvisoryLock(client, lockKey).catch(() => {
+    });
+    await observer?.end().catch(() => {
+    });
+    await client.end().catch(() => {
+    });
+  }
+}
+async function runSeedStatements(client, statements, record) {
+  await client.query("BEGIN");
+  try {
+    await runStatements(client, statements, { measureLocks: false });
+    await client.query(record);
+    await client.query("COMMIT");
+  } catch (error2) {
+    await client.query("ROLLBACK").catch(() => {
+    });
+    throw error2;
+  }
+}
+async function migrationLocks(client, observer, run, finishedAt, file, thresholdMs) {
+  const relations = run.relations ?? await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]);
+  const { entries } = lockEntries(run, relations, finishedAt, { name: file.name, file: file.path }, thresholdMs);
+  const counts = await countRows(client, entries);
+  return entries.map(({ reltuples: _reltuples, ...entry }) => ({ ...entry, rows: counts.get(entry.table)?.rows, rowsEstimated: counts.get(entry.table)?.estimated ?? true }));
+}
+async function applyMigration(client, observer, file, table2) {
+  const record = (durationMs) => historyInsert(table2, { version: file.version, name: file.name, checksum: file.checksum, durationMs });
+  const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
+  const started = performance.now();
+  if (file.noTransaction) {
+    try {
+      const run = await runStatements(client, file.statements, { measureLocks: false });
+      const durationMs = performance.now() - started;
+      await client.query(record(durationMs));
+      return { migration: { ...base, durationMs, statements: run.statements } };
+    } catch (error2) {
+      if (!(error2 instanceof StatementFailure)) {
+        return { failure: { message: `${errorMessage(error2)} after every statement ran; the no-transaction migration was not recorded as applied. Make it safe to re-run before retrying.`, file: file.path } };
+      }
+      const statement = file.statements[error2.statementIndex];
+      const kept = error2.statementIndex > 0 ? ` The ${error2.statementIndex} statement(s) before it ran outside a transaction and stay applied; make the file safe to re-run (IF NOT EXISTS) before retrying.` : "";
+      const failure = failureAt(file, statement, error2.cause, "", statement?.offset ?? 0);
+      failure.message = `${failure.message} (no-transaction migration, not recorded as applied).${kept}`;
+      return { failure };
+    }
+  }
+  try {
+    await client.query("BEGIN");
+    const run = await runStatements(client, file.statements, { measureLocks: observer !== void 0 });
+    await client.query(record("transaction"));
+    const relations = observer ? await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]) : /* @__PURE__ */ new Map();
+    await client.query("COMMIT");
+    const finishedAt = performance.now();
+    return { migration: { ...base, durationMs: finishedAt - started, statements: run.statements }, run: Object.assign(run, { relations }), finishedAt };
+  } catch (error2) {
+    await client.query("ROLLBACK").catch(() => {
+    });
+    if (error2 instanceof StatementFailure) {
+      const statement = file.statements[error2.statementIndex];
+      return { failure: rolledBack(failureAt(file, statement, error2.cause, "", statement?.offset ?? 0), error2.cause) };
+    }
+    return { failure: rolledBack({ message: errorMessage(error2), file: file.path }, error2) };
+  }
+}
+var BATCH_BYTES = 1 << 20;
+var BATCH_FILES = 250;
+function hasCopyData(file) {
+  return file.statements.some((statement) => statement.copyData !== void 0);
+}
+function batchable(file) {
+  return !file.noTransaction && !hasCopyData(file);
+}
+function takeBatch(queue, maxFiles) {
+  const batch = [];
+  let bytes = 0;
+  while (queue.length > 0 && batchable(queue[0]) && batch.length < maxFiles && (batch.length === 0 || bytes + queue[0].sql.length <= BATCH_BYTES)) {
+    const file = queue.shift();
+    bytes += file.sql.length;
+    batch.push(file);
+  }
+  return batch;
+}
+async function applyBatch(client, batch, table2, settings, log) {
+  let text = "";
+  const starts = [];
+  for (const file of batch) {
+    text += "BEGIN;\nSELECT set_config('preview_db.started', clock_timestamp()::text, true);\n";
+    starts.push(text.length);
+    text += `${file.sql}
+;
+${historyInsert(table2, { version: file.version, name: file.name, checksum: file.checksum, durationMs: "since-started" })} RETURNING version AS preview_db_version, duration_ms AS preview_db_duration_ms;
+COMMIT;
+`;
+  }
+  const toApplied = (file, durationMs) => ({ version: file.version, name: file.name, file: file.path, durationMs, statements: [], noTransaction: false });
+  try {
+    const results = await client.query(text);
+    const durations = /* @__PURE__ */ new Map();
+    for (const result of Array.isArray(results) ? results : [results]) {
+      for (const row of result.rows ?? []) if (typeof row.preview_db_version === "string") durations.set(row.preview_db_version, Number(row.preview_db_duration_ms));
+    }
+    return { applied: batch.map((file) => toApplied(file, durations.get(file.version) ?? 0)) };
+  } catch (error2) {
+    const lost = isConnectionLoss(error2);
+    if (!lost) await client.query("ROLLBACK").catch(() => {
+    });
+    const reader = lost ? await connect(settings.databaseUrl, log, connectOptions(settings)).catch(() => void 0) : client;
+    const recorded = reader ? new Map((await reader.query(`SELECT version, duration_ms FROM ${table2.qualified} WHERE version = ANY($1::text[])`, [batch.map((file) => file.version)]).catch(() => ({ rows: [] }))).rows.map((row) => [row.version, row.duration_ms])) : /* @__PURE__ */ new Map();
+    if (lost) await reader?.end().catch(() => {
+    });
+    const applied = batch.filter((file) => recorded.has(file.version)).map((file) => toApplied(file, recorded.get(file.version)));
+    const index = batch.findIndex((file) => !recorded.has(file.version));
+    const failing = batch[index === -1 ? 0 : index];
+    if (lost) return { applied, failure: rolledBack({ message: errorMessage(error2), file: failing.path }, error2) };
+    const position = error2.position;
+    const start = starts[batch.indexOf(failing)];
+    if (position !== void 0) {
+      const offset = Number(position) - 1 - start;
+      if (offset >= 0 && offset <= failing.sql.length) {
+        const statement = [...failing.statements].reverse().find((s) => s.offset <= offset) ?? failing.statements[0];
+        return { applied, failure: rolledBack(failureAt(failing, statement, error2, "", -start), error2) };
+      }
+    }
+    return { applied, failure: await locateFailure(client, failing, error2, settings) };
+  }
+}
+function rolledBack(failure, cause) {
+  const lost = isConnectionLoss(cause);
+  failure.message = lost ? `the connection to the database was lost while applying this migration (${failure.message}). Postgres rolled the migration back; nothing of it was applied and the migration lock was released with the session. Re-run to apply it.` : `${failure.message} (the migration was rolled back; migrations before it stay applied).`;
+  return failure;
+}
+async function locateFailure(client, file, error2, _settings) {
+  const pgError = error2;
+  if (isConnectionLoss(error2)) return rolledBack({ message: errorMessage(error2), file: file.path }, error2);
+  if (pgError.position) {
+    const position = Number(pgError.position ?? 0) - 1;
+    const statement = [...file.statements].reverse().find((s) => s.offset <= position) ?? file.statements[0];
+    return rolledBack(failureAt(file, statement, error2, "", 0), error2);
+  }
+  try {
+    await client.query("BEGIN");
+    await runStatements(client, file.statements, { measureLocks: false });
+  } catch (replay) {
+    if (replay instanceof StatementFailure) {
+      const statement = file.statements[replay.statementIndex];
+      await client.query("ROLLBACK").catch(() => {
+      });
+      return rolledBack(failureAt(file, statement, error2, "", statement?.offset ?? 0), error2);
+    }
+  }
+  await client.query("ROLLBACK").catch(() => {
+  });
+  return rolledBack({ ...failureAt(file, void 0, error2, "", 0), line: void 0, column: void 0 }, error2);
+}
+
+// src/migrate/external.ts
+import { spawn } from "node:child_process";
+function compareOrder(a, b) {
+  if (typeof a === "bigint" && typeof b === "bigint") return a < b ? -1 : a > b ? 1 : 0;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+function compareWithHistory(migrations, history) {
+  const status = { historyTable: history?.table, historyExists: history?.exists ?? false, applied: [], pending: [], failed: [], edited: [], outOfOrder: [], missing: [] };
+  if (!history) {
+    status.pending = [...migrations];
+    return status;
+  }
+  const rows2 = new Map(history.rows.map((row) => [row.id, row]));
+  status.failed = history.rows.filter((row) => !row.succeeded && !row.rolledBack).map((row) => row.id);
+  const failed = new Set(status.failed);
+  for (const migration of migrations) {
+    const row = rows2.get(migration.id);
+    const applied = history.upToVersion !== void 0 ? typeof migration.order === "bigint" && migration.order <= history.upToVersion && !failed.has(migration.id) : Boolean(row && row.succeeded && !row.rolledBack);
+    if (applied) {
+      status.applied.push(migration);
+      if (row?.checksum !== void 0 && migration.checksum !== void 0 && row.checksum !== migration.checksum) status.edited.push(migration);
+    } else if (!failed.has(migration.id)) {
+      status.pending.push(migration);
+    }
+  }
+  const newest = status.applied.reduce((max, m) => !max || compareOrder(m.order, max.order) > 0 ? m : max, void 0);
+  if (newest) status.outOfOrder = status.pending.filter((m) => compareOrder(m.order, newest.order) < 0);
+  const onDisk = new Set(migrations.map((m) => m.id));
+  if (history.upToVersion === void 0) status.missing = history.rows.filter((row) => row.succeeded && !row.rolledBack && !onDisk.has(row.id)).map((row) => row.id);
+  return status;
+}
+function flywayEnvironment(url) {
+  try {
+    const parsed = new URL(url);
+    const query = parsed.search ? parsed.search : "";
+    return {
+      FLYWAY_URL: `jdbc:postgresql://${parsed.host}${parsed.pathname}${query}`,
+      FLYWAY_USER: decodeURIComponent(parsed.username),
+      FLYWAY_PASSWORD: decodeURIComponent(parsed.password)
+    };
+  } catch {
+    return {};
+  }
+}
+async function runCommand(command, options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn("sh", ["-c", command], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const forward = (stream) => {
+      let rest = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk) => {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) options.log.info(line);
+      });
+      stream.on("end", () => {
+        if (rest) options.log.info(rest);
+      });
+    };
+    forward(child.stdout);
+    forward(child.stderr);
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
 }
 
@@ -55368,628 +55923,7 @@ var PROFILES = {
   }
 };
 
-// src/github/markdown.ts
-var GITHUB_COMMENT_LIMIT = 65536;
-function escapeTableCell(value) {
-  const text = value === void 0 || value === null ? "" : String(value);
-  return text.replace(/\r\n?/g, "\n").trim().replace(/\|/g, "\\|").replace(/\n/g, "<br>");
-}
-function table(header2, rows2, options = {}) {
-  if (header2.length === 0) throw new Error("table: the header needs at least one column");
-  const line = (cells) => `| ${header2.map((_, index) => escapeTableCell(cells[index])).join(" | ")} |`;
-  const rule = header2.map((_, index) => {
-    switch (options.align?.[index]) {
-      case "right":
-        return "---:";
-      case "center":
-        return ":---:";
-      case "left":
-        return ":---";
-      default:
-        return "---";
-    }
-  });
-  return [line(header2), `| ${rule.join(" | ")} |`, ...rows2.map(line)].join("\n");
-}
-function codeSpan(value) {
-  const text = value.replace(/\r?\n/g, " ");
-  if (text === "") return "` `";
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(longest + 1);
-  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
-  return `${fence}${pad}${text}${pad}${fence}`;
-}
-function codeBlock(content, language = "") {
-  const longest = Math.max(0, ...(content.match(/`{3,}/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(Math.max(3, longest + 1));
-  return `${fence}${language}
-${content.replace(/\n$/, "")}
-${fence}`;
-}
-function details(summary2, body, options = {}) {
-  return `<details${options.open ? " open" : ""}>
-<summary>${escapeHtml(summary2)}</summary>
-
-${body.trim()}
-
-</details>`;
-}
-function escapeHtml(text) {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-function truncateMarkdown(text, limit, note = (length) => `_This text was shortened: it had ${length.toLocaleString("en-US")} characters, more than the ${limit.toLocaleString("en-US")} allowed._`) {
-  if (text.length <= limit) return { text, truncated: false };
-  const ending = `
-
-${note(text.length)}`;
-  let budget = limit - ending.length - 64;
-  if (budget < 0) throw new Error(`truncateMarkdown: limit ${limit} leaves no room for the note`);
-  let cut = text.slice(0, budget);
-  const lastBreak = cut.lastIndexOf("\n");
-  if (lastBreak > budget * 0.9) cut = cut.slice(0, lastBreak);
-  const last = cut.charCodeAt(cut.length - 1);
-  if (last >= 55296 && last <= 56319) cut = cut.slice(0, -1);
-  const closers = [];
-  const fences = [...cut.matchAll(/^ {0,3}(`{3,}|~{3,})/gm)].map((match) => match[1]);
-  let open2;
-  for (const fence of fences) {
-    if (open2 === void 0) open2 = fence;
-    else if (fence[0] === open2[0] && fence.length >= open2.length) open2 = void 0;
-  }
-  if (open2 !== void 0) closers.push(open2);
-  const detailsOpen = (cut.match(/<details[\s>]/g) ?? []).length - (cut.match(/<\/details>/g) ?? []).length;
-  for (let index = 0; index < Math.min(detailsOpen, 4); index++) closers.push("</details>");
-  let result = `${cut}${closers.length ? `
-${closers.join("\n")}` : ""}${ending}`;
-  if (result.length > limit) {
-    budget = limit - ending.length;
-    const code = text.charCodeAt(budget - 1);
-    result = `${text.slice(0, code >= 55296 && code <= 56319 ? budget - 1 : budget)}${ending}`;
-  }
-  return { text: result, truncated: true };
-}
-
-// src/migrate/report.ts
-function rows(count, estimated) {
-  if (count === void 0) return "unknown";
-  return `${estimated ? "~" : ""}${count.toLocaleString("en-US")}`;
-}
-var SEVERITY_ICON = { error: "\u{1F6D1} error", warning: "\u26A0\uFE0F warning", note: "\u2139\uFE0F note" };
-function migrateHeadline(result) {
-  const runner = result.runner === "builtin" ? "built-in runner" : result.runner;
-  if (result.dryRun) return `Dry run (${runner}): ${result.pending} pending migration(s), nothing applied.`;
-  const total = result.applied.reduce((sum, m) => sum + m.durationMs, 0);
-  const applied = `Applied ${result.applied.length} of ${result.pending} pending migration(s) in ${formatMillis(total)} (${runner}).`;
-  return result.ok ? applied : `Migration failed. ${applied}`;
-}
-function renderMigrateReport(result) {
-  const out = ["### Migrations", "", `**${migrateHeadline(result)}**`, ""];
-  if (result.error) {
-    const where = result.error.file ? `\`${result.error.file}${result.error.line ? `:${result.error.line}` : ""}\`: ` : "";
-    out.push(`> [!CAUTION]`, `> ${where}${escapeTableCell(result.error.message)}`);
-    if (result.error.detail) out.push(`> Detail: ${escapeTableCell(result.error.detail)}`);
-    if (result.error.hint) out.push(`> Hint: ${escapeTableCell(result.error.hint)}`);
-    out.push("");
-  }
-  for (const warning2 of result.warnings) out.push(`- \u26A0\uFE0F ${escapeTableCell(warning2)}`);
-  if (result.warnings.length > 0) out.push("");
-  if (result.applied.length > 0) {
-    out.push("| Migration | Duration | Statements |", "| --- | ---: | ---: |");
-    for (const m of result.applied) out.push(`| \`${escapeTableCell(m.file)}\`${m.noTransaction ? " (no transaction)" : ""} | ${formatMillis(m.durationMs)} | ${m.statements.length || "\u2013"} |`);
-    out.push("");
-  } else if (result.pendingMigrations.length > 0 && (result.dryRun || !result.ok)) {
-    out.push("Pending:", ...result.pendingMigrations.map((m) => `- \`${escapeTableCell(m.file)}\``), "");
-  }
-  if (result.measured) {
-    out.push("#### Locks measured on the preview", "");
-    if (result.locks.length === 0) {
-      out.push("No existing table was locked SHARE or stronger.", "");
-    } else {
-      out.push(`Held until commit; threshold ${formatThreshold(result.lockThresholdMs)}.`, "", "| Table | Lock | Rows | Held | Statement |", "| --- | --- | ---: | ---: | --- |");
-      for (const lock of [...result.locks].sort((a, b) => b.heldMs - a.heldMs)) {
-        const held = `${lock.overThreshold ? "\u{1F6D1} " : ""}${formatMillis(lock.heldMs)}`;
-        out.push(`| \`${escapeTableCell(lock.table)}\` | ${lockModeName(lock.mode)} | ${rows(lock.rows, lock.rowsEstimated)} | ${held} | \`${escapeTableCell(lock.file)}:${lock.line}\` |`);
-      }
-      out.push("");
-      const blocking = result.locks.filter((lock) => lock.overThreshold);
-      if (blocking.length > 0) out.push(`\u{1F6D1} ${blocking.length} lock(s) held longer than ${formatThreshold(result.lockThresholdMs)}: production would stall ${blocking.map((lock) => `\`${escapeTableCell(lock.table)}\``).join(", ")} for that long.`, "");
-    }
-  }
-  if (result.findings.length > 0) {
-    out.push("#### Lint findings", "", "| Severity | Rule | Where | Finding | Safer |", "| --- | --- | --- | --- | --- |");
-    for (const finding of result.findings) {
-      out.push(`| ${SEVERITY_ICON[finding.severity]} | \`${finding.rule}\` | \`${escapeTableCell(finding.file)}:${finding.line}\` | ${escapeTableCell(finding.message)} | ${escapeTableCell(finding.safer)} |`);
-    }
-    out.push("");
-  }
-  const problems = [];
-  for (const m of result.drifted) problems.push(`\`${escapeTableCell(m.file)}\` was edited after it was applied (checksum differs).`);
-  for (const m of result.missing) problems.push(`${escapeTableCell(m.version)} ${escapeTableCell(m.name)} is applied but its file is gone.`);
-  for (const id of result.failedInHistory) problems.push(`${escapeTableCell(id)} started and never finished (a failed migration in the tool's history).`);
-  for (const m of result.outOfOrder) problems.push(`\`${escapeTableCell(m.file)}\` is older than a migration already applied (out of order).`);
-  if (problems.length > 0) out.push("#### History", "", ...problems.map((p) => `- ${p}`), "");
-  if (result.seeded.length > 0) out.push(`Seeded: ${result.seeded.map((s) => `\`${escapeTableCell(s)}\``).join(", ")}`, "");
-  return out.join("\n");
-}
-
-// src/migrate/index.ts
-var DEFAULT_HISTORY_TABLE = "public.preview_db_migrations";
-function isPooledNeonUrl(url) {
-  try {
-    return new URL(url).hostname.includes("-pooler.");
-  } catch {
-    return false;
-  }
-}
-function connectOptions(settings) {
-  return { deadlineMs: (settings.connectTimeoutSeconds ?? 60) * 1e3 };
-}
-function validateSettings(settings) {
-  if (!settings.databaseUrl) throw new InputError("database-url", "is required: the direct (non-pooled) connection URL of the database to migrate.");
-  if (!/^postgres(ql)?:\/\//.test(settings.databaseUrl)) throw new InputError("database-url", "is not a postgres:// or postgresql:// URL.");
-  validateRuleNames(settings.lintDisable, "lint-disable");
-  if (settings.seed.length > 0 && settings.protected) throw new InputError("seed", "seeding is for preview databases and is refused with protected: true. Remove seed for this database.");
-  if (settings.runner === "command" && !settings.command) throw new InputError("command", "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
-  for (const name of settings.exportEnv) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InputError("export-env", `'${name}' is not an environment variable name.`);
-  if (settings.runner === "builtin") parseTableName(settings.historyTable, "history-table");
-}
-async function migrate(settings, log) {
-  for (const secret of secretsOfUrl(settings.databaseUrl)) log.secret(secret);
-  validateSettings(settings);
-  const started = performance.now();
-  const state = {
-    ok: true,
-    runner: settings.runner,
-    dryRun: settings.dryRun,
-    pending: 0,
-    pendingMigrations: [],
-    applied: [],
-    findings: [],
-    locks: [],
-    lockThresholdMs: settings.lockThresholdMs,
-    measured: false,
-    drifted: [],
-    missing: [],
-    failedInHistory: [],
-    outOfOrder: [],
-    seeded: [],
-    warnings: [],
-    durationMs: 0
-  };
-  if (isPooledNeonUrl(settings.databaseUrl)) {
-    const warning2 = "database-url points at Neon's connection pooler (-pooler in the host). Migrations need the direct URL: advisory locks and session settings do not survive a transaction pooler. Use the branch's direct URL (create-branch's database-url-direct output).";
-    log.warning(warning2, { title: "Pooled database URL" });
-    state.warnings.push(warning2);
-  }
-  if (settings.runner === "builtin") await runBuiltin(settings, log, state);
-  else await runExternal(settings, settings.runner, log, state);
-  state.durationMs = performance.now() - started;
-  annotate(state, settings, log);
-  if (state.error) log.error(describeFailure(state.error), state.error.file ? { file: state.error.file, line: state.error.line, column: state.error.column, title: "Migration failed" } : void 0);
-  return { ...state, reportMarkdown: renderMigrateReport(state) };
-}
-function describeFailure(failure) {
-  const where = failure.file ? `${failure.file}${failure.line ? `:${failure.line}` : ""}: ` : "";
-  return `${where}${failure.message}${failure.detail ? `
-Detail: ${failure.detail}` : ""}${failure.hint ? `
-Hint: ${failure.hint}` : ""}`;
-}
-function annotate(state, settings, log) {
-  if (settings.lint === "off") return;
-  for (const finding of state.findings) {
-    const where = { file: finding.file, line: finding.line, column: finding.column, title: `${finding.rule} (${finding.severity})` };
-    const text = `${finding.message} Safer: ${finding.safer}`;
-    if (finding.severity === "note") log.notice(text, where);
-    else if (finding.severity === "error" && settings.lint === "error") log.error(text, where);
-    else log.warning(text, where);
-  }
-}
-function fail(state, failure) {
-  state.ok = false;
-  state.error ??= failure;
-}
-async function lint(files, settings, transactionModel, existingTables2, protectedRun) {
-  if (files.length === 0 || settings.lint === "off" && !protectedRun) return [];
-  return lintMigrations(files, {
-    disabled: settings.lintDisable,
-    sessionLockTimeout: settings.lockTimeoutSeconds !== void 0,
-    transactionModel,
-    prBody: settings.prBody,
-    existingTables: existingTables2
-  });
-}
-async function existingTables(client) {
-  const { rows: rows2 } = await client.query(
-    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`
-  );
-  const names = /* @__PURE__ */ new Set();
-  for (const row of rows2) names.add(`${row.schema}.${row.name}`.toLowerCase());
-  return names;
-}
-function guardDestructive(state, settings) {
-  if (!settings.protected || settings.allowDestructive) return true;
-  const destructive = state.findings.filter((finding) => finding.destructive);
-  if (destructive.length === 0) return true;
-  for (const finding of destructive) {
-    state.warnings.push(`Destructive on a protected database: ${finding.file}:${finding.line} ${finding.rule}: ${finding.message}`);
-  }
-  fail(state, {
-    message: `refused: ${destructive.length} destructive change(s) on a protected database (${destructive.map((f) => `${f.file}:${f.line} ${f.rule}`).join("; ")}). Nothing was applied. If this is deliberate, set allow-destructive: true for this run.`,
-    file: destructive[0].file,
-    line: destructive[0].line
-  });
-  return false;
-}
-function lintErrorsBlock(state, settings) {
-  const errors = state.findings.filter((finding) => finding.severity === "error");
-  if (settings.lint !== "error" || errors.length === 0) return false;
-  fail(state, {
-    message: `lint found ${errors.length} error(s) (lint: error): ${errors.map((f) => `${f.file}:${f.line} ${f.rule}`).join("; ")}. Fix them, accept one with a '-- squawk-ignore <rule>' comment or a line naming the rule in the pull request's description, or set lint: warn.`,
-    file: errors[0].file,
-    line: errors[0].line
-  });
-  return true;
-}
-function plan(files, history) {
-  const applied = new Map(history.filter((row) => row.kind === "migration").map((row) => [row.version, row]));
-  const onDisk = new Set(files.map((file) => file.version));
-  const pending = files.filter((file) => !applied.has(file.version));
-  const drifted = files.filter((file) => applied.has(file.version) && applied.get(file.version).checksum !== file.checksum);
-  const missing = [...applied.values()].filter((row) => !onDisk.has(row.version));
-  const newest = [...applied.keys()].filter((version) => /^\d+$/.test(version)).sort(compareVersions).at(-1);
-  const outOfOrder = newest ? pending.filter((file) => compareVersions(file.version, newest) < 0) : [];
-  return { pending, drifted, missing, outOfOrder };
-}
-var planned = (file) => ({ version: file.version, name: file.name, file: file.path });
-function applyPlan(state, p) {
-  state.pending = p.pending.length;
-  state.pendingMigrations = p.pending.map(planned);
-  state.drifted = p.drifted.map(planned);
-  state.missing = p.missing.map((row) => ({ version: row.version, name: row.name }));
-  state.outOfOrder = p.outOfOrder.map(planned);
-}
-function checkTransactionModel(files, serverVersion, log) {
-  for (const file of files) {
-    if (file.noTransaction) continue;
-    for (const statement of file.statements) {
-      const reason = nonTransactionalReason(statement, serverVersion);
-      const control = isTransactionControl(statement);
-      if (!reason && !control) continue;
-      const message = reason ? `${reason} cannot run inside a transaction, and the runner wraps each migration in one. Put '${NO_TRANSACTION_MARKER}' on a line before the first statement (and keep such a file to the statements that need it). Nothing was applied.` : `the runner wraps each migration in a transaction; remove ${statement.text.split(/\s/)[0].toUpperCase()} from the file, or put '${NO_TRANSACTION_MARKER}' before the first statement to manage transactions yourself. Nothing was applied.`;
-      log.error(message, { file: file.path, line: statement.line, column: statement.column, title: "Migration needs no-transaction" });
-      throw new InputError("migrations-dir", `${file.path}:${statement.line}: ${message}`);
-    }
-  }
-}
-function isConnectionLoss(error2) {
-  const code = error2.code;
-  const message = errorMessage(error2);
-  return code === "57P01" || code === "57P02" || code === "57P03" || code !== void 0 && code.startsWith("08") || /Connection terminated|connection.*(ended|closed)|ECONNRESET|EPIPE/i.test(message);
-}
-function failureAt(file, statement, error2, prefix, queryOffset) {
-  const pgError = error2;
-  let line = statement?.line;
-  let column = statement?.column;
-  const position = pgError.position ? Number(pgError.position) - 1 : void 0;
-  const copyLine = statement ? copyErrorLine(statement, error2) : void 0;
-  if (copyLine !== void 0) {
-    line = copyLine;
-    column = 1;
-  } else if (position !== void 0 && Number.isFinite(position)) {
-    const offset = queryOffset + position;
-    if (offset >= 0 && offset <= file.sql.length) {
-      const before = file.sql.slice(0, offset);
-      line = before.split("\n").length;
-      column = offset - before.lastIndexOf("\n");
-    }
-  }
-  return {
-    message: `${prefix}${errorMessage(error2)}`,
-    file: file.path,
-    line,
-    column,
-    code: pgError.code,
-    hint: pgError.hint,
-    detail: pgError.detail
-  };
-}
-async function runBuiltin(settings, log, state) {
-  const cwd = settings.workingDirectory;
-  const table2 = parseTableName(settings.historyTable, "history-table");
-  const dir = settings.migrationsDir || "migrations";
-  const connecting = connect(settings.databaseUrl, log, connectOptions(settings));
-  connecting.catch(() => {
-  });
-  let files;
-  let seeds;
-  try {
-    files = await readMigrations(dir, cwd);
-    seeds = await readSeeds(settings.seed, cwd);
-  } catch (error2) {
-    connecting.then((client2) => client2.end()).catch(() => {
-    });
-    throw error2;
-  }
-  const measure = settings.analyze && !settings.protected && !settings.dryRun;
-  const client = await connecting;
-  let observer;
-  let locked = false;
-  const lockKey = advisoryLockKey(table2.qualified);
-  try {
-    const serverVersion = await serverVersionNum(client);
-    let history = await readHistory(client, table2);
-    let p = plan(files, history);
-    checkTransactionModel(p.pending, serverVersion, log);
-    applyPlan(state, p);
-    const tables = settings.lint === "off" && !settings.protected ? void 0 : await existingTables(client);
-    state.findings = await lint(p.pending, settings, "per-file", tables, settings.protected);
-    log.info(`${files.length} migration(s) in ${dir}; ${p.pending.length} pending.`);
-    if (!checkHistory(state, settings, log)) return;
-    if (!guardDestructive(state, settings)) return;
-    if (!measure && lintErrorsBlock(state, settings)) return;
-    if (settings.dryRun) {
-      for (const file of p.pending) log.info(`Would apply ${file.path}`);
-      return;
-    }
-    try {
-      await log.group("Waiting for the migration lock", () => acquireAdvisoryLock(client, lockKey, log, { timeoutMs: (settings.lockWaitSeconds ?? 600) * 1e3 }));
-    } catch (error2) {
-      if (!(error2 instanceof DeadlineExceededError)) throw error2;
-      fail(state, { message: `${error2.message}. Nothing was applied.` });
-      return;
-    }
-    locked = true;
-    await ensureHistoryTable(client, table2);
-    history = await readHistory(client, table2);
-    p = plan(files, history);
-    applyPlan(state, p);
-    if (!checkHistory(state, settings, log)) return;
-    await applySessionSettings(client, settings);
-    if (measure && p.pending.some((file) => !file.noTransaction)) {
-      observer = await connect(settings.databaseUrl, log, { ...connectOptions(settings), applicationName: "preview-db migrate (observer)" });
-      state.measured = true;
-    }
-    const measured = [];
-    const queue = [...p.pending];
-    while (queue.length > 0 && state.ok) {
-      if (!measure && batchable(queue[0])) {
-        const batch = takeBatch(queue, settings.statementTimeoutSeconds !== void 0 && serverVersion < 13e4 ? 1 : BATCH_FILES);
-        const outcome2 = await log.group(`Applying ${batch.length} migration(s): ${batch[0].path}${batch.length > 1 ? ` .. ${batch.at(-1).path}` : ""}`, () => applyBatch(client, batch, table2, settings, log));
-        for (const migration2 of outcome2.applied) {
-          state.applied.push(migration2);
-          log.info(`Applied ${migration2.file} in ${formatMillis(migration2.durationMs)}.`);
-        }
-        if (outcome2.failure) fail(state, outcome2.failure);
-        continue;
-      }
-      const file = queue.shift();
-      const outcome = await log.group(`Applying ${file.path}`, () => applyMigration(client, observer, file, table2));
-      if ("failure" in outcome) {
-        fail(state, outcome.failure);
-        break;
-      }
-      const { migration, run, finishedAt } = outcome;
-      state.applied.push(migration);
-      log.info(`Applied ${file.path} in ${formatMillis(migration.durationMs)}.`);
-      if (run && finishedAt !== void 0 && observer) {
-        const locks = await migrationLocks(client, observer, run, finishedAt, file, settings.lockThresholdMs);
-        state.locks.push(...locks);
-        measured.push({ file: file.path, statements: migration.statements, locks });
-      }
-    }
-    if (state.measured) state.findings = gradeFindings(state.findings, measured, settings.lockThresholdMs);
-    if (state.ok && seeds.length > 0) {
-      const seeded = new Map(history.filter((row) => row.kind === "seed").map((row) => [row.version, row.checksum]));
-      for (const seed of seeds) {
-        const version = `seed:${seed.path}`;
-        if (seeded.get(version) === seed.checksum) {
-          log.info(`Seed ${seed.path} already ran (unchanged); skipped.`);
-          continue;
-        }
-        const record = historyInsert(table2, { version, name: seed.path, checksum: seed.checksum, durationMs: "transaction", kind: "seed" });
-        try {
-          if (hasCopyData(seed)) await runSeedStatements(client, seed.statements, record);
-          else await client.query(`${seed.sql}
-;
-${record}`);
-          state.seeded.push(seed.path);
-          log.info(`Seeded ${seed.path}.`);
-        } catch (error2) {
-          const failed = error2 instanceof StatementFailure ? seed.statements[error2.statementIndex] : void 0;
-          const cause = error2 instanceof StatementFailure ? error2.cause : error2;
-          fail(state, failureAt(seed, failed, cause, "seed failed and was rolled back: ", failed?.offset ?? 0));
-          break;
-        }
-      }
-    }
-    if (state.ok && measure) lintErrorsBlock(state, settings);
-  } finally {
-    if (locked) await releaseAdvisoryLock(client, lockKey).catch(() => {
-    });
-    await observer?.end().catch(() => {
-    });
-    await client.end().catch(() => {
-    });
-  }
-}
-async function runSeedStatements(client, statements, record) {
-  await client.query("BEGIN");
-  try {
-    await runStatements(client, statements, { measureLocks: false });
-    await client.query(record);
-    await client.query("COMMIT");
-  } catch (error2) {
-    await client.query("ROLLBACK").catch(() => {
-    });
-    throw error2;
-  }
-}
-function checkHistory(state, settings, log) {
-  for (const missing of state.missing) {
-    const text = `Migration ${missing.version} (${missing.name}) is recorded as applied, but its file is no longer in the migrations directory.`;
-    if (!state.warnings.includes(text)) {
-      state.warnings.push(text);
-      log.warning(text, { title: "Applied migration missing" });
-    }
-  }
-  for (const late of state.outOfOrder) {
-    const text = `${late.file} is older than migrations already applied; it will be applied now, out of order.`;
-    if (!state.warnings.includes(text)) {
-      state.warnings.push(text);
-      log.warning(text, { file: late.file, title: "Out-of-order migration" });
-    }
-  }
-  if (state.drifted.length === 0) return true;
-  for (const drifted of state.drifted) {
-    log[settings.allowDrift ? "warning" : "error"](`${drifted.file} changed after it was applied (checksum differs).`, { file: drifted.file, title: "Migration edited after it was applied" });
-  }
-  if (settings.allowDrift) {
-    const text = `Edited after being applied (allowed by allow-drift): ${state.drifted.map((m) => m.file).join(", ")}.`;
-    if (!state.warnings.includes(text)) state.warnings.push(text);
-    return true;
-  }
-  fail(state, {
-    message: `${state.drifted.map((m) => m.file).join(", ")} changed after being applied (checksum differs from the history). Applied migrations must not be edited: put the change in a new migration, restore the file, or set allow-drift: true. Nothing was applied.`,
-    file: state.drifted[0].file
-  });
-  return false;
-}
-async function migrationLocks(client, observer, run, finishedAt, file, thresholdMs) {
-  const relations = run.relations ?? await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]);
-  const { entries } = lockEntries(run, relations, finishedAt, { name: file.name, file: file.path }, thresholdMs);
-  const counts = await countRows(client, entries);
-  return entries.map(({ reltuples: _reltuples, ...entry }) => ({ ...entry, rows: counts.get(entry.table)?.rows, rowsEstimated: counts.get(entry.table)?.estimated ?? true }));
-}
-async function applyMigration(client, observer, file, table2) {
-  const record = (durationMs) => historyInsert(table2, { version: file.version, name: file.name, checksum: file.checksum, durationMs });
-  const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
-  const started = performance.now();
-  if (file.noTransaction) {
-    try {
-      const run = await runStatements(client, file.statements, { measureLocks: false });
-      const durationMs = performance.now() - started;
-      await client.query(record(durationMs));
-      return { migration: { ...base, durationMs, statements: run.statements } };
-    } catch (error2) {
-      if (!(error2 instanceof StatementFailure)) {
-        return { failure: { message: `${errorMessage(error2)} after every statement ran; the no-transaction migration was not recorded as applied. Make it safe to re-run before retrying.`, file: file.path } };
-      }
-      const statement = file.statements[error2.statementIndex];
-      const kept = error2.statementIndex > 0 ? ` The ${error2.statementIndex} statement(s) before it ran outside a transaction and stay applied; make the file safe to re-run (IF NOT EXISTS) before retrying.` : "";
-      const failure = failureAt(file, statement, error2.cause, "", statement?.offset ?? 0);
-      failure.message = `${failure.message} (no-transaction migration, not recorded as applied).${kept}`;
-      return { failure };
-    }
-  }
-  try {
-    await client.query("BEGIN");
-    const run = await runStatements(client, file.statements, { measureLocks: observer !== void 0 });
-    await client.query(record("transaction"));
-    const relations = observer ? await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]) : /* @__PURE__ */ new Map();
-    await client.query("COMMIT");
-    const finishedAt = performance.now();
-    return { migration: { ...base, durationMs: finishedAt - started, statements: run.statements }, run: Object.assign(run, { relations }), finishedAt };
-  } catch (error2) {
-    await client.query("ROLLBACK").catch(() => {
-    });
-    if (error2 instanceof StatementFailure) {
-      const statement = file.statements[error2.statementIndex];
-      return { failure: rolledBack(failureAt(file, statement, error2.cause, "", statement?.offset ?? 0), error2.cause) };
-    }
-    return { failure: rolledBack({ message: errorMessage(error2), file: file.path }, error2) };
-  }
-}
-var BATCH_BYTES = 1 << 20;
-var BATCH_FILES = 250;
-function hasCopyData(file) {
-  return file.statements.some((statement) => statement.copyData !== void 0);
-}
-function batchable(file) {
-  return !file.noTransaction && !hasCopyData(file);
-}
-function takeBatch(queue, maxFiles) {
-  const batch = [];
-  let bytes = 0;
-  while (queue.length > 0 && batchable(queue[0]) && batch.length < maxFiles && (batch.length === 0 || bytes + queue[0].sql.length <= BATCH_BYTES)) {
-    const file = queue.shift();
-    bytes += file.sql.length;
-    batch.push(file);
-  }
-  return batch;
-}
-async function applyBatch(client, batch, table2, settings, log) {
-  let text = "";
-  const starts = [];
-  for (const file of batch) {
-    text += "BEGIN;\nSELECT set_config('preview_db.started', clock_timestamp()::text, true);\n";
-    starts.push(text.length);
-    text += `${file.sql}
-;
-${historyInsert(table2, { version: file.version, name: file.name, checksum: file.checksum, durationMs: "since-started" })} RETURNING version AS preview_db_version, duration_ms AS preview_db_duration_ms;
-COMMIT;
-`;
-  }
-  const toApplied = (file, durationMs) => ({ version: file.version, name: file.name, file: file.path, durationMs, statements: [], noTransaction: false });
-  try {
-    const results = await client.query(text);
-    const durations = /* @__PURE__ */ new Map();
-    for (const result of Array.isArray(results) ? results : [results]) {
-      for (const row of result.rows ?? []) if (typeof row.preview_db_version === "string") durations.set(row.preview_db_version, Number(row.preview_db_duration_ms));
-    }
-    return { applied: batch.map((file) => toApplied(file, durations.get(file.version) ?? 0)) };
-  } catch (error2) {
-    const lost = isConnectionLoss(error2);
-    if (!lost) await client.query("ROLLBACK").catch(() => {
-    });
-    const reader = lost ? await connect(settings.databaseUrl, log, connectOptions(settings)).catch(() => void 0) : client;
-    const recorded = reader ? new Map((await reader.query(`SELECT version, duration_ms FROM ${table2.qualified} WHERE version = ANY($1::text[])`, [batch.map((file) => file.version)]).catch(() => ({ rows: [] }))).rows.map((row) => [row.version, row.duration_ms])) : /* @__PURE__ */ new Map();
-    if (lost) await reader?.end().catch(() => {
-    });
-    const applied = batch.filter((file) => recorded.has(file.version)).map((file) => toApplied(file, recorded.get(file.version)));
-    const index = batch.findIndex((file) => !recorded.has(file.version));
-    const failing = batch[index === -1 ? 0 : index];
-    if (lost) return { applied, failure: rolledBack({ message: errorMessage(error2), file: failing.path }, error2) };
-    const position = error2.position;
-    const start = starts[batch.indexOf(failing)];
-    if (position !== void 0) {
-      const offset = Number(position) - 1 - start;
-      if (offset >= 0 && offset <= failing.sql.length) {
-        const statement = [...failing.statements].reverse().find((s) => s.offset <= offset) ?? failing.statements[0];
-        return { applied, failure: rolledBack(failureAt(failing, statement, error2, "", -start), error2) };
-      }
-    }
-    return { applied, failure: await locateFailure(client, failing, error2, settings) };
-  }
-}
-function rolledBack(failure, cause) {
-  const lost = isConnectionLoss(cause);
-  failure.message = lost ? `the connection to the database was lost while applying this migration (${failure.message}). Postgres rolled the migration back; nothing of it was applied and the migration lock was released with the session. Re-run to apply it.` : `${failure.message} (the migration was rolled back; migrations before it stay applied).`;
-  return failure;
-}
-async function locateFailure(client, file, error2, _settings) {
-  const pgError = error2;
-  if (isConnectionLoss(error2)) return rolledBack({ message: errorMessage(error2), file: file.path }, error2);
-  if (pgError.position) {
-    const position = Number(pgError.position ?? 0) - 1;
-    const statement = [...file.statements].reverse().find((s) => s.offset <= position) ?? file.statements[0];
-    return rolledBack(failureAt(file, statement, error2, "", 0), error2);
-  }
-  try {
-    await client.query("BEGIN");
-    await runStatements(client, file.statements, { measureLocks: false });
-  } catch (replay) {
-    if (replay instanceof StatementFailure) {
-      const statement = file.statements[replay.statementIndex];
-      await client.query("ROLLBACK").catch(() => {
-      });
-      return rolledBack(failureAt(file, statement, error2, "", statement?.offset ?? 0), error2);
-    }
-  }
-  await client.query("ROLLBACK").catch(() => {
-  });
-  return rolledBack({ ...failureAt(file, void 0, error2, "", 0), line: void 0, column: void 0 }, error2);
-}
+// src/migrate/tool-run.ts
 async function runExternal(settings, runner, log, state) {
   const profile = PROFILES[runner];
   const cwd = settings.workingDirectory;
@@ -56113,6 +56047,76 @@ async function measureRolledBack(client, settings, pending, parsed, model, state
   }
   state.findings = gradeFindings(state.findings, measured, settings.lockThresholdMs);
   return results;
+}
+
+// src/migrate/index.ts
+var DEFAULT_HISTORY_TABLE = "public.preview_db_migrations";
+function isPooledNeonUrl(url) {
+  try {
+    return new URL(url).hostname.includes("-pooler.");
+  } catch {
+    return false;
+  }
+}
+function validateSettings(settings) {
+  if (!settings.databaseUrl) throw new InputError("database-url", "is required: the direct (non-pooled) connection URL of the database to migrate.");
+  if (!/^postgres(ql)?:\/\//.test(settings.databaseUrl)) throw new InputError("database-url", "is not a postgres:// or postgresql:// URL.");
+  validateRuleNames(settings.lintDisable, "lint-disable");
+  if (settings.seed.length > 0 && settings.protected) throw new InputError("seed", "seeding is for preview databases and is refused with protected: true. Remove seed for this database.");
+  if (settings.runner === "command" && !settings.command) throw new InputError("command", "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
+  for (const name of settings.exportEnv) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InputError("export-env", `'${name}' is not an environment variable name.`);
+  if (settings.runner === "builtin") parseTableName(settings.historyTable, "history-table");
+}
+async function migrate(settings, log) {
+  for (const secret of secretsOfUrl(settings.databaseUrl)) log.secret(secret);
+  validateSettings(settings);
+  const started = performance.now();
+  const state = {
+    ok: true,
+    runner: settings.runner,
+    dryRun: settings.dryRun,
+    pending: 0,
+    pendingMigrations: [],
+    applied: [],
+    findings: [],
+    locks: [],
+    lockThresholdMs: settings.lockThresholdMs,
+    measured: false,
+    drifted: [],
+    missing: [],
+    failedInHistory: [],
+    outOfOrder: [],
+    seeded: [],
+    warnings: [],
+    durationMs: 0
+  };
+  if (isPooledNeonUrl(settings.databaseUrl)) {
+    const warning2 = "database-url points at Neon's connection pooler (-pooler in the host). Migrations need the direct URL: advisory locks and session settings do not survive a transaction pooler. Use the branch's direct URL (create-branch's database-url-direct output).";
+    log.warning(warning2, { title: "Pooled database URL" });
+    state.warnings.push(warning2);
+  }
+  if (settings.runner === "builtin") await runBuiltin(settings, log, state);
+  else await runExternal(settings, settings.runner, log, state);
+  state.durationMs = performance.now() - started;
+  annotate(state, settings, log);
+  if (state.error) log.error(describeFailure(state.error), state.error.file ? { file: state.error.file, line: state.error.line, column: state.error.column, title: "Migration failed" } : void 0);
+  return { ...state, reportMarkdown: renderMigrateReport(state) };
+}
+function describeFailure(failure) {
+  const where = failure.file ? `${failure.file}${failure.line ? `:${failure.line}` : ""}: ` : "";
+  return `${where}${failure.message}${failure.detail ? `
+Detail: ${failure.detail}` : ""}${failure.hint ? `
+Hint: ${failure.hint}` : ""}`;
+}
+function annotate(state, settings, log) {
+  if (settings.lint === "off") return;
+  for (const finding of state.findings) {
+    const where = { file: finding.file, line: finding.line, column: finding.column, title: `${finding.rule} (${finding.severity})` };
+    const text = `${finding.message} Safer: ${finding.safer}`;
+    if (finding.severity === "note") log.notice(text, where);
+    else if (finding.severity === "error" && settings.lint === "error") log.error(text, where);
+    else log.warning(text, where);
+  }
 }
 
 // src/providers/neon/preview.ts

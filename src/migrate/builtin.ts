@@ -1,0 +1,400 @@
+// The built-in runner: plan against the history table, lint, apply file by file (batched when
+// nothing is measured), measure locks, seed.
+import { InputError, errorMessage } from '../shared/errors.js';
+import { formatMillis } from '../shared/duration.js';
+import { DeadlineExceededError } from '../shared/retry.js';
+import type { Log } from '../shared/log.js';
+import { acquireAdvisoryLock, advisoryLockKey, applySessionSettings, connect, ensureHistoryTable, historyInsert, parseTableName, readHistory, releaseAdvisoryLock, serverVersionNum, type Client, type HistoryRow } from './db.js';
+import { NO_TRANSACTION_MARKER, compareVersions, isTransactionControl, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile } from './files.js';
+import { StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, runStatements, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
+import { copyErrorLine, type SqlStatement } from './sql.js';
+import type { AppliedMigration, MigrateFailure, MigrateSettings, PlannedMigration } from './types.js';
+import { checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
+
+interface Plan {
+  pending: MigrationFile[];
+  drifted: MigrationFile[];
+  missing: HistoryRow[];
+  outOfOrder: MigrationFile[];
+}
+
+function plan(files: MigrationFile[], history: HistoryRow[]): Plan {
+  const applied = new Map(history.filter((row) => row.kind === 'migration').map((row) => [row.version, row]));
+  const onDisk = new Set(files.map((file) => file.version));
+  const pending = files.filter((file) => !applied.has(file.version));
+  const drifted = files.filter((file) => applied.has(file.version) && applied.get(file.version)!.checksum !== file.checksum);
+  const missing = [...applied.values()].filter((row) => !onDisk.has(row.version));
+  const newest = [...applied.keys()].filter((version) => /^\d+$/.test(version)).sort(compareVersions).at(-1);
+  const outOfOrder = newest ? pending.filter((file) => compareVersions(file.version, newest) < 0) : [];
+  return { pending, drifted, missing, outOfOrder };
+}
+
+const planned = (file: MigrationFile): PlannedMigration => ({ version: file.version, name: file.name, file: file.path });
+
+function applyPlan(state: State, p: Plan): void {
+  state.pending = p.pending.length;
+  state.pendingMigrations = p.pending.map(planned);
+  state.drifted = p.drifted.map(planned);
+  state.missing = p.missing.map((row) => ({ version: row.version, name: row.name }));
+  state.outOfOrder = p.outOfOrder.map(planned);
+}
+
+/** Files whose statements cannot run the way the runner will run them: errors before anything runs. */
+function checkTransactionModel(files: MigrationFile[], serverVersion: number, log: Log): void {
+  for (const file of files) {
+    if (file.noTransaction) continue;
+    for (const statement of file.statements) {
+      const reason = nonTransactionalReason(statement, serverVersion);
+      const control = isTransactionControl(statement);
+      if (!reason && !control) continue;
+      const message = reason
+        ? `${reason} cannot run inside a transaction, and the runner wraps each migration in one. Put '${NO_TRANSACTION_MARKER}' on a line before the first statement (and keep such a file to the statements that need it). Nothing was applied.`
+        : `the runner wraps each migration in a transaction; remove ${statement.text.split(/\s/)[0]!.toUpperCase()} from the file, or put '${NO_TRANSACTION_MARKER}' before the first statement to manage transactions yourself. Nothing was applied.`;
+      log.error(message, { file: file.path, line: statement.line, column: statement.column, title: 'Migration needs no-transaction' });
+      throw new InputError('migrations-dir', `${file.path}:${statement.line}: ${message}`);
+    }
+  }
+}
+
+function isConnectionLoss(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  const message = errorMessage(error);
+  return code === '57P01' || code === '57P02' || code === '57P03' || (code !== undefined && code.startsWith('08')) || /Connection terminated|connection.*(ended|closed)|ECONNRESET|EPIPE/i.test(message);
+}
+
+/** Where in the file a Postgres error points: its statement, moved on by the error's cursor position. */
+function failureAt(file: { path: string; sql: string }, statement: SqlStatement | undefined, error: unknown, prefix: string, queryOffset: number): MigrateFailure {
+  const pgError = error as { code?: string; hint?: string; detail?: string; position?: string };
+  let line = statement?.line;
+  let column = statement?.column;
+  const position = pgError.position ? Number(pgError.position) - 1 : undefined;
+  // A failing COPY row: the line of that row in the file.
+  const copyLine = statement ? copyErrorLine(statement, error) : undefined;
+  if (copyLine !== undefined) {
+    line = copyLine;
+    column = 1;
+  } else if (position !== undefined && Number.isFinite(position)) {
+    const offset = queryOffset + position;
+    if (offset >= 0 && offset <= file.sql.length) {
+      const before = file.sql.slice(0, offset);
+      line = before.split('\n').length;
+      column = offset - before.lastIndexOf('\n');
+    }
+  }
+  return {
+    message: `${prefix}${errorMessage(error)}`,
+    file: file.path,
+    line,
+    column,
+    code: pgError.code,
+    hint: pgError.hint,
+    detail: pgError.detail,
+  };
+}
+
+interface Applied {
+  migration: AppliedMigration;
+  run?: MeasuredRun;
+  finishedAt?: number;
+}
+
+export async function runBuiltin(settings: MigrateSettings, log: Log, state: State): Promise<void> {
+  const cwd = settings.workingDirectory;
+  const table = parseTableName(settings.historyTable, 'history-table');
+  const dir = settings.migrationsDir || 'migrations';
+  // Connect while the files are read and parsed; bad input still wins, before any change.
+  const connecting = connect(settings.databaseUrl, log, connectOptions(settings));
+  connecting.catch(() => {});
+  let files: MigrationFile[];
+  let seeds: Awaited<ReturnType<typeof readSeeds>>;
+  try {
+    files = await readMigrations(dir, cwd);
+    seeds = await readSeeds(settings.seed, cwd);
+  } catch (error) {
+    connecting.then((client) => client.end()).catch(() => {});
+    throw error;
+  }
+  const measure = settings.analyze && !settings.protected && !settings.dryRun;
+
+  const client = await connecting;
+  let observer: Client | undefined;
+  let locked = false;
+  const lockKey = advisoryLockKey(table.qualified);
+  try {
+    const serverVersion = await serverVersionNum(client);
+    // Read-only first: plan and lint before taking any lock or creating anything.
+    let history = await readHistory(client, table);
+    let p = plan(files, history);
+    checkTransactionModel(p.pending, serverVersion, log);
+    applyPlan(state, p);
+    const tables = settings.lint === 'off' && !settings.protected ? undefined : await existingTables(client);
+    state.findings = await lint(p.pending, settings, 'per-file', tables, settings.protected);
+    log.info(`${files.length} migration(s) in ${dir}; ${p.pending.length} pending.`);
+
+    if (!checkHistory(state, settings, log)) return;
+    if (!guardDestructive(state, settings)) return;
+    if (!measure && lintErrorsBlock(state, settings)) return;
+    if (settings.dryRun) {
+      for (const file of p.pending) log.info(`Would apply ${file.path}`);
+      return;
+    }
+
+    try {
+      await log.group('Waiting for the migration lock', () => acquireAdvisoryLock(client, lockKey, log, { timeoutMs: (settings.lockWaitSeconds ?? 600) * 1000 }));
+    } catch (error) {
+      if (!(error instanceof DeadlineExceededError)) throw error;
+      fail(state, { message: `${error.message}. Nothing was applied.` });
+      return;
+    }
+    locked = true;
+    await ensureHistoryTable(client, table);
+    // Another run may have applied migrations while this one waited.
+    history = await readHistory(client, table);
+    p = plan(files, history);
+    applyPlan(state, p);
+    if (!checkHistory(state, settings, log)) return;
+    await applySessionSettings(client, settings);
+    if (measure && p.pending.some((file) => !file.noTransaction)) {
+      observer = await connect(settings.databaseUrl, log, { ...connectOptions(settings), applicationName: 'preview-db migrate (observer)' });
+      state.measured = true;
+    }
+
+    const measured: Array<{ file: string; statements: MeasuredStatement[]; locks: LockReportEntry[] }> = [];
+    const queue = [...p.pending];
+    while (queue.length > 0 && state.ok) {
+      if (!measure && batchable(queue[0]!)) {
+        // The fast path: consecutive files go in batches, each file its own transaction.
+        // Files with inline COPY data run statement by statement below, in their own transaction.
+        // Before Postgres 13 statement_timeout covered a whole multi-statement query: one file at a time then.
+        const batch = takeBatch(queue, settings.statementTimeoutSeconds !== undefined && serverVersion < 130000 ? 1 : BATCH_FILES);
+        const outcome = await log.group(`Applying ${batch.length} migration(s): ${batch[0]!.path}${batch.length > 1 ? ` .. ${batch.at(-1)!.path}` : ''}`, () => applyBatch(client, batch, table, settings, log));
+        for (const migration of outcome.applied) {
+          state.applied.push(migration);
+          log.info(`Applied ${migration.file} in ${formatMillis(migration.durationMs)}.`);
+        }
+        if (outcome.failure) fail(state, outcome.failure);
+        continue;
+      }
+      const file = queue.shift()!;
+      const outcome = await log.group(`Applying ${file.path}`, () => applyMigration(client, observer, file, table));
+      if ('failure' in outcome) {
+        fail(state, outcome.failure);
+        break;
+      }
+      const { migration, run, finishedAt } = outcome;
+      state.applied.push(migration);
+      log.info(`Applied ${file.path} in ${formatMillis(migration.durationMs)}.`);
+      if (run && finishedAt !== undefined && observer) {
+        const locks = await migrationLocks(client, observer, run, finishedAt, file, settings.lockThresholdMs);
+        state.locks.push(...locks);
+        measured.push({ file: file.path, statements: migration.statements, locks });
+      }
+    }
+    // Grade the lock rules by what was measured (the same CREATE INDEX: note on a small table, error on a big one).
+    if (state.measured) state.findings = gradeFindings(state.findings, measured, settings.lockThresholdMs);
+
+    if (state.ok && seeds.length > 0) {
+      const seeded = new Map(history.filter((row) => row.kind === 'seed').map((row) => [row.version, row.checksum]));
+      for (const seed of seeds) {
+        const version = `seed:${seed.path}`;
+        if (seeded.get(version) === seed.checksum) {
+          log.info(`Seed ${seed.path} already ran (unchanged); skipped.`);
+          continue;
+        }
+        const record = historyInsert(table, { version, name: seed.path, checksum: seed.checksum, durationMs: 'transaction', kind: 'seed' });
+        try {
+          if (hasCopyData(seed)) await runSeedStatements(client, seed.statements, record);
+          else await client.query(`${seed.sql}\n;\n${record}`);
+          state.seeded.push(seed.path);
+          log.info(`Seeded ${seed.path}.`);
+        } catch (error) {
+          const failed = error instanceof StatementFailure ? seed.statements[error.statementIndex] : undefined;
+          const cause = error instanceof StatementFailure ? error.cause : error;
+          fail(state, failureAt(seed, failed, cause, 'seed failed and was rolled back: ', failed?.offset ?? 0));
+          break;
+        }
+      }
+    }
+    if (state.ok && measure) lintErrorsBlock(state, settings);
+  } finally {
+    if (locked) await releaseAdvisoryLock(client, lockKey).catch(() => {});
+    await observer?.end().catch(() => {});
+    await client.end().catch(() => {});
+  }
+}
+
+/** A seed with COPY data (a pg_dump of sample rows): statement by statement, in one transaction with its history row. */
+async function runSeedStatements(client: Client, statements: SqlStatement[], record: string): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await runStatements(client, statements, { measureLocks: false });
+    await client.query(record);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/** Drift and missing files: drift stops the run unless allowed. Returns false to stop. */
+
+async function migrationLocks(client: Client, observer: Client, run: MeasuredRun & { relations?: Awaited<ReturnType<typeof describeRelations>> }, finishedAt: number, file: { name: string; path: string }, thresholdMs: number): Promise<LockReportEntry[]> {
+  const relations = run.relations ?? (await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]));
+  const { entries } = lockEntries(run, relations, finishedAt, { name: file.name, file: file.path }, thresholdMs);
+  const counts = await countRows(client, entries);
+  return entries.map(({ reltuples: _reltuples, ...entry }) => ({ ...entry, rows: counts.get(entry.table)?.rows, rowsEstimated: counts.get(entry.table)?.estimated ?? true }));
+}
+
+async function applyMigration(
+  client: Client,
+  observer: Client | undefined,
+  file: MigrationFile,
+  table: { qualified: string },
+): Promise<Applied | { failure: MigrateFailure }> {
+  const record = (durationMs: number | 'transaction') => historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs });
+  const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
+  const started = performance.now();
+
+  if (file.noTransaction) {
+    // Statement by statement, each committed on its own: a failure keeps what ran before it.
+    try {
+      const run = await runStatements(client, file.statements, { measureLocks: false });
+      const durationMs = performance.now() - started;
+      await client.query(record(durationMs));
+      return { migration: { ...base, durationMs, statements: run.statements } };
+    } catch (error) {
+      if (!(error instanceof StatementFailure)) {
+        return { failure: { message: `${errorMessage(error)} after every statement ran; the no-transaction migration was not recorded as applied. Make it safe to re-run before retrying.`, file: file.path } };
+      }
+      const statement = file.statements[error.statementIndex];
+      const kept = error.statementIndex > 0 ? ` The ${error.statementIndex} statement(s) before it ran outside a transaction and stay applied; make the file safe to re-run (IF NOT EXISTS) before retrying.` : '';
+      const failure = failureAt(file, statement, error.cause, '', statement?.offset ?? 0);
+      failure.message = `${failure.message} (no-transaction migration, not recorded as applied).${kept}`;
+      return { failure };
+    }
+  }
+
+  try {
+    await client.query('BEGIN');
+    // Without an observer (analyze off: a file with COPY data off the fast path) nothing reads the locks.
+    const run = await runStatements(client, file.statements, { measureLocks: observer !== undefined });
+    await client.query(record('transaction'));
+    // Named before commit: the observer still sees dropped tables and not yet the new ones.
+    const relations = observer ? await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]) : new Map();
+    await client.query('COMMIT');
+    const finishedAt = performance.now();
+    return { migration: { ...base, durationMs: finishedAt - started, statements: run.statements }, run: Object.assign(run, { relations }), finishedAt };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    if (error instanceof StatementFailure) {
+      const statement = file.statements[error.statementIndex];
+      return { failure: rolledBack(failureAt(file, statement, error.cause, '', statement?.offset ?? 0), error.cause) };
+    }
+    return { failure: rolledBack({ message: errorMessage(error), file: file.path }, error) };
+  }
+}
+
+/** Up to this much SQL (or this many files) travels in one round trip on the fast path. */
+const BATCH_BYTES = 1 << 20;
+const BATCH_FILES = 250;
+
+/** COPY ... FROM stdin data travels in COPY's own protocol, so such a file cannot ride in a simple query. */
+function hasCopyData(file: { statements: SqlStatement[] }): boolean {
+  return file.statements.some((statement) => statement.copyData !== undefined);
+}
+
+/** Files the fast path may send as one multi-statement query. */
+function batchable(file: MigrationFile): boolean {
+  return !file.noTransaction && !hasCopyData(file);
+}
+
+function takeBatch(queue: MigrationFile[], maxFiles: number): MigrationFile[] {
+  const batch: MigrationFile[] = [];
+  let bytes = 0;
+  while (queue.length > 0 && batchable(queue[0]!) && batch.length < maxFiles && (batch.length === 0 || bytes + queue[0]!.sql.length <= BATCH_BYTES)) {
+    const file = queue.shift()!;
+    bytes += file.sql.length;
+    batch.push(file);
+  }
+  return batch;
+}
+
+/**
+ * Sends several migrations in one simple query, each wrapped in its own BEGIN ... COMMIT
+ * with its history row: one round trip for the lot, yet each file commits (or fails) on its
+ * own. Postgres stops at the first error, so what was committed before it stays applied;
+ * the history says which files those were.
+ */
+async function applyBatch(client: Client, batch: MigrationFile[], table: { qualified: string }, settings: MigrateSettings, log: Log): Promise<{ applied: AppliedMigration[]; failure?: MigrateFailure }> {
+  let text = '';
+  const starts: number[] = [];
+  for (const file of batch) {
+    text += "BEGIN;\nSELECT set_config('preview_db.started', clock_timestamp()::text, true);\n";
+    starts.push(text.length);
+    text += `${file.sql}\n;\n${historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs: 'since-started' })} RETURNING version AS preview_db_version, duration_ms AS preview_db_duration_ms;\nCOMMIT;\n`;
+  }
+  const toApplied = (file: MigrationFile, durationMs: number): AppliedMigration => ({ version: file.version, name: file.name, file: file.path, durationMs, statements: [], noTransaction: false });
+  try {
+    const results = await client.query(text);
+    const durations = new Map<string, number>();
+    for (const result of (Array.isArray(results) ? results : [results]) as Array<{ rows?: Array<Record<string, unknown>> }>) {
+      for (const row of result.rows ?? []) if (typeof row.preview_db_version === 'string') durations.set(row.preview_db_version, Number(row.preview_db_duration_ms));
+    }
+    return { applied: batch.map((file) => toApplied(file, durations.get(file.version) ?? 0)) };
+  } catch (error) {
+    const lost = isConnectionLoss(error);
+    if (!lost) await client.query('ROLLBACK').catch(() => {});
+    // Which files committed before the error: the history knows (a new session if this one died).
+    const reader = lost ? await connect(settings.databaseUrl, log, connectOptions(settings)).catch(() => undefined) : client;
+    const recorded = reader
+      ? new Map((await reader.query<{ version: string; duration_ms: number }>(`SELECT version, duration_ms FROM ${table.qualified} WHERE version = ANY($1::text[])`, [batch.map((file) => file.version)]).catch(() => ({ rows: [] }))).rows.map((row) => [row.version, row.duration_ms]))
+      : new Map<string, number>();
+    if (lost) await reader?.end().catch(() => {});
+    const applied = batch.filter((file) => recorded.has(file.version)).map((file) => toApplied(file, recorded.get(file.version)!));
+    const index = batch.findIndex((file) => !recorded.has(file.version));
+    const failing = batch[index === -1 ? 0 : index]!;
+    if (lost) return { applied, failure: rolledBack({ message: errorMessage(error), file: failing.path }, error) };
+    const position = (error as { position?: string }).position;
+    const start = starts[batch.indexOf(failing)]!;
+    if (position !== undefined) {
+      const offset = Number(position) - 1 - start;
+      if (offset >= 0 && offset <= failing.sql.length) {
+        const statement = [...failing.statements].reverse().find((s) => s.offset <= offset) ?? failing.statements[0];
+        return { applied, failure: rolledBack(failureAt(failing, statement, error, '', -start), error) };
+      }
+    }
+    return { applied, failure: await locateFailure(client, failing, error, settings) };
+  }
+}
+
+function rolledBack(failure: MigrateFailure, cause: unknown): MigrateFailure {
+  const lost = isConnectionLoss(cause);
+  failure.message = lost
+    ? `the connection to the database was lost while applying this migration (${failure.message}). Postgres rolled the migration back; nothing of it was applied and the migration lock was released with the session. Re-run to apply it.`
+    : `${failure.message} (the migration was rolled back; migrations before it stay applied).`;
+  return failure;
+}
+
+/** After a fast-path failure (already rolled back), find the failing statement's line. */
+async function locateFailure(client: Client, file: MigrationFile, error: unknown, _settings: MigrateSettings): Promise<MigrateFailure> {
+  const pgError = error as { position?: string };
+  if (isConnectionLoss(error)) return rolledBack({ message: errorMessage(error), file: file.path }, error);
+  if (pgError.position) {
+    const position = Number(pgError.position ?? 0) - 1;
+    const statement = [...file.statements].reverse().find((s) => s.offset <= position) ?? file.statements[0];
+    return rolledBack(failureAt(file, statement, error, '', 0), error);
+  }
+  // No cursor position: replay statement by statement in a transaction that is rolled back.
+  try {
+    await client.query('BEGIN');
+    await runStatements(client, file.statements, { measureLocks: false });
+  } catch (replay) {
+    if (replay instanceof StatementFailure) {
+      const statement = file.statements[replay.statementIndex];
+      await client.query('ROLLBACK').catch(() => {});
+      return rolledBack(failureAt(file, statement, error, '', statement?.offset ?? 0), error);
+    }
+  }
+  await client.query('ROLLBACK').catch(() => {});
+  return rolledBack({ ...failureAt(file, undefined, error, '', 0), line: undefined, column: undefined }, error);
+}

@@ -1,0 +1,104 @@
+// What the built-in runner and the tool runner share: the run's state, lint and its gates.
+import type { Log } from '../shared/log.js';
+import { type Client } from './db.js';
+import { lintMigrations, type LintFinding } from './lint/index.js';
+import { type TransactionModel } from './profiles.js';
+import type { MigrateFailure, MigrateResult, MigrateSettings } from './types.js';
+
+/** What a run has found so far; the migrate() result without its report. */
+export type State = Omit<MigrateResult, 'reportMarkdown'>;
+
+export function connectOptions(settings: MigrateSettings): { deadlineMs: number } {
+  return { deadlineMs: (settings.connectTimeoutSeconds ?? 60) * 1000 };
+}
+
+export function fail(state: State, failure: MigrateFailure): void {
+  state.ok = false;
+  state.error ??= failure;
+}
+
+export async function lint(
+  files: Array<{ path: string; sql: string }>,
+  settings: MigrateSettings,
+  transactionModel: TransactionModel,
+  existingTables: Set<string> | undefined,
+  protectedRun: boolean,
+): Promise<LintFinding[]> {
+  // A protected run lints even with lint off: destructive changes need the explicit yes.
+  if (files.length === 0 || (settings.lint === 'off' && !protectedRun)) return [];
+  return lintMigrations(files, {
+    disabled: settings.lintDisable,
+    sessionLockTimeout: settings.lockTimeoutSeconds !== undefined,
+    transactionModel,
+    prBody: settings.prBody,
+    existingTables,
+  });
+}
+
+export async function existingTables(client: Client): Promise<Set<string>> {
+  const { rows } = await client.query<{ schema: string; name: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
+  );
+  const names = new Set<string>();
+  for (const row of rows) names.add(`${row.schema}.${row.name}`.toLowerCase());
+  return names;
+}
+
+/** Destructive findings on a protected database stop the run unless explicitly allowed. */
+export function guardDestructive(state: State, settings: MigrateSettings): boolean {
+  if (!settings.protected || settings.allowDestructive) return true;
+  const destructive = state.findings.filter((finding) => finding.destructive);
+  if (destructive.length === 0) return true;
+  for (const finding of destructive) {
+    state.warnings.push(`Destructive on a protected database: ${finding.file}:${finding.line} ${finding.rule}: ${finding.message}`);
+  }
+  fail(state, {
+    message: `refused: ${destructive.length} destructive change(s) on a protected database (${destructive.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}). Nothing was applied. If this is deliberate, set allow-destructive: true for this run.`,
+    file: destructive[0]!.file,
+    line: destructive[0]!.line,
+  });
+  return false;
+}
+
+export function lintErrorsBlock(state: State, settings: MigrateSettings): boolean {
+  const errors = state.findings.filter((finding) => finding.severity === 'error');
+  if (settings.lint !== 'error' || errors.length === 0) return false;
+  fail(state, {
+    message: `lint found ${errors.length} error(s) (lint: error): ${errors.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}. Fix them, accept one with a '-- squawk-ignore <rule>' comment or a line naming the rule in the pull request's description, or set lint: warn.`,
+    file: errors[0]!.file,
+    line: errors[0]!.line,
+  });
+  return true;
+}
+
+export function checkHistory(state: State, settings: MigrateSettings, log: Log): boolean {
+  for (const missing of state.missing) {
+    const text = `Migration ${missing.version} (${missing.name}) is recorded as applied, but its file is no longer in the migrations directory.`;
+    if (!state.warnings.includes(text)) {
+      state.warnings.push(text);
+      log.warning(text, { title: 'Applied migration missing' });
+    }
+  }
+  for (const late of state.outOfOrder) {
+    const text = `${late.file} is older than migrations already applied; it will be applied now, out of order.`;
+    if (!state.warnings.includes(text)) {
+      state.warnings.push(text);
+      log.warning(text, { file: late.file, title: 'Out-of-order migration' });
+    }
+  }
+  if (state.drifted.length === 0) return true;
+  for (const drifted of state.drifted) {
+    log[settings.allowDrift ? 'warning' : 'error'](`${drifted.file} changed after it was applied (checksum differs).`, { file: drifted.file, title: 'Migration edited after it was applied' });
+  }
+  if (settings.allowDrift) {
+    const text = `Edited after being applied (allowed by allow-drift): ${state.drifted.map((m) => m.file).join(', ')}.`;
+    if (!state.warnings.includes(text)) state.warnings.push(text);
+    return true;
+  }
+  fail(state, {
+    message: `${state.drifted.map((m) => m.file).join(', ')} changed after being applied (checksum differs from the history). Applied migrations must not be edited: put the change in a new migration, restore the file, or set allow-drift: true. Nothing was applied.`,
+    file: state.drifted[0]!.file,
+  });
+  return false;
+}
