@@ -9,6 +9,7 @@ import { formatMarker } from '../src/providers/postgres/marker.js';
 import { withDatabase } from '../src/providers/postgres/connect.js';
 import { databaseNameForBranch, quoteIdent, quoteLiteral } from '../src/shared/naming.js';
 import { MemoryLog } from '../src/shared/log.js';
+import { sql } from './support/sql.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL!;
 // Unique per run: the test server is shared with other test files, whose previews must never match.
@@ -17,25 +18,15 @@ const DB_PREFIX = databaseNameForBranch(`${PREFIX}x`).slice(0, -1);
 const DAY = 86_400_000;
 const held: pg.Client[] = [];
 
-async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, url = adminUrl, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 async function databases(): Promise<string[]> {
-  return (await sql<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname', adminUrl, [`${DB_PREFIX}%`])).map((row) => row.datname);
+  return (await sql<{ datname: string }>(adminUrl, 'SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname', [`${DB_PREFIX}%`])).map((row) => row.datname);
 }
 
 /** A database as create-branch marks it, created `ageDays` ago as far as the mark says. */
 async function preview(branch: string, ageDays: number, options: { database?: string; mark?: boolean } = {}): Promise<string> {
   const name = options.database ?? databaseNameForBranch(branch);
-  await sql(`CREATE DATABASE ${quoteIdent(name)}`);
-  if (options.mark !== false) await sql(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(formatMarker({ branch, createdAt: new Date(Date.now() - ageDays * DAY).toISOString() }))}`);
+  await sql(adminUrl, `CREATE DATABASE ${quoteIdent(name)}`);
+  if (options.mark !== false) await sql(adminUrl, `COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(formatMarker({ branch, createdAt: new Date(Date.now() - ageDays * DAY).toISOString() }))}`);
   return name;
 }
 
@@ -54,12 +45,12 @@ function settings(overrides: Partial<CleanupSettings>): CleanupSettings {
 const store = (log: MemoryLog) => new PostgresPreviewStore({ adminUrl }, log);
 
 beforeAll(async () => {
-  for (const name of await databases()) await sql(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  for (const name of await databases()) await sql(adminUrl, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
 });
 
 afterAll(async () => {
   for (const client of held) await client.end().catch(() => {});
-  for (const name of await databases()) await sql(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  for (const name of await databases()) await sql(adminUrl, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
 });
 
 test('PR mode drops the preview create-branch made, terminating open connections and saying so; a re-run is a no-op', async () => {
@@ -110,7 +101,7 @@ test('a stale sweep drops only idle marked previews under the prefixes; dry run 
   await reader.query('CREATE TABLE t (id int); INSERT INTO t VALUES (1); SELECT count(*) FROM t');
   await reader.end();
   for (let i = 0; i < 50; i++) {
-    const [row] = await sql<{ scanned: boolean }>("SELECT last_seq_scan IS NOT NULL AS scanned FROM pg_stat_user_tables WHERE relname = 't'", withDatabase(adminUrl, readRecently));
+    const [row] = await sql<{ scanned: boolean }>(withDatabase(adminUrl, readRecently), "SELECT last_seq_scan IS NOT NULL AS scanned FROM pg_stat_user_tables WHERE relname = 't'");
     if (row?.scanned) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -142,7 +133,7 @@ test('a stale sweep drops only idle marked previews under the prefixes; dry run 
   expect(left).not.toContain(idle);
   expect(left).not.toContain(idle2);
   expect(left).toEqual(expect.arrayContaining([fresh, connected, readRecently, unmarked, renamed, otherPrefix]));
-  expect((await sql("SELECT 1 FROM pg_database WHERE datname = 'postgres'")).length).toBe(1);
+  expect((await sql(adminUrl, "SELECT 1 FROM pg_database WHERE datname = 'postgres'")).length).toBe(1);
 });
 
 test('a database recreated between listing and dropping is left alone and reported as failed', async () => {
@@ -152,7 +143,7 @@ test('a database recreated between listing and dropping is left alone and report
   const sweep = store(log);
   const [listed] = (await sweep.list({ mode: 'pr', branchName: branch, olderThanSeconds: 1, now: new Date() }));
   // Another run recreates it meanwhile (a new mark with a new created-at).
-  await sql(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(formatMarker({ branch, createdAt: new Date().toISOString() }))}`);
+  await sql(adminUrl, `COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(formatMarker({ branch, createdAt: new Date().toISOString() }))}`);
   await expect(sweep.remove(listed!)).rejects.toThrow(/changed since it was listed/);
   expect(await databases()).toContain(name);
 });
@@ -161,8 +152,8 @@ test('a preview marked by another repository is never matched to our closed pull
   const branch = `${PREFIX}pr-77`;
   const name = databaseNameForBranch(branch);
   const stale = new Date(Date.now() - 30 * DAY).toISOString();
-  await sql(`CREATE DATABASE ${quoteIdent(name)}`);
-  await sql(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(formatMarker({ branch, createdAt: stale, repository: 'another-org/another-app', pullRequest: 77 }))}`);
+  await sql(adminUrl, `CREATE DATABASE ${quoteIdent(name)}`);
+  await sql(adminUrl, `COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(formatMarker({ branch, createdAt: stale, repository: 'another-org/another-app', pullRequest: 77 }))}`);
   const rules: CleanupSettings = { mode: 'stale', prefixes: [PREFIX], olderThanSeconds: 60 * DAY / 1000, closedPrs: true, dryRun: true, maxDeletions: 50 };
   const closed = async () => new Set([77]);
   const ours = new PostgresPreviewStore({ adminUrl, repository: 'example-org/example-app' }, new MemoryLog());
@@ -173,6 +164,6 @@ test('a preview marked by another repository is never matched to our closed pull
   } finally {
     await ours.close();
     await theirs.close();
-    await sql(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+    await sql(adminUrl, `DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
   }
 });
