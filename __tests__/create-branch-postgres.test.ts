@@ -29,6 +29,8 @@ beforeAll(async () => {
 afterAll(async () => {
   const rows = await sql<{ datname: string }>(adminUrl, "SELECT datname FROM pg_database WHERE datname LIKE 'preview_cbpg%' OR datname = 'cbpg_template'");
   for (const { datname } of rows) await sql(adminUrl, `DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  const roles = await sql<{ rolname: string }>(adminUrl, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'preview_cbpg%'");
+  for (const { rolname } of roles) await sql(adminUrl, `DROP ROLE IF EXISTS ${rolname}`);
 });
 
 describe.each(NODES)('create-branch (postgres) under %s', (label, node) => {
@@ -40,7 +42,7 @@ describe.each(NODES)('create-branch (postgres) under %s', (label, node) => {
     const first = await create({ 'branch-name': branch, template: TEMPLATE, 'expires-in': '7d' }, pullRequestEvent(101), node);
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
-    expect(first.outputs).toMatchObject({ 'branch-name': branch, 'branch-id': database, database, created: 'true', skipped: 'false', host: '127.0.0.1', role: 'postgres' });
+    expect(first.outputs).toMatchObject({ 'branch-name': branch, 'branch-id': database, database, created: 'true', skipped: 'false', host: '127.0.0.1', role: `${database}_owner` });
     expect(new Date(first.outputs['expires-at']!).getTime()).toBeGreaterThan(Date.now() + 6 * 86400_000);
     const comment = await databaseComment(database);
     expect(comment).toContain('managed-by=preview-db');
@@ -52,6 +54,17 @@ describe.each(NODES)('create-branch (postgres) under %s', (label, node) => {
     await sql(url, "INSERT INTO customers VALUES (9999, 'only in the preview')");
     const templateUrl = adminUrl.replace(/\/postgres$/, `/${TEMPLATE}`);
     expect(await sql(templateUrl, 'SELECT 1 FROM customers WHERE id = 9999')).toHaveLength(0);
+
+    // Its own role owns what was cloned (so migrations may alter it), may not enter another
+    // preview, and may not drop what is not its own.
+    await sql(url, 'ALTER TABLE customers ADD COLUMN note text');
+    const other = await create({ 'branch-name': `${branch}-other` }, pullRequestEvent(102), node);
+    expect(other.status).toBe(0);
+    const intoOther = new URL(url);
+    intoOther.pathname = `/${other.outputs.database}`;
+    await expect(sql(intoOther.toString(), 'SELECT 1')).rejects.toThrow(/permission denied for database/);
+    intoOther.pathname = '/postgres';
+    await expect(sql(intoOther.toString(), `DROP DATABASE ${TEMPLATE}`)).rejects.toThrow(/must be owner|permission denied/);
 
     const second = await create({ 'branch-name': branch, template: TEMPLATE }, pullRequestEvent(101, { action: 'synchronize' }), node);
     expect(second.status).toBe(0);
@@ -89,7 +102,9 @@ describe('create-branch (postgres) behaviour', () => {
     try {
       const run = await create({ 'postgres-url': url, 'branch-name': 'preview/cbpg-special', template: 'cbpg_own_template' });
       expect(run.status).toBe(0);
+      // Without CREATEROLE there is no role per preview: the run says so.
       expect(run.outputs).toMatchObject({ password, role: 'cbpg_admin', created: 'true' });
+      expect(run.stdout).toContain('::warning title=Preview shares the admin credentials::');
       // The preview's tables belong to the role, so migrations there may alter them.
       await sql(run.outputs['database-url']!, 'ALTER TABLE plans ADD COLUMN name text');
       expect(leakedSecrets(run, [password, url, run.outputs['database-url']!])).toEqual([]);
@@ -98,6 +113,33 @@ describe('create-branch (postgres) behaviour', () => {
       await sql(adminUrl, 'DROP DATABASE IF EXISTS preview_cbpg_special WITH (FORCE)');
       await sql(adminUrl, 'DROP DATABASE IF EXISTS cbpg_own_template WITH (FORCE)');
       await sql(adminUrl, 'DROP ROLE IF EXISTS cbpg_admin');
+    }
+  });
+
+  test('with CREATEROLE (not superuser) each preview gets its own role, owning the cloned objects', async () => {
+    await sql(adminUrl, 'DROP DATABASE IF EXISTS cbpg_creator_template');
+    await sql(adminUrl, 'DROP ROLE IF EXISTS cbpg_creator');
+    await sql(adminUrl, "CREATE ROLE cbpg_creator LOGIN CREATEDB CREATEROLE PASSWORD 'creator-password-not-secret'");
+    await sql(adminUrl, 'CREATE DATABASE cbpg_creator_template OWNER cbpg_creator');
+    const { host } = new URL(adminUrl);
+    const creatorUrl = `postgres://cbpg_creator:creator-password-not-secret@${host}/postgres`;
+    await sql(creatorUrl.replace(/\/postgres$/, '/cbpg_creator_template'), "CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE moods (id serial PRIMARY KEY, mood mood); CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 42'");
+    try {
+      const run = await create({ 'postgres-url': creatorUrl, 'branch-name': 'preview/cbpg-creator', template: 'cbpg_creator_template' });
+      expect(run.status).toBe(0);
+      expect(run.outputs.role).toBe('preview_cbpg_creator_owner');
+      const owners = await sql<{ owner: string }>(run.outputs['database-url']!, `
+        SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname IN ('moods', 'moods_id_seq')
+        UNION ALL SELECT pg_get_userbyid(typowner) FROM pg_type WHERE typname = 'mood'
+        UNION ALL SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'answer'`);
+      expect(owners.map((row) => row.owner)).toEqual(['preview_cbpg_creator_owner', 'preview_cbpg_creator_owner', 'preview_cbpg_creator_owner', 'preview_cbpg_creator_owner']);
+      await sql(run.outputs['database-url']!, "ALTER TYPE mood ADD VALUE 'great'; ALTER TABLE moods ADD COLUMN note text");
+      expect(leakedSecrets(run, [run.outputs.password!, creatorUrl])).toEqual([]);
+    } finally {
+      await sql(adminUrl, 'DROP DATABASE IF EXISTS preview_cbpg_creator WITH (FORCE)');
+      await sql(adminUrl, 'DROP DATABASE IF EXISTS cbpg_creator_template WITH (FORCE)');
+      await sql(adminUrl, 'DROP ROLE IF EXISTS preview_cbpg_creator_owner');
+      await sql(adminUrl, 'DROP ROLE IF EXISTS cbpg_creator');
     }
   });
 

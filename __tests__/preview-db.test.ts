@@ -64,6 +64,8 @@ beforeAll(async () => {
 afterAll(async () => {
   const rows = await sql<{ datname: string }>(adminUrl, "SELECT datname FROM pg_database WHERE datname LIKE 'preview_pr_%' OR datname = 'lifecycle_production'");
   for (const { datname } of rows) await sql(adminUrl, `DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  const roles = await sql<{ rolname: string }>(adminUrl, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'preview_pr_%_owner'");
+  for (const { rolname } of roles) await sql(adminUrl, `DROP ROLE IF EXISTS ${rolname}`);
   await github?.close();
   await neon?.close();
 });
@@ -124,6 +126,8 @@ describe('the lifecycle with the Postgres provider', () => {
     expect(run.status).toBe(0);
     expect(run.outputs).toMatchObject({ phase: 'close', deleted: 'true' });
     expect(await sql(adminUrl, `SELECT 1 FROM pg_database WHERE datname = 'preview_pr_${PR}'`)).toHaveLength(0);
+    // Its own role went with it.
+    expect(await sql(adminUrl, `SELECT 1 FROM pg_roles WHERE rolname = 'preview_pr_${PR}_owner'`)).toHaveLength(0);
     expect(await sql(adminUrl, `SELECT 1 FROM pg_database WHERE datname = '${TEMPLATE}'`)).toHaveLength(1);
     const all = comments(PR);
     expect(all).toHaveLength(1);

@@ -36788,7 +36788,7 @@ var require_axios = __commonJS({
           onUploadProgress,
           responseType,
           headers,
-          withCredentials = "same-origin",
+          withCredentials: withCredentials2 = "same-origin",
           fetchOptions,
           maxContentLength,
           maxBodyLength,
@@ -36895,8 +36895,8 @@ var require_axios = __commonJS({
           } else if (mustEnforceStreamBody && isRequestSupported && !supportsRequestStream && method !== "get" && method !== "head") {
             throw new AxiosError("Stream request bodies are not supported by the current fetch implementation", AxiosError.ERR_NOT_SUPPORT, config, request2);
           }
-          if (!utils$1.isString(withCredentials)) {
-            withCredentials = withCredentials ? "include" : "omit";
+          if (!utils$1.isString(withCredentials2)) {
+            withCredentials2 = withCredentials2 ? "include" : "omit";
           }
           const isCredentialsSupported = isRequestSupported && "credentials" in Request.prototype;
           if (utils$1.isFormData(data)) {
@@ -36921,7 +36921,7 @@ var require_axios = __commonJS({
             headers: toByteStringHeaderObject(headers.normalize()),
             body: data,
             duplex: "half",
-            credentials: isCredentialsSupported ? withCredentials : void 0
+            credentials: isCredentialsSupported ? withCredentials2 : void 0
           });
           if (isRequestSupported) {
             utils$1.forEach(requestDefaults, (value, key) => {
@@ -49957,6 +49957,29 @@ function withDatabase(url, database) {
   return parsed.toString();
 }
 
+// src/providers/postgres/preview-role.ts
+var MAX_IDENTIFIER = 63;
+var SUFFIX = "_owner";
+function previewRoleName(database) {
+  if (database.length + SUFFIX.length <= MAX_IDENTIFIER) return `${database}${SUFFIX}`;
+  return `${database.slice(0, MAX_IDENTIFIER - SUFFIX.length - 9)}_${shortHash(database)}${SUFFIX}`;
+}
+function roleMark(database) {
+  return `managed-by=${MANAGED_BY}; database=${database}`;
+}
+async function dropPreviewRole(admin, database, log) {
+  const role = previewRoleName(database);
+  const { rows } = await admin.query("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [role]);
+  if (rows.length === 0 || rows[0].comment !== roleMark(database)) return false;
+  try {
+    await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+    return true;
+  } catch (error2) {
+    log.warning(`Dropped database '${database}' but not its role '${role}': ${error2.message}. postgres-url's role needs CREATEROLE to drop it.`);
+    return false;
+  }
+}
+
 // src/providers/postgres/marker.ts
 function parseMarker(comment) {
   if (!comment) return void 0;
@@ -50086,7 +50109,10 @@ var PostgresPreviewStore = class {
            FROM pg_database d WHERE d.datname = $1`,
         [resource.id]
       );
-      if (rows.length === 0) return { alreadyGone: true };
+      if (rows.length === 0) {
+        await dropPreviewRole(client, resource.id, this.log);
+        return { alreadyGone: true };
+      }
       const marker = parseMarker(rows[0].comment);
       if (!marker || marker.branch !== resource.name || databaseNameForBranch(marker.branch) !== resource.id || marker.createdAt !== resource.incarnation) {
         throw new Error(`database '${resource.id}' changed since it was listed (its mark is now ${marker ? `for '${marker.branch}', created ${marker.createdAt}` : "gone"}); not dropped. A re-run judges it afresh.`);
@@ -50107,7 +50133,9 @@ var PostgresPreviewStore = class {
           onRetry: ({ reason, delayMs }) => this.log.info(`Dropping '${resource.id}': ${reason}; retrying in ${delayMs}ms`)
         }
       );
-      return { alreadyGone: false, note: sessions > 0 ? `terminated ${sessions} open connection(s)` : void 0 };
+      const droppedRole = await dropPreviewRole(client, resource.id, this.log);
+      const notes = [sessions > 0 ? `terminated ${sessions} open connection(s)` : "", droppedRole ? "dropped its role" : ""].filter(Boolean);
+      return { alreadyGone: false, note: notes.length > 0 ? notes.join("; ") : void 0 };
     });
   }
   async close() {

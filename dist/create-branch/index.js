@@ -36016,7 +36016,7 @@ var require_axios = __commonJS({
           onUploadProgress,
           responseType,
           headers,
-          withCredentials = "same-origin",
+          withCredentials: withCredentials2 = "same-origin",
           fetchOptions,
           maxContentLength,
           maxBodyLength,
@@ -36123,8 +36123,8 @@ var require_axios = __commonJS({
           } else if (mustEnforceStreamBody && isRequestSupported && !supportsRequestStream && method !== "get" && method !== "head") {
             throw new AxiosError("Stream request bodies are not supported by the current fetch implementation", AxiosError.ERR_NOT_SUPPORT, config, request);
           }
-          if (!utils$1.isString(withCredentials)) {
-            withCredentials = withCredentials ? "include" : "omit";
+          if (!utils$1.isString(withCredentials2)) {
+            withCredentials2 = withCredentials2 ? "include" : "omit";
           }
           const isCredentialsSupported = isRequestSupported && "credentials" in Request.prototype;
           if (utils$1.isFormData(data)) {
@@ -36149,7 +36149,7 @@ var require_axios = __commonJS({
             headers: toByteStringHeaderObject(headers.normalize()),
             body: data,
             duplex: "half",
-            credentials: isCredentialsSupported ? withCredentials : void 0
+            credentials: isCredentialsSupported ? withCredentials2 : void 0
           });
           if (isRequestSupported) {
             utils$1.forEach(requestDefaults, (value, key) => {
@@ -44481,6 +44481,12 @@ function withDatabase(url, database) {
   parsed.pathname = `/${encodeURIComponent(database)}`;
   return parsed.toString();
 }
+function withCredentials(url, user, password) {
+  const parsed = new URL(url);
+  parsed.username = encodeURIComponent(user);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
 
 // src/providers/neon/client.ts
 var import_api_client = __toESM(require_dist2(), 1);
@@ -44877,6 +44883,95 @@ function quoteLiteral(text) {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
+// src/providers/postgres/preview-role.ts
+import { createHmac } from "node:crypto";
+var MAX_IDENTIFIER = 63;
+var SUFFIX = "_owner";
+function previewRoleName(database) {
+  if (database.length + SUFFIX.length <= MAX_IDENTIFIER) return `${database}${SUFFIX}`;
+  return `${database.slice(0, MAX_IDENTIFIER - SUFFIX.length - 9)}_${shortHash(database)}${SUFFIX}`;
+}
+function previewRolePassword(adminUrl, role) {
+  const { user, password } = describeUrl(adminUrl);
+  return createHmac("sha256", `${user}:${password}`).update(`preview-db role ${role}`).digest("base64url");
+}
+function roleMark(database) {
+  return `managed-by=${MANAGED_BY}; database=${database}`;
+}
+async function canCreateRoles(client) {
+  const { rows } = await client.query("SELECT rolcreaterole OR rolsuper AS can FROM pg_roles WHERE rolname = current_user");
+  return Boolean(rows[0]?.can);
+}
+var TRANSFER_OWNERSHIP = `
+DO $transfer$
+DECLARE
+  target regrole := %ROLE%::regrole;
+  item record;
+BEGIN
+  FOR item IN
+    SELECT 1 AS step, format('ALTER SCHEMA %I OWNER TO %I', n.nspname, target) AS statement
+      FROM pg_namespace n
+     WHERE n.nspname NOT IN ('information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+       AND n.nspowner NOT IN (target, 'pg_database_owner'::regrole)
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT 2, format('ALTER %s %I.%I OWNER TO %I',
+                     CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+                     n.nspname, c.relname, target)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname NOT IN ('information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+       AND c.relowner <> target
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                        AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))
+    UNION ALL
+    SELECT 3, format('ALTER %s %s OWNER TO %I', CASE p.prokind WHEN 'a' THEN 'AGGREGATE' ELSE 'ROUTINE' END, p.oid::regprocedure, target)
+      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname NOT IN ('information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND p.proowner <> target
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT 4, format('ALTER %s %s OWNER TO %I', CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.oid::regtype, target)
+      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE n.nspname NOT IN ('information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND t.typowner <> target
+       AND (t.typtype IN ('d', 'e', 'r') OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+    ORDER BY 1
+  LOOP
+    EXECUTE item.statement;
+  END LOOP;
+END
+$transfer$`;
+async function ensurePreviewRole(admin, adminUrl, database, deadline, log) {
+  const role = previewRoleName(database);
+  const password = previewRolePassword(adminUrl, role);
+  log.secret(password);
+  const { rows } = await admin.query("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [role]);
+  if (rows.length > 0 && rows[0].comment !== roleMark(database)) {
+    throw new Error(`role '${role}' already exists and is not the preview role of '${database}' (no preview-db mark); refusing to take it over. Drop or rename it.`);
+  }
+  if (rows.length === 0) {
+    try {
+      await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(password)}`);
+    } catch (error2) {
+      if (!["42710", "23505"].includes(error2.code ?? "")) throw error2;
+    }
+  } else {
+    await admin.query(`ALTER ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(password)}`);
+  }
+  await admin.query(`COMMENT ON ROLE ${quoteIdent(role)} IS ${quoteLiteral(roleMark(database))}`);
+  const { rows: superuser } = await admin.query("SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user");
+  if (!superuser[0]?.su) await admin.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER`).catch((error2) => log.debug(`GRANT ${role} TO CURRENT_USER: ${error2.message}`));
+  await admin.query(`ALTER DATABASE ${quoteIdent(database)} OWNER TO ${quoteIdent(role)}`);
+  await admin.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
+  const inside = await connectWithRetry(withDatabase(adminUrl, database), deadline, log, `preview database '${database}'`);
+  try {
+    await inside.query(TRANSFER_OWNERSHIP.replace("%ROLE%", quoteLiteral(role)));
+  } finally {
+    await inside.end().catch(() => {
+    });
+  }
+  return { role, password };
+}
+
 // src/providers/postgres/marker.ts
 function formatMarker(marker) {
   const parts = [`managed-by=${MANAGED_BY}`, `branch=${encodeURIComponent(marker.branch)}`, `created-at=${marker.createdAt}`];
@@ -44915,6 +45010,8 @@ var PostgresPreviews = class {
   settings;
   log;
   kind = "postgres";
+  /** Whether the preview gets a role of its own (postgres-url's role may create roles). */
+  ownRole;
   async admin(deadline, body) {
     const client = await connectWithRetry(this.settings.adminUrl, deadline, this.log, "Postgres server");
     try {
@@ -44937,6 +45034,10 @@ var PostgresPreviews = class {
     await this.admin(deadline, async (client) => {
       const { rows } = await client.query("SELECT rolcreatedb OR rolsuper AS can FROM pg_roles WHERE rolname = current_user");
       if (!rows[0]?.can) throw new InputError("postgres-url", "its role may not create databases. Use a role with CREATEDB (or the server admin).");
+      this.ownRole = await canCreateRoles(client);
+      if (!this.ownRole) {
+        this.log.warning("postgres-url's role may not create roles, so the preview uses postgres-url's own credentials, and the job can reach every database that role can. Give it CREATEROLE (Postgres 16+ limits that to the roles it creates) for a role per preview.", { title: "Preview shares the admin credentials" });
+      }
       if (this.settings.template) {
         const template = await this.find(client, this.settings.template);
         if (!template) throw new InputError("template", `database '${this.settings.template}' does not exist on the server. Name an existing database, or leave template empty for an empty preview.`);
@@ -44959,6 +45060,7 @@ var PostgresPreviews = class {
     }
   }
   async ensurePreview(request) {
+    if (this.ownRole === void 0) await this.preflight(request);
     const deadline = Date.now() + request.waitTimeoutSeconds * 1e3;
     const name = databaseNameForBranch(request.branchName);
     const expiresAt = request.expiresInSeconds ? new Date(Date.now() + request.expiresInSeconds * 1e3).toISOString() : void 0;
@@ -44986,7 +45088,16 @@ var PostgresPreviews = class {
       const result = existing ? request.onExisting === "reset" ? "reset" : "recreated" : "created";
       return { created: result !== "reset", outcome: result, marker };
     });
-    const directUrl = withDatabase(this.settings.adminUrl, name);
+    const credentials = this.ownRole ? await this.admin(
+      deadline,
+      (client) => withRetries(() => ensurePreviewRole(client, this.settings.adminUrl, name, deadline, this.log), {
+        deadline,
+        // A twin run handing the same objects over at the same moment.
+        classify: (error2) => ["40001", "40P01", "XX000"].includes(error2.code ?? "") ? { retry: true, reason: error2.message } : { retry: false }
+      })
+    ) : void 0;
+    const adminDatabaseUrl = withDatabase(this.settings.adminUrl, name);
+    const directUrl = credentials ? withCredentials(adminDatabaseUrl, credentials.role, credentials.password) : adminDatabaseUrl;
     const parts = describeUrl(directUrl);
     return {
       provider: "postgres",

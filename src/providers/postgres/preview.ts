@@ -6,7 +6,8 @@ import { databaseNameForBranch, quoteIdent, quoteLiteral } from '../../shared/na
 import { withRetries, sleep } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 import type { PreviewDatabase, PreviewProvider, PreviewRequest } from '../types.js';
-import { connectWithRetry, describeUrl, withDatabase } from './connect.js';
+import { connectWithRetry, describeUrl, withCredentials, withDatabase } from './connect.js';
+import { canCreateRoles, ensurePreviewRole } from './preview-role.js';
 import { formatMarker, parseMarker, type PreviewMarker } from './marker.js';
 
 export interface PostgresPreviewSettings {
@@ -24,6 +25,8 @@ interface ExistingDatabase {
 
 export class PostgresPreviews implements PreviewProvider {
   readonly kind = 'postgres' as const;
+  /** Whether the preview gets a role of its own (postgres-url's role may create roles). */
+  private ownRole?: boolean;
 
   constructor(
     private readonly settings: PostgresPreviewSettings,
@@ -53,6 +56,10 @@ export class PostgresPreviews implements PreviewProvider {
     await this.admin(deadline, async (client) => {
       const { rows } = await client.query<{ can: boolean }>('SELECT rolcreatedb OR rolsuper AS can FROM pg_roles WHERE rolname = current_user');
       if (!rows[0]?.can) throw new InputError('postgres-url', 'its role may not create databases. Use a role with CREATEDB (or the server admin).');
+      this.ownRole = await canCreateRoles(client);
+      if (!this.ownRole) {
+        this.log.warning("postgres-url's role may not create roles, so the preview uses postgres-url's own credentials, and the job can reach every database that role can. Give it CREATEROLE (Postgres 16+ limits that to the roles it creates) for a role per preview.", { title: 'Preview shares the admin credentials' });
+      }
       if (this.settings.template) {
         const template = await this.find(client, this.settings.template);
         if (!template) throw new InputError('template', `database '${this.settings.template}' does not exist on the server. Name an existing database, or leave template empty for an empty preview.`);
@@ -77,6 +84,7 @@ export class PostgresPreviews implements PreviewProvider {
   }
 
   async ensurePreview(request: PreviewRequest): Promise<PreviewDatabase> {
+    if (this.ownRole === undefined) await this.preflight(request);
     const deadline = Date.now() + request.waitTimeoutSeconds * 1000;
     const name = databaseNameForBranch(request.branchName);
     const expiresAt = request.expiresInSeconds ? new Date(Date.now() + request.expiresInSeconds * 1000).toISOString() : undefined;
@@ -108,7 +116,18 @@ export class PostgresPreviews implements PreviewProvider {
       return { created: result !== 'reset', outcome: result, marker };
     });
 
-    const directUrl = withDatabase(this.settings.adminUrl, name);
+    const credentials = this.ownRole
+      ? await this.admin(deadline, (client) =>
+          withRetries(() => ensurePreviewRole(client, this.settings.adminUrl, name, deadline, this.log), {
+            deadline,
+            // A twin run handing the same objects over at the same moment.
+            classify: (error) =>
+              ['40001', '40P01', 'XX000'].includes((error as { code?: string }).code ?? '') ? { retry: true, reason: (error as Error).message } : { retry: false },
+          }),
+        )
+      : undefined;
+    const adminDatabaseUrl = withDatabase(this.settings.adminUrl, name);
+    const directUrl = credentials ? withCredentials(adminDatabaseUrl, credentials.role, credentials.password) : adminDatabaseUrl;
     const parts = describeUrl(directUrl);
     return {
       provider: 'postgres',

@@ -9,6 +9,7 @@
 //   query read a table of that database (kept across clean restarts). Reading them needs a
 //   connection to that database, so only databases that look idle otherwise are asked.
 // The newest of these is the database's last activity.
+import { dropPreviewRole } from './preview-role.js';
 import pg from 'pg';
 import { databaseNameForBranch, quoteIdent } from '../../shared/naming.js';
 import { withRetries } from '../../shared/retry.js';
@@ -156,7 +157,11 @@ export class PostgresPreviewStore implements PreviewStore {
            FROM pg_database d WHERE d.datname = $1`,
         [resource.id],
       );
-      if (rows.length === 0) return { alreadyGone: true };
+      if (rows.length === 0) {
+        // A role left behind by an earlier run that stopped between the two drops.
+        await dropPreviewRole(client, resource.id, this.log);
+        return { alreadyGone: true };
+      }
       const marker = parseMarker(rows[0]!.comment);
       if (!marker || marker.branch !== resource.name || databaseNameForBranch(marker.branch) !== resource.id || marker.createdAt !== resource.incarnation) {
         throw new Error(`database '${resource.id}' changed since it was listed (its mark is now ${marker ? `for '${marker.branch}', created ${marker.createdAt}` : 'gone'}); not dropped. A re-run judges it afresh.`);
@@ -177,7 +182,9 @@ export class PostgresPreviewStore implements PreviewStore {
           onRetry: ({ reason, delayMs }) => this.log.info(`Dropping '${resource.id}': ${reason}; retrying in ${delayMs}ms`),
         },
       );
-      return { alreadyGone: false, note: sessions > 0 ? `terminated ${sessions} open connection(s)` : undefined };
+      const droppedRole = await dropPreviewRole(client, resource.id, this.log);
+      const notes = [sessions > 0 ? `terminated ${sessions} open connection(s)` : '', droppedRole ? 'dropped its role' : ''].filter(Boolean);
+      return { alreadyGone: false, note: notes.length > 0 ? notes.join('; ') : undefined };
     });
   }
 
