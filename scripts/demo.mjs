@@ -119,9 +119,11 @@ try {
   await runAsRunner('preview-db', inputs, pullRequest('closed', '2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'), workspace, inbox.url);
   console.log(inbox.comments[0].body);
   const left = await query(postgres.url, "SELECT datname FROM pg_database WHERE datname LIKE 'preview%'");
+  const roles = await query(postgres.url, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'preview%'");
   const productionIndexes = await query(productionUrl, "SELECT indexname FROM pg_indexes WHERE tablename = 'accounts'");
   step('What is left on the server');
   console.log(`Preview databases: ${left.length === 0 ? 'none — the preview is gone' : left.map((row) => row.datname).join(', ')}`);
+  console.log(`Preview roles: ${roles.length === 0 ? 'none — its role went with it' : roles.map((row) => row.rolname).join(', ')}`);
   console.log(`Production's indexes on accounts: ${productionIndexes.map((row) => row.indexname).join(', ')} (untouched by the pull request)`);
 } finally {
   await inbox.close();
