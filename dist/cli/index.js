@@ -39597,7 +39597,7 @@ var require_utils3 = __commonJS({
     var nodeCrypto = __require("crypto");
     module.exports = {
       postgresMd5PasswordHash,
-      randomBytes,
+      randomBytes: randomBytes2,
       deriveKey,
       sha256: sha2562,
       hashByName,
@@ -39607,7 +39607,7 @@ var require_utils3 = __commonJS({
     var webCrypto = nodeCrypto.webcrypto || globalThis.crypto;
     var subtleCrypto = webCrypto.subtle;
     var textEncoder = new TextEncoder();
-    function randomBytes(length) {
+    function randomBytes2(length) {
       return webCrypto.getRandomValues(Buffer.alloc(length));
     }
     async function md5(string) {
@@ -48777,7 +48777,7 @@ var NeonPreviews = class {
 };
 
 // src/providers/postgres/preview-role.ts
-import { createHmac } from "node:crypto";
+import { createHash as createHash2, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 var MAX_IDENTIFIER = 63;
 var SUFFIX = "_owner";
 function previewRoleName(database) {
@@ -48787,6 +48787,13 @@ function previewRoleName(database) {
 function previewRolePassword(adminUrl, role) {
   const { user, password } = describeUrl(adminUrl);
   return createHmac("sha256", `${user}:${password}`).update(`preview-db role ${role}`).digest("base64url");
+}
+function scramVerifier(password, salt = randomBytes(16), iterations = 4096) {
+  const salted = pbkdf2Sync(password.normalize("NFKC"), salt, iterations, 32, "sha256");
+  const clientKey = createHmac("sha256", salted).update("Client Key").digest();
+  const storedKey = createHash2("sha256").update(clientKey).digest();
+  const serverKey = createHmac("sha256", salted).update("Server Key").digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
 }
 function roleMark(database) {
   return `managed-by=${MANAGED_BY}; database=${database}`;
@@ -48843,12 +48850,12 @@ async function ensurePreviewRole(admin, adminUrl, database, deadline, log) {
   }
   if (rows2.length === 0) {
     try {
-      await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(password)}`);
+      await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`);
     } catch (error2) {
       if (!["42710", "23505"].includes(error2.code ?? "")) throw error2;
     }
   } else {
-    await admin.query(`ALTER ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(password)}`);
+    await admin.query(`ALTER ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`);
   }
   await admin.query(`COMMENT ON ROLE ${quoteIdent(role)} IS ${quoteLiteral(roleMark(database))}`);
   const { rows: superuser } = await admin.query("SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user");
@@ -49221,7 +49228,7 @@ function getCreateBranchInputs(facts) {
 }
 
 // src/migrate/db.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 var APPLICATION_NAME = "preview-db migrate";
 var TRANSIENT_SQLSTATES2 = /* @__PURE__ */ new Set(["57P03", "53300", "08006", "08001", "08004"]);
 function isTransientConnectError(error2) {
@@ -49276,7 +49283,7 @@ function parseTableName(text, input) {
   return { schema, table, qualified: `${quoteIdent(schema)}.${quoteIdent(table)}` };
 }
 function advisoryLockKey(historyTable) {
-  return BigInt.asIntN(64, BigInt(`0x${createHash2("sha256").update(`preview-db:${historyTable}`).digest("hex").slice(0, 16)}`)).toString();
+  return BigInt.asIntN(64, BigInt(`0x${createHash3("sha256").update(`preview-db:${historyTable}`).digest("hex").slice(0, 16)}`)).toString();
 }
 async function acquireAdvisoryLock(client, key, log, options) {
   const wait = options.sleep ?? sleep;
@@ -50993,12 +51000,12 @@ function renderMigrateReport(result) {
 }
 
 // src/migrate/files.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { readdirSync, readFileSync as readFileSync2, statSync } from "node:fs";
 import { join, relative } from "node:path";
 var NO_TRANSACTION_MARKER = "-- preview-db: no-transaction";
 function sha256(text) {
-  return createHash3("sha256").update(text).digest("hex");
+  return createHash4("sha256").update(text).digest("hex");
 }
 var VERSIONED = /^(\d+)(?:[_\-.]+(.*))?\.sql$/i;
 function compareVersions(a, b) {

@@ -21096,7 +21096,7 @@ var require_utils3 = __commonJS({
     var nodeCrypto = __require("crypto");
     module.exports = {
       postgresMd5PasswordHash,
-      randomBytes,
+      randomBytes: randomBytes2,
       deriveKey,
       sha256: sha2562,
       hashByName,
@@ -21106,7 +21106,7 @@ var require_utils3 = __commonJS({
     var webCrypto = nodeCrypto.webcrypto || globalThis.crypto;
     var subtleCrypto = webCrypto.subtle;
     var textEncoder = new TextEncoder();
-    function randomBytes(length) {
+    function randomBytes2(length) {
       return webCrypto.getRandomValues(Buffer.alloc(length));
     }
     async function md5(string) {
@@ -56547,7 +56547,7 @@ var NeonPreviews = class {
 };
 
 // src/providers/postgres/preview-role.ts
-import { createHmac } from "node:crypto";
+import { createHash as createHash4, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 var MAX_IDENTIFIER = 63;
 var SUFFIX = "_owner";
 function previewRoleName(database) {
@@ -56557,6 +56557,13 @@ function previewRoleName(database) {
 function previewRolePassword(adminUrl, role) {
   const { user, password } = describeUrl(adminUrl);
   return createHmac("sha256", `${user}:${password}`).update(`preview-db role ${role}`).digest("base64url");
+}
+function scramVerifier(password, salt = randomBytes(16), iterations = 4096) {
+  const salted = pbkdf2Sync(password.normalize("NFKC"), salt, iterations, 32, "sha256");
+  const clientKey = createHmac("sha256", salted).update("Client Key").digest();
+  const storedKey = createHash4("sha256").update(clientKey).digest();
+  const serverKey = createHmac("sha256", salted).update("Server Key").digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
 }
 function roleMark(database) {
   return `managed-by=${MANAGED_BY}; database=${database}`;
@@ -56613,12 +56620,12 @@ async function ensurePreviewRole(admin, adminUrl, database, deadline, log) {
   }
   if (rows2.length === 0) {
     try {
-      await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(password)}`);
+      await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`);
     } catch (error2) {
       if (!["42710", "23505"].includes(error2.code ?? "")) throw error2;
     }
   } else {
-    await admin.query(`ALTER ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(password)}`);
+    await admin.query(`ALTER ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`);
   }
   await admin.query(`COMMENT ON ROLE ${quoteIdent(role)} IS ${quoteLiteral(roleMark(database))}`);
   const { rows: superuser } = await admin.query("SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user");

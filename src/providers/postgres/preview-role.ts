@@ -1,7 +1,7 @@
 // A role of its own for each Postgres preview, so a pull request's job gets credentials
 // that reach its preview and nothing else on the shared server: the role owns the preview
 // database and everything in it, and no other role may connect to it.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { MANAGED_BY, quoteIdent, quoteLiteral, shortHash } from '../../shared/naming.js';
 import type { Log } from '../../shared/log.js';
@@ -23,6 +23,18 @@ export function previewRoleName(database: string): string {
 export function previewRolePassword(adminUrl: string, role: string): string {
   const { user, password } = describeUrl(adminUrl);
   return createHmac('sha256', `${user}:${password}`).update(`preview-db role ${role}`).digest('base64url');
+}
+
+/**
+ * The SCRAM-SHA-256 verifier Postgres stores for a password (RFC 5802/7677), computed here so
+ * the password itself never travels as SQL text that a server's statement log could keep.
+ */
+export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
+  const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = createHash('sha256').update(clientKey).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }
 
 export function roleMark(database: string): string {
@@ -89,13 +101,13 @@ export async function ensurePreviewRole(admin: pg.Client, adminUrl: string, data
   }
   if (rows.length === 0) {
     try {
-      await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(password)}`);
+      await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`);
     } catch (error) {
       // 42710: a twin created it first; 23505: its insert into pg_authid won the race.
       if (!['42710', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
     }
   } else {
-    await admin.query(`ALTER ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(password)}`);
+    await admin.query(`ALTER ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`);
   }
   await admin.query(`COMMENT ON ROLE ${quoteIdent(role)} IS ${quoteLiteral(roleMark(database))}`);
   // Postgres 16+: a role with CREATEROLE may hand objects to a role only as a member of it.
