@@ -8,7 +8,7 @@ import { startFakeGitHub, type FakeGitHub } from './fakes/github/server.js';
 import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
 import { runAction, pullRequestEvent, leakedSecrets, outputSecrets, maskedValues, inputErrorAnnotation, NODE24, ROOT, type ActionRun } from './support/run-action.js';
 import { contractDifferences } from './support/contract.js';
-import { migrate, DEFAULT_HISTORY_TABLE } from '../src/migrate/index.js';
+import { migrate, migrateSettings, DEFAULT_HISTORY_TABLE } from '../src/migrate/index.js';
 import { MemoryLog } from '../src/shared/log.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL!;
@@ -53,7 +53,7 @@ beforeAll(async () => {
   await sql(adminUrl, `DROP DATABASE IF EXISTS ${TEMPLATE}`);
   await sql(adminUrl, `CREATE DATABASE ${TEMPLATE}`);
   const result = await migrate(
-    { databaseUrl: dbUrl(TEMPLATE), runner: 'builtin', migrationsDir: 'migrations', workingDirectory: workspaceWith(1), historyTable: DEFAULT_HISTORY_TABLE, exportEnv: ['DATABASE_URL'], dryRun: false, lint: 'off', lintDisable: [], allowDestructive: true, allowDrift: false, protected: true, seed: [], analyze: false, lockThresholdMs: 1000 },
+    migrateSettings(dbUrl(TEMPLATE), workspaceWith(1), { migrationsDir: 'migrations', lint: 'off', allowDestructive: true, protected: true }),
     new MemoryLog(),
   );
   expect(result.ok).toBe(true);

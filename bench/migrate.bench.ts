@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { runner as nodePgMigrate } from 'node-pg-migrate';
-import { migrate, type MigrateSettings } from '../src/migrate/index.js';
+import { migrate, migrateSettings, type MigrateSettings } from '../src/migrate/index.js';
 import { MemoryLog } from '../src/shared/log.js';
 import { quoteIdent } from '../src/shared/naming.js';
 import { startEmbeddedPostgres } from '../__tests__/support/test-postgres.mjs';
@@ -99,23 +99,7 @@ export default async function bench(): Promise<void> {
     const statements = files.reduce((sum, file) => sum + file.sql.split(';\n').length - 1, 0);
     console.log(`${COUNT} migrations (${statements} statements), each tool on a fresh database:\n`);
 
-    const settings = (databaseUrl: string, lint: 'off' | 'warn'): MigrateSettings => ({
-      databaseUrl,
-      runner: 'builtin',
-      migrationsDir: 'migrations',
-      workingDirectory: work,
-      historyTable: 'public.preview_db_migrations',
-      exportEnv: ['DATABASE_URL'],
-      dryRun: false,
-      lint,
-      lintDisable: [],
-      allowDestructive: false,
-      allowDrift: false,
-      protected: false,
-      seed: [],
-      analyze: false,
-      lockThresholdMs: 1000,
-    });
+    const settings = (databaseUrl: string, lint: 'off' | 'warn'): MigrateSettings => migrateSettings(databaseUrl, work, { migrationsDir: 'migrations', lint });
 
     const tools = {
       builtin: async (url: string, migrationsDir: string, count: number, lint: 'off' | 'warn' = 'off') => {

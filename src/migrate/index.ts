@@ -20,6 +20,30 @@ export { KNOWN_RULES } from './lint/index.js';
 
 export const DEFAULT_HISTORY_TABLE = 'public.preview_db_migrations';
 
+/**
+ * Settings with the action's documented defaults (built-in runner, lint warn, nothing
+ * measured), for callers that drive the core directly: the Node API, tests and benches.
+ */
+export function migrateSettings(databaseUrl: string, workingDirectory: string, overrides: Partial<MigrateSettings> = {}): MigrateSettings {
+  return {
+    databaseUrl,
+    runner: 'builtin',
+    workingDirectory,
+    historyTable: DEFAULT_HISTORY_TABLE,
+    exportEnv: ['DATABASE_URL'],
+    dryRun: false,
+    lint: 'warn',
+    lintDisable: [],
+    allowDestructive: false,
+    allowDrift: false,
+    protected: false,
+    seed: [],
+    analyze: false,
+    lockThresholdMs: 1000,
+    ...overrides,
+  };
+}
+
 
 /** Neon's pooled hosts carry `-pooler` in their first label. */
 export function isPooledNeonUrl(url: string): boolean {
