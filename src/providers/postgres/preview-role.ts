@@ -100,16 +100,21 @@ export async function ensurePreviewRole(admin: pg.Client, adminUrl: string, data
     throw new Error(`role '${role}' already exists and is not the preview role of '${database}' (no preview-db mark); refusing to take it over. Drop or rename it.`);
   }
   if (rows.length === 0) {
+    // Role and mark in one transaction: a twin never sees the role without its mark (and would
+    // otherwise refuse it as someone else's).
     try {
+      await admin.query('BEGIN');
       await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`);
+      await admin.query(`COMMENT ON ROLE ${quoteIdent(role)} IS ${quoteLiteral(roleMark(database))}`);
+      await admin.query('COMMIT');
     } catch (error) {
+      await admin.query('ROLLBACK').catch(() => {});
       // 42710: a twin created it first; 23505: its insert into pg_authid won the race.
       if (!['42710', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
     }
   } else {
     await admin.query(`ALTER ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`);
   }
-  await admin.query(`COMMENT ON ROLE ${quoteIdent(role)} IS ${quoteLiteral(roleMark(database))}`);
   // Postgres 16+: a role with CREATEROLE may hand objects to a role only as a member of it.
   const { rows: superuser } = await admin.query<{ su: boolean }>('SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user');
   if (!superuser[0]?.su) await admin.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER`).catch((error: Error) => log.debug(`GRANT ${role} TO CURRENT_USER: ${error.message}`));

@@ -10,6 +10,9 @@ import { connectWithRetry, describeUrl, withCredentials, withDatabase } from './
 import { canCreateRoles, ensurePreviewRole } from './preview-role.js';
 import { formatMarker, parseMarker, type PreviewMarker } from './marker.js';
 
+/** How long a run waits for a twin's just-created database to carry its mark (within wait-timeout). */
+const TWIN_MARK_WAIT_MS = 60_000;
+
 export interface PostgresPreviewSettings {
   /** An admin connection URL to the server (a role that may CREATE DATABASE). */
   adminUrl: string;
@@ -93,8 +96,9 @@ export class PostgresPreviews implements PreviewProvider {
 
     const outcome = await this.admin(deadline, async (client) => {
       let existing = await this.find(client, name);
-      // A twin may have just created it and not yet written its mark.
-      if (existing && !existing.marker) existing = await this.awaitMarker(client, name, Math.min(deadline, Date.now() + 5_000));
+      // A twin may have just created it and not yet written its mark (CREATE DATABASE cannot share
+      // a transaction with its COMMENT). On a loaded server that gap can last seconds.
+      if (existing && !existing.marker) existing = await this.awaitMarker(client, name, Math.min(deadline, Date.now() + TWIN_MARK_WAIT_MS));
       if (existing) {
         this.assertOurs(existing, request.branchName);
         if (request.onExisting === 'reuse') {
@@ -107,7 +111,7 @@ export class PostgresPreviews implements PreviewProvider {
       const createdNow = await this.create(client, name, marker, deadline);
       if (!createdNow) {
         // Lost a race with a twin run: use what it made.
-        const twin = await this.awaitMarker(client, name, Math.min(deadline, Date.now() + 10_000));
+        const twin = await this.awaitMarker(client, name, Math.min(deadline, Date.now() + TWIN_MARK_WAIT_MS));
         if (!twin) throw new Error(`database '${name}' appeared without a preview-db mark while this run was creating it.`);
         this.assertOurs(twin, request.branchName);
         return { created: false, outcome: 'reused' as const, marker: twin.marker! };
