@@ -1,0 +1,218 @@
+// The provider's branches as the CLI shows and guards them: list with kind, parent, age and
+// size; find one; remove one; and the read-only access to a protected branch. Built on the
+// providers' own listing and deletion (the cleanup stores), never a second copy of them.
+import { EndpointType, type Endpoint } from '@neondatabase/api-client';
+import { MANAGED_BY, quoteIdent } from '../shared/naming.js';
+import { secretsOfUrl } from '../shared/secrets.js';
+import type { Log } from '../shared/log.js';
+import type { ProviderKind } from '../providers/types.js';
+import type { PreviewResource } from '../cleanup/select.js';
+import { NeonPreviewStore, neonLastActivity, toPreviewResource, type NeonBranchFacts } from '../providers/neon/sweep.js';
+import { PostgresPreviewStore } from '../providers/postgres/sweep.js';
+import { callNeon, createNeonApi, type NeonApi, type NeonCallContext, type NeonConnection } from '../providers/neon/client.js';
+import { listBranchEndpoints, waitForOperations } from '../providers/neon/branches.js';
+import { connectWithRetry, describeUrl, waitForSelectOne } from '../providers/postgres/connect.js';
+import { RefusedError } from './errors.js';
+
+export type BranchKind = 'preview' | 'developer' | 'default' | 'protected' | 'other';
+
+export interface BranchInfo {
+  name: string;
+  /** Neon branch id, or the Postgres database name. */
+  id: string;
+  kind: BranchKind;
+  parent?: string;
+  parentId?: string;
+  createdAt?: string;
+  lastActive?: string;
+  expiresAt?: string;
+  sizeBytes?: number;
+  /** Carries preview-db's mark (Neon annotation managed-by, Postgres database comment). */
+  madeByPreviewDb: boolean;
+  isDefault: boolean;
+  isProtected: boolean;
+  children: string[];
+  /** Postgres: why this database is never touched (the admin database, a template...). */
+  reserved?: string;
+  resource: PreviewResource;
+}
+
+export interface ConnectionUrls {
+  pooled: string;
+  direct: string;
+  host: string;
+  database: string;
+  role: string;
+  readOnly: boolean;
+}
+
+export interface Project {
+  readonly provider: ProviderKind;
+  list(): Promise<BranchInfo[]>;
+  find(name: string): Promise<BranchInfo | undefined>;
+  /** Deletes it; a Postgres database without the mark only when `unmarked` says the person insisted. */
+  remove(branch: BranchInfo): Promise<{ alreadyGone: boolean }>;
+  /** URLs that can read and not write (the protected path); throws RefusedError where the provider cannot. */
+  readOnlyUrls(branch: BranchInfo, options: { database?: string; role?: string; waitTimeoutSeconds: number }): Promise<ConnectionUrls>;
+}
+
+export function isPreviewName(name: string, annotations: Record<string, string>): boolean {
+  return Boolean(annotations['github-pr-number']) || name.startsWith('preview/');
+}
+
+export class NeonProject implements Project {
+  readonly provider = 'neon' as const;
+  private readonly store: NeonPreviewStore;
+  private readonly api: NeonApi;
+
+  constructor(
+    private readonly connection: NeonConnection,
+    private readonly log: Log,
+  ) {
+    this.store = new NeonPreviewStore({ ...connection, waitForDeletion: true }, log);
+    this.api = createNeonApi(connection);
+  }
+
+  private info(fact: NeonBranchFacts, names: Map<string, string>): BranchInfo {
+    const { branch, annotations } = fact;
+    const marked = annotations['managed-by'] === MANAGED_BY;
+    const resource = toPreviewResource(fact);
+    const kind: BranchKind = resource.isDefault ? 'default' : branch.protected ? 'protected' : marked ? (isPreviewName(branch.name, annotations) ? 'preview' : 'developer') : 'other';
+    return {
+      name: branch.name,
+      id: branch.id,
+      kind,
+      parent: branch.parent_id ? (names.get(branch.parent_id) ?? branch.parent_id) : undefined,
+      parentId: branch.parent_id,
+      createdAt: branch.created_at,
+      lastActive: neonLastActivity(branch, fact.endpoints).at?.toISOString(),
+      expiresAt: branch.expires_at,
+      sizeBytes: branch.logical_size,
+      madeByPreviewDb: marked,
+      isDefault: resource.isDefault,
+      isProtected: resource.isProtected,
+      children: resource.children,
+      resource,
+    };
+  }
+
+  private async facts(withActivity: boolean): Promise<BranchInfo[]> {
+    const facts = await this.store.listFacts(withActivity ? 'stale' : 'pr');
+    const names = new Map(facts.map((fact) => [fact.branch.id, fact.branch.name]));
+    return facts.map((fact) => this.info(fact, names));
+  }
+
+  list(): Promise<BranchInfo[]> {
+    return this.facts(true);
+  }
+
+  async find(name: string): Promise<BranchInfo | undefined> {
+    return (await this.facts(false)).find((branch) => branch.name === name || branch.id === name);
+  }
+
+  remove(branch: BranchInfo): Promise<{ alreadyGone: boolean }> {
+    return this.store.remove(branch.resource);
+  }
+
+  /** A read-only compute of the branch (added if it has none): Neon's read replica, which cannot write. */
+  async readOnlyUrls(branch: BranchInfo, options: { database?: string; role?: string; waitTimeoutSeconds: number }): Promise<ConnectionUrls> {
+    const deadline = Date.now() + options.waitTimeoutSeconds * 1000;
+    const context: NeonCallContext = { api: this.api, projectId: this.connection.projectId, log: this.log, deadline };
+    let endpoint: Endpoint | undefined = (await listBranchEndpoints(context, branch.id)).find((candidate) => candidate.type === EndpointType.ReadOnly);
+    if (!endpoint) {
+      this.log.info(`Adding a read-only compute to '${branch.name}' (a read replica: it cannot write).`);
+      const created = await callNeon(context, `add a read-only compute to '${branch.name}'`, () =>
+        this.api.createProjectEndpoint(this.connection.projectId, { endpoint: { branch_id: branch.id, type: EndpointType.ReadOnly } }),
+      );
+      await waitForOperations(context, created.operations, `starting the read-only compute of '${branch.name}'`);
+      endpoint = created.endpoint;
+    }
+    const { databases } = await callNeon(context, `list the databases of '${branch.name}'`, () => this.api.listProjectBranchDatabases(this.connection.projectId, branch.id));
+    const database = options.database ? databases.find((candidate) => candidate.name === options.database) : databases.length === 1 ? databases[0] : undefined;
+    if (!database) {
+      throw new RefusedError(`branch '${branch.name}' has ${options.database ? `no database '${options.database}'` : `${databases.length} databases`} (${databases.map((d) => d.name).join(', ') || 'none'}); name the one to use with --database.`);
+    }
+    const role = options.role ?? database.owner_name;
+    const [pooled, direct] = await Promise.all(
+      [true, false].map((isPooled) =>
+        callNeon(context, 'read the connection URI', () =>
+          this.api.getConnectionUri({ projectId: this.connection.projectId, branch_id: branch.id, endpoint_id: endpoint!.id, database_name: database.name, role_name: role, pooled: isPooled }),
+        ).then((data) => data.uri),
+      ),
+    );
+    for (const secret of [pooled!, direct!].flatMap(secretsOfUrl)) this.log.secret(secret);
+    await waitForSelectOne(direct!, deadline, this.log, `read-only compute ${endpoint.id}`);
+    return { pooled: pooled!, direct: direct!, host: describeUrl(direct!).host, database: database.name, role, readOnly: true };
+  }
+}
+
+export class PostgresProject implements Project {
+  readonly provider = 'postgres' as const;
+  private readonly store: PostgresPreviewStore;
+
+  constructor(
+    private readonly adminUrl: string,
+    private readonly log: Log,
+  ) {
+    this.store = new PostgresPreviewStore({ adminUrl }, log);
+  }
+
+  private info(resource: PreviewResource, sizes: Map<string, number>): BranchInfo {
+    const marked = Boolean(resource.marked) && !resource.reserved;
+    return {
+      name: resource.name,
+      id: resource.id,
+      kind: marked ? (resource.pullRequest || resource.name.startsWith('preview/') ? 'preview' : 'developer') : 'other',
+      createdAt: resource.incarnation,
+      lastActive: resource.lastActivity?.toISOString(),
+      expiresAt: resource.expiresAt?.toISOString(),
+      sizeBytes: sizes.get(resource.id),
+      madeByPreviewDb: marked,
+      isDefault: false,
+      isProtected: false,
+      children: [],
+      reserved: resource.reserved,
+      resource,
+    };
+  }
+
+  async list(): Promise<BranchInfo[]> {
+    // A century of idleness: no database is looked at more closely than its listing.
+    const resources = await this.store.list({ mode: 'stale', olderThanSeconds: 100 * 365 * 86400, now: new Date() });
+    const client = await connectWithRetry(this.adminUrl, Date.now() + 60_000, this.log, 'Postgres server');
+    let sizes: Map<string, number>;
+    try {
+      const { rows } = await client.query<{ datname: string; size: string | null }>(
+        "SELECT datname, CASE WHEN has_database_privilege(datname, 'CONNECT') THEN pg_database_size(oid) END AS size FROM pg_database WHERE datallowconn",
+      );
+      sizes = new Map(rows.filter((row) => row.size !== null).map((row) => [row.datname, Number(row.size)]));
+    } finally {
+      await client.end().catch(() => {});
+    }
+    return resources.map((resource) => this.info(resource, sizes));
+  }
+
+  async find(name: string): Promise<BranchInfo | undefined> {
+    const [resource] = await this.store.list({ mode: 'pr', branchName: name, olderThanSeconds: 0, now: new Date() });
+    return resource ? this.info(resource, new Map()) : undefined;
+  }
+
+  async remove(branch: BranchInfo): Promise<{ alreadyGone: boolean }> {
+    if (branch.reserved) throw new RefusedError(`database '${branch.id}' is never deleted: ${branch.reserved}.`);
+    if (branch.madeByPreviewDb) return this.store.remove(branch.resource);
+    // Not preview-db's, and the person repeated its name with --force.
+    const client = await connectWithRetry(this.adminUrl, Date.now() + 60_000, this.log, 'Postgres server');
+    try {
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [branch.id]);
+      if (!rowCount) return { alreadyGone: true };
+      await client.query(`DROP DATABASE ${quoteIdent(branch.id)} WITH (FORCE)`);
+      return { alreadyGone: false };
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  async readOnlyUrls(branch: BranchInfo): Promise<ConnectionUrls> {
+    throw new RefusedError(`provider postgres cannot hand out read-only access to '${branch.id}' yet (it would need a read-only role on that server). Connect with credentials of your own for that database.`);
+  }
+}
