@@ -4,9 +4,10 @@
 // Usage: node scripts/cli-help.mjs [outfile]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-const root = resolve(import.meta.dirname, '..');
+const root = fileURLToPath(new URL('..', import.meta.url));
 const ACTIONS = ['create-branch', 'migrate', 'cleanup', 'snapshot'];
 
 export function renderActionInputs() {
@@ -31,7 +32,7 @@ export function renderActionInputs() {
   ].join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const outfile = resolve(process.argv[2] ?? join(root, 'src/cli/generated/action-inputs.ts'));
   writeFileSync(outfile, renderActionInputs());
 }

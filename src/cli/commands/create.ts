@@ -9,19 +9,21 @@ import { writeUrls } from './switch.js';
 
 export async function create(ctx: CommandContext): Promise<CommandResult> {
   const name = await branchName(ctx, false);
-  ctx.connection();
+  // Every setting is checked (the action's own validation) before the provider is asked anything.
+  const settings = createSettings(ctx, name, 'reuse');
+  if (ctx.flag('switch')) ctx.envVars();
+  const migrateAfter = wantsMigrate(ctx);
   const project = ctx.project();
   const existing = await ctx.term.group(`Looking up '${name}'`, () => project.find(name));
   if (existing && (existing.isDefault || existing.isProtected || existing.reserved || existing.resource.marked === false)) {
     const what = existing.isDefault ? 'the default branch' : existing.isProtected ? 'a protected branch' : existing.reserved ? `reserved (${existing.reserved})` : 'a database preview-db did not make';
     throw new RefusedError(`'${name}' already exists and is ${what}; a database of your own needs a name of its own. Give one, e.g. \`preview-db create ${name.replace(/^.*\//, '')}-dev\`.`);
   }
-  const settings = createSettings(ctx, name, 'reuse');
   const preview = await createPreview(settings, ctx.term);
   const urls = urlsOf(preview);
   ctx.term.say(`${preview.created ? 'Created' : 'Reused'} '${preview.branchName}': database ${preview.database} on ${preview.host} as ${preview.role}${preview.parentName ? `, from ${preview.parentName}` : ''}.`);
 
-  const migrated = wantsMigrate(ctx) ? await runMigrations(ctx, urls.direct) : undefined;
+  const migrated = migrateAfter ? await runMigrations(ctx, urls.direct) : undefined;
   const written = ctx.flag('switch') ? writeUrls(ctx, urls) : undefined;
   const showSecrets = ctx.flag('show-secrets');
   const lines = [`${preview.created ? 'created' : 'reused'} ${preview.branchName}`];

@@ -8,6 +8,9 @@ import { branchName, createSettings, describeBranch, findExisting, migrateJson, 
 
 export async function reset(ctx: CommandContext): Promise<CommandResult> {
   const name = await branchName(ctx, false);
+  // Every setting is checked before the provider is asked anything.
+  createSettings(ctx, name, 'reset');
+  const migrateAfter = wantsMigrate(ctx);
   const branch = await findExisting(ctx, name);
   const reason = protectedReason(branch) ?? (branch.madeByPreviewDb ? undefined : 'a branch preview-db did not make');
   if (reason) throw new RefusedError(`'${name}' is ${reason}; reset replaces all its data, so it only resets databases preview-db made.`);
@@ -19,7 +22,7 @@ export async function reset(ctx: CommandContext): Promise<CommandResult> {
   const settings = createSettings(ctx, name, 'reset', branch.parentId);
   const preview = await createPreview(settings, ctx.term);
   ctx.term.say(`Reset '${preview.branchName}' to the current state of ${preview.parentName ?? 'its parent'}; its name, URLs and role are unchanged.`);
-  const migrated = wantsMigrate(ctx) ? await runMigrations(ctx, urlsOf(preview).direct) : undefined;
+  const migrated = migrateAfter ? await runMigrations(ctx, urlsOf(preview).direct) : undefined;
   return {
     exitCode: migrated && !migrated.ok ? 1 : 0,
     json: { branch: describeBranch(preview), migrate: migrated ? migrateJson(migrated) : null },

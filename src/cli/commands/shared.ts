@@ -99,7 +99,17 @@ export function migrateJson(result: MigrateResult) {
 }
 
 export function wantsMigrate(ctx: CommandContext): boolean {
-  return ctx.flag('migrate') || ctx.settings.source('seed') === 'flag';
+  const wanted = ctx.flag('migrate') || ctx.settings.source('seed') === 'flag';
+  if (wanted && !ctx.settings.has('database-url')) {
+    // Checked before anything is created: the migrate settings, against a stand-in target.
+    ctx.settings.overrides.set('database-url', 'postgres://check@localhost/check');
+    try {
+      getMigrateInputs(laptopFacts(), { GITHUB_WORKSPACE: ctx.io.cwd });
+    } finally {
+      ctx.settings.overrides.delete('database-url');
+    }
+  }
+  return wanted;
 }
 
 /** A preview for people: no URL, no password. */

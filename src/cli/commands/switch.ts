@@ -17,6 +17,8 @@ export function writeUrls(ctx: CommandContext, urls: ConnectionUrls) {
 
 export async function switchTo(ctx: CommandContext): Promise<CommandResult> {
   const name = await branchName(ctx, true);
+  ctx.envVars();
+  ctx.connection();
   const branch = await findExisting(ctx, name);
   const urls = await connectionUrls(ctx, branch);
   const written = writeUrls(ctx, urls);

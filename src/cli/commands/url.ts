@@ -22,6 +22,8 @@ export async function url(ctx: CommandContext): Promise<CommandResult> {
   const format = ctx.flagValue('format') || 'uri';
   if (!(URL_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format '${format}' is not one of ${URL_FORMATS.join(', ')}.`);
   const name = await branchName(ctx, false);
+  if (format === 'env') ctx.envVars();
+  ctx.connection();
   const branch = await findExisting(ctx, name);
   const urls = await connectionUrls(ctx, branch);
   const kind = ctx.flag('direct') ? 'direct' : 'pooled';
