@@ -38,7 +38,7 @@ export function unquote(raw: string): string {
     const end = text.indexOf(quote, 1);
     if (end > 0) {
       const inner = text.slice(1, end);
-      return quote === '"' ? inner.replace(/\\n/g, '\n').replace(/\\"/g, '"') : inner;
+      return quote === '"' ? inner.replace(/\\n/g, '\n') : inner;
     }
   }
   return text.replace(/\s+#.*$/, '');
@@ -58,11 +58,18 @@ export function readEnvFile(path: string): Map<string, string> | undefined {
   return existsSync(path) ? readEnvText(readFileSync(path, 'utf8')) : undefined;
 }
 
+/**
+ * A value as dotenv reads it back unchanged: bare when it can be, else in a quote it does not
+ * contain (single quotes first: dotenv takes them literally), keeping the line's own quote.
+ */
 function formatValue(value: string, previous?: string): string {
   const previousQuote = previous?.trim()[0];
-  if (previousQuote === "'" && !value.includes("'")) return `'${value}'`;
-  if (previousQuote === '"' || /[\s#"'`$\\]/.test(value)) return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  return value;
+  const needsQuotes = /[\s#"'`$\\]/.test(value) || (previousQuote !== undefined && `'"\``.includes(previousQuote));
+  if (!needsQuotes) return value;
+  const quotes = [previousQuote, "'", '"', '`'].filter((q): q is string => q !== undefined && `'"\``.includes(q));
+  const quote = quotes.find((q) => !value.includes(q) && !(q === '"' && /\\[nr]/.test(value)));
+  if (!quote) throw new UsageError('a connection URL holds every kind of quote; it cannot be written into a dotenv file unchanged.');
+  return `${quote}${value}${quote}`;
 }
 
 /** The new text: each variable replaced in place (every occurrence), missing ones appended. */
