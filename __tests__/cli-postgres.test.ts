@@ -29,12 +29,14 @@ async function drop(...names: string[]) {
 
 beforeAll(async () => {
   await drop(TEMPLATE, 'feature_cli_login', 'cli_not_ours', 'cli_reset_me');
+  await sql(adminUrl, 'DROP ROLE IF EXISTS cli_not_ours_readonly');
   await sql(adminUrl, `CREATE DATABASE ${TEMPLATE}`);
   await sql(databaseUrl(adminUrl, TEMPLATE), "CREATE TABLE origin (note text); INSERT INTO origin VALUES ('from the template')");
 });
 
 afterAll(async () => {
   await drop(TEMPLATE, 'feature_cli_login', 'cli_not_ours', 'cli_reset_me');
+  await sql(adminUrl, 'DROP ROLE IF EXISTS cli_not_ours_readonly');
 });
 
 test('create (name from the git branch) → migrate + seed → switch → url → status → reset → delete', async () => {
@@ -134,6 +136,15 @@ test('refusals exit 3 and change nothing; --force must repeat the name', async (
   const refusedSwitch = await cli(['switch', 'cli_not_ours'], { cwd: project, env });
   expect(refusedSwitch.status).toBe(3);
   expect(refusedSwitch.stderr).toContain('--allow-protected');
+  // The protected path: a read-only role of its own, which may read and not write.
+  await sql(databaseUrl(adminUrl, 'cli_not_ours'), "CREATE TABLE accounts (id int PRIMARY KEY); INSERT INTO accounts VALUES (1)");
+  const readOnly = await cli(['switch', 'cli_not_ours', '--allow-protected', '--dotenv', 'ro.env', '--json'], { cwd: project, env });
+  expect(readOnly.status).toBe(0);
+  expect(readOnly.json()).toMatchObject({ branch: { id: 'cli_not_ours', kind: 'other', role: 'cli_not_ours_readonly', readOnly: true } });
+  const roUrl = /^DATABASE_URL=(.*)$/m.exec(readFileSync(join(project, 'ro.env'), 'utf8'))![1]!;
+  expect(await sql(roUrl, 'SELECT id FROM accounts')).toEqual([{ id: 1 }]);
+  await expect(sql(roUrl, 'INSERT INTO accounts VALUES (2)')).rejects.toThrow(/read-only|permission denied/);
+  await expect(sql(roUrl, 'BEGIN READ WRITE; INSERT INTO accounts VALUES (2); COMMIT')).rejects.toThrow(/permission denied/);
   const refusedReset = await cli(['reset', 'cli_not_ours'], { cwd: project, env });
   expect(refusedReset.status).toBe(3);
   const adminDatabase = new URL(adminUrl).pathname.slice(1);

@@ -2,7 +2,7 @@
 // size; find one; remove one; and the read-only access to a protected branch. Built on the
 // providers' own listing and deletion (the cleanup stores), never a second copy of them.
 import { EndpointType, type Endpoint } from '@neondatabase/api-client';
-import { MANAGED_BY, quoteIdent } from '../shared/naming.js';
+import { MANAGED_BY, quoteIdent, quoteLiteral, shortHash } from '../shared/naming.js';
 import { secretsOfUrl } from '../shared/secrets.js';
 import type { Log } from '../shared/log.js';
 import type { ProviderKind } from '../providers/types.js';
@@ -11,7 +11,8 @@ import { NeonPreviewStore, neonLastActivity, toPreviewResource, type NeonBranchF
 import { PostgresPreviewStore } from '../providers/postgres/sweep.js';
 import { callNeon, createNeonApi, type NeonApi, type NeonCallContext, type NeonConnection } from '../providers/neon/client.js';
 import { listBranchEndpoints, waitForOperations } from '../providers/neon/branches.js';
-import { connectWithRetry, describeUrl, waitForSelectOne } from '../providers/postgres/connect.js';
+import { connectWithRetry, describeUrl, waitForSelectOne, withCredentials, withDatabase } from '../providers/postgres/connect.js';
+import { canCreateRoles, previewRolePassword, scramVerifier } from '../providers/postgres/preview-role.js';
 import { RefusedError } from './errors.js';
 
 export type BranchKind = 'preview' | 'developer' | 'default' | 'protected' | 'other';
@@ -212,7 +213,54 @@ export class PostgresProject implements Project {
     }
   }
 
-  async readOnlyUrls(branch: BranchInfo): Promise<ConnectionUrls> {
-    throw new RefusedError(`provider postgres cannot hand out read-only access to '${branch.id}' yet (it would need a read-only role on that server). Connect with credentials of your own for that database.`);
+  /**
+   * A role of its own that may connect to this database and read it, nothing else: SELECT on
+   * every table and sequence of its schemas, read-only transactions by default. Its password
+   * is derived from the admin credentials, like a preview role's, so every run agrees on it.
+   */
+  async readOnlyUrls(branch: BranchInfo, options: { waitTimeoutSeconds: number }): Promise<ConnectionUrls> {
+    const deadline = Date.now() + options.waitTimeoutSeconds * 1000;
+    const database = branch.id;
+    const role = readOnlyRoleName(database);
+    const password = previewRolePassword(this.adminUrl, role);
+    this.log.secret(password);
+    const mark = `managed-by=${MANAGED_BY}; read-only=${database}`;
+    const admin = await connectWithRetry(this.adminUrl, deadline, this.log, 'Postgres server');
+    try {
+      if (!(await canCreateRoles(admin))) {
+        throw new RefusedError(`PREVIEW_DB_POSTGRES_URL's role may not create roles, so preview-db cannot make a read-only role for '${database}'. Use a role with CREATEROLE, or connect with read-only credentials of your own.`);
+      }
+      const { rows } = await admin.query<{ comment: string | null }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [role]);
+      if (rows.length > 0 && rows[0]!.comment !== mark) throw new RefusedError(`role '${role}' exists and is not preview-db's read-only role for '${database}'; refusing to take it over.`);
+      const verifier = quoteLiteral(scramVerifier(password));
+      await admin.query(rows.length === 0 ? `CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${verifier}` : `ALTER ROLE ${quoteIdent(role)} LOGIN PASSWORD ${verifier}`);
+      await admin.query(`COMMENT ON ROLE ${quoteIdent(role)} IS ${quoteLiteral(mark)}`);
+      await admin.query(`ALTER ROLE ${quoteIdent(role)} SET default_transaction_read_only = on`);
+      await admin.query(`GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(role)}`);
+    } finally {
+      await admin.end().catch(() => {});
+    }
+    const inside = await connectWithRetry(withDatabase(this.adminUrl, database), deadline, this.log, `database '${database}'`);
+    try {
+      const { rows: schemas } = await inside.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'");
+      for (const { nspname } of schemas) {
+        await inside.query(`GRANT USAGE ON SCHEMA ${quoteIdent(nspname)} TO ${quoteIdent(role)}`);
+        await inside.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${quoteIdent(nspname)} TO ${quoteIdent(role)}`);
+        await inside.query(`GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${quoteIdent(nspname)} TO ${quoteIdent(role)}`);
+      }
+    } finally {
+      await inside.end().catch(() => {});
+    }
+    const url = withCredentials(withDatabase(this.adminUrl, database), role, password);
+    for (const secret of secretsOfUrl(url)) this.log.secret(secret);
+    await waitForSelectOne(url, deadline, this.log, `database '${database}'`);
+    return { pooled: url, direct: url, host: describeUrl(url).host, database, role, readOnly: true };
   }
+}
+
+/** `app_production` → `app_production_readonly`; long names are cut and keep a hash. */
+export function readOnlyRoleName(database: string): string {
+  const suffix = '_readonly';
+  if (database.length + suffix.length <= 63) return `${database}${suffix}`;
+  return `${database.slice(0, 63 - suffix.length - 9)}_${shortHash(database)}${suffix}`;
 }
