@@ -150,3 +150,23 @@ test('precedence: a flag beats the environment, which beats the config file; err
   expect(flagWins.status).toBe(0);
   expect(existsSync(join(dir, '.env.local'))).toBe(false);
 });
+
+test('snapshot and cleanup do what their actions do, with --json shapes', async () => {
+  const dir = project();
+  const snap = await cli(['snapshot', '--provider', 'neon', '--json'], { cwd: dir, env: { ...env, PREVIEW_DB_SNAPSHOT_POLL_MS: '20' } });
+  expect(snap.stderr).not.toContain(fake.apiKey);
+  expect(snap.status).toBe(0);
+  const taken = snap.json();
+  expect(taken).toEqual({ command: 'snapshot', ok: true, snapshot: { id: expect.any(String), arn: expect.any(String), status: 'available', createdAt: expect.any(String), reused: false, pruned: [], restoreCommand: expect.stringContaining('$NEON_API_KEY'), copyArn: null } });
+  expect(fake.snapshots().map((s) => s.id)).toContain(taken.snapshot.id);
+
+  const old = new Date(Date.now() - 30 * 86400_000);
+  await fake.seedBranch({ name: 'preview/pr-5', virtual: true, createdAt: old, updatedAt: old, lastActiveAt: old, withEndpoint: true });
+  const dry = await cli(['cleanup', '--dry-run', '--older-than', '7d', '--json'], { cwd: dir, env });
+  expect(dry.status).toBe(0);
+  expect(dry.json()).toMatchObject({ command: 'cleanup', ok: true, cleanup: { provider: 'neon', mode: 'stale', dryRun: true, candidates: ['preview/pr-5'], deleted: [] } });
+  expect(named('preview/pr-5')).toHaveLength(1);
+  const swept = await cli(['cleanup', '--older-than', '7d'], { cwd: dir, env });
+  expect(swept.status).toBe(0);
+  expect(named('preview/pr-5')).toEqual([]);
+});

@@ -113,7 +113,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'cleanup',
     summary: 'Sweep previews nobody used for a while, as the cleanup action does (mode stale here; `delete` removes one by name).',
     positionals: [],
-    options: allInputs('cleanup', ['closed-prs', 'github-token']),
+    options: allInputs('cleanup', ['closed-prs', 'github-token']).map((option) => (option.name === 'mode' ? { ...option, default: 'stale' } : option)),
     notes: ['closed-prs needs a workflow run (the GitHub API); from a terminal, sweep by age.'],
     run: cleanup,
   },
