@@ -156,6 +156,19 @@ test('refusals exit 3 and change nothing; --force must repeat the name', async (
   const forced = await cli(['delete', 'cli_not_ours', '--force', 'cli_not_ours'], { cwd: project, env });
   expect(forced.status).toBe(0);
   expect(await sql(adminUrl, "SELECT 1 FROM pg_database WHERE datname = 'cli_not_ours'")).toEqual([]);
+  expect(await sql(adminUrl, "SELECT 1 FROM pg_roles WHERE rolname = 'cli_not_ours_readonly'")).toEqual([]);
+});
+
+test('status of an env file whose database does not answer: exit 1, answers false, the password masked', async () => {
+  const project = gitProject('main');
+  writeFileSync(join(project, '.env.local'), 'DATABASE_URL=postgres://someone:pw-not-shown-42@127.0.0.1:1/gone\n');
+  const status = await cli(['status', '--json'], { cwd: project, env: {} });
+  expect(status.status).toBe(1);
+  expect(status.json()).toMatchObject({ command: 'status', ok: false, variable: 'DATABASE_URL', answers: false, error: expect.any(String), target: { host: '127.0.0.1', port: '1', database: 'gone', role: 'someone' }, migrations: null });
+  expect(status.stdout + status.stderr).not.toContain('pw-not-shown-42');
+  const none = await cli(['status'], { cwd: tempProject(), env: {} });
+  expect(none.status).toBe(1);
+  expect(none.stderr).toContain('.env.local has no DATABASE_URL');
 });
 
 test('the env file: a new one is created with mode 0600; an existing one keeps its mode and is replaced, not rewritten in place', async () => {

@@ -1,6 +1,7 @@
 // The provider's branches as the CLI shows and guards them: list with kind, parent, age and
 // size; find one; remove one; and the read-only access to a protected branch. Built on the
 // providers' own listing and deletion (the cleanup stores), never a second copy of them.
+import type pg from 'pg';
 import { EndpointType, type Endpoint } from '@neondatabase/api-client';
 import { MANAGED_BY, quoteIdent, quoteLiteral, shortHash } from '../shared/naming.js';
 import { secretsOfUrl } from '../shared/secrets.js';
@@ -200,17 +201,30 @@ export class PostgresProject implements Project {
 
   async remove(branch: BranchInfo): Promise<{ alreadyGone: boolean }> {
     if (branch.reserved) throw new RefusedError(`database '${branch.id}' is never deleted: ${branch.reserved}.`);
-    if (branch.madeByPreviewDb) return this.store.remove(branch.resource);
+    if (branch.madeByPreviewDb) {
+      const removed = await this.store.remove(branch.resource);
+      const client = await connectWithRetry(this.adminUrl, Date.now() + 60_000, this.log, 'Postgres server');
+      await this.dropReadOnlyRole(client, branch.id).finally(() => client.end().catch(() => {}));
+      return removed;
+    }
     // Not preview-db's, and the person repeated its name with --force.
     const client = await connectWithRetry(this.adminUrl, Date.now() + 60_000, this.log, 'Postgres server');
     try {
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [branch.id]);
       if (!rowCount) return { alreadyGone: true };
       await client.query(`DROP DATABASE ${quoteIdent(branch.id)} WITH (FORCE)`);
+      await this.dropReadOnlyRole(client, branch.id);
       return { alreadyGone: false };
     } finally {
       await client.end().catch(() => {});
     }
+  }
+
+  /** The read-only role `switch --allow-protected` made for a database, once the database is gone. */
+  private async dropReadOnlyRole(client: pg.Client, database: string): Promise<void> {
+    const role = readOnlyRoleName(database);
+    const { rows } = await client.query<{ comment: string | null }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [role]);
+    if (rows[0]?.comment === readOnlyMark(database)) await client.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
   }
 
   /**
@@ -224,7 +238,7 @@ export class PostgresProject implements Project {
     const role = readOnlyRoleName(database);
     const password = previewRolePassword(this.adminUrl, role);
     this.log.secret(password);
-    const mark = `managed-by=${MANAGED_BY}; read-only=${database}`;
+    const mark = readOnlyMark(database);
     const admin = await connectWithRetry(this.adminUrl, deadline, this.log, 'Postgres server');
     try {
       if (!(await canCreateRoles(admin))) {
@@ -256,6 +270,10 @@ export class PostgresProject implements Project {
     await waitForSelectOne(url, deadline, this.log, `database '${database}'`);
     return { pooled: url, direct: url, host: describeUrl(url).host, database, role, readOnly: true };
   }
+}
+
+export function readOnlyMark(database: string): string {
+  return `managed-by=${MANAGED_BY}; read-only=${database}`;
 }
 
 /** `app_production` → `app_production_readonly`; long names are cut and keep a hash. */
