@@ -87,4 +87,7 @@ export const MIGRATE_AFTER_OPTIONS: OptionDef[] = [
   input('migrate', 'migrations-dir'),
 ];
 
+/** What `url --format` prints. */
+export const URL_FORMATS = ['uri', 'env', 'psql', 'prisma', 'json'] as const;
+
 export const NEON_TARGET_OPTIONS: OptionDef[] = [input('create-branch', 'database'), input('create-branch', 'role')];

@@ -1,19 +1,13 @@
 // The commands, their arguments and flags: one table that drives parsing and --help.
 import type { Positional } from '../args.js';
 import type { CommandContext } from '../context.js';
-import { CONNECTION_OPTIONS, ENV_FILE_OPTIONS, MIGRATE_AFTER_OPTIONS, NEON_TARGET_OPTIONS, allInputs, input, type OptionDef } from '../options.js';
+import { CONNECTION_OPTIONS, ENV_FILE_OPTIONS, MIGRATE_AFTER_OPTIONS, NEON_TARGET_OPTIONS, URL_FORMATS, allInputs, input, type OptionDef } from '../options.js';
 import type { CommandResult } from './types.js';
-import { create } from './create.js';
-import { reset } from './reset.js';
-import { switchTo } from './switch.js';
-import { list } from './list.js';
-import { url, URL_FORMATS } from './url.js';
-import { remove } from './delete.js';
-import { migrate } from './migrate.js';
-import { snapshot } from './snapshot.js';
-import { cleanup } from './cleanup.js';
-import { status } from './status.js';
 
+/**
+ * Each command's code is loaded when it runs (in the bundle: initialised on first use), so
+ * `--help`, `--version` and every command start without the AWS SDK, the SQL parser and the rest.
+ */
 export interface CommandSpec {
   name: string;
   summary: string;
@@ -50,28 +44,28 @@ export const COMMANDS: CommandSpec[] = [
       ...ENV_FILE_OPTIONS,
       { name: 'show-secrets', type: 'boolean', description: 'Print the connection URLs (they hold the password). Without it, create never prints them (--json does include them).' },
     ],
-    run: create,
+    run: async (ctx) => (await import('./create.js')).create(ctx),
   },
   {
     name: 'reset',
     summary: "Reset a database to its parent's current state (Neon: restore from the parent; Postgres: drop and clone the template again), keeping its name, URLs and role.",
     positionals: [NAME_FROM_GIT],
     options: [...CONNECTION_OPTIONS, input('create-branch', 'parent', 'Default for reset: the branch\'s own parent.'), ...NEON_TARGET_OPTIONS, input('create-branch', 'template'), WAIT_TIMEOUT, ...MIGRATE_AFTER_OPTIONS],
-    run: reset,
+    run: async (ctx) => (await import('./reset.js')).reset(ctx),
   },
   {
     name: 'switch',
     summary: 'Point your app at a branch: write its URLs into the env file (other lines, comments and order kept; atomic; a new file gets mode 0600).',
     positionals: [NAME],
     options: [...CONNECTION_OPTIONS, ...ENV_FILE_OPTIONS, ALLOW_PROTECTED, ...NEON_TARGET_OPTIONS],
-    run: switchTo,
+    run: async (ctx) => (await import('./switch.js')).switchTo(ctx),
   },
   {
     name: 'list',
     summary: 'List the branches preview-db made: kind, parent, created, last active, expiry, size.',
     positionals: [],
     options: [...CONNECTION_OPTIONS, { name: 'all', type: 'boolean', description: 'Also list what preview-db did not make (the default branch, branches made by hand, other databases).' }],
-    run: list,
+    run: async (ctx) => (await import('./list.js')).list(ctx),
   },
   {
     name: 'url',
@@ -86,28 +80,28 @@ export const COMMANDS: CommandSpec[] = [
       ...NEON_TARGET_OPTIONS,
       ENV_FILE_OPTIONS[1]!,
     ],
-    run: url,
+    run: async (ctx) => (await import('./url.js')).url(ctx),
   },
   {
     name: 'delete',
     summary: 'Delete a branch preview-db made. Never the default or a protected branch, nor one with children.',
     positionals: [NAME],
     options: [...CONNECTION_OPTIONS, { name: 'force', type: 'string', value: 'name', description: 'Delete a branch preview-db did not make: repeat its name, e.g. `preview-db delete old-test --force old-test`.' }],
-    run: remove,
+    run: async (ctx) => (await import('./delete.js')).remove(ctx),
   },
   {
     name: 'migrate',
     summary: 'Apply, lint and measure migrations, as the migrate action does. Target: --database-url, DATABASE_URL, or the env file.',
     positionals: [],
     options: [...allInputs('migrate'), ...ENV_FILE_OPTIONS],
-    run: migrate,
+    run: async (ctx) => (await import('./migrate.js')).migrate(ctx),
   },
   {
     name: 'snapshot',
     summary: 'Take a verified snapshot (RDS, Aurora or Neon), as the snapshot action does. AWS credentials come from the usual AWS environment and profiles.',
     positionals: [],
     options: allInputs('snapshot'),
-    run: snapshot,
+    run: async (ctx) => (await import('./snapshot.js')).snapshot(ctx),
   },
   {
     name: 'cleanup',
@@ -115,13 +109,13 @@ export const COMMANDS: CommandSpec[] = [
     positionals: [],
     options: allInputs('cleanup', ['closed-prs', 'github-token']).map((option) => (option.name === 'mode' ? { ...option, default: 'stale' } : option)),
     notes: ['closed-prs needs a workflow run (the GitHub API); from a terminal, sweep by age.'],
-    run: cleanup,
+    run: async (ctx) => (await import('./cleanup.js')).cleanup(ctx),
   },
   {
     name: 'status',
     summary: 'Which database the env file points at, whether it answers, and how many migrations it has not applied.',
     positionals: [],
     options: [...ENV_FILE_OPTIONS, input('migrate', 'migrations-dir'), input('migrate', 'history-table'), input('migrate', 'runner')],
-    run: status,
+    run: async (ctx) => (await import('./status.js')).status(ctx),
   },
 ];

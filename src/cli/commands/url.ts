@@ -2,10 +2,10 @@
 import { describeUrl } from '../../providers/postgres/connect.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import { URL_FORMATS } from '../options.js';
 import type { CommandResult } from './types.js';
 import { branchName, connectionUrls, findExisting } from './shared.js';
 
-export const URL_FORMATS = ['uri', 'env', 'psql', 'prisma', 'json'] as const;
 
 /** libpq's key=value form, each value quoted as libpq wants. */
 function conninfo(url: string): string {
