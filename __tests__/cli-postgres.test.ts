@@ -188,3 +188,20 @@ test('the env file: a new one is created with mode 0600; an existing one keeps i
   expect(statSync(existing).ino).not.toBe(inodeBefore);
   expect(readFileSync(existing, 'utf8')).toMatch(/^A=1\r\nDATABASE_URL=postgres\S+\r\n$/);
 });
+
+test('url --format env uses env-vars; a missing branch fails (1); a failing migration makes create exit 1 with the report in --json', async () => {
+  const project = gitProject('main');
+  const missing = await cli(['url', 'cli-never-made', '--json'], { cwd: project, env });
+  expect(missing.status).toBe(1);
+  expect(missing.json()).toEqual({ command: 'url', ok: false, error: { kind: 'failed', exitCode: 1, message: expect.stringContaining("there is no branch named 'cli-never-made'") } });
+
+  writeFileSync(join(project, 'migrations', '002_broken.sql'), 'ALTER TABLE no_such_table ADD COLUMN x int;\n');
+  const created = await cli(['create', 'cli-reset-me', '--migrate', '--json'], { cwd: project, env });
+  expect(created.status).toBe(1);
+  const result = created.json();
+  expect(result).toMatchObject({ command: 'create', ok: false, branch: { name: 'cli-reset-me' }, migrate: { ok: false, error: { file: 'migrations/002_broken.sql', code: '42P01' } } });
+
+  const envFormat = await cli(['url', 'cli-reset-me', '--format', 'env'], { cwd: project, env });
+  expect(envFormat.status).toBe(0);
+  expect(envFormat.stdout).toBe(`DATABASE_URL=${JSON.stringify(result.branch.databaseUrl)}\nDIRECT_URL=${JSON.stringify(result.branch.databaseUrlDirect)}\n`);
+});
