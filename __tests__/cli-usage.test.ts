@@ -59,6 +59,8 @@ test.each([
   [['url', '--pooled', '--direct', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'], '--pooled and --direct exclude each other'],
   [['url', '--format', 'yaml', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'], "--format 'yaml' is not one of uri, env, psql, prisma, json"],
   [['frobnicate'], "'frobnicate' is not a command"],
+  [['snapshot', '--wait', 'maybe'], "--wait: 'maybe' is not a boolean. Use true or false."],
+  [['snapshot', '--wait=false', '--provider', 'neon'], 'Set NEON_API_KEY in your environment'],
   [['create', '--provider', 'mysql', 'x'], "--provider: 'mysql' is not one of neon, postgres"],
   [['create', 'x', '--expires-in', 'soon', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'], '--expires-in'],
 ])('%j is bad usage (exit 2) naming the flag', async (args, message) => {

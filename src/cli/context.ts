@@ -12,6 +12,8 @@ import { SECRET_SETTINGS } from './options.js';
 import type { CliIO, Terminal } from './terminal.js';
 import { isAbsolute, join } from 'node:path';
 
+export const NO_NEON_API_KEY = 'no Neon API key. Set NEON_API_KEY in your environment (an API key from the Neon console, Account settings → API keys); --neon-api-key works too but lands in your shell history. For a shared Postgres server instead, set PREVIEW_DB_POSTGRES_URL and provider "postgres".';
+
 export interface CommandContext {
   command: string;
   io: CliIO;
@@ -52,7 +54,7 @@ export function createContext(command: string, io: CliIO, term: Terminal, settin
       if (!settings.has('provider') && settings.has('postgres-url') && !settings.has('neon-api-key')) settings.overrides.set('provider', 'postgres');
       const read = readProviderConnection();
       if (read.provider === 'neon') {
-        if (!read.neon.apiKey) throw new UsageError('no Neon API key. Set NEON_API_KEY in your environment (an API key from the Neon console, Account settings → API keys); --neon-api-key works too but lands in your shell history. For a shared Postgres server instead, set PREVIEW_DB_POSTGRES_URL and provider "postgres".');
+        if (!read.neon.apiKey) throw new UsageError(NO_NEON_API_KEY);
         if (!read.neon.projectId) throw new UsageError('no Neon project. Put "neon-project-id" in preview-db.config.json (it is not a secret), or set NEON_PROJECT_ID, or pass --neon-project-id. Find it in the Neon console under Settings → General.');
       } else if (!read.postgresUrl) {
         throw new UsageError('no Postgres server. Set PREVIEW_DB_POSTGRES_URL in your environment to an admin URL (a role with CREATEDB), e.g. postgres://admin:secret@localhost:5432/postgres.');

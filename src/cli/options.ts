@@ -50,8 +50,10 @@ function described(action: ActionName, input: string, extra = ''): Omit<OptionDe
 
 /** A string option with the action's description. */
 export function input(action: ActionName, name: string, extra = ''): OptionDef {
-  const isBoolean = ['true', 'false'].includes(ACTION_INPUTS[action][name]?.default ?? '');
-  return { name, type: isBoolean ? 'boolean' : 'string', ...described(action, name, extra) };
+  // A switch turns on what is off by default; an input that is on by default takes true|false.
+  const fallback = ACTION_INPUTS[action][name]?.default;
+  if (fallback === 'false') return { name, type: 'boolean', ...described(action, name, extra) };
+  return { name, type: 'string', ...(fallback === 'true' ? { value: 'true|false' } : {}), ...described(action, name, extra) };
 }
 
 /** Every input of an action as a flag (migrate, snapshot, cleanup mirror their action). */

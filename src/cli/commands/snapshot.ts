@@ -3,12 +3,13 @@ import { getSnapshotInputs } from '../../actions/snapshot/inputs.js';
 import { takeNeonSnapshot } from '../../snapshot/neon.js';
 import { takeRdsSnapshot } from '../../snapshot/rds.js';
 import { renderSnapshotSummary } from '../../snapshot/summary.js';
-import type { CommandContext } from '../context.js';
+import { NO_NEON_API_KEY, type CommandContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import type { CommandResult } from './types.js';
 import { laptopFacts } from './shared.js';
 
 export async function snapshot(ctx: CommandContext): Promise<CommandResult> {
-  for (const name of ['neon-api-key']) if (ctx.settings.get(name)) ctx.term.secret(ctx.settings.get(name));
+  if (ctx.settings.get('provider') === 'neon' && !ctx.settings.get('neon-api-key')) throw new UsageError(NO_NEON_API_KEY);
   const settings = getSnapshotInputs(laptopFacts(), ctx.io.env);
   const result = await ctx.term.group('Taking the snapshot', () => (settings.provider === 'rds' ? takeRdsSnapshot(settings.request, { log: ctx.term }) : takeNeonSnapshot(settings.request, { log: ctx.term })));
   return {
