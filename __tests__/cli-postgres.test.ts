@@ -117,7 +117,14 @@ test('create --show-secrets prints the URLs; --json includes them; neither leaks
   expect(shown.stdout).toMatch(/DATABASE_URL \(pooled\)\s+postgres/);
   const json = await cli(['create', 'cli-reset-me', '--json'], { cwd: project, env });
   expect(json.json()).toMatchObject({ command: 'create', ok: true, branch: { name: 'cli-reset-me', outcome: 'reused', databaseUrl: expect.stringMatching(/cli_reset_me_owner/) }, migrate: null, envFile: null });
-  for (const run of [shown, json]) expect(run.stdout + run.stderr).not.toContain(new URL(adminUrl).password);
+  // On a terminal: a spinner, colours; still no secret, and the URLs stay off the screen.
+  const tty = await cli(['create', 'cli-reset-me'], { cwd: project, env, tty: true });
+  expect(tty.status).toBe(0);
+  expect(tty.stderr).toMatch(/\r\u001b\[2K\u001b\[36m[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]\u001b\[0m Looking up 'cli-reset-me'/);
+  expect(tty.stderr).not.toContain(json.json().branch.databaseUrl);
+  const noColor = await cli(['create', 'cli-reset-me'], { cwd: project, env: { ...env, NO_COLOR: '1' }, tty: true });
+  expect(noColor.stderr).not.toMatch(/\u001b\[\d+m/);
+  for (const run of [shown, json, tty, noColor]) expect(run.stdout + run.stderr).not.toContain(new URL(adminUrl).password);
 });
 
 test('refusals exit 3 and change nothing; --force must repeat the name', async () => {
