@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseEnvVars, readEnvText, updateEnvText, writeEnvFile } from '../src/cli/env-file.js';
 import { Terminal } from '../src/cli/terminal.js';
 import { currentGitBranch } from '../src/cli/git.js';
+import { neonEndpointIdOfHost } from '../src/cli/project.js';
 import { cli, tempProject } from './support/cli.js';
 
 const URL_A = 'postgres://app_owner:pw-one@db.example.test:5432/app?sslmode=require';
@@ -104,4 +105,11 @@ describe('the git default name', () => {
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('not a git repository');
   });
+});
+
+test("status finds a Neon branch by its compute: the endpoint id is the host's first label", () => {
+  expect(neonEndpointIdOfHost('ep-cool-darkness-123456.us-east-2.aws.neon.tech')).toBe('ep-cool-darkness-123456');
+  expect(neonEndpointIdOfHost('ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech')).toBe('ep-cool-darkness-123456');
+  expect(neonEndpointIdOfHost('127.0.0.1')).toBeUndefined();
+  expect(neonEndpointIdOfHost('db.example.test')).toBeUndefined();
 });

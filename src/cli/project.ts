@@ -116,6 +116,18 @@ export class NeonProject implements Project {
     return this.store.remove(branch.resource);
   }
 
+  /** The branch whose compute answers at `host` (Neon hosts start with the endpoint id). */
+  async branchOfHost(host: string): Promise<string | undefined> {
+    const endpointId = neonEndpointIdOfHost(host);
+    if (!endpointId) return undefined;
+    const context: NeonCallContext = { api: this.api, projectId: this.connection.projectId, log: this.log, deadline: Date.now() + 30_000 };
+    const { endpoints } = await callNeon(context, 'list computes', () => this.api.listProjectEndpoints(this.connection.projectId));
+    const endpoint = endpoints.find((candidate) => candidate.id === endpointId);
+    if (!endpoint) return undefined;
+    const { branch } = await callNeon(context, 'read the branch', () => this.api.getProjectBranch(this.connection.projectId, endpoint.branch_id));
+    return branch.name;
+  }
+
   /** A read-only compute of the branch (added if it has none): Neon's read replica, which cannot write. */
   async readOnlyUrls(branch: BranchInfo, options: { database?: string; role?: string; waitTimeoutSeconds: number }): Promise<ConnectionUrls> {
     const deadline = Date.now() + options.waitTimeoutSeconds * 1000;
@@ -146,6 +158,12 @@ export class NeonProject implements Project {
     await waitForSelectOne(direct!, deadline, this.log, `read-only compute ${endpoint.id}`);
     return { pooled: pooled!, direct: direct!, host: describeUrl(direct!).host, database: database.name, role, readOnly: true };
   }
+}
+
+/** `ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech` → `ep-cool-darkness-123456`. */
+export function neonEndpointIdOfHost(host: string): string | undefined {
+  const label = host.split('.')[0] ?? '';
+  return /^ep-[a-z0-9-]+$/.test(label) ? label.replace(/-pooler$/, '') : undefined;
 }
 
 export class PostgresProject implements Project {

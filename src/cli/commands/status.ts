@@ -11,6 +11,7 @@ import { secretsOfUrl } from '../../shared/secrets.js';
 import type { CommandContext } from '../context.js';
 import type { CommandResult } from './types.js';
 import { envFileUrl } from './migrate.js';
+import { NeonProject, neonEndpointIdOfHost } from '../project.js';
 
 interface Migrations {
   dir: string;
@@ -62,6 +63,15 @@ export async function status(ctx: CommandContext): Promise<CommandResult> {
       await client.end().catch(() => {});
     }
   });
+  // Neon: which branch that compute belongs to, when the project's credentials are at hand.
+  if (!branch && answers && neonEndpointIdOfHost(parts.host) && ctx.settings.get('neon-api-key') && ctx.settings.get('neon-project-id')) {
+    try {
+      const project = ctx.project();
+      if (project instanceof NeonProject) branch = await project.branchOfHost(parts.host);
+    } catch (caught) {
+      ctx.term.debug(`Could not look the branch up: ${errorMessage(caught)}`);
+    }
+  }
   const m = migrations as Migrations | null;
   const lines = [
     `${shown}: ${target.variable} → ${parts.database} on ${parts.host}${parts.port ? `:${parts.port}` : ''} as ${parts.user}${branch ? ` (preview-db branch '${branch}')` : ''}`,
