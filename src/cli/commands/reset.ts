@@ -11,14 +11,13 @@ export async function reset(ctx: CommandContext): Promise<CommandResult> {
   // Every setting is checked before the provider is asked anything.
   createSettings(ctx, name, 'reset');
   const migrateAfter = wantsMigrate(ctx);
+  if (ctx.connection().provider === 'postgres' && !ctx.settings.get('template')) {
+    throw new UsageError(`on provider postgres, reset clones the template again: say which with --template (or "template" in preview-db.config.json).`);
+  }
   const branch = await findExisting(ctx, name);
   const reason = protectedReason(branch) ?? (branch.madeByPreviewDb ? undefined : 'a branch preview-db did not make');
   if (reason) throw new RefusedError(`'${name}' is ${reason}; reset replaces all its data, so it only resets databases preview-db made.`);
   if (branch.children.length > 0) throw new RefusedError(`'${name}' has branches made from it (${branch.children.join(', ')}); resetting it would cut them off from their history. Delete them first.`);
-  const connection = ctx.connection();
-  if (connection.provider === 'postgres' && !ctx.settings.get('template')) {
-    throw new UsageError(`on provider postgres, reset clones the template again: say which with --template (or "template" in preview-db.config.json).`);
-  }
   const settings = createSettings(ctx, name, 'reset', branch.parentId);
   const preview = await createPreview(settings, ctx.term);
   ctx.term.say(`Reset '${preview.branchName}' to the current state of ${preview.parentName ?? 'its parent'}; its name, URLs and role are unchanged.`);
