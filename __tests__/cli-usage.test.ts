@@ -59,6 +59,7 @@ test.each([
   [['url', '--pooled', '--direct', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'], '--pooled and --direct exclude each other'],
   [['url', '--format', 'yaml', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'], "--format 'yaml' is not one of uri, env, psql, prisma, json"],
   [['frobnicate'], "'frobnicate' is not a command"],
+  [['reset', 'x', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'], 'reset clones the template again'],
   [['snapshot', '--wait', 'maybe'], "--wait: 'maybe' is not a boolean. Use true or false."],
   [['snapshot', '--wait=false', '--provider', 'neon'], 'Set NEON_API_KEY in your environment'],
   [['create', '--provider', 'mysql', 'x'], "--provider: 'mysql' is not one of neon, postgres"],
@@ -67,6 +68,12 @@ test.each([
   const run = await cli(args as string[]);
   expect(run.stderr).toContain(message);
   expect(run.status).toBe(2);
+});
+
+test('create --migrate checks the migrate settings before anything is created (the server here does not even exist)', async () => {
+  const run = await cli(['create', 'x', '--migrate', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'], { env: { PREVIEW_DB_LINT: 'loud' } });
+  expect(run.status).toBe(2);
+  expect(run.stderr).toContain("PREVIEW_DB_LINT: 'loud' is not one of off, warn, error");
 });
 
 test('an error under --json is an object with the kind and exit code; secrets never reach it', async () => {
