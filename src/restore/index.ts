@@ -2,11 +2,15 @@
 import { InputError } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import { rdsRestoreBackend, type RdsRestoreRequest } from './rds.js';
+import { neonRestoreBackend, type NeonRestoreRequest } from './neon.js';
 import { runRestore, type RunDeps } from './run.js';
 import { recordedCounts } from './select.js';
 import type { RestoreResult, VerifySettings } from './types.js';
 
 export type { RdsRestoreRequest } from './rds.js';
+export type { NeonRestoreRequest } from './neon.js';
+export { deleteRdsTarget } from './rds.js';
+export { deleteNeonTarget } from './neon.js';
 export { RestoreFailedError, type RestoreResult, type CreatedTarget } from './types.js';
 
 function countsFor(verify: VerifySettings | undefined) {
@@ -23,5 +27,11 @@ function countsFor(verify: VerifySettings | undefined) {
 
 export async function restoreRds(request: RdsRestoreRequest, deps: RunDeps & { log: Log }): Promise<RestoreResult> {
   const { backend, deadline } = await rdsRestoreBackend(request, deps);
+  return runRestore(backend, { drill: request.drill, verify: request.verify, expectCounts: countsFor(request.verify), deadline }, deps);
+}
+
+export async function restoreNeon(request: NeonRestoreRequest, deps: RunDeps & { log: Log }): Promise<RestoreResult> {
+  if (request.verify?.expectCounts === 'recorded') throw new InputError('expect-counts', "'recorded' applies to RDS snapshots (their tags hold the counts); Neon snapshots have no tags. Give the counts as JSON.");
+  const { backend, deadline } = neonRestoreBackend(request, deps);
   return runRestore(backend, { drill: request.drill, verify: request.verify, expectCounts: countsFor(request.verify), deadline }, deps);
 }
