@@ -100,4 +100,9 @@ test('the post step deletes a drill branch left behind', async () => {
   expect(fake.branches().some((b) => b.id === result!.restoredIdentifier)).toBe(false);
   const again = await deleteNeonTarget({ provider: 'neon', kind: 'branch', id: result!.restoredIdentifier, projectId: fake.projectId, apiHost: fake.apiHost }, { apiKey: fake.apiKey, waitTimeoutSeconds: 30, log });
   expect(again).toBe(false);
+  // Cancelled while the restore call was in flight: the post step knows only the planned name.
+  const { result: second } = await restore(request({ targetIdentifier: 'production-in-flight' }));
+  const byName = await deleteNeonTarget({ provider: 'neon', kind: 'branch', id: '', name: 'production-in-flight', projectId: fake.projectId, apiHost: fake.apiHost }, { apiKey: fake.apiKey, waitTimeoutSeconds: 30, log });
+  expect(byName).toBe(true);
+  expect(fake.branches().some((b) => b.id === second!.restoredIdentifier)).toBe(false);
 });

@@ -86,6 +86,10 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
       return { source: where, kind: 'branch', targetId, snapshotId: snapshotId === POINT_IN_TIME ? `${source.name}@${snapshotCreatedAt}` : snapshotId, snapshotCreatedAt, snapshotTags: {}, copied: [] };
     },
 
+    planned(plan) {
+      return { provider: 'neon', kind: 'branch', id: '', name: plan.targetId, projectId: request.projectId, apiHost: request.apiHost };
+    },
+
     async create(plan) {
       let branch: Branch;
       let operations;
@@ -99,7 +103,7 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
         ));
       }
       log.info(`Restoring into the new branch ${branch.name} (${branch.id}).`);
-      const created: CreatedTarget = { provider: 'neon', kind: 'branch', id: branch.id, projectId: request.projectId, apiHost: request.apiHost };
+      const created: CreatedTarget = { provider: 'neon', kind: 'branch', id: branch.id, name: branch.name, projectId: request.projectId, apiHost: request.apiHost };
       pending = operations;
       return created;
     },
@@ -157,5 +161,9 @@ async function deleteBranch(context: NeonCallContext, branchId: string): Promise
 export async function deleteNeonTarget(created: CreatedTarget, options: { apiKey: string; waitTimeoutSeconds: number; log: Log }): Promise<boolean> {
   options.log.secret(options.apiKey);
   const api = createNeonApi({ apiKey: options.apiKey, projectId: created.projectId!, apiHost: created.apiHost });
-  return deleteBranch({ api, projectId: created.projectId!, log: options.log, deadline: Date.now() + options.waitTimeoutSeconds * 1000 }, created.id);
+  const context: NeonCallContext = { api, projectId: created.projectId!, log: options.log, deadline: Date.now() + options.waitTimeoutSeconds * 1000 };
+  // Cancelled while the restore call was in flight: only the name is known.
+  const id = created.id || (created.name ? (await findBranchByName(context, created.name))?.id : undefined);
+  if (!id) return false;
+  return deleteBranch(context, id);
 }

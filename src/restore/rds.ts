@@ -138,6 +138,10 @@ export async function rdsRestoreBackend(request: RdsRestoreRequest, deps: { log:
       return { source: where, kind: source.kind, targetId, snapshotId: snapshot.id, snapshotCreatedAt: snapshot.createdAt?.toISOString(), snapshotTags: snapshot.tags, copied };
     },
 
+    planned(plan) {
+      return source.kind === 'instance' ? { provider: 'rds', kind: 'instance', id: plan.targetId, region } : { provider: 'rds', kind: 'cluster', id: plan.targetId, region, writerId: `${plan.targetId}${WRITER_SUFFIX}` };
+    },
+
     async create(plan) {
       if (source.kind === 'instance') {
         const restored = await restores.restoreInstance(plan.targetId, plan.snapshotId, settings);

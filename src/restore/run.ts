@@ -24,6 +24,8 @@ export interface RestoreBackend {
   /** Deletes stale drill targets; returns their identifiers. */
   sweep(): Promise<string[]>;
   preflight(): Promise<RestorePlan>;
+  /** What `create` will make, known before the call (so a cancelled run can still find it). */
+  planned(plan: RestorePlan): CreatedTarget;
   /** Calls the restore; returns as soon as the provider accepted it. */
   create(plan: RestorePlan): Promise<CreatedTarget>;
   /** Waits until the restored database takes connections; its endpoint. */
@@ -36,7 +38,7 @@ export interface RestoreBackend {
 export interface RunDeps {
   log: Log;
   now?: () => number;
-  /** Called as soon as the restore was accepted: the post step needs it if the job is cancelled. */
+  /** Called just before the restore call and again once it was accepted: the post step needs it if the job is cancelled. */
   onCreated?: (created: CreatedTarget) => void;
   /** Called once a drill target was deleted. */
   onDeleted?: (created: CreatedTarget) => void;
@@ -53,6 +55,8 @@ export async function runRestore(
   const plan = await log.group('Pre-flight', () => backend.preflight());
   const expectCounts = options.verify ? options.expectCounts?.(plan) : undefined;
   const started = now();
+  // Recorded before the call: a cancellation may land while the request is in flight.
+  deps.onCreated?.(backend.planned(plan));
   const created = await log.group(`Restore ${plan.snapshotId} → ${plan.targetId}`, () => backend.create(plan));
   deps.onCreated?.(created);
   const result: RestoreResult = {

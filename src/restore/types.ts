@@ -66,7 +66,9 @@ export interface RestoreResult {
 export interface CreatedTarget {
   provider: 'rds' | 'neon';
   kind: 'instance' | 'cluster' | 'branch';
+  /** Empty while only planned on Neon (ids are Neon's to give): then `name` finds it. */
   id: string;
+  name?: string;
   region?: string;
   writerId?: string;
   /** Neon: project and API host (the key comes from the input again). */
