@@ -20,6 +20,8 @@ export interface RdsSnapshotRequest extends SnapshotCommon {
   /** Empty: the region from the AWS environment (AWS_REGION or the shared config). */
   region?: string;
   copyToRegion?: string;
+  /** The KMS key in copyToRegion that re-encrypts an encrypted snapshot's copy. */
+  copyKmsKeyId?: string;
 }
 
 export interface RdsSnapshotDeps {
@@ -89,7 +91,10 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
       if (target.kind === 'instance' && targetInfo.clusterId) {
         throw new InputError('db-instance-identifier', `${target.id} is a member of the DB cluster ${targetInfo.clusterId}; its data is snapshotted with the cluster. Set db-cluster-identifier: ${targetInfo.clusterId} instead of db-instance-identifier.`);
       }
-      log.info(`${where}: ${targetInfo.status}${targetInfo.engine ? ` (${targetInfo.engine})` : ''}`);
+      log.info(`${where}: ${targetInfo.status}${targetInfo.engine ? ` (${targetInfo.engine})` : ''}${targetInfo.encrypted ? ', encrypted' : ''}`);
+      if (request.copyToRegion && targetInfo.encrypted && !request.copyKmsKeyId) {
+        throw new InputError('copy-kms-key-id', `${where} is encrypted, so its snapshot's copy in ${request.copyToRegion} must be encrypted with a KMS key of that region, and RDS refuses the copy without one. Set copy-kms-key-id to the key's ARN or alias in ${request.copyToRegion} (e.g. arn:aws:kms:${request.copyToRegion}:111122223333:alias/rds-dr); nothing was created.`);
+      }
       const snapshots = await rds.listManual(target.id);
       const own = snapshots.filter((s) => isFromRun(s.tags, request.run) && !/^(failed|deleting|deleted)$/.test(s.status));
       if (own.length > 0) {
@@ -210,7 +215,7 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     const copyTags = Object.entries(source.tags).map(([Key, Value]) => ({ Key, Value }));
     let copied: RdsSnapshotInfo | undefined;
     try {
-      copied = await remote.copyFrom(source.arn, source.id, copyTags);
+      copied = await remote.copyFrom(source.arn, source.id, copyTags, request.copyKmsKeyId);
       log.info(`Copying ${source.id} to ${destination}.`);
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;

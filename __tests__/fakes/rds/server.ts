@@ -40,6 +40,8 @@ export interface FakeInstance {
   restoredFrom?: string;
   /** The endpoint a Describe reports; default `<id>.cexample.<region>.rds.amazonaws.com:5432`. */
   endpoint?: { address: string; port: number };
+  /** StorageEncrypted; default true for cluster members, false otherwise. Snapshots inherit it. */
+  encrypted?: boolean;
 }
 
 export interface FakeCluster {
@@ -73,6 +75,8 @@ export interface FakeSnapshot {
   /** Set for copies: the ARN they were copied from. */
   copiedFrom?: string;
   encrypted: boolean;
+  /** The KMS key of an encrypted copy (KmsKeyId). */
+  kmsKeyId?: string;
 }
 
 export interface Fault {
@@ -240,9 +244,9 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
   function snapshotXml(s: FakeSnapshot): string {
     const { status: st, percent } = status(s);
     if (s.kind === 'instance') {
-      return `<DBSnapshot>${el('DBSnapshotIdentifier', s.id)}${el('DBInstanceIdentifier', s.sourceId)}${el('SnapshotCreateTime', iso(s.createdAt))}${el('Engine', s.engine)}${el('AllocatedStorage', 20)}${el('Status', st)}${el('Port', 5432)}${el('AvailabilityZone', `${s.region}a`)}${el('VpcId', 'vpc-0example')}${el('InstanceCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('MasterUsername', 'postgres')}${el('EngineVersion', '16.4')}${el('LicenseModel', 'postgresql-license')}${el('SnapshotType', s.type)}${el('PercentProgress', percent)}${el('SourceRegion', s.copiedFrom ? s.copiedFrom.split(':')[3] : undefined)}${el('SourceDBSnapshotIdentifier', s.copiedFrom)}${el('StorageType', 'gp3')}${el('Encrypted', s.encrypted)}${el('DBSnapshotArn', snapshotArn(s))}${el('IAMDatabaseAuthenticationEnabled', false)}${tagsXml(s.tags)}${el('OriginalSnapshotCreateTime', iso(s.createdAt))}${el('SnapshotTarget', 'region')}</DBSnapshot>`;
+      return `<DBSnapshot>${el('DBSnapshotIdentifier', s.id)}${el('DBInstanceIdentifier', s.sourceId)}${el('SnapshotCreateTime', iso(s.createdAt))}${el('Engine', s.engine)}${el('AllocatedStorage', 20)}${el('Status', st)}${el('Port', 5432)}${el('AvailabilityZone', `${s.region}a`)}${el('VpcId', 'vpc-0example')}${el('InstanceCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('MasterUsername', 'postgres')}${el('EngineVersion', '16.4')}${el('LicenseModel', 'postgresql-license')}${el('SnapshotType', s.type)}${el('PercentProgress', percent)}${el('SourceRegion', s.copiedFrom ? s.copiedFrom.split(':')[3] : undefined)}${el('SourceDBSnapshotIdentifier', s.copiedFrom)}${el('StorageType', 'gp3')}${el('Encrypted', s.encrypted)}${el('KmsKeyId', s.kmsKeyId)}${el('DBSnapshotArn', snapshotArn(s))}${el('IAMDatabaseAuthenticationEnabled', false)}${tagsXml(s.tags)}${el('OriginalSnapshotCreateTime', iso(s.createdAt))}${el('SnapshotTarget', 'region')}</DBSnapshot>`;
     }
-    return `<DBClusterSnapshot><AvailabilityZones>${['a', 'b', 'c'].map((z) => el('AvailabilityZone', `${s.region}${z}`)).join('')}</AvailabilityZones>${el('DBClusterSnapshotIdentifier', s.id)}${el('DBClusterIdentifier', s.sourceId)}${el('SnapshotCreateTime', iso(s.createdAt))}${el('Engine', s.engine)}${el('EngineMode', 'provisioned')}${el('AllocatedStorage', 0)}${el('Status', st)}${el('Port', 0)}${el('VpcId', 'vpc-0example')}${el('ClusterCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('MasterUsername', 'postgres')}${el('EngineVersion', '16.4')}${el('LicenseModel', 'postgresql-license')}${el('SnapshotType', s.type)}${el('PercentProgress', percent)}${el('StorageEncrypted', s.encrypted)}${el('DBClusterSnapshotArn', snapshotArn(s))}${el('SourceDBClusterSnapshotArn', s.copiedFrom)}${el('IAMDatabaseAuthenticationEnabled', false)}${tagsXml(s.tags)}</DBClusterSnapshot>`;
+    return `<DBClusterSnapshot><AvailabilityZones>${['a', 'b', 'c'].map((z) => el('AvailabilityZone', `${s.region}${z}`)).join('')}</AvailabilityZones>${el('DBClusterSnapshotIdentifier', s.id)}${el('DBClusterIdentifier', s.sourceId)}${el('SnapshotCreateTime', iso(s.createdAt))}${el('Engine', s.engine)}${el('EngineMode', 'provisioned')}${el('AllocatedStorage', 0)}${el('Status', st)}${el('Port', 0)}${el('VpcId', 'vpc-0example')}${el('ClusterCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('MasterUsername', 'postgres')}${el('EngineVersion', '16.4')}${el('LicenseModel', 'postgresql-license')}${el('SnapshotType', s.type)}${el('PercentProgress', percent)}${el('StorageEncrypted', s.encrypted)}${el('KmsKeyId', s.kmsKeyId)}${el('DBClusterSnapshotArn', snapshotArn(s))}${el('SourceDBClusterSnapshotArn', s.copiedFrom)}${el('IAMDatabaseAuthenticationEnabled', false)}${tagsXml(s.tags)}</DBClusterSnapshot>`;
   }
   function instanceXml(i: FakeInstance): string {
     const st = instanceStatus(i);
@@ -252,7 +256,7 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
     const subnetXml = `<DBSubnetGroup>${el('DBSubnetGroupName', subnet)}${el('DBSubnetGroupDescription', `${subnet} subnets`)}${el('VpcId', 'vpc-0example')}${el('SubnetGroupStatus', 'Complete')}<Subnets/></DBSubnetGroup>`;
     const parameterXml = `<DBParameterGroups><DBParameterGroup>${el('DBParameterGroupName', i.parameterGroup ?? defaultParameterGroup(i.engine))}${el('ParameterApplyStatus', 'in-sync')}</DBParameterGroup></DBParameterGroups>`;
     const optionXml = i.clusterId ? '' : `<OptionGroupMemberships><OptionGroupMembership>${el('OptionGroupName', i.optionGroup ?? defaultOptionGroup(i.engine))}${el('Status', 'in-sync')}</OptionGroupMembership></OptionGroupMemberships>`;
-    return `<DBInstance>${el('DBInstanceIdentifier', i.id)}${el('DBInstanceClass', i.instanceClass ?? (i.clusterId ? 'db.r6g.large' : 'db.t4g.micro'))}${el('Engine', i.engine)}${el('DBInstanceStatus', st)}${el('MasterUsername', 'postgres')}${endpoint}${el('AllocatedStorage', 20)}${el('InstanceCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('BackupRetentionPeriod', 7)}${groupsXml(i.securityGroups ?? ['sg-0default'])}${parameterXml}${subnetXml}${el('MultiAZ', i.multiAz ?? false)}${el('EngineVersion', '16.4')}${optionXml}${el('StorageType', i.storageType ?? 'gp2')}${el('DBClusterIdentifier', i.clusterId)}${el('StorageEncrypted', Boolean(i.clusterId))}${el('DbiResourceId', `db-${i.id.toUpperCase().replace(/-/g, '')}`)}${el('DBInstanceArn', arn(i.region, 'db', i.id))}${tagsXml(i.tags ?? [])}</DBInstance>`;
+    return `<DBInstance>${el('DBInstanceIdentifier', i.id)}${el('DBInstanceClass', i.instanceClass ?? (i.clusterId ? 'db.r6g.large' : 'db.t4g.micro'))}${el('Engine', i.engine)}${el('DBInstanceStatus', st)}${el('MasterUsername', 'postgres')}${endpoint}${el('AllocatedStorage', 20)}${el('InstanceCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('BackupRetentionPeriod', 7)}${groupsXml(i.securityGroups ?? ['sg-0default'])}${parameterXml}${subnetXml}${el('MultiAZ', i.multiAz ?? false)}${el('EngineVersion', '16.4')}${optionXml}${el('StorageType', i.storageType ?? 'gp2')}${el('DBClusterIdentifier', i.clusterId)}${el('StorageEncrypted', i.encrypted ?? Boolean(i.clusterId))}${el('DbiResourceId', `db-${i.id.toUpperCase().replace(/-/g, '')}`)}${el('DBInstanceArn', arn(i.region, 'db', i.id))}${tagsXml(i.tags ?? [])}</DBInstance>`;
   }
   function clusterXml(c: FakeCluster): string {
     const members = c.members.map((id, index) => `<DBClusterMember>${el('DBInstanceIdentifier', id)}${el('IsClusterWriter', index === 0)}${el('PromotionTier', 1)}</DBClusterMember>`).join('');
@@ -387,9 +391,18 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
       source = liveSnapshot(kind, region, sourceParam);
     }
     if (!source) throw notFound(kind, sourceParam);
+    // An encrypted snapshot is re-encrypted with a key of the destination region; RDS cannot
+    // use the source region's key there and refuses without one (each API in its own words).
+    if (source.encrypted && source.region !== region && !params.KmsKeyId) {
+      throw kind === 'instance'
+        ? new RdsError('InvalidParameterValue', 400, 'Must specify new KMS key for cross region encrypted snapshot copy.')
+        : new RdsError('KMSKeyNotAccessibleFault', 400, 'Specified KMS key [None] does not exist, is not enabled or you do not have permissions to access it.');
+    }
     if (status(source).status !== 'available') throw new RdsError(kind === 'instance' ? 'InvalidDBSnapshotState' : 'InvalidDBClusterSnapshotStateFault', 400, `Snapshot ${source.id} is not in the available state.`);
     const tags = [...(params.CopyTags === 'true' ? source.tags : []), ...tagsParam(params)];
-    return createSnapshot(kind, region, target, source.sourceId, source.engine, tags, source.encrypted, snapshotArn(source));
+    const copy = createSnapshot(kind, region, target, source.sourceId, source.engine, tags, source.encrypted, snapshotArn(source));
+    if (params.KmsKeyId) copy.kmsKeyId = params.KmsKeyId;
+    return copy;
   }
 
   function deleteSnapshot(kind: SnapshotKind, region: string, id: string | undefined): FakeSnapshot {
@@ -533,7 +546,7 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
         const instance = findInstance(region, params.DBInstanceIdentifier);
         if (instance.clusterId) throw new RdsError('InvalidParameterValue', 400, `The specified instance is a member of DB cluster ${instance.clusterId}. Create a DB cluster snapshot instead.`);
         if (instanceStatus(instance) !== 'available') throw new RdsError('InvalidDBInstanceState', 400, `Cannot create a snapshot because the database instance ${instance.id} is not currently in the available state.`);
-        const snapshot = createSnapshot('instance', region, id, instance.id, instance.engine, tagsParam(params), false);
+        const snapshot = createSnapshot('instance', region, id, instance.id, instance.engine, tagsParam(params), instance.encrypted ?? false);
         // The instance backs up while its snapshot is taken, as RDS reports it.
         instance.lockedUntil = Math.max(instance.lockedUntil ?? 0, Math.min(snapshot.readyAt, Date.now() + 50));
         return snapshotXml(snapshot);

@@ -37,6 +37,7 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
   const clusterId = inputs.optional('db-cluster-identifier');
   const regionInput = inputs.optional('region');
   const copyToRegion = inputs.optional('copy-to-region');
+  const copyKmsKeyId = inputs.optional('copy-kms-key-id');
   const neonApiKey = inputs.secret('neon-api-key');
   const neonProjectId = inputs.text('neon-project-id');
   const apiHost = inputs.text('api-host') || DEFAULT_NEON_API_HOST;
@@ -63,7 +64,7 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
   };
 
   if (provider === 'neon') {
-    for (const [name, value] of [['db-instance-identifier', instanceId], ['db-cluster-identifier', clusterId], ['copy-to-region', copyToRegion], ['region', regionInput]] as const) {
+    for (const [name, value] of [['db-instance-identifier', instanceId], ['db-cluster-identifier', clusterId], ['copy-to-region', copyToRegion], ['copy-kms-key-id', copyKmsKeyId], ['region', regionInput]] as const) {
       if (value) throw new InputError(name, 'applies to provider rds only; remove it or set provider: rds.');
     }
     if (!neonApiKey) throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
@@ -87,8 +88,15 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
   if (regionInput && !REGION.test(regionInput)) throw new InputError('region', `'${regionInput}' is not an AWS region such as us-east-1.`);
   if (copyToRegion && !REGION.test(copyToRegion)) throw new InputError('copy-to-region', `'${copyToRegion}' is not an AWS region such as eu-west-1.`);
   if (copyToRegion && copyToRegion === region) throw new InputError('copy-to-region', `is the snapshot's own region (${region}); name a second region for disaster recovery.`);
+  if (copyKmsKeyId && !copyToRegion) throw new InputError('copy-kms-key-id', 'applies to the copy made with copy-to-region; set copy-to-region too, or remove it.');
+  if (copyKmsKeyId && !/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/\S+|alias\/\S+|[0-9a-f-]{36}|mrk-[0-9a-f]{32})$/.test(copyKmsKeyId)) {
+    throw new InputError('copy-kms-key-id', `'${copyKmsKeyId}' is not a KMS key id, alias or ARN (e.g. arn:aws:kms:${copyToRegion}:111122223333:alias/rds-dr).`);
+  }
+  if (copyKmsKeyId && /^arn:/.test(copyKmsKeyId) && copyKmsKeyId.split(':')[3] !== copyToRegion) {
+    throw new InputError('copy-kms-key-id', `is a key in ${copyKmsKeyId.split(':')[3]}, but the copy is made in ${copyToRegion}: KMS keys are regional; give a key of ${copyToRegion}.`);
+  }
   return {
     provider,
-    request: { ...common, snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, kind), target: { kind, id: targetId.toLowerCase() }, region, copyToRegion },
+    request: { ...common, snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, kind), target: { kind, id: targetId.toLowerCase() }, region, copyToRegion, copyKmsKeyId },
   };
 }
