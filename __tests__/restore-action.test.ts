@@ -100,6 +100,26 @@ test('a restore (not a drill) with recorded counts keeps the restored instance',
   expect(run.summary).toContain('### Restore: done');
 });
 
+test('round trip: the snapshot action records row counts in its tags, the restore checks the copy against them', async () => {
+  const id = `counted-${++counter}`;
+  fake.addInstance({ id });
+  const snap = await runAction('snapshot', { inputs: { 'db-instance-identifier': id, 'record-counts': 'orders', 'database-url': verifyUrl }, eventName: 'workflow_dispatch', timeoutMs: 60_000, env: env({ GITHUB_RUN_ID: '9810000001' }) });
+  expect(snap.stderr).not.toMatch(/::error/);
+  expect(snap.status).toBe(0);
+  expect(snap.summary).toContain('| Row counts recorded | `orders` 4 |');
+  expect(fake.snapshot(snap.outputs['snapshot-id']!)!.tags).toContainEqual({ Key: 'row-count:orders', Value: '4' });
+  expect(leakedSecrets(snap, [verifyUrl, PASSWORD])).toEqual([]);
+  const run = await restore({ 'db-instance-identifier': id, drill: 'true', 'verify-url': verifyUrl, 'expect-counts': 'recorded' });
+  expect(run.status).toBe(0);
+  expect(run.outputs).toMatchObject({ 'snapshot-identifier': snap.outputs['snapshot-id'], verified: 'true', deleted: 'true' });
+  expect(run.summary).toMatch(/\| rows in orders \| ok: 4, as recorded \|/);
+
+  const noUrl = await runAction('snapshot', { inputs: { 'db-instance-identifier': id, 'record-counts': 'orders' }, eventName: 'workflow_dispatch', env: env() });
+  expect(noUrl.stdout).toContain(inputErrorAnnotation('database-url'));
+  const badTable = await runAction('snapshot', { inputs: { 'db-instance-identifier': id, 'record-counts': 'orders; drop table x', 'database-url': verifyUrl }, eventName: 'workflow_dispatch', env: env() });
+  expect(badTable.stdout).toContain(inputErrorAnnotation('record-counts'));
+});
+
 test('a drill whose verification fails: the copy is deleted and the run fails, outputs still set', async () => {
   const id = source();
   const run = await restore({ 'db-instance-identifier': id, drill: 'true', 'verify-url': verifyUrl, 'expect-counts': '{"orders": 5}' });

@@ -13,6 +13,7 @@ import { snapshotTags, isFromRun, TAG_RUN_ATTEMPT } from './tags.js';
 import { planPrune, pruningEnabled, type PruneDecision } from './prune.js';
 import { restoreCommand } from './restore-command.js';
 import { waitForSnapshot } from './wait.js';
+import { countRows, countTags } from './counts.js';
 import { pollIntervals, SnapshotIncompleteError, type SnapshotCommon, type SnapshotResult } from './types.js';
 
 export interface RdsSnapshotRequest extends SnapshotCommon {
@@ -22,6 +23,8 @@ export interface RdsSnapshotRequest extends SnapshotCommon {
   copyToRegion?: string;
   /** The KMS key in copyToRegion that re-encrypts an encrypted snapshot's copy. */
   copyKmsKeyId?: string;
+  /** Row counts to record in the snapshot's tags (`row-count:<table>`), counted through `url`. */
+  recordCounts?: { url: string; tables: string[] };
 }
 
 export interface RdsSnapshotDeps {
@@ -57,7 +60,8 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
   const where = describe(target, region);
   const explicitId = request.snapshotIdentifier && validateSnapshotIdentifier(request.snapshotIdentifier, target.kind);
   let snapshotId = explicitId || defaultSnapshotIdentifier(request.run, new Date(now()), target.kind);
-  const tags = snapshotTags(request.run, request.userTags);
+  let tags = snapshotTags(request.run, request.userTags);
+  let recordedCounts: Record<string, number> | undefined;
   let snapshot: RdsSnapshotInfo | undefined;
   let targetInfo: RdsTargetInfo | undefined;
   let reused = false;
@@ -140,6 +144,12 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     return `${head} Pruning only runs after a new snapshot is available; with the current settings it would remove:\n${listDecisions(plan)}\nDelete these (for example: aws rds ${target.kind === 'instance' ? 'delete-db-snapshot --db-snapshot-identifier' : 'delete-db-cluster-snapshot --db-cluster-snapshot-identifier'} ${plan[0]!.id} --region ${region}) or raise the quota, then run again.`;
   }
 
+  if (!existing && request.recordCounts) {
+    const { url, tables } = request.recordCounts;
+    recordedCounts = await log.group('Recording row counts', () => countRows(url, tables, deadline, log));
+    tags = [...tags, ...countTags(recordedCounts)];
+  }
+
   if (existing) {
     snapshot = existing;
     snapshotId = existing.id;
@@ -179,6 +189,7 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     restoreCommand: restoreCommand({ provider: 'rds', kind: target.kind, sourceId: target.id, snapshotId: snapshot!.id, region, engine }),
     source: where,
     copy,
+    recordedCounts,
   });
   const pruned: string[] = [];
   let pruneDecisions: PruneDecision[] = [];

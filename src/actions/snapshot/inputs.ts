@@ -9,6 +9,8 @@ import type { NeonSnapshotRequest } from '../../snapshot/neon.js';
 import type { SnapshotCommon } from '../../snapshot/types.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';
+import { maskUrlPassword } from '../provider-inputs.js';
+import { validateCountedTables } from '../../snapshot/counts.js';
 
 export const SNAPSHOT_PROVIDERS = ['rds', 'neon'] as const;
 
@@ -49,6 +51,9 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
   const retainCount = positive('retain-count', inputs.count('retain-count'));
   const retainDays = positive('retain-days', inputs.count('retain-days'));
   const pruneDryRun = inputs.boolean('prune-dry-run', false);
+  const recordTables = validateCountedTables(inputs.list('record-counts'));
+  const databaseUrl = inputs.secret('database-url');
+  maskUrlPassword(databaseUrl);
 
   if (waitTimeoutSeconds <= 0) throw new InputError('wait-timeout', 'must be longer than 0s, e.g. 60m.');
   if (copyToRegion && !wait) throw new InputError('copy-to-region', 'needs wait: true: a snapshot can only be copied once it is available.');
@@ -63,7 +68,12 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
     timing: timingFromEnvironment(env),
   };
 
+  if (recordTables.length > 0 && !databaseUrl) throw new InputError('database-url', 'is required with record-counts: the rows are counted through it. Pass the database\'s connection URL from a secret.');
+  if (databaseUrl && recordTables.length === 0) throw new InputError('database-url', 'is only used to count rows for record-counts; set record-counts too, or remove it.');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new InputError('database-url', 'is not a postgres:// or postgresql:// URL.');
+
   if (provider === 'neon') {
+    if (recordTables.length > 0) throw new InputError('record-counts', 'applies to provider rds only: Neon snapshots have no tags to record counts in. On Neon, give the restore action the counts as JSON in expect-counts.');
     for (const [name, value] of [['db-instance-identifier', instanceId], ['db-cluster-identifier', clusterId], ['copy-to-region', copyToRegion], ['copy-kms-key-id', copyKmsKeyId], ['region', regionInput]] as const) {
       if (value) throw new InputError(name, 'applies to provider rds only; remove it or set provider: rds.');
     }
@@ -97,6 +107,6 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
   }
   return {
     provider,
-    request: { ...common, snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, kind), target: { kind, id: targetId.toLowerCase() }, region, copyToRegion, copyKmsKeyId },
+    request: { ...common, snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, kind), target: { kind, id: targetId.toLowerCase() }, region, copyToRegion, copyKmsKeyId, recordCounts: recordTables.length > 0 ? { url: databaseUrl, tables: recordTables } : undefined },
   };
 }
