@@ -15,10 +15,8 @@ import {
   DeleteDBClusterCommand,
   DescribeAccountAttributesCommand,
 } from '@aws-sdk/client-rds';
-import { withRetries } from '../../shared/retry.js';
-import { formatMillis } from '../../shared/duration.js';
-import { classifyRdsError, isNotFound } from './client.js';
-import { tagRecord, type RdsCallPolicy, type RdsQuota } from './snapshots.js';
+import { isNotFound } from './client.js';
+import { callRds, tagRecord, type RdsCallPolicy, type RdsQuota } from './snapshots.js';
 
 /** What a restore needs to know about an instance, and what it must copy from the source. */
 export interface RdsInstanceShape {
@@ -118,14 +116,8 @@ export class RdsRestores {
   ) {}
 
   private call<T>(what: string, operation: () => Promise<T>, options: { busyHeals?: boolean } = {}): Promise<T> {
-    return withRetries(operation, {
-      deadline: this.policy.deadline,
-      baseDelayMs: this.policy.baseDelayMs,
-      maxDelayMs: this.policy.maxDelayMs,
-      // Deleting something already being deleted is done, not busy.
-      classify: (error) => (ALREADY_DELETING.test((error as Error)?.message ?? '') ? { retry: false } : classifyRdsError(error, options)),
-      onRetry: ({ attempt, delayMs, reason }) => this.policy.log.info(`${what}: ${reason}; attempt ${attempt + 1} in ${formatMillis(delayMs)}`),
-    });
+    // Deleting something already being deleted is done, not busy.
+    return callRds(this.policy, what, operation, { ...options, permanent: (error) => ALREADY_DELETING.test((error as Error)?.message ?? '') });
   }
 
   async instance(id: string): Promise<RdsInstanceShape | undefined> {

@@ -71,6 +71,17 @@ export interface RdsCallPolicy {
   maxDelayMs?: number;
 }
 
+/** One RDS call with retries under the policy; `busyHeals` also waits out a busy instance or cluster. */
+export function callRds<T>(policy: RdsCallPolicy, what: string, operation: () => Promise<T>, options: { busyHeals?: boolean; permanent?: (error: unknown) => boolean } = {}): Promise<T> {
+  return withRetries(operation, {
+    deadline: policy.deadline,
+    baseDelayMs: policy.baseDelayMs,
+    maxDelayMs: policy.maxDelayMs,
+    classify: (error) => (options.permanent?.(error) ? { retry: false } : classifyRdsError(error, options)),
+    onRetry: ({ attempt, delayMs, reason }) => policy.log.info(`${what}: ${reason}; attempt ${attempt + 1} in ${formatMillis(delayMs)}`),
+  });
+}
+
 export function tagRecord(tags: Tag[] | undefined): Record<string, string> {
   return Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
 }
@@ -120,13 +131,7 @@ export class RdsSnapshots {
 
   /** One API call with retries; `busyHeals` also waits out a busy instance or cluster. */
   private call<T>(what: string, operation: () => Promise<T>, options: { busyHeals?: boolean } = {}): Promise<T> {
-    return withRetries(operation, {
-      deadline: this.policy.deadline,
-      baseDelayMs: this.policy.baseDelayMs,
-      maxDelayMs: this.policy.maxDelayMs,
-      classify: (error) => classifyRdsError(error, options),
-      onRetry: ({ attempt, delayMs, reason }) => this.policy.log.info(`${what}: ${reason}; attempt ${attempt + 1} in ${formatMillis(delayMs)}`),
-    });
+    return callRds(this.policy, what, operation, options);
   }
 
   /** The instance or cluster, or undefined when it does not exist in this region. */
