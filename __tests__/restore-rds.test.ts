@@ -277,3 +277,31 @@ describe('Aurora', () => {
     expect(error!.message).toMatch(new RegExp(`Set db-cluster-identifier: ${id} instead`));
   });
 });
+
+test("the fake's restore, create and delete errors, as the SDK's own parser reads them", async () => {
+  const { CreateDBInstanceCommand, DeleteDBInstanceCommand, DeleteDBClusterCommand, RestoreDBClusterFromSnapshotCommand } = await import('@aws-sdk/client-rds');
+  const { id, snapshotId } = source();
+  const client = new RDSClient({ region: 'us-east-1' });
+  try {
+    await expect(client.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: id, DBSnapshotIdentifier: snapshotId }))).rejects.toMatchObject({ name: 'DBInstanceAlreadyExistsFault', $metadata: { httpStatusCode: 400 } });
+    await expect(client.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: `${id}-x`, DBSnapshotIdentifier: 'missing' }))).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault', $metadata: { httpStatusCode: 404 } });
+    fake.setInstanceQuotaMax(fake.state.instances.size);
+    await expect(client.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: `${id}-y`, DBSnapshotIdentifier: snapshotId }))).rejects.toMatchObject({ name: 'InstanceQuotaExceededFault' });
+    fake.setInstanceQuotaMax(40);
+    // A standalone instance needs SkipFinalSnapshot or a final snapshot name.
+    await expect(client.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id }))).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+
+    const cluster = `sdk-cluster-${counter}`;
+    fake.addCluster({ id: cluster, members: [`${cluster}-a`] });
+    fake.addSnapshot({ kind: 'cluster', id: `${cluster}-snap`, sourceId: cluster, engine: 'aurora-postgresql' });
+    await expect(client.send(new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: cluster, SnapshotIdentifier: `${cluster}-snap`, Engine: 'aurora-postgresql' }))).rejects.toMatchObject({ name: 'DBClusterAlreadyExistsFault' });
+    const restored = await client.send(new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: `${cluster}-r`, SnapshotIdentifier: `${cluster}-snap`, Engine: 'aurora-postgresql' }));
+    expect(restored.DBCluster).toMatchObject({ DBClusterIdentifier: `${cluster}-r`, Status: 'creating', DBClusterMembers: [] });
+    // No writer until the cluster is available.
+    await expect(client.send(new CreateDBInstanceCommand({ DBClusterIdentifier: `${cluster}-r`, DBInstanceIdentifier: `${cluster}-r-w`, DBInstanceClass: 'db.r6g.large', Engine: 'aurora-postgresql' }))).rejects.toMatchObject({ name: 'InvalidDBClusterStateFault' });
+    // A cluster with live members cannot be deleted.
+    await expect(client.send(new DeleteDBClusterCommand({ DBClusterIdentifier: cluster, SkipFinalSnapshot: true }))).rejects.toMatchObject({ name: 'InvalidDBClusterStateFault', message: 'Cluster cannot be deleted, it still contains DB instances in non-deleting state.' });
+  } finally {
+    client.destroy();
+  }
+});
