@@ -2,7 +2,7 @@
 // never over the source (finalize_restore stays false), with a read-write compute to verify
 // through. Drill branches carry expires_at, so Neon itself removes a branch a crashed drill
 // left behind; the sweep deletes expired drill branches Neon has not removed yet.
-import { EndpointType, type Branch } from '@neondatabase/api-client';
+import { EndpointType, type Branch, type Operation } from '@neondatabase/api-client';
 import { InputError, PermanentError } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import { createNeonApi, callNeon, type NeonCallContext } from '../providers/neon/client.js';
@@ -11,7 +11,7 @@ import { rfc3339Seconds, NEON_MAX_EXPIRY_SECONDS } from '../providers/neon/previ
 import { neonSnapshotTags } from '../snapshot/neon.js';
 import { defaultTargetIdentifier } from './identifier.js';
 import { newestPreDeploy } from './select.js';
-import { drillLifetimeMs } from './rds.js';
+import { drillLifetimeMs } from './tags.js';
 import type { RestoreBackend, RestorePlan } from './run.js';
 import type { CreatedTarget, RestoreCommon, VerifySettings } from './types.js';
 
@@ -36,6 +36,8 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
   const cleanupContext = (): NeonCallContext => ({ ...context, deadline: now() + request.waitTimeoutSeconds * 1000 });
   let source: Branch | undefined;
   let endpointId: string | undefined;
+  /** The restore's operations, waited for in waitAvailable. */
+  let pending: Operation[] = [];
 
   const backend: RestoreBackend = {
     async sweep() {
@@ -141,8 +143,6 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
       return deleteBranch(cleanupContext(), created.id);
     },
   };
-  let pending: Awaited<ReturnType<typeof api.restoreSnapshot>>['data']['operations'] = [];
-
   return { backend, deadline };
 }
 

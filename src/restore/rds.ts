@@ -5,7 +5,6 @@
 // and option groups, Single-AZ, default storage and no tags. So the source's values are read
 // first and passed explicitly. Nothing is created before the pre-flight has passed.
 import { InputError, PermanentError } from '../shared/errors.js';
-import { formatDuration } from '../shared/duration.js';
 import type { Log } from '../shared/log.js';
 import { createRdsClient, resolvedRegion } from '../providers/rds/client.js';
 import { RdsSnapshots, type RdsSnapshotInfo, type RdsTarget } from '../providers/rds/snapshots.js';
@@ -14,7 +13,7 @@ import { waitForSnapshot } from '../snapshot/wait.js';
 import { pollIntervals } from '../snapshot/types.js';
 import { defaultTargetIdentifier, WRITER_SUFFIX } from './identifier.js';
 import { newestPreDeploy } from './select.js';
-import { restoreTags, isStaleDrill } from './tags.js';
+import { restoreTags, isStaleDrill, drillLifetimeMs } from './tags.js';
 import type { RestoreBackend, RestorePlan } from './run.js';
 import type { CreatedTarget, RestoreCommon } from './types.js';
 
@@ -27,11 +26,6 @@ export interface RdsRestoreRequest extends RestoreCommon {
 const INPUT_OF = { instance: 'db-instance-identifier', cluster: 'db-cluster-identifier' } as const;
 /** States a restored instance or cluster does not come back from on its own. */
 const RESTORE_FAILED = /^(failed|incompatible-.*|inaccessible-encryption-credentials.*|storage-full|deleting|deleted|stopped)$/;
-
-/** How long a drill target may live before the next drill's sweep deletes it. */
-export function drillLifetimeMs(waitTimeoutSeconds: number): number {
-  return (2 * waitTimeoutSeconds + 3600) * 1000;
-}
 
 export async function rdsRestoreBackend(request: RdsRestoreRequest, deps: { log: Log; now?: () => number }): Promise<{ backend: RestoreBackend; region: string; deadline: number }> {
   const { log } = deps;
@@ -192,7 +186,7 @@ export async function rdsRestoreBackend(request: RdsRestoreRequest, deps: { log:
       const when = request.restoreTime ? ` taken at or before ${request.restoreTime.toISOString()}` : '';
       throw new PermanentError(`No available pre-deploy snapshot of ${where}${when} (manual snapshots tagged managed-by=preview-db; ${all.length} manual snapshot${all.length === 1 ? '' : 's'} found). Check ${INPUT_OF[source.kind]} and region, take one with the snapshot action, or name one in snapshot-identifier. Nothing was created.`);
     }
-    log.info(`Newest pre-deploy snapshot of ${source.id}${request.restoreTime ? ` at or before ${request.restoreTime.toISOString()}` : ''}: ${chosen.id}, taken ${chosen.createdAt?.toISOString()} (wait-timeout ${formatDuration(request.waitTimeoutSeconds)}).`);
+    log.info(`Newest pre-deploy snapshot of ${source.id}${request.restoreTime ? ` at or before ${request.restoreTime.toISOString()}` : ''}: ${chosen.id}, taken ${chosen.createdAt?.toISOString()}.`);
     return chosen;
   }
 

@@ -95,8 +95,8 @@ export async function runRestore(
     if (options.drill) {
       await log.group(`Deleting drill target ${created.id}`, async () => {
         try {
-          result.deleted = await backend.remove(created);
-          log.info(`${created.id}: deletion ${result.deleted ? 'started' : 'not needed (already gone)'}.`);
+          const started = await backend.remove(created);
+          log.info(`${created.id}: ${started ? 'deletion started' : 'already gone'}.`);
           result.deleted = true;
           deps.onDeleted?.(created);
         } catch (error) {

@@ -27,6 +27,11 @@ export function restoreTags(options: { run: TagRun; userTags: Array<[string, str
   return [...merged].map(([Key, Value]) => ({ Key, Value }));
 }
 
+/** How long a drill target may live before the next drill's sweep deletes it: a live drill restores, verifies and deletes within about twice wait-timeout. */
+export function drillLifetimeMs(waitTimeoutSeconds: number): number {
+  return (2 * waitTimeoutSeconds + 3600) * 1000;
+}
+
 /** A drill target of ours whose time is up. */
 export function isStaleDrill(tags: Record<string, string>, now: number): boolean {
   if (!isManaged(tags) || !tags[TAG_DRILL_EXPIRES]) return false;
