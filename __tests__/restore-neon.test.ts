@@ -48,6 +48,7 @@ test('the newest pre-deploy snapshot as a new branch with its own compute, verif
   expect(result).toMatchObject({ provider: 'neon', kind: 'branch', snapshotIdentifier: snapshotId, verified: true, deleted: false });
   const branch = fake.branches().find((b) => b.id === result!.restoredIdentifier)!;
   expect(branch.name).toBe('production-restored-a');
+  expect(result!.restoredName).toBe('production-restored-a');
   expect(branch.endpoints.length).toBe(1);
   // The source keeps its name and compute: nothing was restored over it.
   expect(fake.branches().find((b) => b.id === production.id)!.name).toBe('production');

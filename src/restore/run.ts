@@ -64,6 +64,7 @@ export async function runRestore(
     source: plan.source,
     kind: plan.kind,
     restoredIdentifier: created.id,
+    restoredName: created.name,
     writerIdentifier: created.writerId,
     snapshotIdentifier: plan.snapshotId,
     snapshotCreatedAt: plan.snapshotCreatedAt,

@@ -38,6 +38,8 @@ export interface RestoreResult {
   source: string;
   kind: 'instance' | 'cluster' | 'branch';
   restoredIdentifier: string;
+  /** Neon: the new branch's name (the identifier is its id). */
+  restoredName?: string;
   /** The writer instance of a restored cluster. */
   writerIdentifier?: string;
   /** `host:port` of the restored database. */
