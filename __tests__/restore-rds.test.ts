@@ -224,6 +224,17 @@ describe('drill mode', () => {
     expect(fake.calls('DeleteDBInstance').some((c) => c.params.DBInstanceIdentifier === target && c.status === 200)).toBe(true);
   });
 
+  test('a copy that refuses the verify credentials: the connect check fails, and the copy is deleted', async () => {
+    const { id } = source();
+    const wrong = new URL(verifyUrl);
+    wrong.password = 'not-the-password';
+    const { error } = await restore(request({ source: { kind: 'instance', id }, drill: true, verify: { url: wrong.toString() } }));
+    expect(error).toBeInstanceOf(RestoreFailedError);
+    expect((error as RestoreFailedError).result.checks).toEqual([expect.objectContaining({ name: 'connect', ok: false, detail: expect.stringMatching(/password authentication failed/) })]);
+    expect((error as RestoreFailedError).result).toMatchObject({ verified: false, deleted: true });
+    expect(error!.message).not.toContain('not-the-password');
+  });
+
   test('a restore that ends failed: deleted too', async () => {
     const { id } = source();
     fake.setInstanceFate('failed');

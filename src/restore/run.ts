@@ -8,6 +8,9 @@ import type { Log } from '../shared/log.js';
 import { verifyRestored } from './verify.js';
 import { RestoreFailedError, type Check, type CreatedTarget, type RestoreResult, type VerifySettings } from './types.js';
 
+/** How long verification keeps trying to connect to the restored database. */
+const VERIFY_CONNECT_MS = 5 * 60_000;
+
 /** What the backend settled on before anything was created. */
 export interface RestorePlan {
   source: string;
@@ -83,7 +86,8 @@ export async function runRestore(
       const verify = options.verify;
       const url = backend.verifyUrl ? await backend.verifyUrl(created, verify) : verify.url;
       const checks: Check[] = await log.group(`Verifying ${created.id}`, () =>
-        verifyRestored({ url, endpoint: backend.verifyUrl ? undefined : endpoint, expectCounts, sql: verify.sql, deadline: options.deadline }, log),
+        // A fresh database may refuse connections for a moment; an unreachable one (private subnet) never answers: give up after a few minutes.
+        verifyRestored({ url, endpoint: backend.verifyUrl ? undefined : endpoint, expectCounts, sql: verify.sql, deadline: Math.min(options.deadline, now() + VERIFY_CONNECT_MS) }, log),
       );
       result.checks = checks;
       result.verified = checks.every((c) => c.ok);
