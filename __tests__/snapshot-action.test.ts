@@ -66,7 +66,12 @@ describe.each(NODES)('under %s', (_label, node) => {
 
 test('a cluster snapshot copied to a second region, with a dry-run prune', async () => {
   fake.addSnapshot({ kind: 'cluster', id: 'billing-ancient', sourceId: 'billing', createdAt: Date.now() - 90 * DAY, tags: [{ Key: 'managed-by', Value: 'preview-db' }] });
-  const run = await snapshot({ 'db-cluster-identifier': 'billing', 'copy-to-region': 'eu-west-1', 'retain-count': '1', 'prune-dry-run': 'true', 'snapshot-identifier': 'billing-before-v2' });
+  // Cluster storage is encrypted: the copy needs a key of the destination region.
+  const refused = await snapshot({ 'db-cluster-identifier': 'billing', 'copy-to-region': 'eu-west-1', 'snapshot-identifier': 'billing-before-v2' });
+  expect(refused.status).toBe(1);
+  expect(refused.stdout).toMatch(/::error title=Invalid input%3A copy-kms-key-id::.*is encrypted/);
+  expect(fake.snapshot('billing-before-v2', 'us-east-1', 'cluster')).toBeUndefined();
+  const run = await snapshot({ 'db-cluster-identifier': 'billing', 'copy-to-region': 'eu-west-1', 'copy-kms-key-id': 'arn:aws:kms:eu-west-1:123456789012:alias/rds-dr', 'retain-count': '1', 'prune-dry-run': 'true', 'snapshot-identifier': 'billing-before-v2' });
   expect(run.status).toBe(0);
   expect(run.outputs).toMatchObject({ 'snapshot-id': 'billing-before-v2', 'copy-snapshot-arn': 'arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:billing-before-v2', pruned: '["billing-ancient"]' });
   expect(run.summary).toContain('would remove `billing-ancient`');

@@ -247,6 +247,34 @@ test('copy-to-region copies the snapshot with its tags and waits for the copy', 
   expect(fake.calls('CopyDBSnapshot')[0]!.region).toBe('eu-west-1');
 });
 
+test('an encrypted database: the copy is refused without copy-kms-key-id before any snapshot, and made with it', async () => {
+  const id = `encrypted-${++counter}`;
+  fake.addInstance({ id, encrypted: true });
+  const before = fake.calls('CreateDBSnapshot').length;
+  const refused = await take(request({ target: { kind: 'instance', id }, copyToRegion: 'eu-west-1' }));
+  expect(refused.error).toBeInstanceOf(InputError);
+  expect(refused.error!.message).toMatch(/Input 'copy-kms-key-id': DB instance \S+ in us-east-1 is encrypted, so its snapshot's copy in eu-west-1 must be encrypted with a KMS key of that region/);
+  expect(fake.calls('CreateDBSnapshot').length).toBe(before);
+
+  const key = 'arn:aws:kms:eu-west-1:123456789012:alias/rds-dr';
+  const { result, error } = await take(request({ target: { kind: 'instance', id }, copyToRegion: 'eu-west-1', copyKmsKeyId: key }));
+  expect(error).toBeUndefined();
+  expect(fake.snapshot(result!.snapshotId)!.encrypted).toBe(true);
+  const copy = fake.snapshot(result!.snapshotId, 'eu-west-1')!;
+  expect(copy).toMatchObject({ encrypted: true, kmsKeyId: key });
+  expect(fake.calls('CopyDBSnapshot').at(-1)!.params.KmsKeyId).toBe(key);
+});
+
+test('the fake refuses a cross-region copy of an encrypted snapshot without a key, in each API\'s own words', async () => {
+  const { RDSClient, CopyDBSnapshotCommand, CopyDBClusterSnapshotCommand } = await import('@aws-sdk/client-rds');
+  fake.addSnapshot({ id: `enc-${++counter}`, sourceId: 'somewhere', encrypted: true });
+  fake.addSnapshot({ kind: 'cluster', id: `enc-cluster-${counter}`, sourceId: 'somewhere', encrypted: true });
+  const client = new RDSClient({ region: 'eu-west-1' });
+  await expect(client.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: `arn:aws:rds:us-east-1:123456789012:snapshot:enc-${counter}`, TargetDBSnapshotIdentifier: `enc-${counter}` }))).rejects.toMatchObject({ name: 'InvalidParameterValue', message: 'Must specify new KMS key for cross region encrypted snapshot copy.' });
+  await expect(client.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: `arn:aws:rds:us-east-1:123456789012:cluster-snapshot:enc-cluster-${counter}`, TargetDBClusterSnapshotIdentifier: `enc-cluster-${counter}` }))).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
+  client.destroy();
+});
+
 test('credentials expiring during the wait end the run naming the snapshot still being created', async () => {
   const id = instance('expiring');
   fake.setSnapshotDelay(2_000);

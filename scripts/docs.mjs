@@ -12,6 +12,7 @@ export const DOCUMENTED_ACTIONS = [
   ['migrate', 'actions/migrate/action.yml'],
   ['cleanup', 'actions/cleanup/action.yml'],
   ['snapshot', 'actions/snapshot/action.yml'],
+  ['restore', 'actions/restore/action.yml'],
 ];
 
 const cell = (text) => String(text ?? '').replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();

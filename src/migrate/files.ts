@@ -83,6 +83,7 @@ export async function readMigrations(dir: string, workingDirectory: string, inpu
   const files: MigrationFile[] = [];
   for (const fileName of entries.sort()) {
     if (!fileName.toLowerCase().endsWith('.sql')) continue;
+    if (/\.down\.sql$/i.test(fileName)) continue; // a down step (see down.ts), not a migration
     const absolutePath = join(absoluteDir, fileName);
     if (!statSync(absolutePath).isFile()) continue;
     const path = relative(workingDirectory, absolutePath) || fileName;

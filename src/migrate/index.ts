@@ -9,9 +9,10 @@ import { validateRuleNames } from './lint/index.js';
 import { PROFILES } from './profiles.js';
 import { renderMigrateReport } from './report.js';
 import type { MigrateFailure, MigrateResult, MigrateSettings } from './types.js';
-import { type State } from './run-state.js';
+import { fail, type State } from './run-state.js';
 import { runBuiltin } from './builtin.js';
 import { runExternal } from './tool-run.js';
+import { checkDownMigrations, readSchemaAt } from './down.js';
 
 export * from './types.js';
 export { renderMigrateReport, migrateHeadline } from './report.js';
@@ -64,6 +65,9 @@ export function validateSettings(settings: MigrateSettings): void {
   if (settings.runner === 'command' && !settings.command) throw new InputError('command', "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
   for (const name of settings.exportEnv) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InputError('export-env', `'${name}' is not an environment variable name.`);
   if (settings.runner === 'builtin') parseTableName(settings.historyTable, 'history-table');
+  if (settings.checkDown && settings.protected) throw new InputError('check-down', 'runs down steps on the database and is refused with protected: true. Check reversibility on a preview database instead.');
+  if (settings.checkDown && settings.runner !== 'builtin') throw new InputError('check-down', `works with the built-in runner (<name>.down.sql beside <name>.sql); runner ${settings.runner} applies migrations with its own tool, whose down steps this action does not run. Remove check-down, or use runner: builtin.`);
+  if (settings.requireDown && !settings.checkDown) throw new InputError('require-down', 'applies to check-down; set check-down: true too, or remove it.');
 }
 
 export async function migrate(settings: MigrateSettings, log: Log): Promise<MigrateResult> {
@@ -94,12 +98,29 @@ export async function migrate(settings: MigrateSettings, log: Log): Promise<Migr
     log.warning(warning, { title: 'Pooled database URL' });
     state.warnings.push(warning);
   }
+  // check-down compares with the schema before this run applied anything.
+  const before = settings.checkDown && !settings.dryRun ? await readSchemaAt(settings.databaseUrl, settings.historyTable, log, (settings.connectTimeoutSeconds ?? 60) * 1000) : undefined;
   if (settings.runner === 'builtin') await runBuiltin(settings, log, state);
   else await runExternal(settings, settings.runner, log, state);
+  if (before && state.ok) {
+    state.downCheck = await log.group('Checking the down steps', () =>
+      checkDownMigrations({ databaseUrl: settings.databaseUrl, workingDirectory: settings.workingDirectory, historyTable: settings.historyTable, requireDown: settings.requireDown ?? false, applied: state.applied, before, lockWaitSeconds: settings.lockWaitSeconds }, log),
+    );
+    if (!state.downCheck.ok) fail(state, { message: downFailureMessage(state.downCheck) });
+  }
   state.durationMs = performance.now() - started;
   annotate(state, settings, log);
   if (state.error) log.error(describeFailure(state.error), state.error.file ? { file: state.error.file, line: state.error.line, column: state.error.column, title: 'Migration failed' } : undefined);
   return { ...state, reportMarkdown: renderMigrateReport(state) };
+}
+
+function downFailureMessage(check: NonNullable<State['downCheck']>): string {
+  const parts: string[] = [];
+  const names = [...check.afterDown, ...check.afterReapply].map((c) => `${c.kind} ${c.name}`);
+  if (names.length > 0) parts.push(`the down steps do not undo this run's migrations: ${[...new Set(names)].join(', ')} differ${check.afterDown.length > 0 ? ' after the down steps' : ' after applying the ups again'}.`);
+  if (check.failure) parts.push(`${check.failure.file}: the down-migration check failed (${check.failure.phase}): ${check.failure.message}`);
+  if (parts.length === 0) parts.push(`require-down: no down step for ${check.missing.join(', ')}.`);
+  return parts.join(' ');
 }
 
 export function describeFailure(failure: MigrateFailure): string {

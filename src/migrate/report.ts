@@ -4,6 +4,7 @@ import { escapeTableCell as cell } from '../github/markdown.js';
 import { formatMillis } from '../shared/duration.js';
 import { formatThreshold, lockModeName } from './measure.js';
 import type { MigrateResult } from './types.js';
+import { renderDownCheck } from './down.js';
 
 function rows(count: number | undefined, estimated: boolean): string {
   if (count === undefined) return 'unknown';
@@ -71,6 +72,7 @@ export function renderMigrateReport(result: Omit<MigrateResult, 'reportMarkdown'
   for (const id of result.failedInHistory) problems.push(`${cell(id)} started and never finished (a failed migration in the tool's history).`);
   for (const m of result.outOfOrder) problems.push(`\`${cell(m.file)}\` is older than a migration already applied (out of order).`);
   if (problems.length > 0) out.push('#### History', '', ...problems.map((p) => `- ${p}`), '');
+  if (result.downCheck) out.push(...renderDownCheck(result.downCheck));
   if (result.seeded.length > 0) out.push(`Seeded: ${result.seeded.map((s) => `\`${cell(s)}\``).join(', ')}`, '');
   return out.join('\n');
 }

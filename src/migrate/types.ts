@@ -3,6 +3,7 @@
 import type { LintFinding } from './lint/index.js';
 import type { LockReportEntry, MeasuredStatement } from './measure.js';
 import type { RunnerName } from './profiles.js';
+import type { DownCheckResult } from './down.js';
 
 export type { LintFinding } from './lint/index.js';
 export type { LockReportEntry, MeasuredStatement } from './measure.js';
@@ -43,6 +44,10 @@ export interface MigrateSettings {
   lockWaitSeconds?: number;
   /** How long to keep retrying a connection that fails transiently (default 60 s; a waking compute). */
   connectTimeoutSeconds?: number;
+  /** After applying, run this run's down steps, compare schemas, apply the ups again (previews, built-in runner). */
+  checkDown?: boolean;
+  /** With checkDown: a migration without a down step fails the run. */
+  requireDown?: boolean;
 }
 
 export interface AppliedMigration {
@@ -103,5 +108,7 @@ export interface MigrateResult {
   /** External tools: the command's exit status. */
   exitCode?: number;
   durationMs: number;
+  /** With check-down: the round trip of this run's down steps. */
+  downCheck?: DownCheckResult;
   reportMarkdown: string;
 }

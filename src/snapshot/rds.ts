@@ -13,6 +13,7 @@ import { snapshotTags, isFromRun, TAG_RUN_ATTEMPT } from './tags.js';
 import { planPrune, pruningEnabled, type PruneDecision } from './prune.js';
 import { restoreCommand } from './restore-command.js';
 import { waitForSnapshot } from './wait.js';
+import { countRows, countTags } from './counts.js';
 import { pollIntervals, SnapshotIncompleteError, type SnapshotCommon, type SnapshotResult } from './types.js';
 
 export interface RdsSnapshotRequest extends SnapshotCommon {
@@ -20,6 +21,10 @@ export interface RdsSnapshotRequest extends SnapshotCommon {
   /** Empty: the region from the AWS environment (AWS_REGION or the shared config). */
   region?: string;
   copyToRegion?: string;
+  /** The KMS key in copyToRegion that re-encrypts an encrypted snapshot's copy. */
+  copyKmsKeyId?: string;
+  /** Row counts to record in the snapshot's tags (`row-count:<table>`), counted through `url`. */
+  recordCounts?: { url: string; tables: string[] };
 }
 
 export interface RdsSnapshotDeps {
@@ -55,7 +60,8 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
   const where = describe(target, region);
   const explicitId = request.snapshotIdentifier && validateSnapshotIdentifier(request.snapshotIdentifier, target.kind);
   let snapshotId = explicitId || defaultSnapshotIdentifier(request.run, new Date(now()), target.kind);
-  const tags = snapshotTags(request.run, request.userTags);
+  let tags = snapshotTags(request.run, request.userTags);
+  let recordedCounts: Record<string, number> | undefined;
   let snapshot: RdsSnapshotInfo | undefined;
   let targetInfo: RdsTargetInfo | undefined;
   let reused = false;
@@ -89,7 +95,10 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
       if (target.kind === 'instance' && targetInfo.clusterId) {
         throw new InputError('db-instance-identifier', `${target.id} is a member of the DB cluster ${targetInfo.clusterId}; its data is snapshotted with the cluster. Set db-cluster-identifier: ${targetInfo.clusterId} instead of db-instance-identifier.`);
       }
-      log.info(`${where}: ${targetInfo.status}${targetInfo.engine ? ` (${targetInfo.engine})` : ''}`);
+      log.info(`${where}: ${targetInfo.status}${targetInfo.engine ? ` (${targetInfo.engine})` : ''}${targetInfo.encrypted ? ', encrypted' : ''}`);
+      if (request.copyToRegion && targetInfo.encrypted && !request.copyKmsKeyId) {
+        throw new InputError('copy-kms-key-id', `${where} is encrypted, so its snapshot's copy in ${request.copyToRegion} must be encrypted with a KMS key of that region, and RDS refuses the copy without one. Set copy-kms-key-id to the key's ARN or alias in ${request.copyToRegion} (e.g. arn:aws:kms:${request.copyToRegion}:111122223333:alias/rds-dr); nothing was created.`);
+      }
       const snapshots = await rds.listManual(target.id);
       const own = snapshots.filter((s) => isFromRun(s.tags, request.run) && !/^(failed|deleting|deleted)$/.test(s.status));
       if (own.length > 0) {
@@ -135,6 +144,12 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     return `${head} Pruning only runs after a new snapshot is available; with the current settings it would remove:\n${listDecisions(plan)}\nDelete these (for example: aws rds ${target.kind === 'instance' ? 'delete-db-snapshot --db-snapshot-identifier' : 'delete-db-cluster-snapshot --db-cluster-snapshot-identifier'} ${plan[0]!.id} --region ${region}) or raise the quota, then run again.`;
   }
 
+  if (!existing && request.recordCounts) {
+    const { url, tables } = request.recordCounts;
+    recordedCounts = await log.group('Recording row counts', () => countRows(url, tables, deadline, log));
+    tags = [...tags, ...countTags(recordedCounts)];
+  }
+
   if (existing) {
     snapshot = existing;
     snapshotId = existing.id;
@@ -174,6 +189,7 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     restoreCommand: restoreCommand({ provider: 'rds', kind: target.kind, sourceId: target.id, snapshotId: snapshot!.id, region, engine }),
     source: where,
     copy,
+    recordedCounts,
   });
   const pruned: string[] = [];
   let pruneDecisions: PruneDecision[] = [];
@@ -210,7 +226,7 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     const copyTags = Object.entries(source.tags).map(([Key, Value]) => ({ Key, Value }));
     let copied: RdsSnapshotInfo | undefined;
     try {
-      copied = await remote.copyFrom(source.arn, source.id, copyTags);
+      copied = await remote.copyFrom(source.arn, source.id, copyTags, request.copyKmsKeyId);
       log.info(`Copying ${source.id} to ${destination}.`);
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;

@@ -34,6 +34,8 @@ export interface SnapshotResult {
   /** Where it was taken, for the summary: `instance orders-db in us-east-1`. */
   source: string;
   copy?: { region: string; snapshotId: string; snapshotArn: string; status: string };
+  /** With record-counts: the row counts recorded in the snapshot's tags. */
+  recordedCounts?: Record<string, number>;
 }
 
 /**

@@ -23,6 +23,25 @@ export interface FakeInstance {
   clusterId?: string;
   /** Until this time (ms) the instance is busy: status backing-up, snapshots refused. */
   lockedUntil?: number;
+  instanceClass?: string;
+  subnetGroup?: string;
+  securityGroups?: string[];
+  parameterGroup?: string;
+  optionGroup?: string;
+  multiAz?: boolean;
+  storageType?: string;
+  tags?: Array<{ Key: string; Value: string }>;
+  /** Restored or created by a call: `creating` until this time (ms), then available (or failed, per fate). */
+  readyAt?: number;
+  /** Being deleted: gone from this time (ms). */
+  deletingUntil?: number;
+  fate?: 'failed';
+  /** Restored from this snapshot. */
+  restoredFrom?: string;
+  /** The endpoint a Describe reports; default `<id>.cexample.<region>.rds.amazonaws.com:5432`. */
+  endpoint?: { address: string; port: number };
+  /** StorageEncrypted; default true for cluster members, false otherwise. Snapshots inherit it. */
+  encrypted?: boolean;
 }
 
 export interface FakeCluster {
@@ -31,6 +50,14 @@ export interface FakeCluster {
   status: string;
   engine: string;
   members: string[];
+  subnetGroup?: string;
+  securityGroups?: string[];
+  parameterGroup?: string;
+  tags?: Array<{ Key: string; Value: string }>;
+  readyAt?: number;
+  deletingUntil?: number;
+  restoredFrom?: string;
+  endpoint?: { address: string; port: number };
 }
 
 export interface FakeSnapshot {
@@ -48,6 +75,8 @@ export interface FakeSnapshot {
   /** Set for copies: the ARN they were copied from. */
   copiedFrom?: string;
   encrypted: boolean;
+  /** The KMS key of an encrypted copy (KmsKeyId). */
+  kmsKeyId?: string;
 }
 
 export interface Fault {
@@ -82,6 +111,12 @@ export interface FakeRdsOptions {
   pageSize?: number;
   /** Regions whose instances and clusters exist; default us-east-1. */
   region?: string;
+  /** How long a restored or created instance or cluster stays `creating`, and a deleted one `deleting`. Default 300 ms. */
+  instanceDelayMs?: number;
+  /** The DB instance quota per region (DescribeAccountAttributes DBInstances). Default 40. */
+  instanceQuotaMax?: number;
+  /** Where restored and created instances say they listen (tests point verification at the real test Postgres). */
+  restoredEndpoint?: { address: string; port: number };
 }
 
 export interface FakeRds {
@@ -101,6 +136,13 @@ export interface FakeRds {
   /** Drops every injected fault not yet used up, and un-expires credentials. */
   clearFaults(): void;
   setQuotaMax(max: number, region?: string): void;
+  setInstanceQuotaMax(max: number): void;
+  setInstanceDelay(ms: number): void;
+  /** The next instance restored or created ends `failed` instead of `available`. */
+  setInstanceFate(fate: 'failed'): void;
+  /** The instance, or undefined when it does not exist (deleted ones linger while deleting). */
+  instance(id: string, region?: string): FakeInstance | undefined;
+  cluster(id: string, region?: string): FakeCluster | undefined;
   setSnapshotDelay(ms: number): void;
   /** The instance reports backing-up and refuses snapshots for `ms`. */
   lockInstance(id: string, ms: number, region?: string): void;
@@ -146,6 +188,9 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
   const fates = new Map<string, 'failed' | 'vanish'>();
   let nextFate: 'failed' | 'vanish' | undefined;
   let expireAfter: number | undefined;
+  let instanceDelayMs = options.instanceDelayMs ?? 300;
+  let instanceQuotaMax = options.instanceQuotaMax ?? 40;
+  let nextInstanceFate: 'failed' | undefined;
 
   const arn = (region: string, type: string, id: string) => `arn:aws:rds:${region}:${FAKE_ACCOUNT}:${type}:${id}`;
   const snapshotArn = (s: FakeSnapshot) => arn(s.region, s.kind === 'instance' ? 'snapshot' : 'cluster-snapshot', s.id);
@@ -165,8 +210,33 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
     return { status: 'creating', percent };
   }
   function instanceStatus(i: FakeInstance): string {
-    if (i.lockedUntil !== undefined && Date.now() < i.lockedUntil) return 'backing-up';
+    const now = Date.now();
+    if (i.deletingUntil !== undefined) return 'deleting';
+    if (i.readyAt !== undefined && now < i.readyAt) return 'creating';
+    if (i.readyAt !== undefined && i.fate === 'failed') return 'failed';
+    if (i.lockedUntil !== undefined && now < i.lockedUntil) return 'backing-up';
     return i.status;
+  }
+  function clusterStatus(c: FakeCluster): string {
+    if (c.deletingUntil !== undefined) return 'deleting';
+    if (c.readyAt !== undefined && Date.now() < c.readyAt) return 'creating';
+    return c.status;
+  }
+  /** Deleted instances and clusters linger as `deleting`, then are gone. */
+  function sweepDeleted(now = Date.now()): void {
+    for (const [k, i] of state.instances) {
+      if (i.deletingUntil !== undefined && now >= i.deletingUntil) {
+        state.instances.delete(k);
+        const cluster = i.clusterId ? state.clusters.get(key(i.region, i.clusterId)) : undefined;
+        if (cluster) cluster.members = cluster.members.filter((m) => m !== i.id);
+      }
+    }
+    for (const [k, c] of state.clusters) if (c.deletingUntil !== undefined && now >= c.deletingUntil) state.clusters.delete(k);
+  }
+  const defaultParameterGroup = (engine: string) => `default.${engine}16`;
+  const defaultOptionGroup = (engine: string) => `default:${engine}-16`;
+  function groupsXml(groups: string[]): string {
+    return `<VpcSecurityGroups>${groups.map((g) => `<VpcSecurityGroupMembership>${el('VpcSecurityGroupId', g)}${el('Status', 'active')}</VpcSecurityGroupMembership>`).join('')}</VpcSecurityGroups>`;
   }
   function tagsXml(tags: Array<{ Key: string; Value: string }>): string {
     return `<TagList>${tags.map((t) => `<Tag>${el('Key', t.Key)}${el('Value', t.Value)}</Tag>`).join('')}</TagList>`;
@@ -174,16 +244,23 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
   function snapshotXml(s: FakeSnapshot): string {
     const { status: st, percent } = status(s);
     if (s.kind === 'instance') {
-      return `<DBSnapshot>${el('DBSnapshotIdentifier', s.id)}${el('DBInstanceIdentifier', s.sourceId)}${el('SnapshotCreateTime', iso(s.createdAt))}${el('Engine', s.engine)}${el('AllocatedStorage', 20)}${el('Status', st)}${el('Port', 5432)}${el('AvailabilityZone', `${s.region}a`)}${el('VpcId', 'vpc-0example')}${el('InstanceCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('MasterUsername', 'postgres')}${el('EngineVersion', '16.4')}${el('LicenseModel', 'postgresql-license')}${el('SnapshotType', s.type)}${el('PercentProgress', percent)}${el('SourceRegion', s.copiedFrom ? s.copiedFrom.split(':')[3] : undefined)}${el('SourceDBSnapshotIdentifier', s.copiedFrom)}${el('StorageType', 'gp3')}${el('Encrypted', s.encrypted)}${el('DBSnapshotArn', snapshotArn(s))}${el('IAMDatabaseAuthenticationEnabled', false)}${tagsXml(s.tags)}${el('OriginalSnapshotCreateTime', iso(s.createdAt))}${el('SnapshotTarget', 'region')}</DBSnapshot>`;
+      return `<DBSnapshot>${el('DBSnapshotIdentifier', s.id)}${el('DBInstanceIdentifier', s.sourceId)}${el('SnapshotCreateTime', iso(s.createdAt))}${el('Engine', s.engine)}${el('AllocatedStorage', 20)}${el('Status', st)}${el('Port', 5432)}${el('AvailabilityZone', `${s.region}a`)}${el('VpcId', 'vpc-0example')}${el('InstanceCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('MasterUsername', 'postgres')}${el('EngineVersion', '16.4')}${el('LicenseModel', 'postgresql-license')}${el('SnapshotType', s.type)}${el('PercentProgress', percent)}${el('SourceRegion', s.copiedFrom ? s.copiedFrom.split(':')[3] : undefined)}${el('SourceDBSnapshotIdentifier', s.copiedFrom)}${el('StorageType', 'gp3')}${el('Encrypted', s.encrypted)}${el('KmsKeyId', s.kmsKeyId)}${el('DBSnapshotArn', snapshotArn(s))}${el('IAMDatabaseAuthenticationEnabled', false)}${tagsXml(s.tags)}${el('OriginalSnapshotCreateTime', iso(s.createdAt))}${el('SnapshotTarget', 'region')}</DBSnapshot>`;
     }
-    return `<DBClusterSnapshot><AvailabilityZones>${['a', 'b', 'c'].map((z) => el('AvailabilityZone', `${s.region}${z}`)).join('')}</AvailabilityZones>${el('DBClusterSnapshotIdentifier', s.id)}${el('DBClusterIdentifier', s.sourceId)}${el('SnapshotCreateTime', iso(s.createdAt))}${el('Engine', s.engine)}${el('EngineMode', 'provisioned')}${el('AllocatedStorage', 0)}${el('Status', st)}${el('Port', 0)}${el('VpcId', 'vpc-0example')}${el('ClusterCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('MasterUsername', 'postgres')}${el('EngineVersion', '16.4')}${el('LicenseModel', 'postgresql-license')}${el('SnapshotType', s.type)}${el('PercentProgress', percent)}${el('StorageEncrypted', s.encrypted)}${el('DBClusterSnapshotArn', snapshotArn(s))}${el('SourceDBClusterSnapshotArn', s.copiedFrom)}${el('IAMDatabaseAuthenticationEnabled', false)}${tagsXml(s.tags)}</DBClusterSnapshot>`;
+    return `<DBClusterSnapshot><AvailabilityZones>${['a', 'b', 'c'].map((z) => el('AvailabilityZone', `${s.region}${z}`)).join('')}</AvailabilityZones>${el('DBClusterSnapshotIdentifier', s.id)}${el('DBClusterIdentifier', s.sourceId)}${el('SnapshotCreateTime', iso(s.createdAt))}${el('Engine', s.engine)}${el('EngineMode', 'provisioned')}${el('AllocatedStorage', 0)}${el('Status', st)}${el('Port', 0)}${el('VpcId', 'vpc-0example')}${el('ClusterCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('MasterUsername', 'postgres')}${el('EngineVersion', '16.4')}${el('LicenseModel', 'postgresql-license')}${el('SnapshotType', s.type)}${el('PercentProgress', percent)}${el('StorageEncrypted', s.encrypted)}${el('KmsKeyId', s.kmsKeyId)}${el('DBClusterSnapshotArn', snapshotArn(s))}${el('SourceDBClusterSnapshotArn', s.copiedFrom)}${el('IAMDatabaseAuthenticationEnabled', false)}${tagsXml(s.tags)}</DBClusterSnapshot>`;
   }
   function instanceXml(i: FakeInstance): string {
-    return `<DBInstance>${el('DBInstanceIdentifier', i.id)}${el('DBInstanceClass', i.clusterId ? 'db.r6g.large' : 'db.t4g.micro')}${el('Engine', i.engine)}${el('DBInstanceStatus', instanceStatus(i))}${el('MasterUsername', 'postgres')}<Endpoint>${el('Address', `${i.id}.cexample.${i.region}.rds.amazonaws.com`)}${el('Port', 5432)}</Endpoint>${el('AllocatedStorage', 20)}${el('InstanceCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('BackupRetentionPeriod', 7)}${el('MultiAZ', false)}${el('EngineVersion', '16.4')}${el('DBClusterIdentifier', i.clusterId)}${el('StorageEncrypted', Boolean(i.clusterId))}${el('DbiResourceId', `db-${i.id.toUpperCase().replace(/-/g, '')}`)}${el('DBInstanceArn', arn(i.region, 'db', i.id))}<TagList/></DBInstance>`;
+    const st = instanceStatus(i);
+    // A new instance has no endpoint until it is up, as RDS reports it.
+    const endpoint = st === 'creating' ? '' : `<Endpoint>${el('Address', i.endpoint?.address ?? `${i.id}.cexample.${i.region}.rds.amazonaws.com`)}${el('Port', i.endpoint?.port ?? 5432)}</Endpoint>`;
+    const subnet = i.subnetGroup ?? 'default';
+    const subnetXml = `<DBSubnetGroup>${el('DBSubnetGroupName', subnet)}${el('DBSubnetGroupDescription', `${subnet} subnets`)}${el('VpcId', 'vpc-0example')}${el('SubnetGroupStatus', 'Complete')}<Subnets/></DBSubnetGroup>`;
+    const parameterXml = `<DBParameterGroups><DBParameterGroup>${el('DBParameterGroupName', i.parameterGroup ?? defaultParameterGroup(i.engine))}${el('ParameterApplyStatus', 'in-sync')}</DBParameterGroup></DBParameterGroups>`;
+    const optionXml = i.clusterId ? '' : `<OptionGroupMemberships><OptionGroupMembership>${el('OptionGroupName', i.optionGroup ?? defaultOptionGroup(i.engine))}${el('Status', 'in-sync')}</OptionGroupMembership></OptionGroupMemberships>`;
+    return `<DBInstance>${el('DBInstanceIdentifier', i.id)}${el('DBInstanceClass', i.instanceClass ?? (i.clusterId ? 'db.r6g.large' : 'db.t4g.micro'))}${el('Engine', i.engine)}${el('DBInstanceStatus', st)}${el('MasterUsername', 'postgres')}${endpoint}${el('AllocatedStorage', 20)}${el('InstanceCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('BackupRetentionPeriod', 7)}${groupsXml(i.securityGroups ?? ['sg-0default'])}${parameterXml}${subnetXml}${el('MultiAZ', i.multiAz ?? false)}${el('EngineVersion', '16.4')}${optionXml}${el('StorageType', i.storageType ?? 'gp2')}${el('DBClusterIdentifier', i.clusterId)}${el('StorageEncrypted', i.encrypted ?? Boolean(i.clusterId))}${el('DbiResourceId', `db-${i.id.toUpperCase().replace(/-/g, '')}`)}${el('DBInstanceArn', arn(i.region, 'db', i.id))}${tagsXml(i.tags ?? [])}</DBInstance>`;
   }
   function clusterXml(c: FakeCluster): string {
     const members = c.members.map((id, index) => `<DBClusterMember>${el('DBInstanceIdentifier', id)}${el('IsClusterWriter', index === 0)}${el('PromotionTier', 1)}</DBClusterMember>`).join('');
-    return `<DBCluster>${el('AllocatedStorage', 1)}${el('BackupRetentionPeriod', 7)}${el('DBClusterIdentifier', c.id)}${el('Status', c.status)}${el('Endpoint', `${c.id}.cluster-cexample.${c.region}.rds.amazonaws.com`)}${el('MultiAZ', c.members.length > 1)}${el('Engine', c.engine)}${el('EngineVersion', '16.4')}${el('Port', 5432)}${el('MasterUsername', 'postgres')}<DBClusterMembers>${members}</DBClusterMembers>${el('StorageEncrypted', true)}${el('DBClusterArn', arn(c.region, 'cluster', c.id))}<TagList/></DBCluster>`;
+    return `<DBCluster>${el('AllocatedStorage', 1)}${el('BackupRetentionPeriod', 7)}${el('DBClusterParameterGroup', c.parameterGroup ?? `default.${c.engine}16`)}${el('DBSubnetGroup', c.subnetGroup ?? 'default')}${el('DBClusterIdentifier', c.id)}${el('Status', clusterStatus(c))}${el('Endpoint', c.endpoint?.address ?? `${c.id}.cluster-cexample.${c.region}.rds.amazonaws.com`)}${el('MultiAZ', c.members.length > 1)}${el('Engine', c.engine)}${el('EngineVersion', '16.4')}${el('Port', c.endpoint?.port ?? 5432)}${el('MasterUsername', 'postgres')}<DBClusterMembers>${members}</DBClusterMembers>${groupsXml(c.securityGroups ?? ['sg-0default'])}${el('StorageEncrypted', true)}${el('DBClusterArn', arn(c.region, 'cluster', c.id))}${tagsXml(c.tags ?? [])}</DBCluster>`;
   }
 
   function manualCount(region: string, kind: SnapshotKind): number {
@@ -217,11 +294,13 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
   }
 
   function findInstance(region: string, id: string | undefined): FakeInstance {
+    sweepDeleted();
     const instance = id ? state.instances.get(key(region, id.toLowerCase())) : undefined;
     if (!instance) throw new RdsError('DBInstanceNotFound', 404, `DBInstance ${id} not found.`);
     return instance;
   }
   function findCluster(region: string, id: string | undefined): FakeCluster {
+    sweepDeleted();
     const cluster = id ? state.clusters.get(key(region, id.toLowerCase())) : undefined;
     if (!cluster) throw new RdsError('DBClusterNotFoundFault', 404, `DBCluster ${id} not found.`);
     return cluster;
@@ -312,9 +391,18 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
       source = liveSnapshot(kind, region, sourceParam);
     }
     if (!source) throw notFound(kind, sourceParam);
+    // An encrypted snapshot is re-encrypted with a key of the destination region; RDS cannot
+    // use the source region's key there and refuses without one (each API in its own words).
+    if (source.encrypted && source.region !== region && !params.KmsKeyId) {
+      throw kind === 'instance'
+        ? new RdsError('InvalidParameterValue', 400, 'Must specify new KMS key for cross region encrypted snapshot copy.')
+        : new RdsError('KMSKeyNotAccessibleFault', 400, 'Specified KMS key [None] does not exist, is not enabled or you do not have permissions to access it.');
+    }
     if (status(source).status !== 'available') throw new RdsError(kind === 'instance' ? 'InvalidDBSnapshotState' : 'InvalidDBClusterSnapshotStateFault', 400, `Snapshot ${source.id} is not in the available state.`);
     const tags = [...(params.CopyTags === 'true' ? source.tags : []), ...tagsParam(params)];
-    return createSnapshot(kind, region, target, source.sourceId, source.engine, tags, source.encrypted, snapshotArn(source));
+    const copy = createSnapshot(kind, region, target, source.sourceId, source.engine, tags, source.encrypted, snapshotArn(source));
+    if (params.KmsKeyId) copy.kmsKeyId = params.KmsKeyId;
+    return copy;
   }
 
   function deleteSnapshot(kind: SnapshotKind, region: string, id: string | undefined): FakeSnapshot {
@@ -327,15 +415,126 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
     return s;
   }
 
+  function listParam(params: Record<string, string>, prefix: string): string[] | undefined {
+    const values: string[] = [];
+    for (let n = 1; params[`${prefix}.${n}`] !== undefined; n++) values.push(params[`${prefix}.${n}`]!);
+    return values.length > 0 ? values : undefined;
+  }
+  const bool = (value: string | undefined) => (value === undefined ? undefined : value === 'true');
+  function requireParam(params: Record<string, string>, name: string): string {
+    const value = params[name];
+    if (!value) throw new RdsError('MissingParameter', 400, `The request must contain the parameter ${name}`);
+    return value;
+  }
+  function checkNewInstanceId(region: string, id: string): void {
+    if (!legalIdentifier(id, 63)) throw new RdsError('InvalidParameterValue', 400, 'The parameter DBInstanceIdentifier is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.');
+    sweepDeleted();
+    if (state.instances.has(key(region, id.toLowerCase()))) throw new RdsError('DBInstanceAlreadyExists', 400, 'DB instance already exists');
+    const used = [...state.instances.values()].filter((i) => i.region === region).length;
+    if (used >= instanceQuotaMax) throw new RdsError('InstanceQuotaExceeded', 400, `Cannot create more than ${instanceQuotaMax} DB instances`);
+  }
+  function newInstance(region: string, params: Record<string, string>, base: Partial<FakeInstance> & { engine: string }): FakeInstance {
+    const now = Date.now();
+    const instance: FakeInstance = {
+      ...base,
+      id: params.DBInstanceIdentifier!.toLowerCase(),
+      region,
+      status: 'available',
+      instanceClass: params.DBInstanceClass ?? base.instanceClass,
+      subnetGroup: params.DBSubnetGroupName,
+      securityGroups: listParam(params, 'VpcSecurityGroupIds.VpcSecurityGroupId'),
+      parameterGroup: params.DBParameterGroupName,
+      optionGroup: params.OptionGroupName,
+      multiAz: bool(params.MultiAZ),
+      storageType: params.StorageType,
+      tags: tagsParam(params),
+      readyAt: now + instanceDelayMs,
+      endpoint: options.restoredEndpoint,
+    };
+    if (nextInstanceFate) {
+      instance.fate = nextInstanceFate;
+      nextInstanceFate = undefined;
+    }
+    state.instances.set(key(region, instance.id), instance);
+    return instance;
+  }
+  function snapshotParam(kind: SnapshotKind, region: string, value: string): FakeSnapshot {
+    const s = value.startsWith('arn:') ? (value.split(':')[3] === region ? liveSnapshot(kind, region, value.split(':')[6]!) : undefined) : liveSnapshot(kind, region, value);
+    if (!s) throw notFound(kind, value);
+    if (status(s).status !== 'available') throw new RdsError(kind === 'instance' ? 'InvalidDBSnapshotState' : 'InvalidDBClusterSnapshotStateFault', 400, `Snapshot ${s.id} is not in the available state.`);
+    return s;
+  }
+
   function handle(action: string, region: string, params: Record<string, string>): string {
     switch (action) {
+      case 'RestoreDBInstanceFromDBSnapshot': {
+        const id = requireParam(params, 'DBInstanceIdentifier');
+        const snapshot = snapshotParam('instance', region, requireParam(params, 'DBSnapshotIdentifier'));
+        checkNewInstanceId(region, id);
+        // What RDS keeps from the snapshot: engine, storage, the instance class; everything
+        // else falls back to the defaults (default VPC subnet group and security group,
+        // default parameter and option groups, Single-AZ, no tags).
+        const source = state.instances.get(key(region, snapshot.sourceId));
+        const instance = newInstance(region, params, { id, region, status: 'available', engine: snapshot.engine, instanceClass: source?.instanceClass ?? 'db.t4g.micro', restoredFrom: snapshot.id });
+        return instanceXml(instance);
+      }
+      case 'RestoreDBClusterFromSnapshot': {
+        const id = requireParam(params, 'DBClusterIdentifier');
+        const snapshot = snapshotParam('cluster', region, requireParam(params, 'SnapshotIdentifier'));
+        const engine = requireParam(params, 'Engine');
+        if (engine !== snapshot.engine) throw new RdsError('InvalidParameterCombination', 400, `The engine ${engine} does not match the snapshot's engine ${snapshot.engine}.`);
+        if (!legalIdentifier(id, 63)) throw new RdsError('InvalidParameterValue', 400, 'The parameter DBClusterIdentifier is not a valid identifier.');
+        sweepDeleted();
+        if (state.clusters.has(key(region, id.toLowerCase()))) throw new RdsError('DBClusterAlreadyExistsFault', 400, 'DB Cluster already exists');
+        if ([...state.clusters.values()].filter((c) => c.region === region).length >= 40) throw new RdsError('DBClusterQuotaExceededFault', 403, 'Cannot create more than 40 DB clusters');
+        const cluster: FakeCluster = { id: id.toLowerCase(), region, status: 'available', engine, members: [], subnetGroup: params.DBSubnetGroupName, securityGroups: listParam(params, 'VpcSecurityGroupIds.VpcSecurityGroupId'), parameterGroup: params.DBClusterParameterGroupName, tags: tagsParam(params), readyAt: Date.now() + instanceDelayMs, restoredFrom: snapshot.id, endpoint: options.restoredEndpoint };
+        state.clusters.set(key(region, cluster.id), cluster);
+        return clusterXml(cluster);
+      }
+      case 'CreateDBInstance': {
+        const id = requireParam(params, 'DBInstanceIdentifier');
+        requireParam(params, 'DBInstanceClass');
+        const engine = requireParam(params, 'Engine');
+        const clusterId = params.DBClusterIdentifier;
+        if (!clusterId) throw new RdsError('InvalidParameterValue', 400, 'This fake creates DB instances only inside a DB cluster (DBClusterIdentifier).');
+        const cluster = findCluster(region, clusterId);
+        if (engine !== cluster.engine) throw new RdsError('InvalidParameterCombination', 400, `The engine ${engine} does not match the DB cluster's engine ${cluster.engine}.`);
+        if (clusterStatus(cluster) !== 'available') throw new RdsError('InvalidDBClusterStateFault', 400, `DB cluster ${cluster.id} is not in the available state (${clusterStatus(cluster)}).`);
+        checkNewInstanceId(region, id);
+        const instance = newInstance(region, params, { id, region, status: 'available', engine, clusterId: cluster.id });
+        cluster.members.push(instance.id);
+        return instanceXml(instance);
+      }
+      case 'DeleteDBInstance': {
+        const instance = findInstance(region, params.DBInstanceIdentifier);
+        const st = instanceStatus(instance);
+        if (st === 'deleting') throw new RdsError('InvalidDBInstanceState', 400, `Instance ${instance.id} is already being deleted.`);
+        if (st === 'creating' || st === 'backing-up') throw new RdsError('InvalidDBInstanceState', 400, `Instance ${instance.id} is not in available state.`);
+        if (!instance.clusterId && params.SkipFinalSnapshot !== 'true' && !params.FinalDBSnapshotIdentifier) throw new RdsError('InvalidParameterCombination', 400, 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+        if (st === 'failed' && params.SkipFinalSnapshot !== 'true') throw new RdsError('InvalidParameterCombination', 400, 'A failed instance can only be deleted with SkipFinalSnapshot.');
+        instance.deletingUntil = Date.now() + instanceDelayMs;
+        return instanceXml(instance);
+      }
+      case 'DeleteDBCluster': {
+        const cluster = findCluster(region, params.DBClusterIdentifier);
+        const st = clusterStatus(cluster);
+        if (st === 'deleting') throw new RdsError('InvalidDBClusterStateFault', 400, `DB cluster ${cluster.id} is already being deleted.`);
+        if (st !== 'available') throw new RdsError('InvalidDBClusterStateFault', 400, `DB cluster ${cluster.id} is not in the available state.`);
+        const live = cluster.members.filter((m) => state.instances.get(key(region, m))?.deletingUntil === undefined);
+        if (live.length > 0) throw new RdsError('InvalidDBClusterStateFault', 400, 'Cluster cannot be deleted, it still contains DB instances in non-deleting state.');
+        if (params.SkipFinalSnapshot !== 'true' && !params.FinalDBSnapshotIdentifier) throw new RdsError('InvalidParameterCombination', 400, 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+        cluster.deletingUntil = Date.now() + instanceDelayMs;
+        return clusterXml(cluster);
+      }
       case 'DescribeDBInstances': {
+        sweepDeleted();
         const id = params.DBInstanceIdentifier;
         const all = id ? [findInstance(region, id)] : [...state.instances.values()].filter((i) => i.region === region);
         const { items, marker } = page(all, params);
         return `${el('Marker', marker)}<DBInstances>${items.map(instanceXml).join('')}</DBInstances>`;
       }
       case 'DescribeDBClusters': {
+        sweepDeleted();
         const id = params.DBClusterIdentifier;
         const all = id ? [findCluster(region, id)] : [...state.clusters.values()].filter((c) => c.region === region);
         const { items, marker } = page(all, params);
@@ -347,7 +546,7 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
         const instance = findInstance(region, params.DBInstanceIdentifier);
         if (instance.clusterId) throw new RdsError('InvalidParameterValue', 400, `The specified instance is a member of DB cluster ${instance.clusterId}. Create a DB cluster snapshot instead.`);
         if (instanceStatus(instance) !== 'available') throw new RdsError('InvalidDBInstanceState', 400, `Cannot create a snapshot because the database instance ${instance.id} is not currently in the available state.`);
-        const snapshot = createSnapshot('instance', region, id, instance.id, instance.engine, tagsParam(params), false);
+        const snapshot = createSnapshot('instance', region, id, instance.id, instance.engine, tagsParam(params), instance.encrypted ?? false);
         // The instance backs up while its snapshot is taken, as RDS reports it.
         instance.lockedUntil = Math.max(instance.lockedUntil ?? 0, Math.min(snapshot.readyAt, Date.now() + 50));
         return snapshotXml(snapshot);
@@ -388,7 +587,7 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
         return tagsXml(snapshotByArn(params.ResourceName).tags);
       case 'DescribeAccountAttributes': {
         const quota = (name: string, used: number, max: number) => `<AccountQuota>${el('AccountQuotaName', name)}${el('Used', used)}${el('Max', max)}</AccountQuota>`;
-        return `<AccountQuotas>${quota('DBInstances', [...state.instances.values()].filter((i) => i.region === region).length, 40)}${quota('ManualSnapshots', manualCount(region, 'instance'), quotaMaxFor(region))}${quota('ManualClusterSnapshots', manualCount(region, 'cluster'), quotaMaxFor(region))}${quota('DBClusters', [...state.clusters.values()].filter((c) => c.region === region).length, 40)}</AccountQuotas>`;
+        return `<AccountQuotas>${quota('DBInstances', (sweepDeleted(), [...state.instances.values()].filter((i) => i.region === region).length), instanceQuotaMax)}${quota('ManualSnapshots', manualCount(region, 'instance'), quotaMaxFor(region))}${quota('ManualClusterSnapshots', manualCount(region, 'cluster'), quotaMaxFor(region))}${quota('DBClusters', [...state.clusters.values()].filter((c) => c.region === region).length, 40)}</AccountQuotas>`;
       }
       default:
         throw new RdsError('InvalidAction', 400, `The action ${action} is not valid for this web service.`);
@@ -491,6 +690,23 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
     },
     setSnapshotDelay(ms) {
       delayMs = ms;
+    },
+    setInstanceQuotaMax(max) {
+      instanceQuotaMax = max;
+    },
+    setInstanceDelay(ms) {
+      instanceDelayMs = ms;
+    },
+    setInstanceFate(fate) {
+      nextInstanceFate = fate;
+    },
+    instance(id, region = defaultRegion) {
+      sweepDeleted();
+      return state.instances.get(key(region, id.toLowerCase()));
+    },
+    cluster(id, region = defaultRegion) {
+      sweepDeleted();
+      return state.clusters.get(key(region, id.toLowerCase()));
     },
     lockInstance(id, ms, region = defaultRegion) {
       findInstance(region, id).lockedUntil = Date.now() + ms;

@@ -40,6 +40,8 @@ export function readMigrateOptions(facts: RunFacts, options: { commandInput: str
     analyze: inputs.boolean('analyze', !options.isProtected),
     lockThresholdMs: parseMillis(inputs.text('lock-threshold'), 'lock-threshold', DEFAULT_LOCK_THRESHOLD_MS),
     prBody: facts.pullRequest?.body,
+    checkDown: inputs.boolean('check-down', false),
+    requireDown: inputs.boolean('require-down', false),
   };
   if (settings.analyze && settings.protected) {
     throw new InputError('analyze', 'cannot be true with protected: true. Measuring runs migrations statement by statement on the target; measure on a preview database instead.');

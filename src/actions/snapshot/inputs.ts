@@ -9,6 +9,8 @@ import type { NeonSnapshotRequest } from '../../snapshot/neon.js';
 import type { SnapshotCommon } from '../../snapshot/types.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';
+import { maskUrlPassword } from '../provider-inputs.js';
+import { validateCountedTables } from '../../snapshot/counts.js';
 
 export const SNAPSHOT_PROVIDERS = ['rds', 'neon'] as const;
 
@@ -37,6 +39,7 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
   const clusterId = inputs.optional('db-cluster-identifier');
   const regionInput = inputs.optional('region');
   const copyToRegion = inputs.optional('copy-to-region');
+  const copyKmsKeyId = inputs.optional('copy-kms-key-id');
   const neonApiKey = inputs.secret('neon-api-key');
   const neonProjectId = inputs.text('neon-project-id');
   const apiHost = inputs.text('api-host') || DEFAULT_NEON_API_HOST;
@@ -48,6 +51,9 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
   const retainCount = positive('retain-count', inputs.count('retain-count'));
   const retainDays = positive('retain-days', inputs.count('retain-days'));
   const pruneDryRun = inputs.boolean('prune-dry-run', false);
+  const recordTables = validateCountedTables(inputs.list('record-counts'));
+  const databaseUrl = inputs.secret('database-url');
+  maskUrlPassword(databaseUrl);
 
   if (waitTimeoutSeconds <= 0) throw new InputError('wait-timeout', 'must be longer than 0s, e.g. 60m.');
   if (copyToRegion && !wait) throw new InputError('copy-to-region', 'needs wait: true: a snapshot can only be copied once it is available.');
@@ -62,8 +68,13 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
     timing: timingFromEnvironment(env),
   };
 
+  if (recordTables.length > 0 && !databaseUrl) throw new InputError('database-url', 'is required with record-counts: the rows are counted through it. Pass the database\'s connection URL from a secret.');
+  if (databaseUrl && recordTables.length === 0) throw new InputError('database-url', 'is only used to count rows for record-counts; set record-counts too, or remove it.');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new InputError('database-url', 'is not a postgres:// or postgresql:// URL.');
+
   if (provider === 'neon') {
-    for (const [name, value] of [['db-instance-identifier', instanceId], ['db-cluster-identifier', clusterId], ['copy-to-region', copyToRegion], ['region', regionInput]] as const) {
+    if (recordTables.length > 0) throw new InputError('record-counts', 'applies to provider rds only: Neon snapshots have no tags to record counts in. On Neon, give the restore action the counts as JSON in expect-counts.');
+    for (const [name, value] of [['db-instance-identifier', instanceId], ['db-cluster-identifier', clusterId], ['copy-to-region', copyToRegion], ['copy-kms-key-id', copyKmsKeyId], ['region', regionInput]] as const) {
       if (value) throw new InputError(name, 'applies to provider rds only; remove it or set provider: rds.');
     }
     if (!neonApiKey) throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
@@ -87,8 +98,15 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
   if (regionInput && !REGION.test(regionInput)) throw new InputError('region', `'${regionInput}' is not an AWS region such as us-east-1.`);
   if (copyToRegion && !REGION.test(copyToRegion)) throw new InputError('copy-to-region', `'${copyToRegion}' is not an AWS region such as eu-west-1.`);
   if (copyToRegion && copyToRegion === region) throw new InputError('copy-to-region', `is the snapshot's own region (${region}); name a second region for disaster recovery.`);
+  if (copyKmsKeyId && !copyToRegion) throw new InputError('copy-kms-key-id', 'applies to the copy made with copy-to-region; set copy-to-region too, or remove it.');
+  if (copyKmsKeyId && !/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/\S+|alias\/\S+|[0-9a-f-]{36}|mrk-[0-9a-f]{32})$/.test(copyKmsKeyId)) {
+    throw new InputError('copy-kms-key-id', `'${copyKmsKeyId}' is not a KMS key id, alias or ARN (e.g. arn:aws:kms:${copyToRegion}:111122223333:alias/rds-dr).`);
+  }
+  if (copyKmsKeyId && /^arn:/.test(copyKmsKeyId) && copyKmsKeyId.split(':')[3] !== copyToRegion) {
+    throw new InputError('copy-kms-key-id', `is a key in ${copyKmsKeyId.split(':')[3]}, but the copy is made in ${copyToRegion}: KMS keys are regional; give a key of ${copyToRegion}.`);
+  }
   return {
     provider,
-    request: { ...common, snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, kind), target: { kind, id: targetId.toLowerCase() }, region, copyToRegion },
+    request: { ...common, snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, kind), target: { kind, id: targetId.toLowerCase() }, region, copyToRegion, copyKmsKeyId, recordCounts: recordTables.length > 0 ? { url: databaseUrl, tables: recordTables } : undefined },
   };
 }

@@ -127,6 +127,14 @@ export const ACTION_INPUTS: Record<ActionName, Record<string, { description: str
     "lock-threshold": {
       "description": "Flag a measured lock held longer than this (`500ms`, `1s`, `2m`).",
       "default": "1s"
+    },
+    "check-down": {
+      "description": "Check reversibility on the preview (built-in runner): after applying, run this run's down steps (`<name>.down.sql` beside `<name>.sql`) newest first, compare the schema with the one before the run, apply the ups again and compare again. A failing down step or a difference fails the run, naming the objects. Refused with `protected` and with other runners.",
+      "default": "false"
+    },
+    "require-down": {
+      "description": "With `check-down`: a migration of this run without a down step fails the run (otherwise it is listed).",
+      "default": "false"
     }
   },
   "cleanup": {
@@ -194,7 +202,10 @@ export const ACTION_INPUTS: Record<ActionName, Record<string, { description: str
       "description": "RDS: the AWS region. Default: `AWS_REGION` / `AWS_DEFAULT_REGION` from the environment (set by aws-actions/configure-aws-credentials). Credentials always come from the standard AWS environment, never from inputs."
     },
     "copy-to-region": {
-      "description": "RDS: also copy the finished snapshot (with its tags) to this second region for disaster recovery, and wait for the copy. Encrypted snapshots need a KMS key in that region, which this action does not yet pass."
+      "description": "RDS: also copy the finished snapshot (with its tags) to this second region for disaster recovery, and wait for the copy. An encrypted snapshot needs `copy-kms-key-id`."
+    },
+    "copy-kms-key-id": {
+      "description": "RDS: the KMS key (ARN, alias or id) in `copy-to-region` that encrypts the copy of an encrypted snapshot. Required for encrypted databases (most production ones): without it the copy is refused before the snapshot is taken."
     },
     "neon-api-key": {
       "description": "Neon: API key (from a secret). Required for provider `neon`."
@@ -228,6 +239,12 @@ export const ACTION_INPUTS: Record<ActionName, Record<string, { description: str
     },
     "retain-days": {
       "description": "Prune: keep every snapshot made by this action younger than D days. With `retain-count` too, a snapshot is removed only when neither keeps it. Empty: no age rule."
+    },
+    "record-counts": {
+      "description": "RDS: tables (`table` or `schema.table`, one per line or comma-separated, at most 20) whose row counts are recorded in the snapshot's tags (`row-count:<table>`) just before it is taken, so the restore action can check a restored copy with `expect-counts: recorded`. Needs `database-url`."
+    },
+    "database-url": {
+      "description": "With `record-counts`: a connection URL (from a secret) of the database being snapshotted, to count the rows through (read-only)."
     },
     "prune-dry-run": {
       "description": "Report what pruning would remove, and remove nothing.",

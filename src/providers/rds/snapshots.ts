@@ -38,6 +38,8 @@ export interface RdsTargetInfo {
   engine?: string;
   /** Set for an instance that belongs to an Aurora or Multi-AZ cluster. */
   clusterId?: string;
+  /** Storage encrypted: its snapshots are too. */
+  encrypted?: boolean;
 }
 
 export interface RdsSnapshotInfo {
@@ -51,6 +53,7 @@ export interface RdsSnapshotInfo {
   createdAt?: Date;
   type: string;
   engine?: string;
+  encrypted?: boolean;
   tags: Record<string, string>;
 }
 
@@ -66,6 +69,17 @@ export interface RdsCallPolicy {
   log: Log;
   baseDelayMs?: number;
   maxDelayMs?: number;
+}
+
+/** One RDS call with retries under the policy; `busyHeals` also waits out a busy instance or cluster. */
+export function callRds<T>(policy: RdsCallPolicy, what: string, operation: () => Promise<T>, options: { busyHeals?: boolean; permanent?: (error: unknown) => boolean } = {}): Promise<T> {
+  return withRetries(operation, {
+    deadline: policy.deadline,
+    baseDelayMs: policy.baseDelayMs,
+    maxDelayMs: policy.maxDelayMs,
+    classify: (error) => (options.permanent?.(error) ? { retry: false } : classifyRdsError(error, options)),
+    onRetry: ({ attempt, delayMs, reason }) => policy.log.info(`${what}: ${reason}; attempt ${attempt + 1} in ${formatMillis(delayMs)}`),
+  });
 }
 
 export function tagRecord(tags: Tag[] | undefined): Record<string, string> {
@@ -84,6 +98,7 @@ function fromInstanceSnapshot(s: DBSnapshot, region: string): RdsSnapshotInfo {
     createdAt: s.SnapshotCreateTime,
     type: s.SnapshotType ?? '',
     engine: s.Engine,
+    encrypted: s.Encrypted,
     tags: tagRecord(s.TagList),
   };
 }
@@ -100,6 +115,7 @@ function fromClusterSnapshot(s: DBClusterSnapshot, region: string): RdsSnapshotI
     createdAt: s.SnapshotCreateTime,
     type: s.SnapshotType ?? '',
     engine: s.Engine,
+    encrypted: s.StorageEncrypted,
     tags: tagRecord(s.TagList),
   };
 }
@@ -115,13 +131,7 @@ export class RdsSnapshots {
 
   /** One API call with retries; `busyHeals` also waits out a busy instance or cluster. */
   private call<T>(what: string, operation: () => Promise<T>, options: { busyHeals?: boolean } = {}): Promise<T> {
-    return withRetries(operation, {
-      deadline: this.policy.deadline,
-      baseDelayMs: this.policy.baseDelayMs,
-      maxDelayMs: this.policy.maxDelayMs,
-      classify: (error) => classifyRdsError(error, options),
-      onRetry: ({ attempt, delayMs, reason }) => this.policy.log.info(`${what}: ${reason}; attempt ${attempt + 1} in ${formatMillis(delayMs)}`),
-    });
+    return callRds(this.policy, what, operation, options);
   }
 
   /** The instance or cluster, or undefined when it does not exist in this region. */
@@ -130,11 +140,11 @@ export class RdsSnapshots {
       if (this.kind === 'instance') {
         const { DBInstances } = await this.call('DescribeDBInstances', () => this.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })));
         const i = DBInstances?.[0];
-        return i && { id: i.DBInstanceIdentifier ?? id, status: i.DBInstanceStatus ?? 'unknown', arn: i.DBInstanceArn, engine: i.Engine, clusterId: i.DBClusterIdentifier };
+        return i && { id: i.DBInstanceIdentifier ?? id, status: i.DBInstanceStatus ?? 'unknown', arn: i.DBInstanceArn, engine: i.Engine, clusterId: i.DBClusterIdentifier, encrypted: i.StorageEncrypted };
       }
       const { DBClusters } = await this.call('DescribeDBClusters', () => this.client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })));
       const c = DBClusters?.[0];
-      return c && { id: c.DBClusterIdentifier ?? id, status: c.Status ?? 'unknown', arn: c.DBClusterArn, engine: c.Engine };
+      return c && { id: c.DBClusterIdentifier ?? id, status: c.Status ?? 'unknown', arn: c.DBClusterArn, engine: c.Engine, encrypted: c.StorageEncrypted };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -204,14 +214,14 @@ export class RdsSnapshots {
     return quota?.Used !== undefined && quota.Max !== undefined ? { name, used: quota.Used, max: quota.Max } : undefined;
   }
 
-  /** Copies a snapshot from another region into this one, tags included. */
-  async copyFrom(sourceArn: string, targetSnapshotId: string, tags: Tag[]): Promise<RdsSnapshotInfo> {
+  /** Copies a snapshot from another region into this one, tags included; `kmsKeyId` re-encrypts an encrypted one. */
+  async copyFrom(sourceArn: string, targetSnapshotId: string, tags: Tag[], kmsKeyId?: string): Promise<RdsSnapshotInfo> {
     // The SDK presigns the request for the source region from the source ARN.
     if (this.kind === 'instance') {
-      const { DBSnapshot } = await this.call('CopyDBSnapshot', () => this.client.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: sourceArn, TargetDBSnapshotIdentifier: targetSnapshotId, CopyTags: false, Tags: tags })));
+      const { DBSnapshot } = await this.call('CopyDBSnapshot', () => this.client.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: sourceArn, TargetDBSnapshotIdentifier: targetSnapshotId, CopyTags: false, Tags: tags, KmsKeyId: kmsKeyId })));
       return fromInstanceSnapshot(DBSnapshot ?? {}, this.region);
     }
-    const { DBClusterSnapshot } = await this.call('CopyDBClusterSnapshot', () => this.client.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: sourceArn, TargetDBClusterSnapshotIdentifier: targetSnapshotId, CopyTags: false, Tags: tags })));
+    const { DBClusterSnapshot } = await this.call('CopyDBClusterSnapshot', () => this.client.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: sourceArn, TargetDBClusterSnapshotIdentifier: targetSnapshotId, CopyTags: false, Tags: tags, KmsKeyId: kmsKeyId })));
     return fromClusterSnapshot(DBClusterSnapshot ?? {}, this.region);
   }
 }

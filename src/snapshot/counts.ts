@@ -1,0 +1,48 @@
+// Row counts recorded with a snapshot (`record-counts`), so a restore can check the restored
+// copy against them (`expect-counts: recorded`). Counted in one REPEATABLE READ, read-only
+// transaction just before the snapshot is started: one consistent view of all tables. Writes
+// between the count and the snapshot make them differ; count on a quiet database (the
+// pre-deploy moment usually is one) or give expect-counts as JSON instead.
+import { InputError, errorMessage } from '../shared/errors.js';
+import type { Log } from '../shared/log.js';
+import { connectWithRetry } from '../providers/postgres/connect.js';
+import { qualifiedTable } from '../restore/verify.js';
+import { ROW_COUNT_TAG_PREFIX } from '../restore/select.js';
+
+/** RDS allows 50 tags a resource; ours and the user's need some. */
+export const MAX_COUNTED_TABLES = 20;
+
+export function validateCountedTables(tables: string[], input = 'record-counts'): string[] {
+  if (tables.length > MAX_COUNTED_TABLES) throw new InputError(input, `names ${tables.length} tables; at most ${MAX_COUNTED_TABLES} fit in the snapshot's tags. Pick the tables whose loss you would notice first.`);
+  for (const table of tables) {
+    if (!/^[A-Za-z0-9_$]+(\.[A-Za-z0-9_$]+)?$/.test(table) || `${ROW_COUNT_TAG_PREFIX}${table}`.length > 128) {
+      throw new InputError(input, `'${table}' is not a table name this action can record (table or schema.table; letters, digits, _ and $; the tag key row-count:<table> must fit in 128 characters).`);
+    }
+  }
+  return tables;
+}
+
+export async function countRows(url: string, tables: string[], deadline: number, log: Log): Promise<Record<string, number>> {
+  const client = await connectWithRetry(url, deadline, log, 'database to count');
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const counts: Record<string, number> = {};
+    for (const table of tables) {
+      try {
+        const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedTable(table)}`);
+        counts[table] = Number(rows[0]!.n);
+      } catch (error) {
+        throw new InputError('record-counts', `cannot count ${table}: ${errorMessage(error)}. Check the table name and that database-url's user may read it; no snapshot was taken.`);
+      }
+    }
+    log.info(`Row counts: ${Object.entries(counts).map(([t, n]) => `${t}=${n}`).join(', ')}`);
+    return counts;
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+    await client.end().catch(() => {});
+  }
+}
+
+export function countTags(counts: Record<string, number>): Array<{ Key: string; Value: string }> {
+  return Object.entries(counts).map(([table, n]) => ({ Key: `${ROW_COUNT_TAG_PREFIX}${table}`, Value: String(n) }));
+}
