@@ -364,8 +364,9 @@ class Linter {
         return true;
       }
       case 'AlterEnumStmt': {
-        const alter = inner<{ newVal?: string; newValNeighbor?: string }>(node, 'AlterEnumStmt');
-        if (alter?.newVal && !alter.newValNeighbor) this.report('require-enum-value-ordering', `ADD VALUE '${alter.newVal}' without BEFORE or AFTER appends it at the end, which changes the order comparisons see.`);
+        // RENAME VALUE has an oldVal too; only ADD VALUE appends.
+        const alter = inner<{ oldVal?: string; newVal?: string; newValNeighbor?: string }>(node, 'AlterEnumStmt');
+        if (alter?.newVal && alter.oldVal === undefined && !alter.newValNeighbor) this.report('require-enum-value-ordering', `ADD VALUE '${alter.newVal}' without BEFORE or AFTER appends it at the end, which changes the order comparisons see.`);
         return false;
       }
       case 'VacuumStmt': {
