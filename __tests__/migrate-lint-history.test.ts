@@ -27,3 +27,34 @@ describe('ALTER TYPE ... RENAME VALUE', () => {
     expect(findings.map(({ rule, line }) => ({ rule, line }))).toEqual([{ rule: 'require-enum-value-ordering', line: 2 }]);
   });
 });
+
+describe('names in messages keep the case the migration wrote', () => {
+  test.each([
+    ['a quoted table', 'DROP TABLE "DocumentMeta";', 'ban-drop-table', 'public."DocumentMeta"'],
+    ['a quoted schema and table', 'DELETE FROM "Billing"."Invoice";', 'ban-delete-without-where', '"Billing"."Invoice"'],
+    ['a quoted column of a quoted table', 'ALTER TABLE "User" DROP COLUMN "lastSeenAt";', 'ban-drop-column', '"lastSeenAt" of public."User"'],
+    ['a column added with a volatile default', 'ALTER TABLE "User" ADD COLUMN "apiKey" uuid DEFAULT gen_random_uuid();', 'adding-field-with-default', 'public."User"."apiKey"'],
+    ['a quoted index', 'DROP INDEX "User_email_key";', 'require-concurrent-index-deletion', 'public."User_email_key"'],
+    ['a renamed quoted table', 'ALTER TABLE "Post" RENAME TO "Article";', 'renaming-table', 'public."Post" to "Article"'],
+    ['a table name with a quote in it', 'TRUNCATE "odd""name";', 'ban-truncate', 'public."odd""name"'],
+  ])('%s', async (_name, sql, rule, shown) => {
+    const finding = (await lint(sql)).find((item) => item.rule === rule);
+    expect(finding?.message).toContain(shown);
+    expect(finding?.message).not.toMatch(/documentmeta|invoice\b|lastseenat|user_email_key|\.post\b/);
+  });
+
+  test('unquoted names are shown as Postgres folds them, without quotes', async () => {
+    const [finding] = await lint('DROP TABLE Sessions;');
+    expect(finding?.message).toContain('public.sessions ');
+    expect(finding?.message).not.toContain('"');
+  });
+
+  test('findings name the table they are about, as shown', async () => {
+    const findings = await lint('ALTER TABLE "User" DROP COLUMN "bio";\nDROP TABLE app.sessions;\nALTER TYPE mood ADD VALUE \'meh\';');
+    expect(findings.map(({ rule, table }) => ({ rule, table }))).toEqual([
+      { rule: 'ban-drop-column', table: 'public."User"' },
+      { rule: 'ban-drop-table', table: 'app.sessions' },
+      { rule: 'require-enum-value-ordering', table: undefined },
+    ]);
+  });
+});

@@ -28,6 +28,8 @@ export interface RawFinding {
   message: string;
   /** Index of the statement in its file, for statement-level ignore comments. */
   statement: number;
+  /** The table the finding is about, as the migration names it (`public."User"`), when there is one. */
+  table?: string;
   /** Overrides of the rule's defaults for this one finding (used by ban-update-without-where). */
   severity?: 'error' | 'warning' | 'note';
   destructive?: boolean;
@@ -70,6 +72,31 @@ export function tableName(relation: RangeVar | undefined): string {
 function qualifiedName(names: string[]): string {
   const parts = names.map((name) => name.toLowerCase());
   return parts.length >= 2 ? parts.slice(-2).join('.') : `public.${parts[0] ?? ''}`;
+}
+
+// Words that must be quoted to be used as a name (the reserved ones ORMs meet most often).
+const RESERVED = new Set([
+  'all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'both', 'case', 'cast', 'check', 'collate', 'column', 'constraint',
+  'create', 'current_user', 'default', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for', 'foreign', 'from',
+  'grant', 'group', 'having', 'in', 'into', 'is', 'join', 'limit', 'not', 'null', 'offset', 'on', 'only', 'or', 'order', 'primary',
+  'references', 'select', 'session_user', 'table', 'then', 'to', 'true', 'union', 'unique', 'user', 'using', 'when', 'where', 'with',
+]);
+
+/**
+ * A name as SQL must spell it: bare when Postgres would fold it to itself, else in double
+ * quotes (`"DocumentMeta"`), so a message shows the name the migration wrote, not a lowercased one.
+ */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `schema.table` for messages, `public` when unqualified, each part quoted as needed. */
+export function shownTable(relation: RangeVar | undefined): string {
+  return `${quoteIdent(relation?.schemaname ?? 'public')}.${quoteIdent(relation?.relname ?? '')}`;
+}
+
+function shownQualified(names: string[]): string {
+  return (names.length >= 2 ? names.slice(-2) : ['public', names[0] ?? '']).map(quoteIdent).join('.');
 }
 
 function typeNameParts(typeName: TypeName | undefined): { schema?: string; name: string } {
@@ -228,6 +255,8 @@ class Linter {
   private transaction = 0;
   private lockTimeoutReported = false;
   private droppedIfExists = new Set<string>();
+  /** The table the current statement is about, as shown in messages (set by the statement's handler). */
+  private subject: string | undefined;
 
   private readonly existingBareNames: Set<string>;
 
@@ -253,6 +282,7 @@ class Linter {
     file.statements.forEach((statement, index) => {
       this.statement = statement;
       this.statementIndex = index;
+      this.subject = undefined;
       if (!this.inTransaction) this.transaction = this.nextTransaction(); // autocommit: each statement on its own
       const locks = this.check(statement, robustCandidates);
       if (locks) this.requireLockTimeout();
@@ -290,7 +320,7 @@ class Linter {
   private report(rule: RuleName, message: string, byteLocation?: number, extra: Partial<RawFinding> = {}): void {
     const position =
       byteLocation !== undefined && byteLocation >= 0 ? this.file.source.positionOfByte(byteLocation) : { line: this.statement.line, column: this.statement.column };
-    this.findings.push({ rule, message, ...position, statement: this.statementIndex, ...extra });
+    this.findings.push({ rule, message, ...position, statement: this.statementIndex, table: this.subject, ...extra });
   }
 
   private reportAt(rule: RuleName, statement: SqlStatement, message: string): void {
@@ -340,7 +370,7 @@ class Linter {
       case 'DropStmt':
         return this.drop(inner<DropStmt>(node, 'DropStmt')!, robust);
       case 'DropdbStmt':
-        this.report('ban-drop-database', `DROP DATABASE ${inner<{ dbname?: string }>(node, 'DropdbStmt')?.dbname ?? ''} deletes the whole database.`);
+        this.report('ban-drop-database', `DROP DATABASE ${quoteIdent(inner<{ dbname?: string }>(node, 'DropdbStmt')?.dbname ?? '')} deletes the whole database.`);
         return false;
       case 'TruncateStmt':
         return this.truncate(node);
@@ -440,17 +470,23 @@ class Linter {
     if (index.idxname) this.indexTables.set(`${(index.relation?.schemaname ?? 'public').toLowerCase()}.${index.idxname.toLowerCase()}`, table);
     if (robust && !index.if_not_exists) this.report('prefer-robust-stmts', 'CREATE INDEX without IF NOT EXISTS in a file that runs without a transaction: a re-run after a later failure stops here.');
     if (this.isNew(table)) return false;
+    this.subject = shownTable(index.relation);
     if (!index.concurrent) {
-      this.report('require-concurrent-index-creation', `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX without CONCURRENTLY on the existing table ${table} blocks writes (SHARE lock) until the index is built.`);
+      this.report('require-concurrent-index-creation', `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX without CONCURRENTLY on the existing table ${this.subject} blocks writes (SHARE lock) until the index is built.`);
     }
     return true;
   }
 
   private drop(drop: DropStmt, robust: boolean): boolean {
-    const names = (drop.objects ?? []).map((object) => {
+    const written = (drop.objects ?? []).map((object) => {
       const list = inner<{ items?: Node[] }>(object, 'List');
-      return list ? qualifiedName(strings(list.items)) : (inner<{ sval?: string }>(object, 'String')?.sval ?? '').toLowerCase();
+      return list ? strings(list.items) : [inner<{ sval?: string }>(object, 'String')?.sval ?? ''];
     });
+    // Schemas (and databases) have one-part names; everything else is `schema.name`.
+    const onePart = drop.removeType === 'OBJECT_SCHEMA';
+    const names = written.map((parts) => (onePart ? (parts[0] ?? '').toLowerCase() : qualifiedName(parts)));
+    const shown = new Map(names.map((name, index) => [name, onePart ? quoteIdent(written[index]![0] ?? '') : shownQualified(written[index]!)]));
+    const show = (list: string[]): string => list.map((name) => shown.get(name) ?? name).join(', ');
     if (robust && !drop.missing_ok && ['OBJECT_TABLE', 'OBJECT_INDEX'].includes(drop.removeType ?? '')) {
       this.report('prefer-robust-stmts', 'DROP without IF EXISTS in a file that runs without a transaction: a re-run after a later failure stops here.');
     }
@@ -458,13 +494,14 @@ class Linter {
     switch (drop.removeType) {
       case 'OBJECT_TABLE': {
         const existing = names.filter((name) => !this.isNew(name));
-        if (existing.length > 0) this.report('ban-drop-table', `DROP TABLE ${existing.join(', ')} deletes the table and all its rows; code still using it breaks.${cascade}`);
+        this.subject = shown.get(existing[0] ?? names[0] ?? '');
+        if (existing.length > 0) this.report('ban-drop-table', `DROP TABLE ${show(existing)} deletes the table and all its rows; code still using it breaks.${cascade}`);
         for (const name of names) this.newTables.delete(name);
         return existing.length > 0;
       }
       case 'OBJECT_SCHEMA': {
         const existing = names.filter((name) => !this.newSchemas.has(name));
-        if (existing.length > 0) this.report('ban-drop-schema', `DROP SCHEMA ${existing.join(', ')} deletes the schema${cascade || ' (it fails unless empty; with CASCADE it deletes every table in it).'}`);
+        if (existing.length > 0) this.report('ban-drop-schema', `DROP SCHEMA ${show(existing)} deletes the schema${cascade || ' (it fails unless empty; with CASCADE it deletes every table in it).'}`);
         return existing.length > 0;
       }
       case 'OBJECT_INDEX': {
@@ -473,7 +510,7 @@ class Linter {
           return table === undefined || !this.isNew(table);
         });
         if (existing.length === 0) return false;
-        if (!drop.concurrent) this.report('require-concurrent-index-deletion', `DROP INDEX ${existing.join(', ')} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table, blocking reads and writes.`);
+        if (!drop.concurrent) this.report('require-concurrent-index-deletion', `DROP INDEX ${show(existing)} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table, blocking reads and writes.`);
         return true;
       }
       case 'OBJECT_VIEW':
@@ -493,11 +530,13 @@ class Linter {
 
   private truncate(node: Node): boolean {
     const truncate = inner<{ relations?: Node[]; behavior?: string }>(node, 'TruncateStmt');
-    const tables = (truncate?.relations ?? []).map((item) => tableName(inner<RangeVar>(item, 'RangeVar')));
-    const existing = tables.filter((table) => !this.isNew(table));
+    const relations = (truncate?.relations ?? []).flatMap((item) => inner<RangeVar>(item, 'RangeVar') ?? []);
+    const existing = relations.filter((relation) => !this.isNew(tableName(relation))).map(shownTable);
+    const all = relations.map(shownTable);
+    this.subject = existing[0] ?? all[0];
     if (existing.length > 0) this.report('ban-truncate', `TRUNCATE ${existing.join(', ')} deletes every row under an ACCESS EXCLUSIVE lock.`);
     if (truncate?.behavior === 'DROP_CASCADE') {
-      this.report('ban-truncate-cascade', `TRUNCATE ... CASCADE also empties every table with a foreign key to ${tables.join(', ')}, recursively, without naming them.`);
+      this.report('ban-truncate-cascade', `TRUNCATE ... CASCADE also empties every table with a foreign key to ${all.join(', ')}, recursively, without naming them.`);
     }
     return existing.length > 0;
   }
@@ -506,23 +545,25 @@ class Linter {
     const statement = inner<{ relation?: RangeVar; whereClause?: Node; targetList?: Node[] }>(node, kind);
     const table = tableName(statement?.relation);
     if (statement?.whereClause || this.isNew(table)) return false;
+    const shown = (this.subject = shownTable(statement?.relation));
     if (kind === 'DeleteStmt') {
-      this.report('ban-delete-without-where', `DELETE FROM ${table} without WHERE deletes every row of the table.`);
+      this.report('ban-delete-without-where', `DELETE FROM ${shown} without WHERE deletes every row of the table.`);
       return false;
     }
-    const columns = (statement?.targetList ?? []).map((item) => inner<{ name?: string }>(item, 'ResTarget')?.name?.toLowerCase() ?? '');
+    const columns = (statement?.targetList ?? []).map((item) => inner<{ name?: string }>(item, 'ResTarget')?.name ?? '');
     const added = this.addedColumns.get(table) ?? new Set<string>();
-    const overwrites = columns.filter((column) => !added.has(column));
+    const overwrites = columns.filter((column) => !added.has(column.toLowerCase()));
     if (overwrites.length > 0) {
-      this.report('ban-update-without-where', `UPDATE ${table} without WHERE overwrites ${overwrites.join(', ')} in every row; the old values are lost.`, undefined, { severity: 'error', destructive: true });
+      this.report('ban-update-without-where', `UPDATE ${shown} without WHERE overwrites ${overwrites.map(quoteIdent).join(', ')} in every row; the old values are lost.`, undefined, { severity: 'error', destructive: true });
     } else {
-      this.report('ban-update-without-where', `UPDATE ${table} without WHERE backfills every row in one transaction, holding a row lock on each until commit and bloating the table.`);
+      this.report('ban-update-without-where', `UPDATE ${shown} without WHERE backfills every row in one transaction, holding a row lock on each until commit and bloating the table.`);
     }
     return false;
   }
 
   private rename(rename: RenameStmt): boolean {
     const table = tableName(rename.relation);
+    this.subject = rename.relation ? shownTable(rename.relation) : undefined;
     if (rename.renameType === 'OBJECT_TABLE') {
       const target = `${table.split('.')[0]}.${(rename.newname ?? '').toLowerCase()}`;
       if (this.isNew(table)) {
@@ -530,13 +571,13 @@ class Linter {
         this.newTables.add(target);
         return false;
       }
-      this.report('renaming-table', `Renaming ${table} to ${rename.newname}: code still using the old name fails as soon as this runs.`);
+      this.report('renaming-table', `Renaming ${this.subject} to ${quoteIdent(rename.newname ?? '')}: code still using the old name fails as soon as this runs.`);
       this.renamedExisting.add(target);
       return true;
     }
     if (rename.renameType === 'OBJECT_COLUMN' && rename.relation) {
       if (this.isNew(table)) return false;
-      this.report('renaming-column', `Renaming column ${rename.subname} of ${table} to ${rename.newname}: code still using the old name fails as soon as this runs.`);
+      this.report('renaming-column', `Renaming column ${quoteIdent(rename.subname ?? '')} of ${this.subject} to ${quoteIdent(rename.newname ?? '')}: code still using the old name fails as soon as this runs.`);
       return true;
     }
     return rename.relation !== undefined && !this.isNew(table);
@@ -544,6 +585,7 @@ class Linter {
 
   private alterTable(alter: AlterTableStmt, robust: boolean): boolean {
     const table = tableName(alter.relation);
+    const shown = (this.subject = shownTable(alter.relation));
     const existing = !this.isNew(table);
     const isTable = alter.objtype === 'OBJECT_TABLE' || alter.objtype === undefined;
     let robustReported = false;
@@ -563,35 +605,35 @@ class Linter {
           this.columnType(column.typeName);
           if (!command.missing_ok) robustness('ADD COLUMN without IF NOT EXISTS');
           if (existing && isTable) {
-            this.addedColumn(table, column);
+            this.addedColumn(table, shown, column);
           }
           break;
         }
         case 'AT_DropColumn':
           if (!command.missing_ok) robustness('DROP COLUMN without IF EXISTS');
-          if (existing) this.report('ban-drop-column', `Dropping column ${command.name} of ${table} deletes its data; code still using it breaks.`);
+          if (existing) this.report('ban-drop-column', `Dropping column ${quoteIdent(command.name ?? '')} of ${shown} deletes its data; code still using it breaks.`);
           break;
         case 'AT_AlterColumnType': {
           const column = inner<ColumnDef>(command.def, 'ColumnDef');
           this.columnType(column?.typeName);
           if (existing) {
-            this.report('changing-column-type', `Changing the type of ${table}.${command.name} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, column?.typeName?.location);
+            this.report('changing-column-type', `Changing the type of ${shown}.${quoteIdent(command.name ?? '')} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, column?.typeName?.location);
           }
           break;
         }
         case 'AT_SetNotNull':
           if (existing && !this.validatedNotNull.get(table)?.has((command.name ?? '').toLowerCase())) {
-            this.report('adding-not-nullable-field', `SET NOT NULL on ${table}.${command.name} scans the whole table under an ACCESS EXCLUSIVE lock, since no validated CHECK (${command.name} IS NOT NULL) exists.`);
+            this.report('adding-not-nullable-field', `SET NOT NULL on ${shown}.${quoteIdent(command.name ?? '')} scans the whole table under an ACCESS EXCLUSIVE lock, since no validated CHECK (${quoteIdent(command.name ?? '')} IS NOT NULL) exists.`);
           }
           break;
         case 'AT_DropNotNull':
-          if (existing) this.report('ban-drop-not-null', `Dropping NOT NULL on ${table}.${command.name}: code that assumes the column is never NULL may break.`);
+          if (existing) this.report('ban-drop-not-null', `Dropping NOT NULL on ${shown}.${quoteIdent(command.name ?? '')}: code that assumes the column is never NULL may break.`);
           break;
         case 'AT_AddConstraint': {
           const constraint = inner<Constraint>(command.def, 'Constraint');
           if (!constraint) break;
           if (!constraint.conname || !this.droppedIfExists.has(constraint.conname.toLowerCase())) robustness('ADD CONSTRAINT without a preceding DROP CONSTRAINT IF EXISTS');
-          this.addConstraint(table, existing, constraint);
+          this.addConstraint(table, shown, existing, constraint);
           break;
         }
         case 'AT_DropConstraint':
@@ -599,11 +641,11 @@ class Linter {
           else if (command.name) this.droppedIfExists.add(command.name.toLowerCase());
           break;
         case 'AT_ValidateConstraint':
-          this.validateConstraint(table, existing, (command.name ?? '').toLowerCase());
+          this.validateConstraint(table, existing, command.name ?? '');
           break;
         case 'AT_DetachPartition':
           if (existing && !inner<{ concurrent?: boolean }>(command.def, 'PartitionCmd')?.concurrent) {
-            this.report('require-concurrent-partition-detach', `DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on ${table}, blocking reads and writes.`);
+            this.report('require-concurrent-partition-detach', `DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on ${shown}, blocking reads and writes.`);
           }
           break;
         default:
@@ -613,43 +655,44 @@ class Linter {
     return existing;
   }
 
-  private addedColumn(table: string, column: ColumnDef): void {
-    const name = (column.colname ?? '').toLowerCase();
+  private addedColumn(table: string, shown: string, column: ColumnDef): void {
     if (!this.addedColumns.has(table)) this.addedColumns.set(table, new Set());
-    this.addedColumns.get(table)!.add(name);
+    this.addedColumns.get(table)!.add((column.colname ?? '').toLowerCase());
+    const name = quoteIdent(column.colname ?? '');
     const constraints = constraintsOf(column);
     const has = (type: string): Constraint | undefined => constraints.find((constraint) => constraint.contype === type);
     const defaultValue = has('CONSTR_DEFAULT');
     const generated = has('CONSTR_GENERATED');
     const identity = has('CONSTR_IDENTITY');
     if (has('CONSTR_NOTNULL') && !defaultValue && !generated && !identity) {
-      this.report('adding-required-field', `Adding ${table}.${name} as NOT NULL without a DEFAULT fails on a table that has rows.`, column.location);
+      this.report('adding-required-field', `Adding ${shown}.${name} as NOT NULL without a DEFAULT fails on a table that has rows.`, column.location);
     }
     if (defaultValue) {
       const why = volatileDefault(defaultValue.raw_expr);
-      if (why) this.report('adding-field-with-default', `Adding ${table}.${name} with this default: ${why}, under an ACCESS EXCLUSIVE lock.`, defaultValue.location);
+      if (why) this.report('adding-field-with-default', `Adding ${shown}.${name} with this default: ${why}, under an ACCESS EXCLUSIVE lock.`, defaultValue.location);
     }
     if (generated && generated.generated_kind !== 'v') {
-      this.report('adding-field-with-default', `Adding the stored generated column ${table}.${name} rewrites the table under an ACCESS EXCLUSIVE lock.`, generated.location);
+      this.report('adding-field-with-default', `Adding the stored generated column ${shown}.${name} rewrites the table under an ACCESS EXCLUSIVE lock.`, generated.location);
     }
     if (identity) {
-      this.report('adding-field-with-default', `Adding the identity column ${table}.${name} fills every existing row: the table is rewritten under an ACCESS EXCLUSIVE lock.`, identity.location);
+      this.report('adding-field-with-default', `Adding the identity column ${shown}.${name} fills every existing row: the table is rewritten under an ACCESS EXCLUSIVE lock.`, identity.location);
     }
     const foreignKey = has('CONSTR_FOREIGN');
     if (foreignKey) {
-      this.report('adding-foreign-key-constraint', `Adding ${table}.${name} with REFERENCES validates the foreign key at once, locking ${table} and ${tableName(foreignKey.pktable)} against writes while it scans.`, foreignKey.location);
+      this.report('adding-foreign-key-constraint', `Adding ${shown}.${name} with REFERENCES validates the foreign key at once, locking ${shown} and ${shownTable(foreignKey.pktable)} against writes while it scans.`, foreignKey.location);
     }
     const unique = has('CONSTR_UNIQUE');
-    if (unique) this.report('disallowed-unique-constraint', `Adding ${table}.${name} with UNIQUE builds the index under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, unique.location);
+    if (unique) this.report('disallowed-unique-constraint', `Adding ${shown}.${name} with UNIQUE builds the index under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, unique.location);
     const primary = has('CONSTR_PRIMARY');
-    if (primary) this.report('adding-serial-primary-key-field', `Adding ${table}.${name} as PRIMARY KEY builds the index under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, primary.location);
+    if (primary) this.report('adding-serial-primary-key-field', `Adding ${shown}.${name} as PRIMARY KEY builds the index under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, primary.location);
   }
 
-  private addConstraint(table: string, existing: boolean, constraint: Constraint): void {
+  private addConstraint(table: string, shown: string, existing: boolean, constraint: Constraint): void {
     const notValid = constraint.skip_validation === true;
-    const label = constraint.conname ? ` ${constraint.conname}` : '';
+    const label = constraint.conname ? ` ${quoteIdent(constraint.conname)}` : '';
     // The column a CHECK (col IS NOT NULL) or a Postgres 18 `NOT NULL col` constraint covers.
-    const notNullColumn = constraint.contype === 'CONSTR_NOTNULL' ? strings(constraint.keys)[0]?.toLowerCase() : notNullCheckColumn(constraint)?.toLowerCase();
+    const notNullWritten = constraint.contype === 'CONSTR_NOTNULL' ? strings(constraint.keys)[0] : notNullCheckColumn(constraint);
+    const notNullColumn = notNullWritten?.toLowerCase();
     if (notValid) {
       const name = constraint.conname?.toLowerCase() ?? defaultConstraintName(table, constraint, notNullColumn);
       if (name) {
@@ -668,23 +711,23 @@ class Linter {
         break;
       case 'CONSTR_FOREIGN':
         if (!notValid) {
-          this.report('adding-foreign-key-constraint', `Adding FOREIGN KEY${label} without NOT VALID validates every row at once, blocking writes to ${table} and ${tableName(constraint.pktable)} while it scans.`, constraint.location);
+          this.report('adding-foreign-key-constraint', `Adding FOREIGN KEY${label} without NOT VALID validates every row at once, blocking writes to ${shown} and ${shownTable(constraint.pktable)} while it scans.`, constraint.location);
         }
         break;
       case 'CONSTR_UNIQUE':
         if (!constraint.indexname) {
-          this.report('disallowed-unique-constraint', `Adding UNIQUE${label} builds its index under an ACCESS EXCLUSIVE lock on ${table}, blocking reads and writes.`, constraint.location);
+          this.report('disallowed-unique-constraint', `Adding UNIQUE${label} builds its index under an ACCESS EXCLUSIVE lock on ${shown}, blocking reads and writes.`, constraint.location);
         }
         break;
       case 'CONSTR_PRIMARY':
         if (!constraint.indexname) {
-          this.report('adding-serial-primary-key-field', `Adding PRIMARY KEY builds its index under an ACCESS EXCLUSIVE lock on ${table}, blocking reads and writes.`, constraint.location);
+          this.report('adding-serial-primary-key-field', `Adding PRIMARY KEY builds its index under an ACCESS EXCLUSIVE lock on ${shown}, blocking reads and writes.`, constraint.location);
         }
         break;
       case 'CONSTR_NOTNULL':
         // Postgres 18: ADD CONSTRAINT name NOT NULL col [NOT VALID] behaves like SET NOT NULL.
         if (!notValid && notNullColumn && !this.validatedNotNull.get(table)?.has(notNullColumn)) {
-          this.report('adding-not-nullable-field', `Adding NOT NULL on ${table}.${notNullColumn} scans the whole table under an ACCESS EXCLUSIVE lock, since no validated CHECK (${notNullColumn} IS NOT NULL) exists.`, constraint.location);
+          this.report('adding-not-nullable-field', `Adding NOT NULL on ${shown}.${quoteIdent(notNullWritten ?? '')} scans the whole table under an ACCESS EXCLUSIVE lock, since no validated CHECK (${quoteIdent(notNullWritten ?? '')} IS NOT NULL) exists.`, constraint.location);
         }
         break;
       default:
@@ -692,8 +735,9 @@ class Linter {
     }
   }
 
-  private validateConstraint(table: string, existing: boolean, name: string): void {
-    const pending = this.notValid.get(table)?.get(name);
+  private validateConstraint(table: string, existing: boolean, written: string): void {
+    const name = quoteIdent(written);
+    const pending = this.notValid.get(table)?.get(written.toLowerCase());
     if (!pending) return;
     if (pending.column) this.markNotNull(table, pending.column);
     if (existing && pending.transaction === this.transaction) {

@@ -26,6 +26,8 @@ export interface LintFinding {
   message: string;
   safer: string;
   destructive: boolean;
+  /** The table the finding is about, as the migration names it (`public."User"`), when there is one. */
+  table?: string;
 }
 
 export interface LintOptions {
@@ -141,6 +143,7 @@ export async function lintMigrations(files: Array<{ path: string; sql: string }>
         message: finding.message,
         safer: rule.safer,
         destructive: finding.destructive ?? rule.destructive,
+        ...(finding.table !== undefined ? { table: finding.table } : {}),
       });
     }
   }
