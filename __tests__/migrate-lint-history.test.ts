@@ -58,3 +58,111 @@ describe('names in messages keep the case the migration wrote', () => {
     ]);
   });
 });
+
+describe('facts carried from earlier files of the same set', () => {
+  const create = { path: 'm/001_create.sql', sql: 'CREATE TABLE "Doc" (id bigint, title text);\nCREATE INDEX "Doc_title_idx" ON "Doc" (title);' };
+
+  test('an index renamed with ALTER INDEX ... RENAME is the same index afterwards', async () => {
+    const files = [
+      create,
+      { path: 'm/002_rename.sql', sql: 'ALTER INDEX "Doc_title_idx" RENAME TO "Doc_title_key";' },
+      { path: 'm/003_drop.sql', sql: 'DROP INDEX "Doc_title_key";' },
+    ];
+    expect(await rules(files, { sessionLockTimeout: false })).toEqual([]);
+  });
+
+  test('an index renamed on an existing table is still on an existing table', async () => {
+    const files = [
+      { path: 'm/001.sql', sql: 'ALTER INDEX users_email_idx RENAME TO users_email_key;' },
+      { path: 'm/002.sql', sql: 'DROP INDEX users_email_key;' },
+    ];
+    expect(await rules(files)).toEqual(['require-concurrent-index-deletion']);
+  });
+
+  test('an index follows its table when the new table is renamed', async () => {
+    const files = [create, { path: 'm/002.sql', sql: 'ALTER TABLE "Doc" RENAME TO "Document";\nDROP INDEX "Doc_title_idx";' }];
+    expect(await rules(files, { sessionLockTimeout: false })).toEqual([]);
+  });
+
+  test('indexes made by PRIMARY KEY and UNIQUE constraints of a new table are known by their names', async () => {
+    const files = [
+      { path: 'm/001.sql', sql: 'CREATE TABLE tags (id bigint PRIMARY KEY, slug text UNIQUE, CONSTRAINT tags_name_uq UNIQUE (id, slug));' },
+      { path: 'm/002.sql', sql: 'DROP INDEX tags_pkey;\nDROP INDEX tags_slug_key;\nDROP INDEX tags_name_uq;' },
+    ];
+    expect(await rules(files, { sessionLockTimeout: false })).toEqual([]);
+  });
+
+  test.each([
+    ['REINDEX TABLE', 'REINDEX TABLE "Doc";'],
+    ['REINDEX INDEX', 'REINDEX INDEX "Doc_title_idx";'],
+    ['DROP INDEX', 'DROP INDEX "Doc_title_idx";'],
+    ['an unnamed index, by the name Postgres gives it', 'CREATE INDEX ON "Doc" (id, title);\nDROP INDEX "Doc_id_title_idx";'],
+  ])('%s on a table created earlier in the set takes no lock on an existing table', async (_name, sql) => {
+    expect(await rules([create, { path: 'm/002.sql', sql }], { sessionLockTimeout: false })).toEqual([]);
+  });
+
+  test.each([
+    ['REINDEX TABLE', 'REINDEX TABLE users;', ['require-concurrent-reindex', 'require-timeout-settings']],
+    ['REINDEX INDEX', 'REINDEX INDEX users_email_idx;', ['require-concurrent-reindex', 'require-timeout-settings']],
+    ['DROP INDEX', 'DROP INDEX users_email_idx;', ['require-concurrent-index-deletion', 'require-timeout-settings']],
+  ])('%s on an existing table is still flagged', async (_name, sql, expected) => {
+    expect(await rules([create, { path: 'm/002.sql', sql }], { sessionLockTimeout: false })).toEqual(expected);
+  });
+
+  test('DROP SCHEMA IF EXISTS of a schema that does not exist takes no lock and drops nothing', async () => {
+    const sql = 'DROP SCHEMA IF EXISTS legacy CASCADE;';
+    expect(await rules(sql, { sessionLockTimeout: false, existingSchemas: new Set(['public']) })).toEqual([]);
+    // Dropped earlier in the set, so gone by now (even when the schemas before are unknown).
+    const files = [
+      { path: 'm/001.sql', sql: 'CREATE SCHEMA scratch;' },
+      { path: 'm/002.sql', sql: 'DROP SCHEMA scratch;' },
+      { path: 'm/003.sql', sql: 'DROP SCHEMA IF EXISTS scratch;' },
+    ];
+    expect(await rules(files, { sessionLockTimeout: false })).toEqual([]);
+  });
+
+  test('DROP SCHEMA IF EXISTS of a schema that exists, or may exist, is still flagged', async () => {
+    const sql = 'DROP SCHEMA IF EXISTS legacy CASCADE;';
+    expect(await rules(sql, { sessionLockTimeout: false, existingSchemas: new Set(['public', 'legacy']) })).toEqual(['ban-drop-schema', 'require-timeout-settings']);
+    expect(await rules(sql, { sessionLockTimeout: false })).toEqual(['ban-drop-schema', 'require-timeout-settings']);
+    // A schema with a table in it exists, whatever the schema list says.
+    expect(await rules(sql, { existingSchemas: new Set(['public']), existingTables: new Set(['legacy.orders']) })).toEqual(['ban-drop-schema']);
+  });
+
+  describe('a table filled in the set is not empty', () => {
+    test.each([
+      ['CREATE TABLE ... AS', 'CREATE TABLE users_copy AS SELECT * FROM users;'],
+      ['SELECT ... INTO', 'SELECT * INTO users_copy FROM users;'],
+      ['INSERT ... SELECT', 'CREATE TABLE users_copy (id bigint, email text);\nINSERT INTO users_copy SELECT id, email FROM users;'],
+      ['INSERT ... SELECT through a CTE', 'CREATE TABLE users_copy (id bigint, email text);\nINSERT INTO users_copy WITH src AS (SELECT id, email FROM users) SELECT * FROM src;'],
+    ])('%s: later index, drop and delete rules apply to it', async (_name, sql) => {
+      const files = [
+        { path: 'm/001.sql', sql },
+        { path: 'm/002.sql', sql: 'CREATE INDEX users_copy_email ON users_copy (email);\nDELETE FROM users_copy;\nDROP TABLE users_copy;' },
+      ];
+      const found = (await lint(files)).filter((finding) => finding.file === 'm/002.sql').map((finding) => finding.rule);
+      expect(found).toEqual(['require-concurrent-index-creation', 'ban-delete-without-where', 'ban-drop-table']);
+    });
+
+    test.each([
+      ['CREATE TABLE ... AS ... WITH NO DATA', 'CREATE TABLE users_copy AS SELECT * FROM users WITH NO DATA;'],
+      ['CREATE TABLE ... AS without a table to read', "CREATE TABLE users_copy AS SELECT 1::bigint AS id, 'x'::text AS email;"],
+      ['INSERT ... VALUES', "CREATE TABLE users_copy (id bigint, email text);\nINSERT INTO users_copy VALUES (1, 'a@example.org');"],
+      ['INSERT ... SELECT from another empty new table', 'CREATE TABLE a (id bigint, email text);\nCREATE TABLE users_copy (id bigint, email text);\nINSERT INTO users_copy SELECT * FROM a;'],
+    ])('%s: still empty, the rules do not apply', async (_name, sql) => {
+      const files = [
+        { path: 'm/001.sql', sql },
+        { path: 'm/002.sql', sql: 'CREATE INDEX users_copy_email ON users_copy (email);\nDELETE FROM users_copy;\nDROP TABLE users_copy;' },
+      ];
+      expect((await lint(files)).filter((finding) => finding.file === 'm/002.sql')).toEqual([]);
+    });
+
+    test('a filled table renamed in the set is not renaming-table (no code uses its name yet), and stays filled', async () => {
+      const files = [
+        { path: 'm/001.sql', sql: 'CREATE TABLE users_next AS SELECT * FROM users;\nALTER TABLE users_next RENAME TO accounts;' },
+        { path: 'm/002.sql', sql: 'CREATE INDEX accounts_email ON accounts (email);' },
+      ];
+      expect((await lint(files)).map(({ file, rule }) => `${file} ${rule}`)).toEqual(['m/002.sql require-concurrent-index-creation']);
+    });
+  });
+});

@@ -39,6 +39,8 @@ export interface CheckSettings {
   sessionLockTimeout: boolean;
   transactionModel: TransactionModel;
   existingTables?: Set<string>;
+  /** Schemas that exist before these migrations (lowercased); unknown when undefined. */
+  existingSchemas?: Set<string>;
 }
 
 export interface ParsedFile {
@@ -106,6 +108,32 @@ function typeNameParts(typeName: TypeName | undefined): { schema?: string; name:
 
 function constraintsOf(column: ColumnDef): Constraint[] {
   return (column.constraints ?? []).flatMap((node) => inner<Constraint>(node, 'Constraint') ?? []);
+}
+
+/** The name Postgres gives an index (`t_a_b_idx`, `t_pkey`, `t_a_key`); undefined when it would be truncated (over 63 bytes). */
+function defaultIndexName(table: string, columns: string[], suffix: 'idx' | 'key' | 'pkey'): string | undefined {
+  const name = `${[table, ...(suffix === 'pkey' ? [] : columns)].join('_')}_${suffix}`;
+  return Buffer.byteLength(name) <= 63 ? name : undefined;
+}
+
+/** Whether a query reads rows from a table (not only constants or CTEs of its own): walks the whole tree. */
+function readsRelations(query: unknown, readsData: (relation: RangeVar) => boolean): boolean {
+  const cteNames = new Set<string>();
+  const walk = (value: unknown): boolean => {
+    if (Array.isArray(value)) return value.some(walk);
+    if (value === null || typeof value !== 'object') return false;
+    for (const [key, child] of Object.entries(value)) {
+      if (key === 'CommonTableExpr') cteNames.add(((child as { ctename?: string }).ctename ?? '').toLowerCase());
+      if (key === 'RangeVar') {
+        const relation = child as RangeVar;
+        if (!(relation.schemaname === undefined && cteNames.has((relation.relname ?? '').toLowerCase())) && readsData(relation)) return true;
+        continue;
+      }
+      if (walk(child)) return true;
+    }
+    return false;
+  };
+  return walk(query);
 }
 
 function defElemNames(nodes: Node[] | undefined): string[] {
@@ -232,6 +260,10 @@ class Linter {
   /** Tables (and materialized views) created by this migration set: no lock rule applies to them. */
   private readonly newTables = new Set<string>();
   private readonly newSchemas = new Set<string>();
+  /** Schemas dropped in this set (and not created again since): they no longer exist. */
+  private readonly droppedSchemas = new Set<string>();
+  /** Tables created in this set that were filled from other tables (CREATE TABLE ... AS, INSERT ... SELECT): not empty. */
+  private readonly filled = new Set<string>();
   /** New names of existing tables renamed in this set: they still hold the old table's rows. */
   private readonly renamedExisting = new Set<string>();
   /** Index name → its table, for indexes created in this set. */
@@ -307,7 +339,37 @@ class Linter {
    * a table of that name exists in any schema, since the search_path may point there.
    */
   private isNew(table: string): boolean {
+    if (this.filled.has(table)) return false;
     return this.newTables.has(table) || (!this.renamedExisting.has(table) && this.absentBefore(table));
+  }
+
+  /** A table this set made (or that was not there before), even if it has been filled since: no code uses its name yet. */
+  private createdHere(table: string): boolean {
+    return this.newTables.has(table) || this.isNew(table);
+  }
+
+  /** Marks a table made in this set as holding rows when the query that fills it reads from a table that may have rows. */
+  private fillFrom(table: string, query: unknown): void {
+    if (!this.createdHere(table)) return;
+    if (readsRelations(query, (relation) => !this.isNew(tableName(relation)))) this.filled.add(table);
+  }
+
+  /** The table of an index created in this set, by the index's name as a statement writes it. */
+  private indexTable(relation: { schemaname?: string; relname?: string } | undefined): string | undefined {
+    return this.indexTables.get(`${(relation?.schemaname ?? 'public').toLowerCase()}.${(relation?.relname ?? '').toLowerCase()}`);
+  }
+
+  private rememberIndex(schema: string | undefined, name: string | undefined, table: string): void {
+    if (name) this.indexTables.set(`${(schema ?? 'public').toLowerCase()}.${name.toLowerCase()}`, table);
+  }
+
+  /** Whether a schema is known not to exist at this point: dropped earlier in the set, or absent from the schemas known before. */
+  private schemaAbsent(schema: string): boolean {
+    if (this.newSchemas.has(schema)) return false;
+    if (this.droppedSchemas.has(schema)) return true;
+    const tables = this.settings.existingTables;
+    if (tables && [...tables].some((table) => table.startsWith(`${schema}.`))) return false;
+    return this.settings.existingSchemas !== undefined && !this.settings.existingSchemas.has(schema);
   }
 
   private absentBefore(table: string): boolean {
@@ -352,19 +414,35 @@ class Linter {
       case 'CreateStmt':
         return this.createTable(inner<CreateStmt>(node, 'CreateStmt')!, robust);
       case 'CreateTableAsStmt': {
-        const create = inner<{ into?: { rel?: RangeVar } }>(node, 'CreateTableAsStmt');
-        this.newTables.add(tableName(create?.into?.rel));
+        const create = inner<{ into?: { rel?: RangeVar; skipData?: boolean }; query?: Node }>(node, 'CreateTableAsStmt');
+        const table = tableName(create?.into?.rel);
+        this.newTables.add(table);
+        if (!create?.into?.skipData) this.fillFrom(table, create?.query);
         return false;
       }
       case 'SelectStmt': {
         const select = inner<{ intoClause?: { rel?: RangeVar }; targetList?: Node[] }>(node, 'SelectStmt');
-        if (select?.intoClause) this.newTables.add(tableName(select.intoClause.rel));
+        if (select?.intoClause) {
+          const table = tableName(select.intoClause.rel);
+          this.newTables.add(table);
+          this.fillFrom(table, { ...select, intoClause: undefined });
+        }
         this.setConfig(select?.targetList);
         return false;
       }
-      case 'CreateSchemaStmt':
-        this.newSchemas.add((inner<{ schemaname?: string }>(node, 'CreateSchemaStmt')?.schemaname ?? '').toLowerCase());
+      case 'InsertStmt': {
+        const insert = inner<{ relation?: RangeVar; selectStmt?: Node; withClause?: unknown }>(node, 'InsertStmt');
+        this.fillFrom(tableName(insert?.relation), [insert?.withClause, insert?.selectStmt]);
         return false;
+      }
+      case 'CreateSchemaStmt': {
+        const create = inner<{ schemaname?: string; if_not_exists?: boolean }>(node, 'CreateSchemaStmt');
+        const schema = (create?.schemaname ?? '').toLowerCase();
+        const alreadyThere = create?.if_not_exists && this.settings.existingSchemas?.has(schema) && !this.droppedSchemas.has(schema);
+        if (!alreadyThere) this.newSchemas.add(schema);
+        this.droppedSchemas.delete(schema);
+        return false;
+      }
       case 'IndexStmt':
         return this.createIndex(inner<IndexStmt>(node, 'IndexStmt')!, robust);
       case 'DropStmt':
@@ -411,7 +489,10 @@ class Linter {
         this.report('prefer-repack', 'CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock, blocking reads and writes until it finishes.');
         return true;
       case 'ReindexStmt': {
-        const reindex = inner<{ params?: Node[]; relation?: RangeVar }>(node, 'ReindexStmt');
+        const reindex = inner<{ kind?: string; params?: Node[]; relation?: RangeVar }>(node, 'ReindexStmt');
+        const table = reindex?.kind === 'REINDEX_OBJECT_INDEX' ? this.indexTable(reindex.relation) : reindex?.kind === 'REINDEX_OBJECT_TABLE' ? tableName(reindex.relation) : undefined;
+        if (table !== undefined && this.isNew(table)) return false;
+        if (reindex?.kind === 'REINDEX_OBJECT_TABLE') this.subject = shownTable(reindex.relation);
         if (!defElemNames(reindex?.params).includes('concurrently')) {
           this.report('require-concurrent-reindex', 'REINDEX without CONCURRENTLY blocks writes to the table (and reads that use the index) until the rebuild finishes.');
         }
@@ -450,13 +531,21 @@ class Linter {
     if (!alreadyThere) this.newTables.add(table);
     if (robust && !create.if_not_exists) this.report('prefer-robust-stmts', 'CREATE TABLE without IF NOT EXISTS in a file that runs without a transaction: a re-run after a later failure stops here.');
     let locksOthers = false;
+    const bare = create.relation?.relname ?? '';
+    const constraintIndex = (constraint: Constraint | undefined, columns: string[]): void => {
+      if (constraint?.contype !== 'CONSTR_PRIMARY' && constraint?.contype !== 'CONSTR_UNIQUE') return;
+      const name = constraint.conname ?? defaultIndexName(bare, columns, constraint.contype === 'CONSTR_PRIMARY' ? 'pkey' : 'key');
+      this.rememberIndex(create.relation?.schemaname, name, table);
+    };
     for (const element of create.tableElts ?? []) {
       const column = inner<ColumnDef>(element, 'ColumnDef');
       if (column) {
+        for (const constraint of constraintsOf(column)) constraintIndex(constraint, [column.colname ?? '']);
         this.columnType(column.typeName);
         if (constraintsOf(column).some((constraint) => constraint.contype === 'CONSTR_FOREIGN' && !this.isNew(tableName(constraint.pktable)))) locksOthers = true;
       }
       const constraint = inner<Constraint>(element, 'Constraint');
+      constraintIndex(constraint, strings(constraint?.keys));
       if (constraint?.contype === 'CONSTR_FOREIGN' && !this.isNew(tableName(constraint.pktable))) locksOthers = true;
     }
     // PARTITION OF / INHERITS lock the parent.
@@ -467,7 +556,11 @@ class Linter {
 
   private createIndex(index: IndexStmt, robust: boolean): boolean {
     const table = tableName(index.relation);
-    if (index.idxname) this.indexTables.set(`${(index.relation?.schemaname ?? 'public').toLowerCase()}.${index.idxname.toLowerCase()}`, table);
+    const columns = (index.indexParams ?? []).map((param) => {
+      const element = inner<{ name?: string }>(param, 'IndexElem');
+      return element?.name ?? 'expr';
+    });
+    this.rememberIndex(index.relation?.schemaname, index.idxname ?? defaultIndexName(index.relation?.relname ?? '', columns, 'idx'), table);
     if (robust && !index.if_not_exists) this.report('prefer-robust-stmts', 'CREATE INDEX without IF NOT EXISTS in a file that runs without a transaction: a re-run after a later failure stops here.');
     if (this.isNew(table)) return false;
     this.subject = shownTable(index.relation);
@@ -496,11 +589,18 @@ class Linter {
         const existing = names.filter((name) => !this.isNew(name));
         this.subject = shown.get(existing[0] ?? names[0] ?? '');
         if (existing.length > 0) this.report('ban-drop-table', `DROP TABLE ${show(existing)} deletes the table and all its rows; code still using it breaks.${cascade}`);
-        for (const name of names) this.newTables.delete(name);
+        for (const name of names) {
+          this.newTables.delete(name);
+          this.filled.delete(name);
+        }
         return existing.length > 0;
       }
       case 'OBJECT_SCHEMA': {
-        const existing = names.filter((name) => !this.newSchemas.has(name));
+        const existing = names.filter((name) => !this.newSchemas.has(name) && !(drop.missing_ok && this.schemaAbsent(name)));
+        for (const name of names) {
+          this.newSchemas.delete(name);
+          this.droppedSchemas.add(name);
+        }
         if (existing.length > 0) this.report('ban-drop-schema', `DROP SCHEMA ${show(existing)} deletes the schema${cascade || ' (it fails unless empty; with CASCADE it deletes every table in it).'}`);
         return existing.length > 0;
       }
@@ -566,14 +666,25 @@ class Linter {
     this.subject = rename.relation ? shownTable(rename.relation) : undefined;
     if (rename.renameType === 'OBJECT_TABLE') {
       const target = `${table.split('.')[0]}.${(rename.newname ?? '').toLowerCase()}`;
-      if (this.isNew(table)) {
+      if (this.createdHere(table)) {
         this.newTables.delete(table);
         this.newTables.add(target);
+        if (this.filled.delete(table)) this.filled.add(target);
+        for (const [index, indexed] of this.indexTables) if (indexed === table) this.indexTables.set(index, target);
         return false;
       }
       this.report('renaming-table', `Renaming ${this.subject} to ${quoteIdent(rename.newname ?? '')}: code still using the old name fails as soon as this runs.`);
       this.renamedExisting.add(target);
       return true;
+    }
+    if (rename.renameType === 'OBJECT_INDEX' && rename.relation) {
+      // The same index under its new name (in the same schema).
+      const indexed = this.indexTable(rename.relation);
+      this.subject = undefined;
+      if (indexed === undefined) return true;
+      this.indexTables.delete(`${(rename.relation.schemaname ?? 'public').toLowerCase()}.${(rename.relation.relname ?? '').toLowerCase()}`);
+      this.rememberIndex(rename.relation.schemaname, rename.newname, indexed);
+      return !this.isNew(indexed);
     }
     if (rename.renameType === 'OBJECT_COLUMN' && rename.relation) {
       if (this.isNew(table)) return false;

@@ -41,6 +41,8 @@ export interface LintOptions {
   prBody?: string;
   /** Tables that exist before these migrations (`schema.table`, lowercased). */
   existingTables?: Set<string>;
+  /** Schemas that exist before these migrations (lowercased), so `DROP SCHEMA IF EXISTS` of another one is known to do nothing. */
+  existingSchemas?: Set<string>;
 }
 
 export const KNOWN_RULES: string[] = Object.keys(RULES);
@@ -118,6 +120,7 @@ export async function lintMigrations(files: Array<{ path: string; sql: string }>
     sessionLockTimeout: options.sessionLockTimeout,
     transactionModel: options.transactionModel,
     existingTables: options.existingTables,
+    existingSchemas: options.existingSchemas,
   });
   const findings: LintFinding[] = [];
   for (const file of prepared) {
