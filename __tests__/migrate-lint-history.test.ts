@@ -1,7 +1,7 @@
 // The linter on real histories: statements that look alike but are not (RENAME VALUE is not
 // ADD VALUE), facts carried from earlier files to later ones, and names as the author wrote them.
-import { lintMigrations } from '../src/migrate/lint/index.js';
-import type { LintFinding, LintOptions } from '../src/migrate/lint/index.js';
+import { RULES, RULE_ALIASES, SQUAWK_CHECKED_VERSION, lintMigrations, squawkName } from '../src/migrate/lint/index.js';
+import type { LintFinding, LintOptions, RuleName } from '../src/migrate/lint/index.js';
 
 type Files = string | Array<{ path: string; sql: string }>;
 
@@ -164,5 +164,39 @@ describe('facts carried from earlier files of the same set', () => {
       ];
       expect((await lint(files)).map(({ file, rule }) => `${file} ${rule}`)).toEqual(['m/002.sql require-concurrent-index-creation']);
     });
+  });
+});
+
+describe('rules marked as squawk rules', () => {
+  // squawk 2.66.0's rule names, as its `--exclude` accepts them (checked by running squawk-cli 2.66.0
+  // with each name), plus `unused-ignore`, which it reports but does not let you exclude.
+  const SQUAWK_2_66 = new Set([
+    'adding-field-with-default', 'adding-foreign-key-constraint', 'adding-not-nullable-field', 'adding-required-field',
+    'adding-serial-primary-key-field', 'ban-alter-domain-with-add-constraint', 'ban-char-field', 'ban-concurrent-index-creation-in-transaction',
+    'ban-create-domain-with-constraint', 'ban-drop-column', 'ban-drop-database', 'ban-drop-not-null', 'ban-drop-table',
+    'ban-duplicate-column-assignments', 'ban-truncate-cascade', 'ban-uncommitted-transaction', 'changing-column-type',
+    'constraint-missing-not-valid', 'disallowed-unique-constraint', 'identifier-too-long', 'prefer-bigint-over-int',
+    'prefer-bigint-over-smallint', 'prefer-identity', 'prefer-repack', 'prefer-robust-stmts', 'prefer-text-field',
+    'prefer-timestamp-tz', 'renaming-column', 'renaming-table', 'require-concurrent-index-creation', 'require-concurrent-index-deletion',
+    'require-concurrent-partition-detach', 'require-concurrent-reindex', 'require-enum-value-ordering', 'require-lock-timeout',
+    'require-statement-timeout', 'require-table-schema', 'require-timeout-settings', 'transaction-nesting', 'unused-ignore',
+  ]);
+
+  test.each(Object.entries(RULES))('%s: marked as squawk has it', (name, info) => {
+    expect({ name, inSquawk: SQUAWK_2_66.has(squawkName(name as RuleName) ?? name) }).toEqual({ name, inSquawk: info.squawk });
+  });
+
+  test('squawk has no ban-drop-schema, ban-truncate or *-without-where rules: they are ours', () => {
+    for (const name of ['ban-drop-schema', 'ban-truncate', 'ban-delete-without-where', 'ban-update-without-where'] as const) {
+      expect(RULES[name].squawk).toBe(false);
+      expect(squawkName(name)).toBeUndefined();
+    }
+  });
+
+  test("squawk's own spelling is given where it differs, and is accepted as an alias", () => {
+    expect(squawkName('prefer-timestamptz')).toBe('prefer-timestamp-tz');
+    expect(squawkName('ban-drop-table')).toBe('ban-drop-table');
+    expect(RULE_ALIASES['prefer-timestamp-tz']).toBe('prefer-timestamptz');
+    expect(SQUAWK_CHECKED_VERSION).toBe('2.66.0');
   });
 });

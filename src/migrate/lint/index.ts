@@ -12,7 +12,7 @@ import { RULES, canonicalRule } from './rules.js';
 import type { RuleName } from './rules.js';
 
 export { cannotRunInTransaction } from './checks.js';
-export { RULES, RULE_ALIASES } from './rules.js';
+export { RULES, RULE_ALIASES, SQUAWK_CHECKED_VERSION, squawkName } from './rules.js';
 /** The rules a pull request's description waives, and names there that are not rules (to warn about). */
 export { prWaivers } from './comments.js';
 export type { RuleInfo, RuleName } from './rules.js';

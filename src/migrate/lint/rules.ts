@@ -1,5 +1,7 @@
 // The catalogue of lint rules: squawk's names (https://squawkhq.com/docs/rules) where squawk has
 // the rule, and plain names of our own for what the issue asks and squawk does not cover.
+// The `squawk` marks were checked against squawk-cli SQUAWK_CHECKED_VERSION (each name given to
+// its --exclude, which refuses unknown names); docs/lint-rules.md is generated from this table.
 // Each rule has one severity, says whether it destroys data (what `protected: true` blocks),
 // and carries the safer pattern that a finding shows next to the problem.
 
@@ -9,8 +11,10 @@ export interface RuleInfo {
   severity: Severity;
   /** Drops or deletes data: blocked on a protected database unless `allow-destructive` is set. */
   destructive: boolean;
-  /** Whether squawk has a rule of this name (false: this project's own rule). */
+  /** Whether squawk has this rule (false: this project's own rule). */
   squawk: boolean;
+  /** squawk's own spelling, when it differs from ours. */
+  squawkName?: string;
   /** The safer pattern, shown with every finding. */
   safer: string;
 }
@@ -38,7 +42,7 @@ export const RULES = {
   'ban-drop-schema': {
     severity: 'error',
     destructive: true,
-    squawk: true,
+    squawk: false,
     safer: 'Drop the objects in the schema one by one in reviewed migrations, after the code stops using them; avoid DROP SCHEMA ... CASCADE.',
   },
   'ban-drop-database': {
@@ -242,6 +246,7 @@ export const RULES = {
     severity: 'warning',
     destructive: false,
     squawk: true,
+    squawkName: 'prefer-timestamp-tz',
     safer: 'Use timestamptz (timestamp with time zone); timestamp without time zone loses the offset.',
   },
   'prefer-bigint-over-int': {
@@ -272,6 +277,15 @@ export const RULES = {
 } satisfies Record<string, RuleInfo>;
 
 export type RuleName = keyof typeof RULES;
+
+/** The squawk-cli release the `squawk` marks were last checked against. */
+export const SQUAWK_CHECKED_VERSION = '2.66.0';
+
+/** squawk's name for a rule, or undefined when squawk has no such rule. */
+export function squawkName(rule: RuleName): string | undefined {
+  const info: RuleInfo = RULES[rule];
+  return info.squawk ? (info.squawkName ?? rule) : undefined;
+}
 
 /** Other spellings squawk accepts for the same rule. */
 export const RULE_ALIASES: Record<string, RuleName> = {
