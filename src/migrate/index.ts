@@ -14,7 +14,7 @@ import { runBuiltin } from './builtin.js';
 import { runExternal } from './tool-run.js';
 
 export * from './types.js';
-export { renderMigrateReport, migrateHeadline } from './report.js';
+export { renderMigrateReport, renderMigrateSummary, migrateHeadline } from './report.js';
 export { RUNNERS, PROFILES } from './profiles.js';
 export { KNOWN_RULES } from './lint/index.js';
 

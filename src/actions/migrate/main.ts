@@ -1,19 +1,16 @@
 // actions/migrate: inputs → migrate → outputs, report and step summary.
 import * as core from '@actions/core';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { migrate } from '../../migrate/index.js';
+import { migrate, renderMigrateSummary } from '../../migrate/index.js';
 import { readRunFacts } from '../context.js';
 import { actionLog, runAction, setOutputs } from '../runtime.js';
 import { getMigrateInputs } from './inputs.js';
+import { writeReportFile } from './report-file.js';
 
 async function main(): Promise<void> {
   const settings = getMigrateInputs(readRunFacts());
   const result = await migrate(settings, actionLog);
-  const reportFile = join(process.env.RUNNER_TEMP || tmpdir(), 'preview-db-migrate-report.md');
-  writeFileSync(reportFile, result.reportMarkdown);
-  await core.summary.addRaw(result.reportMarkdown).write();
+  const reportFile = writeReportFile(result.reportMarkdown);
+  await core.summary.addRaw(renderMigrateSummary(result)).write();
   setOutputs({
     applied: result.applied.length,
     pending: result.pending,

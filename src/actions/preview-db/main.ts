@@ -11,6 +11,7 @@ import { readRunFacts, type RunFacts } from '../context.js';
 import { actionLog, redactSecrets, runAction, setOutputs, type Outputs } from '../runtime.js';
 import { getLifecycleInputs, type LifecycleInputs } from './inputs.js';
 import { exportPreviewEnv, previewOutputs } from '../create-branch/outputs.js';
+import { writeReportFile } from '../migrate/report-file.js';
 
 const EMPTY_OUTPUTS: Outputs = {
   'branch-id': '', 'branch-name': '', created: false, 'database-url': '', 'database-url-direct': '', host: '', database: '', role: '', password: '',
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
     'applied-migrations': JSON.stringify((migration?.applied ?? []).map((m) => ({ name: m.name, version: m.version, file: m.file, duration: Math.round(m.durationMs) }))),
     'lint-findings': JSON.stringify((migration?.findings ?? []).map(({ rule, severity, file, line, column, message }) => ({ rule, severity, file, line, column, message }))),
     report: migration?.reportMarkdown ?? '',
-    'report-file': '',
+    'report-file': migration ? writeReportFile(migration.reportMarkdown) : '',
     phase,
     deleted: false,
     'comment-url': commentUrl,
