@@ -200,3 +200,26 @@ describe('rules marked as squawk rules', () => {
     expect(SQUAWK_CHECKED_VERSION).toBe('2.66.0');
   });
 });
+
+describe('where a statement starts, after the comments before it', () => {
+  /** 1-based line and column of the first occurrence of `needle`. */
+  function locate(text: string, needle: string): { line: number; column: number } {
+    const index = text.indexOf(needle);
+    const before = text.slice(0, index);
+    return { line: before.split('\n').length, column: index - before.lastIndexOf('\n') };
+  }
+
+  test.each([
+    ['a line comment', 'SELECT 1;\n-- CreateTable\nDROP TABLE users;'],
+    ['a nested C comment with -- and ; inside', 'SELECT 1;\n/* outer /* inner; -- not a line comment */ still; */\nDROP TABLE users;'],
+    ['/* inside a line comment', 'SELECT 1;\n-- a /* that opens nothing\nDROP TABLE users;'],
+    ['CRLF line ends', 'SELECT 1;\r\n-- why\r\n\r\nDROP TABLE users;'],
+    ['a comment longer than 4 KB', `SELECT 1;\n/* ${'long remark '.repeat(400)} */\n-- ${'x'.repeat(3000)}\nDROP TABLE users;`],
+    ['multi-byte text in the comments', 'SELECT 1;\n-- Zürich — café ☕\n/* 日本語 */ DROP TABLE users;'],
+    ['a Prisma header block', 'SELECT 1;\n/*\n  Warnings:\n\n  - You are about to drop the `users` table.\n\n*/\n-- DropTable\nDROP TABLE users;'],
+    ['the first statement of the file', '-- only a comment first\n\n  DROP TABLE users;'],
+  ])('%s', async (_name, sql) => {
+    const findings = (await lint(sql)).filter((finding) => finding.rule === 'ban-drop-table');
+    expect(findings.map(({ line, column }) => ({ line, column }))).toEqual([locate(sql.replace(/\r\n/g, '\n'), 'DROP TABLE')]);
+  });
+});

@@ -959,14 +959,18 @@ function constantText(node: Node | undefined): string | undefined {
   return undefined;
 }
 
-/** Runs every rule over the files, in order; ignore comments, waivers and disabled rules are applied by the caller. */
-export function checkMigrationSet(files: ParsedFile[], settings: CheckSettings): Map<ParsedFile, RawFinding[]> {
+/**
+ * The rules over a set of files, fed one file at a time in the order they run (so a caller can
+ * parse, check and drop each file's trees in turn). Ignore comments, waivers and disabled rules
+ * are applied by the caller.
+ */
+export function migrationSetChecker(settings: CheckSettings): { check(file: ParsedFile): RawFinding[] } {
   const linter = new Linter(settings);
-  const byFile = new Map<ParsedFile, RawFinding[]>();
-  for (const file of files) {
-    const before = linter.findings.length;
-    linter.lintFile(file);
-    byFile.set(file, linter.findings.slice(before));
-  }
-  return byFile;
+  return {
+    check(file: ParsedFile): RawFinding[] {
+      const before = linter.findings.length;
+      linter.lintFile(file);
+      return linter.findings.splice(before);
+    },
+  };
 }

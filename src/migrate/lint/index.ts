@@ -4,7 +4,7 @@
 import { InputError } from '../../shared/errors.js';
 import { SqlSyntaxError, splitStatements, withoutCopyData } from '../sql.js';
 import type { SqlStatement } from '../sql.js';
-import { cannotRunInTransaction, checkMigrationSet } from './checks.js';
+import { cannotRunInTransaction, migrationSetChecker } from './checks.js';
 import type { ParsedFile, RawFinding } from './checks.js';
 import { SourceText, ignoreDirective, prWaivers, scanComments, transactionMarkers } from './comments.js';
 import type { IgnoreDirective } from './comments.js';
@@ -71,6 +71,9 @@ interface PreparedFile extends ParsedFile {
   ignores: IgnoreDirective[];
 }
 
+/** Every ignore comment and transaction marker contains one of these (see comments.ts). */
+const STEERING_WORDS = /squawk-|preview-db:|migrate:up/i;
+
 async function prepare(file: { path: string; sql: string }): Promise<PreparedFile> {
   let statements: SqlStatement[];
   try {
@@ -82,7 +85,9 @@ async function prepare(file: { path: string; sql: string }): Promise<PreparedFil
   }
   const source = new SourceText(file.sql);
   // Rows of COPY ... FROM stdin are data, not SQL: the scanner reads the file without them.
-  const comments = await scanComments(source, withoutCopyData(file.sql, statements));
+  // Only comments that steer the linter matter, and each names one of these words: a file
+  // without them needs no second pass of the scanner.
+  const comments = STEERING_WORDS.test(file.sql) ? await scanComments(source, withoutCopyData(file.sql, statements)) : [];
   const firstStatement = statements[0]?.offset ?? file.sql.length;
   return {
     path: file.path,
@@ -114,16 +119,17 @@ function ignored(file: PreparedFile, finding: RawFinding): boolean {
 export async function lintMigrations(files: Array<{ path: string; sql: string }>, options: LintOptions): Promise<LintFinding[]> {
   const disabled = new Set(validateRuleNames(options.disabled));
   const waived = prWaivers(options.prBody).rules;
-  const prepared: PreparedFile[] = [];
-  for (const file of files) prepared.push(await prepare(file));
-  const raw = checkMigrationSet(prepared, {
+  const checker = migrationSetChecker({
     sessionLockTimeout: options.sessionLockTimeout,
     transactionModel: options.transactionModel,
     existingTables: options.existingTables,
     existingSchemas: options.existingSchemas,
   });
   const findings: LintFinding[] = [];
-  for (const file of prepared) {
+  // One file at a time: its parse trees are dropped before the next file is parsed, so memory
+  // stays that of the largest file however long the history.
+  for (const source of files) {
+    const file = await prepare(source);
     const unknownNames: RawFinding[] = file.ignores.flatMap((directive) =>
       directive.unknown.map((name) => ({
         rule: 'unused-ignore' as const,
@@ -132,7 +138,7 @@ export async function lintMigrations(files: Array<{ path: string; sql: string }>
         statement: -1,
       })),
     );
-    const fileFindings = [...(raw.get(file) ?? []), ...unknownNames]
+    const fileFindings = [...checker.check(file), ...unknownNames]
       .filter((finding) => !disabled.has(finding.rule) && !waived.has(finding.rule) && !ignored(file, finding))
       .sort((a, b) => a.line - b.line || a.column - b.column);
     for (const finding of fileFindings) {
