@@ -223,3 +223,14 @@ describe('where a statement starts, after the comments before it', () => {
     expect(findings.map(({ line, column }) => ({ line, column }))).toEqual([locate(sql.replace(/\r\n/g, '\n'), 'DROP TABLE')]);
   });
 });
+
+describe('comments that steer the linter are found however they are written', () => {
+  test.each([
+    ['upper case', '-- SQUAWK-IGNORE ban-drop-column\nALTER TABLE users DROP COLUMN email;', []],
+    ['a C comment in the middle of a long file', `${'SELECT 1;\n'.repeat(200)}/* Preview-DB: ignore ban-drop-column */ ALTER TABLE users DROP COLUMN email;`, []],
+    ['the marker in upper case', '-- PREVIEW-DB: NO-TRANSACTION\nCREATE INDEX CONCURRENTLY users_a ON users (a);', []],
+    ['no steering comment: findings stay', '-- drop it\nALTER TABLE users DROP COLUMN email; -- squawk would warn\n', ['ban-drop-column']],
+  ])('%s', async (_name, sql, expected) => {
+    expect(await rules(sql)).toEqual(expected);
+  });
+});
