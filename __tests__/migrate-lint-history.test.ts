@@ -234,3 +234,27 @@ describe('comments that steer the linter are found however they are written', ()
     expect(await rules(sql)).toEqual(expected);
   });
 });
+
+describe('other objects made earlier in the set', () => {
+  test.each([
+    ['an enum type', 'CREATE TYPE "InviteStatus" AS ENUM (\'PENDING\', \'ACCEPTED\');', 'DROP TYPE "InviteStatus";'],
+    ['a domain', 'CREATE DOMAIN email AS text;', 'DROP DOMAIN email;'],
+    ['a sequence', 'CREATE SEQUENCE invoice_numbers;', 'DROP SEQUENCE invoice_numbers;'],
+    ['the sequence of a serial column', 'CREATE TABLE "Webhook" (id SERIAL NOT NULL, CONSTRAINT "Webhook_pkey" PRIMARY KEY (id));', 'DROP SEQUENCE "Webhook_id_seq";'],
+    ['a view', 'CREATE VIEW active_users AS SELECT 1 AS id;', 'DROP VIEW active_users;'],
+  ])('dropping %s made earlier takes no lock on anything that existed', async (_name, create, drop) => {
+    const files = [
+      { path: 'm/001.sql', sql: create },
+      { path: 'm/002.sql', sql: drop },
+    ];
+    expect((await lint(files, { sessionLockTimeout: false })).filter((finding) => finding.rule === 'require-timeout-settings')).toEqual([]);
+  });
+
+  test.each([
+    ['a type', 'DROP TYPE "InviteStatus";'],
+    ['a sequence', 'DROP SEQUENCE "Webhook_id_seq";'],
+    ['a view', 'DROP VIEW active_users;'],
+  ])('dropping %s that existed before still needs a lock timeout', async (_name, drop) => {
+    expect((await lint(drop, { sessionLockTimeout: false })).map((finding) => finding.rule)).toEqual(['require-timeout-settings']);
+  });
+});

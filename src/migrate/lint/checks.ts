@@ -116,6 +116,14 @@ function defaultIndexName(table: string, columns: string[], suffix: 'idx' | 'key
   return Buffer.byteLength(name) <= 63 ? name : undefined;
 }
 
+const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+
+/** The name Postgres gives the sequence of a serial or identity column; undefined when it would be truncated. */
+function defaultSequenceName(table: string, column: string): string | undefined {
+  const name = `${table}_${column}_seq`;
+  return Buffer.byteLength(name) <= 63 ? name : undefined;
+}
+
 /** Whether a query reads rows from a table (not only constants or CTEs of its own): walks the whole tree. */
 function readsRelations(query: unknown, readsData: (relation: RangeVar) => boolean): boolean {
   const cteNames = new Set<string>();
@@ -262,6 +270,8 @@ class Linter {
   private readonly newSchemas = new Set<string>();
   /** Schemas dropped in this set (and not created again since): they no longer exist. */
   private readonly droppedSchemas = new Set<string>();
+  /** Types, domains, sequences and views made in this set (`schema.name`): dropping them locks nothing that existed. */
+  private readonly newObjects = new Set<string>();
   /** Tables created in this set that were filled from other tables (CREATE TABLE ... AS, INSERT ... SELECT): not empty. */
   private readonly filled = new Set<string>();
   /** New names of existing tables renamed in this set: they still hold the old table's rows. */
@@ -435,6 +445,22 @@ class Linter {
         this.fillFrom(tableName(insert?.relation), [insert?.withClause, insert?.selectStmt]);
         return false;
       }
+      case 'CreateEnumStmt':
+      case 'CreateRangeStmt':
+        this.newObjects.add(qualifiedName(strings(inner<{ typeName?: Node[] }>(node, statement.kind)?.typeName)));
+        return false;
+      case 'CreateDomainStmt':
+        this.newObjects.add(qualifiedName(strings(inner<{ domainname?: Node[] }>(node, 'CreateDomainStmt')?.domainname)));
+        return this.createDomain(node);
+      case 'CompositeTypeStmt':
+        this.newObjects.add(tableName(inner<{ typevar?: RangeVar }>(node, 'CompositeTypeStmt')?.typevar));
+        return false;
+      case 'CreateSeqStmt':
+        this.newObjects.add(tableName(inner<{ sequence?: RangeVar }>(node, 'CreateSeqStmt')?.sequence));
+        return false;
+      case 'ViewStmt':
+        this.newObjects.add(tableName(inner<{ view?: RangeVar }>(node, 'ViewStmt')?.view));
+        return false;
       case 'CreateSchemaStmt': {
         const create = inner<{ schemaname?: string; if_not_exists?: boolean }>(node, 'CreateSchemaStmt');
         const schema = (create?.schemaname ?? '').toLowerCase();
@@ -460,12 +486,6 @@ class Linter {
         return this.rename(inner<RenameStmt>(node, 'RenameStmt')!);
       case 'AlterTableStmt':
         return this.alterTable(inner<AlterTableStmt>(node, 'AlterTableStmt')!, robust);
-      case 'CreateDomainStmt': {
-        const domain = inner<{ constraints?: Node[] }>(node, 'CreateDomainStmt');
-        const constrained = (domain?.constraints ?? []).some((item) => ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(inner<Constraint>(item, 'Constraint')?.contype ?? ''));
-        if (constrained) this.report('ban-create-domain-with-constraint', 'A domain with a constraint: changing that constraint later checks every column that uses the domain while holding locks.');
-        return false;
-      }
       case 'AlterDomainStmt': {
         const alter = inner<{ subtype?: string }>(node, 'AlterDomainStmt');
         if (alter?.subtype === 'C') this.report('ban-alter-domain-with-add-constraint', 'Adding a constraint to a domain checks every column of every table that uses the domain while holding locks.');
@@ -516,6 +536,13 @@ class Linter {
     }
   }
 
+  private createDomain(node: Node): boolean {
+    const domain = inner<{ constraints?: Node[] }>(node, 'CreateDomainStmt');
+    const constrained = (domain?.constraints ?? []).some((item) => ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(inner<Constraint>(item, 'Constraint')?.contype ?? ''));
+    if (constrained) this.report('ban-create-domain-with-constraint', 'A domain with a constraint: changing that constraint later checks every column that uses the domain while holding locks.');
+    return false;
+  }
+
   /** For statements naming a relation: false when all are tables created in this set. */
   private onlyNewRelations(node: Node): boolean {
     const payload = Object.values(node)[0] as { relation?: RangeVar; table?: RangeVar; relations?: Node[] } | undefined;
@@ -541,6 +568,11 @@ class Linter {
       const column = inner<ColumnDef>(element, 'ColumnDef');
       if (column) {
         for (const constraint of constraintsOf(column)) constraintIndex(constraint, [column.colname ?? '']);
+        // serial and identity columns own a sequence named <table>_<column>_seq.
+        const typeName = strings(column.typeName?.names).at(-1) ?? '';
+        const owned = SERIAL_TYPES.has(typeName) || constraintsOf(column).some((constraint) => constraint.contype === 'CONSTR_IDENTITY');
+        const sequence = owned ? defaultSequenceName(bare, column.colname ?? '') : undefined;
+        if (sequence) this.newObjects.add(`${(create.relation?.schemaname ?? 'public').toLowerCase()}.${sequence.toLowerCase()}`);
         this.columnType(column.typeName);
         if (constraintsOf(column).some((constraint) => constraint.contype === 'CONSTR_FOREIGN' && !this.isNew(tableName(constraint.pktable)))) locksOthers = true;
       }
@@ -573,7 +605,9 @@ class Linter {
   private drop(drop: DropStmt, robust: boolean): boolean {
     const written = (drop.objects ?? []).map((object) => {
       const list = inner<{ items?: Node[] }>(object, 'List');
-      return list ? strings(list.items) : [inner<{ sval?: string }>(object, 'String')?.sval ?? ''];
+      if (list) return strings(list.items);
+      const type = inner<TypeName>(object, 'TypeName');
+      return type ? strings(type.names) : [inner<{ sval?: string }>(object, 'String')?.sval ?? ''];
     });
     // Schemas (and databases) have one-part names; everything else is `schema.name`.
     const onePart = drop.removeType === 'OBJECT_SCHEMA';
@@ -621,8 +655,11 @@ class Linter {
       case 'OBJECT_POLICY':
       case 'OBJECT_RULE':
       case 'OBJECT_TYPE':
-      case 'OBJECT_DOMAIN':
-        return !names.every((name) => this.isNew(name));
+      case 'OBJECT_DOMAIN': {
+        const made = names.filter((name) => this.newObjects.has(name) || this.isNew(name));
+        for (const name of made) this.newObjects.delete(name);
+        return made.length < names.length;
+      }
       default:
         return false;
     }
