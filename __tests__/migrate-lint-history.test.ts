@@ -50,11 +50,12 @@ describe('names in messages keep the case the migration wrote', () => {
   });
 
   test('findings name the table they are about, as shown', async () => {
-    const findings = await lint('ALTER TABLE "User" DROP COLUMN "bio";\nDROP TABLE app.sessions;\nALTER TYPE mood ADD VALUE \'meh\';');
+    const findings = await lint('ALTER TABLE "User" DROP COLUMN "bio";\nDROP TABLE app.sessions;\nALTER TYPE mood ADD VALUE \'meh\';\nCREATE TABLE "Folder" (at timestamp);');
     expect(findings.map(({ rule, table }) => ({ rule, table }))).toEqual([
       { rule: 'ban-drop-column', table: 'public."User"' },
       { rule: 'ban-drop-table', table: 'app.sessions' },
       { rule: 'require-enum-value-ordering', table: undefined },
+      { rule: 'prefer-timestamptz', table: 'public."Folder"' },
     ]);
   });
 });

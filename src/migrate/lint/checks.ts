@@ -554,6 +554,7 @@ class Linter {
 
   private createTable(create: CreateStmt, robust: boolean): boolean {
     const table = tableName(create.relation);
+    this.subject = shownTable(create.relation);
     const alreadyThere = create.if_not_exists && this.settings.existingTables !== undefined && !this.absentBefore(table);
     if (!alreadyThere) this.newTables.add(table);
     if (robust && !create.if_not_exists) this.report('prefer-robust-stmts', 'CREATE TABLE without IF NOT EXISTS in a file that runs without a transaction: a re-run after a later failure stops here.');
