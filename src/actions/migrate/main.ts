@@ -12,13 +12,15 @@ async function main(): Promise<void> {
   const settings = getMigrateInputs(readRunFacts());
   const result = await migrate(settings, actionLog);
   const reportFile = writeReportFile(result.reportMarkdown);
-  await core.summary.addRaw(renderMigrateSummary(result)).write();
+  // GitHub takes at most 1 MiB per step summary and 1 MB per output: both get the summary, the file everything.
+  const summary = renderMigrateSummary(result);
+  await core.summary.addRaw(summary).write();
   setOutputs({
     applied: result.applied.length,
     pending: result.pending,
     'applied-migrations': JSON.stringify(result.applied.map((m) => ({ name: m.name, version: m.version, file: m.file, duration: Math.round(m.durationMs) }))),
     'lint-findings': JSON.stringify(result.findings.map(({ rule, severity, file, line, column, message }) => ({ rule, severity, file, line, column, message }))),
-    report: result.reportMarkdown,
+    report: summary,
     'report-file': reportFile,
   });
   if (!result.ok) {

@@ -3,7 +3,7 @@
 import '../with-baseline-wasm.js';
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
-import { describeFailure } from '../../migrate/index.js';
+import { describeFailure, renderMigrateSummary } from '../../migrate/index.js';
 import { closePreview, openPreview, phaseOf, type OpenResult } from '../../lifecycle/index.js';
 import { errorMessage } from '../../shared/errors.js';
 import { COMMENT_KEY, renderClosedComment, renderFailedComment, renderOpenComment, type CommentContext } from '../../lifecycle/comment.js';
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     pending: migration?.pending ?? 0,
     'applied-migrations': JSON.stringify((migration?.applied ?? []).map((m) => ({ name: m.name, version: m.version, file: m.file, duration: Math.round(m.durationMs) }))),
     'lint-findings': JSON.stringify((migration?.findings ?? []).map(({ rule, severity, file, line, column, message }) => ({ rule, severity, file, line, column, message }))),
-    report: migration?.reportMarkdown ?? '',
+    report: migration ? renderMigrateSummary(migration) : '',
     'report-file': migration ? writeReportFile(migration.reportMarkdown) : '',
     phase,
     deleted: false,
