@@ -516,6 +516,7 @@ describe('parsing', () => {
       message: expect.stringContaining('public.users'),
       safer: RULES['ban-drop-table'].safer,
       destructive: true,
+      table: 'public.users',
     });
   });
 });

@@ -92,6 +92,9 @@ describe('the lifecycle with the Postgres provider', () => {
     expect(comment!.body).toMatch(/Schema against `lifecycle_production`[\s\S]*added[\s\S]*accounts_email_idx/);
     expect(run.outputs['comment-url']).toBe(comment!.html_url);
     expect(run.summary).toContain('0002_index_accounts_email.sql');
+    // The full migrate report, as a file (the summary and comment may be aggregated).
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(run.outputs['report-file']!, 'utf8')).toBe(run.outputs.report);
 
     const secrets = [run.outputs['database-url']!, run.outputs.password!, adminUrl, TOKEN];
     expect(leakedSecrets(run, secrets)).toEqual([]);

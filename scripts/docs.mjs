@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { LINT_RULES_DOC, renderLintRulesDoc } from './lint-docs.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -58,5 +59,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
   } else {
     writeFileSync(path, rendered);
+  }
+  const lintRules = await renderLintRulesDoc();
+  if (!process.argv.includes('--check')) writeFileSync(LINT_RULES_DOC, lintRules);
+  else if (!existsSync(LINT_RULES_DOC) || readFileSync(LINT_RULES_DOC, 'utf8') !== lintRules) {
+    console.error('docs/lint-rules.md is stale: run `npm run docs`.');
+    process.exit(1);
   }
 }

@@ -1,7 +1,7 @@
 // The pull request's one comment (and the step summary): what the preview is, what the
 // migrations did and measured, and what the schema change is. Never a URL or password.
 import { codeBlock, codeSpan, details, escapeTableCell, table } from '../github/markdown.js';
-import { renderMigrateReport } from '../migrate/index.js';
+import { renderMigrateSummary } from '../migrate/index.js';
 import type { CleanupReport } from '../cleanup/index.js';
 import type { PreviewDatabase } from '../providers/types.js';
 import type { SchemaReport } from '../schema/index.js';
@@ -16,6 +16,9 @@ export interface CommentContext {
 
 /** The key that finds this pull request's comment again (`<!-- preview-db:preview -->`). */
 export const COMMENT_KEY = 'preview';
+
+/** Most characters the migrations' part of the comment may take. */
+export const MIGRATION_SECTION_CHARS = 40_000;
 
 const OUTCOME: Record<PreviewDatabase['outcome'], string> = {
   created: 'created',
@@ -64,7 +67,8 @@ export function renderOpenComment(result: OpenResult, context: CommentContext): 
     'The connection URL is in the workflow run\'s outputs, never here.',
     '',
   ];
-  if (migration) sections.push(renderMigrateReport(migration), '');
+  // The migrations' part stays well inside GitHub's 65,536 characters, leaving room for the schema.
+  if (migration) sections.push(renderMigrateSummary(migration, MIGRATION_SECTION_CHARS), '');
   else sections.push('No migrations configured.', '');
   const schema = renderSchemaReport(result.schema);
   if (schema) sections.push(schema);

@@ -15,7 +15,7 @@ import { runExternal } from './tool-run.js';
 import { checkDownMigrations, readSchemaAt } from './down.js';
 
 export * from './types.js';
-export { renderMigrateReport, migrateHeadline } from './report.js';
+export { renderMigrateReport, renderMigrateSummary, migrateHeadline } from './report.js';
 export { RUNNERS, PROFILES } from './profiles.js';
 export { KNOWN_RULES } from './lint/index.js';
 

@@ -1,7 +1,9 @@
 // The root action: the whole preview lifecycle from the pull-request event.
+// First: may run this action again with V8 flags that keep SQL parsing fast (see the module).
+import '../with-baseline-wasm.js';
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
-import { describeFailure } from '../../migrate/index.js';
+import { describeFailure, renderMigrateSummary } from '../../migrate/index.js';
 import { closePreview, openPreview, phaseOf, type OpenResult } from '../../lifecycle/index.js';
 import { errorMessage } from '../../shared/errors.js';
 import { COMMENT_KEY, renderClosedComment, renderFailedComment, renderOpenComment, type CommentContext } from '../../lifecycle/comment.js';
@@ -11,6 +13,7 @@ import { readRunFacts, type RunFacts } from '../context.js';
 import { actionLog, redactSecrets, runAction, setOutputs, type Outputs } from '../runtime.js';
 import { getLifecycleInputs, type LifecycleInputs } from './inputs.js';
 import { exportPreviewEnv, previewOutputs } from '../create-branch/outputs.js';
+import { writeReportFile } from '../migrate/report-file.js';
 
 const EMPTY_OUTPUTS: Outputs = {
   'branch-id': '', 'branch-name': '', created: false, 'database-url': '', 'database-url-direct': '', host: '', database: '', role: '', password: '',
@@ -84,8 +87,8 @@ async function main(): Promise<void> {
     pending: migration?.pending ?? 0,
     'applied-migrations': JSON.stringify((migration?.applied ?? []).map((m) => ({ name: m.name, version: m.version, file: m.file, duration: Math.round(m.durationMs) }))),
     'lint-findings': JSON.stringify((migration?.findings ?? []).map(({ rule, severity, file, line, column, message }) => ({ rule, severity, file, line, column, message }))),
-    report: migration?.reportMarkdown ?? '',
-    'report-file': '',
+    report: migration ? renderMigrateSummary(migration) : '',
+    'report-file': migration ? writeReportFile(migration.reportMarkdown) : '',
     phase,
     deleted: false,
     'comment-url': commentUrl,

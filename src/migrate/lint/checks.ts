@@ -28,6 +28,8 @@ export interface RawFinding {
   message: string;
   /** Index of the statement in its file, for statement-level ignore comments. */
   statement: number;
+  /** The table the finding is about, as the migration names it (`public."User"`), when there is one. */
+  table?: string;
   /** Overrides of the rule's defaults for this one finding (used by ban-update-without-where). */
   severity?: 'error' | 'warning' | 'note';
   destructive?: boolean;
@@ -37,6 +39,8 @@ export interface CheckSettings {
   sessionLockTimeout: boolean;
   transactionModel: TransactionModel;
   existingTables?: Set<string>;
+  /** Schemas that exist before these migrations (lowercased); unknown when undefined. */
+  existingSchemas?: Set<string>;
 }
 
 export interface ParsedFile {
@@ -72,6 +76,31 @@ function qualifiedName(names: string[]): string {
   return parts.length >= 2 ? parts.slice(-2).join('.') : `public.${parts[0] ?? ''}`;
 }
 
+// Words that must be quoted to be used as a name (the reserved ones ORMs meet most often).
+const RESERVED = new Set([
+  'all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'both', 'case', 'cast', 'check', 'collate', 'column', 'constraint',
+  'create', 'current_user', 'default', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for', 'foreign', 'from',
+  'grant', 'group', 'having', 'in', 'into', 'is', 'join', 'limit', 'not', 'null', 'offset', 'on', 'only', 'or', 'order', 'primary',
+  'references', 'select', 'session_user', 'table', 'then', 'to', 'true', 'union', 'unique', 'user', 'using', 'when', 'where', 'with',
+]);
+
+/**
+ * A name as SQL must spell it: bare when Postgres would fold it to itself, else in double
+ * quotes (`"DocumentMeta"`), so a message shows the name the migration wrote, not a lowercased one.
+ */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `schema.table` for messages, `public` when unqualified, each part quoted as needed. */
+export function shownTable(relation: RangeVar | undefined): string {
+  return `${quoteIdent(relation?.schemaname ?? 'public')}.${quoteIdent(relation?.relname ?? '')}`;
+}
+
+function shownQualified(names: string[]): string {
+  return (names.length >= 2 ? names.slice(-2) : ['public', names[0] ?? '']).map(quoteIdent).join('.');
+}
+
 function typeNameParts(typeName: TypeName | undefined): { schema?: string; name: string } {
   const names = strings(typeName?.names);
   return { schema: names.length > 1 ? names[names.length - 2] : undefined, name: names[names.length - 1] ?? '' };
@@ -79,6 +108,40 @@ function typeNameParts(typeName: TypeName | undefined): { schema?: string; name:
 
 function constraintsOf(column: ColumnDef): Constraint[] {
   return (column.constraints ?? []).flatMap((node) => inner<Constraint>(node, 'Constraint') ?? []);
+}
+
+/** The name Postgres gives an index (`t_a_b_idx`, `t_pkey`, `t_a_key`); undefined when it would be truncated (over 63 bytes). */
+function defaultIndexName(table: string, columns: string[], suffix: 'idx' | 'key' | 'pkey'): string | undefined {
+  const name = `${[table, ...(suffix === 'pkey' ? [] : columns)].join('_')}_${suffix}`;
+  return Buffer.byteLength(name) <= 63 ? name : undefined;
+}
+
+const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+
+/** The name Postgres gives the sequence of a serial or identity column; undefined when it would be truncated. */
+function defaultSequenceName(table: string, column: string): string | undefined {
+  const name = `${table}_${column}_seq`;
+  return Buffer.byteLength(name) <= 63 ? name : undefined;
+}
+
+/** Whether a query reads rows from a table (not only constants or CTEs of its own): walks the whole tree. */
+function readsRelations(query: unknown, readsData: (relation: RangeVar) => boolean): boolean {
+  const cteNames = new Set<string>();
+  const walk = (value: unknown): boolean => {
+    if (Array.isArray(value)) return value.some(walk);
+    if (value === null || typeof value !== 'object') return false;
+    for (const [key, child] of Object.entries(value)) {
+      if (key === 'CommonTableExpr') cteNames.add(((child as { ctename?: string }).ctename ?? '').toLowerCase());
+      if (key === 'RangeVar') {
+        const relation = child as RangeVar;
+        if (!(relation.schemaname === undefined && cteNames.has((relation.relname ?? '').toLowerCase())) && readsData(relation)) return true;
+        continue;
+      }
+      if (walk(child)) return true;
+    }
+    return false;
+  };
+  return walk(query);
 }
 
 function defElemNames(nodes: Node[] | undefined): string[] {
@@ -205,6 +268,12 @@ class Linter {
   /** Tables (and materialized views) created by this migration set: no lock rule applies to them. */
   private readonly newTables = new Set<string>();
   private readonly newSchemas = new Set<string>();
+  /** Schemas dropped in this set (and not created again since): they no longer exist. */
+  private readonly droppedSchemas = new Set<string>();
+  /** Types, domains, sequences and views made in this set (`schema.name`): dropping them locks nothing that existed. */
+  private readonly newObjects = new Set<string>();
+  /** Tables created in this set that were filled from other tables (CREATE TABLE ... AS, INSERT ... SELECT): not empty. */
+  private readonly filled = new Set<string>();
   /** New names of existing tables renamed in this set: they still hold the old table's rows. */
   private readonly renamedExisting = new Set<string>();
   /** Index name → its table, for indexes created in this set. */
@@ -228,6 +297,8 @@ class Linter {
   private transaction = 0;
   private lockTimeoutReported = false;
   private droppedIfExists = new Set<string>();
+  /** The table the current statement is about, as shown in messages (set by the statement's handler). */
+  private subject: string | undefined;
 
   private readonly existingBareNames: Set<string>;
 
@@ -253,6 +324,7 @@ class Linter {
     file.statements.forEach((statement, index) => {
       this.statement = statement;
       this.statementIndex = index;
+      this.subject = undefined;
       if (!this.inTransaction) this.transaction = this.nextTransaction(); // autocommit: each statement on its own
       const locks = this.check(statement, robustCandidates);
       if (locks) this.requireLockTimeout();
@@ -277,7 +349,37 @@ class Linter {
    * a table of that name exists in any schema, since the search_path may point there.
    */
   private isNew(table: string): boolean {
+    if (this.filled.has(table)) return false;
     return this.newTables.has(table) || (!this.renamedExisting.has(table) && this.absentBefore(table));
+  }
+
+  /** A table this set made (or that was not there before), even if it has been filled since: no code uses its name yet. */
+  private createdHere(table: string): boolean {
+    return this.newTables.has(table) || this.isNew(table);
+  }
+
+  /** Marks a table made in this set as holding rows when the query that fills it reads from a table that may have rows. */
+  private fillFrom(table: string, query: unknown): void {
+    if (!this.createdHere(table)) return;
+    if (readsRelations(query, (relation) => !this.isNew(tableName(relation)))) this.filled.add(table);
+  }
+
+  /** The table of an index created in this set, by the index's name as a statement writes it. */
+  private indexTable(relation: { schemaname?: string; relname?: string } | undefined): string | undefined {
+    return this.indexTables.get(`${(relation?.schemaname ?? 'public').toLowerCase()}.${(relation?.relname ?? '').toLowerCase()}`);
+  }
+
+  private rememberIndex(schema: string | undefined, name: string | undefined, table: string): void {
+    if (name) this.indexTables.set(`${(schema ?? 'public').toLowerCase()}.${name.toLowerCase()}`, table);
+  }
+
+  /** Whether a schema is known not to exist at this point: dropped earlier in the set, or absent from the schemas known before. */
+  private schemaAbsent(schema: string): boolean {
+    if (this.newSchemas.has(schema)) return false;
+    if (this.droppedSchemas.has(schema)) return true;
+    const tables = this.settings.existingTables;
+    if (tables && [...tables].some((table) => table.startsWith(`${schema}.`))) return false;
+    return this.settings.existingSchemas !== undefined && !this.settings.existingSchemas.has(schema);
   }
 
   private absentBefore(table: string): boolean {
@@ -290,7 +392,7 @@ class Linter {
   private report(rule: RuleName, message: string, byteLocation?: number, extra: Partial<RawFinding> = {}): void {
     const position =
       byteLocation !== undefined && byteLocation >= 0 ? this.file.source.positionOfByte(byteLocation) : { line: this.statement.line, column: this.statement.column };
-    this.findings.push({ rule, message, ...position, statement: this.statementIndex, ...extra });
+    this.findings.push({ rule, message, ...position, statement: this.statementIndex, table: this.subject, ...extra });
   }
 
   private reportAt(rule: RuleName, statement: SqlStatement, message: string): void {
@@ -322,25 +424,57 @@ class Linter {
       case 'CreateStmt':
         return this.createTable(inner<CreateStmt>(node, 'CreateStmt')!, robust);
       case 'CreateTableAsStmt': {
-        const create = inner<{ into?: { rel?: RangeVar } }>(node, 'CreateTableAsStmt');
-        this.newTables.add(tableName(create?.into?.rel));
+        const create = inner<{ into?: { rel?: RangeVar; skipData?: boolean }; query?: Node }>(node, 'CreateTableAsStmt');
+        const table = tableName(create?.into?.rel);
+        this.newTables.add(table);
+        if (!create?.into?.skipData) this.fillFrom(table, create?.query);
         return false;
       }
       case 'SelectStmt': {
         const select = inner<{ intoClause?: { rel?: RangeVar }; targetList?: Node[] }>(node, 'SelectStmt');
-        if (select?.intoClause) this.newTables.add(tableName(select.intoClause.rel));
+        if (select?.intoClause) {
+          const table = tableName(select.intoClause.rel);
+          this.newTables.add(table);
+          this.fillFrom(table, { ...select, intoClause: undefined });
+        }
         this.setConfig(select?.targetList);
         return false;
       }
-      case 'CreateSchemaStmt':
-        this.newSchemas.add((inner<{ schemaname?: string }>(node, 'CreateSchemaStmt')?.schemaname ?? '').toLowerCase());
+      case 'InsertStmt': {
+        const insert = inner<{ relation?: RangeVar; selectStmt?: Node; withClause?: unknown }>(node, 'InsertStmt');
+        this.fillFrom(tableName(insert?.relation), [insert?.withClause, insert?.selectStmt]);
         return false;
+      }
+      case 'CreateEnumStmt':
+      case 'CreateRangeStmt':
+        this.newObjects.add(qualifiedName(strings(inner<{ typeName?: Node[] }>(node, statement.kind)?.typeName)));
+        return false;
+      case 'CreateDomainStmt':
+        this.newObjects.add(qualifiedName(strings(inner<{ domainname?: Node[] }>(node, 'CreateDomainStmt')?.domainname)));
+        return this.createDomain(node);
+      case 'CompositeTypeStmt':
+        this.newObjects.add(tableName(inner<{ typevar?: RangeVar }>(node, 'CompositeTypeStmt')?.typevar));
+        return false;
+      case 'CreateSeqStmt':
+        this.newObjects.add(tableName(inner<{ sequence?: RangeVar }>(node, 'CreateSeqStmt')?.sequence));
+        return false;
+      case 'ViewStmt':
+        this.newObjects.add(tableName(inner<{ view?: RangeVar }>(node, 'ViewStmt')?.view));
+        return false;
+      case 'CreateSchemaStmt': {
+        const create = inner<{ schemaname?: string; if_not_exists?: boolean }>(node, 'CreateSchemaStmt');
+        const schema = (create?.schemaname ?? '').toLowerCase();
+        const alreadyThere = create?.if_not_exists && this.settings.existingSchemas?.has(schema) && !this.droppedSchemas.has(schema);
+        if (!alreadyThere) this.newSchemas.add(schema);
+        this.droppedSchemas.delete(schema);
+        return false;
+      }
       case 'IndexStmt':
         return this.createIndex(inner<IndexStmt>(node, 'IndexStmt')!, robust);
       case 'DropStmt':
         return this.drop(inner<DropStmt>(node, 'DropStmt')!, robust);
       case 'DropdbStmt':
-        this.report('ban-drop-database', `DROP DATABASE ${inner<{ dbname?: string }>(node, 'DropdbStmt')?.dbname ?? ''} deletes the whole database.`);
+        this.report('ban-drop-database', `DROP DATABASE ${quoteIdent(inner<{ dbname?: string }>(node, 'DropdbStmt')?.dbname ?? '')} deletes the whole database.`);
         return false;
       case 'TruncateStmt':
         return this.truncate(node);
@@ -352,20 +486,15 @@ class Linter {
         return this.rename(inner<RenameStmt>(node, 'RenameStmt')!);
       case 'AlterTableStmt':
         return this.alterTable(inner<AlterTableStmt>(node, 'AlterTableStmt')!, robust);
-      case 'CreateDomainStmt': {
-        const domain = inner<{ constraints?: Node[] }>(node, 'CreateDomainStmt');
-        const constrained = (domain?.constraints ?? []).some((item) => ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(inner<Constraint>(item, 'Constraint')?.contype ?? ''));
-        if (constrained) this.report('ban-create-domain-with-constraint', 'A domain with a constraint: changing that constraint later checks every column that uses the domain while holding locks.');
-        return false;
-      }
       case 'AlterDomainStmt': {
         const alter = inner<{ subtype?: string }>(node, 'AlterDomainStmt');
         if (alter?.subtype === 'C') this.report('ban-alter-domain-with-add-constraint', 'Adding a constraint to a domain checks every column of every table that uses the domain while holding locks.');
         return true;
       }
       case 'AlterEnumStmt': {
-        const alter = inner<{ newVal?: string; newValNeighbor?: string }>(node, 'AlterEnumStmt');
-        if (alter?.newVal && !alter.newValNeighbor) this.report('require-enum-value-ordering', `ADD VALUE '${alter.newVal}' without BEFORE or AFTER appends it at the end, which changes the order comparisons see.`);
+        // RENAME VALUE has an oldVal too; only ADD VALUE appends.
+        const alter = inner<{ oldVal?: string; newVal?: string; newValNeighbor?: string }>(node, 'AlterEnumStmt');
+        if (alter?.newVal && alter.oldVal === undefined && !alter.newValNeighbor) this.report('require-enum-value-ordering', `ADD VALUE '${alter.newVal}' without BEFORE or AFTER appends it at the end, which changes the order comparisons see.`);
         return false;
       }
       case 'VacuumStmt': {
@@ -380,7 +509,10 @@ class Linter {
         this.report('prefer-repack', 'CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock, blocking reads and writes until it finishes.');
         return true;
       case 'ReindexStmt': {
-        const reindex = inner<{ params?: Node[]; relation?: RangeVar }>(node, 'ReindexStmt');
+        const reindex = inner<{ kind?: string; params?: Node[]; relation?: RangeVar }>(node, 'ReindexStmt');
+        const table = reindex?.kind === 'REINDEX_OBJECT_INDEX' ? this.indexTable(reindex.relation) : reindex?.kind === 'REINDEX_OBJECT_TABLE' ? tableName(reindex.relation) : undefined;
+        if (table !== undefined && this.isNew(table)) return false;
+        if (reindex?.kind === 'REINDEX_OBJECT_TABLE') this.subject = shownTable(reindex.relation);
         if (!defElemNames(reindex?.params).includes('concurrently')) {
           this.report('require-concurrent-reindex', 'REINDEX without CONCURRENTLY blocks writes to the table (and reads that use the index) until the rebuild finishes.');
         }
@@ -404,6 +536,13 @@ class Linter {
     }
   }
 
+  private createDomain(node: Node): boolean {
+    const domain = inner<{ constraints?: Node[] }>(node, 'CreateDomainStmt');
+    const constrained = (domain?.constraints ?? []).some((item) => ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(inner<Constraint>(item, 'Constraint')?.contype ?? ''));
+    if (constrained) this.report('ban-create-domain-with-constraint', 'A domain with a constraint: changing that constraint later checks every column that uses the domain while holding locks.');
+    return false;
+  }
+
   /** For statements naming a relation: false when all are tables created in this set. */
   private onlyNewRelations(node: Node): boolean {
     const payload = Object.values(node)[0] as { relation?: RangeVar; table?: RangeVar; relations?: Node[] } | undefined;
@@ -415,17 +554,31 @@ class Linter {
 
   private createTable(create: CreateStmt, robust: boolean): boolean {
     const table = tableName(create.relation);
+    this.subject = shownTable(create.relation);
     const alreadyThere = create.if_not_exists && this.settings.existingTables !== undefined && !this.absentBefore(table);
     if (!alreadyThere) this.newTables.add(table);
     if (robust && !create.if_not_exists) this.report('prefer-robust-stmts', 'CREATE TABLE without IF NOT EXISTS in a file that runs without a transaction: a re-run after a later failure stops here.');
     let locksOthers = false;
+    const bare = create.relation?.relname ?? '';
+    const constraintIndex = (constraint: Constraint | undefined, columns: string[]): void => {
+      if (constraint?.contype !== 'CONSTR_PRIMARY' && constraint?.contype !== 'CONSTR_UNIQUE') return;
+      const name = constraint.conname ?? defaultIndexName(bare, columns, constraint.contype === 'CONSTR_PRIMARY' ? 'pkey' : 'key');
+      this.rememberIndex(create.relation?.schemaname, name, table);
+    };
     for (const element of create.tableElts ?? []) {
       const column = inner<ColumnDef>(element, 'ColumnDef');
       if (column) {
+        for (const constraint of constraintsOf(column)) constraintIndex(constraint, [column.colname ?? '']);
+        // serial and identity columns own a sequence named <table>_<column>_seq.
+        const typeName = strings(column.typeName?.names).at(-1) ?? '';
+        const owned = SERIAL_TYPES.has(typeName) || constraintsOf(column).some((constraint) => constraint.contype === 'CONSTR_IDENTITY');
+        const sequence = owned ? defaultSequenceName(bare, column.colname ?? '') : undefined;
+        if (sequence) this.newObjects.add(`${(create.relation?.schemaname ?? 'public').toLowerCase()}.${sequence.toLowerCase()}`);
         this.columnType(column.typeName);
         if (constraintsOf(column).some((constraint) => constraint.contype === 'CONSTR_FOREIGN' && !this.isNew(tableName(constraint.pktable)))) locksOthers = true;
       }
       const constraint = inner<Constraint>(element, 'Constraint');
+      constraintIndex(constraint, strings(constraint?.keys));
       if (constraint?.contype === 'CONSTR_FOREIGN' && !this.isNew(tableName(constraint.pktable))) locksOthers = true;
     }
     // PARTITION OF / INHERITS lock the parent.
@@ -436,20 +589,32 @@ class Linter {
 
   private createIndex(index: IndexStmt, robust: boolean): boolean {
     const table = tableName(index.relation);
-    if (index.idxname) this.indexTables.set(`${(index.relation?.schemaname ?? 'public').toLowerCase()}.${index.idxname.toLowerCase()}`, table);
+    const columns = (index.indexParams ?? []).map((param) => {
+      const element = inner<{ name?: string }>(param, 'IndexElem');
+      return element?.name ?? 'expr';
+    });
+    this.rememberIndex(index.relation?.schemaname, index.idxname ?? defaultIndexName(index.relation?.relname ?? '', columns, 'idx'), table);
     if (robust && !index.if_not_exists) this.report('prefer-robust-stmts', 'CREATE INDEX without IF NOT EXISTS in a file that runs without a transaction: a re-run after a later failure stops here.');
     if (this.isNew(table)) return false;
+    this.subject = shownTable(index.relation);
     if (!index.concurrent) {
-      this.report('require-concurrent-index-creation', `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX without CONCURRENTLY on the existing table ${table} blocks writes (SHARE lock) until the index is built.`);
+      this.report('require-concurrent-index-creation', `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX without CONCURRENTLY on the existing table ${this.subject} blocks writes (SHARE lock) until the index is built.`);
     }
     return true;
   }
 
   private drop(drop: DropStmt, robust: boolean): boolean {
-    const names = (drop.objects ?? []).map((object) => {
+    const written = (drop.objects ?? []).map((object) => {
       const list = inner<{ items?: Node[] }>(object, 'List');
-      return list ? qualifiedName(strings(list.items)) : (inner<{ sval?: string }>(object, 'String')?.sval ?? '').toLowerCase();
+      if (list) return strings(list.items);
+      const type = inner<TypeName>(object, 'TypeName');
+      return type ? strings(type.names) : [inner<{ sval?: string }>(object, 'String')?.sval ?? ''];
     });
+    // Schemas (and databases) have one-part names; everything else is `schema.name`.
+    const onePart = drop.removeType === 'OBJECT_SCHEMA';
+    const names = written.map((parts) => (onePart ? (parts[0] ?? '').toLowerCase() : qualifiedName(parts)));
+    const shown = new Map(names.map((name, index) => [name, onePart ? quoteIdent(written[index]![0] ?? '') : shownQualified(written[index]!)]));
+    const show = (list: string[]): string => list.map((name) => shown.get(name) ?? name).join(', ');
     if (robust && !drop.missing_ok && ['OBJECT_TABLE', 'OBJECT_INDEX'].includes(drop.removeType ?? '')) {
       this.report('prefer-robust-stmts', 'DROP without IF EXISTS in a file that runs without a transaction: a re-run after a later failure stops here.');
     }
@@ -457,13 +622,21 @@ class Linter {
     switch (drop.removeType) {
       case 'OBJECT_TABLE': {
         const existing = names.filter((name) => !this.isNew(name));
-        if (existing.length > 0) this.report('ban-drop-table', `DROP TABLE ${existing.join(', ')} deletes the table and all its rows; code still using it breaks.${cascade}`);
-        for (const name of names) this.newTables.delete(name);
+        this.subject = shown.get(existing[0] ?? names[0] ?? '');
+        if (existing.length > 0) this.report('ban-drop-table', `DROP TABLE ${show(existing)} deletes the table and all its rows; code still using it breaks.${cascade}`);
+        for (const name of names) {
+          this.newTables.delete(name);
+          this.filled.delete(name);
+        }
         return existing.length > 0;
       }
       case 'OBJECT_SCHEMA': {
-        const existing = names.filter((name) => !this.newSchemas.has(name));
-        if (existing.length > 0) this.report('ban-drop-schema', `DROP SCHEMA ${existing.join(', ')} deletes the schema${cascade || ' (it fails unless empty; with CASCADE it deletes every table in it).'}`);
+        const existing = names.filter((name) => !this.newSchemas.has(name) && !(drop.missing_ok && this.schemaAbsent(name)));
+        for (const name of names) {
+          this.newSchemas.delete(name);
+          this.droppedSchemas.add(name);
+        }
+        if (existing.length > 0) this.report('ban-drop-schema', `DROP SCHEMA ${show(existing)} deletes the schema${cascade || ' (it fails unless empty; with CASCADE it deletes every table in it).'}`);
         return existing.length > 0;
       }
       case 'OBJECT_INDEX': {
@@ -472,7 +645,7 @@ class Linter {
           return table === undefined || !this.isNew(table);
         });
         if (existing.length === 0) return false;
-        if (!drop.concurrent) this.report('require-concurrent-index-deletion', `DROP INDEX ${existing.join(', ')} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table, blocking reads and writes.`);
+        if (!drop.concurrent) this.report('require-concurrent-index-deletion', `DROP INDEX ${show(existing)} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table, blocking reads and writes.`);
         return true;
       }
       case 'OBJECT_VIEW':
@@ -483,8 +656,11 @@ class Linter {
       case 'OBJECT_POLICY':
       case 'OBJECT_RULE':
       case 'OBJECT_TYPE':
-      case 'OBJECT_DOMAIN':
-        return !names.every((name) => this.isNew(name));
+      case 'OBJECT_DOMAIN': {
+        const made = names.filter((name) => this.newObjects.has(name) || this.isNew(name));
+        for (const name of made) this.newObjects.delete(name);
+        return made.length < names.length;
+      }
       default:
         return false;
     }
@@ -492,11 +668,13 @@ class Linter {
 
   private truncate(node: Node): boolean {
     const truncate = inner<{ relations?: Node[]; behavior?: string }>(node, 'TruncateStmt');
-    const tables = (truncate?.relations ?? []).map((item) => tableName(inner<RangeVar>(item, 'RangeVar')));
-    const existing = tables.filter((table) => !this.isNew(table));
+    const relations = (truncate?.relations ?? []).flatMap((item) => inner<RangeVar>(item, 'RangeVar') ?? []);
+    const existing = relations.filter((relation) => !this.isNew(tableName(relation))).map(shownTable);
+    const all = relations.map(shownTable);
+    this.subject = existing[0] ?? all[0];
     if (existing.length > 0) this.report('ban-truncate', `TRUNCATE ${existing.join(', ')} deletes every row under an ACCESS EXCLUSIVE lock.`);
     if (truncate?.behavior === 'DROP_CASCADE') {
-      this.report('ban-truncate-cascade', `TRUNCATE ... CASCADE also empties every table with a foreign key to ${tables.join(', ')}, recursively, without naming them.`);
+      this.report('ban-truncate-cascade', `TRUNCATE ... CASCADE also empties every table with a foreign key to ${all.join(', ')}, recursively, without naming them.`);
     }
     return existing.length > 0;
   }
@@ -505,37 +683,50 @@ class Linter {
     const statement = inner<{ relation?: RangeVar; whereClause?: Node; targetList?: Node[] }>(node, kind);
     const table = tableName(statement?.relation);
     if (statement?.whereClause || this.isNew(table)) return false;
+    const shown = (this.subject = shownTable(statement?.relation));
     if (kind === 'DeleteStmt') {
-      this.report('ban-delete-without-where', `DELETE FROM ${table} without WHERE deletes every row of the table.`);
+      this.report('ban-delete-without-where', `DELETE FROM ${shown} without WHERE deletes every row of the table.`);
       return false;
     }
-    const columns = (statement?.targetList ?? []).map((item) => inner<{ name?: string }>(item, 'ResTarget')?.name?.toLowerCase() ?? '');
+    const columns = (statement?.targetList ?? []).map((item) => inner<{ name?: string }>(item, 'ResTarget')?.name ?? '');
     const added = this.addedColumns.get(table) ?? new Set<string>();
-    const overwrites = columns.filter((column) => !added.has(column));
+    const overwrites = columns.filter((column) => !added.has(column.toLowerCase()));
     if (overwrites.length > 0) {
-      this.report('ban-update-without-where', `UPDATE ${table} without WHERE overwrites ${overwrites.join(', ')} in every row; the old values are lost.`, undefined, { severity: 'error', destructive: true });
+      this.report('ban-update-without-where', `UPDATE ${shown} without WHERE overwrites ${overwrites.map(quoteIdent).join(', ')} in every row; the old values are lost.`, undefined, { severity: 'error', destructive: true });
     } else {
-      this.report('ban-update-without-where', `UPDATE ${table} without WHERE backfills every row in one transaction, holding a row lock on each until commit and bloating the table.`);
+      this.report('ban-update-without-where', `UPDATE ${shown} without WHERE backfills every row in one transaction, holding a row lock on each until commit and bloating the table.`);
     }
     return false;
   }
 
   private rename(rename: RenameStmt): boolean {
     const table = tableName(rename.relation);
+    this.subject = rename.relation ? shownTable(rename.relation) : undefined;
     if (rename.renameType === 'OBJECT_TABLE') {
       const target = `${table.split('.')[0]}.${(rename.newname ?? '').toLowerCase()}`;
-      if (this.isNew(table)) {
+      if (this.createdHere(table)) {
         this.newTables.delete(table);
         this.newTables.add(target);
+        if (this.filled.delete(table)) this.filled.add(target);
+        for (const [index, indexed] of this.indexTables) if (indexed === table) this.indexTables.set(index, target);
         return false;
       }
-      this.report('renaming-table', `Renaming ${table} to ${rename.newname}: code still using the old name fails as soon as this runs.`);
+      this.report('renaming-table', `Renaming ${this.subject} to ${quoteIdent(rename.newname ?? '')}: code still using the old name fails as soon as this runs.`);
       this.renamedExisting.add(target);
       return true;
     }
+    if (rename.renameType === 'OBJECT_INDEX' && rename.relation) {
+      // The same index under its new name (in the same schema).
+      const indexed = this.indexTable(rename.relation);
+      this.subject = undefined;
+      if (indexed === undefined) return true;
+      this.indexTables.delete(`${(rename.relation.schemaname ?? 'public').toLowerCase()}.${(rename.relation.relname ?? '').toLowerCase()}`);
+      this.rememberIndex(rename.relation.schemaname, rename.newname, indexed);
+      return !this.isNew(indexed);
+    }
     if (rename.renameType === 'OBJECT_COLUMN' && rename.relation) {
       if (this.isNew(table)) return false;
-      this.report('renaming-column', `Renaming column ${rename.subname} of ${table} to ${rename.newname}: code still using the old name fails as soon as this runs.`);
+      this.report('renaming-column', `Renaming column ${quoteIdent(rename.subname ?? '')} of ${this.subject} to ${quoteIdent(rename.newname ?? '')}: code still using the old name fails as soon as this runs.`);
       return true;
     }
     return rename.relation !== undefined && !this.isNew(table);
@@ -543,6 +734,7 @@ class Linter {
 
   private alterTable(alter: AlterTableStmt, robust: boolean): boolean {
     const table = tableName(alter.relation);
+    const shown = (this.subject = shownTable(alter.relation));
     const existing = !this.isNew(table);
     const isTable = alter.objtype === 'OBJECT_TABLE' || alter.objtype === undefined;
     let robustReported = false;
@@ -562,35 +754,35 @@ class Linter {
           this.columnType(column.typeName);
           if (!command.missing_ok) robustness('ADD COLUMN without IF NOT EXISTS');
           if (existing && isTable) {
-            this.addedColumn(table, column);
+            this.addedColumn(table, shown, column);
           }
           break;
         }
         case 'AT_DropColumn':
           if (!command.missing_ok) robustness('DROP COLUMN without IF EXISTS');
-          if (existing) this.report('ban-drop-column', `Dropping column ${command.name} of ${table} deletes its data; code still using it breaks.`);
+          if (existing) this.report('ban-drop-column', `Dropping column ${quoteIdent(command.name ?? '')} of ${shown} deletes its data; code still using it breaks.`);
           break;
         case 'AT_AlterColumnType': {
           const column = inner<ColumnDef>(command.def, 'ColumnDef');
           this.columnType(column?.typeName);
           if (existing) {
-            this.report('changing-column-type', `Changing the type of ${table}.${command.name} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, column?.typeName?.location);
+            this.report('changing-column-type', `Changing the type of ${shown}.${quoteIdent(command.name ?? '')} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, column?.typeName?.location);
           }
           break;
         }
         case 'AT_SetNotNull':
           if (existing && !this.validatedNotNull.get(table)?.has((command.name ?? '').toLowerCase())) {
-            this.report('adding-not-nullable-field', `SET NOT NULL on ${table}.${command.name} scans the whole table under an ACCESS EXCLUSIVE lock, since no validated CHECK (${command.name} IS NOT NULL) exists.`);
+            this.report('adding-not-nullable-field', `SET NOT NULL on ${shown}.${quoteIdent(command.name ?? '')} scans the whole table under an ACCESS EXCLUSIVE lock, since no validated CHECK (${quoteIdent(command.name ?? '')} IS NOT NULL) exists.`);
           }
           break;
         case 'AT_DropNotNull':
-          if (existing) this.report('ban-drop-not-null', `Dropping NOT NULL on ${table}.${command.name}: code that assumes the column is never NULL may break.`);
+          if (existing) this.report('ban-drop-not-null', `Dropping NOT NULL on ${shown}.${quoteIdent(command.name ?? '')}: code that assumes the column is never NULL may break.`);
           break;
         case 'AT_AddConstraint': {
           const constraint = inner<Constraint>(command.def, 'Constraint');
           if (!constraint) break;
           if (!constraint.conname || !this.droppedIfExists.has(constraint.conname.toLowerCase())) robustness('ADD CONSTRAINT without a preceding DROP CONSTRAINT IF EXISTS');
-          this.addConstraint(table, existing, constraint);
+          this.addConstraint(table, shown, existing, constraint);
           break;
         }
         case 'AT_DropConstraint':
@@ -598,11 +790,11 @@ class Linter {
           else if (command.name) this.droppedIfExists.add(command.name.toLowerCase());
           break;
         case 'AT_ValidateConstraint':
-          this.validateConstraint(table, existing, (command.name ?? '').toLowerCase());
+          this.validateConstraint(table, existing, command.name ?? '');
           break;
         case 'AT_DetachPartition':
           if (existing && !inner<{ concurrent?: boolean }>(command.def, 'PartitionCmd')?.concurrent) {
-            this.report('require-concurrent-partition-detach', `DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on ${table}, blocking reads and writes.`);
+            this.report('require-concurrent-partition-detach', `DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on ${shown}, blocking reads and writes.`);
           }
           break;
         default:
@@ -612,43 +804,44 @@ class Linter {
     return existing;
   }
 
-  private addedColumn(table: string, column: ColumnDef): void {
-    const name = (column.colname ?? '').toLowerCase();
+  private addedColumn(table: string, shown: string, column: ColumnDef): void {
     if (!this.addedColumns.has(table)) this.addedColumns.set(table, new Set());
-    this.addedColumns.get(table)!.add(name);
+    this.addedColumns.get(table)!.add((column.colname ?? '').toLowerCase());
+    const name = quoteIdent(column.colname ?? '');
     const constraints = constraintsOf(column);
     const has = (type: string): Constraint | undefined => constraints.find((constraint) => constraint.contype === type);
     const defaultValue = has('CONSTR_DEFAULT');
     const generated = has('CONSTR_GENERATED');
     const identity = has('CONSTR_IDENTITY');
     if (has('CONSTR_NOTNULL') && !defaultValue && !generated && !identity) {
-      this.report('adding-required-field', `Adding ${table}.${name} as NOT NULL without a DEFAULT fails on a table that has rows.`, column.location);
+      this.report('adding-required-field', `Adding ${shown}.${name} as NOT NULL without a DEFAULT fails on a table that has rows.`, column.location);
     }
     if (defaultValue) {
       const why = volatileDefault(defaultValue.raw_expr);
-      if (why) this.report('adding-field-with-default', `Adding ${table}.${name} with this default: ${why}, under an ACCESS EXCLUSIVE lock.`, defaultValue.location);
+      if (why) this.report('adding-field-with-default', `Adding ${shown}.${name} with this default: ${why}, under an ACCESS EXCLUSIVE lock.`, defaultValue.location);
     }
     if (generated && generated.generated_kind !== 'v') {
-      this.report('adding-field-with-default', `Adding the stored generated column ${table}.${name} rewrites the table under an ACCESS EXCLUSIVE lock.`, generated.location);
+      this.report('adding-field-with-default', `Adding the stored generated column ${shown}.${name} rewrites the table under an ACCESS EXCLUSIVE lock.`, generated.location);
     }
     if (identity) {
-      this.report('adding-field-with-default', `Adding the identity column ${table}.${name} fills every existing row: the table is rewritten under an ACCESS EXCLUSIVE lock.`, identity.location);
+      this.report('adding-field-with-default', `Adding the identity column ${shown}.${name} fills every existing row: the table is rewritten under an ACCESS EXCLUSIVE lock.`, identity.location);
     }
     const foreignKey = has('CONSTR_FOREIGN');
     if (foreignKey) {
-      this.report('adding-foreign-key-constraint', `Adding ${table}.${name} with REFERENCES validates the foreign key at once, locking ${table} and ${tableName(foreignKey.pktable)} against writes while it scans.`, foreignKey.location);
+      this.report('adding-foreign-key-constraint', `Adding ${shown}.${name} with REFERENCES validates the foreign key at once, locking ${shown} and ${shownTable(foreignKey.pktable)} against writes while it scans.`, foreignKey.location);
     }
     const unique = has('CONSTR_UNIQUE');
-    if (unique) this.report('disallowed-unique-constraint', `Adding ${table}.${name} with UNIQUE builds the index under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, unique.location);
+    if (unique) this.report('disallowed-unique-constraint', `Adding ${shown}.${name} with UNIQUE builds the index under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, unique.location);
     const primary = has('CONSTR_PRIMARY');
-    if (primary) this.report('adding-serial-primary-key-field', `Adding ${table}.${name} as PRIMARY KEY builds the index under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, primary.location);
+    if (primary) this.report('adding-serial-primary-key-field', `Adding ${shown}.${name} as PRIMARY KEY builds the index under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, primary.location);
   }
 
-  private addConstraint(table: string, existing: boolean, constraint: Constraint): void {
+  private addConstraint(table: string, shown: string, existing: boolean, constraint: Constraint): void {
     const notValid = constraint.skip_validation === true;
-    const label = constraint.conname ? ` ${constraint.conname}` : '';
+    const label = constraint.conname ? ` ${quoteIdent(constraint.conname)}` : '';
     // The column a CHECK (col IS NOT NULL) or a Postgres 18 `NOT NULL col` constraint covers.
-    const notNullColumn = constraint.contype === 'CONSTR_NOTNULL' ? strings(constraint.keys)[0]?.toLowerCase() : notNullCheckColumn(constraint)?.toLowerCase();
+    const notNullWritten = constraint.contype === 'CONSTR_NOTNULL' ? strings(constraint.keys)[0] : notNullCheckColumn(constraint);
+    const notNullColumn = notNullWritten?.toLowerCase();
     if (notValid) {
       const name = constraint.conname?.toLowerCase() ?? defaultConstraintName(table, constraint, notNullColumn);
       if (name) {
@@ -667,23 +860,23 @@ class Linter {
         break;
       case 'CONSTR_FOREIGN':
         if (!notValid) {
-          this.report('adding-foreign-key-constraint', `Adding FOREIGN KEY${label} without NOT VALID validates every row at once, blocking writes to ${table} and ${tableName(constraint.pktable)} while it scans.`, constraint.location);
+          this.report('adding-foreign-key-constraint', `Adding FOREIGN KEY${label} without NOT VALID validates every row at once, blocking writes to ${shown} and ${shownTable(constraint.pktable)} while it scans.`, constraint.location);
         }
         break;
       case 'CONSTR_UNIQUE':
         if (!constraint.indexname) {
-          this.report('disallowed-unique-constraint', `Adding UNIQUE${label} builds its index under an ACCESS EXCLUSIVE lock on ${table}, blocking reads and writes.`, constraint.location);
+          this.report('disallowed-unique-constraint', `Adding UNIQUE${label} builds its index under an ACCESS EXCLUSIVE lock on ${shown}, blocking reads and writes.`, constraint.location);
         }
         break;
       case 'CONSTR_PRIMARY':
         if (!constraint.indexname) {
-          this.report('adding-serial-primary-key-field', `Adding PRIMARY KEY builds its index under an ACCESS EXCLUSIVE lock on ${table}, blocking reads and writes.`, constraint.location);
+          this.report('adding-serial-primary-key-field', `Adding PRIMARY KEY builds its index under an ACCESS EXCLUSIVE lock on ${shown}, blocking reads and writes.`, constraint.location);
         }
         break;
       case 'CONSTR_NOTNULL':
         // Postgres 18: ADD CONSTRAINT name NOT NULL col [NOT VALID] behaves like SET NOT NULL.
         if (!notValid && notNullColumn && !this.validatedNotNull.get(table)?.has(notNullColumn)) {
-          this.report('adding-not-nullable-field', `Adding NOT NULL on ${table}.${notNullColumn} scans the whole table under an ACCESS EXCLUSIVE lock, since no validated CHECK (${notNullColumn} IS NOT NULL) exists.`, constraint.location);
+          this.report('adding-not-nullable-field', `Adding NOT NULL on ${shown}.${quoteIdent(notNullWritten ?? '')} scans the whole table under an ACCESS EXCLUSIVE lock, since no validated CHECK (${quoteIdent(notNullWritten ?? '')} IS NOT NULL) exists.`, constraint.location);
         }
         break;
       default:
@@ -691,8 +884,9 @@ class Linter {
     }
   }
 
-  private validateConstraint(table: string, existing: boolean, name: string): void {
-    const pending = this.notValid.get(table)?.get(name);
+  private validateConstraint(table: string, existing: boolean, written: string): void {
+    const name = quoteIdent(written);
+    const pending = this.notValid.get(table)?.get(written.toLowerCase());
     if (!pending) return;
     if (pending.column) this.markNotNull(table, pending.column);
     if (existing && pending.transaction === this.transaction) {
@@ -803,14 +997,18 @@ function constantText(node: Node | undefined): string | undefined {
   return undefined;
 }
 
-/** Runs every rule over the files, in order; ignore comments, waivers and disabled rules are applied by the caller. */
-export function checkMigrationSet(files: ParsedFile[], settings: CheckSettings): Map<ParsedFile, RawFinding[]> {
+/**
+ * The rules over a set of files, fed one file at a time in the order they run (so a caller can
+ * parse, check and drop each file's trees in turn). Ignore comments, waivers and disabled rules
+ * are applied by the caller.
+ */
+export function migrationSetChecker(settings: CheckSettings): { check(file: ParsedFile): RawFinding[] } {
   const linter = new Linter(settings);
-  const byFile = new Map<ParsedFile, RawFinding[]>();
-  for (const file of files) {
-    const before = linter.findings.length;
-    linter.lintFile(file);
-    byFile.set(file, linter.findings.slice(before));
-  }
-  return byFile;
+  return {
+    check(file: ParsedFile): RawFinding[] {
+      const before = linter.findings.length;
+      linter.lintFile(file);
+      return linter.findings.splice(before);
+    },
+  };
 }

@@ -4,7 +4,7 @@
 import { InputError } from '../../shared/errors.js';
 import { SqlSyntaxError, splitStatements, withoutCopyData } from '../sql.js';
 import type { SqlStatement } from '../sql.js';
-import { cannotRunInTransaction, checkMigrationSet } from './checks.js';
+import { cannotRunInTransaction, migrationSetChecker } from './checks.js';
 import type { ParsedFile, RawFinding } from './checks.js';
 import { SourceText, ignoreDirective, prWaivers, scanComments, transactionMarkers } from './comments.js';
 import type { IgnoreDirective } from './comments.js';
@@ -12,7 +12,7 @@ import { RULES, canonicalRule } from './rules.js';
 import type { RuleName } from './rules.js';
 
 export { cannotRunInTransaction } from './checks.js';
-export { RULES, RULE_ALIASES } from './rules.js';
+export { RULES, RULE_ALIASES, SQUAWK_CHECKED_VERSION, squawkName } from './rules.js';
 /** The rules a pull request's description waives, and names there that are not rules (to warn about). */
 export { prWaivers } from './comments.js';
 export type { RuleInfo, RuleName } from './rules.js';
@@ -26,6 +26,8 @@ export interface LintFinding {
   message: string;
   safer: string;
   destructive: boolean;
+  /** The table the finding is about, as the migration names it (`public."User"`), when there is one. */
+  table?: string;
 }
 
 export interface LintOptions {
@@ -39,6 +41,8 @@ export interface LintOptions {
   prBody?: string;
   /** Tables that exist before these migrations (`schema.table`, lowercased). */
   existingTables?: Set<string>;
+  /** Schemas that exist before these migrations (lowercased), so `DROP SCHEMA IF EXISTS` of another one is known to do nothing. */
+  existingSchemas?: Set<string>;
 }
 
 export const KNOWN_RULES: string[] = Object.keys(RULES);
@@ -67,6 +71,9 @@ interface PreparedFile extends ParsedFile {
   ignores: IgnoreDirective[];
 }
 
+/** Every ignore comment and transaction marker contains one of these (see comments.ts). */
+const STEERING_WORDS = /squawk-|preview-db:|migrate:up/i;
+
 async function prepare(file: { path: string; sql: string }): Promise<PreparedFile> {
   let statements: SqlStatement[];
   try {
@@ -78,7 +85,9 @@ async function prepare(file: { path: string; sql: string }): Promise<PreparedFil
   }
   const source = new SourceText(file.sql);
   // Rows of COPY ... FROM stdin are data, not SQL: the scanner reads the file without them.
-  const comments = await scanComments(source, withoutCopyData(file.sql, statements));
+  // Only comments that steer the linter matter, and each names one of these words: a file
+  // without them needs no second pass of the scanner.
+  const comments = STEERING_WORDS.test(file.sql) ? await scanComments(source, withoutCopyData(file.sql, statements)) : [];
   const firstStatement = statements[0]?.offset ?? file.sql.length;
   return {
     path: file.path,
@@ -110,15 +119,17 @@ function ignored(file: PreparedFile, finding: RawFinding): boolean {
 export async function lintMigrations(files: Array<{ path: string; sql: string }>, options: LintOptions): Promise<LintFinding[]> {
   const disabled = new Set(validateRuleNames(options.disabled));
   const waived = prWaivers(options.prBody).rules;
-  const prepared: PreparedFile[] = [];
-  for (const file of files) prepared.push(await prepare(file));
-  const raw = checkMigrationSet(prepared, {
+  const checker = migrationSetChecker({
     sessionLockTimeout: options.sessionLockTimeout,
     transactionModel: options.transactionModel,
     existingTables: options.existingTables,
+    existingSchemas: options.existingSchemas,
   });
   const findings: LintFinding[] = [];
-  for (const file of prepared) {
+  // One file at a time: its parse trees are dropped before the next file is parsed, so memory
+  // stays that of the largest file however long the history.
+  for (const source of files) {
+    const file = await prepare(source);
     const unknownNames: RawFinding[] = file.ignores.flatMap((directive) =>
       directive.unknown.map((name) => ({
         rule: 'unused-ignore' as const,
@@ -127,7 +138,7 @@ export async function lintMigrations(files: Array<{ path: string; sql: string }>
         statement: -1,
       })),
     );
-    const fileFindings = [...(raw.get(file) ?? []), ...unknownNames]
+    const fileFindings = [...checker.check(file), ...unknownNames]
       .filter((finding) => !disabled.has(finding.rule) && !waived.has(finding.rule) && !ignored(file, finding))
       .sort((a, b) => a.line - b.line || a.column - b.column);
     for (const finding of fileFindings) {
@@ -141,6 +152,7 @@ export async function lintMigrations(files: Array<{ path: string; sql: string }>
         message: finding.message,
         safer: rule.safer,
         destructive: finding.destructive ?? rule.destructive,
+        ...(finding.table !== undefined ? { table: finding.table } : {}),
       });
     }
   }
