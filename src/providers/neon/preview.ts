@@ -41,7 +41,7 @@ interface ResolvedTarget {
  */
 const OPERATION_WATCH_DELAY_MS = 2_000;
 /** Connection attempts on a compute that is starting: cheap, so close together. */
-const COMPUTE_POLL = { baseDelayMs: 50, maxDelayMs: 100 };
+const COMPUTE_POLL = { baseDelayMs: 25, maxDelayMs: 50 };
 
 /** Neon takes RFC 3339 times with second precision (no milliseconds). */
 export function rfc3339Seconds(date: Date): string {
