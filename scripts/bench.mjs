@@ -4,7 +4,7 @@
 // bench/rows.ts); this prints one table, writes bench/results.json and draws the ratios
 // into docs/bench.svg. Benchmarks report: they do not pass or fail.
 import { build } from 'esbuild';
-import { readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -63,7 +63,17 @@ if (wanted.length === 0) {
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), seconds: totalSeconds, machine, rows }, null, 2)}\n`);
   mkdirSync(join(root, 'docs'), { recursive: true });
   writeFileSync(join(root, 'docs', 'bench.svg'), chart(rows.filter((row) => row.ratio !== undefined)));
-  print('Wrote bench/results.json and docs/bench.svg.');
+  // The README's marked section shows the latest table.
+  const readme = join(root, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  if (text.includes(start) && text.includes(end)) {
+    const summary = `Latest run: ${new Date().toISOString().slice(0, 10)}, ${totalSeconds} s on ${machine.cpus} cores, load average ${machine.loadAverage.min.toFixed(1)}–${machine.loadAverage.max.toFixed(1)} (a shared, busy machine), Node ${machine.node}.`;
+    const body = [line(table[0]), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...table.slice(1).map(line)].join('\n');
+    writeFileSync(readme, `${text.slice(0, text.indexOf(start) + start.length)}\n${summary}\n\n${body}\n${text.slice(text.indexOf(end))}`);
+  }
+  print('Wrote bench/results.json, docs/bench.svg and the README table.');
 }
 
 /** Horizontal bars, one per ratio, on a log scale around 1; the target as a tick. */

@@ -130,6 +130,8 @@ export class NeonPreviews implements PreviewProvider {
     const context = this.context(deadline);
     if (!this.resolved) await this.preflight(request);
     const { parent, database, role, existing } = this.resolved!;
+    // The listing is used once: a later call lists again.
+    this.resolved = undefined;
     const expiresAt = request.expiresInSeconds ? rfc3339Seconds(new Date(Date.now() + request.expiresInSeconds * 1000)) : undefined;
 
     let outcome: PreviewDatabase['outcome'];
