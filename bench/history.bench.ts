@@ -9,13 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import pg from 'pg';
 import { runner as nodePgMigrate } from 'node-pg-migrate';
 import { migrate, migrateSettings } from '../src/migrate/index.js';
 import { lintMigrations } from '../src/migrate/lint/index.js';
 import { MemoryLog } from '../src/shared/log.js';
 import { quoteIdent } from '../src/shared/naming.js';
 import { generateDataFile, generateHistory } from './history.js';
+import { freshDatabase, withAdmin } from './migrate.bench.js';
 import { median, ms, say, type BenchRow } from './rows.js';
 
 const COUNT = Number(process.env.BENCH_HISTORY_COUNT ?? 300);
@@ -24,28 +24,8 @@ const DATA_MB = Number(process.env.BENCH_DATA_MB ?? 40);
 const DATA_ROUNDS = Number(process.env.BENCH_DATA_ROUNDS ?? 3);
 const root = resolve(import.meta.dirname, '..', '..', '..');
 
-async function withClient<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await body(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
-  await withClient(adminUrl, async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${quoteIdent(name)}`);
-  });
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 const schemaShape = (url: string) =>
-  withClient(url, async (client) => (await client.query("SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'app_%') || '/' || (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace) || '/' || (SELECT count(*) FROM pg_type WHERE typtype = 'e' AND typnamespace = 'public'::regnamespace) AS shape")).rows[0].shape as string);
+  withAdmin(url, async (client) => (await client.query("SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'app_%') || '/' || (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace) || '/' || (SELECT count(*) FROM pg_type WHERE typtype = 'e' AND typnamespace = 'public'::regnamespace) AS shape")).rows[0].shape as string);
 
 export default async function bench(): Promise<BenchRow[]> {
   const adminUrl = process.env.TEST_DATABASE_URL!;
@@ -76,7 +56,7 @@ export default async function bench(): Promise<BenchRow[]> {
         const applied = await nodePgMigrate({ databaseUrl: url, dir: join(work, 'history'), direction: 'up', migrationsTable: 'pgmigrations', count: Infinity, log: () => {}, logger: { debug: () => {}, info: () => {}, warn: () => {}, error: console.error } });
         if (applied.length !== COUNT) throw new Error(`node-pg-migrate applied ${applied.length}`);
       }],
-      ['pg', 'floor: one pg session, one query per file', (url) => withClient(url, async (client) => { for (const sql of sqls) await client.query(sql); })],
+      ['pg', 'floor: one pg session, one query per file', (url) => withAdmin(url, async (client) => { for (const sql of sqls) await client.query(sql); })],
       ...(hasPsql ? [['psql', 'floor: one psql session, every file', async (url: string) => {
         const run = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, ...files.flatMap((file) => ['-f', join(work, 'history', file.name)])], { encoding: 'utf8', maxBuffer: 64 << 20 });
         if (run.status !== 0) throw new Error(`psql: ${run.stderr}`);
@@ -157,7 +137,7 @@ export default async function bench(): Promise<BenchRow[]> {
     }
     return rows;
   } finally {
-    await withClient(adminUrl, async (client) => {
+    await withAdmin(adminUrl, async (client) => {
       for (const name of databases) await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     }).catch(() => {});
     rmSync(work, { recursive: true, force: true });

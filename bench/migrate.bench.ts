@@ -55,7 +55,7 @@ export function generateMigrations(count: number): Array<{ name: string; sql: st
   return files;
 }
 
-async function withAdmin<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -65,7 +65,7 @@ async function withAdmin<T>(url: string, body: (client: pg.Client) => Promise<T>
   }
 }
 
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+export async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   await withAdmin(adminUrl, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     await client.query(`CREATE DATABASE ${quoteIdent(name)}`);

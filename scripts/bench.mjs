@@ -101,7 +101,7 @@ function chart(ratioRows) {
   ratioRows.forEach((row, index) => {
     const y = top + index * (barHeight + gap);
     const colour = row.met === false ? '#d9534f' : row.met === true ? '#2e8b57' : '#4682b4';
-    parts.push(`<text x="${left - 8}" y="${y + barHeight - 5}" text-anchor="end">${escape(`${row.section}: ${row.measure} ${row.ratioOf ?? ''}`.slice(0, 70))}</text>`);
+    parts.push(`<text x="${left - 8}" y="${y + barHeight - 5}" text-anchor="end">${escape(`${row.section}: ${row.measure} ${row.ratioOf ?? ''}`.slice(0, 64))}</text>`);
     parts.push(`<rect x="${x(0.01)}" y="${y}" width="${Math.max(1, x(row.ratio) - x(0.01))}" height="${barHeight}" fill="${colour}"/>`);
     parts.push(`<text x="${x(row.ratio) + 4}" y="${y + barHeight - 5}">${row.ratio.toFixed(2)}</text>`);
     const target = /([\d.]+)/.exec(row.target ?? '');
