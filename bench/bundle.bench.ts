@@ -12,7 +12,7 @@ import { median, ms, say, type BenchRow } from './rows.js';
 // @ts-expect-error plain JavaScript helper shared with the bundle test
 import { bundleFiles } from '../scripts/bundle/closure.mjs';
 
-const ROUNDS = Number(process.env.BENCH_START_ROUNDS ?? 9);
+const ROUNDS = Number(process.env.BENCH_START_ROUNDS ?? 7);
 const START_TARGET_MS = 100;
 const SIZE_TARGET_BYTES = 1_000_000;
 const root = resolve(import.meta.dirname, '..', '..', '..');
