@@ -4,7 +4,7 @@
 // create-branch also process start → its first request to the (fake) Neon API. Bare
 // `node -e ''` is measured alongside, since the machine sets the floor.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startFakeNeon } from '../__tests__/fakes/neon/server.js';
@@ -32,7 +32,8 @@ export default async function bench(): Promise<BenchRow[]> {
   const dist = mkdtempSync(join(tmpdir(), 'preview-db-bench-dist-'));
   try {
     execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), dist], { cwd: root, stdio: 'inherit' });
-    const names = ['preview-db', 'create-branch', 'migrate', 'cleanup', 'snapshot', 'cli'];
+    // Every entry of scripts/bundle.mjs (an action added there is measured too).
+    const names = readdirSync(dist).filter((name) => existsSync(join(dist, name, 'index.js')));
     const samples = new Map<string, number[]>([['bare', []], ...names.map((name) => [name, []] as [string, number[]])]);
     // Interleaved rounds, so a burst of load on the machine hits every bundle alike.
     for (let round = 0; round < ROUNDS; round++) {
