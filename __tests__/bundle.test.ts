@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync, existsSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname, relative } from 'node:path';
 import { parse } from 'yaml';
+import { pathToFileURL } from 'node:url';
 import { ROOT } from './support/run-action.js';
 
 function filesUnder(dir: string): string[] {
@@ -39,4 +40,57 @@ test.each(actionFiles().map((file) => [relative(ROOT, file), file]))('%s runs a 
   expect(existsSync(main)).toBe(true);
   expect(manifest.name).toBeTruthy();
   expect(manifest.description.length).toBeLessThanOrEqual(125); // the Marketplace's limit
+});
+
+describe('bundle sizes, shared WebAssembly and source maps', () => {
+  const dist = join(ROOT, 'dist');
+  const names = readdirSync(dist).filter((name) => existsSync(join(dist, name, 'index.js')));
+  let bundleFiles: (dist: string, name: string) => { atStart: string[]; onDemand: string[]; startBytes: number; onDemandBytes: number };
+  beforeAll(async () => {
+    ({ bundleFiles } = await import(join(ROOT, 'scripts', 'bundle', 'closure.mjs')));
+  });
+  const sourcesOf = (files: string[]) => files.flatMap((file) => (JSON.parse(readFileSync(join(dist, `${file}.map`), 'utf8')) as { sources: string[] }).sources);
+
+  test('every action starts with under 1 MB of JavaScript; the AWS SDK loads only on the RDS path', () => {
+    expect(names).toEqual(expect.arrayContaining(['preview-db', 'create-branch', 'migrate', 'cleanup', 'snapshot', 'cli']));
+    for (const name of names) {
+      const files = bundleFiles(dist, name);
+      expect([name, files.startBytes < 1_000_000]).toEqual([name, true]);
+    }
+    const snapshot = bundleFiles(dist, 'snapshot');
+    expect(sourcesOf(snapshot.atStart).filter((source) => source.includes('@aws-sdk/'))).toEqual([]);
+    expect(sourcesOf(snapshot.onDemand).some((source) => source.includes('@aws-sdk/client-rds'))).toBe(true);
+  });
+
+  test('libpg-query’s WebAssembly is in dist/ once, loaded only by the actions that lint', () => {
+    const wasm = filesUnder(dist).filter((file) => file.endsWith('.wasm')).map((file) => relative(dist, file));
+    expect(wasm).toHaveLength(1);
+    const loadsParser = (name: string) => sourcesOf(bundleFiles(dist, name).atStart).some((source) => source.includes('libpg-query/'));
+    // The actions that lint load it; those that never do, never (actions added later may go either way).
+    expect(['cli', 'migrate', 'preview-db'].filter(loadsParser)).toEqual(['cli', 'migrate', 'preview-db']);
+    expect(['cleanup', 'create-branch', 'snapshot'].filter(loadsParser)).toEqual([]);
+    // The chunk that loads it sits beside it (its loader looks in its own directory).
+    const loaders = filesUnder(dist).filter((file) => file.endsWith('.js') && readFileSync(file, 'utf8').includes('libpg-query.wasm'));
+    expect(loaders.map((file) => dirname(relative(dist, file)))).toEqual([dirname(wasm[0]!)]);
+  });
+
+  test('every bundle file has a linked source map whose sources are the files in src/, and Node maps code back to them', () => {
+    const scripts = filesUnder(dist).filter((file) => /\.js$/.test(file));
+    for (const file of scripts) {
+      expect(readFileSync(file, 'utf8').trimEnd().endsWith(`//# sourceMappingURL=${file.split('/').pop()}.map`)).toBe(true);
+      expect(existsSync(`${file}.map`)).toBe(true);
+    }
+    const ours = sourcesOf(scripts.map((file) => relative(dist, file))).filter((source) => source.startsWith('../../src/'));
+    expect(ours.length).toBeGreaterThan(50);
+    for (const source of new Set(ours)) expect([source, existsSync(resolve(dist, 'x', source))]).toEqual([source, true]);
+
+    // What --enable-source-maps does for a stack frame: a position in a chunk → src/.
+    const chunk = scripts.find((file) => readFileSync(file, 'utf8').includes('gave up after'))!;
+    const lines = readFileSync(chunk, 'utf8').split('\n');
+    const line = lines.findIndex((text) => text.includes('gave up after'));
+    const column = lines[line]!.indexOf('gave up after');
+    const script = "import { findSourceMap } from 'node:module'; const url = process.argv[1]; await import(url); console.log(JSON.stringify(findSourceMap(url).findOrigin(Number(process.argv[2]), Number(process.argv[3]))));";
+    const origin = JSON.parse(execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script, pathToFileURL(chunk).href, String(line + 1), String(column + 1)], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!);
+    expect(origin.fileName).toBe(pathToFileURL(join(ROOT, 'src', 'shared', 'retry.ts')).href);
+  });
 });

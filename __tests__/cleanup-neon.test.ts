@@ -9,6 +9,7 @@ import { runCleanup, type CleanupSettings, type ClosedPullRequestLookup } from '
 import { NeonPreviewStore, type NeonSweepSettings } from '../src/providers/neon/sweep.js';
 import { closedPullRequestNumbers } from '../src/github/pull-requests.js';
 import { MemoryLog } from '../src/shared/log.js';
+import { classifyNeonError, NEON_LOCKED_MAX_DELAY_MS } from '../src/providers/neon/client.js';
 
 const postgresUrl = process.env.TEST_DATABASE_URL!;
 const DAY = 86_400_000;
@@ -76,6 +77,31 @@ describe('PR mode', () => {
     await api.deleteProjectBranch({ projectId: fake.projectId, branchId: listed.id });
     await expect(sweep.remove(listed)).resolves.toEqual({ alreadyGone: true });
     expect(fake.requests.filter((request) => request.method === 'DELETE').at(-1)!.status).toBe(404);
+  });
+
+  test('a branch locked by a running operation (423) is deleted soon after the lock clears: retries stay short instead of backing off for seconds', async () => {
+    const seeded = await fake.seedBranch({ name: 'preview/pr-7', virtual: true });
+    const lockMs = 4_000;
+    fake.lockProject(lockMs);
+    const clearsAt = Date.now() + lockMs;
+    const log = new MemoryLog();
+    const report = await runCleanup(settings({ mode: 'pr', branchName: 'preview/pr-7' }), store(fake, log), log);
+    expect(report.deleted).toEqual(['preview/pr-7']);
+    const attempts = fake.requests.filter((request) => request.method === 'DELETE' && request.path.endsWith(`/branches/${seeded.id}`));
+    expect(attempts.slice(0, -1).map((attempt) => attempt.status)).toEqual(attempts.slice(0, -1).map(() => 423));
+    expect(attempts.at(-1)!.status).toBe(200);
+    expect(attempts.length).toBeGreaterThanOrEqual(3);
+    // Retries are capped at 0.75 s for 423 (it was 6-8 s): generous margins for a loaded machine.
+    const gaps = attempts.slice(1).map((attempt, index) => attempt.at - attempts[index]!.at);
+    expect(Math.max(...gaps)).toBeLessThan(2_500);
+    expect(attempts.at(-1)!.at - clearsAt).toBeLessThan(2_500);
+
+    // The verdict for Neon's real 423 carries that cap.
+    fake.lockProject(1_000);
+    const api = createApiClient({ apiKey: fake.apiKey, baseURL: fake.apiHost });
+    const refused = await api.deleteProjectBranch({ projectId: fake.projectId, branchId: fake.defaultBranch.id }).catch((error: unknown) => error);
+    expect(classifyNeonError(refused)).toEqual(expect.objectContaining({ retry: true, maxDelayMs: NEON_LOCKED_MAX_DELAY_MS }));
+    expect(NEON_LOCKED_MAX_DELAY_MS).toBeLessThanOrEqual(800);
   });
 
   test('never deletes the default branch, even one named like a preview', async () => {

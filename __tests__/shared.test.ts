@@ -93,6 +93,28 @@ describe('retry', () => {
     });
     expect(slept[0]).toBeGreaterThanOrEqual(2_000);
   });
+  test("a verdict's own maxDelayMs caps the backoff for that failure, so a lock that clears is noticed within the cap", async () => {
+    // Worst case jitter (random = 1) on a simulated clock: the lock clears at 20 s.
+    let now = 0;
+    const slept: number[] = [];
+    const clearsAt = 20_000;
+    const doneAt = await withRetries(async () => { if (now < clearsAt) throw new Error('423'); return now; }, {
+      deadline: 600_000, baseDelayMs: 250, maxDelayMs: 10_000, random: () => 1, now: () => now,
+      classify: () => ({ retry: true, reason: '423', maxDelayMs: 750 }),
+      sleep: async (ms) => { slept.push(ms); now += ms; },
+    });
+    expect(Math.max(...slept)).toBe(750);
+    expect(doneAt - clearsAt).toBeLessThanOrEqual(750);
+    // Without the verdict's cap the same run backs off to the caller's 10 s.
+    now = 0;
+    slept.length = 0;
+    await withRetries(async () => { if (now < clearsAt) throw new Error('503'); return now; }, {
+      deadline: 600_000, baseDelayMs: 250, maxDelayMs: 10_000, random: () => 1, now: () => now,
+      classify: () => ({ retry: true, reason: '503' }),
+      sleep: async (ms) => { slept.push(ms); now += ms; },
+    });
+    expect(Math.max(...slept)).toBeGreaterThan(4_000);
+  });
   test('backoff grows exponentially under a cap, with full jitter', () => {
     expect(backoffDelay(1, 100, 1000, () => 1)).toBe(100);
     expect(backoffDelay(3, 100, 1000, () => 1)).toBe(400);

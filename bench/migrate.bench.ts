@@ -12,9 +12,11 @@ import { migrate, migrateSettings, type MigrateSettings } from '../src/migrate/i
 import { MemoryLog } from '../src/shared/log.js';
 import { quoteIdent } from '../src/shared/naming.js';
 import { startEmbeddedPostgres } from '../__tests__/support/test-postgres.mjs';
+import type { BenchRow } from './rows.js';
 
 const COUNT = 1000;
-const ROUNDS = 7;
+// 7 rounds steady the median on a busy machine; BENCH_MIGRATE_ROUNDS trades that for time.
+const ROUNDS = Number(process.env.BENCH_MIGRATE_ROUNDS ?? 7);
 
 /** Tables grow by columns, indexes and rows, the way an application's history does. */
 export function generateMigrations(count: number): Array<{ name: string; sql: string }> {
@@ -53,7 +55,7 @@ export function generateMigrations(count: number): Array<{ name: string; sql: st
   return files;
 }
 
-async function withAdmin<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -63,7 +65,7 @@ async function withAdmin<T>(url: string, body: (client: pg.Client) => Promise<T>
   }
 }
 
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+export async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   await withAdmin(adminUrl, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     await client.query(`CREATE DATABASE ${quoteIdent(name)}`);
@@ -85,10 +87,11 @@ async function tableCount(url: string): Promise<number> {
   return withAdmin(url, async (client) => Number((await client.query("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'entity_%'")).rows[0].n));
 }
 
-export default async function bench(): Promise<void> {
+export default async function bench(): Promise<BenchRow[]> {
   const started = process.env.TEST_DATABASE_URL ? undefined : await startEmbeddedPostgres();
   const adminUrl = process.env.TEST_DATABASE_URL ?? started!.url;
   const work = mkdtempSync(join(tmpdir(), 'preview-db-bench-'));
+  const rows: BenchRow[] = [];
   try {
     const files = generateMigrations(COUNT);
     const dir = join(work, 'migrations');
@@ -169,6 +172,12 @@ export default async function bench(): Promise<void> {
     console.log(`builtin / node-pg-migrate   ${(builtin / nodePg).toFixed(2)}   (target < 1)`);
     console.log(`builtin / floor             ${(builtin / floor).toFixed(2)}   (target <= 1.3; floor = the faster of pg and psql)`);
     console.log(`builtin with lint / floor   ${(linted / floor).toFixed(2)}`);
+    const seconds = (value: number) => `${(value / 1000).toFixed(2)} s`;
+    rows.push(
+      { section: 'migrations (1,000 set)', measure: 'built-in runner ÷ node-pg-migrate', value: `${seconds(builtin)} vs ${seconds(nodePg)}`, ratio: builtin / nodePg, ratioOf: '÷ node-pg-migrate', target: '< 1', met: builtin < nodePg },
+      { section: 'migrations (1,000 set)', measure: 'built-in runner ÷ floor', value: `${seconds(builtin)} vs ${seconds(floor)}`, ratio: builtin / floor, ratioOf: '÷ floor', target: '≤ 1.3', met: builtin / floor <= 1.3, note: 'floor = the faster of pg and psql' },
+      { section: 'migrations (1,000 set)', measure: 'built-in runner with lint ÷ floor', value: `${seconds(linted)} vs ${seconds(floor)}`, ratio: linted / floor, ratioOf: '÷ floor' },
+    );
 
     await withAdmin(adminUrl, async (client) => {
       for (const name of ['bench_cold', 'bench_warmup', 'bench_builtin', 'bench_linted', 'bench_nodepg', 'bench_floorpg', 'bench_floorpsql']) await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
@@ -177,4 +186,5 @@ export default async function bench(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
     await started?.stop();
   }
+  return rows;
 }

@@ -1,9 +1,14 @@
-// Builds one self-contained ESM bundle per action (and the CLI) into dist/<name>/index.js.
-// Deterministic: the same sources and lockfile give byte-identical output, which the
-// stale-bundle test relies on. Usage: node scripts/bundle.mjs [outdir]
+// Builds the actions (and the CLI) into dist/<name>/index.js: minified ESM with a linked
+// source map beside each file (sources point at src/, so `node --enable-source-maps`
+// traces point there too). Code shared by several actions goes once into dist/chunks/, and
+// what only some paths need is split off and loaded on first use (the AWS SDK for RDS
+// snapshots, undici for GitHub API calls). libpg-query's WebAssembly is copied once, beside
+// the one chunk that loads it. Deterministic: the same sources and lockfile give
+// byte-identical output, which the stale-bundle test relies on.
+// Usage: node scripts/bundle.mjs [outdir]
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 
 export const ENTRIES = {
   'preview-db': 'src/actions/preview-db/main.ts',
@@ -16,34 +21,89 @@ export const ENTRIES = {
 };
 
 const root = resolve(import.meta.dirname, '..');
-const outRoot = resolve(process.argv[2] ?? join(root, 'dist'));
+const target = resolve(process.argv[2] ?? join(root, 'dist'));
 
 // Bundled CommonJS dependencies (pg, the AWS SDK) call require() on Node built-ins, and
-// libpg-query's loader finds its .wasm through __dirname (the bundle's own directory).
+// libpg-query's loader finds its .wasm through __dirname (the directory of its chunk).
 const banner = "import { createRequire as __previewDbCreateRequire } from 'node:module';\nimport { fileURLToPath as __previewDbFileURLToPath } from 'node:url';\nconst require = __previewDbCreateRequire(import.meta.url);\nconst __filename = __previewDbFileURLToPath(import.meta.url);\nconst __dirname = __previewDbFileURLToPath(new URL('.', import.meta.url));";
 
-rmSync(outRoot, { recursive: true, force: true });
-for (const [name, entry] of Object.entries(ENTRIES)) {
-  const outdir = join(outRoot, name);
-  mkdirSync(outdir, { recursive: true });
+/** `undici` → a stand-in that loads dist/vendor/undici.cjs on first use. */
+const undiciOnDemand = {
+  name: 'undici-on-demand',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^undici$/ }, () => ({ path: join(root, 'scripts/bundle/undici-on-demand.mjs') }));
+  },
+};
+
+async function bundleInto(outRoot) {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [entry],
-    outfile: join(outdir, 'index.js'),
+    entryPoints: Object.entries(ENTRIES).map(([name, entry]) => ({ in: entry, out: `${name}/index` })),
+    outdir: outRoot,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
+    splitting: true,
+    minify: true,
+    sourcemap: 'linked',
+    // Paths, not copies of the sources: the maps stay small and the diff reviewable.
+    sourcesContent: false,
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    // The CLI is the package's bin: it needs its interpreter line first.
-    banner: { js: name === 'cli' ? `#!/usr/bin/env node\n${banner}` : banner },
+    banner: { js: banner },
     metafile: true,
     // pg only loads pg-native when asked for it, which we never do.
     external: ['pg-native'],
+    plugins: [undiciOnDemand],
     legalComments: 'none',
     logLevel: 'warning',
   });
-  // libpg-query loads its WebAssembly next to itself at run time.
-  if (Object.keys(result.metafile.inputs).some((input) => input.startsWith('node_modules/libpg-query/'))) {
-    cpSync(join(root, 'node_modules/libpg-query/wasm/libpg-query.wasm'), join(outdir, 'libpg-query.wasm'));
-  }
+
+  const outputs = Object.keys(result.metafile.outputs).map((file) => relative(outRoot, resolve(root, file)));
+  // The banner's __dirname and the undici stand-in's '../vendor' assume this layout.
+  for (const file of outputs) if (file.split('/').length !== 2) throw new Error(`bundle: ${file} is not one directory below the output`);
+
+  // The CLI is the package's bin: it needs its interpreter line first. Its map then starts
+  // one line later (a leading ';' in the mappings).
+  const cli = join(outRoot, 'cli', 'index.js');
+  writeFileSync(cli, `#!/usr/bin/env node\n${readFileSync(cli, 'utf8')}`);
+  const cliMap = JSON.parse(readFileSync(`${cli}.map`, 'utf8'));
+  writeFileSync(`${cli}.map`, JSON.stringify({ ...cliMap, mappings: `;${cliMap.mappings}` }));
+
+  // libpg-query loads its WebAssembly from its own directory: one copy, beside its chunk.
+  const wasmDirs = new Set(
+    Object.entries(result.metafile.outputs)
+      .filter(([, output]) => Object.keys(output.inputs).some((input) => input.startsWith('node_modules/libpg-query/')))
+      .map(([file]) => dirname(resolve(root, file))),
+  );
+  if (wasmDirs.size > 1) throw new Error(`bundle: libpg-query landed in ${[...wasmDirs].join(', ')}; it must stay in one shared chunk`);
+  for (const dir of wasmDirs) cpSync(join(root, 'node_modules/libpg-query/wasm/libpg-query.wasm'), join(dir, 'libpg-query.wasm'));
+
+  // undici, for the stand-in above: CommonJS so that it loads synchronously where it is needed.
+  await build({
+    absWorkingDir: root,
+    entryPoints: ['node_modules/undici/index.js'],
+    outfile: join(outRoot, 'vendor', 'undici.cjs'),
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+
+// esbuild's chunk names hash the source maps too, whose paths are relative to the output:
+// building one directory below the root, as dist/ is, gives the same bytes wherever the
+// result goes (the stale-bundle test builds into a temporary directory).
+const staging = join(root, `.bundle-${process.pid}`);
+rmSync(staging, { recursive: true, force: true });
+mkdirSync(staging, { recursive: true });
+try {
+  await bundleInto(staging);
+  rmSync(target, { recursive: true, force: true });
+  cpSync(staging, target, { recursive: true });
+} finally {
+  rmSync(staging, { recursive: true, force: true });
 }

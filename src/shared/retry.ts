@@ -5,7 +5,17 @@
  */
 export type RetryVerdict =
   | { retry: false }
-  | { retry: true; reason: string; retryAfterMs?: number };
+  | {
+      retry: true;
+      reason: string;
+      retryAfterMs?: number;
+      /**
+       * The longest backoff this kind of failure deserves, below the caller's `maxDelayMs`.
+       * A lock (Neon's 423) clears by itself at a moment nobody announces: backing off
+       * further only adds seconds after it has cleared.
+       */
+      maxDelayMs?: number;
+    };
 
 export interface RetryOptions {
   /** Absolute time (ms since epoch) after which no new attempt starts. */
@@ -49,7 +59,7 @@ export async function withRetries<T>(operation: (attempt: number) => Promise<T>,
     } catch (error) {
       const verdict = classify(error);
       if (!verdict.retry) throw error;
-      const backoff = backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
+      const backoff = backoffDelay(attempt, baseDelayMs, Math.min(maxDelayMs, verdict.maxDelayMs ?? maxDelayMs), random);
       // A server's Retry-After is a floor, jitter is still added so twins spread out.
       const delayMs = verdict.retryAfterMs !== undefined ? verdict.retryAfterMs + Math.round(random() * baseDelayMs) : backoff;
       if (now() + delayMs > deadline) {

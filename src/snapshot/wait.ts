@@ -22,6 +22,8 @@ export interface WaitOptions {
   ready?: (status: string) => boolean;
   failed?: (status: string) => boolean;
   now?: () => number;
+  /** For a simulated clock (the bench); real time by default. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const FAILED = /^(failed|error|deleted|deleting|incompatible-.*)$/;
@@ -48,6 +50,6 @@ export async function waitForSnapshot<T extends SnapshotProgress>(read: () => Pr
       if (failed(snapshot.status)) throw new PermanentError(`${what} ended in state '${snapshot.status}'. It is not usable; check the events of the database, then run again.`);
       return undefined;
     },
-    { deadline: options.deadline, what, initialIntervalMs: options.initialIntervalMs, maxIntervalMs: options.maxIntervalMs, now },
+    { deadline: options.deadline, what, initialIntervalMs: options.initialIntervalMs, maxIntervalMs: options.maxIntervalMs, now, ...(options.sleep ? { sleep: options.sleep } : {}) },
   );
 }

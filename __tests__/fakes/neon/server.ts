@@ -87,6 +87,12 @@ export interface FakeNeonOptions {
   postgresUrl: string;
   operationDelayMs?: number;
   latencyMs?: number;
+  /**
+   * A compute that is still starting: when set, connection URIs go through a gate that
+   * closes connections to a branch's databases until this long after the branch's last
+   * operation finished (as a Neon compute refuses them while it boots). Off by default.
+   */
+  computeStartMs?: number;
   rateLimit?: { perRoutePerSecond?: number; perMinute?: number };
   validate?: boolean;
 }
@@ -267,6 +273,8 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
   const real = new RealPostgres(options.postgresUrl);
   const validatorPromise: Promise<SpecValidator | undefined> = validate ? createSpecValidator() : Promise.resolve(undefined);
   let proxy: TcpProxy | undefined;
+  /** Direct connections when computeStartMs is set (the gate); else the real port. */
+  let directProxy: TcpProxy | undefined;
 
   const branches = new Map<string, InternalBranch>();
   const endpoints = new Map<string, InternalEndpoint>();
@@ -491,7 +499,7 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
     if (!db) throw new HttpError(404, `database "${dbName}" not found`);
     if (roleApiName !== API_ROLE && roleApiName !== roleName) throw new HttpError(404, `role "${roleApiName}" not found`);
     if (!db.realName) throw new HttpError(422, `branch ${b.id} is virtual (seeded without a real database): no connection URI`);
-    const port = pooled ? proxy!.port : pgPort;
+    const port = pooled ? proxy!.port : (directProxy?.port ?? pgPort);
     const params = endpoint?.type === 'read_only' ? `?options=${encodeURIComponent('-c default_transaction_read_only=on')}` : '';
     return `postgresql://${encodeURIComponent(roleName)}:${encodeURIComponent(rolePassword)}@${pgHost}:${port}/${encodeURIComponent(db.realName)}${params}`;
   }
@@ -505,7 +513,7 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
           database: d.realName,
           password: rolePassword,
           role: roleName,
-          host: `${pgHost}:${pgPort}`,
+          host: `${pgHost}:${directProxy?.port ?? pgPort}`,
           pooler_host: `${pgHost}:${proxy!.port}`,
         },
       }));
@@ -1417,7 +1425,18 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
   });
   addEndpoint(branches.get(rootId)!, { type: 'read_write' }, false);
 
-  proxy = await startTcpProxy(pgHost, pgPort);
+  const computeGate = options.computeStartMs === undefined ? undefined : {
+    admit(startup: Record<string, string>): boolean {
+      const branch = [...branches.values()].find((b) => b.databases.some((d) => d.realName === startup.database));
+      if (!branch) return true;
+      const ops = operations.filter((o) => o.branchId === branch.id);
+      if (ops.some(opRunning)) return false;
+      const lastFinish = Math.max(0, ...ops.map((o) => o.finishAt));
+      return now() >= lastFinish + options.computeStartMs!;
+    },
+  };
+  proxy = await startTcpProxy(pgHost, pgPort, computeGate);
+  if (computeGate) directProxy = await startTcpProxy(pgHost, pgPort, computeGate);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.address();
   const httpPort = typeof address === 'object' && address ? address.port : 0;
@@ -1488,6 +1507,7 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await proxy?.close();
+      await directProxy?.close();
       for (const name of [...createdRealDbs]) await real.dropDatabase(name).catch(() => {});
       await real.dropRole(roleName).catch(() => {});
       await real.close();

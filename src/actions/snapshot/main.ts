@@ -1,7 +1,5 @@
 // actions/snapshot: inputs → a verified snapshot (RDS, Aurora or Neon) → outputs and summary.
 import * as core from '@actions/core';
-import { takeRdsSnapshot } from '../../snapshot/rds.js';
-import { takeNeonSnapshot } from '../../snapshot/neon.js';
 import { renderSnapshotSummary } from '../../snapshot/summary.js';
 import { SnapshotIncompleteError, type SnapshotResult } from '../../snapshot/types.js';
 import { readRunFacts } from '../context.js';
@@ -12,7 +10,11 @@ async function main(): Promise<void> {
   const settings = getSnapshotInputs(readRunFacts());
   let result: SnapshotResult;
   try {
-    result = settings.provider === 'rds' ? await takeRdsSnapshot(settings.request, { log: actionLog }) : await takeNeonSnapshot(settings.request, { log: actionLog });
+    // Loaded on demand: the AWS SDK is most of this action's code and only RDS needs it.
+    result =
+      settings.provider === 'rds'
+        ? await (await import('../../snapshot/rds.js')).takeRdsSnapshot(settings.request, { log: actionLog })
+        : await (await import('../../snapshot/neon.js')).takeNeonSnapshot(settings.request, { log: actionLog });
   } catch (error) {
     // A snapshot exists but is not (yet) usable: still publish its identifier, so nobody takes another by mistake.
     if (error instanceof SnapshotIncompleteError) {

@@ -27,8 +27,14 @@ export async function listBranchEndpoints(context: NeonCallContext, branchId: st
 const OPERATION_FAILED = new Set(['failed', 'error', 'cancelled']);
 const OPERATION_DONE = new Set(['finished', 'skipped']);
 
+export interface OperationPolling {
+  initialIntervalMs?: number;
+  maxIntervalMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
 /** Waits, polling fast at first, until every operation has finished; a failed one throws. */
-export async function waitForOperations(context: NeonCallContext, operations: Operation[], what: string): Promise<void> {
+export async function waitForOperations(context: NeonCallContext, operations: Operation[], what: string, polling: OperationPolling = {}): Promise<void> {
   for (const operation of operations) {
     if (OPERATION_DONE.has(operation.status)) continue;
     await pollUntil(
@@ -37,7 +43,7 @@ export async function waitForOperations(context: NeonCallContext, operations: Op
         if (OPERATION_FAILED.has(current.status)) throw new Error(`Neon operation ${current.action} (${current.id}) ${current.status} while ${what}${current.error ? `: ${current.error}` : ''}.`);
         return OPERATION_DONE.has(current.status) ? current : undefined;
       },
-      { deadline: context.deadline, what: `Neon operation ${operation.action} (${operation.id}) while ${what}`, initialIntervalMs: 100, maxIntervalMs: 3_000 },
+      { deadline: context.deadline, what: `Neon operation ${operation.action} (${operation.id}) while ${what}`, initialIntervalMs: 100, maxIntervalMs: 3_000, ...polling },
     );
   }
 }

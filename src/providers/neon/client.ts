@@ -36,6 +36,14 @@ export interface NeonCallContext {
   deadline: number;
 }
 
+/**
+ * Longest wait between attempts while Neon answers 423 (the branch or project has a running
+ * operation): the lock clears when that operation ends, typically within seconds, so the
+ * retry lands at most this long (plus one request) after it clears. Paced callers (the
+ * cleanup sweep) still take a rate-limit token for every attempt.
+ */
+export const NEON_LOCKED_MAX_DELAY_MS = 750;
+
 /** Per request: generous, since branch creation can take a while under load. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -84,7 +92,12 @@ export function classifyNeonError(error: unknown): RetryVerdict {
   }
   if (!isTransientStatus(status)) return { retry: false };
   const header = error.response?.headers?.['retry-after'] as string | undefined;
-  return { retry: true, reason: `HTTP ${status} ${neonMessage(error)}`, retryAfterMs: parseRetryAfter(header) };
+  return {
+    retry: true,
+    reason: `HTTP ${status} ${neonMessage(error)}`,
+    retryAfterMs: parseRetryAfter(header),
+    ...(status === 423 ? { maxDelayMs: NEON_LOCKED_MAX_DELAY_MS } : {}),
+  };
 }
 
 /** What to do about a permanent failure, for the person reading the log. */

@@ -6,7 +6,7 @@ import { secretsOfUrl } from '../../shared/secrets.js';
 import { pollUntil } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 import type { PreviewDatabase, PreviewProvider, PreviewRequest } from '../types.js';
-import { describeUrl, waitForSelectOne } from '../postgres/connect.js';
+import { abortableSleep, describeUrl, waitForSelectOne } from '../postgres/connect.js';
 import { callNeon, createNeonApi, type NeonApi, type NeonCallContext, type NeonConnection } from './client.js';
 import { findBranchByName, listBranchEndpoints, listBranches, waitForBranchReady, waitForOperations } from './branches.js';
 
@@ -30,7 +30,18 @@ interface ResolvedTarget {
   parent: Branch;
   database: string;
   role: string;
+  /** The preview branch as the preflight listing saw it (undefined: it did not exist then). */
+  existing?: Branch;
 }
+
+/**
+ * After a create, the compute answering a query is what the caller waits for, so that is
+ * what is polled (connections cost no API requests). The operations are read only if the
+ * compute is not up by then, to fail fast and clearly when Neon reports one failed.
+ */
+const OPERATION_WATCH_DELAY_MS = 2_000;
+/** Connection attempts on a compute that is starting: cheap, so close together. */
+const COMPUTE_POLL = { baseDelayMs: 25, maxDelayMs: 50 };
 
 /** Neon takes RFC 3339 times with second precision (no milliseconds). */
 export function rfc3339Seconds(date: Date): string {
@@ -71,7 +82,7 @@ export class NeonPreviews implements PreviewProvider {
       throw new InputError('branch-name', `'${request.branchName}' is ${existing.default ? 'the default branch' : existing.protected ? 'a protected branch' : 'the parent'} of project '${this.settings.projectId}'; a preview must be a branch of its own. Use a preview name such as preview/pr-42.`);
     }
     const { database, role } = await this.resolveDatabaseAndRole(context, parent);
-    this.resolved = { parent, database, role };
+    this.resolved = { parent, database, role, existing };
   }
 
   private resolveParent(branches: Branch[]): Branch {
@@ -90,7 +101,11 @@ export class NeonPreviews implements PreviewProvider {
   }
 
   private async resolveDatabaseAndRole(context: NeonCallContext, parent: Branch): Promise<{ database: string; role: string }> {
-    const { databases } = await callNeon(context, `list the databases of branch '${parent.name}'`, () => this.api.listProjectBranchDatabases(this.settings.projectId, parent.id));
+    // Both lists at once: two round trips on the path to the create cost one.
+    const [{ databases }, roleList] = await Promise.all([
+      callNeon(context, `list the databases of branch '${parent.name}'`, () => this.api.listProjectBranchDatabases(this.settings.projectId, parent.id)),
+      this.settings.role ? callNeon(context, `list the roles of branch '${parent.name}'`, () => this.api.listProjectBranchRoles(this.settings.projectId, parent.id)) : undefined,
+    ]);
     let database: Database | undefined;
     if (this.settings.database) {
       database = databases.find((candidate) => candidate.name === this.settings.database);
@@ -101,7 +116,7 @@ export class NeonPreviews implements PreviewProvider {
       throw new InputError('database', `branch '${parent.name}' has ${databases.length} databases (${databases.map((d) => d.name).join(', ') || 'none'}); name the one to use.`);
     }
     if (this.settings.role) {
-      const { roles } = await callNeon(context, `list the roles of branch '${parent.name}'`, () => this.api.listProjectBranchRoles(this.settings.projectId, parent.id));
+      const roles = roleList!.roles;
       if (!roles.some((role) => role.name === this.settings.role)) {
         throw new InputError('role', `branch '${parent.name}' has no role '${this.settings.role}'. Its roles: ${roles.map((r) => r.name).join(', ')}.`);
       }
@@ -114,12 +129,17 @@ export class NeonPreviews implements PreviewProvider {
     const deadline = Date.now() + request.waitTimeoutSeconds * 1000;
     const context = this.context(deadline);
     if (!this.resolved) await this.preflight(request);
-    const { parent, database, role } = this.resolved!;
+    const { parent, database, role, existing } = this.resolved!;
+    // The listing is used once: a later call lists again.
+    this.resolved = undefined;
     const expiresAt = request.expiresInSeconds ? rfc3339Seconds(new Date(Date.now() + request.expiresInSeconds * 1000)) : undefined;
 
     let outcome: PreviewDatabase['outcome'];
-    let branch = await findBranchByName(context, request.branchName);
-    if (branch) branch = await waitForBranchReady(context, branch);
+    // The preflight's listing says whether it exists (a twin creating it since then gets
+    // the create's 409, handled below), so no second listing.
+    let branch = existing ? await waitForBranchReady(context, existing) : undefined;
+    let endpoint: Endpoint | undefined;
+    let pending: Operation[] = [];
     if (branch && request.onExisting === 'recreate') {
       this.log.info(`Recreating preview branch '${branch.name}' (${branch.id}).`);
       await this.deleteBranch(context, branch);
@@ -129,6 +149,8 @@ export class NeonPreviews implements PreviewProvider {
     if (!branch) {
       const created = await this.createBranch(context, request, parent, expiresAt);
       branch = created.branch;
+      endpoint = created.endpoints?.find((candidate) => candidate.type === EndpointType.ReadWrite);
+      pending = created.operations ?? [];
       outcome ??= created.isNew ? 'created' : 'reused';
     } else if (request.onExisting === 'reset') {
       this.log.info(`Resetting preview branch '${branch.name}' to the current state of '${parent.name}'.`);
@@ -143,17 +165,17 @@ export class NeonPreviews implements PreviewProvider {
       outcome = 'reused';
     }
 
-    const endpoint = await this.readWriteEndpoint(context, branch);
+    endpoint ??= await this.readWriteEndpoint(context, branch);
+    const computeId = endpoint.id;
     const [pooled, direct] = await Promise.all(
       [true, false].map((isPooled) =>
         callNeon(context, 'read the connection URI', () =>
-          this.api.getConnectionUri({ projectId: this.settings.projectId, branch_id: branch!.id, endpoint_id: endpoint.id, database_name: database, role_name: role, pooled: isPooled }),
+          this.api.getConnectionUri({ projectId: this.settings.projectId, branch_id: branch!.id, endpoint_id: computeId, database_name: database, role_name: role, pooled: isPooled }),
         ).then((data) => data.uri),
       ),
     );
     for (const secret of [pooled!, direct!].flatMap(secretsOfUrl)) this.log.secret(secret);
-    await waitForSelectOne(direct!, deadline, this.log, `compute ${endpoint.id}`);
-    const refreshed = await callNeon(context, 'read the branch', () => this.api.getProjectBranch(this.settings.projectId, branch!.id));
+    await this.waitUntilAnswering(context, direct!, `compute ${computeId}`, pending, `creating '${branch.name}'`);
     const parts = describeUrl(direct!);
     return {
       provider: 'neon',
@@ -167,15 +189,42 @@ export class NeonPreviews implements PreviewProvider {
       database,
       role,
       password: parts.password,
-      expiresAt: refreshed.branch.expires_at ?? expiresAt,
+      expiresAt: outcome === 'reset' ? expiresAt : (branch.expires_at ?? expiresAt),
       parentName: parent.name,
       parentId: parent.id,
       consoleUrl: neonConsoleUrl(this.settings.projectId, branch.id),
     };
   }
 
-  /** Creates the branch; a 409 means a twin run made it first, which is as good. */
-  private async createBranch(context: NeonCallContext, request: PreviewRequest, parent: Branch, expiresAt: string | undefined): Promise<{ branch: Branch; isNew: boolean }> {
+  /**
+   * Waits until the compute answers SELECT 1, polling connections (no API requests); the
+   * operations still running are read only after OPERATION_WATCH_DELAY_MS, and one that
+   * failed ends the wait with Neon's reason.
+   */
+  private async waitUntilAnswering(context: NeonCallContext, url: string, what: string, pending: Operation[], doing: string): Promise<void> {
+    const stop = new AbortController();
+    const stopped = stop.signal;
+    const answered = waitForSelectOne(url, context.deadline, this.log, what, { ...COMPUTE_POLL, signal: stopped });
+    const failed = pending.length
+      ? abortableSleep(OPERATION_WATCH_DELAY_MS, stopped)
+          .then(() => waitForOperations(context, pending, doing, { initialIntervalMs: 1_000, maxIntervalMs: 5_000, sleep: (ms) => abortableSleep(ms, stopped) }))
+          .then(() => new Promise<never>(() => {}))
+      : new Promise<never>(() => {});
+    answered.catch(() => {});
+    failed.catch(() => {});
+    try {
+      await Promise.race([answered, failed]);
+    } finally {
+      stop.abort(new Error('no longer waiting'));
+    }
+  }
+
+  /**
+   * Creates the branch and returns at once with its computes and the operations still
+   * running (waitUntilAnswering waits); an anonymized branch is returned only once masked.
+   * A 409 means a twin run made it first, which is as good.
+   */
+  private async createBranch(context: NeonCallContext, request: PreviewRequest, parent: Branch, expiresAt: string | undefined): Promise<{ branch: Branch; isNew: boolean; endpoints?: Endpoint[]; operations?: Operation[] }> {
     const parentAt = this.settings.parentAt;
     const branchSpec = {
       name: request.branchName,
@@ -190,7 +239,7 @@ export class NeonPreviews implements PreviewProvider {
     if (this.settings.branchType === 'schema-only') {
       this.log.warning(`'${request.branchName}' is a schema-only branch: Neon counts it as a root branch, and projects allow only a few of those. Delete it when done (cleanup does) or use branch-type: data.`);
     }
-    let created: { branch: Branch; operations: Operation[] };
+    let created: { branch: Branch; operations: Operation[]; endpoints?: Endpoint[] };
     try {
       created = this.settings.maskingRules
         ? await callNeon(context, `create anonymized branch '${request.branchName}'`, () =>
@@ -214,9 +263,12 @@ export class NeonPreviews implements PreviewProvider {
       }
       throw error;
     }
-    await waitForOperations(context, created.operations, `creating '${request.branchName}'`);
-    if (this.settings.maskingRules) await this.waitForAnonymization(context, created.branch);
-    return { branch: created.branch, isNew: true };
+    if (this.settings.maskingRules) {
+      await waitForOperations(context, created.operations, `creating '${request.branchName}'`);
+      await this.waitForAnonymization(context, created.branch);
+      return { branch: created.branch, isNew: true, endpoints: created.endpoints };
+    }
+    return { branch: created.branch, isNew: true, endpoints: created.endpoints, operations: created.operations };
   }
 
   private async waitForAnonymization(context: NeonCallContext, branch: Branch): Promise<void> {

@@ -20,10 +20,20 @@ export function newClient(url: string, options: { connectTimeoutMs?: number; app
   });
 }
 
+export interface ConnectRetryOptions {
+  /** Backoff bounds between attempts (defaults 200 ms → 3 s); a compute known to be starting is worth polling faster. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Stops waiting (rejects with the signal's reason) when aborted. */
+  signal?: AbortSignal;
+}
+
 /** Opens a connection, retrying while the server starts or a compute wakes up. */
-export async function connectWithRetry(url: string, deadline: number, log: Log, what = 'database'): Promise<pg.Client> {
+export async function connectWithRetry(url: string, deadline: number, log: Log, what = 'database', options: ConnectRetryOptions = {}): Promise<pg.Client> {
+  const { signal } = options;
   return withRetries(
     async () => {
+      signal?.throwIfAborted();
       const client = newClient(url);
       // An idle client whose server goes away emits 'error'; without a listener Node exits.
       client.on('error', (error) => log.debug(`${what}: connection error: ${error.message}`));
@@ -35,13 +45,37 @@ export async function connectWithRetry(url: string, deadline: number, log: Log, 
         throw error;
       }
     },
-    { deadline, classify: classifyPostgresError, baseDelayMs: 200, maxDelayMs: 3_000, onRetry: ({ reason, delayMs }) => log.info(`${what} not reachable yet (${reason}); retrying in ${delayMs}ms`) },
+    {
+      deadline,
+      classify: (error) => (signal?.aborted ? { retry: false } : classifyPostgresError(error)),
+      baseDelayMs: options.baseDelayMs ?? 200,
+      maxDelayMs: options.maxDelayMs ?? 3_000,
+      ...(signal ? { sleep: (ms: number) => abortableSleep(ms, signal) } : {}),
+      // Fast polling would flood the log: the first miss and then every tenth say so.
+      onRetry: ({ attempt, reason, delayMs }) => (attempt === 1 || attempt % 10 === 0 ? log.info : log.debug).call(log, `${what} not reachable yet (${reason}); retrying in ${delayMs}ms`),
+    },
   );
 }
 
+/** Sleeps, or rejects with the signal's reason as soon as it is aborted. */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** The compute answers a real query: the honest definition of ready. */
-export async function waitForSelectOne(url: string, deadline: number, log: Log, what = 'database'): Promise<void> {
-  const client = await connectWithRetry(url, deadline, log, what);
+export async function waitForSelectOne(url: string, deadline: number, log: Log, what = 'database', options: ConnectRetryOptions = {}): Promise<void> {
+  const client = await connectWithRetry(url, deadline, log, what, options);
   try {
     await client.query('SELECT 1');
   } finally {
