@@ -1,0 +1,262 @@
+// refresh-template's core against the real test Postgres: one database plays production,
+// the same server plays the preview server. Foreign-key order and cycles, every masking
+// strategy, determinism, subsets with their foreign-key closure, drift, failures that leave
+// the previous template untouched, and the swap with a connected session.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import pg from 'pg';
+import { refreshTemplate, refreshSettings, type RefreshResult, type RefreshSettings } from '../src/refresh-template/index.js';
+import { MemoryLog } from '../src/shared/log.js';
+import { InputError } from '../src/shared/errors.js';
+import { MASKING, MIGRATIONS, USERS, adminUrl, databaseExists, dropAll, dropDatabases, dumpText, production, query, templateName, urlFor, workspace } from './fixtures/refresh/support.js';
+
+const created: string[] = [];
+const templates: string[] = [];
+const held: pg.Client[] = [];
+let prod: { name: string; url: string };
+
+beforeAll(async () => {
+  prod = await production('rt_prod', created);
+}, 60_000);
+
+afterAll(async () => {
+  for (const client of held) await client.end().catch(() => {});
+  await dropDatabases(templates);
+  await dropAll(created);
+});
+
+function setup(masking: string, overrides: Partial<RefreshSettings> = {}, files: Record<string, string> = {}): { settings: RefreshSettings; template: string } {
+  const template = templateName('rt_tpl');
+  templates.push(template);
+  const dir = workspace({ ...MIGRATIONS, 'preview-db.masking.yml': masking, ...files });
+  return { template, settings: refreshSettings(overrides.sourceUrl ?? prod.url, adminUrl(), template, dir, { waitTimeoutSeconds: 10, ...overrides }) };
+}
+
+async function refresh(settings: RefreshSettings): Promise<{ result: RefreshResult; log: MemoryLog }> {
+  const log = new MemoryLog();
+  const result = await refreshTemplate(settings, log);
+  return { result, log };
+}
+
+async function failure(settings: RefreshSettings): Promise<{ error: Error; log: MemoryLog }> {
+  const log = new MemoryLog();
+  const error = await refreshTemplate(settings, log).then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  if (!error) throw new Error('the refresh was expected to fail');
+  return { error, log };
+}
+
+const rows = <T = Record<string, unknown>>(database: string, sql: string) => query<T>(urlFor(database), sql);
+
+describe('a full refresh with every masking strategy', () => {
+  let template: string;
+  let result: RefreshResult;
+  let log: MemoryLog;
+  beforeAll(async () => {
+    const made = setup(MASKING, { salt: 'salt-for-tests-0001' });
+    template = made.template;
+    ({ result, log } = await refresh(made.settings));
+  }, 60_000);
+
+  test('copies every table in foreign-key order, defers the cycle, and reports rows and bytes', async () => {
+    expect(await databaseExists(template)).toBe(true);
+    expect(await databaseExists(`${template}_next`)).toBe(false);
+    const byTable = Object.fromEntries(result.tables.map((t) => [t.table, t.rows]));
+    expect(byTable).toEqual({ 'public.audit_log': 0, 'public.countries': 2, 'public.orders': 1000, 'public.orgs': 5, 'public.users': USERS });
+    const order = result.tables.map((t) => t.table);
+    expect(order.indexOf('public.users')).toBeLessThan(order.indexOf('public.orders'));
+    expect(result.deferredForeignKeys.sort()).toEqual(['public.orgs.orgs_owner_fk', 'public.users.users_manager_id_fkey', 'public.users.users_org_id_fkey']);
+    expect(result.rowsCopied).toBe(1207);
+    expect(result.bytesCopied).toBeGreaterThan(10_000);
+    // Every foreign key is back, validated.
+    const fks = await rows<{ name: string; valid: boolean }>(template, "SELECT conname AS name, convalidated AS valid FROM pg_constraint WHERE contype = 'f' ORDER BY 1");
+    expect(fks).toEqual([
+      { name: 'audit_log_user_id_fkey', valid: true },
+      { name: 'orders_user_id_fkey', valid: true },
+      { name: 'orgs_owner_fk', valid: true },
+      { name: 'users_manager_id_fkey', valid: true },
+      { name: 'users_org_id_fkey', valid: true },
+    ]);
+    expect(result.phases.map((p) => p.phase)).toEqual(['Check', 'Schema', 'Copy', 'Swap']);
+    expect(result.reportMarkdown).toMatch(/\| `public.users` \| 200 \|/);
+  });
+
+  test('production rows replace what the migrations inserted; triggers did not fire again and are back on; sequences follow production', async () => {
+    expect(await rows(template, 'SELECT code FROM countries ORDER BY 1')).toEqual([{ code: 'AA' }, { code: 'BB' }]);
+    const [{ sum }] = await rows<{ sum: string }>(template, 'SELECT sum(total)::text AS sum FROM orders');
+    const [{ sum: prodSum }] = await query<{ sum: string }>(prod.url, 'SELECT sum(total)::text AS sum FROM orders');
+    expect(sum).toBe(prodSum);
+    expect(await rows(template, "SELECT tgenabled FROM pg_trigger WHERE tgname = 'orders_touch'")).toEqual([{ tgenabled: 'O' }]);
+    const [{ id }] = await rows<{ id: string }>(template, 'INSERT INTO orders (user_id, total) VALUES (1, 1) RETURNING id::text');
+    expect(Number(id)).toBe(1001);
+    expect(await rows(template, 'SELECT count(*)::int AS n FROM preview_db_migrations')).toEqual([{ n: 1 }]);
+  });
+
+  test('every strategy masks as documented', async () => {
+    const users = await rows<Record<string, any>>(template, 'SELECT u.*, p.birthday AS orig_birthday FROM users u CROSS JOIN LATERAL (SELECT 1) x LEFT JOIN (SELECT NULL::date AS birthday) p ON true ORDER BY id');
+    const original = await query<Record<string, any>>(prod.url, 'SELECT * FROM users ORDER BY id');
+    expect(users).toHaveLength(USERS);
+    users.forEach((user, i) => {
+      const before = original[i]!;
+      expect(user.id).toBe(before.id);
+      expect(user.email).toMatch(/^user_[0-9a-f]{16}@example\.com$/);
+      expect(user.full_name).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+$/);
+      expect(user.phone).toMatch(/^\+1555\d{7}$/);
+      expect(user.street).toMatch(/^\d{1,4} [A-Z][a-z]+ [A-Z][a-z]+$/);
+      expect(user.password_hash).toBe('x');
+      expect(user.api_token).toMatch(/^[0-9a-f]{64}$/);
+      expect(Math.abs(user.birthday.getTime() - before.birthday.getTime())).toBeLessThanOrEqual(30 * 86400_000);
+      expect(Math.abs(user.signed_up_at.getTime() - before.signed_up_at.getTime())).toBeLessThanOrEqual(2 * 86400_000);
+      expect(user.nickname).toBeNull();
+      expect(user.notes).toBe(`note for ${before.id}`);
+      expect(user.last_ip).toBe('192.0.2.1');
+      expect(user.plan).toBe(before.plan);
+      expect(user.score).toBe(before.score);
+    });
+    // Shifted dates move, not all by the same amount.
+    expect(new Set(users.map((u, i) => u.birthday.getTime() - original[i]!.birthday.getTime())).size).toBeGreaterThan(10);
+    expect(new Set(users.map((u) => u.email)).size).toBe(USERS);
+    expect(result.maskedColumns).toContainEqual({ column: 'public.users.email', strategy: 'email' });
+    expect(result.maskedColumns.map((m) => m.column)).not.toContain('public.users.plan');
+  });
+
+  test('no unmasked value reaches the template or the log', async () => {
+    const text = await dumpText(template);
+    expect(text).toContain('note for 1');
+    expect(text).not.toMatch(/ORIG/);
+    expect(log.text()).not.toMatch(/ORIG/);
+    expect(result.reportMarkdown).not.toMatch(/ORIG/);
+  });
+
+  test('deterministic masking keeps joins: the same address masks the same in two tables', async () => {
+    const joined = await rows<{ n: number }>(template, 'SELECT count(*)::int AS n FROM orders o JOIN users u ON u.id = o.user_id WHERE o.contact_email = u.email');
+    expect(joined).toEqual([{ n: 1000 }]);
+  });
+
+  test('the same salt gives the same output on the next refresh; another salt does not', async () => {
+    const again = setup(MASKING, { salt: 'salt-for-tests-0001' });
+    await refresh(again.settings);
+    const other = setup(MASKING, { salt: 'salt-for-tests-0002' });
+    await refresh(other.settings);
+    const emails = (db: string) => rows<{ email: string }>(db, 'SELECT email FROM users ORDER BY id');
+    expect(await emails(again.template)).toEqual(await emails(template));
+    const changed = await emails(other.template);
+    expect(changed).toHaveLength(USERS);
+    expect(changed).not.toEqual(await emails(template));
+  }, 60_000);
+});
+
+test('a subset keeps its rows plus every row they reference, through foreign keys and self references', async () => {
+  const masking = `${MASKING.replace('  public.audit_log:\n    skip: true\n', '')}    where: "id % 100 = 0"\n  public.users_subset_placeholder: {}\n`.replace('  public.users_subset_placeholder: {}\n', '');
+  const subset = masking.replace('  public.orders:\n    columns:', '  public.orders:\n    where: "id <= 20"\n    columns:').replace("    where: \"id % 100 = 0\"\n", '') + '  public.audit_log:\n    where: "id <= 3"\n';
+  const withUsers = subset.replace('      plan: keep\n', '      plan: keep\n    limit: 3\n');
+  const { settings, template } = setup(withUsers);
+  const { result } = await refresh(settings);
+  const byTable = Object.fromEntries(result.tables.map((t) => [t.table, t]));
+  // orders: 20 rows; users: the first 3 by id, plus those the 20 orders and 3 audit rows reference, plus their managers (to any depth).
+  const expected = await query<{ n: number }>(
+    prod.url,
+    `WITH RECURSIVE k AS (
+       (SELECT id FROM users ORDER BY id LIMIT 3) UNION SELECT user_id FROM orders WHERE id <= 20 UNION SELECT user_id FROM audit_log WHERE id <= 3 AND user_id IS NOT NULL
+       UNION SELECT u.manager_id FROM users u JOIN k ON u.id = k.id WHERE u.manager_id IS NOT NULL)
+     SELECT count(*)::int AS n FROM k`,
+  );
+  expect(byTable['public.orders']!.rows).toBe(20);
+  expect(byTable['public.audit_log']!.rows).toBe(3);
+  expect(byTable['public.users']!.rows).toBe(expected[0]!.n);
+  expect(byTable['public.users']!.subsetRows).toBe(3);
+  expect(byTable['public.users']!.why).toMatch(/^limit 3: 3 row\(s\); \+\d+ referenced by /);
+  expect(byTable['public.orgs']!.why).toBe('whole table');
+  // Every constraint holds in the template (they were validated when added back).
+  expect(await rows(template, "SELECT conname FROM pg_constraint WHERE contype = 'f' AND NOT convalidated")).toEqual([]);
+  const orphans = await rows<{ n: number }>(template, 'SELECT count(*)::int AS n FROM users u WHERE u.manager_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users m WHERE m.id = u.manager_id)');
+  expect(orphans).toEqual([{ n: 0 }]);
+}, 60_000);
+
+test('personal-looking columns without a rule are listed; with require-masking-rules nothing is created', async () => {
+  const { settings, template } = setup('tables: {}\n', { requireMaskingRules: true });
+  const { error, log } = await failure(settings);
+  for (const column of ['public.users.email', 'public.users.full_name', 'public.users.phone', 'public.users.street', 'public.users.api_token', 'public.users.password_hash', 'public.users.nickname', 'public.users.notes', 'public.users.last_ip', 'public.orders.contact_email']) {
+    expect(error.message).toContain(column);
+  }
+  expect(error.message).toMatch(/public\.users\.notes \(email, by values\)/);
+  expect(error.message).not.toMatch(/public\.users\.(plan|score|id)\b/);
+  expect(error.message).not.toMatch(/ORIG/);
+  expect(log.text()).not.toMatch(/ORIG/);
+  expect(await databaseExists(`${template}_next`)).toBe(false);
+  expect(await databaseExists(template)).toBe(false);
+
+  // Without require-masking-rules they are a warning, and an output.
+  const relaxed = setup('tables:\n  public.audit_log:\n    skip: true\n');
+  const { result, log: relaxedLog } = await refresh(relaxed.settings);
+  expect(result.unmaskedPersonalColumns.map((p) => p.column)).toEqual(expect.arrayContaining(['public.users.email', 'public.orders.contact_email']));
+  expect(relaxedLog.text('warning')).toMatch(/look personal and have no masking rule/);
+}, 60_000);
+
+test('a rule naming a missing column, or a strategy its type cannot take, fails before anything is created', async () => {
+  const { settings, template } = setup('tables:\n  users:\n    columns:\n      e_mail: email\n      score: name\n      email: "null"\n  public.nope: { skip: true }\n');
+  const { error } = await failure(settings);
+  expect(error).toBeInstanceOf(InputError);
+  expect(error.message).toMatch(/public\.users\.e_mail: no such column in production/);
+  expect(error.message).toMatch(/public\.users\.score: strategy name needs a text column/);
+  expect(error.message).toMatch(/public\.users\.email: strategy null on a NOT NULL column/);
+  expect(error.message).toMatch(/public\.nope: no such table/);
+  expect(await databaseExists(`${template}_next`)).toBe(false);
+
+  const bad = setup('tables:\n  users:\n    columns:\n      email: scramble\n');
+  expect((await failure(bad.settings)).error.message).toMatch(/Input 'masking-rules': preview-db\.masking\.yml: tables\.users\.columns\.email: 'scramble' is not a strategy/);
+});
+
+test('schema drift fails naming each object, drops the half-built template and leaves the old one untouched', async () => {
+  const drifted = await production('rt_drift', created, 'ALTER TABLE users ADD COLUMN legacy_flag boolean; CREATE INDEX users_plan ON users (plan);');
+  const { settings, template } = setup(MASKING, { sourceUrl: drifted.url });
+  await query(adminUrl(), `CREATE DATABASE "${template}"`);
+  await query(urlFor(template), "CREATE TABLE keepsake (note text); INSERT INTO keepsake VALUES ('previous template')");
+  const { error } = await failure(settings);
+  expect(error.message).toMatch(/differs from production's in 2 object/);
+  expect(error.message).toMatch(/production has column public\.users\.legacy_flag \(boolean\) that the migrations do not create/);
+  expect(error.message).toMatch(/production has index public\.users_plan/);
+  expect(await databaseExists(`${template}_next`)).toBe(false);
+  expect(await rows(template, 'SELECT note FROM keepsake')).toEqual([{ note: 'previous template' }]);
+}, 60_000);
+
+test('a copy that fails halfway leaves the previous template untouched', async () => {
+  const { settings, template } = setup(MASKING);
+  await refresh(settings);
+  const before = await rows(template, 'SELECT id, email FROM users ORDER BY id');
+  // Division by zero at the 150th user: production's SELECT fails in the middle of the stream.
+  const broken = setup(MASKING.replace(`notes: { sql: "'note for ' || id" }`, `notes: { sql: "(100 / (id - 150))::text" }`));
+  const { error, log } = await failure({ ...broken.settings, template });
+  expect(error.message).toMatch(/copying public\.users failed: division by zero/);
+  expect(await databaseExists(`${template}_next`)).toBe(false);
+  expect(await rows(template, 'SELECT id, email FROM users ORDER BY id')).toEqual(before);
+  expect(log.text()).not.toMatch(/ORIG/);
+}, 60_000);
+
+test('the swap waits for a session on the old template; one that stays past wait-timeout fails the swap and changes nothing', async () => {
+  const { settings, template } = setup(MASKING, { waitTimeoutSeconds: 2 });
+  await refresh(settings);
+  // A preview cloned from the template before the refresh keeps working after it.
+  const preview = `${template}_pv`;
+  templates.push(preview);
+  await query(adminUrl(), `CREATE DATABASE "${preview}" TEMPLATE "${template}"`);
+
+  const session = new pg.Client({ connectionString: urlFor(template) });
+  session.on('error', () => {});
+  await session.connect();
+  held.push(session);
+  const stuck = await failure(settings);
+  expect(stuck.error.message).toMatch(new RegExp(`template '${template}' still has 1 connected session\\(s\\) after wait-timeout`));
+  expect(await databaseExists(`${template}_next`)).toBe(false);
+  expect(await databaseExists(template)).toBe(true);
+
+  // A session that leaves within wait-timeout: the swap waits for it, then goes ahead.
+  setTimeout(() => void session.end().catch(() => {}), 1500);
+  const { result, log } = await refresh({ ...settings, waitTimeoutSeconds: 60 });
+  expect(log.text()).toMatch(/Waiting for 1 session\(s\) on/);
+  expect(result.replaced).toBe(true);
+  expect(result.oldDropped).toBe(true);
+  expect(await databaseExists(`${template}_old`)).toBe(false);
+  expect(await rows(preview, 'SELECT count(*)::int AS n FROM users')).toEqual([{ n: USERS }]);
+}, 90_000);

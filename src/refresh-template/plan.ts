@@ -1,0 +1,204 @@
+// The copy plan: which tables, in which foreign-key order, which foreign keys a cycle
+// forces to add back after the load, and the SELECT that reads each table from production
+// (masked columns, the subset, and the rows other kept rows reference).
+import { quoteIdent } from '../shared/naming.js';
+import type { ForeignKey, TableInfo } from './catalog.js';
+import { maskExpression, type MaskingRules, type TableRule } from './rules.js';
+
+export interface TablePlan {
+  table: TableInfo;
+  rule?: TableRule;
+  /** Tables that must be complete before this one starts (its parents outside cycles). */
+  after: string[];
+  /** Columns COPY writes (generated columns left out). */
+  columns: string[];
+  /** `COPY (...) TO STDOUT` on production. */
+  copyOut: string;
+  /** `COPY ... FROM STDIN` on the template. */
+  copyIn: string;
+  /** Counts the rows the table's own subset keeps (before rows referenced by others), when it has one. */
+  baseCount?: string;
+  /** The tables whose kept rows may pull rows of this one in. */
+  referencedBy: string[];
+  /** Why it gets the rows it gets, for the report. */
+  subset?: string;
+}
+
+export interface CopyPlan {
+  /** In foreign-key order: parents before children. */
+  tables: TablePlan[];
+  /** Foreign keys inside a cycle (a table referencing itself included): dropped for the load, added back and validated after. */
+  deferred: ForeignKey[];
+}
+
+export function quoteTable(table: { schema: string; relname: string }): string {
+  return `${quoteIdent(table.schema)}.${quoteIdent(table.relname)}`;
+}
+
+/** Strongly connected components (Tarjan), so edges inside a cycle can be told apart. */
+function components(nodes: string[], edges: Map<string, string[]>): Map<string, number> {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const component = new Map<string, number>();
+  let counter = 0;
+  let next = 0;
+  const visit = (node: string) => {
+    index.set(node, counter);
+    low.set(node, counter);
+    counter++;
+    stack.push(node);
+    onStack.add(node);
+    for (const to of edges.get(node) ?? []) {
+      if (!index.has(to)) {
+        visit(to);
+        low.set(node, Math.min(low.get(node)!, low.get(to)!));
+      } else if (onStack.has(to)) {
+        low.set(node, Math.min(low.get(node)!, index.get(to)!));
+      }
+    }
+    if (low.get(node) === index.get(node)) {
+      for (;;) {
+        const member = stack.pop()!;
+        onStack.delete(member);
+        component.set(member, next);
+        if (member === node) break;
+      }
+      next++;
+    }
+  };
+  for (const node of nodes) if (!index.has(node)) visit(node);
+  return component;
+}
+
+/**
+ * Orders `tables` parents-first. A foreign key between two tables of one cycle (or from a
+ * table to itself) is deferred: dropped before the load, added back and validated after.
+ */
+export function orderTables(tables: TableInfo[]): { order: TableInfo[]; deferred: ForeignKey[]; parents: Map<string, string[]> } {
+  const names = new Set(tables.map((t) => t.name));
+  const edges = new Map<string, string[]>();
+  for (const table of tables) edges.set(table.name, table.foreignKeys.filter((fk) => names.has(fk.references)).map((fk) => fk.references));
+  const component = components([...names], edges);
+  const deferred: ForeignKey[] = [];
+  const parents = new Map<string, string[]>();
+  for (const table of tables) {
+    const kept: string[] = [];
+    for (const fk of table.foreignKeys) {
+      if (!names.has(fk.references)) continue;
+      if (component.get(fk.references) === component.get(table.name)) deferred.push(fk);
+      else if (!kept.includes(fk.references)) kept.push(fk.references);
+    }
+    parents.set(table.name, kept);
+  }
+  // Kahn's algorithm on the acyclic rest, alphabetical among equals for a stable order.
+  const order: TableInfo[] = [];
+  const done = new Set<string>();
+  const byName = new Map(tables.map((t) => [t.name, t]));
+  while (order.length < tables.length) {
+    const ready = [...names].filter((name) => !done.has(name) && parents.get(name)!.every((parent) => done.has(parent))).sort();
+    for (const name of ready) {
+      done.add(name);
+      order.push(byName.get(name)!);
+    }
+  }
+  return { order, deferred, parents };
+}
+
+const restricted = (rule: TableRule | undefined) => !!rule && (rule.skip || rule.where !== undefined || rule.limit !== undefined);
+
+/**
+ * Builds the plan. A table with a subset keeps the rows its `where`/`limit` selects plus
+ * every row that a kept row of another table references (closure over foreign keys,
+ * children first, a table referencing itself followed recursively); a table without one
+ * is copied whole, and so keeps every row anything references.
+ */
+export function buildPlan(tables: TableInfo[], rules: MaskingRules, salt: string): CopyPlan {
+  const { order, deferred, parents } = orderTables(tables);
+  const byName = new Map(tables.map((t) => [t.name, t]));
+  const deferredSet = new Set(deferred);
+  // Children referencing each table (through keys that are not deferred, or a self reference).
+  const children = new Map<string, ForeignKey[]>();
+  for (const table of tables) {
+    for (const fk of table.foreignKeys) {
+      if (!byName.has(fk.references)) continue;
+      if (deferredSet.has(fk) && fk.references !== fk.table) continue;
+      children.set(fk.references, [...(children.get(fk.references) ?? []), fk]);
+    }
+  }
+
+  const cteName = (table: string) => quoteIdent(`keep:${table}`);
+  const tuple = (alias: string, columns: string[]) => `(${columns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ')})`;
+  const baseSelect = (table: TableInfo, rule: TableRule) => {
+    const from = `${table.partitioned ? '' : 'ONLY '}${quoteTable(table)}`;
+    if (rule.skip) return `SELECT tableoid, ctid FROM ${from} WHERE false`;
+    const order = table.primaryKey.length > 0 ? table.primaryKey.map(quoteIdent).join(', ') : 'tableoid, ctid';
+    const limit = rule.limit !== undefined ? ` ORDER BY ${order} LIMIT ${rule.limit}` : '';
+    return `SELECT tableoid, ctid FROM ${from}${rule.where ? ` WHERE (${rule.where})` : ''}${limit}`;
+  };
+  /** The rows of `child` that are kept: all of them, or its own keep-set. */
+  const keptRows = (child: TableInfo, alias: string) =>
+    restricted(rules.tables.get(child.name)) ? `${child.partitioned ? '' : 'ONLY '}${quoteTable(child)} ${alias} WHERE (${alias}.tableoid, ${alias}.ctid) IN (SELECT tableoid, ctid FROM ${cteName(child.name)})` : `${child.partitioned ? '' : 'ONLY '}${quoteTable(child)} ${alias}`;
+
+  /** The CTEs that define the keep-set of `name` and of every restricted table it depends on. */
+  const ctes = (name: string, into: Map<string, string>, recursive: { value: boolean }) => {
+    if (into.has(name)) return;
+    into.set(name, ''); // reserve: guards cycles
+    const table = byName.get(name)!;
+    const rule = rules.tables.get(name)!;
+    const parts = [`(${baseSelect(table, rule)})`];
+    let selfReference: ForeignKey | undefined;
+    for (const fk of children.get(name) ?? []) {
+      if (fk.table === name) {
+        selfReference ??= fk;
+        continue;
+      }
+      const child = byName.get(fk.table)!;
+      if (restricted(rules.tables.get(child.name))) ctes(child.name, into, recursive);
+      const from = table.partitioned ? '' : 'ONLY ';
+      parts.push(`SELECT p.tableoid, p.ctid FROM ${from}${quoteTable(table)} p WHERE ${tuple('p', fk.referencedColumns)} IN (SELECT ${fk.columns.map((c) => `c.${quoteIdent(c)}`).join(', ')} FROM ${keptRows(child, 'c')})`);
+    }
+    let body = parts.join('\n  UNION ');
+    if (selfReference) {
+      // Rows the kept rows reference through the table's own key, to any depth.
+      recursive.value = true;
+      const from = table.partitioned ? '' : 'ONLY ';
+      body = `(${body})\n  UNION SELECT p.tableoid, p.ctid FROM ${from}${quoteTable(table)} p JOIN ${from}${quoteTable(table)} c ON ${tuple('p', selfReference.referencedColumns)} = ${tuple('c', selfReference.columns)} JOIN ${cteName(name)} k ON (c.tableoid, c.ctid) = (k.tableoid, k.ctid)`;
+    }
+    into.delete(name);
+    into.set(name, `${cteName(name)} AS (\n  ${body}\n)`);
+  };
+
+  const plans: TablePlan[] = order.map((table) => {
+    const rule = rules.tables.get(table.name);
+    const columns = table.columns.filter((c) => !c.generated);
+    const select = columns.map((c) => maskExpression(rule?.columns.get(c.name), c, salt)).join(', ');
+    const from = `${table.partitioned ? '' : 'ONLY '}${quoteTable(table)} t`;
+    const referencedBy = [...new Set((children.get(table.name) ?? []).map((fk) => fk.table))].filter((name) => name !== table.name || true);
+    let query = `SELECT ${select} FROM ${from}`;
+    let baseCount: string | undefined;
+    let subset: string | undefined;
+    if (restricted(rule)) {
+      const into = new Map<string, string>();
+      const recursive = { value: false };
+      ctes(table.name, into, recursive);
+      const own = into.size > 0 ? `WITH ${recursive.value ? 'RECURSIVE ' : ''}${[...into.values()].join(',\n')}\n` : '';
+      query = `${own}SELECT ${select} FROM ${from} WHERE (t.tableoid, t.ctid) IN (SELECT tableoid, ctid FROM ${cteName(table.name)})`;
+      baseCount = `SELECT count(*)::bigint AS n FROM (${baseSelect(table, rule!)}) base`;
+      subset = rule!.skip ? 'skip' : [rule!.where ? `where ${rule!.where}` : '', rule!.limit !== undefined ? `limit ${rule!.limit}` : ''].filter(Boolean).join(', ');
+    }
+    return {
+      table,
+      rule,
+      after: parents.get(table.name)!,
+      columns: columns.map((c) => c.name),
+      copyOut: `COPY (${query}) TO STDOUT`,
+      copyIn: `COPY ${quoteTable(table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) FROM STDIN`,
+      baseCount,
+      referencedBy,
+      subset,
+    };
+  });
+  return { tables: plans, deferred };
+}
