@@ -11,6 +11,7 @@ export const ENTRIES = {
   'migrate': 'src/actions/migrate/main.ts',
   'cleanup': 'src/actions/cleanup/main.ts',
   'snapshot': 'src/actions/snapshot/main.ts',
+  'refresh-template': 'src/actions/refresh-template/main.ts',
   'cli': 'src/cli/main.ts',
 };
 
