@@ -130,3 +130,23 @@ test('no run printed a secret or an unmasked value', () => {
 test('the action reads exactly the inputs and sets exactly the outputs its action.yml declares', () => {
   expect(contractDifferences('refresh-template', runs)).toEqual({ inputsReadButNotDeclared: [], inputsDeclaredButNeverRead: [], outputsSetButNotDeclared: [], outputsDeclaredButNeverSet: [] });
 });
+
+test('the reusable workflow is workflow_call only, never cancelled halfway, and hands the action every input', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { parse } = await import('yaml');
+  const { ROOT } = await import('./support/run-action.js');
+  const { readManifest } = await import('./support/contract.js');
+  const workflow = parse(readFileSync(join(ROOT, '.github/workflows/refresh-template.yml'), 'utf8')) as {
+    on: Record<string, unknown>;
+    permissions: unknown;
+    concurrency: { 'cancel-in-progress': unknown };
+    jobs: { refresh: { steps: Array<{ uses?: string; with?: Record<string, unknown>; env?: Record<string, string> }> } };
+  };
+  expect(Object.keys(workflow.on)).toEqual(['workflow_call']);
+  expect(workflow.permissions).toEqual({});
+  expect(workflow.concurrency['cancel-in-progress']).toBe(false);
+  const step = workflow.jobs.refresh.steps.find((s) => s.uses?.includes('/actions/refresh-template@'))!;
+  expect(Object.keys(step.with!).sort()).toEqual(Object.keys(readManifest('refresh-template').inputs).sort());
+  expect(Object.keys(step.env!)).toEqual(['PREVIEW_DB_MASKING_SALT']);
+});
