@@ -24,10 +24,10 @@ afterAll(async () => {
   await dropAll(created);
 });
 
-function setup(masking: string, overrides: Partial<RefreshSettings> = {}, files: Record<string, string> = {}): { settings: RefreshSettings; template: string } {
+function setup(masking: string, overrides: Partial<RefreshSettings> = {}, migrations: Record<string, string> = MIGRATIONS): { settings: RefreshSettings; template: string } {
   const template = templateName('rt_tpl');
   templates.push(template);
-  const dir = workspace({ ...MIGRATIONS, 'preview-db.masking.yml': masking, ...files });
+  const dir = workspace({ ...migrations, 'preview-db.masking.yml': masking });
   return { template, settings: refreshSettings(overrides.sourceUrl ?? prod.url, adminUrl(), template, dir, { waitTimeoutSeconds: 10, ...overrides }) };
 }
 
@@ -148,9 +148,11 @@ describe('a full refresh with every masking strategy', () => {
 });
 
 test('a subset keeps its rows plus every row they reference, through foreign keys and self references', async () => {
-  const masking = `${MASKING.replace('  public.audit_log:\n    skip: true\n', '')}    where: "id % 100 = 0"\n  public.users_subset_placeholder: {}\n`.replace('  public.users_subset_placeholder: {}\n', '');
-  const subset = masking.replace('  public.orders:\n    columns:', '  public.orders:\n    where: "id <= 20"\n    columns:').replace("    where: \"id % 100 = 0\"\n", '') + '  public.audit_log:\n    where: "id <= 3"\n';
-  const withUsers = subset.replace('      plan: keep\n', '      plan: keep\n    limit: 3\n');
+  // The masking rules of the full refresh, with subsets: users limited to 3, orders and audit_log by a condition.
+  const withUsers = MASKING.replace('      plan: keep\n', '      plan: keep\n    limit: 3\n')
+    .replace('  public.orders:\n    columns:', '  public.orders:\n    where: "id <= 20"\n    columns:')
+    .replace('  public.audit_log:\n    skip: true\n', '  public.audit_log:\n    where: "id <= 3"\n');
+  expect(withUsers).toMatch(/limit: 3\n[\s\S]*where: "id <= 20"[\s\S]*where: "id <= 3"/);
   const { settings, template } = setup(withUsers);
   const { result } = await refresh(settings);
   const byTable = Object.fromEntries(result.tables.map((t) => [t.table, t]));
@@ -260,3 +262,55 @@ test('the swap waits for a session on the old template; one that stays past wait
   expect(await databaseExists(`${template}_old`)).toBe(false);
   expect(await rows(preview, 'SELECT count(*)::int AS n FROM users')).toEqual([{ n: USERS }]);
 }, 90_000);
+
+describe('other shapes: partitions, a two-table cycle, an existing IS_TEMPLATE template', () => {
+  const SHAPES = {
+    'migrations/0001_shapes.sql': `
+CREATE TABLE events (id int NOT NULL, at date NOT NULL, who text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE a (id int PRIMARY KEY, b_id int);
+CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a (id));
+ALTER TABLE a ADD CONSTRAINT a_b_fk FOREIGN KEY (b_id) REFERENCES b (id);
+CREATE SEQUENCE counter;
+`,
+  };
+  const DATA = `
+INSERT INTO events SELECT g, date '2024-06-01' + g * 3, 'ORIGwho' || g FROM generate_series(1, 100) g;
+INSERT INTO a (id) SELECT g FROM generate_series(1, 10) g;
+INSERT INTO b SELECT g, g FROM generate_series(1, 10) g;
+UPDATE a SET b_id = id;
+`;
+  let shapes: { name: string; url: string };
+  beforeAll(async () => {
+    shapes = await production('rt_shapes', created, '', SHAPES, DATA);
+  });
+  const shaped = (masking: string) => setup(masking, { sourceUrl: shapes.url }, SHAPES);
+
+  test('partitioned tables are copied through their root into the right partitions, read-only and from one repeatable-read snapshot; IS_TEMPLATE stays', async () => {
+    const { settings, template } = shaped(`tables:\n  events:\n    columns:\n      who: { sql: "current_setting('transaction_read_only') || ' ' || current_setting('transaction_isolation')" }\n`);
+    await query(adminUrl(), `CREATE DATABASE "${template}" IS_TEMPLATE true`);
+    const { result } = await refresh(settings);
+    expect(result.tables.map((t) => [t.table, t.rows])).toEqual([['public.a', 10], ['public.b', 10], ['public.events', 100]]);
+    expect(await rows(template, 'SELECT DISTINCT who FROM events')).toEqual([{ who: 'on repeatable read' }]);
+    expect(await rows(template, 'SELECT (SELECT count(*) FROM events_2024)::int + (SELECT count(*) FROM events_2025)::int AS n, (SELECT count(*) FROM events_2025)::int > 0 AS both')).toEqual([{ n: 100, both: true }]);
+    expect(await query(adminUrl(), 'SELECT datistemplate FROM pg_database WHERE datname = $1', [template])).toEqual([{ datistemplate: true }]);
+    expect(result.deferredForeignKeys.sort()).toEqual(['public.a.a_b_fk', 'public.b.b_a_id_fkey']);
+  }, 60_000);
+
+  test('production stays read-only: a masking expression that would write fails the refresh and changes nothing there', async () => {
+    const { settings, template } = shaped(`tables:\n  events:\n    columns:\n      who: { sql: "nextval('counter')::text" }\n`);
+    const { error } = await failure(settings);
+    expect(error.message).toMatch(/cannot execute nextval\(\) in a read-only transaction/);
+    expect(await query(shapes.url, 'SELECT last_value::int AS v, is_called FROM counter')).toEqual([{ v: 1, is_called: false }]);
+    expect(await databaseExists(template)).toBe(false);
+    expect(await databaseExists(`${template}_next`)).toBe(false);
+  }, 60_000);
+
+  test('a subset that a cycle cannot close fails naming the foreign key', async () => {
+    const { settings, template } = shaped('tables:\n  events: { limit: 5 }\n  a: { limit: 3 }\n');
+    const { error } = await failure(settings);
+    expect(error.message).toMatch(/foreign key public\.b\.b_a_id_fkey does not hold on the copied rows .* widen the subsets of public\.b and public\.a/);
+    expect(await databaseExists(`${template}_next`)).toBe(false);
+  }, 60_000);
+});
