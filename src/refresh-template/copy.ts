@@ -28,8 +28,10 @@ export async function openSource(url: string, applicationName = 'preview-db refr
   await client.connect();
   try {
     await client.query('SET default_transaction_read_only = on');
-    // A copy may take longer than a default the role carries; the transaction itself is read-only.
+    // A copy may take longer than a default the role carries, and the snapshot's own
+    // session waits idle in its transaction while the others copy; everything is read-only.
     await client.query('SET statement_timeout = 0');
+    await client.query('SET idle_in_transaction_session_timeout = 0');
   } catch (error) {
     await client.end().catch(() => {});
     throw error;

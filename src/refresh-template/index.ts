@@ -221,7 +221,17 @@ export async function refreshTemplate(settings: RefreshSettings, log: Log): Prom
       built = true;
       log.info(`Created '${next}'; applying the migrations (${settings.runner}).`);
       const nextUrl = withDatabase(settings.postgresUrl, next);
-      const migrated = await migrate(migrateSettings(nextUrl, settings.workingDirectory, { runner: settings.runner, migrationsDir: settings.migrationsDir, command: settings.command, historyTable: settings.historyTable, lint: 'off' }), log);
+      // Inside this phase's group: the migrate core's own groups become plain lines (groups do not nest).
+      const flat: Log = {
+        info: (m) => log.info(m),
+        warning: (m, w) => log.warning(m, w),
+        notice: (m, w) => log.notice(m, w),
+        error: (m, w) => log.error(m, w),
+        debug: (m) => log.debug(m),
+        secret: (v) => log.secret(v),
+        group: (title, body) => (log.info(title), body()),
+      };
+      const migrated = await migrate(migrateSettings(nextUrl, settings.workingDirectory, { runner: settings.runner, migrationsDir: settings.migrationsDir, command: settings.command, historyTable: settings.historyTable, lint: 'off' }), flat);
       if (!migrated.ok) throw new Error(`The migrations failed on '${next}': ${migrated.error?.message ?? 'see the log'}`);
       const target = await openTarget(nextUrl);
       try {

@@ -128,7 +128,9 @@ export function buildPlan(tables: TableInfo[], rules: MaskingRules, salt: string
     }
   }
 
-  const cteName = (table: string) => quoteIdent(`keep:${table}`);
+  // By position, not by name: long names would be cut at 63 bytes and could meet.
+  const position = new Map(order.map((t, i) => [t.name, i]));
+  const cteName = (table: string) => `keep_${position.get(table)}`;
   const tuple = (alias: string, columns: string[]) => `(${columns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ')})`;
   const baseSelect = (table: TableInfo, rule: TableRule) => {
     const from = `${table.partitioned ? '' : 'ONLY '}${quoteTable(table)}`;
@@ -175,7 +177,7 @@ export function buildPlan(tables: TableInfo[], rules: MaskingRules, salt: string
     const columns = table.columns.filter((c) => !c.generated);
     const select = columns.map((c) => maskExpression(rule?.columns.get(c.name), c, salt)).join(', ');
     const from = `${table.partitioned ? '' : 'ONLY '}${quoteTable(table)} t`;
-    const referencedBy = [...new Set((children.get(table.name) ?? []).map((fk) => fk.table))].filter((name) => name !== table.name || true);
+    const referencedBy = [...new Set((children.get(table.name) ?? []).map((fk) => fk.table))];
     let query = `SELECT ${select} FROM ${from}`;
     let baseCount: string | undefined;
     let subset: string | undefined;
