@@ -273,6 +273,10 @@ CREATE TABLE a (id int PRIMARY KEY, b_id int);
 CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a (id));
 ALTER TABLE a ADD CONSTRAINT a_b_fk FOREIGN KEY (b_id) REFERENCES b (id);
 CREATE SEQUENCE counter;
+CREATE MATERIALIZED VIEW event_count AS SELECT count(*)::int AS n FROM events;
+CREATE TABLE private_notes (id int PRIMARY KEY, owner name NOT NULL DEFAULT current_user);
+ALTER TABLE private_notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_notes ON private_notes USING (owner = current_user);
 `,
   };
   const DATA = `
@@ -280,6 +284,8 @@ INSERT INTO events SELECT g, date '2024-06-01' + g * 3, 'ORIGwho' || g FROM gene
 INSERT INTO a (id) SELECT g FROM generate_series(1, 10) g;
 INSERT INTO b SELECT g, g FROM generate_series(1, 10) g;
 UPDATE a SET b_id = id;
+INSERT INTO private_notes (id) SELECT g FROM generate_series(1, 4) g;
+REFRESH MATERIALIZED VIEW event_count;
 `;
   let shapes: { name: string; url: string };
   beforeAll(async () => {
@@ -291,7 +297,8 @@ UPDATE a SET b_id = id;
     const { settings, template } = shaped(`tables:\n  events:\n    columns:\n      who: { sql: "current_setting('transaction_read_only') || ' ' || current_setting('transaction_isolation')" }\n`);
     await query(adminUrl(), `CREATE DATABASE "${template}" IS_TEMPLATE true`);
     const { result } = await refresh(settings);
-    expect(result.tables.map((t) => [t.table, t.rows])).toEqual([['public.a', 10], ['public.b', 10], ['public.events', 100]]);
+    expect(result.tables.map((t) => [t.table, t.rows])).toEqual([['public.a', 10], ['public.b', 10], ['public.events', 100], ['public.private_notes', 4]]);
+    expect(await rows(template, 'SELECT n FROM event_count')).toEqual([{ n: 100 }]);
     expect(await rows(template, 'SELECT DISTINCT who FROM events')).toEqual([{ who: 'on repeatable read' }]);
     expect(await rows(template, 'SELECT (SELECT count(*) FROM events_2024)::int + (SELECT count(*) FROM events_2025)::int AS n, (SELECT count(*) FROM events_2025)::int > 0 AS both')).toEqual([{ n: 100, both: true }]);
     expect(await query(adminUrl(), 'SELECT datistemplate FROM pg_database WHERE datname = $1', [template])).toEqual([{ datistemplate: true }]);
@@ -305,6 +312,26 @@ UPDATE a SET b_id = id;
     expect(await query(shapes.url, 'SELECT last_value::int AS v, is_called FROM counter')).toEqual([{ v: 1, is_called: false }]);
     expect(await databaseExists(template)).toBe(false);
     expect(await databaseExists(`${template}_next`)).toBe(false);
+  }, 60_000);
+
+  test('a role that row-level security would show only part of a table fails the refresh instead of copying part of it', async () => {
+    const role = `rt_rls_${process.pid}`;
+    await query(adminUrl(), `CREATE ROLE ${role} LOGIN PASSWORD 'rls-reader-not-real'`);
+    try {
+      await query(shapes.url, `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const url = new URL(shapes.url);
+      url.username = role;
+      url.password = 'rls-reader-not-real';
+      const { settings, template } = shaped('tables: {}\n');
+      const { error } = await failure({ ...settings, sourceUrl: url.toString() });
+      // The sample that detection reads already meets it, before anything is created.
+      expect(error.message).toMatch(/reading a sample of public\.private_notes on production failed: query would be affected by row-level security policy for table "private_notes"/);
+      expect(await databaseExists(template)).toBe(false);
+      expect(await databaseExists(`${template}_next`)).toBe(false);
+    } finally {
+      await query(shapes.url, `REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`);
+      await query(adminUrl(), `DROP ROLE ${role}`);
+    }
   }, 60_000);
 
   test('a subset that a cycle cannot close fails naming the foreign key', async () => {

@@ -32,6 +32,9 @@ export async function openSource(url: string, applicationName = 'preview-db refr
     // session waits idle in its transaction while the others copy; everything is read-only.
     await client.query('SET statement_timeout = 0');
     await client.query('SET idle_in_transaction_session_timeout = 0');
+    // As pg_dump does: a table whose row-level security would hide rows from this role fails
+    // the copy instead of silently copying part of it.
+    await client.query('SET row_security = off');
   } catch (error) {
     await client.end().catch(() => {});
     throw error;

@@ -64,9 +64,14 @@ export async function detectPersonalColumns(client: pg.Client, tables: TableInfo
       `count(${quoteIdent(column.name)}) AS "n${i}"`,
       ...VALUE_PATTERNS.map(([kind, pattern]) => `count(*) FILTER (WHERE ${quoteIdent(column.name)}::text ~ ${quoteLiteral(pattern)}) AS "${kind}${i}"`),
     ]);
-    const { rows } = await client.query<Record<string, string>>(
-      `SELECT ${counts.join(', ')} FROM (SELECT ${byValues.map((c) => quoteIdent(c.name)).join(', ')} FROM ${table.partitioned ? '' : 'ONLY '}${quoteTable(table)} LIMIT ${SAMPLE_ROWS}) sample`,
-    );
+    let rows: Array<Record<string, string>>;
+    try {
+      ({ rows } = await client.query<Record<string, string>>(
+        `SELECT ${counts.join(', ')} FROM (SELECT ${byValues.map((c) => quoteIdent(c.name)).join(', ')} FROM ${table.partitioned ? '' : 'ONLY '}${quoteTable(table)} LIMIT ${SAMPLE_ROWS}) sample`,
+      ));
+    } catch (error) {
+      throw new Error(`reading a sample of ${table.name} on production failed: ${(error as Error).message}`, { cause: error });
+    }
     const row = rows[0]!;
     byValues.forEach((column, i) => {
       const present = Number(row[`n${i}`]);

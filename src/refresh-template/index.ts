@@ -339,6 +339,9 @@ async function copyAll(settings: RefreshSettings, plan: CopyPlan, source: pg.Cli
       await main.query('SELECT setval($1::regclass, $2::bigint, true)', [sequence.name, sequence.lastValue]);
       set++;
     }
+    // Materialized views the migrations made were computed over empty tables.
+    const views = await main.query<{ name: string }>("SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND c.relispopulated ORDER BY c.oid");
+    for (const view of views.rows) await main.query(`REFRESH MATERIALIZED VIEW ${view.name}`);
     await main.query('ANALYZE');
     return { reports, sequences: set };
   } finally {
