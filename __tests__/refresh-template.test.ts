@@ -353,3 +353,54 @@ test('a copy the template refuses (a fixed value in a unique column) fails namin
   for (let i = 0; i < 100 && (await left()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
   expect(await left()).toBe(0);
 }, 60_000);
+
+test('every table comes from one snapshot of production, while production keeps changing', async () => {
+  const busy = await production('rt_busy', created);
+  // Each table records the snapshot its rows were read in (pg_current_snapshot() in
+  // production's SELECT); a writer commits a user and an order referencing it, in one
+  // transaction, over and over, so separate snapshots would differ.
+  const snapshotText = `{ sql: "pg_current_snapshot()::text" }`;
+  // Users are read slowly (2 ms a row), so orders, which must wait for them, start later, on a connection idle until then.
+  const masking = MASKING.replace(`notes: { sql: "'note for ' || id" }`, `notes: { sql: "pg_current_snapshot()::text || pg_sleep(0.002)::text" }`).replace('contact_email: { strategy: email, deterministic: true }', `contact_email: ${snapshotText}`) + `  public.countries:\n    columns:\n      label: ${snapshotText}\n`;
+  const { settings, template } = setup(masking, { sourceUrl: busy.url, parallel: 6 });
+  const writer = new pg.Client({ connectionString: busy.url });
+  await writer.connect();
+  let writing = true;
+  let written = 0;
+  const writes = (async () => {
+    for (let id = 10_001; writing; id++) {
+      await writer.query(`BEGIN; INSERT INTO users SELECT ${id}, 1, NULL, 'ORIGnew${id}@corp.example.org', NULL, NULL, NULL, 'h', NULL, NULL, now(), NULL, NULL, NULL, 'free', 0; INSERT INTO orders (user_id, total) VALUES (${id}, 1); COMMIT`);
+      written++;
+    }
+  })();
+  let counts: Record<string, number>;
+  try {
+    while (written < 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    const { result } = await refresh(settings);
+    counts = Object.fromEntries(result.tables.map((t) => [t.table, t.rows]));
+  } finally {
+    writing = false;
+    await writes;
+    await writer.end();
+  }
+  const snapshots = await rows<{ s: string }>(template, 'SELECT notes AS s FROM users UNION SELECT contact_email FROM orders UNION SELECT label FROM countries');
+  expect(snapshots).toHaveLength(1);
+  expect(snapshots[0]!.s).toMatch(/^\d+:\d+:/);
+  // Every pair is whole or absent.
+  expect(counts['public.users']! - USERS).toBe(counts['public.orders']! - 1000);
+  expect(counts['public.users']!).toBeGreaterThan(USERS);
+}, 90_000);
+
+test('a second refresh of the same template while one runs fails at once and changes nothing', async () => {
+  const { settings, template } = setup(MASKING);
+  const holder = new pg.Client({ connectionString: adminUrl() });
+  await holder.connect();
+  try {
+    await holder.query("SELECT pg_advisory_lock(hashtext('preview-db refresh-template'), hashtext($1))", [template]);
+    const { error } = await failure(settings);
+    expect(error.message).toMatch(new RegExp(`Another refresh of '${template}' is running`));
+    expect(await databaseExists(`${template}_next`)).toBe(false);
+  } finally {
+    await holder.end();
+  }
+});
