@@ -404,3 +404,14 @@ test('a second refresh of the same template while one runs fails at once and cha
     await holder.end();
   }
 });
+
+test('a masking expression or a where that production cannot plan fails before anything is created, naming the table', async () => {
+  const { settings, template } = setup(MASKING.replace(`notes: { sql: "'note for ' || id" }`, `notes: { sql: "'note for ' || no_such_column" }`));
+  const { error } = await failure(settings);
+  expect(error).toBeInstanceOf(InputError);
+  expect(error.message).toMatch(/Input 'masking-rules': preview-db\.masking\.yml: the SELECT for public\.users does not plan on production: column "no_such_column" does not exist/);
+  expect(await databaseExists(`${template}_next`)).toBe(false);
+  const where = setup(MASKING.replace('  public.audit_log:\n    skip: true\n', '  public.audit_log:\n    where: "id >"\n'));
+  expect((await failure(where.settings)).error.message).toMatch(/the SELECT for public\.audit_log does not plan on production: syntax error/);
+  expect(await databaseExists(`${where.template}_next`)).toBe(false);
+});

@@ -211,7 +211,17 @@ export async function refreshTemplate(settings: RefreshSettings, log: Log): Prom
         const facts = await databaseFacts(admin, leftover);
         if (facts.exists && !facts.ours) throw new InputError('template', `database '${leftover}' exists and was not built by refresh-template. Rename or drop it: this action needs the name.`);
       }
-      return { tables, personal };
+      // Every table's SELECT (masking expressions, where) planned by production, not run:
+      // a typo in the masking file fails here, before anything is created.
+      const plan = buildPlan(tables, rules, salt);
+      for (const t of plan.tables) {
+        try {
+          await source.query(`EXPLAIN ${t.select}`);
+        } catch (error) {
+          throw new InputError('masking-rules', `${settings.maskingRules}: the SELECT for ${t.table.name} does not plan on production: ${errorMessage(error)}. Check its sql expressions and where.`);
+        }
+      }
+      return { personal, plan };
     });
 
     // 2. The schema from the repository, compared with production's.
@@ -246,7 +256,7 @@ export async function refreshTemplate(settings: RefreshSettings, log: Log): Prom
     });
 
     // 3. The rows, masked in production's SELECT.
-    const plan = buildPlan(checked.tables, rules, salt);
+    const plan = checked.plan;
     const { reports, sequences } = await timed(phases, 'Copy', log, () => copyAll(settings, plan, source, log));
 
     // 4. The swap.

@@ -12,7 +12,9 @@ export interface TablePlan {
   after: string[];
   /** Columns COPY writes (generated columns left out). */
   columns: string[];
-  /** `COPY (...) TO STDOUT` on production. */
+  /** The SELECT production runs: masked columns, the subset. */
+  select: string;
+  /** `COPY (select) TO STDOUT` on production. */
   copyOut: string;
   /** `COPY ... FROM STDIN` on the template. */
   copyIn: string;
@@ -195,6 +197,7 @@ export function buildPlan(tables: TableInfo[], rules: MaskingRules, salt: string
       rule,
       after: parents.get(table.name)!,
       columns: columns.map((c) => c.name),
+      select: query,
       copyOut: `COPY (${query}) TO STDOUT`,
       copyIn: `COPY ${quoteTable(table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) FROM STDIN`,
       baseCount,
