@@ -339,7 +339,7 @@ async function copyAll(settings: RefreshSettings, plan: CopyPlan, source: pg.Cli
       try {
         await main.query(`ALTER TABLE ${quoteTable(tableOf(plan, fk.table))} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition}`);
       } catch (error) {
-        throw new Error(`foreign key ${fk.table}.${fk.name} does not hold on the copied rows (${errorMessage(error)}). It is part of a cycle, whose rows a subset cannot pull in: widen the subsets of ${fk.table} and ${fk.references}.`);
+        throw new Error(`foreign key ${fk.table}.${fk.name}, added back after the load, does not hold on the copied rows: ${errorMessage(error)}`);
       }
     }
     for (const t of plan.tables) if (t.table.hasUserTriggers) await main.query(`ALTER TABLE ${quoteTable(t.table)} ENABLE TRIGGER USER`);
