@@ -19,7 +19,6 @@ const created: string[] = [];
 let probe: string;
 let source: { name: string; url: string };
 let target: { name: string; url: string };
-let tableBytes = 0;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'preview-db-copy-probe-'));
@@ -57,7 +56,6 @@ test('a large table streams with bounded memory, to a fast target and to a slow 
   const slow = runProbe('slow');
   for (const run of [fast, slow]) {
     expect(run.rows).toBe(ROWS);
-    tableBytes = run.bytes;
     // The pipe never held more than a few highWaterMarks, and the process grew by far less
     // than the data (25-45 MB measured, Buffers awaiting garbage collection; buffering
     // without bound toward the slow target would hold the whole table during its first nap).
