@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { HIGH_WATER_MARK } from '../src/refresh-template/copy.js';
+import { HIGH_WATER_MARK, copyTable, openSource, openTarget } from '../src/refresh-template/copy.js';
+import { MemoryLog } from '../src/shared/log.js';
 import { ROOT } from './support/run-action.js';
 import { createDatabase, dropAll, query } from './fixtures/refresh/support.js';
 
@@ -82,3 +83,21 @@ test('a large table streams with bounded memory, to a fast target and to a slow 
   }
   console.log(report.join('\n'));
 }, 120_000);
+
+test('buffers that grow past four highWaterMarks are reported, naming the table and each stage', async () => {
+  await query(target.url, 'CREATE TABLE small (id bigint, label text, payload text, at timestamptz)');
+  const from = await openSource(source.url);
+  const to = await openTarget(target.url);
+  const log = new MemoryLog();
+  try {
+    // A 1 KiB highWaterMark: one 64 KiB socket read alone is more than four of them.
+    const stats = await copyTable(from, to, 'COPY (SELECT * FROM big WHERE id <= 5000) TO STDOUT', 'COPY small FROM STDIN', log, 'public.small', 1024);
+    expect(stats.rows).toBe(5000);
+    expect(stats.maxBufferedBytes).toBeGreaterThan(4 * 1024);
+  } finally {
+    await from.end();
+    await to.end();
+  }
+  expect(log.text('warning')).toMatch(/^public\.small: \d+ bytes waiting in the copy pipe \(source \d+, sink \d+, target socket \d+\); expected at most about 3072\.$/);
+  expect(log.lines.filter((line) => line.level === 'warning')).toHaveLength(1);
+});
