@@ -428,3 +428,12 @@ test('a masking expression or a where that production cannot plan fails before a
   expect((await failure(where.settings)).error.message).toMatch(/the SELECT for public\.audit_log does not plan on production: syntax error/);
   expect(await databaseExists(`${where.template}_next`)).toBe(false);
 });
+
+test('an error that would quote a production value reports without it', async () => {
+  // Production's SELECT fails on the first name it cannot read as a number, and Postgres quotes that name.
+  const { settings } = setup(MASKING.replace(`notes: { sql: "'note for ' || id" }`, `notes: { sql: "full_name::int::text" }`));
+  const { error, log } = await failure(settings);
+  expect(error.message).toMatch(/copying public\.users failed: invalid input syntax for type integer: "…" \(SQLSTATE 22P02; the value is not shown, as it may be unmasked\)/);
+  expect(error.message).not.toMatch(/ORIG/);
+  expect(log.text()).not.toMatch(/ORIG/);
+});

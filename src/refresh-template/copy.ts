@@ -91,7 +91,18 @@ export async function copyTable(source: pg.Client, target: pg.Client, copyOut: s
   try {
     await pipeline(reader, counter, writer);
   } catch (error) {
-    throw new Error(`copying ${label} failed: ${errorMessage(error)}`, { cause: error });
+    throw new Error(`copying ${label} failed: ${withoutValues(error)}`, { cause: error });
   }
   return { rows: writer.rowCount, bytes, ms: performance.now() - started, maxBufferedBytes: maxBuffered };
+}
+
+/**
+ * A data exception (SQLSTATE class 22) quotes the value it choked on, which may be an
+ * unmasked production value: its quoted parts are left out of what is reported.
+ */
+export function withoutValues(error: unknown): string {
+  const code = (error as { code?: string }).code ?? '';
+  const message = errorMessage(error);
+  if (!code.startsWith('22')) return message;
+  return `${message.replace(/"(?:[^"]|"")*"/g, '"…"')} (SQLSTATE ${code}; the value is not shown, as it may be unmasked)`;
 }
