@@ -17,6 +17,7 @@ export const ENTRIES = {
   'cleanup': 'src/actions/cleanup/main.ts',
   'snapshot': 'src/actions/snapshot/main.ts',
   'restore': 'src/actions/restore/main.ts',
+  'refresh-template': 'src/actions/refresh-template/main.ts',
   'cli': 'src/cli/main.ts',
 };
 

@@ -14,6 +14,7 @@ export const DOCUMENTED_ACTIONS = [
   ['cleanup', 'actions/cleanup/action.yml'],
   ['snapshot', 'actions/snapshot/action.yml'],
   ['restore', 'actions/restore/action.yml'],
+  ['refresh-template', 'actions/refresh-template/action.yml'],
 ];
 
 const cell = (text) => String(text ?? '').replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
@@ -65,5 +66,20 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   else if (!existsSync(LINT_RULES_DOC) || readFileSync(LINT_RULES_DOC, 'utf8') !== lintRules) {
     console.error('docs/lint-rules.md is stale: run `npm run docs`.');
     process.exit(1);
+  }
+}
+
+// Pages under docs/ that carry the same markers (their action's tables live there, not in the README).
+export const DOCUMENTED_PAGES = ['docs/refresh-template.md'];
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const page of DOCUMENTED_PAGES.filter((file) => existsSync(join(root, file)))) {
+    const current = readFileSync(join(root, page), 'utf8');
+    const rendered = renderReadme(current);
+    if (rendered === current) continue;
+    if (process.argv.includes('--check')) {
+      console.error(`${page} tables are stale: run \`npm run docs\`.`);
+      process.exit(1);
+    }
+    writeFileSync(join(root, page), rendered);
   }
 }

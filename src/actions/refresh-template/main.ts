@@ -1,0 +1,21 @@
+// actions/refresh-template: inputs → refresh → outputs and step summary.
+import * as core from '@actions/core';
+import { refreshTemplate } from '../../refresh-template/index.js';
+import { actionLog, runAction, setOutputs } from '../runtime.js';
+import { getRefreshTemplateInputs } from './inputs.js';
+
+async function main(): Promise<void> {
+  const settings = getRefreshTemplateInputs();
+  const result = await refreshTemplate(settings, actionLog);
+  await core.summary.addRaw(result.reportMarkdown).write();
+  setOutputs({
+    template: result.template,
+    tables: result.tables.length,
+    'rows-copied': result.rowsCopied,
+    'masked-columns': JSON.stringify(result.maskedColumns.map((m) => m.column)),
+    'unmasked-personal-columns': JSON.stringify(result.unmaskedPersonalColumns.map((p) => p.column)),
+    'duration-seconds': result.durationSeconds,
+  });
+}
+
+await runAction(main);
