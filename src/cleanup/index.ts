@@ -1,7 +1,7 @@
 // The cleanup core: delete a pull request's preview (PR mode), or sweep the previews that
 // nobody used for a while or whose pull request closed (stale mode). Providers list and
 // delete; `selectForDeletion` alone decides; this module runs the deletions and reports.
-import { escapeTableCell as cell } from '../github/markdown.js';
+import { escapeTableCell as cell } from '../shared/markdown.js';
 import { errorMessage } from '../shared/errors.js';
 import { formatDuration, formatMillis } from '../shared/duration.js';
 import type { Log } from '../shared/log.js';

@@ -28,7 +28,7 @@
 import type { Log } from '../shared/log.js';
 import { errorMessage } from '../shared/errors.js';
 import { type CallOptions, type GitHubClient, githubMessage, httpStatus, paginate, requestWithRetries } from './client.js';
-import { GITHUB_COMMENT_LIMIT, truncateMarkdown } from './markdown.js';
+import { GITHUB_COMMENT_LIMIT, truncateMarkdown } from '../shared/markdown.js';
 
 export const GITHUB_ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 
