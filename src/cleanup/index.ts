@@ -6,7 +6,7 @@ import { errorMessage } from '../shared/errors.js';
 import { formatDuration, formatMillis } from '../shared/duration.js';
 import type { Log } from '../shared/log.js';
 import type { ProviderKind } from '../providers/types.js';
-import { forEachBounded } from './pacer.js';
+import { forEachBounded } from '../shared/pacer.js';
 import { selectForDeletion, type CleanupMode, type PreviewResource, type Skipped } from './select.js';
 
 export { selectForDeletion, validatePrefixes, pullRequestFromName, startsWithPrefix } from './select.js';

@@ -15,7 +15,7 @@ import { databaseNameForBranch, quoteIdent } from '../../shared/naming.js';
 import { withRetries } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 import type { ListRequest, PreviewStore } from '../../cleanup/index.js';
-import { forEachBounded } from '../../cleanup/pacer.js';
+import { forEachBounded } from '../../shared/pacer.js';
 import { pullRequestFromName, type PreviewResource } from '../../cleanup/select.js';
 import { classifyPostgresError, connectWithRetry, describeUrl, withDatabase } from './connect.js';
 import { parseMarker } from './marker.js';
