@@ -59,3 +59,10 @@ export function quoteIdent(identifier: string): string {
 export function quoteLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
+
+/** The pull request a preview name points at: `preview/pr-42` → 42. */
+export function pullRequestFromName(name: string): number | undefined {
+  const match = /(?:^|[/_-])pr-?(\d{1,9})$/i.exec(name);
+  const number = match ? Number(match[1]) : NaN;
+  return Number.isSafeInteger(number) && number > 0 ? number : undefined;
+}

@@ -6,8 +6,8 @@ import type { AnnotationData, Branch, Endpoint } from '@neondatabase/api-client'
 import { InputError, PermanentError } from '../../shared/errors.js';
 import type { Log } from '../../shared/log.js';
 import { Pacer, NEON_RATE_LIMIT, type RateLimit } from '../../shared/pacer.js';
-import type { CleanupMode, ListRequest, PreviewStore } from '../../cleanup/index.js';
-import { pullRequestFromName, type PreviewResource } from '../../cleanup/select.js';
+import type { CleanupMode, ListRequest, PreviewResource, PreviewStore } from '../store.js';
+import { pullRequestFromName } from '../../shared/naming.js';
 import { callNeon, classifyNeonError, collectPages, createNeonApi, neonStatus, type NeonApi, type NeonCallContext, type NeonConnection } from './client.js';
 import { waitForOperations } from './branches.js';
 

@@ -11,12 +11,11 @@
 // The newest of these is the database's last activity.
 import { dropPreviewRole } from './preview-role.js';
 import pg from 'pg';
-import { databaseNameForBranch, quoteIdent } from '../../shared/naming.js';
+import { databaseNameForBranch, pullRequestFromName, quoteIdent } from '../../shared/naming.js';
 import { withRetries } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
-import type { ListRequest, PreviewStore } from '../../cleanup/index.js';
+import type { ListRequest, PreviewResource, PreviewStore } from '../store.js';
 import { forEachBounded } from '../../shared/pacer.js';
-import { pullRequestFromName, type PreviewResource } from '../../cleanup/select.js';
 import { classifyPostgresError, connectWithRetry, describeUrl, withDatabase } from './connect.js';
 import { parseMarker } from './marker.js';
 
