@@ -1,9 +1,11 @@
 // Inputs shared by the actions that reach a preview provider (create-branch, cleanup,
-// snapshot's Neon path and the root lifecycle action).
+// snapshot's Neon path and the root lifecycle action): the one place for readers more than one action uses.
 import { InputError } from '../shared/errors.js';
 import { DEFAULT_NEON_API_HOST } from '../providers/neon/client.js';
 import type { ProviderKind } from '../providers/types.js';
 import { secretsOfUrl } from '../shared/secrets.js';
+import { defaultBranchName, validateBranchName } from '../shared/naming.js';
+import type { RunFacts } from './context.js';
 import { inputs, maskSecret } from './runtime.js';
 
 export interface ProviderConnectionInputs {
@@ -23,6 +25,14 @@ export function readProviderConnection(): ProviderConnectionInputs {
     neon: { apiKey: inputs.secret('neon-api-key'), projectId: inputs.text('neon-project-id'), apiHost },
     postgresUrl,
   };
+}
+
+/** `branch-name`, or the pull request's default preview name. */
+export function readBranchName(facts: RunFacts): string {
+  const given = inputs.text('branch-name');
+  if (given) return validateBranchName(given);
+  if (!facts.pullRequest) throw new InputError('branch-name', `is required when the event (${facts.eventName || 'unknown'}) has no pull request. Set branch-name, e.g. preview/\${{ github.ref_name }}.`);
+  return defaultBranchName(facts.pullRequest.number);
 }
 
 /** The password inside a URL is a secret of its own: a log may show it without the URL. */

@@ -4,8 +4,7 @@ import { DEFAULT_MAX_DELETIONS, DEFAULT_OLDER_THAN_SECONDS, DEFAULT_PREFIXES, ty
 import { startsWithPrefix, validatePrefixes } from '../../cleanup/select.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';
-import { missingCredential, readProviderConnection, requireProviderConnection, type ProviderConnectionInputs } from '../provider-inputs.js';
-import { readBranchName } from '../create-branch/inputs.js';
+import { missingCredential, readBranchName, readProviderConnection, requireProviderConnection, type ProviderConnectionInputs } from '../provider-inputs.js';
 
 export interface CleanupInputs {
   settings: CleanupSettings;

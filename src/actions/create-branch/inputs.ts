@@ -1,14 +1,13 @@
 // Reads and validates every create-branch input before anything changes.
 import type { MaskingRule } from '@neondatabase/api-client';
 import { InputError } from '../../shared/errors.js';
-import { defaultBranchName, validateBranchName } from '../../shared/naming.js';
 import { parseDuration } from '../../shared/duration.js';
 import { NEON_MAX_EXPIRY_SECONDS } from '../../providers/neon/preview.js';
 import type { CreateBranchSettings } from '../../create-branch/index.js';
 import { previewAnnotations } from '../../create-branch/index.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';
-import { missingCredential, readProviderConnection, requireProviderConnection } from '../provider-inputs.js';
+import { missingCredential, readBranchName, readProviderConnection, requireProviderConnection } from '../provider-inputs.js';
 
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 300;
 
@@ -19,13 +18,6 @@ export interface CreateBranchInputs {
   exportEnv: ExportEnv;
   /** Set when the run must skip (a fork's pull request has no secrets). */
   skipReason?: string;
-}
-
-export function readBranchName(facts: RunFacts): string {
-  const given = inputs.text('branch-name');
-  if (given) return validateBranchName(given);
-  if (!facts.pullRequest) throw new InputError('branch-name', `is required when the event (${facts.eventName || 'unknown'}) has no pull request. Set branch-name, e.g. preview/\${{ github.ref_name }}.`);
-  return defaultBranchName(facts.pullRequest.number);
 }
 
 /** `-1` never suspend, `0` Neon's default, otherwise 60 s .. 1 week. */
