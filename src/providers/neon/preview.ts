@@ -6,7 +6,7 @@ import { secretsOfUrl } from '../../shared/secrets.js';
 import { pollUntil } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 import type { PreviewDatabase, PreviewProvider, PreviewRequest } from '../types.js';
-import { describeUrl, waitForSelectOne } from '../postgres/connect.js';
+import { describeUrl, waitForSelectOne } from '../../shared/postgres.js';
 import { callNeon, createNeonApi, type NeonApi, type NeonCallContext, type NeonConnection } from './client.js';
 import { findBranchByName, listBranchEndpoints, listBranches, waitForBranchReady, waitForOperations } from './branches.js';
 

@@ -6,7 +6,7 @@ import { databaseNameForBranch, quoteIdent, quoteLiteral } from '../../shared/na
 import { withRetries, sleep } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 import type { PreviewDatabase, PreviewProvider, PreviewRequest } from '../types.js';
-import { connectWithRetry, describeUrl, withCredentials, withDatabase } from './connect.js';
+import { connectWithRetry, describeUrl, withCredentials, withDatabase } from '../../shared/postgres.js';
 import { canCreateRoles, ensurePreviewRole } from './preview-role.js';
 import { formatMarker, parseMarker, type PreviewMarker } from './marker.js';
 

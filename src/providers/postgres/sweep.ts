@@ -16,7 +16,7 @@ import { withRetries } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 import type { ListRequest, PreviewResource, PreviewStore } from '../store.js';
 import { forEachBounded } from '../../shared/pacer.js';
-import { classifyPostgresError, connectWithRetry, describeUrl, withDatabase } from './connect.js';
+import { classifyPostgresError, connectWithRetry, describeUrl, withDatabase } from '../../shared/postgres.js';
 import { parseMarker } from './marker.js';
 
 /** Databases that are never previews, whatever their comment says. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { withRetries, TRANSIENT_NETWORK_CODES, type RetryVerdict } from '../../shared/retry.js';
-import type { Log } from '../../shared/log.js';
+import { withRetries, TRANSIENT_NETWORK_CODES, type RetryVerdict } from './retry.js';
+import type { Log } from './log.js';
 
 /** Postgres SQLSTATEs that a later attempt can outlive: startup, shutdown, too many connections. */
 const TRANSIENT_SQLSTATES = new Set(['57P03', '57P01', '57P02', '53300', '08000', '08001', '08003', '08004', '08006']);
