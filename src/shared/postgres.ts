@@ -1,15 +1,66 @@
+// Everything that talks to Postgres shares this: opening a connection (transient failures
+// retried), the one classification of errors a later attempt can outlive, telling a lost
+// connection apart, describing a target for messages, and reading the server's version.
 import pg from 'pg';
 import { withRetries, TRANSIENT_NETWORK_CODES, type RetryVerdict } from './retry.js';
 import type { Log } from './log.js';
 
-/** Postgres SQLSTATEs that a later attempt can outlive: startup, shutdown, too many connections. */
-const TRANSIENT_SQLSTATES = new Set(['57P03', '57P01', '57P02', '53300', '08000', '08001', '08003', '08004', '08006']);
+/**
+ * Postgres SQLSTATEs a later attempt can outlive: class 08 (connection exception: cannot
+ * connect now, connection lost), 57P01-57P03 (the server shuts down, crashed or starts up),
+ * 53300 (too many connections).
+ */
+export const TRANSIENT_SQLSTATES: ReadonlySet<string> = new Set(['08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300']);
+
+/** What node-postgres says when the socket went away without a SQLSTATE. */
+const CONNECTION_LOST_MESSAGE = /Connection terminated|connection.*(ended|closed)|not queryable|timeout expired|ECONNRESET|EPIPE/i;
+
+function codeOf(error: unknown): string {
+  return String((error as { code?: unknown } | undefined)?.code ?? '');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A later attempt may succeed: the server is starting, full, or the network dropped the connection. */
+export function isTransientPostgresError(error: unknown): boolean {
+  const code = codeOf(error);
+  return TRANSIENT_NETWORK_CODES.has(code) || TRANSIENT_SQLSTATES.has(code) || CONNECTION_LOST_MESSAGE.test(messageOf(error));
+}
 
 export function classifyPostgresError(error: unknown): RetryVerdict {
-  const code = (error as { code?: string }).code ?? '';
-  if (TRANSIENT_NETWORK_CODES.has(code) || TRANSIENT_SQLSTATES.has(code)) return { retry: true, reason: `${code} ${(error as Error).message}` };
-  if (/Connection terminated|timeout expired|ECONNRESET/i.test((error as Error).message ?? '')) return { retry: true, reason: (error as Error).message };
-  return { retry: false };
+  if (!isTransientPostgresError(error)) return { retry: false };
+  const code = codeOf(error);
+  return { retry: true, reason: code ? `${code} ${messageOf(error)}` : messageOf(error) };
+}
+
+/**
+ * The session is gone (the server ended it, or the network did): whatever ran on it may or
+ * may not have committed, so the caller must look before it reports. Unlike
+ * `isTransientPostgresError`, "too many connections" is no loss: that session never existed.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === '57P01' || code === '57P02' || code === '57P03' || code.startsWith('08') || code === 'ECONNRESET' || code === 'EPIPE' || CONNECTION_LOST_MESSAGE.test(messageOf(error));
+}
+
+/** Where a URL points, without its credentials: `host:port/database`, for messages. */
+export function describeTarget(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
+  } catch {
+    return 'the database';
+  }
+}
+
+/** The server's version as a number (`170002` for 17.2), read with `SHOW server_version_num`. */
+export async function serverVersionNum(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ server_version_num: string }>('SHOW server_version_num');
+  const version = Number(rows[0]?.server_version_num);
+  if (!Number.isSafeInteger(version) || version <= 0) throw new Error(`the server reported no usable server_version_num (${JSON.stringify(rows[0] ?? null)})`);
+  return version;
 }
 
 export function newClient(url: string, options: { connectTimeoutMs?: number; applicationName?: string } = {}): pg.Client {
@@ -21,10 +72,10 @@ export function newClient(url: string, options: { connectTimeoutMs?: number; app
 }
 
 /** Opens a connection, retrying while the server starts or a compute wakes up. */
-export async function connectWithRetry(url: string, deadline: number, log: Log, what = 'database'): Promise<pg.Client> {
+export async function connectWithRetry(url: string, deadline: number, log: Log, what = 'database', options: { applicationName?: string } = {}): Promise<pg.Client> {
   return withRetries(
     async () => {
-      const client = newClient(url);
+      const client = newClient(url, options);
       // An idle client whose server goes away emits 'error'; without a listener Node exits.
       client.on('error', (error) => log.debug(`${what}: connection error: ${error.message}`));
       try {
