@@ -8,6 +8,9 @@ import { defaultBranchName, validateBranchName } from '../shared/naming.js';
 import type { RunFacts } from './context.js';
 import { inputs, maskSecret } from './runtime.js';
 
+/** The providers' settings that come from these inputs, for errors the core reports about them. */
+export const PROVIDER_SETTING_INPUTS = { postgresAdminUrl: 'postgres-url' } as const;
+
 export interface ProviderConnectionInputs {
   provider: ProviderKind;
   neon: { apiKey: string; projectId: string; apiHost: string };

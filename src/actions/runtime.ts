@@ -1,8 +1,8 @@
 // What every action entry point shares: reading typed inputs, a Log backed by
 // @actions/core, setting outputs, and reporting failure once.
 import * as core from '@actions/core';
-import { InputError, errorMessage } from '../shared/errors.js';
-import { parseDuration } from '../shared/duration.js';
+import { InputError, SettingError, errorMessage } from '../shared/errors.js';
+import { DEFAULT_DURATION_BOUNDS, checkDurationBounds, parseDuration, type DurationBounds } from '../shared/duration.js';
 import { parseBoolean, parseChoice, parseCount, parseList, parseKeyValues } from '../shared/parse.js';
 import type { Log } from '../shared/log.js';
 
@@ -56,10 +56,10 @@ export const inputs = {
   choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
     return parseChoice(source.get(name), name, choices, fallback);
   },
-  /** Seconds, or undefined when empty. */
-  duration(name: string): number | undefined {
+  /** Seconds within `bounds` (refused outside, naming the range), or undefined when empty. */
+  duration(name: string, bounds: DurationBounds = DEFAULT_DURATION_BOUNDS): number | undefined {
     const value = source.get(name).trim();
-    return value === '' ? undefined : parseDuration(value, name);
+    return value === '' ? undefined : checkDurationBounds(parseDuration(value, name), name, bounds, value);
   },
   count(name: string, fallback?: number): number | undefined {
     return parseCount(source.get(name), name, fallback);
@@ -104,14 +104,26 @@ export function setOutputs(outputs: Outputs): void {
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value === undefined ? '' : String(value));
 }
 
+/** The core's names for its settings mapped to this action's input names (`databaseUrl` → `database-url`). */
+export type SettingInputs = Readonly<Record<string, string>>;
+
+/** An InputError for what the core reported about one of its settings, when this action has an input for it. */
+export function asInputError(error: unknown, settingInputs: SettingInputs): InputError | undefined {
+  if (error instanceof InputError) return error;
+  if (error instanceof SettingError && Object.hasOwn(settingInputs, error.setting)) return new InputError(settingInputs[error.setting]!, error.message);
+  return undefined;
+}
+
 /**
  * Runs an action's main function and reports any failure once, as an error annotation.
- * Input errors are titled with the input so the annotation points at what to fix.
+ * Input errors (and the core's setting errors, named by `settingInputs`) are titled with the
+ * input so the annotation points at what to fix.
  */
-export async function runAction(main: () => Promise<void>): Promise<void> {
+export async function runAction(main: () => Promise<void>, settingInputs: SettingInputs = {}): Promise<void> {
   try {
     await main();
-  } catch (error) {
+  } catch (caught) {
+    const error = asInputError(caught, settingInputs) ?? caught;
     if (error instanceof InputError) {
       core.error(error.message, { title: `Invalid input: ${error.input}` });
       process.exitCode = 1;

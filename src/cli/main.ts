@@ -2,10 +2,11 @@
 // validation, driven from the command line. Options carry the actions' input names.
 import { InputError, errorMessage } from '../shared/errors.js';
 import { ConsoleLog } from '../shared/log.js';
-import { useInputSource } from '../actions/runtime.js';
+import { asInputError, useInputSource } from '../actions/runtime.js';
 import { readRunFacts } from '../actions/context.js';
 import { getCreateBranchInputs } from '../actions/create-branch/inputs.js';
-import { getMigrateInputs } from '../actions/migrate/inputs.js';
+import { MIGRATE_SETTING_INPUTS, getMigrateInputs } from '../actions/migrate/inputs.js';
+import { PROVIDER_SETTING_INPUTS } from '../actions/provider-inputs.js';
 import { getCleanupInputs } from '../actions/cleanup/inputs.js';
 import { createPreview } from '../create-branch/index.js';
 import { migrate } from '../migrate/index.js';
@@ -95,7 +96,8 @@ export async function runCli(argv: string[]): Promise<number> {
     useInputSource({ get: (name) => options.get(name) ?? '', mask: (value) => log.secret(value) });
     return await COMMANDS[command]!.run(log);
   } catch (error) {
-    log.error(errorMessage(error));
+    // The core names its settings; here they are the flags of the same names as the inputs.
+    log.error(errorMessage(asInputError(error, { ...PROVIDER_SETTING_INPUTS, ...MIGRATE_SETTING_INPUTS }) ?? error));
     return 1;
   }
 }

@@ -209,6 +209,6 @@ function describeFailure(status: number | undefined, error: unknown): string {
     case 422:
       return `GitHub rejected the comment (422 ${message}).`;
     default:
-      return status ? `GitHub answered HTTP ${status}: ${message}` : errorMessage(error);
+      return status ? `GitHub answered HTTP ${status}: ${message}` : message;
   }
 }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { InputError, errorMessage } from '../shared/errors.js';
 import { quoteIdent, quoteLiteral } from '../shared/naming.js';
 import { DeadlineExceededError, sleep } from '../shared/retry.js';
-import { connectWithRetry, describeTarget } from '../shared/postgres.js';
+import { connectWithRetry } from '../shared/postgres.js';
 import type { Log } from '../shared/log.js';
 
 export type Client = pg.Client;
@@ -14,12 +14,7 @@ export const APPLICATION_NAME = 'preview-db migrate';
 
 export async function connect(url: string, log: Log, options: { deadlineMs?: number; applicationName?: string } = {}): Promise<Client> {
   const deadline = Date.now() + (options.deadlineMs ?? 60_000);
-  try {
-    return await connectWithRetry(url, deadline, log, 'The database', { applicationName: options.applicationName ?? APPLICATION_NAME });
-  } catch (error) {
-    const cause = error instanceof DeadlineExceededError ? error.lastError : error;
-    throw new Error(`Cannot connect to ${describeTarget(url)}: ${errorMessage(cause)}. Check database-url (the direct URL of the database to migrate) and that the database accepts connections from this runner.`, { cause });
-  }
+  return connectWithRetry(url, deadline, log, 'the database to migrate', { applicationName: options.applicationName ?? APPLICATION_NAME, setting: 'databaseUrl' });
 }
 
 /** `schema.table` or `table` (schema public), each part a plain identifier. */

@@ -2,7 +2,8 @@
 // retried), the one classification of errors a later attempt can outlive, telling a lost
 // connection apart, describing a target for messages, and reading the server's version.
 import pg from 'pg';
-import { withRetries, TRANSIENT_NETWORK_CODES, type RetryVerdict } from './retry.js';
+import { DeadlineExceededError, withRetries, TRANSIENT_NETWORK_CODES, type RetryVerdict } from './retry.js';
+import { SettingError } from './errors.js';
 import type { Log } from './log.js';
 
 /**
@@ -71,11 +72,46 @@ export function newClient(url: string, options: { connectTimeoutMs?: number; app
   });
 }
 
-/** Opens a connection, retrying while the server starts or a compute wakes up. */
-export async function connectWithRetry(url: string, deadline: number, log: Log, what = 'database', options: { applicationName?: string } = {}): Promise<pg.Client> {
+/** What to check when a connection failed, by the error's code; '' when the error says it all. */
+export function connectionFailureHint(error: unknown): string {
+  const code = codeOf(error);
+  if (code === '28P01' || code === '28000') return 'the server refused its user name or password.';
+  if (code === '3D000') return 'the database it names does not exist on that server.';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'its host name does not resolve.';
+  if (code === 'ECONNREFUSED') return 'nothing accepts connections at its host and port.';
+  if (code === 'ETIMEDOUT' || /timeout expired/i.test(messageOf(error))) return 'the server did not answer in time (a firewall, or the wrong host or port).';
+  return '';
+}
+
+export interface ConnectOptions {
+  applicationName?: string;
+  /**
+   * The setting that holds this URL (`databaseUrl`, `postgresAdminUrl`): a connection that
+   * still fails at the deadline is then a SettingError naming it, so the entry point can name
+   * the input.
+   */
+  setting?: string;
+}
+
+/**
+ * Opens a connection, retrying while the server starts or a compute wakes up. Each attempt
+ * waits at most until `deadline` (and 10 s), so the whole wait is bounded by it.
+ */
+export async function connectWithRetry(url: string, deadline: number, log: Log, what = 'database', options: ConnectOptions = {}): Promise<pg.Client> {
+  try {
+    return await openWithRetry(url, deadline, log, what, options);
+  } catch (error) {
+    if (!options.setting) throw error;
+    const cause = error instanceof DeadlineExceededError ? (error.lastError ?? error) : error;
+    const hint = connectionFailureHint(cause);
+    throw new SettingError(options.setting, `cannot connect to ${describeTarget(url)} (${what}): ${messageOf(cause)}${hint ? `; ${hint}` : '.'}`, { cause });
+  }
+}
+
+async function openWithRetry(url: string, deadline: number, log: Log, what: string, options: ConnectOptions): Promise<pg.Client> {
   return withRetries(
     async () => {
-      const client = newClient(url, options);
+      const client = newClient(url, { applicationName: options.applicationName, connectTimeoutMs: Math.max(1_000, Math.min(10_000, deadline - Date.now())) });
       // An idle client whose server goes away emits 'error'; without a listener Node exits.
       client.on('error', (error) => log.debug(`${what}: connection error: ${error.message}`));
       try {

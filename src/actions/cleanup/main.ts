@@ -7,6 +7,7 @@ import { closedPullRequestNumbers } from '../../github/pull-requests.js';
 import { readRunFacts, type RunFacts } from '../context.js';
 import { actionLog, runAction, setOutputs } from '../runtime.js';
 import { getCleanupInputs, type CleanupInputs } from './inputs.js';
+import { PROVIDER_SETTING_INPUTS } from '../provider-inputs.js';
 
 function closedPullRequestLookup(token: string, facts: RunFacts): ClosedPullRequestLookup {
   const [owner, repo] = facts.repository.split('/') as [string, string];
@@ -46,4 +47,4 @@ async function main(): Promise<void> {
   if (report.failure) throw new Error(report.failure);
 }
 
-await runAction(main);
+await runAction(main, PROVIDER_SETTING_INPUTS);

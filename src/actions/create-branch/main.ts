@@ -5,6 +5,7 @@ import { readRunFacts } from '../context.js';
 import { actionLog, runAction, setOutputs } from '../runtime.js';
 import { getCreateBranchInputs } from './inputs.js';
 import { exportPreviewEnv, previewOutputs } from './outputs.js';
+import { PROVIDER_SETTING_INPUTS } from '../provider-inputs.js';
 
 const EMPTY_OUTPUTS = {
   'branch-id': '', 'branch-name': '', created: 'false', 'database-url': '', 'database-url-direct': '',
@@ -25,4 +26,4 @@ async function main(): Promise<void> {
   await core.summary.addRaw(`### Preview database\n\n${describePreview(preview).map((line) => `- ${line}`).join('\n')}\n`).write();
 }
 
-await runAction(main);
+await runAction(main, PROVIDER_SETTING_INPUTS);

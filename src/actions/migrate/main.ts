@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { migrate } from '../../migrate/index.js';
 import { readRunFacts } from '../context.js';
 import { actionLog, runAction, setOutputs } from '../runtime.js';
-import { getMigrateInputs } from './inputs.js';
+import { MIGRATE_SETTING_INPUTS, getMigrateInputs } from './inputs.js';
 
 async function main(): Promise<void> {
   const settings = getMigrateInputs(readRunFacts());
@@ -29,4 +29,4 @@ async function main(): Promise<void> {
   }
 }
 
-await runAction(main);
+await runAction(main, MIGRATE_SETTING_INPUTS);

@@ -11,6 +11,7 @@ import { readRunFacts, type RunFacts } from '../context.js';
 import { actionLog, redactSecrets, runAction, setOutputs, type Outputs } from '../runtime.js';
 import { getLifecycleInputs, type LifecycleInputs } from './inputs.js';
 import { exportPreviewEnv, previewOutputs } from '../create-branch/outputs.js';
+import { PROVIDER_SETTING_INPUTS } from '../provider-inputs.js';
 
 const EMPTY_OUTPUTS: Outputs = {
   'branch-id': '', 'branch-name': '', created: false, 'database-url': '', 'database-url-direct': '', host: '', database: '', role: '', password: '',
@@ -97,4 +98,5 @@ async function main(): Promise<void> {
   }
 }
 
-await runAction(main);
+// The migration's databaseUrl is the preview's own, no input: its errors stay as the core words them.
+await runAction(main, PROVIDER_SETTING_INPUTS);

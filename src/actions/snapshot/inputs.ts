@@ -43,13 +43,13 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
   const branch = inputs.optional('branch');
   const explicitId = inputs.optional('snapshot-identifier');
   const wait = inputs.boolean('wait', true);
-  const waitTimeoutSeconds = inputs.duration('wait-timeout') ?? DEFAULT_WAIT_TIMEOUT_SECONDS;
+  // Up to the 5 days a job may run on a self-hosted runner (a large RDS snapshot takes hours).
+  const waitTimeoutSeconds = inputs.duration('wait-timeout', { min: 1, max: 5 * 86400 }) ?? DEFAULT_WAIT_TIMEOUT_SECONDS;
   const userTags = validateUserTags(inputs.keyValues('tags'));
   const retainCount = positive('retain-count', inputs.count('retain-count'));
   const retainDays = positive('retain-days', inputs.count('retain-days'));
   const pruneDryRun = inputs.boolean('prune-dry-run', false);
 
-  if (waitTimeoutSeconds <= 0) throw new InputError('wait-timeout', 'must be longer than 0s, e.g. 60m.');
   if (copyToRegion && !wait) throw new InputError('copy-to-region', 'needs wait: true: a snapshot can only be copied once it is available.');
   const common: SnapshotCommon = {
     wait,

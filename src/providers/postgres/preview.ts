@@ -34,7 +34,7 @@ export class PostgresPreviews implements PreviewProvider {
   ) {}
 
   private async admin<T>(deadline: number, body: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = await connectWithRetry(this.settings.adminUrl, deadline, this.log, 'Postgres server');
+    const client = await connectWithRetry(this.settings.adminUrl, deadline, this.log, 'Postgres server', { setting: 'postgresAdminUrl' });
     try {
       return await body(client);
     } finally {

@@ -105,7 +105,7 @@ export class PostgresPreviewStore implements PreviewStore {
   }
 
   private async withClient<T>(url: string, what: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = await connectWithRetry(url, this.deadline(), this.log, what);
+    const client = await connectWithRetry(url, this.deadline(), this.log, what, { setting: url === this.settings.adminUrl ? 'postgresAdminUrl' : undefined });
     try {
       return await body(client);
     } finally {
