@@ -47,3 +47,15 @@ test("the README's quick start passes only inputs and secrets the reusable workf
   const own = step.steps.find((s) => s.uses.startsWith('example-org/preview-db@'))!;
   expect(Object.keys(own.with ?? {}).filter((name) => !(name in rootInputs))).toEqual([]);
 });
+
+test('the generated contract covers every action.yml under actions/, found without a list', async () => {
+  const { CONTRACT } = await import('../src/actions/contract.generated.js');
+  const { readdirSync, existsSync } = await import('node:fs');
+  const onDisk = readdirSync(join(ROOT, 'actions')).filter((name) => existsSync(join(ROOT, 'actions', name, 'action.yml')));
+  expect(Object.keys(CONTRACT).sort()).toEqual(['preview-db', ...onDisk].sort());
+  for (const action of Object.keys(CONTRACT) as Array<keyof typeof CONTRACT>) {
+    const manifest = readManifest(action);
+    expect(Object.keys(CONTRACT[action].inputs)).toEqual(Object.keys(manifest.inputs ?? {}));
+    expect([...CONTRACT[action].outputs]).toEqual(Object.keys(manifest.outputs ?? {}));
+  }
+});

@@ -1,7 +1,7 @@
 // The root action, run as the GitHub runner runs its bundle, through a pull request's
 // life: opened, pushes, closed. Real Postgres, the fake Neon API, a fake GitHub API.
 import { sql } from './support/sql.js';
-import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub } from './fakes/github/server.js';
@@ -105,6 +105,8 @@ describe('the lifecycle with the Postgres provider', () => {
     expect(run.status).toBe(0);
     expect(run.outputs).toMatchObject({ created: 'false', applied: '1', pending: '1' });
     expect(JSON.parse(run.outputs['applied-migrations']!).map((m: { file: string }) => m.file)).toEqual(['migrations/0003_accounts_plan.sql']);
+    // report-file names a file that holds the report (it was always empty before).
+    expect(readFileSync(run.outputs['report-file']!, 'utf8')).toBe(run.outputs.report);
     const all = comments(PR);
     expect(all).toHaveLength(1);
     expect(all[0]!.body).toContain('0003_accounts_plan.sql');

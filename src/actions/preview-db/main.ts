@@ -8,16 +8,14 @@ import { COMMENT_KEY, renderClosedComment, renderFailedComment, renderOpenCommen
 import { commentMarker, upsertStickyComment } from '../../github/sticky-comment.js';
 import { workflowRunUrl } from '../../github/console-links.js';
 import { readRunFacts, type RunFacts } from '../context.js';
-import { actionLog, redactSecrets, runAction, setOutputs, type Outputs } from '../runtime.js';
+import { actionLog, emptyOutputs, redactSecrets, runAction, setOutputs, type Outputs } from '../runtime.js';
 import { getLifecycleInputs, type LifecycleInputs } from './inputs.js';
 import { exportPreviewEnv, previewOutputs } from '../create-branch/outputs.js';
 import { PROVIDER_SETTING_INPUTS } from '../provider-inputs.js';
+import { migrateOutputs, writeMigrateReport } from '../migrate/outputs.js';
 
-const EMPTY_OUTPUTS: Outputs = {
-  'branch-id': '', 'branch-name': '', created: false, 'database-url': '', 'database-url-direct': '', host: '', database: '', role: '', password: '',
-  'expires-at': '', skipped: false, applied: 0, pending: 0, 'applied-migrations': '[]', 'lint-findings': '[]', report: '', 'report-file': '',
-  phase: '', deleted: false, 'comment-url': '',
-};
+/** What a run that creates nothing sets: every declared output, empty or "nothing happened". */
+const EMPTY_OUTPUTS: Outputs = { ...emptyOutputs('preview-db'), created: false, skipped: false, deleted: false, ...migrateOutputs(undefined, '') };
 
 /** Posts or updates the pull request's one comment; a failure is a warning, never the run's. */
 async function postComment(settings: LifecycleInputs, facts: RunFacts, body: string): Promise<string> {
@@ -81,12 +79,7 @@ async function main(): Promise<void> {
   setOutputs({
     ...previewOutputs(preview),
     skipped: false,
-    applied: migration?.applied.length ?? 0,
-    pending: migration?.pending ?? 0,
-    'applied-migrations': JSON.stringify((migration?.applied ?? []).map((m) => ({ name: m.name, version: m.version, file: m.file, duration: Math.round(m.durationMs) }))),
-    'lint-findings': JSON.stringify((migration?.findings ?? []).map(({ rule, severity, file, line, column, message }) => ({ rule, severity, file, line, column, message }))),
-    report: migration?.reportMarkdown ?? '',
-    'report-file': '',
+    ...migrateOutputs(migration, migration ? writeMigrateReport(migration) : ''),
     phase,
     deleted: false,
     'comment-url': commentUrl,
