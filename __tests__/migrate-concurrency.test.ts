@@ -92,6 +92,6 @@ test('an unreachable database is a clear error that names the host, not the pass
   const error = await migrate(settings('postgresql://app:not-a-real-password@127.0.0.1:1/app', cwd, { connectTimeoutSeconds: 1 }), new MemoryLog()).catch((e: unknown) => e as Error);
   // The core names its setting; the action maps it to database-url (input-bounds.test.ts).
   expect(error).toMatchObject({ name: 'SettingError', setting: 'databaseUrl' });
-  expect((error as Error).message).toMatch(/^cannot connect to 127.0.0.1:1\/app \(the database to migrate\): .*ECONNREFUSED.*nothing accepts connections/);
+  expect((error as Error).message).toMatch(/^Setting 'databaseUrl': cannot connect to 127.0.0.1:1\/app \(the database to migrate\): .*ECONNREFUSED.*nothing accepts connections/);
   expect((error as Error).message).not.toContain('not-a-real-password');
 });

@@ -74,7 +74,7 @@ process.exit(Number(process.argv[2] ?? 0));
   expect(failed.ok).toBe(false);
   expect(failed.exitCode).toBe(3);
   expect(failed.error!.message).toContain('exited with status 3');
-  await expect(migrate(settings(db.url, cwd, { runner: 'command' }), new MemoryLog())).rejects.toThrow(/Input 'command'/);
+  await expect(migrate(settings(db.url, cwd, { runner: 'command' }), new MemoryLog())).rejects.toThrow(/Setting 'command'/);
 });
 
 test('prisma: failed, edited and out-of-order migrations are read from _prisma_migrations before the tool runs', async () => {

@@ -19,8 +19,7 @@ export interface ProviderConnectionInputs {
 
 export function readProviderConnection(): ProviderConnectionInputs {
   const provider = inputs.choice('provider', ['neon', 'postgres'] as const, 'neon');
-  const apiHost = inputs.text('api-host') || DEFAULT_NEON_API_HOST;
-  if (!/^https?:\/\//.test(apiHost)) throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
+  const apiHost = checkApiHost(inputs.text('api-host') || DEFAULT_NEON_API_HOST);
   const postgresUrl = inputs.secret('postgres-url');
   maskUrlPassword(postgresUrl);
   return {
@@ -52,11 +51,22 @@ export function missingCredential(connection: ProviderConnectionInputs): string 
   return connection.postgresUrl ? undefined : 'postgres-url';
 }
 
+export function checkApiHost(apiHost: string): string {
+  if (!/^https?:\/\//.test(apiHost)) throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
+  return apiHost;
+}
+
+/** The Neon inputs every action with a Neon path takes (create-branch, cleanup, snapshot, the root action), checked here once. */
+export function checkNeonInputs(neon: { apiKey: string; projectId: string; apiHost: string }): void {
+  if (!neon.apiKey) throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
+  if (!neon.projectId) throw new InputError('neon-project-id', 'is required for provider neon. Find it in the Neon console under Settings → General.');
+  if (!/^[a-z0-9-]+$/.test(neon.projectId)) throw new InputError('neon-project-id', `'${neon.projectId}' is not a Neon project id (lowercase words joined by hyphens, e.g. misty-fog-123456).`);
+  checkApiHost(neon.apiHost);
+}
+
 export function requireProviderConnection(connection: ProviderConnectionInputs): void {
   if (connection.provider === 'neon') {
-    if (!connection.neon.apiKey) throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
-    if (!connection.neon.projectId) throw new InputError('neon-project-id', 'is required for provider neon. Find it in the Neon console under Settings → General.');
-    if (!/^[a-z0-9-]+$/.test(connection.neon.projectId)) throw new InputError('neon-project-id', `'${connection.neon.projectId}' is not a Neon project id (lowercase words joined by hyphens, e.g. misty-fog-123456).`);
+    checkNeonInputs(connection.neon);
   } else {
     if (!connection.postgresUrl) throw new InputError('postgres-url', 'is required for provider postgres. Pass an admin connection URL from a secret.');
     let parsed: URL;

@@ -117,7 +117,7 @@ export type SettingInputs = Readonly<Record<string, string>>;
 /** An InputError for what the core reported about one of its settings, when this action has an input for it. */
 export function asInputError(error: unknown, settingInputs: SettingInputs): InputError | undefined {
   if (error instanceof InputError) return error;
-  if (error instanceof SettingError && Object.hasOwn(settingInputs, error.setting)) return new InputError(settingInputs[error.setting]!, error.message);
+  if (error instanceof SettingError && Object.hasOwn(settingInputs, error.setting)) return new InputError(settingInputs[error.setting]!, error.detail);
   return undefined;
 }
 

@@ -2,7 +2,7 @@
 // tool, measure locks, and report. Takes plain settings and a Log; never touches
 // @actions/core, so the action, the lifecycle action and the CLI share it.
 import { secretsOfUrl } from '../shared/secrets.js';
-import { InputError } from '../shared/errors.js';
+import { SettingError } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import { parseTableName } from './db.js';
 import { validateRuleNames } from './lint/index.js';
@@ -55,14 +55,26 @@ export function isPooledNeonUrl(url: string): boolean {
 }
 
 
-/** Checks what can be checked without touching the database; throws InputError. */
+/**
+ * Checks what can be checked without touching the database; throws SettingError naming the
+ * setting (`command`, `seed`...), which each entry point maps to its input or flag.
+ */
 export function validateSettings(settings: MigrateSettings): void {
-  if (!settings.databaseUrl) throw new InputError('database-url', 'is required: the direct (non-pooled) connection URL of the database to migrate.');
-  if (!/^postgres(ql)?:\/\//.test(settings.databaseUrl)) throw new InputError('database-url', 'is not a postgres:// or postgresql:// URL.');
+  validateDatabaseUrl(settings.databaseUrl);
+  validateOptions(settings);
+}
+
+export function validateDatabaseUrl(databaseUrl: string): void {
+  if (!databaseUrl) throw new SettingError('databaseUrl', 'is required: the direct (non-pooled) connection URL of the database to migrate.');
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new SettingError('databaseUrl', 'is not a postgres:// or postgresql:// URL.');
+}
+
+/** Every check but the target's: the root action runs it before the preview (and its URL) exists. */
+export function validateOptions(settings: Omit<MigrateSettings, 'databaseUrl'>): void {
   validateRuleNames(settings.lintDisable, 'lint-disable');
-  if (settings.seed.length > 0 && settings.protected) throw new InputError('seed', 'seeding is for preview databases and is refused with protected: true. Remove seed for this database.');
-  if (settings.runner === 'command' && !settings.command) throw new InputError('command', "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
-  for (const name of settings.exportEnv) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InputError('export-env', `'${name}' is not an environment variable name.`);
+  if (settings.seed.length > 0 && settings.protected) throw new SettingError('seed', 'seeding is for preview databases and is refused with protected: true. Remove seed for this database.');
+  if (settings.runner === 'command' && !settings.command) throw new SettingError('command', "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
+  for (const name of settings.exportEnv) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new SettingError('exportEnv', `'${name}' is not an environment variable name.`);
   if (settings.runner === 'builtin') parseTableName(settings.historyTable, 'history-table');
 }
 

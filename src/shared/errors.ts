@@ -20,10 +20,11 @@ export class InputError extends Error {
 export class SettingError extends Error {
   constructor(
     readonly setting: string,
-    message: string,
+    /** What is wrong, without the setting's name: the entry point puts its own name in front. */
+    readonly detail: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(`Setting '${setting}': ${detail}`, options);
     this.name = 'SettingError';
   }
 }

@@ -8,10 +8,9 @@ import { COMMENT_KEY, renderClosedComment, renderFailedComment, renderOpenCommen
 import { commentMarker, upsertStickyComment } from '../../github/sticky-comment.js';
 import { workflowRunUrl } from '../../github/console-links.js';
 import { readRunFacts, type RunFacts } from '../context.js';
-import { actionLog, emptyOutputs, redactSecrets, runAction, setOutputs, type Outputs } from '../runtime.js';
-import { getLifecycleInputs, type LifecycleInputs } from './inputs.js';
+import { actionLog, asInputError, emptyOutputs, redactSecrets, runAction, setOutputs, type Outputs } from '../runtime.js';
+import { LIFECYCLE_SETTING_INPUTS, getLifecycleInputs, type LifecycleInputs } from './inputs.js';
 import { exportPreviewEnv, previewOutputs } from '../create-branch/outputs.js';
-import { PROVIDER_SETTING_INPUTS } from '../provider-inputs.js';
 import { migrateOutputs, writeMigrateReport } from '../migrate/outputs.js';
 
 /** What a run that creates nothing sets: every declared output, empty or "nothing happened". */
@@ -68,7 +67,7 @@ async function main(): Promise<void> {
     result = await openPreview({ create: settings.settings, migrate: settings.migrate }, actionLog);
   } catch (error) {
     // The pull request's author should see why there is no preview, not only the run's log.
-    await postComment(settings, facts, renderFailedComment(branchName, errorMessage(error), context));
+    await postComment(settings, facts, renderFailedComment(branchName, errorMessage(asInputError(error, LIFECYCLE_SETTING_INPUTS) ?? error), context));
     throw error;
   }
   const { preview, migration } = result;
@@ -91,5 +90,4 @@ async function main(): Promise<void> {
   }
 }
 
-// The migration's databaseUrl is the preview's own, no input: its errors stay as the core words them.
-await runAction(main, PROVIDER_SETTING_INPUTS);
+await runAction(main, LIFECYCLE_SETTING_INPUTS);

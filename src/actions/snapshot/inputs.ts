@@ -9,6 +9,7 @@ import type { NeonSnapshotRequest } from '../../snapshot/neon.js';
 import type { SnapshotCommon } from '../../snapshot/types.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';
+import { checkNeonInputs } from '../provider-inputs.js';
 
 export const SNAPSHOT_PROVIDERS = ['rds', 'neon'] as const;
 
@@ -66,10 +67,7 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
     for (const [name, value] of [['db-instance-identifier', instanceId], ['db-cluster-identifier', clusterId], ['copy-to-region', copyToRegion], ['region', regionInput]] as const) {
       if (value) throw new InputError(name, 'applies to provider rds only; remove it or set provider: rds.');
     }
-    if (!neonApiKey) throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
-    if (!neonProjectId) throw new InputError('neon-project-id', 'is required for provider neon. Find it in the Neon console under Settings → General.');
-    if (!/^[a-z0-9-]+$/.test(neonProjectId)) throw new InputError('neon-project-id', `'${neonProjectId}' is not a Neon project id (lowercase words joined by hyphens, e.g. misty-fog-123456).`);
-    if (!/^https?:\/\//.test(apiHost)) throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
+    checkNeonInputs({ apiKey: neonApiKey, projectId: neonProjectId, apiHost });
     return {
       provider,
       request: { ...common, snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, 'neon'), apiKey: neonApiKey, projectId: neonProjectId, apiHost, branch },
