@@ -8,7 +8,7 @@ import { PostgresPreviews } from '../src/providers/postgres/preview.js';
 import { formatMarker } from '../src/providers/postgres/marker.js';
 import { withDatabase } from '../src/shared/postgres.js';
 import { databaseNameForBranch, quoteIdent, quoteLiteral } from '../src/shared/naming.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { sql } from './support/sql.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL!;

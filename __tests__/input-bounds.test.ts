@@ -14,7 +14,7 @@ import { getCleanupInputs } from '../src/actions/cleanup/inputs.js';
 import { getMigrateInputs } from '../src/actions/migrate/inputs.js';
 import { getSnapshotInputs } from '../src/actions/snapshot/inputs.js';
 import { InputError, SettingError } from '../src/shared/errors.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { PostgresPreviewStore } from '../src/providers/postgres/sweep.js';
 import { upsertStickyComment } from '../src/github/sticky-comment.js';
 import { closedPullRequestNumbers } from '../src/github/pull-requests.js';

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
 import { advisoryLockKey } from '../src/migrate/db.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { migrate } from '../src/migrate/index.js';
 import { sleep } from '../src/shared/retry.js';
 import { adminUrl, createDatabase, dropAll, query, settings, workspace, writeFiles } from './fixtures/migrate/support.js';

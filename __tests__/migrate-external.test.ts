@@ -3,7 +3,7 @@
 import { afterAll, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { migrate } from '../src/migrate/index.js';
 import { sha256 } from '../src/migrate/files.js';
 import { ROOT } from './support/run-action.js';

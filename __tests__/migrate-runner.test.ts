@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { InputError } from '../src/shared/errors.js';
 import { isPooledNeonUrl, migrate } from '../src/migrate/index.js';
 import { createDatabase, dropAll, query, settings, workspace, writeFiles } from './fixtures/migrate/support.js';

@@ -9,7 +9,7 @@ import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
 import { runAction, pullRequestEvent, leakedSecrets, outputSecrets, maskedValues, inputErrorAnnotation, NODE24, ROOT, type ActionRun } from './support/run-action.js';
 import { contractDifferences } from './support/contract.js';
 import { migrate, migrateSettings, DEFAULT_HISTORY_TABLE } from '../src/migrate/index.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL!;
 const TOKEN = 'ghs_test_token_not_real_0000000000';

@@ -2,7 +2,7 @@
 // outlive, telling a lost session apart, describing a target, reading the server's version.
 import { expect, test } from '@jest/globals';
 import pg from 'pg';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { DeadlineExceededError } from '../src/shared/retry.js';
 import { classifyPostgresError, connectWithRetry, describeTarget, isConnectionLoss, isTransientPostgresError, serverVersionNum, withCredentials } from '../src/shared/postgres.js';
 import { freePort } from './support/test-postgres.mjs';

@@ -73,11 +73,6 @@ export const inputs = {
   },
 };
 
-export function requireInput(name: string, value: string | undefined, why: string): string {
-  if (!value) throw new InputError(name, `is required ${why}.`);
-  return value;
-}
-
 /**
  * The runner masks registered secrets in its log, but not in what an action sends elsewhere
  * (a pull-request comment): text bound there goes through this first.

@@ -8,7 +8,7 @@ import type { Log } from '../shared/log.js';
 import type { ProviderKind } from '../providers/types.js';
 import { forEachBounded } from '../shared/pacer.js';
 import { selectForDeletion, type Skipped } from './select.js';
-import type { CleanupMode, PreviewResource, PreviewStore } from '../providers/store.js';
+import type { CleanupMode, PreviewStore } from '../providers/store.js';
 
 export { selectForDeletion, validatePrefixes, startsWithPrefix } from './select.js';
 export type { SelectionRules, Selection, Skipped } from './select.js';

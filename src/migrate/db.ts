@@ -2,7 +2,7 @@
 // serialises concurrent runs, session settings, and the built-in runner's history table.
 import pg from 'pg';
 import { createHash } from 'node:crypto';
-import { InputError, errorMessage } from '../shared/errors.js';
+import { InputError } from '../shared/errors.js';
 import { quoteIdent, quoteLiteral } from '../shared/naming.js';
 import { DeadlineExceededError, sleep } from '../shared/retry.js';
 import { connectWithRetry } from '../shared/postgres.js';

@@ -6,7 +6,6 @@ import { SettingError } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import { parseTableName } from './db.js';
 import { validateRuleNames } from './lint/index.js';
-import { PROFILES } from './profiles.js';
 import { renderMigrateReport } from './report.js';
 import type { MigrateFailure, MigrateResult, MigrateSettings } from './types.js';
 import { type State } from './run-state.js';
