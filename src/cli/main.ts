@@ -12,6 +12,7 @@ import { createPreview } from '../create-branch/index.js';
 import { migrate } from '../migrate/index.js';
 import { renderCleanupSummary, runCleanup } from '../cleanup/index.js';
 import { previewStoreFor } from '../cleanup/stores.js';
+import { CONTRACT, type ActionName } from '../actions/contract.generated.js';
 
 const HELP = `preview-db: preview databases from your terminal
 
@@ -46,9 +47,12 @@ export function parseOptions(args: string[]): Map<string, string> {
   return options;
 }
 
+/** A command's options are its action's inputs, as action.yml declares them. */
+const inputNames = (action: ActionName): string[] => Object.keys(CONTRACT[action].inputs);
+
 const COMMANDS: Record<string, { known: string[]; run: (log: ConsoleLog) => Promise<number> }> = {
   create: {
-    known: ['provider', 'neon-api-key', 'neon-project-id', 'api-host', 'parent', 'database', 'role', 'suspend-timeout', 'expires-in', 'postgres-url', 'template', 'branch-name', 'wait-timeout', 'on-existing', 'parent-at', 'branch-type', 'masking-rules', 'export-env'],
+    known: inputNames('create-branch'),
     async run(log) {
       const { settings } = getCreateBranchInputs(readRunFacts());
       const preview = await createPreview(settings, log);
@@ -58,7 +62,7 @@ const COMMANDS: Record<string, { known: string[]; run: (log: ConsoleLog) => Prom
     },
   },
   migrate: {
-    known: ['database-url', 'runner', 'migrations-dir', 'history-table', 'command', 'export-env', 'dry-run', 'lint', 'lint-disable', 'allow-destructive', 'allow-drift', 'protected', 'seed', 'lock-timeout', 'statement-timeout', 'analyze', 'lock-threshold'],
+    known: inputNames('migrate'),
     async run(log) {
       const result = await migrate(getMigrateInputs(readRunFacts(), { ...process.env, GITHUB_WORKSPACE: process.cwd() }), log);
       console.log(result.reportMarkdown);
@@ -66,7 +70,7 @@ const COMMANDS: Record<string, { known: string[]; run: (log: ConsoleLog) => Prom
     },
   },
   cleanup: {
-    known: ['provider', 'neon-api-key', 'neon-project-id', 'api-host', 'postgres-url', 'mode', 'branch-name', 'prefixes', 'older-than', 'closed-prs', 'github-token', 'dry-run', 'max-deletions'],
+    known: inputNames('cleanup'),
     async run(log) {
       const cleanup = getCleanupInputs(readRunFacts());
       if (cleanup.settings.closedPrs) throw new InputError('closed-prs', 'needs the GitHub API of a workflow run; on the command line, sweep by age only.');
