@@ -1,6 +1,6 @@
 // The action layer's shared runtime: inputs from a swappable source, secrets registered
 // once, and redaction of text that leaves the runner's log (a pull-request comment).
-import { inputs, maskSecret, redactSecrets, useInputSource } from '../src/actions/runtime.js';
+import { emptyOutputs, inputs, maskSecret, redactSecrets, useInputSource, type Outputs } from '../src/actions/runtime.js';
 import { maskUrlPassword } from '../src/actions/provider-inputs.js';
 
 const masked: string[] = [];
@@ -20,7 +20,16 @@ test('secret inputs are masked as they are read, each once', () => {
   maskSecret('napi_example_key_not_real_0000');
   expect(masked.filter((value) => value === 'napi_example_key_not_real_0000')).toHaveLength(1);
   expect(inputs.boolean('dry-run', false)).toBe(true);
-  expect(inputs.text('not-given')).toBe('');
+  expect(inputs.text('template')).toBe('');
+});
+
+test('only names an action.yml declares compile (tsc checks each @ts-expect-error is needed)', () => {
+  // @ts-expect-error a typo in an input name is a compile error
+  expect(inputs.text('wait-timout')).toBe('');
+  // @ts-expect-error a typo in an output name is a compile error
+  const outputs: Outputs = { 'datbase-url': 'x' };
+  expect(outputs).toBeDefined();
+  expect(emptyOutputs('migrate')).toEqual({ applied: '', pending: '', 'applied-migrations': '', 'lint-findings': '', report: '', 'report-file': '' });
 });
 
 test('a URL is masked whole and its password in both forms', () => {

@@ -181,7 +181,7 @@ test('a pull request from a fork without secrets is skipped with a notice', asyn
 test.each([
   ['mode', { mode: 'everything' }, /'everything' is not one of pr, stale/],
   ['older-than', { mode: 'stale', 'older-than': 'a week' }, /'a week' is not a duration/],
-  ['older-than', { mode: 'stale', 'older-than': '0s' }, /must be longer than 0s/],
+  ['older-than', { mode: 'stale', 'older-than': '0s' }, /'0s' is outside the allowed range: use 1m to 3650d/],
   ['prefixes', { mode: 'stale', prefixes: ',' }, /is empty/],
   ['prefixes', { mode: 'stale', prefixes: 'preview/\n/' }, /'\/' would match nearly every branch/],
   ['prefixes', { mode: 'stale', prefixes: 'preview/*' }, /wildcard/],

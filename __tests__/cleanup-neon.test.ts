@@ -8,7 +8,7 @@ import { startFakeGitHub, type FakeGitHub, DEFAULT_REPOSITORY } from './fakes/gi
 import { runCleanup, type CleanupSettings, type ClosedPullRequestLookup } from '../src/cleanup/index.js';
 import { NeonPreviewStore, type NeonSweepSettings } from '../src/providers/neon/sweep.js';
 import { closedPullRequestNumbers } from '../src/github/pull-requests.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { classifyNeonError, NEON_LOCKED_MAX_DELAY_MS } from '../src/providers/neon/client.js';
 
 const postgresUrl = process.env.TEST_DATABASE_URL!;

@@ -6,9 +6,9 @@ import { runCleanup, type CleanupSettings } from '../src/cleanup/index.js';
 import { PostgresPreviewStore } from '../src/providers/postgres/sweep.js';
 import { PostgresPreviews } from '../src/providers/postgres/preview.js';
 import { formatMarker } from '../src/providers/postgres/marker.js';
-import { withDatabase } from '../src/providers/postgres/connect.js';
+import { withDatabase } from '../src/shared/postgres.js';
 import { databaseNameForBranch, quoteIdent, quoteLiteral } from '../src/shared/naming.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { sql } from './support/sql.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL!;

@@ -1,8 +1,9 @@
 // The cleanup safety rules (one pure function), checked on thousands of random branch
 // sets, and the pacer that keeps a sweep inside Neon's rate limits (on a virtual clock).
 import { describe, expect, test } from '@jest/globals';
-import { pullRequestFromName, selectForDeletion, startsWithPrefix, validatePrefixes, type PreviewResource, type SelectionRules } from '../src/cleanup/select.js';
-import { Pacer, NEON_RATE_LIMIT, forEachBounded } from '../src/cleanup/pacer.js';
+import { pullRequestFromName } from '../src/shared/naming.js';
+import { selectForDeletion, startsWithPrefix, validatePrefixes, type PreviewResource, type SelectionRules } from '../src/cleanup/select.js';
+import { Pacer, NEON_RATE_LIMIT, forEachBounded } from '../src/shared/pacer.js';
 import { renderCleanupSummary, type CleanupReport } from '../src/cleanup/index.js';
 import { InputError } from '../src/shared/errors.js';
 

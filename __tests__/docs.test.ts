@@ -6,13 +6,17 @@ import { ROOT } from './support/run-action.js';
 import { readManifest } from './support/contract.js';
 import { parse } from 'yaml';
 
-test('the README tables match every action.yml (run `npm run docs` when this fails)', () => {
+test('the README tables, docs/actions/ and the generated contract match every action.yml (run `npm run docs` when this fails)', () => {
   expect(() => execFileSync(process.execPath, [join(ROOT, 'scripts', 'docs.mjs'), '--check'], { cwd: ROOT, stdio: 'pipe' })).not.toThrow();
 });
 
-test.each(['preview-db', 'create-branch', 'migrate', 'cleanup', 'snapshot'])('the README documents every input and output of %s', (action) => {
+test.each(['preview-db', 'create-branch', 'migrate', 'cleanup', 'snapshot'])('the docs document every input and output of %s (the root action in the README, the others in docs/actions/)', (action) => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf(`<!-- action-docs:${action}:start -->`), readme.indexOf(`<!-- action-docs:${action}:end -->`));
+  const section =
+    action === 'preview-db'
+      ? readme.slice(readme.indexOf(`<!-- action-docs:${action}:start -->`), readme.indexOf(`<!-- action-docs:${action}:end -->`))
+      : readFileSync(join(ROOT, 'docs', 'actions', `${action}.md`), 'utf8');
+  expect(readme).toContain(action === 'preview-db' ? '<!-- action-docs:preview-db:start -->' : `(docs/actions/${action}.md)`);
   const manifest = readManifest(action);
   for (const name of [...Object.keys(manifest.inputs), ...Object.keys(manifest.outputs)]) expect(section).toContain(`| \`${name}\` |`);
 });
@@ -46,4 +50,16 @@ test("the README's quick start passes only inputs and secrets the reusable workf
   const rootInputs = readManifest('preview-db').inputs;
   const own = step.steps.find((s) => s.uses.startsWith('example-org/preview-db@'))!;
   expect(Object.keys(own.with ?? {}).filter((name) => !(name in rootInputs))).toEqual([]);
+});
+
+test('the generated contract covers every action.yml under actions/, found without a list', async () => {
+  const { CONTRACT } = await import('../src/actions/contract.generated.js');
+  const { readdirSync, existsSync } = await import('node:fs');
+  const onDisk = readdirSync(join(ROOT, 'actions')).filter((name) => existsSync(join(ROOT, 'actions', name, 'action.yml')));
+  expect(Object.keys(CONTRACT).sort()).toEqual(['preview-db', ...onDisk].sort());
+  for (const action of Object.keys(CONTRACT) as Array<keyof typeof CONTRACT>) {
+    const manifest = readManifest(action);
+    expect(Object.keys(CONTRACT[action].inputs)).toEqual(Object.keys(manifest.inputs ?? {}));
+    expect([...CONTRACT[action].outputs]).toEqual(Object.keys(manifest.outputs ?? {}));
+  }
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { codeBlock, codeSpan, details, escapeHtml, escapeTableCell, table, truncateMarkdown } from '../src/github/markdown.js';
+import { codeBlock, codeSpan, details, escapeHtml, escapeTableCell, table, truncateMarkdown } from '../src/shared/markdown.js';
 import { awsConsoleHost, neonBranchUrl, neonProjectUrl, pullRequestUrl, rdsDatabaseUrl, rdsSnapshotUrl, workflowRunUrl } from '../src/github/console-links.js';
 
 describe('markdown', () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { getOctokit } from '@actions/github';
 import { startFakeGitHub, type FakeGitHub, DEFAULT_REPOSITORY } from './fakes/github/server.js';
 import { closedPullRequestNumbers, getPullRequest, isPullRequestOpen, pullRequestState, pullRequestStates } from '../src/github/pull-requests.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 
 const TOKEN = 'ghs_test_installation_token_0101';
 const [owner, repo] = DEFAULT_REPOSITORY.split('/') as [string, string];

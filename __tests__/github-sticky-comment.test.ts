@@ -5,7 +5,7 @@ import { getOctokit } from '@actions/github';
 import { startFakeGitHub, type FakeGitHub, COMMENT_BODY_LIMIT, DEFAULT_REPOSITORY } from './fakes/github/server.js';
 import { commentMarker, composeStickyBody, upsertStickyComment, type StickyCommentOptions } from '../src/github/sticky-comment.js';
 import { classifyGitHubError, nextPageUrl, type GitHubClient } from '../src/github/client.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 
 const TOKEN = 'ghs_test_installation_token_0001'; // like GITHUB_TOKEN: an app installation token
 const PAT = 'github_pat_test_0002';

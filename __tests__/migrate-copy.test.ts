@@ -2,7 +2,7 @@
 // seed files: split with the real parser, streamed with COPY's protocol, linted without
 // mistaking the rows for SQL. Real test Postgres, databases of this file's own.
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { migrate } from '../src/migrate/index.js';
 import { SqlSyntaxError, splitStatements, withoutCopyData } from '../src/migrate/sql.js';
 import { lintMigrations } from '../src/migrate/lint/index.js';

@@ -2,7 +2,7 @@
 // schema is compared with the one before the run, the ups run again and the schema is
 // compared with the first apply. Every case on a database of its own.
 import { afterAll, expect, test } from '@jest/globals';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { InputError } from '../src/shared/errors.js';
 import { migrate } from '../src/migrate/index.js';
 import { readDownSteps } from '../src/migrate/down.js';

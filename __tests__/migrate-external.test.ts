@@ -3,7 +3,7 @@
 import { afterAll, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { migrate } from '../src/migrate/index.js';
 import { sha256 } from '../src/migrate/files.js';
 import { ROOT } from './support/run-action.js';
@@ -74,7 +74,7 @@ process.exit(Number(process.argv[2] ?? 0));
   expect(failed.ok).toBe(false);
   expect(failed.exitCode).toBe(3);
   expect(failed.error!.message).toContain('exited with status 3');
-  await expect(migrate(settings(db.url, cwd, { runner: 'command' }), new MemoryLog())).rejects.toThrow(/Input 'command'/);
+  await expect(migrate(settings(db.url, cwd, { runner: 'command' }), new MemoryLog())).rejects.toThrow(/Setting 'command'/);
 });
 
 test('prisma: failed, edited and out-of-order migrations are read from _prisma_migrations before the tool runs', async () => {

@@ -1,7 +1,7 @@
 // Measured impact on the real test Postgres: lock hold times on a table with enough rows
 // to show them, and lint findings graded by what was measured.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { migrate, type MigrateResult } from '../src/migrate/index.js';
 import { createDatabase, dropAll, query, settings, workspace } from './fixtures/migrate/support.js';
 

@@ -1,7 +1,7 @@
 // The tool profiles: where each tool keeps its SQL, how it records history (read from the
 // tables the tools themselves create), and what counts as pending, failed, edited, out of order.
 import { afterAll, expect, test } from '@jest/globals';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { migrate } from '../src/migrate/index.js';
 import { PROFILES, flywayChecksum, type ToolHistory } from '../src/migrate/profiles.js';
 import { compareWithHistory, flywayEnvironment } from '../src/migrate/external.js';

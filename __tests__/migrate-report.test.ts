@@ -5,7 +5,7 @@ import { lintMigrations } from '../src/migrate/lint/index.js';
 import { STEP_SUMMARY_CHARS, renderMigrateReport, renderMigrateSummary } from '../src/migrate/report.js';
 import { MIGRATION_SECTION_CHARS, renderOpenComment } from '../src/lifecycle/comment.js';
 import { composeStickyBody } from '../src/github/sticky-comment.js';
-import { GITHUB_COMMENT_LIMIT } from '../src/github/markdown.js';
+import { GITHUB_COMMENT_LIMIT } from '../src/shared/markdown.js';
 import type { LockReportEntry, MigrateResult } from '../src/migrate/types.js';
 
 type Result = Omit<MigrateResult, 'reportMarkdown'>;

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { InputError } from '../src/shared/errors.js';
 import { isPooledNeonUrl, migrate } from '../src/migrate/index.js';
 import { createDatabase, dropAll, query, settings, workspace, writeFiles } from './fixtures/migrate/support.js';
@@ -158,7 +158,7 @@ test('bad input is refused before anything changes: missing directory, duplicate
   await expect(run(workspace({ 'migrations/1_a.sql': 'CREATE TABLE ok (id int);', 'migrations/2_b.sql': 'CREATE TABLE t (\n  id int,\n  name tex t\n);' }))).rejects.toThrow(/migrations\/2_b.sql:3:\d+: Postgres cannot parse this file: syntax error/);
   await expect(run(workspace({ 'migrations/add.sql': 'SELECT 1;' }))).rejects.toThrow(/has no version prefix/);
   await expect(run(workspace({ 'migrations/1_a.sql': 'SELECT 1;' }), { lintDisable: ['no-such-rule'] })).rejects.toThrow(/Input 'lint-disable': unknown lint rule 'no-such-rule'/);
-  await expect(run(workspace({ 'migrations/1_a.sql': 'SELECT 1;', 'seed.sql': 'SELECT 1;' }), { seed: ['seed.sql'], protected: true })).rejects.toThrow(/Input 'seed'/);
+  await expect(run(workspace({ 'migrations/1_a.sql': 'SELECT 1;', 'seed.sql': 'SELECT 1;' }), { seed: ['seed.sql'], protected: true })).rejects.toThrow(/Setting 'seed'/);
   await expect(run(workspace({ 'migrations/1_a.sql': 'SELECT 1;' }), { historyTable: 'bad name' })).rejects.toThrow(/Input 'history-table'/);
   expect(await query(db.url, "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace")).toEqual([]);
 });

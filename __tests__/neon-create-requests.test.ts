@@ -7,7 +7,7 @@ import pg from 'pg';
 import { createApiClient, EndpointType } from '@neondatabase/api-client';
 import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
 import { NeonPreviews } from '../src/providers/neon/preview.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 
 const postgresUrl = process.env.TEST_DATABASE_URL!;
 let fake: FakeNeon;

@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { sql } from './support/sql.js';
 import { ensurePreviewRole, previewRoleName, roleMark } from '../src/providers/postgres/preview-role.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL!;
 const PREFIX = 'race_role_db';

@@ -1,7 +1,7 @@
 // The root action, run as the GitHub runner runs its bundle, through a pull request's
 // life: opened, pushes, closed. Real Postgres, the fake Neon API, a fake GitHub API.
 import { sql } from './support/sql.js';
-import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub } from './fakes/github/server.js';
@@ -9,7 +9,7 @@ import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
 import { runAction, pullRequestEvent, leakedSecrets, outputSecrets, maskedValues, inputErrorAnnotation, NODE24, ROOT, type ActionRun } from './support/run-action.js';
 import { contractDifferences } from './support/contract.js';
 import { migrate, migrateSettings, DEFAULT_HISTORY_TABLE } from '../src/migrate/index.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL!;
 const TOKEN = 'ghs_test_token_not_real_0000000000';
@@ -108,6 +108,8 @@ describe('the lifecycle with the Postgres provider', () => {
     expect(run.status).toBe(0);
     expect(run.outputs).toMatchObject({ created: 'false', applied: '1', pending: '1' });
     expect(JSON.parse(run.outputs['applied-migrations']!).map((m: { file: string }) => m.file)).toEqual(['migrations/0003_accounts_plan.sql']);
+    // report-file names a file that holds the report (it was always empty before).
+    expect(readFileSync(run.outputs['report-file']!, 'utf8')).toBe(run.outputs.report);
     const all = comments(PR);
     expect(all).toHaveLength(1);
     expect(all[0]!.body).toContain('0003_accounts_plan.sql');

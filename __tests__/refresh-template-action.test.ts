@@ -75,8 +75,8 @@ describe.each(NODES)('under %s', (_label, node) => {
     expect(await databaseExists(template)).toBe(true);
     expect(await dumpText(template)).not.toMatch(/ORIG/);
     // Deterministic masking used the salt from the environment: the same e-mail as the core gives with it.
-    const [{ email }] = await query<{ email: string }>(urlFor(template), 'SELECT email FROM users WHERE id = 1');
-    const [{ expected }] = await query<{ expected: string }>(prod.url, `SELECT 'user_' || substr(md5($1 || email), 1, 16) || '@example.com' AS expected FROM users WHERE id = 1`, [SALT]);
+    const [{ email }] = (await query<{ email: string }>(urlFor(template), 'SELECT email FROM users WHERE id = 1')) as [{ email: string }];
+    const [{ expected }] = (await query<{ expected: string }>(prod.url, `SELECT 'user_' || substr(md5($1 || email), 1, 16) || '@example.com' AS expected FROM users WHERE id = 1`, [SALT])) as [{ expected: string }];
     expect(email).toBe(expected);
   }, 120_000);
 });

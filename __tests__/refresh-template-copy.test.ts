@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { HIGH_WATER_MARK, copyTable, openSource, openTarget } from '../src/refresh-template/copy.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { ROOT } from './support/run-action.js';
 import { createDatabase, dropAll, query } from './fixtures/refresh/support.js';
 

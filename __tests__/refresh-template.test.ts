@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
 import { refreshTemplate, refreshSettings, type RefreshResult, type RefreshSettings } from '../src/refresh-template/index.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { InputError } from '../src/shared/errors.js';
 import { MASKING, MIGRATIONS, USERS, adminUrl, databaseExists, dropAll, dropDatabases, dumpText, production, query, templateName, urlFor, workspace } from './fixtures/refresh/support.js';
 
@@ -84,11 +84,11 @@ describe('a full refresh with every masking strategy', () => {
 
   test('production rows replace what the migrations inserted; triggers did not fire again and are back on; sequences follow production', async () => {
     expect(await rows(template, 'SELECT code FROM countries ORDER BY 1')).toEqual([{ code: 'AA' }, { code: 'BB' }]);
-    const [{ sum }] = await rows<{ sum: string }>(template, 'SELECT sum(total)::text AS sum FROM orders');
-    const [{ sum: prodSum }] = await query<{ sum: string }>(prod.url, 'SELECT sum(total)::text AS sum FROM orders');
+    const [{ sum }] = (await rows<{ sum: string }>(template, 'SELECT sum(total)::text AS sum FROM orders')) as [{ sum: string }];
+    const [{ sum: prodSum }] = (await query<{ sum: string }>(prod.url, 'SELECT sum(total)::text AS sum FROM orders')) as [{ sum: string }];
     expect(sum).toBe(prodSum);
     expect(await rows(template, "SELECT tgenabled FROM pg_trigger WHERE tgname = 'orders_touch'")).toEqual([{ tgenabled: 'O' }]);
-    const [{ id }] = await rows<{ id: string }>(template, 'INSERT INTO orders (user_id, total) VALUES (1, 1) RETURNING id::text');
+    const [{ id }] = (await rows<{ id: string }>(template, 'INSERT INTO orders (user_id, total) VALUES (1, 1) RETURNING id::text')) as [{ id: string }];
     expect(Number(id)).toBe(1001);
     expect(await rows(template, 'SELECT count(*)::int AS n FROM preview_db_migrations')).toEqual([{ n: 1 }]);
   });

@@ -4,7 +4,7 @@ import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
 import { takeNeonSnapshot } from '../src/snapshot/neon.js';
 import { restoreNeon, deleteNeonTarget, RestoreFailedError, type NeonRestoreRequest } from '../src/restore/index.js';
 import { InputError } from '../src/shared/errors.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { sql, databaseUrl } from './support/sql.js';
 
 let fake: FakeNeon;

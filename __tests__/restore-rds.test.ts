@@ -7,7 +7,7 @@ import { RDSClient, RestoreDBInstanceFromDBSnapshotCommand, DescribeDBInstancesC
 import { startFakeRds, type FakeRds } from './fakes/rds/server.js';
 import { restoreRds, RestoreFailedError, type RdsRestoreRequest } from '../src/restore/index.js';
 import { InputError, PermanentError } from '../src/shared/errors.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 import { sql, databaseUrl } from './support/sql.js';
 
 let fake: FakeRds;

@@ -5,7 +5,7 @@ import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
 import { takeNeonSnapshot, neonSnapshotName, neonSnapshotTags, type NeonSnapshotRequest } from '../src/snapshot/neon.js';
 import { SnapshotIncompleteError } from '../src/snapshot/types.js';
 import { InputError } from '../src/shared/errors.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 
 let fake: FakeNeon;
 const RUN = { repository: 'example-org/example-app', sha: 'abc1234def5678abc1234def5678abc1234def56', runId: '9500000001', runAttempt: '1' };

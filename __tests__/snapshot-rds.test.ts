@@ -4,7 +4,7 @@ import { startFakeRds, type FakeRds } from './fakes/rds/server.js';
 import { takeRdsSnapshot, type RdsSnapshotRequest } from '../src/snapshot/rds.js';
 import { SnapshotIncompleteError } from '../src/snapshot/types.js';
 import { InputError, PermanentError } from '../src/shared/errors.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from './support/memory-log.js';
 
 let fake: FakeRds;
 const RUN = { repository: 'example-org/example-app', sha: 'abc1234def5678abc1234def5678abc1234def56', runId: '9000000001', runAttempt: '1' };

@@ -11,7 +11,7 @@ import { startEmbeddedPostgres } from '../__tests__/support/test-postgres.mjs';
 import { runCleanup } from '../src/cleanup/index.js';
 import { NeonPreviewStore } from '../src/providers/neon/sweep.js';
 import { formatMillis } from '../src/shared/duration.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from '../__tests__/support/memory-log.js';
 import type { BenchRow } from './rows.js';
 
 const COUNT = Number(process.env.CLEANUP_BENCH_COUNT ?? 1000);

@@ -20,7 +20,7 @@ import { NeonPreviews } from '../src/providers/neon/preview.js';
 import { NeonPreviewStore } from '../src/providers/neon/sweep.js';
 import { classifyNeonError } from '../src/providers/neon/client.js';
 import { withRetries } from '../src/shared/retry.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from '../__tests__/support/memory-log.js';
 import { median, ms, say, type BenchRow } from './rows.js';
 
 const LATENCY_MS = 50;

@@ -5,14 +5,14 @@
 // it; and one large pg_dump-style data file: the runner's time and peak memory (in a child
 // process) against `psql -1 -f` (peak memory through /usr/bin/time) when psql exists.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { runner as nodePgMigrate } from 'node-pg-migrate';
 import { migrate, migrateSettings } from '../src/migrate/index.js';
 import { lintMigrations } from '../src/migrate/lint/index.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from '../__tests__/support/memory-log.js';
 import { quoteIdent } from '../src/shared/naming.js';
 import { generateDataFile, generateHistory } from './history.js';
 import { freshDatabase, withAdmin } from './migrate.bench.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { runner as nodePgMigrate } from 'node-pg-migrate';
 import { migrate, migrateSettings, type MigrateSettings } from '../src/migrate/index.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from '../__tests__/support/memory-log.js';
 import { quoteIdent } from '../src/shared/naming.js';
 import { startEmbeddedPostgres } from '../__tests__/support/test-postgres.mjs';
 import type { BenchRow } from './rows.js';
@@ -130,7 +130,7 @@ export default async function bench(): Promise<BenchRow[]> {
     // A cold process first loads the Postgres parser (WebAssembly) and JIT-compiles it; that
     // one-time start-up is shown on its own, then every tool is warmed up on a small set.
     const coldUrl = await freshDatabase(adminUrl, 'bench_cold');
-    const cold = await timed('built-in runner, cold start, 20 migrations', () => tools.builtin(coldUrl, 'warmup', 20));
+    await timed('built-in runner, cold start, 20 migrations', () => tools.builtin(coldUrl, 'warmup', 20));
     for (const [name, run] of Object.entries(tools)) {
       if (name === 'floorPsql' && !hasPsql) continue;
       await run(await freshDatabase(adminUrl, 'bench_warmup'), 'warmup', 20);

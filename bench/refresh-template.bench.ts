@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { copyTable, openSource, openTarget } from '../src/refresh-template/copy.js';
 import { maskExpression } from '../src/refresh-template/rules.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from '../__tests__/support/memory-log.js';
 import { quoteIdent } from '../src/shared/naming.js';
 import { startEmbeddedPostgres } from '../__tests__/support/test-postgres.mjs';
 

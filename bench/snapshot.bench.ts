@@ -7,7 +7,7 @@
 // times within ±10 % of its nominal value (the same draws for both); medians.
 import { waitForSnapshot } from '../src/snapshot/wait.js';
 import { pollIntervals } from '../src/snapshot/types.js';
-import { MemoryLog } from '../src/shared/log.js';
+import { MemoryLog } from '../__tests__/support/memory-log.js';
 import { median, ms, say, type BenchRow } from './rows.js';
 
 const DURATIONS_S = [10, 60, 300, 900, 1800];

@@ -1,48 +1,35 @@
 // npm run demo: a pull request's whole life on this machine, no account anywhere.
 // Starts an embedded Postgres with a "production" database, then runs the root action's
 // bundle exactly as the GitHub runner would for `opened`, `synchronize` and `closed`,
-// posting its comment to a small local stand-in for the GitHub API.
+// posting its comment to the test suite's fake GitHub API.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../__tests__/support/test-postgres.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const REPOSITORY = 'example-org/example-app';
 const PR = 42;
+const GITHUB_TOKEN = 'ghs_demo_token_not_real';
 const bold = (text) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 const step = (text) => console.log(`\n${bold(`▶ ${text}`)}`);
 
-/** Just enough of GitHub's issue-comment API to receive the sticky comment. */
-async function startCommentInbox() {
-  const comments = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      const send = (status, data) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
-      const url = new URL(request.url, 'http://localhost');
-      if (url.pathname === '/user') return send(403, { message: 'Resource not accessible by integration' });
-      if (/\/issues\/\d+\/comments$/.test(url.pathname) && request.method === 'GET') return send(200, url.searchParams.get('page') > '1' ? [] : comments);
-      if (/\/issues\/\d+\/comments$/.test(url.pathname) && request.method === 'POST') {
-        const comment = { id: comments.length + 1, body: JSON.parse(body).body, user: { login: 'github-actions[bot]', type: 'Bot' }, html_url: `https://github.example.test/${REPOSITORY}/pull/${PR}#issuecomment-${comments.length + 1}`, created_at: new Date().toISOString() };
-        comments.push(comment);
-        return send(201, comment);
-      }
-      const patch = /\/issues\/comments\/(\d+)$/.exec(url.pathname);
-      if (patch && request.method === 'PATCH') {
-        const comment = comments.find((c) => c.id === Number(patch[1]));
-        comment.body = JSON.parse(body).body;
-        return send(200, comment);
-      }
-      send(404, { message: 'Not Found' });
-    });
-  });
-  await new Promise((ready) => server.listen(0, '127.0.0.1', ready));
-  return { url: `http://127.0.0.1:${server.address().port}`, comments, close: () => new Promise((done) => server.close(done)) };
+/**
+ * The test suite's fake GitHub REST API (__tests__/fakes/github), built with esbuild the way
+ * the bench builds its TypeScript: the demo posts its comment where the tests post theirs.
+ */
+async function startGitHub() {
+  const outfile = join(root, 'node_modules', '.cache', 'preview-db-demo', 'github-fake.mjs');
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build({ absWorkingDir: root, entryPoints: ['__tests__/fakes/github/server.ts'], outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+  const { startFakeGitHub } = await import(pathToFileURL(outfile).href);
+  const github = await startFakeGitHub({ token: GITHUB_TOKEN, login: 'github-actions[bot]' });
+  github.seedPullRequest({ repository: REPOSITORY, number: PR });
+  return { url: github.apiUrl, get comments() { return github.comments(PR, REPOSITORY); }, close: () => github.close() };
 }
 
 /** Runs a bundle as the runner does: INPUT_* variables, command files, an event file. */
@@ -57,7 +44,7 @@ async function runAsRunner(action, inputs, event, workspace, apiUrl) {
     GITHUB_RUN_ATTEMPT: '1', GITHUB_SERVER_URL: 'https://github.example.test', GITHUB_API_URL: apiUrl, GITHUB_WORKSPACE: workspace, RUNNER_TEMP: dir,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  // Asynchronously, so the comment inbox in this process can answer the action.
+  // Asynchronously, so the fake GitHub API in this process can answer the action.
   const child = spawn(process.execPath, [join(root, 'dist', action, 'index.js')], { cwd: workspace, env });
   const result = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk) => (result.stdout += chunk));
@@ -86,7 +73,7 @@ async function query(url, text) {
 }
 
 const postgres = await startEmbeddedPostgres();
-const inbox = await startCommentInbox();
+const inbox = await startGitHub();
 try {
   const productionUrl = postgres.url.replace(/\/postgres$/, '/app_production');
   step('Production: a database migrated by the deploy pipeline, with 200,000 accounts');
@@ -100,7 +87,7 @@ try {
   const workspace = mkdtempSync(join(tmpdir(), 'preview-db-demo-workspace-'));
   mkdirSync(join(workspace, 'migrations'));
   for (const file of ['0001_create_accounts.sql', '0002_index_accounts_email.sql']) cpSync(join(root, 'examples/migrations', file), join(workspace, 'migrations', file));
-  const inputs = { provider: 'postgres', 'postgres-url': postgres.url, template: 'app_production', 'github-token': 'ghs_demo_token_not_real', 'expires-in': '7d' };
+  const inputs = { provider: 'postgres', 'postgres-url': postgres.url, template: 'app_production', 'github-token': GITHUB_TOKEN, 'expires-in': '7d' };
 
   step(`Pull request #${PR} opened: preview-db creates, migrates and measures its preview`);
   const opened = await runAsRunner('preview-db', inputs, pullRequest('opened', '1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'), workspace, inbox.url);

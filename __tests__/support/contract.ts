@@ -19,13 +19,15 @@ export function readManifest(action: string): ActionManifest {
   return parse(readFileSync(path, 'utf8')) as ActionManifest;
 }
 
-/** Compares the union of many runs' reads and writes with the declared contract. */
+/** Compares the union of many runs' reads and writes with the declared contract; an output only counts as set when a run gave it a value. */
 export function contractDifferences(action: string, runs: ActionRun[]) {
   const manifest = readManifest(action);
   const declaredInputs = Object.keys(manifest.inputs ?? {}).sort();
   const declaredOutputs = Object.keys(manifest.outputs ?? {}).sort();
   const read = [...new Set(runs.flatMap((run) => run.inputsRead))].sort();
-  const set = [...new Set(runs.flatMap((run) => Object.keys(run.outputs)))].sort();
+  // An output counts as set only when some run gave it a value: the actions write every
+  // declared output (empty when it does not apply), so a name alone proves nothing.
+  const set = [...new Set(runs.flatMap((run) => Object.entries(run.outputs).filter(([, value]) => value !== '').map(([name]) => name)))].sort();
   return {
     inputsReadButNotDeclared: read.filter((name) => !declaredInputs.includes(name)),
     inputsDeclaredButNeverRead: declaredInputs.filter((name) => !read.includes(name)),

@@ -2,7 +2,7 @@
 // with refresh-template's copy, sampling the process's memory, and prints what it measured
 // as JSON. SOURCE_URL, TARGET_URL, COPY_OUT, COPY_IN come from the environment.
 import { copyTable, openSource, openTarget } from '../../src/refresh-template/copy.js';
-import { MemoryLog } from '../../src/shared/log.js';
+import { MemoryLog } from './memory-log.js';
 
 const env = (name: string) => {
   const value = process.env[name];

@@ -1,7 +1,7 @@
 // Child process for the memory measurement: applies one migrations directory with the
 // built-in runner and prints {ms, maxRssBytes} as JSON.
 import { migrate, migrateSettings } from '../../src/migrate/index.js';
-import { MemoryLog } from '../../src/shared/log.js';
+import { MemoryLog } from '../../__tests__/support/memory-log.js';
 
 const [databaseUrl, workingDirectory, migrationsDir] = process.argv.slice(2);
 const started = performance.now();

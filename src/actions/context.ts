@@ -25,10 +25,37 @@ export interface RunFacts {
   pullRequest?: PullRequestFacts;
 }
 
+/** The run's event file (GITHUB_EVENT_PATH) is unreadable or not what GitHub writes. */
+export class EventFileError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`The event file ${path} (GITHUB_EVENT_PATH) ${message}`);
+    this.name = 'EventFileError';
+  }
+}
+
+function readEvent(path: string | undefined): Record<string, any> {
+  if (!path || !existsSync(path)) return {};
+  let event: unknown;
+  try {
+    event = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new EventFileError(path, `is not JSON (${error instanceof Error ? error.message : String(error)}). The runner writes it; when you run the action yourself, point GITHUB_EVENT_PATH at a JSON event payload.`);
+  }
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new EventFileError(path, 'does not hold a JSON object, as every GitHub event payload is.');
+  return event as Record<string, any>;
+}
+
 export function readRunFacts(env: NodeJS.ProcessEnv = process.env): RunFacts {
   const path = env.GITHUB_EVENT_PATH;
-  const event = path && existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>) : {};
+  const event = readEvent(path);
   const pr = event.pull_request as Record<string, any> | undefined;
+  const number = pr ? Number(pr.number ?? event.number) : undefined;
+  if (pr && !(Number.isSafeInteger(number) && number! > 0)) {
+    throw new EventFileError(path!, `has a pull_request without a valid number (${JSON.stringify(pr.number ?? event.number ?? null)}); previews are named after it, so nothing is done.`);
+  }
   const repository = env.GITHUB_REPOSITORY ?? event.repository?.full_name ?? '';
   return {
     eventName: env.GITHUB_EVENT_NAME ?? '',
@@ -41,7 +68,7 @@ export function readRunFacts(env: NodeJS.ProcessEnv = process.env): RunFacts {
     apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
     pullRequest: pr
       ? {
-          number: Number(pr.number ?? event.number),
+          number: number!,
           headSha: String(pr.head?.sha ?? ''),
           headRef: String(pr.head?.ref ?? ''),
           fromFork: Boolean(pr.head?.repo && pr.base?.repo && pr.head.repo.full_name !== pr.base.repo.full_name),

@@ -1,10 +1,25 @@
 // Inputs shared by the actions that reach a preview provider (create-branch, cleanup,
-// snapshot's Neon path and the root lifecycle action).
+// snapshot's Neon path and the root lifecycle action): the one place for readers more than one action uses.
 import { InputError } from '../shared/errors.js';
 import { DEFAULT_NEON_API_HOST } from '../providers/neon/client.js';
 import type { ProviderKind } from '../providers/types.js';
 import { secretsOfUrl } from '../shared/secrets.js';
+import { defaultBranchName, validateBranchName } from '../shared/naming.js';
+import type { RunFacts } from './context.js';
 import { inputs, maskSecret } from './runtime.js';
+
+/** The providers' settings under their input names, for errors the core reports about them (SettingError). */
+export const PROVIDER_SETTING_INPUTS = {
+  provider: 'provider',
+  postgresAdminUrl: 'postgres-url',
+  neonApiKey: 'neon-api-key',
+  neonProjectId: 'neon-project-id',
+  branchName: 'branch-name',
+  parent: 'parent',
+  database: 'database',
+  role: 'role',
+  template: 'template',
+} as const;
 
 export interface ProviderConnectionInputs {
   provider: ProviderKind;
@@ -14,8 +29,7 @@ export interface ProviderConnectionInputs {
 
 export function readProviderConnection(): ProviderConnectionInputs {
   const provider = inputs.choice('provider', ['neon', 'postgres'] as const, 'neon');
-  const apiHost = inputs.text('api-host') || DEFAULT_NEON_API_HOST;
-  if (!/^https?:\/\//.test(apiHost)) throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
+  const apiHost = checkApiHost(inputs.text('api-host') || DEFAULT_NEON_API_HOST);
   const postgresUrl = inputs.secret('postgres-url');
   maskUrlPassword(postgresUrl);
   return {
@@ -23,6 +37,14 @@ export function readProviderConnection(): ProviderConnectionInputs {
     neon: { apiKey: inputs.secret('neon-api-key'), projectId: inputs.text('neon-project-id'), apiHost },
     postgresUrl,
   };
+}
+
+/** `branch-name`, or the pull request's default preview name. */
+export function readBranchName(facts: RunFacts): string {
+  const given = inputs.text('branch-name');
+  if (given) return validateBranchName(given);
+  if (!facts.pullRequest) throw new InputError('branch-name', `is required when the event (${facts.eventName || 'unknown'}) has no pull request. Set branch-name, e.g. preview/\${{ github.ref_name }}.`);
+  return defaultBranchName(facts.pullRequest.number);
 }
 
 /** The password inside a URL is a secret of its own: a log may show it without the URL. */
@@ -39,11 +61,22 @@ export function missingCredential(connection: ProviderConnectionInputs): string 
   return connection.postgresUrl ? undefined : 'postgres-url';
 }
 
+export function checkApiHost(apiHost: string): string {
+  if (!/^https?:\/\//.test(apiHost)) throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
+  return apiHost;
+}
+
+/** The Neon inputs every action with a Neon path takes (create-branch, cleanup, snapshot, the root action), checked here once. */
+export function checkNeonInputs(neon: { apiKey: string; projectId: string; apiHost: string }): void {
+  if (!neon.apiKey) throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
+  if (!neon.projectId) throw new InputError('neon-project-id', 'is required for provider neon. Find it in the Neon console under Settings → General.');
+  if (!/^[a-z0-9-]+$/.test(neon.projectId)) throw new InputError('neon-project-id', `'${neon.projectId}' is not a Neon project id (lowercase words joined by hyphens, e.g. misty-fog-123456).`);
+  checkApiHost(neon.apiHost);
+}
+
 export function requireProviderConnection(connection: ProviderConnectionInputs): void {
   if (connection.provider === 'neon') {
-    if (!connection.neon.apiKey) throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
-    if (!connection.neon.projectId) throw new InputError('neon-project-id', 'is required for provider neon. Find it in the Neon console under Settings → General.');
-    if (!/^[a-z0-9-]+$/.test(connection.neon.projectId)) throw new InputError('neon-project-id', `'${connection.neon.projectId}' is not a Neon project id (lowercase words joined by hyphens, e.g. misty-fog-123456).`);
+    checkNeonInputs(connection.neon);
   } else {
     if (!connection.postgresUrl) throw new InputError('postgres-url', 'is required for provider postgres. Pass an admin connection URL from a secret.');
     let parsed: URL;

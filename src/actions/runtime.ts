@@ -1,10 +1,11 @@
 // What every action entry point shares: reading typed inputs, a Log backed by
 // @actions/core, setting outputs, and reporting failure once.
 import * as core from '@actions/core';
-import { InputError, errorMessage } from '../shared/errors.js';
-import { parseDuration } from '../shared/duration.js';
+import { InputError, SettingError, errorMessage } from '../shared/errors.js';
+import { DEFAULT_DURATION_BOUNDS, checkDurationBounds, parseDuration, type DurationBounds } from '../shared/duration.js';
 import { parseBoolean, parseChoice, parseCount, parseList, parseKeyValues } from '../shared/parse.js';
 import type { Log } from '../shared/log.js';
+import { CONTRACT, type ActionName, type InputName, type OutputName, type OutputOf } from './contract.generated.js';
 
 /** Where inputs come from: the runner's INPUT_* variables, or the CLI's command line. */
 export interface InputSource {
@@ -37,45 +38,40 @@ export function maskSecret(value: string): void {
 
 /** Typed readers over the input source; the only place that reads action inputs. */
 export const inputs = {
-  text(name: string): string {
+  text(name: InputName): string {
     return source.get(name).trim();
   },
   /** Secret inputs are masked as soon as they are read. */
-  secret(name: string): string {
+  secret(name: InputName): string {
     const value = source.get(name).trim();
     maskSecret(value);
     return value;
   },
-  optional(name: string): string | undefined {
+  optional(name: InputName): string | undefined {
     const value = source.get(name).trim();
     return value === '' ? undefined : value;
   },
-  boolean(name: string, fallback: boolean): boolean {
+  boolean(name: InputName, fallback: boolean): boolean {
     return parseBoolean(source.get(name), name, fallback);
   },
-  choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  choice<T extends string>(name: InputName, choices: readonly T[], fallback: T): T {
     return parseChoice(source.get(name), name, choices, fallback);
   },
-  /** Seconds, or undefined when empty. */
-  duration(name: string): number | undefined {
+  /** Seconds within `bounds` (refused outside, naming the range), or undefined when empty. */
+  duration(name: InputName, bounds: DurationBounds = DEFAULT_DURATION_BOUNDS): number | undefined {
     const value = source.get(name).trim();
-    return value === '' ? undefined : parseDuration(value, name);
+    return value === '' ? undefined : checkDurationBounds(parseDuration(value, name), name, bounds, value);
   },
-  count(name: string, fallback?: number): number | undefined {
+  count(name: InputName, fallback?: number): number | undefined {
     return parseCount(source.get(name), name, fallback);
   },
-  list(name: string): string[] {
+  list(name: InputName): string[] {
     return parseList(source.get(name));
   },
-  keyValues(name: string): Array<[string, string]> {
+  keyValues(name: InputName): Array<[string, string]> {
     return parseKeyValues(source.get(name), name);
   },
 };
-
-export function requireInput(name: string, value: string | undefined, why: string): string {
-  if (!value) throw new InputError(name, `is required ${why}.`);
-  return value;
-}
 
 /**
  * The runner masks registered secrets in its log, but not in what an action sends elsewhere
@@ -97,21 +93,39 @@ export const actionLog: Log = {
   group: (title, body) => core.group(title, body),
 };
 
-export type Outputs = Record<string, string | number | boolean | undefined>;
+/** Outputs by declared name (a name no action.yml declares does not compile). */
+export type Outputs = Partial<Record<OutputName, string | number | boolean | undefined>>;
+
+/** Every output `action` declares, empty: what a run that skips or stops early sets. */
+export function emptyOutputs<A extends ActionName>(action: A): Record<OutputOf<A>, ''> {
+  return Object.fromEntries(CONTRACT[action].outputs.map((name) => [name, ''])) as Record<OutputOf<A>, ''>;
+}
 
 /** Sets every output; undefined becomes the empty string so the contract stays complete. */
 export function setOutputs(outputs: Outputs): void {
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value === undefined ? '' : String(value));
 }
 
+/** The core's names for its settings mapped to this action's input names (`databaseUrl` → `database-url`). */
+export type SettingInputs = Readonly<Record<string, string>>;
+
+/** An InputError for what the core reported about one of its settings, when this action has an input for it. */
+export function asInputError(error: unknown, settingInputs: SettingInputs): InputError | undefined {
+  if (error instanceof InputError) return error;
+  if (error instanceof SettingError && Object.hasOwn(settingInputs, error.setting)) return new InputError(settingInputs[error.setting]!, error.detail);
+  return undefined;
+}
+
 /**
  * Runs an action's main function and reports any failure once, as an error annotation.
- * Input errors are titled with the input so the annotation points at what to fix.
+ * Input errors (and the core's setting errors, named by `settingInputs`) are titled with the
+ * input so the annotation points at what to fix.
  */
-export async function runAction(main: () => Promise<void>): Promise<void> {
+export async function runAction(main: () => Promise<void>, settingInputs: SettingInputs = {}): Promise<void> {
   try {
     await main();
-  } catch (error) {
+  } catch (caught) {
+    const error = asInputError(caught, settingInputs) ?? caught;
     if (error instanceof InputError) {
       core.error(error.message, { title: `Invalid input: ${error.input}` });
       process.exitCode = 1;

@@ -1,16 +1,18 @@
 // The cleanup core: delete a pull request's preview (PR mode), or sweep the previews that
 // nobody used for a while or whose pull request closed (stale mode). Providers list and
 // delete; `selectForDeletion` alone decides; this module runs the deletions and reports.
-import { escapeTableCell as cell } from '../github/markdown.js';
+import { escapeTableCell as cell } from '../shared/markdown.js';
 import { errorMessage } from '../shared/errors.js';
 import { formatDuration, formatMillis } from '../shared/duration.js';
 import type { Log } from '../shared/log.js';
 import type { ProviderKind } from '../providers/types.js';
-import { forEachBounded } from './pacer.js';
-import { selectForDeletion, type CleanupMode, type PreviewResource, type Skipped } from './select.js';
+import { forEachBounded } from '../shared/pacer.js';
+import { selectForDeletion, type Skipped } from './select.js';
+import type { CleanupMode, PreviewStore } from '../providers/store.js';
 
-export { selectForDeletion, validatePrefixes, pullRequestFromName, startsWithPrefix } from './select.js';
-export type { CleanupMode, PreviewResource, SelectionRules, Selection, Skipped } from './select.js';
+export { selectForDeletion, validatePrefixes, startsWithPrefix } from './select.js';
+export type { SelectionRules, Selection, Skipped } from './select.js';
+export type { CleanupMode, ListRequest, PreviewResource, PreviewStore } from '../providers/store.js';
 
 export const DEFAULT_OLDER_THAN_SECONDS = 7 * 86400;
 export const DEFAULT_MAX_DELETIONS = 50;
@@ -27,26 +29,6 @@ export interface CleanupSettings {
   dryRun: boolean;
   /** Above this many candidates nothing is deleted and the run fails. */
   maxDeletions: number;
-}
-
-/** What a provider offers cleanup: list its resources, delete one. */
-export interface PreviewStore {
-  readonly kind: ProviderKind;
-  /** Deletions at a time (the provider's own pacing still applies). */
-  readonly concurrency: number;
-  /** Every resource that could matter; in PR mode `branchName` is the one wanted. */
-  list(request: ListRequest): Promise<PreviewResource[]>;
-  /** Deletes one; `alreadyGone` when it had disappeared meanwhile. Throws on failure. */
-  remove(resource: PreviewResource): Promise<{ alreadyGone: boolean; note?: string }>;
-  close(): Promise<void>;
-}
-
-export interface ListRequest {
-  mode: CleanupMode;
-  branchName?: string;
-  /** Stale mode: a store may look closer (and only) at resources idle longer than this. */
-  olderThanSeconds: number;
-  now: Date;
 }
 
 /** Which of these pull requests are closed (or merged); open and unknown ones are not. */

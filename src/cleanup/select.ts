@@ -3,39 +3,9 @@
 // property test in __tests__/cleanup-select.test.ts) without a provider.
 import { InputError } from '../shared/errors.js';
 import { formatDuration } from '../shared/duration.js';
+import type { CleanupMode, PreviewResource } from '../providers/store.js';
 
-/** A Neon branch or a database on a shared Postgres server, as the providers list them. */
-export interface PreviewResource {
-  /** Neon branch id, or the Postgres database name. */
-  id: string;
-  /** The preview's name: the Neon branch name, or the branch named in a Postgres database's mark. */
-  name: string;
-  /** Neon: the project's default branch. */
-  isDefault: boolean;
-  /** Neon: a protected branch. */
-  isProtected: boolean;
-  /** Names of branches created from this one (Neon refuses to delete a parent). */
-  children: string[];
-  /**
-   * Postgres: the database carries this project's mark and its name matches it. Neon
-   * branches have no mark (`undefined`): their name and flags decide.
-   */
-  marked?: boolean;
-  /** Why the resource is not a preview whatever its name (the admin database, a template...). */
-  reserved?: string;
-  /** The last sign of use the provider reports; undefined when unknown (then it is kept). */
-  lastActivity?: Date;
-  /** What `lastActivity` is made of, for the report (e.g. "compute active"). */
-  activitySource?: string;
-  /** The pull request this preview belongs to, when its name or annotations say so. */
-  pullRequest?: number;
-  /** Provider's proof of identity checked again just before deleting (Postgres: the mark's created-at). */
-  incarnation?: string;
-  /** Postgres: the expiry create-branch wrote in the mark (Neon removes expired branches itself). */
-  expiresAt?: Date;
-}
-
-export type CleanupMode = 'pr' | 'stale';
+export type { CleanupMode, PreviewResource } from '../providers/store.js';
 
 export interface SelectionRules {
   mode: CleanupMode;
@@ -154,11 +124,4 @@ export function validatePrefixes(prefixes: readonly string[], input = 'prefixes'
     }
   }
   return [...new Set(prefixes)];
-}
-
-/** The pull request a preview name points at: `preview/pr-42` → 42. */
-export function pullRequestFromName(name: string): number | undefined {
-  const match = /(?:^|[/_-])pr-?(\d{1,9})$/i.exec(name);
-  const number = match ? Number(match[1]) : NaN;
-  return Number.isSafeInteger(number) && number > 0 ? number : undefined;
 }

@@ -34,10 +34,10 @@ export function envName(setting: string): string {
 export const SECRET_SETTINGS = new Set(['neon-api-key', 'postgres-url', 'database-url', 'github-token']);
 
 /** The CLI's own settings (beyond the actions' inputs). */
-export const CLI_SETTINGS: Record<string, string> = {
+export const CLI_SETTINGS = {
   'env-file': 'The env file `switch` writes and `status`/`migrate` read. Default: .env.local.',
   'env-vars': 'Which variables of the env file get which URL: NAME=pooled or NAME=direct, comma-separated (e.g. DATABASE_URL=pooled,DIRECT_URL=direct). A bare NAME means pooled. Default: DATABASE_URL=pooled.',
-};
+} satisfies Record<string, string>;
 
 /** The action's description with its defaults, in the terminal's words. */
 function described(action: ActionName, input: string, extra = ''): Omit<OptionDef, 'name' | 'type'> {

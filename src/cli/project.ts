@@ -12,7 +12,7 @@ import { NeonPreviewStore, neonLastActivity, toPreviewResource, type NeonBranchF
 import { PostgresPreviewStore } from '../providers/postgres/sweep.js';
 import { callNeon, createNeonApi, type NeonApi, type NeonCallContext, type NeonConnection } from '../providers/neon/client.js';
 import { listBranchEndpoints, waitForOperations } from '../providers/neon/branches.js';
-import { connectWithRetry, describeUrl, waitForSelectOne, withCredentials, withDatabase } from '../providers/postgres/connect.js';
+import { connectWithRetry, describeUrl, waitForSelectOne, withCredentials, withDatabase } from '../shared/postgres.js';
 import { canCreateRoles, previewRolePassword, scramVerifier } from '../providers/postgres/preview-role.js';
 import { RefusedError } from './errors.js';
 

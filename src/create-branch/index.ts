@@ -1,5 +1,5 @@
 // The create-branch core: one preview database per pull request, reused by later pushes.
-import { InputError } from '../shared/errors.js';
+import { SettingError } from '../shared/errors.js';
 import { secretsOfUrl } from '../shared/secrets.js';
 import type { Log } from '../shared/log.js';
 import { NeonPreviews, type NeonPreviewSettings } from '../providers/neon/preview.js';
@@ -15,10 +15,10 @@ export interface CreateBranchSettings {
 
 export function previewProvider(settings: CreateBranchSettings, log: Log): PreviewProvider {
   if (settings.provider === 'neon') {
-    if (!settings.neon) throw new InputError('provider', 'neon needs neon-api-key and neon-project-id.');
+    if (!settings.neon) throw new SettingError('provider', 'neon needs the Neon settings (API key and project id).');
     return new NeonPreviews(settings.neon, log);
   }
-  if (!settings.postgres) throw new InputError('postgres-url', 'is required for provider postgres.');
+  if (!settings.postgres) throw new SettingError('postgresAdminUrl', 'is required for provider postgres.');
   return new PostgresPreviews(settings.postgres, log);
 }
 

@@ -34,15 +34,40 @@ interface HttpErrorLike {
   cause?: unknown;
 }
 
+/**
+ * The request never reached GitHub (refused, unknown host, reset): Octokit reports that as
+ * HTTP 500 with no response, which GitHub itself never answers.
+ */
+export function isUnreachable(error: unknown): boolean {
+  if (error instanceof DeadlineExceededError) return isUnreachable(error.lastError);
+  const e = error as HttpErrorLike | undefined;
+  return e?.status === 500 && e.response === undefined;
+}
+
+/** The deepest cause of a failed fetch, with its code: `connect ECONNREFUSED 127.0.0.1:9`. */
+function networkReason(error: unknown): string {
+  let reason = errorMessage(error);
+  for (let cause = (error as HttpErrorLike | undefined)?.cause, depth = 0; cause && depth < 5; cause = (cause as HttpErrorLike).cause, depth++) {
+    const code = (cause as HttpErrorLike).code;
+    const message = errorMessage(cause);
+    reason = code && !message.includes(code) ? `${code} ${message}` : message;
+  }
+  return reason;
+}
+
+/** The HTTP status GitHub answered; undefined when it did not answer (see `isUnreachable`). */
 export function httpStatus(error: unknown): number | undefined {
   if (error instanceof DeadlineExceededError) return httpStatus(error.lastError);
+  if (isUnreachable(error)) return undefined;
   const status = (error as HttpErrorLike | undefined)?.status;
   return typeof status === 'number' ? status : undefined;
 }
 
 /** GitHub's `message` from an error response, else the error's own message. */
 export function githubMessage(error: unknown): string {
+  if (error instanceof DeadlineExceededError && isUnreachable(error.lastError)) return `${githubMessage(error.lastError)} (${error.message.replace(/:.*$/, '')})`;
   if (error instanceof DeadlineExceededError) return `${error.message} (${githubMessage(error.lastError)})`;
+  if (isUnreachable(error)) return `the GitHub API could not be reached: ${networkReason(error)}`;
   const data = (error as HttpErrorLike | undefined)?.response?.data as { message?: unknown } | undefined;
   if (data && typeof data.message === 'string') return data.message;
   return errorMessage(error);
@@ -56,9 +81,11 @@ function header(error: HttpErrorLike, name: string): string | undefined {
 /** Decides whether a GitHub API error heals by waiting; see the module comment. */
 export function classifyGitHubError(error: unknown, now = Date.now()): RetryVerdict {
   const e = (error ?? {}) as HttpErrorLike;
+  // Refused, reset or unresolved: a network that may come back, not an answer from GitHub.
+  if (isUnreachable(error)) return { retry: true, reason: `the GitHub API could not be reached (${networkReason(error)})` };
   const status = typeof e.status === 'number' ? e.status : undefined;
   if (status === undefined) {
-    // Octokit reports network failures as status 500; anything else without a status is a bug.
+    // Anything else without a status is a bug.
     return { retry: false };
   }
   const retryAfter = parseRetryAfter(header(e, 'retry-after'), now);

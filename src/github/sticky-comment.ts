@@ -26,11 +26,8 @@
  * because a missing comment must not fail the preview.
  */
 import type { Log } from '../shared/log.js';
-import { errorMessage } from '../shared/errors.js';
 import { type CallOptions, type GitHubClient, githubMessage, httpStatus, paginate, requestWithRetries } from './client.js';
-import { GITHUB_COMMENT_LIMIT, truncateMarkdown } from './markdown.js';
-
-export const GITHUB_ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+import { GITHUB_COMMENT_LIMIT, truncateMarkdown } from '../shared/markdown.js';
 
 /** The hidden marker for one sticky comment, e.g. `commentMarker('pr-12')` → `<!-- preview-db:pr-12 -->`. */
 export function commentMarker(key: string): string {
@@ -209,6 +206,6 @@ function describeFailure(status: number | undefined, error: unknown): string {
     case 422:
       return `GitHub rejected the comment (422 ${message}).`;
     default:
-      return status ? `GitHub answered HTTP ${status}: ${message}` : errorMessage(error);
+      return status ? `GitHub answered HTTP ${status}: ${message}` : message;
   }
 }

@@ -1,6 +1,6 @@
 // The pull request's one comment (and the step summary): what the preview is, what the
 // migrations did and measured, and what the schema change is. Never a URL or password.
-import { codeBlock, codeSpan, details, escapeTableCell, table } from '../github/markdown.js';
+import { codeBlock, codeSpan, details, escapeTableCell, table } from '../shared/markdown.js';
 import { renderMigrateSummary } from '../migrate/index.js';
 import type { CleanupReport } from '../cleanup/index.js';
 import type { PreviewDatabase } from '../providers/types.js';

@@ -10,6 +10,7 @@ import { StatementFailure, countRows, describeRelations, gradeFindings, lockEntr
 import { copyErrorLine, type SqlStatement } from './sql.js';
 import type { AppliedMigration, MigrateFailure, MigrateSettings, PlannedMigration } from './types.js';
 import { checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
+import { isConnectionLoss } from '../shared/postgres.js';
 
 interface Plan {
   pending: MigrationFile[];
@@ -54,12 +55,6 @@ function checkTransactionModel(files: MigrationFile[], serverVersion: number, lo
       throw new InputError('migrations-dir', `${file.path}:${statement.line}: ${message}`);
     }
   }
-}
-
-function isConnectionLoss(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  const message = errorMessage(error);
-  return code === '57P01' || code === '57P02' || code === '57P03' || (code !== undefined && code.startsWith('08')) || /Connection terminated|connection.*(ended|closed)|ECONNRESET|EPIPE/i.test(message);
 }
 
 /** Where in the file a Postgres error points: its statement, moved on by the error's cursor position. */

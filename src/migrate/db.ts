@@ -1,64 +1,20 @@
-// The migration session: connecting (transient failures retried), the advisory lock that
+// The migration session: connecting (shared/postgres retries transient failures), the advisory lock that
 // serialises concurrent runs, session settings, and the built-in runner's history table.
 import pg from 'pg';
 import { createHash } from 'node:crypto';
-import { InputError, errorMessage } from '../shared/errors.js';
+import { InputError } from '../shared/errors.js';
 import { quoteIdent, quoteLiteral } from '../shared/naming.js';
-import { DeadlineExceededError, TRANSIENT_NETWORK_CODES, sleep, withRetries } from '../shared/retry.js';
+import { DeadlineExceededError, sleep } from '../shared/retry.js';
+import { connectWithRetry } from '../shared/postgres.js';
 import type { Log } from '../shared/log.js';
 
 export type Client = pg.Client;
 
 export const APPLICATION_NAME = 'preview-db migrate';
 
-/** Postgres says "not yet" (starting up, too many connections); a later attempt may get in. */
-const TRANSIENT_SQLSTATES = new Set(['57P03', '53300', '08006', '08001', '08004']);
-
-export function isTransientConnectError(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return Boolean(code && (TRANSIENT_NETWORK_CODES.has(code) || TRANSIENT_SQLSTATES.has(code)));
-}
-
-/** Where a URL points, without its credentials: for error messages. */
-export function describeTarget(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
-  } catch {
-    return 'the database';
-  }
-}
-
 export async function connect(url: string, log: Log, options: { deadlineMs?: number; applicationName?: string } = {}): Promise<Client> {
   const deadline = Date.now() + (options.deadlineMs ?? 60_000);
-  try {
-    return await openClient(url, log, options, deadline);
-  } catch (error) {
-    const cause = error instanceof DeadlineExceededError ? error.lastError : error;
-    throw new Error(`Cannot connect to ${describeTarget(url)}: ${errorMessage(cause)}. Check database-url (the direct URL of the database to migrate) and that the database accepts connections from this runner.`, { cause });
-  }
-}
-
-async function openClient(url: string, log: Log, options: { applicationName?: string }, deadline: number): Promise<Client> {
-  return withRetries(
-    async () => {
-      const client = new pg.Client({ connectionString: url, application_name: options.applicationName ?? APPLICATION_NAME });
-      // A dropped connection surfaces as the failing query's error; keep the process alive.
-      client.on('error', (error) => log.debug(`connection error: ${errorMessage(error)}`));
-      try {
-        await client.connect();
-      } catch (error) {
-        await client.end().catch(() => {});
-        throw error;
-      }
-      return client;
-    },
-    {
-      deadline,
-      classify: (error) => (isTransientConnectError(error) ? { retry: true, reason: errorMessage(error) } : { retry: false }),
-      onRetry: ({ attempt, delayMs, reason }) => log.info(`Connecting to the database failed (${reason}); attempt ${attempt + 1} in ${delayMs}ms.`),
-    },
-  );
+  return connectWithRetry(url, deadline, log, 'the database to migrate', { applicationName: options.applicationName ?? APPLICATION_NAME, setting: 'databaseUrl' });
 }
 
 /** `schema.table` or `table` (schema public), each part a plain identifier. */
@@ -114,10 +70,7 @@ export async function releaseAdvisoryLock(client: Client, key: string): Promise<
   await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
 }
 
-export async function serverVersionNum(client: Client): Promise<number> {
-  const { rows } = await client.query<{ v: string }>('SHOW server_version_num');
-  return Number(rows[0]?.v ?? 0);
-}
+export { serverVersionNum } from '../shared/postgres.js';
 
 /** `SET lock_timeout` / `statement_timeout` at session level: every migration inherits them. */
 export async function applySessionSettings(client: Client, settings: { lockTimeoutSeconds?: number; statementTimeoutSeconds?: number }): Promise<void> {

@@ -12,7 +12,7 @@ import { errorMessage } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import { readSchema, type SchemaObject } from '../schema/catalog.js';
 import { diffSchemas, type SchemaChange } from '../schema/diff.js';
-import { escapeTableCell as cell } from '../github/markdown.js';
+import { escapeTableCell as cell } from '../shared/markdown.js';
 import { acquireAdvisoryLock, advisoryLockKey, connect, parseTableName, releaseAdvisoryLock, type Client } from './db.js';
 import { hasNoTransactionMarker, parseSqlFile } from './files.js';
 import type { SqlStatement } from './sql.js';

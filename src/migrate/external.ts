@@ -3,7 +3,7 @@
 // database URL exported, output streamed, and its exit status kept.
 import { spawn } from 'node:child_process';
 import type { Log } from '../shared/log.js';
-import type { ToolHistory, ToolMigration, ToolProfile } from './profiles.js';
+import type { ToolHistory, ToolMigration } from './profiles.js';
 
 export interface ToolStatus {
   historyTable?: string;

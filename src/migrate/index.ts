@@ -2,11 +2,10 @@
 // tool, measure locks, and report. Takes plain settings and a Log; never touches
 // @actions/core, so the action, the lifecycle action and the CLI share it.
 import { secretsOfUrl } from '../shared/secrets.js';
-import { InputError } from '../shared/errors.js';
+import { SettingError } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import { parseTableName } from './db.js';
 import { validateRuleNames } from './lint/index.js';
-import { PROFILES } from './profiles.js';
 import { renderMigrateReport } from './report.js';
 import type { MigrateFailure, MigrateResult, MigrateSettings } from './types.js';
 import { fail, type State } from './run-state.js';
@@ -56,18 +55,30 @@ export function isPooledNeonUrl(url: string): boolean {
 }
 
 
-/** Checks what can be checked without touching the database; throws InputError. */
+/**
+ * Checks what can be checked without touching the database; throws SettingError naming the
+ * setting (`command`, `seed`...), which each entry point maps to its input or flag.
+ */
 export function validateSettings(settings: MigrateSettings): void {
-  if (!settings.databaseUrl) throw new InputError('database-url', 'is required: the direct (non-pooled) connection URL of the database to migrate.');
-  if (!/^postgres(ql)?:\/\//.test(settings.databaseUrl)) throw new InputError('database-url', 'is not a postgres:// or postgresql:// URL.');
+  validateDatabaseUrl(settings.databaseUrl);
+  validateOptions(settings);
+}
+
+export function validateDatabaseUrl(databaseUrl: string): void {
+  if (!databaseUrl) throw new SettingError('databaseUrl', 'is required: the direct (non-pooled) connection URL of the database to migrate.');
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new SettingError('databaseUrl', 'is not a postgres:// or postgresql:// URL.');
+}
+
+/** Every check but the target's: the root action runs it before the preview (and its URL) exists. */
+export function validateOptions(settings: Omit<MigrateSettings, 'databaseUrl'>): void {
   validateRuleNames(settings.lintDisable, 'lint-disable');
-  if (settings.seed.length > 0 && settings.protected) throw new InputError('seed', 'seeding is for preview databases and is refused with protected: true. Remove seed for this database.');
-  if (settings.runner === 'command' && !settings.command) throw new InputError('command', "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
-  for (const name of settings.exportEnv) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InputError('export-env', `'${name}' is not an environment variable name.`);
+  if (settings.seed.length > 0 && settings.protected) throw new SettingError('seed', 'seeding is for preview databases and is refused with protected: true. Remove seed for this database.');
+  if (settings.runner === 'command' && !settings.command) throw new SettingError('command', "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
+  for (const name of settings.exportEnv) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new SettingError('exportEnv', `'${name}' is not an environment variable name.`);
   if (settings.runner === 'builtin') parseTableName(settings.historyTable, 'history-table');
-  if (settings.checkDown && settings.protected) throw new InputError('check-down', 'runs down steps on the database and is refused with protected: true. Check reversibility on a preview database instead.');
-  if (settings.checkDown && settings.runner !== 'builtin') throw new InputError('check-down', `works with the built-in runner (<name>.down.sql beside <name>.sql); runner ${settings.runner} applies migrations with its own tool, whose down steps this action does not run. Remove check-down, or use runner: builtin.`);
-  if (settings.requireDown && !settings.checkDown) throw new InputError('require-down', 'applies to check-down; set check-down: true too, or remove it.');
+  if (settings.checkDown && settings.protected) throw new SettingError('checkDown', 'runs down steps on the database and is refused with protected: true. Check reversibility on a preview database instead.');
+  if (settings.checkDown && settings.runner !== 'builtin') throw new SettingError('checkDown', `works with the built-in runner (<name>.down.sql beside <name>.sql); runner ${settings.runner} applies migrations with its own tool, whose down steps this action does not run. Remove check-down, or use runner: builtin.`);
+  if (settings.requireDown && !settings.checkDown) throw new SettingError('requireDown', 'applies to check-down; set check-down: true too, or remove it.');
 }
 
 export async function migrate(settings: MigrateSettings, log: Log): Promise<MigrateResult> {

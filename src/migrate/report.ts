@@ -1,6 +1,6 @@
 // The migrate report in Markdown: the step summary, the `report` output, and the sections
 // the lifecycle comment embeds. Never holds a URL or password (the result has none).
-import { escapeTableCell as cell, truncateMarkdown } from '../github/markdown.js';
+import { escapeTableCell as cell, truncateMarkdown } from '../shared/markdown.js';
 import { formatMillis } from '../shared/duration.js';
 import { formatThreshold, lockModeName, lockStrength } from './measure.js';
 import type { LintFinding, LockReportEntry, MigrateResult } from './types.js';

@@ -40,13 +40,6 @@ export class SqlSyntaxError extends Error {
   }
 }
 
-/** 1-based line and column of a character offset. */
-export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
-}
-
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 

@@ -3,7 +3,7 @@
 import { InputError, errorMessage } from '../shared/errors.js';
 import { formatMillis } from '../shared/duration.js';
 import type { Log } from '../shared/log.js';
-import { applySessionSettings, connect, readHistory, serverVersionNum, type Client } from './db.js';
+import { applySessionSettings, connect, serverVersionNum, type Client } from './db.js';
 import { compareWithHistory, flywayEnvironment, runCommand } from './external.js';
 import { isTransactionControl, nonTransactionalReason, parseSqlFile } from './files.js';
 import { StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, runStatements, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';

@@ -10,7 +10,7 @@ import { InputError, errorMessage } from '../shared/errors.js';
 import { secretsOfUrl } from '../shared/secrets.js';
 import { quoteIdent } from '../shared/naming.js';
 import type { Log } from '../shared/log.js';
-import { connectWithRetry, describeUrl, withDatabase } from '../providers/postgres/connect.js';
+import { connectWithRetry, describeUrl, withDatabase } from '../shared/postgres.js';
 import { migrate, migrateSettings, PROFILES, type RunnerName } from '../migrate/index.js';
 import { parseTableName } from '../migrate/db.js';
 import { readSchema } from '../schema/catalog.js';

@@ -4,7 +4,7 @@
 import { errorMessage } from '../shared/errors.js';
 import { quoteIdent } from '../shared/naming.js';
 import type { Log } from '../shared/log.js';
-import { connectWithRetry } from '../providers/postgres/connect.js';
+import { connectWithRetry } from '../shared/postgres.js';
 import type { Check } from './types.js';
 
 export interface VerifyTarget {

@@ -2,7 +2,7 @@
 import { errorMessage } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import type { PreviewDatabase } from '../providers/types.js';
-import { connectWithRetry, withDatabase } from '../providers/postgres/connect.js';
+import { connectWithRetry, withDatabase } from '../shared/postgres.js';
 import { callNeon, createNeonApi, type NeonConnection } from '../providers/neon/client.js';
 import { readSchema, type SchemaObject } from './catalog.js';
 import { diffSchemas, summarizeUnifiedDiff, type SchemaChange } from './diff.js';

@@ -12,6 +12,23 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * A setting the core was given is wrong, or what it points at refuses us. The core names its
+ * own setting (`databaseUrl`); each entry point maps that to its name for it (the action's
+ * input `database-url`, the CLI's flag `--database-url`).
+ */
+export class SettingError extends Error {
+  constructor(
+    readonly setting: string,
+    /** What is wrong, without the setting's name: the entry point puts its own name in front. */
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Setting '${setting}': ${detail}`, options);
+    this.name = 'SettingError';
+  }
+}
+
 /** A provider answered with something that retrying will not heal. */
 export class PermanentError extends Error {
   constructor(

@@ -14,25 +14,6 @@ export interface Log {
   group<T>(title: string, body: () => Promise<T>): Promise<T>;
 }
 
-/** A Log that keeps everything, for tests and for building reports. */
-export class MemoryLog implements Log {
-  readonly lines: Array<{ level: string; message: string }> = [];
-  readonly secrets: string[] = [];
-  info(message: string) { this.lines.push({ level: 'info', message }); }
-  warning(message: string) { this.lines.push({ level: 'warning', message }); }
-  notice(message: string) { this.lines.push({ level: 'notice', message }); }
-  error(message: string) { this.lines.push({ level: 'error', message }); }
-  debug(message: string) { this.lines.push({ level: 'debug', message }); }
-  secret(value: string) { if (value) this.secrets.push(value); }
-  async group<T>(title: string, body: () => Promise<T>): Promise<T> {
-    this.lines.push({ level: 'group', message: title });
-    return body();
-  }
-  text(level?: string): string {
-    return this.lines.filter((line) => !level || line.level === level).map((line) => line.message).join('\n');
-  }
-}
-
 /** For the CLI and the Node API: plain console output, secrets masked. */
 export class ConsoleLog implements Log {
   private readonly masked: string[] = [];

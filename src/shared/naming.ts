@@ -24,6 +24,8 @@ export function validateBranchName(name: string, input = 'branch-name'): string 
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw new InputError(input, 'contains control characters. Use letters, digits, /, -, _ and .');
   if (name.trim() !== name) throw new InputError(input, 'starts or ends with a space. Remove it.');
+  // A Postgres preview's database is named from the letters and digits: '///' would leave nothing.
+  if (!/[A-Za-z0-9]/.test(name)) throw new InputError(input, `'${name}' has no letter or digit, so no preview can be named after it. Use a name such as preview/pr-42.`);
   return name;
 }
 
@@ -58,4 +60,11 @@ export function quoteIdent(identifier: string): string {
 /** Quotes a Postgres string literal. */
 export function quoteLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** The pull request a preview name points at: `preview/pr-42` → 42. */
+export function pullRequestFromName(name: string): number | undefined {
+  const match = /(?:^|[/_-])pr-?(\d{1,9})$/i.exec(name);
+  const number = match ? Number(match[1]) : NaN;
+  return Number.isSafeInteger(number) && number > 0 ? number : undefined;
 }

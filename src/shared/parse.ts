@@ -30,6 +30,7 @@ export function parseCount(text: string, input: string, fallback: number | undef
   const value = text.trim();
   if (value === '') return fallback;
   if (!/^\d+$/.test(value)) throw new InputError(input, `'${text}' is not a whole number.`);
+  if (!Number.isSafeInteger(Number(value))) throw new InputError(input, `'${value}' is far too large.`);
   return Number(value);
 }
 

@@ -5,7 +5,7 @@
 // pre-deploy moment usually is one) or give expect-counts as JSON instead.
 import { InputError, errorMessage } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
-import { connectWithRetry } from '../providers/postgres/connect.js';
+import { connectWithRetry } from '../shared/postgres.js';
 import { qualifiedTable } from '../restore/verify.js';
 import { ROW_COUNT_TAG_PREFIX } from '../restore/select.js';
 

@@ -16,7 +16,7 @@ import { defaultSnapshotIdentifier, validateSnapshotIdentifier } from './identif
 import { isFromRun, TAG_MANAGED_BY, TAG_REPOSITORY, TAG_WORKFLOW_RUN, TAG_RUN_ATTEMPT, type TagRun } from './tags.js';
 import { planPrune, pruningEnabled, type PruneDecision } from './prune.js';
 import { restoreCommand } from './restore-command.js';
-import { pollIntervals, SnapshotIncompleteError, type SnapshotCommon, type SnapshotResult } from './types.js';
+import { SnapshotIncompleteError, type SnapshotCommon, type SnapshotResult } from './types.js';
 
 export interface NeonSnapshotRequest extends SnapshotCommon {
   apiKey: string;
@@ -44,7 +44,6 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
   const { log } = deps;
   const now = deps.now ?? Date.now;
   const deadline = now() + request.waitTimeoutSeconds * 1000;
-  const timing = pollIntervals(request.timing);
   log.secret(request.apiKey);
   const context: NeonCallContext = { api: createNeonApi({ apiKey: request.apiKey, projectId: request.projectId, apiHost: request.apiHost }), projectId: request.projectId, log, deadline };
   const identifier = request.snapshotIdentifier ? validateSnapshotIdentifier(request.snapshotIdentifier, 'neon') : defaultSnapshotIdentifier(request.run, new Date(now()), 'neon');

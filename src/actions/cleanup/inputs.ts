@@ -4,8 +4,7 @@ import { DEFAULT_MAX_DELETIONS, DEFAULT_OLDER_THAN_SECONDS, DEFAULT_PREFIXES, ty
 import { startsWithPrefix, validatePrefixes } from '../../cleanup/select.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';
-import { missingCredential, readProviderConnection, requireProviderConnection, type ProviderConnectionInputs } from '../provider-inputs.js';
-import { readBranchName } from '../create-branch/inputs.js';
+import { missingCredential, readBranchName, readProviderConnection, requireProviderConnection, type ProviderConnectionInputs } from '../provider-inputs.js';
 
 export interface CleanupInputs {
   settings: CleanupSettings;
@@ -22,7 +21,7 @@ export function getCleanupInputs(facts: RunFacts): CleanupInputs {
   const mode = inputs.choice('mode', ['pr', 'stale'] as const, 'pr');
   const branchNameGiven = inputs.text('branch-name');
   const prefixesText = inputs.text('prefixes');
-  const olderThan = inputs.duration('older-than');
+  const olderThan = inputs.duration('older-than', { min: 60, max: 10 * 365 * 86400 });
   const closedPrs = inputs.boolean('closed-prs', false);
   const githubToken = inputs.secret('github-token');
   const dryRun = inputs.boolean('dry-run', false);
@@ -30,7 +29,6 @@ export function getCleanupInputs(facts: RunFacts): CleanupInputs {
 
   // Not given → the default; given but listing nothing (e.g. `,`) → refused as empty.
   const prefixes = validatePrefixes(prefixesText === '' ? DEFAULT_PREFIXES : inputs.list('prefixes'));
-  if (olderThan !== undefined && olderThan <= 0) throw new InputError('older-than', 'must be longer than 0s: it is how long a preview must have been idle before the sweep deletes it (e.g. 7d).');
   if (maxDeletions < 1) throw new InputError('max-deletions', 'must be at least 1. It caps how many previews one run may delete.');
   if (mode === 'stale' && branchNameGiven) throw new InputError('branch-name', 'is only used in mode pr; a stale sweep selects by prefixes and older-than. Remove it, or set mode: pr.');
   if (mode === 'pr' && closedPrs) throw new InputError('closed-prs', 'is only used in mode stale (mode pr deletes the one preview of the closed pull request). Remove it, or set mode: stale.');

@@ -1,12 +1,13 @@
 // actions/cleanup: inputs → runCleanup (one pull request's preview, or a stale sweep) → outputs and summary.
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
-import { renderCleanupSummary, runCleanup, type ClosedPullRequestLookup, type CleanupReport, type PreviewStore } from '../../cleanup/index.js';
+import { renderCleanupSummary, runCleanup, type ClosedPullRequestLookup, type CleanupReport } from '../../cleanup/index.js';
 import { previewStoreFor } from '../../cleanup/stores.js';
 import { closedPullRequestNumbers } from '../../github/pull-requests.js';
 import { readRunFacts, type RunFacts } from '../context.js';
 import { actionLog, runAction, setOutputs } from '../runtime.js';
-import { getCleanupInputs, type CleanupInputs } from './inputs.js';
+import { getCleanupInputs } from './inputs.js';
+import { PROVIDER_SETTING_INPUTS } from '../provider-inputs.js';
 
 function closedPullRequestLookup(token: string, facts: RunFacts): ClosedPullRequestLookup {
   const [owner, repo] = facts.repository.split('/') as [string, string];
@@ -46,4 +47,4 @@ async function main(): Promise<void> {
   if (report.failure) throw new Error(report.failure);
 }
 
-await runAction(main);
+await runAction(main, PROVIDER_SETTING_INPUTS);

@@ -1,16 +1,19 @@
 // Reads and validates every create-branch input before anything changes.
 import type { MaskingRule } from '@neondatabase/api-client';
 import { InputError } from '../../shared/errors.js';
-import { defaultBranchName, validateBranchName } from '../../shared/naming.js';
 import { parseDuration } from '../../shared/duration.js';
 import { NEON_MAX_EXPIRY_SECONDS } from '../../providers/neon/preview.js';
 import type { CreateBranchSettings } from '../../create-branch/index.js';
 import { previewAnnotations } from '../../create-branch/index.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';
-import { missingCredential, readProviderConnection, requireProviderConnection } from '../provider-inputs.js';
+import { missingCredential, readBranchName, readProviderConnection, requireProviderConnection } from '../provider-inputs.js';
 
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 300;
+/** Up to the 6 hours a job may run on a GitHub-hosted runner. */
+export const WAIT_TIMEOUT_BOUNDS = { min: 1, max: 6 * 3600 };
+/** A minute at least; a year at most (Neon allows 30 days, checked below). */
+export const EXPIRES_IN_BOUNDS = { min: 60, max: 365 * 86400 };
 
 export type ExportEnv = Array<{ name: string; kind: 'pooled' | 'direct' }>;
 
@@ -19,13 +22,6 @@ export interface CreateBranchInputs {
   exportEnv: ExportEnv;
   /** Set when the run must skip (a fork's pull request has no secrets). */
   skipReason?: string;
-}
-
-export function readBranchName(facts: RunFacts): string {
-  const given = inputs.text('branch-name');
-  if (given) return validateBranchName(given);
-  if (!facts.pullRequest) throw new InputError('branch-name', `is required when the event (${facts.eventName || 'unknown'}) has no pull request. Set branch-name, e.g. preview/\${{ github.ref_name }}.`);
-  return defaultBranchName(facts.pullRequest.number);
 }
 
 /** `-1` never suspend, `0` Neon's default, otherwise 60 s .. 1 week. */
@@ -80,9 +76,9 @@ export function getCreateBranchInputs(facts: RunFacts): CreateBranchInputs {
     database: inputs.text('database'),
     role: inputs.text('role'),
     suspendTimeout: inputs.text('suspend-timeout'),
-    expiresIn: inputs.duration('expires-in'),
+    expiresIn: inputs.duration('expires-in', EXPIRES_IN_BOUNDS),
     template: inputs.text('template'),
-    waitTimeout: inputs.duration('wait-timeout'),
+    waitTimeout: inputs.duration('wait-timeout', WAIT_TIMEOUT_BOUNDS),
     onExisting: inputs.choice('on-existing', ['reuse', 'reset', 'recreate'] as const, 'reuse'),
     parentAt: parseParentAt(inputs.text('parent-at')),
     branchType: inputs.choice('branch-type', ['data', 'schema-only'] as const, 'data'),
@@ -91,7 +87,6 @@ export function getCreateBranchInputs(facts: RunFacts): CreateBranchInputs {
   };
   const branchName = readBranchName(facts);
   const suspendTimeoutSeconds = parseSuspendTimeout(raw.suspendTimeout);
-  if (raw.expiresIn !== undefined && raw.expiresIn <= 0) throw new InputError('expires-in', 'must be longer than 0s.');
   if (connection.provider === 'neon' && raw.expiresIn !== undefined && raw.expiresIn > NEON_MAX_EXPIRY_SECONDS) {
     throw new InputError('expires-in', `Neon lets a branch expire at most 30 days ahead; use 30d or less.`);
   }

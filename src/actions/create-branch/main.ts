@@ -2,14 +2,12 @@
 import * as core from '@actions/core';
 import { createPreview, describePreview } from '../../create-branch/index.js';
 import { readRunFacts } from '../context.js';
-import { actionLog, runAction, setOutputs } from '../runtime.js';
+import { actionLog, emptyOutputs, runAction, setOutputs } from '../runtime.js';
 import { getCreateBranchInputs } from './inputs.js';
 import { exportPreviewEnv, previewOutputs } from './outputs.js';
+import { PROVIDER_SETTING_INPUTS } from '../provider-inputs.js';
 
-const EMPTY_OUTPUTS = {
-  'branch-id': '', 'branch-name': '', created: 'false', 'database-url': '', 'database-url-direct': '',
-  host: '', database: '', role: '', password: '', 'expires-at': '',
-};
+const EMPTY_OUTPUTS = { ...emptyOutputs('create-branch'), created: false };
 
 async function main(): Promise<void> {
   const facts = readRunFacts();
@@ -25,4 +23,4 @@ async function main(): Promise<void> {
   await core.summary.addRaw(`### Preview database\n\n${describePreview(preview).map((line) => `- ${line}`).join('\n')}\n`).write();
 }
 
-await runAction(main);
+await runAction(main, PROVIDER_SETTING_INPUTS);

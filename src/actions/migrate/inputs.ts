@@ -7,20 +7,27 @@ import { inputs } from '../runtime.js';
 
 export const DEFAULT_LOCK_THRESHOLD_MS = 1000;
 
+/** The migrate core's settings under this action's input names, for errors the core reports about them. */
+export const MIGRATE_SETTING_INPUTS = { databaseUrl: 'database-url', command: 'command', seed: 'seed', exportEnv: 'export-env', checkDown: 'check-down', requireDown: 'require-down' } as const;
+
 /** A duration in milliseconds: `500ms`, or the suite's durations (`1s`, `2m`, bare seconds). */
 export function parseMillis(text: string, input: string, fallback: number): number {
   const value = text.trim();
   if (value === '') return fallback;
-  const ms = /^(\d+)ms$/.exec(value);
-  if (ms) return Number(ms[1]);
-  return parseDuration(value, input) * 1000;
+  const ms = /^(\d{1,9})ms$/.exec(value);
+  const millis = ms ? Number(ms[1]) : parseDuration(value, input) * 1000;
+  if (millis < 1 || millis > 3_600_000) throw new InputError(input, `'${value}' is outside the allowed range: use 1ms to 1h.`);
+  return millis;
 }
+
+/** A session timeout: a second at least, a day at most (leave the input empty for none). */
+const SESSION_TIMEOUT_BOUNDS = { min: 1, max: 86400 };
 
 /**
  * Everything migrate needs except the target: shared with the root lifecycle action, whose
  * target is the preview it just made (and which names the command input `migrate-command`).
  */
-export function readMigrateOptions(facts: RunFacts, options: { commandInput: string; isProtected: boolean; exportEnv: string[] }, env: NodeJS.ProcessEnv = process.env): Omit<MigrateSettings, 'databaseUrl'> {
+export function readMigrateOptions(facts: RunFacts, options: { commandInput: 'command' | 'migrate-command'; isProtected: boolean; exportEnv: string[] }, env: NodeJS.ProcessEnv = process.env): Omit<MigrateSettings, 'databaseUrl'> {
   const settings: Omit<MigrateSettings, 'databaseUrl'> = {
     runner: inputs.choice('runner', RUNNERS, 'builtin'),
     migrationsDir: inputs.optional('migrations-dir'),
@@ -35,8 +42,8 @@ export function readMigrateOptions(facts: RunFacts, options: { commandInput: str
     allowDrift: inputs.boolean('allow-drift', false),
     protected: options.isProtected,
     seed: inputs.list('seed'),
-    lockTimeoutSeconds: inputs.duration('lock-timeout'),
-    statementTimeoutSeconds: inputs.duration('statement-timeout'),
+    lockTimeoutSeconds: inputs.duration('lock-timeout', SESSION_TIMEOUT_BOUNDS),
+    statementTimeoutSeconds: inputs.duration('statement-timeout', SESSION_TIMEOUT_BOUNDS),
     analyze: inputs.boolean('analyze', !options.isProtected),
     lockThresholdMs: parseMillis(inputs.text('lock-threshold'), 'lock-threshold', DEFAULT_LOCK_THRESHOLD_MS),
     prBody: facts.pullRequest?.body,

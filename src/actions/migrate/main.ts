@@ -5,24 +5,16 @@ import * as core from '@actions/core';
 import { migrate, renderMigrateSummary } from '../../migrate/index.js';
 import { readRunFacts } from '../context.js';
 import { actionLog, runAction, setOutputs } from '../runtime.js';
-import { getMigrateInputs } from './inputs.js';
-import { writeReportFile } from './report-file.js';
+import { MIGRATE_SETTING_INPUTS, getMigrateInputs } from './inputs.js';
+import { migrateOutputs, writeMigrateReport } from './outputs.js';
 
 async function main(): Promise<void> {
   const settings = getMigrateInputs(readRunFacts());
   const result = await migrate(settings, actionLog);
-  const reportFile = writeReportFile(result.reportMarkdown);
+  const reportFile = writeMigrateReport(result);
   // GitHub takes at most 1 MiB per step summary and 1 MB per output: both get the summary, the file everything.
-  const summary = renderMigrateSummary(result);
-  await core.summary.addRaw(summary).write();
-  setOutputs({
-    applied: result.applied.length,
-    pending: result.pending,
-    'applied-migrations': JSON.stringify(result.applied.map((m) => ({ name: m.name, version: m.version, file: m.file, duration: Math.round(m.durationMs) }))),
-    'lint-findings': JSON.stringify(result.findings.map(({ rule, severity, file, line, column, message }) => ({ rule, severity, file, line, column, message }))),
-    report: summary,
-    'report-file': reportFile,
-  });
+  await core.summary.addRaw(renderMigrateSummary(result)).write();
+  setOutputs(migrateOutputs(result, reportFile));
   if (!result.ok) {
     // The core has already reported the error once, as an annotation at the file and line.
     // A tool's own exit status becomes the action's.
@@ -30,4 +22,4 @@ async function main(): Promise<void> {
   }
 }
 
-await runAction(main);
+await runAction(main, MIGRATE_SETTING_INPUTS);

@@ -3,23 +3,20 @@
 import '../with-baseline-wasm.js';
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
-import { describeFailure, renderMigrateSummary } from '../../migrate/index.js';
+import { describeFailure } from '../../migrate/index.js';
 import { closePreview, openPreview, phaseOf, type OpenResult } from '../../lifecycle/index.js';
 import { errorMessage } from '../../shared/errors.js';
 import { COMMENT_KEY, renderClosedComment, renderFailedComment, renderOpenComment, type CommentContext } from '../../lifecycle/comment.js';
 import { commentMarker, upsertStickyComment } from '../../github/sticky-comment.js';
 import { workflowRunUrl } from '../../github/console-links.js';
 import { readRunFacts, type RunFacts } from '../context.js';
-import { actionLog, redactSecrets, runAction, setOutputs, type Outputs } from '../runtime.js';
-import { getLifecycleInputs, type LifecycleInputs } from './inputs.js';
+import { actionLog, asInputError, emptyOutputs, redactSecrets, runAction, setOutputs, type Outputs } from '../runtime.js';
+import { LIFECYCLE_SETTING_INPUTS, getLifecycleInputs, type LifecycleInputs } from './inputs.js';
 import { exportPreviewEnv, previewOutputs } from '../create-branch/outputs.js';
-import { writeReportFile } from '../migrate/report-file.js';
+import { migrateOutputs, writeMigrateReport } from '../migrate/outputs.js';
 
-const EMPTY_OUTPUTS: Outputs = {
-  'branch-id': '', 'branch-name': '', created: false, 'database-url': '', 'database-url-direct': '', host: '', database: '', role: '', password: '',
-  'expires-at': '', skipped: false, applied: 0, pending: 0, 'applied-migrations': '[]', 'lint-findings': '[]', report: '', 'report-file': '',
-  phase: '', deleted: false, 'comment-url': '',
-};
+/** What a run that creates nothing sets: every declared output, empty or "nothing happened". */
+const EMPTY_OUTPUTS: Outputs = { ...emptyOutputs('preview-db'), created: false, skipped: false, deleted: false, ...migrateOutputs(undefined, '') };
 
 /** Posts or updates the pull request's one comment; a failure is a warning, never the run's. */
 async function postComment(settings: LifecycleInputs, facts: RunFacts, body: string): Promise<string> {
@@ -72,7 +69,7 @@ async function main(): Promise<void> {
     result = await openPreview({ create: settings.settings, migrate: settings.migrate }, actionLog);
   } catch (error) {
     // The pull request's author should see why there is no preview, not only the run's log.
-    await postComment(settings, facts, renderFailedComment(branchName, errorMessage(error), context));
+    await postComment(settings, facts, renderFailedComment(branchName, errorMessage(asInputError(error, LIFECYCLE_SETTING_INPUTS) ?? error), context));
     throw error;
   }
   const { preview, migration } = result;
@@ -83,12 +80,7 @@ async function main(): Promise<void> {
   setOutputs({
     ...previewOutputs(preview),
     skipped: false,
-    applied: migration?.applied.length ?? 0,
-    pending: migration?.pending ?? 0,
-    'applied-migrations': JSON.stringify((migration?.applied ?? []).map((m) => ({ name: m.name, version: m.version, file: m.file, duration: Math.round(m.durationMs) }))),
-    'lint-findings': JSON.stringify((migration?.findings ?? []).map(({ rule, severity, file, line, column, message }) => ({ rule, severity, file, line, column, message }))),
-    report: migration ? renderMigrateSummary(migration) : '',
-    'report-file': migration ? writeReportFile(migration.reportMarkdown) : '',
+    ...migrateOutputs(migration, migration ? writeMigrateReport(migration) : ''),
     phase,
     deleted: false,
     'comment-url': commentUrl,
@@ -100,4 +92,4 @@ async function main(): Promise<void> {
   }
 }
 
-await runAction(main);
+await runAction(main, LIFECYCLE_SETTING_INPUTS);

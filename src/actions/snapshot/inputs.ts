@@ -9,7 +9,7 @@ import type { NeonSnapshotRequest } from '../../snapshot/neon.js';
 import type { SnapshotCommon } from '../../snapshot/types.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';
-import { maskUrlPassword } from '../provider-inputs.js';
+import { checkNeonInputs, maskUrlPassword } from '../provider-inputs.js';
 import { validateCountedTables } from '../../snapshot/counts.js';
 
 export const SNAPSHOT_PROVIDERS = ['rds', 'neon'] as const;
@@ -46,7 +46,8 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
   const branch = inputs.optional('branch');
   const explicitId = inputs.optional('snapshot-identifier');
   const wait = inputs.boolean('wait', true);
-  const waitTimeoutSeconds = inputs.duration('wait-timeout') ?? DEFAULT_WAIT_TIMEOUT_SECONDS;
+  // Up to the 5 days a job may run on a self-hosted runner (a large RDS snapshot takes hours).
+  const waitTimeoutSeconds = inputs.duration('wait-timeout', { min: 1, max: 5 * 86400 }) ?? DEFAULT_WAIT_TIMEOUT_SECONDS;
   const userTags = validateUserTags(inputs.keyValues('tags'));
   const retainCount = positive('retain-count', inputs.count('retain-count'));
   const retainDays = positive('retain-days', inputs.count('retain-days'));
@@ -55,7 +56,6 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
   const databaseUrl = inputs.secret('database-url');
   maskUrlPassword(databaseUrl);
 
-  if (waitTimeoutSeconds <= 0) throw new InputError('wait-timeout', 'must be longer than 0s, e.g. 60m.');
   if (copyToRegion && !wait) throw new InputError('copy-to-region', 'needs wait: true: a snapshot can only be copied once it is available.');
   const common: SnapshotCommon = {
     wait,
@@ -77,10 +77,7 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
     for (const [name, value] of [['db-instance-identifier', instanceId], ['db-cluster-identifier', clusterId], ['copy-to-region', copyToRegion], ['copy-kms-key-id', copyKmsKeyId], ['region', regionInput]] as const) {
       if (value) throw new InputError(name, 'applies to provider rds only; remove it or set provider: rds.');
     }
-    if (!neonApiKey) throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
-    if (!neonProjectId) throw new InputError('neon-project-id', 'is required for provider neon. Find it in the Neon console under Settings → General.');
-    if (!/^[a-z0-9-]+$/.test(neonProjectId)) throw new InputError('neon-project-id', `'${neonProjectId}' is not a Neon project id (lowercase words joined by hyphens, e.g. misty-fog-123456).`);
-    if (!/^https?:\/\//.test(apiHost)) throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
+    checkNeonInputs({ apiKey: neonApiKey, projectId: neonProjectId, apiHost });
     return {
       provider,
       request: { ...common, snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, 'neon'), apiKey: neonApiKey, projectId: neonProjectId, apiHost, branch },

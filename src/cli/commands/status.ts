@@ -4,7 +4,7 @@ import { relative } from 'node:path';
 import { readMigrations } from '../../migrate/files.js';
 import { parseTableName, readHistory } from '../../migrate/db.js';
 import { DEFAULT_HISTORY_TABLE } from '../../migrate/index.js';
-import { newClient, describeUrl } from '../../providers/postgres/connect.js';
+import { newClient, describeUrl } from '../../shared/postgres.js';
 import { parseMarker } from '../../providers/postgres/marker.js';
 import { errorMessage } from '../../shared/errors.js';
 import { secretsOfUrl } from '../../shared/secrets.js';

@@ -1,5 +1,5 @@
 // `preview-db url [name]`: one connection string on stdout, for `psql "$(preview-db url)"` and scripts.
-import { describeUrl } from '../../providers/postgres/connect.js';
+import { describeUrl } from '../../shared/postgres.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { URL_FORMATS } from '../options.js';

@@ -1,6 +1,6 @@
 // docs/lint-rules.md, written from the rule table in rules.ts so the page cannot drift from the
 // linter: `npm run docs` writes it (scripts/lint-docs.mjs bundles this module), a test compares.
-import { escapeTableCell as cell } from '../../github/markdown.js';
+import { escapeTableCell as cell } from '../../shared/markdown.js';
 import { RULES, RULE_ALIASES, SQUAWK_CHECKED_VERSION, squawkName } from './rules.js';
 import type { RuleInfo, RuleName } from './rules.js';
 

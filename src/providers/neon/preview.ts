@@ -1,12 +1,12 @@
 // Previews as Neon branches: copy-on-write clones of a parent branch, each with its own
 // read-write compute, expiring by themselves when asked to.
 import { EndpointType, type Branch, type Database, type Endpoint, type MaskingRule, type Operation } from '@neondatabase/api-client';
-import { InputError, PermanentError } from '../../shared/errors.js';
+import { SettingError, PermanentError } from '../../shared/errors.js';
 import { secretsOfUrl } from '../../shared/secrets.js';
 import { pollUntil } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 import type { PreviewDatabase, PreviewProvider, PreviewRequest } from '../types.js';
-import { abortableSleep, describeUrl, waitForSelectOne } from '../postgres/connect.js';
+import { abortableSleep, describeUrl, waitForSelectOne } from '../../shared/postgres.js';
 import { callNeon, createNeonApi, type NeonApi, type NeonCallContext, type NeonConnection } from './client.js';
 import { findBranchByName, listBranchEndpoints, listBranches, waitForBranchReady, waitForOperations } from './branches.js';
 
@@ -72,14 +72,14 @@ export class NeonPreviews implements PreviewProvider {
   async preflight(request: PreviewRequest): Promise<void> {
     const context = this.context(Date.now() + request.waitTimeoutSeconds * 1000);
     const branches = await listBranches(context).catch((error: unknown) => {
-      if (error instanceof PermanentError && error.status === 404) throw new InputError('neon-project-id', `project '${this.settings.projectId}' was not found. Check the project id (Settings → General in the Neon console) and that the API key belongs to its organization.`);
-      if (error instanceof PermanentError && error.status === 401) throw new InputError('neon-api-key', error.message);
+      if (error instanceof PermanentError && error.status === 404) throw new SettingError('neonProjectId', `project '${this.settings.projectId}' was not found. Check the project id (Settings → General in the Neon console) and that the API key belongs to its organization.`);
+      if (error instanceof PermanentError && error.status === 401) throw new SettingError('neonApiKey', error.message);
       throw error;
     });
     const parent = this.resolveParent(branches);
     const existing = branches.find((branch) => branch.name === request.branchName);
     if (existing && (existing.default || existing.protected || existing.id === parent.id)) {
-      throw new InputError('branch-name', `'${request.branchName}' is ${existing.default ? 'the default branch' : existing.protected ? 'a protected branch' : 'the parent'} of project '${this.settings.projectId}'; a preview must be a branch of its own. Use a preview name such as preview/pr-42.`);
+      throw new SettingError('branchName', `'${request.branchName}' is ${existing.default ? 'the default branch' : existing.protected ? 'a protected branch' : 'the parent'} of project '${this.settings.projectId}'; a preview must be a branch of its own. Use a preview name such as preview/pr-42.`);
     }
     const { database, role } = await this.resolveDatabaseAndRole(context, parent);
     this.resolved = { parent, database, role, existing };
@@ -89,13 +89,13 @@ export class NeonPreviews implements PreviewProvider {
     const wanted = this.settings.parent;
     if (!wanted) {
       const fallback = branches.find((branch) => branch.default);
-      if (!fallback) throw new InputError('parent', 'the project has no default branch. Name the parent branch explicitly.');
+      if (!fallback) throw new SettingError('parent', 'the project has no default branch. Name the parent branch explicitly.');
       return fallback;
     }
     const parent = branches.find((branch) => branch.id === wanted) ?? branches.find((branch) => branch.name === wanted);
     if (!parent) {
       const names = branches.filter((branch) => !branch.name.startsWith('preview/')).slice(0, 10).map((branch) => branch.name);
-      throw new InputError('parent', `no branch named or with id '${wanted}' in project '${this.settings.projectId}'. Existing branches include: ${names.join(', ') || '(none)'}.`);
+      throw new SettingError('parent', `no branch named or with id '${wanted}' in project '${this.settings.projectId}'. Existing branches include: ${names.join(', ') || '(none)'}.`);
     }
     return parent;
   }
@@ -109,16 +109,16 @@ export class NeonPreviews implements PreviewProvider {
     let database: Database | undefined;
     if (this.settings.database) {
       database = databases.find((candidate) => candidate.name === this.settings.database);
-      if (!database) throw new InputError('database', `branch '${parent.name}' has no database '${this.settings.database}'. Its databases: ${databases.map((d) => d.name).join(', ') || '(none)'}.`);
+      if (!database) throw new SettingError('database', `branch '${parent.name}' has no database '${this.settings.database}'. Its databases: ${databases.map((d) => d.name).join(', ') || '(none)'}.`);
     } else if (databases.length === 1) {
       database = databases[0]!;
     } else {
-      throw new InputError('database', `branch '${parent.name}' has ${databases.length} databases (${databases.map((d) => d.name).join(', ') || 'none'}); name the one to use.`);
+      throw new SettingError('database', `branch '${parent.name}' has ${databases.length} databases (${databases.map((d) => d.name).join(', ') || 'none'}); name the one to use.`);
     }
     if (this.settings.role) {
       const roles = roleList!.roles;
       if (!roles.some((role) => role.name === this.settings.role)) {
-        throw new InputError('role', `branch '${parent.name}' has no role '${this.settings.role}'. Its roles: ${roles.map((r) => r.name).join(', ')}.`);
+        throw new SettingError('role', `branch '${parent.name}' has no role '${this.settings.role}'. Its roles: ${roles.map((r) => r.name).join(', ')}.`);
       }
       return { database: database.name, role: this.settings.role };
     }

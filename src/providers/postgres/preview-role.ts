@@ -5,7 +5,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { MANAGED_BY, quoteIdent, quoteLiteral, shortHash } from '../../shared/naming.js';
 import type { Log } from '../../shared/log.js';
-import { connectWithRetry, describeUrl, withDatabase } from './connect.js';
+import { connectWithRetry, describeUrl, withDatabase } from '../../shared/postgres.js';
 
 const MAX_IDENTIFIER = 63;
 const SUFFIX = '_owner';

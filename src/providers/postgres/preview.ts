@@ -1,12 +1,12 @@
 // Previews as databases of their own on a shared Postgres (or RDS) server: CREATE
 // DATABASE, cloned from a template when one is named, and marked as this project's.
 import type pg from 'pg';
-import { InputError } from '../../shared/errors.js';
+import { SettingError } from '../../shared/errors.js';
 import { databaseNameForBranch, quoteIdent, quoteLiteral } from '../../shared/naming.js';
 import { withRetries, sleep } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 import type { PreviewDatabase, PreviewProvider, PreviewRequest } from '../types.js';
-import { connectWithRetry, describeUrl, withCredentials, withDatabase } from './connect.js';
+import { connectWithRetry, describeUrl, withCredentials, withDatabase } from '../../shared/postgres.js';
 import { canCreateRoles, ensurePreviewRole } from './preview-role.js';
 import { formatMarker, parseMarker, type PreviewMarker } from './marker.js';
 
@@ -37,7 +37,7 @@ export class PostgresPreviews implements PreviewProvider {
   ) {}
 
   private async admin<T>(deadline: number, body: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = await connectWithRetry(this.settings.adminUrl, deadline, this.log, 'Postgres server');
+    const client = await connectWithRetry(this.settings.adminUrl, deadline, this.log, 'Postgres server', { setting: 'postgresAdminUrl' });
     try {
       return await body(client);
     } finally {
@@ -58,18 +58,18 @@ export class PostgresPreviews implements PreviewProvider {
     const deadline = Date.now() + request.waitTimeoutSeconds * 1000;
     await this.admin(deadline, async (client) => {
       const { rows } = await client.query<{ can: boolean }>('SELECT rolcreatedb OR rolsuper AS can FROM pg_roles WHERE rolname = current_user');
-      if (!rows[0]?.can) throw new InputError('postgres-url', 'its role may not create databases. Use a role with CREATEDB (or the server admin).');
+      if (!rows[0]?.can) throw new SettingError('postgresAdminUrl', 'its role may not create databases. Use a role with CREATEDB (or the server admin).');
       this.ownRole = await canCreateRoles(client);
       if (!this.ownRole) {
         this.log.warning("postgres-url's role may not create roles, so the preview uses postgres-url's own credentials, and the job can reach every database that role can. Give it CREATEROLE (Postgres 16+ limits that to the roles it creates) for a role per preview.", { title: 'Preview shares the admin credentials' });
       }
       if (this.settings.template) {
         const template = await this.find(client, this.settings.template);
-        if (!template) throw new InputError('template', `database '${this.settings.template}' does not exist on the server. Name an existing database, or leave template empty for an empty preview.`);
+        if (!template) throw new SettingError('template', `database '${this.settings.template}' does not exist on the server. Name an existing database, or leave template empty for an empty preview.`);
       }
       const name = databaseNameForBranch(request.branchName);
       if (name === this.settings.template || name === describeUrl(this.settings.adminUrl).database) {
-        throw new InputError('branch-name', `'${request.branchName}' maps to database '${name}', which is the template or the admin database. Choose another branch name.`);
+        throw new SettingError('branchName', `'${request.branchName}' maps to database '${name}', which is the template or the admin database. Choose another branch name.`);
       }
       const existing = await this.find(client, name);
       if (existing) this.assertOurs(existing, request.branchName);
@@ -79,10 +79,10 @@ export class PostgresPreviews implements PreviewProvider {
   /** Never adopt a database this project did not create for this branch. */
   private assertOurs(existing: ExistingDatabase, branchName: string): void {
     if (!existing.marker) {
-      throw new InputError('branch-name', `database '${existing.name}' already exists and is not a preview made by preview-db (its comment has no managed-by=preview-db mark). Refusing to touch it: choose another branch name.`);
+      throw new SettingError('branchName', `database '${existing.name}' already exists and is not a preview made by preview-db (its comment has no managed-by=preview-db mark). Refusing to touch it: choose another branch name.`);
     }
     if (existing.marker.branch !== branchName) {
-      throw new InputError('branch-name', `database '${existing.name}' belongs to the preview of branch '${existing.marker.branch}', not '${branchName}'. Choose a branch name that differs by more than punctuation.`);
+      throw new SettingError('branchName', `database '${existing.name}' belongs to the preview of branch '${existing.marker.branch}', not '${branchName}'. Choose a branch name that differs by more than punctuation.`);
     }
   }
 

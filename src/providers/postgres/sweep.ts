@@ -11,13 +11,12 @@
 // The newest of these is the database's last activity.
 import { dropPreviewRole } from './preview-role.js';
 import pg from 'pg';
-import { databaseNameForBranch, quoteIdent } from '../../shared/naming.js';
+import { databaseNameForBranch, pullRequestFromName, quoteIdent } from '../../shared/naming.js';
 import { withRetries } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
-import type { ListRequest, PreviewStore } from '../../cleanup/index.js';
-import { forEachBounded } from '../../cleanup/pacer.js';
-import { pullRequestFromName, type PreviewResource } from '../../cleanup/select.js';
-import { classifyPostgresError, connectWithRetry, describeUrl, withDatabase } from './connect.js';
+import type { ListRequest, PreviewResource, PreviewStore } from '../store.js';
+import { forEachBounded } from '../../shared/pacer.js';
+import { classifyPostgresError, connectWithRetry, describeUrl, withDatabase } from '../../shared/postgres.js';
 import { parseMarker } from './marker.js';
 
 /** Databases that are never previews, whatever their comment says. */
@@ -106,7 +105,7 @@ export class PostgresPreviewStore implements PreviewStore {
   }
 
   private async withClient<T>(url: string, what: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = await connectWithRetry(url, this.deadline(), this.log, what);
+    const client = await connectWithRetry(url, this.deadline(), this.log, what, { setting: url === this.settings.adminUrl ? 'postgresAdminUrl' : undefined });
     try {
       return await body(client);
     } finally {
