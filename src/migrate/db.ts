@@ -115,8 +115,8 @@ export async function releaseAdvisoryLock(client: Client, key: string): Promise<
 }
 
 export async function serverVersionNum(client: Client): Promise<number> {
-  const { rows } = await client.query<{ v: string }>('SHOW server_version_num');
-  return Number(rows[0]?.v ?? 0);
+  const { rows } = await client.query<{ server_version_num: string }>('SHOW server_version_num');
+  return Number(rows[0]?.server_version_num ?? 0);
 }
 
 /** `SET lock_timeout` / `statement_timeout` at session level: every migration inherits them. */
