@@ -61,6 +61,24 @@ export function guardDestructive(state: State, settings: MigrateSettings): boole
   return false;
 }
 
+/**
+ * The files the run refused (state.problems), each as an error at its file and line; the run
+ * fails with their count before anything is applied. Returns false when there are any.
+ */
+export function checkFileProblems(state: State, log: Log): boolean {
+  if (state.problems.length === 0) return true;
+  for (const problem of state.problems) {
+    log.error(`${problem.reason} ${problem.fix}`, { file: problem.file, line: problem.line, column: problem.column, title: 'Migration file refused' });
+  }
+  const files = new Set(state.problems.map((problem) => problem.file)).size;
+  const first = state.problems[0]!;
+  // Each problem is annotated at its file above and listed in the report; the failure counts them.
+  fail(state, {
+    message: `${files} file(s) have problems (${state.problems.length} in all), found before anything ran; nothing was applied. The first: ${first.file}${first.line ? `:${first.line}` : ''}: ${first.reason} ${first.fix}${state.problems.length > 1 ? ' The others are annotated at their files and listed in the report.' : ''}`,
+  });
+  return false;
+}
+
 export function lintErrorsBlock(state: State, settings: MigrateSettings): boolean {
   const errors = state.findings.filter((finding) => finding.severity === 'error');
   if (settings.lint !== 'error' || errors.length === 0) return false;
