@@ -74,6 +74,32 @@ describe('layouts', () => {
     expect(second.pending).toBe(0);
   });
 
+  test('Diesel: metadata.toml run_in_transaction = false runs up.sql outside a transaction; loose files beside the directories are not migrations', async () => {
+    const { db, first, second } = await applyTwice('hist_diesel_meta', {
+      'migrations/2024-01-01-000000_create/up.sql': 'CREATE TABLE items (id int, sku text);\n',
+      'migrations/2024-01-01-000000_create/down.sql': 'DROP TABLE items;\n',
+      'migrations/2024-02-01-000000_index/up.sql': 'CREATE INDEX CONCURRENTLY items_sku ON items (sku);\n',
+      'migrations/2024-02-01-000000_index/down.sql': 'DROP INDEX items_sku;\n',
+      'migrations/2024-02-01-000000_index/metadata.toml': 'run_in_transaction = false\n',
+      'migrations/data_fixup.sql': 'SELECT 1;\n',
+      'migrations/README.md': 'notes\n',
+    });
+    expect(first.error).toBeUndefined();
+    expect(first.applied.map((m) => [m.version, m.noTransaction])).toEqual([['20240101000000', false], ['20240201000000', true]]);
+    expect(await query(db.url, "SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'items_sku'::regclass")).toEqual([{ valid: true }]);
+    expect(second.pending).toBe(0);
+  });
+
+  test("Diesel: versions compare as text, as Diesel does, also with the newer <date>-<time>-<nnnn> form", async () => {
+    const { first } = await applyTwice('hist_diesel_order', {
+      'migrations/2026-07-30-140000-0000_newer_form/up.sql': 'CREATE TABLE a (id int);\n',
+      'migrations/2027-01-01-000000_later/up.sql': 'ALTER TABLE a ADD COLUMN b int;\n',
+      'migrations/20140924113530_older_form/up.sql': 'CREATE TABLE z (id int);\n',
+    });
+    expect(first.error).toBeUndefined();
+    expect(first.applied.map((m) => m.version)).toEqual(['20140924113530', '202607301400000000', '20270101000000']);
+  });
+
   test('golang-migrate: <n>_<name>.up.sql applies, .down.sql is ignored', async () => {
     const { db, first, second, log } = await applyTwice('hist_golang', {
       'migrations/000001_init.up.sql': 'CREATE TABLE a (id int);\n',

@@ -87,10 +87,10 @@ export function compareVersions(a: string, b: string): number {
  * Sorts migrations: by version, numerically, when every version is numeric (dotted for
  * Flyway), else by name; ties by the full file or directory name.
  */
-export function sortMigrations<T extends { version: string; fileName: string }>(files: T[]): T[] {
-  const numeric = files.every((file) => DOTTED.test(file.version));
-  const byName = (a: T, b: T) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0);
-  return files.sort((a, b) => (numeric ? compareVersions(a.version, b.version) : 0) || byName(a, b));
+export function sortMigrations<T extends { version: string; fileName: string }>(files: T[], options: { textOrder?: boolean } = {}): T[] {
+  const numeric = !options.textOrder && files.every((file) => DOTTED.test(file.version));
+  const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return files.sort((a, b) => (numeric ? compareVersions(a.version, b.version) : options.textOrder ? text(a.version, b.version) : 0) || text(a.fileName, b.fileName));
 }
 
 /** Parses SQL, turning a syntax error into a file problem that names the file and line. */
@@ -134,6 +134,8 @@ export interface Layout {
   ignored?: RegExp;
   /** The version from the entry's match; default: group 1 as written. */
   version?: (match: RegExpExecArray) => string;
+  /** Diesel compares versions as text, whatever their length; the others numerically (see sortMigrations). */
+  textOrder?: boolean;
   /** The tool keys its history by the whole entry name, not the version (Prisma). */
   keyedByName?: boolean;
   /** Text one of its files must hold for this layout to be chosen (read from the file's start). */
@@ -151,8 +153,10 @@ export const LAYOUTS: readonly Layout[] = [
     title: 'Diesel (<yyyy-mm-dd-hhmmss>_<name>/up.sql)',
     example: '2024-05-01-093000_add_users/up.sql',
     inside: 'up.sql',
-    entry: /^(\d{4}-\d{2}-\d{2}-\d{6}|\d{14})_(.+)$/,
+    // Diesel's version is the name up to its first underscore, dashes dropped: 2019-02-26-002946 is 20190226002946.
+    entry: /^(\d[\d-]*)_(.+)$/,
     version: (match) => match[1]!.replace(/-/g, ''),
+    textOrder: true,
     noTransactionFile: { name: 'metadata.toml', pattern: /^\s*run_in_transaction\s*=\s*false\b/m, marker: 'run_in_transaction = false in metadata.toml' },
   },
   { name: 'golang-migrate', title: 'golang-migrate (<n>_<name>.up.sql)', example: '000001_add_users.up.sql', entry: /^(\d+)_(.+)\.up\.sql$/i, ignored: /^\d+_.+\.down\.sql$/i },
@@ -514,7 +518,8 @@ export async function readMigrations(dir: string, workingDirectory: string, inpu
           return false;
         }
       })();
-      if ((!entry.directory && entry.name.toLowerCase().endsWith('.sql')) || sqlInside) {
+      // A loose .sql file beside Prisma's or Diesel's directories is not a migration to those tools either.
+      if ((!entry.directory && !layout.inside && entry.name.toLowerCase().endsWith('.sql')) || sqlInside) {
         problems.push({ file: shown, reason: `is not a migration of the ${layout.title} layout found in ${dir}, so it has no version.`, fix: `Name it like the others (for example ${layout.example}), or move it out of ${dir}.` });
       }
       continue;
@@ -522,9 +527,9 @@ export async function readMigrations(dir: string, workingDirectory: string, inpu
     const file = await readMigration(layout, entry.name, layout.entry.exec(entry.name)!, absoluteDir, workingDirectory, problems);
     if (file) files.push(file);
   }
-  sortMigrations(files);
+  sortMigrations(files, layout);
   if (!layout.keyedByName) {
-    const numeric = files.every((file) => DOTTED.test(file.version));
+    const numeric = !layout.textOrder && files.every((file) => DOTTED.test(file.version));
     for (let i = 1; i < files.length; i++) {
       const [a, b] = [files[i - 1]!, files[i]!];
       if (numeric ? compareVersions(a.version, b.version) === 0 : a.version === b.version) {
