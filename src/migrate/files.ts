@@ -71,6 +71,10 @@ export class FileProblemError extends Error {
 
 const DOTTED = /^\d+(\.\d+)*$/;
 
+/** Data statements: the runner needs their text, not their parse trees (a seed may hold 400,000 INSERTs). */
+const DATA_KINDS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'SelectStmt', 'MergeStmt', 'CopyStmt']);
+const SPLIT = { keepNode: (kind: string) => !DATA_KINDS.has(kind) };
+
 /** Orders versions numerically part by part (`9` before `10`, `1.2` before `1.10`), whatever the padding. */
 export function compareVersions(a: string, b: string): number {
   const x = a.split('.');
@@ -448,7 +452,7 @@ async function readMigration(layout: Layout, entry: string, match: RegExpExecArr
     text = stripMetaCommands(text, path, notes, found);
     let statements: SqlStatement[] = [];
     try {
-      statements = await splitStatements(text);
+      statements = await splitStatements(text, SPLIT);
     } catch (error) {
       if (!(error instanceof SqlSyntaxError)) throw error;
       // A meta-command is the parse error's cause; report it alone.
@@ -560,7 +564,7 @@ export async function readSeeds(paths: string[], workingDirectory: string, probl
         const bytes = readBytes(file, path);
         const sql = stripMetaCommands(decodeSql(bytes, path), path, [], found);
         if (found.length > 0) continue;
-        seeds.push({ path, sql, checksum: sha256(bytes), statements: await splitStatements(sql) });
+        seeds.push({ path, sql, checksum: sha256(bytes), statements: await splitStatements(sql, SPLIT) });
       } catch (error) {
         if (error instanceof FileProblemError) found.push(error.problem);
         else if (error instanceof SqlSyntaxError) found.push(parseProblem(error, path));
