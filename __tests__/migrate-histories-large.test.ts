@@ -1,8 +1,12 @@
 // Large files: the parser reads a file window by window, so memory stays bounded; the split
 // must not depend on where the windows end (strings, dollar quotes, comments, COPY data and
 // multi-byte characters across window edges).
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { MemoryLog } from '../src/shared/log.js';
+import { seedParts } from '../src/migrate/files.js';
+import { migrate } from '../src/migrate/index.js';
 import { splitStatements, type SqlStatement } from '../src/migrate/sql.js';
+import { createDatabase, dropAll, query, settings, workspace, writeFiles } from './fixtures/migrate/support.js';
 
 const picture = (statements: SqlStatement[]) => statements.map((s) => ({ text: s.text, kind: s.kind, line: s.line, column: s.column, offset: s.offset, leading: s.leadingComments, node: JSON.stringify(s.node), copyData: s.copyData, span: s.copyDataSpan }));
 
@@ -36,5 +40,35 @@ describe('window-by-window parsing', () => {
     expect(Object.keys((create!.node as unknown as { CreateStmt: object }).CreateStmt).length).toBeGreaterThan(0);
     expect(insert!.node).toEqual({ InsertStmt: {} });
     expect(insert!.text).toBe('INSERT INTO t VALUES (1)');
+  });
+});
+
+describe('large seeds', () => {
+  const created: string[] = [];
+  afterAll(() => dropAll(created));
+
+  test('a seed of several pieces runs in one transaction with its history row; a failure in a later piece rolls all of it back and names the line', async () => {
+    const rows = 30_000;
+    let sql = 'CREATE TABLE big (id int PRIMARY KEY, note text);\n';
+    for (let i = 1; i <= rows; i++) sql += `INSERT INTO big VALUES (${i}, 'row ${i} with a note long enough to fill pieces');\n`;
+    expect(sql.length).toBeGreaterThan(2 * (1 << 20));
+    const parts = await seedParts(sql);
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    expect(parts.map((part) => ('start' in part ? sql.slice(part.start, part.end) : '')).join(';\n')).toBe(sql.trimEnd().replace(/;$/, ''));
+
+    const db = await createDatabase('hist_bigseed', created);
+    const failing = `${sql}SELECT no_such_column FROM big;\n`;
+    const cwd = workspace({ 'migrations/1_a.sql': 'SELECT 1;\n', 'seed.sql': failing });
+    const failed = await migrate(settings(db.url, cwd, { seed: ['seed.sql'] }), new MemoryLog());
+    expect(failed.ok).toBe(false);
+    expect(failed.error).toMatchObject({ file: 'seed.sql', line: rows + 2 });
+    expect(await query(db.url, "SELECT to_regclass('big')::text AS t")).toEqual([{ t: null }]);
+
+    writeFiles(cwd, { 'seed.sql': sql });
+    const result = await migrate(settings(db.url, cwd, { seed: ['seed.sql'] }), new MemoryLog());
+    expect(result.error).toBeUndefined();
+    expect(result.seeded).toEqual(['seed.sql']);
+    expect(await query(db.url, 'SELECT count(*)::int AS n FROM big')).toEqual([{ n: rows }]);
+    expect(await query(db.url, "SELECT count(*)::int AS n FROM preview_db_migrations WHERE kind = 'seed'")).toEqual([{ n: 1 }]);
   });
 });

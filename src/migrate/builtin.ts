@@ -5,7 +5,7 @@ import { formatMillis } from '../shared/duration.js';
 import { DeadlineExceededError } from '../shared/retry.js';
 import type { Log } from '../shared/log.js';
 import { acquireAdvisoryLock, advisoryLockKey, applySessionSettings, connect, ensureHistoryTable, historyInsert, parseTableName, readHistory, releaseAdvisoryLock, serverVersionNum, type Client, type HistoryRow } from './db.js';
-import { NO_TRANSACTION_MARKER, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile } from './files.js';
+import { NO_TRANSACTION_MARKER, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile, type SeedFile, type SeedPart } from './files.js';
 import { StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, runStatements, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
 import type { AppliedMigration, MigrateFailure, MigrateSettings, PlannedMigration } from './types.js';
@@ -215,14 +215,14 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
         }
         const record = historyInsert(table, { version, name: seed.path, checksum: seed.checksum, durationMs: 'transaction', kind: 'seed' });
         try {
-          if (hasCopyData(seed)) await runSeedStatements(client, seed.statements, record);
-          else await client.query(`${seed.sql}\n;\n${record}`);
+          await runSeed(client, seed, record);
           state.seeded.push(seed.path);
           log.info(`Seeded ${seed.path}.`);
         } catch (error) {
-          const failed = error instanceof StatementFailure ? seed.statements[error.statementIndex] : undefined;
-          const cause = error instanceof StatementFailure ? error.cause : error;
-          fail(state, failureAt(seed, failed, cause, 'seed failed and was rolled back: ', failed?.offset ?? 0));
+          const part = error instanceof SeedFailure ? error.part : undefined;
+          const cause = error instanceof SeedFailure ? error.cause : error;
+          const failed = part && 'copy' in part ? part.copy : undefined;
+          fail(state, failureAt(seed, failed, cause, 'seed failed and was rolled back: ', failed?.offset ?? (part && 'start' in part ? part.start : 0)));
           break;
         }
       }
@@ -235,16 +235,30 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
   }
 }
 
-/** A seed with COPY data (a pg_dump of sample rows): statement by statement, in one transaction with its history row. */
-async function runSeedStatements(client: Client, statements: SqlStatement[], record: string): Promise<void> {
+class SeedFailure extends Error {
+  constructor(
+    readonly part: SeedPart | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(errorMessage(cause));
+  }
+}
+
+/** A seed in one transaction with its history row: its text in pieces of whole statements, COPY data through COPY's protocol. */
+async function runSeed(client: Client, seed: SeedFile, record: string): Promise<void> {
   await client.query('BEGIN');
+  let part: SeedPart | undefined;
   try {
-    await runStatements(client, statements, { measureLocks: false });
+    for (part of seed.parts) {
+      if ('copy' in part) await runStatements(client, [part.copy], { measureLocks: false });
+      else await client.query(seed.sql.slice(part.start, part.end));
+    }
+    part = undefined;
     await client.query(record);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
-    throw error;
+    throw new SeedFailure(part, error instanceof StatementFailure ? error.cause : error);
   }
 }
 

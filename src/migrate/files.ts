@@ -50,11 +50,46 @@ export interface MigrationFile {
   notes: string[];
 }
 
+/** What a seed sends, in order: pieces of its text (whole statements, about 1 MB each) and COPY statements with their rows. */
+export type SeedPart = { start: number; end: number } | { copy: SqlStatement };
+
 export interface SeedFile {
   path: string;
   sql: string;
   checksum: string;
-  statements: SqlStatement[];
+  parts: SeedPart[];
+}
+
+const SEED_PIECE_CHARS = 1 << 20;
+
+/**
+ * Parses a seed into the parts it is sent in, keeping no per-statement objects but its COPY
+ * statements: a seed of 400,000 INSERTs goes as about 40 queries of 1 MB.
+ */
+export async function seedParts(sql: string, bytes?: Buffer): Promise<SeedPart[]> {
+  const parts: SeedPart[] = [];
+  let piece: { start: number; end: number } | undefined;
+  await splitStatements(sql, {
+    ...SPLIT,
+    bytes,
+    keep: (statement) => {
+      if (statement.copyData !== undefined) {
+        if (piece) parts.push(piece);
+        piece = undefined;
+        parts.push({ copy: statement });
+        return false;
+      }
+      piece ??= { start: statement.offset, end: statement.offset };
+      piece.end = statement.offset + statement.text.length;
+      if (piece.end - piece.start >= SEED_PIECE_CHARS) {
+        parts.push(piece);
+        piece = undefined;
+      }
+      return false;
+    },
+  });
+  if (piece) parts.push(piece);
+  return parts;
 }
 
 export function sha256(text: string | Buffer): string {
@@ -562,9 +597,13 @@ export async function readSeeds(paths: string[], workingDirectory: string, probl
       const found: FileProblem[] = [];
       try {
         const bytes = readBytes(file, path);
-        const sql = stripMetaCommands(decodeSql(bytes, path), path, [], found);
+        const text = decodeSql(bytes, path);
+        const sql = stripMetaCommands(text, path, [], found);
         if (found.length > 0) continue;
-        seeds.push({ path, sql, checksum: sha256(bytes), statements: await splitStatements(sql, SPLIT) });
+        const checksum = sha256(bytes);
+        // The parser reads the file's own bytes (past a byte-order mark) unless a line was blanked.
+        const body = bytes.subarray(bytes.length - Buffer.byteLength(text));
+        seeds.push({ path, sql, checksum, parts: await seedParts(sql, sql === text ? body : undefined) });
       } catch (error) {
         if (error instanceof FileProblemError) found.push(error.problem);
         else if (error instanceof SqlSyntaxError) found.push(parseProblem(error, path));

@@ -62,8 +62,12 @@ export class FileText {
   private cursorByte = 0;
   private cursorChar = 0;
 
-  constructor(readonly text: string) {
-    this.bytes = Buffer.from(text, 'utf8');
+  /** `bytes`, when given, must be the text's UTF-8 encoding (the file as read): no second copy of a large file. */
+  constructor(
+    readonly text: string,
+    bytes?: Buffer,
+  ) {
+    this.bytes = bytes ?? Buffer.from(text, 'utf8');
     this.ascii = this.bytes.length === text.length;
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === NEWLINE) this.lineStarts.push(i + 1);
   }
@@ -188,7 +192,16 @@ export function withoutCopyData(sql: string, statements: SqlStatement[]): string
 }
 
 /** Files are parsed in windows of about this many bytes, so memory stays bounded on large files. */
-const WINDOW_BYTES = 1 << 20;
+const WINDOW_BYTES = 1 << 16;
+
+/** One empty node per kind, shared by the statements that leave their parse tree behind. */
+const EMPTY_NODES = new Map<string, Node>();
+
+function emptyNode(kind: string): Node {
+  let node = EMPTY_NODES.get(kind);
+  if (!node) EMPTY_NODES.set(kind, (node = Object.freeze({ [kind]: Object.freeze({}) }) as unknown as Node));
+  return node;
+}
 
 /** The parse of [from, end), or, when that fails, of the lines before the one it failed on. */
 async function parseWindow(file: FileText, from: number, end: number): Promise<{ stmts: NonNullable<ParseResult['stmts']>; failure?: ParseFailure }> {
@@ -215,12 +228,16 @@ async function parseWindow(file: FileText, from: number, end: number): Promise<{
 
 export interface SplitOptions {
   /**
-   * Which statements keep their parse tree; the others get an empty node of their kind
-   * (`{ InsertStmt: {} }`). A seed of 400,000 INSERTs needs their text, not their trees.
+   * Which statements keep their parse tree; the others get an empty, shared and frozen node of
+   * their kind (`{ InsertStmt: {} }`). A seed of 400,000 INSERTs needs their text, not their trees.
    */
   keepNode?: (kind: string) => boolean;
   /** The window's size in bytes (tests use small ones). */
   windowBytes?: number;
+  /** The text's UTF-8 bytes, when the caller has them (the file as read). */
+  bytes?: Buffer;
+  /** Sees each statement in order (with its COPY data); only those it returns true for are kept in the result. */
+  keep?: (statement: SqlStatement) => boolean;
 }
 
 /**
@@ -232,7 +249,7 @@ export interface SplitOptions {
 export async function splitStatements(sql: string, options: SplitOptions = {}): Promise<SqlStatement[]> {
   // The parser refuses empty input; an empty file simply has no statements.
   if (sql.trim() === '') return [];
-  const file = new FileText(sql);
+  const file = new FileText(sql, options.bytes);
   const { bytes } = file;
   const statements: SqlStatement[] = [];
   let previousEnd = 0;
@@ -275,7 +292,7 @@ export async function splitStatements(sql: string, options: SplitOptions = {}): 
       if (isCopyFromStdin(statement.node)) {
         previousEnd = from = await attachCopyData(file, statement, startByte, endByte);
       }
-      statements.push(statement);
+      if (!options.keep || options.keep(statement)) statements.push(statement);
     }
   }
   return statements;
@@ -308,7 +325,7 @@ async function toStatement(file: FileText, node: Node, startByte: number, endByt
   return {
     // Slices of the file's text: no copy of it per statement.
     text: text.slice(offset, charEnd),
-    node: !options.keepNode || options.keepNode(kind) || isCopyFromStdin(node) ? node : ({ [kind]: {} } as unknown as Node),
+    node: !options.keepNode || options.keepNode(kind) || isCopyFromStdin(node) ? node : emptyNode(kind),
     kind,
     line,
     column,
