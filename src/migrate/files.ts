@@ -50,7 +50,7 @@ export interface MigrationFile {
   notes: string[];
 }
 
-/** What a seed sends, in order: pieces of its text (whole statements, about 1 MB each) and COPY statements with their rows. */
+/** What a seed sends, in order: pieces of its text (whole statements, about 256 KB each) and COPY statements with their rows. */
 export type SeedPart = { start: number; end: number } | { copy: SqlStatement };
 
 export interface SeedFile {
@@ -60,11 +60,11 @@ export interface SeedFile {
   parts: SeedPart[];
 }
 
-const SEED_PIECE_CHARS = 1 << 20;
+const SEED_PIECE_CHARS = 1 << 18;
 
 /**
  * Parses a seed into the parts it is sent in, keeping no per-statement objects but its COPY
- * statements: a seed of 400,000 INSERTs goes as about 40 queries of 1 MB.
+ * statements: a seed of 400,000 INSERTs goes as about 150 queries of 256 KB.
  */
 export async function seedParts(sql: string, bytes?: Buffer): Promise<SeedPart[]> {
   const parts: SeedPart[] = [];
