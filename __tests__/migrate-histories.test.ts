@@ -2,14 +2,17 @@
 // and version orders of Prisma, Diesel, dbmate, golang-migrate and Flyway, files with their
 // own transaction control, encodings, psql meta-commands, and every file problem at once.
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readSchema } from '../src/schema/catalog.js';
+import { diffSchemas } from '../src/schema/diff.js';
 import { MemoryLog } from '../src/shared/log.js';
 import { connect, serverVersionNum } from '../src/migrate/db.js';
 import { nonTransactionalReason, sortMigrations } from '../src/migrate/files.js';
 import { splitStatements } from '../src/migrate/sql.js';
 import { migrate, type MigrateSettings } from '../src/migrate/index.js';
-import { adminUrl, createDatabase, dropAll, query, settings, workspace, writeFiles } from './fixtures/migrate/support.js';
+import { adminUrl, createDatabase, dropAll, query, settings, withClient, workspace, writeFiles } from './fixtures/migrate/support.js';
 
 const created: string[] = [];
 afterAll(() => dropAll(created));
@@ -252,5 +255,49 @@ describe('every problem at once', () => {
     expect(result.findings.some((f) => f.rule === 'ban-drop-table')).toBe(true);
     expect(result.reportMarkdown).toContain('migrations/notes.sql');
     expect(await query(db.url, "SELECT to_regclass('preview_db_migrations')::text AS t")).toEqual([{ t: null }]);
+  });
+});
+
+describe('fixture histories: the runner leaves the schema their own tool leaves', () => {
+  const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'migrate');
+  const OTHER_OBJECTS = `SELECT 'function ' || p.oid::regprocedure::text || ' ' || md5(pg_get_functiondef(p.oid)) AS x FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+    UNION ALL SELECT 'enum ' || t.typname || ' ' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid GROUP BY t.typname
+    UNION ALL SELECT 'trigger ' || tgname || ' ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1`;
+  const picture = (url: string) => withClient(url, async (client) => ({ schema: await readSchema(client, { ignoreTables: ['public.preview_db_migrations'] }), other: (await client.query<{ x: string }>(OTHER_OBJECTS)).rows.map((row) => row.x) }));
+
+  /** The tool's way: each migration's SQL as one simple query, in the tool's order (Diesel: in a transaction unless its metadata.toml says not). */
+  async function applyAsTheTool(url: string, files: Array<{ path: string; transaction: boolean }>): Promise<void> {
+    await withClient(url, async (client) => {
+      for (const file of files) {
+        const sql = readFileSync(file.path, 'utf8').replace(/^\ufeff/, '');
+        await client.query(file.transaction ? `BEGIN;\n${sql}\n;COMMIT;` : sql);
+      }
+    });
+  }
+
+  const dieselKey = (name: string) => name.split('_')[0]!.replace(/-/g, '');
+  const cases: Array<[string, string, () => Array<{ path: string; transaction: boolean }>, string[]]> = [
+    ['prisma-history', 'Prisma', () => readdirSync(join(FIXTURES, 'prisma-history')).filter((name) => /^\d{14}_/.test(name)).sort().map((name) => ({ path: join(FIXTURES, 'prisma-history', name, 'migration.sql'), transaction: false })), ['20240101000000_init', '20240301000000_a_name', '20240301000000_b_profile', '20240401000000_rename_role', '20240402000000_add_role']],
+    ['diesel-history', 'Diesel', () => readdirSync(join(FIXTURES, 'diesel-history')).filter((name) => /^\d[\d-]*_/.test(name)).sort((a, b) => (dieselKey(a) < dieselKey(b) ? -1 : 1)).map((name) => ({ path: join(FIXTURES, 'diesel-history', name, 'up.sql'), transaction: !readdirSync(join(FIXTURES, 'diesel-history', name)).includes('metadata.toml') })), ['00000000000000', '20140924113530', '20190226002946', '20240201000000', '202607301400000000', '20270101000000']],
+    ['golang-migrate-history', 'golang-migrate', () => readdirSync(join(FIXTURES, 'golang-migrate-history')).filter((name) => name.endsWith('.up.sql')).sort().map((name) => ({ path: join(FIXTURES, 'golang-migrate-history', name), transaction: false })), ['000001', '000002', '000010']],
+  ];
+
+  test.each(cases)('%s: all apply, a second run is a no-op, and the schema equals the tool\'s', async (fixture, layout, toolOrder, ids) => {
+    const runner = await createDatabase('hist_fx_runner', created);
+    const tool = await createDatabase('hist_fx_tool', created);
+    const log = new MemoryLog();
+    const first = await migrate(settings(runner.url, FIXTURES, { migrationsDir: fixture }), log);
+    expect(first.error).toBeUndefined();
+    expect(first.problems).toEqual([]);
+    expect(log.text('info')).toContain(`${fixture}: ${layout}`);
+    expect((await historyOf(runner.url)).map((row) => row.version)).toEqual(ids);
+    const second = await migrate(settings(runner.url, FIXTURES, { migrationsDir: fixture }), new MemoryLog());
+    expect([second.ok, second.pending, second.applied.length]).toEqual([true, 0, 0]);
+
+    await applyAsTheTool(tool.url, toolOrder());
+    const [ours, theirs] = [await picture(runner.url), await picture(tool.url)];
+    expect(ours.schema.length).toBeGreaterThan(0);
+    expect(diffSchemas(theirs.schema, ours.schema)).toEqual([]);
+    expect(ours.other).toEqual(theirs.other);
   });
 });
