@@ -89,6 +89,7 @@ describe('layouts', () => {
     });
     expect(first.error).toBeUndefined();
     expect(first.applied.map((m) => [m.version, m.noTransaction])).toEqual([['20240101000000', false], ['20240201000000', true]]);
+    expect(first.findings.filter((f) => f.rule === 'ban-concurrent-index-creation-in-transaction')).toEqual([]);
     expect(await query(db.url, "SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'items_sku'::regclass")).toEqual([{ valid: true }]);
     expect(second.pending).toBe(0);
   });
@@ -138,6 +139,7 @@ describe('layouts', () => {
     expect(first.error).toBeUndefined();
     expect(log.text('info')).toContain('dbmate');
     expect(first.applied.map((m) => [m.version, m.noTransaction])).toEqual([['20240101000000', false], ['20240102000000', true]]);
+    expect(first.findings.filter((f) => f.rule === 'ban-concurrent-index-creation-in-transaction')).toEqual([]);
     expect(await query(db.url, "SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'a_sku'::regclass")).toEqual([{ valid: true }]);
     expect(second.pending).toBe(0);
   });
@@ -157,6 +159,7 @@ describe('transactions', () => {
     });
     expect(first.error).toBeUndefined();
     expect(first.applied.map((m) => m.noTransaction)).toEqual([false, true]);
+    expect(first.findings.filter((f) => f.rule === 'ban-concurrent-index-creation-in-transaction')).toEqual([]);
     expect(await query(db.url, "SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'a_b'::regclass")).toEqual([{ valid: true }]);
     expect(second.pending).toBe(0);
   });

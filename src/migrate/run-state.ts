@@ -18,7 +18,7 @@ export function fail(state: State, failure: MigrateFailure): void {
 }
 
 export async function lint(
-  files: Array<{ path: string; sql: string }>,
+  files: Array<{ path: string; sql: string; noTransaction?: boolean }>,
   settings: MigrateSettings,
   transactionModel: TransactionModel,
   existingTables: Set<string> | undefined,
