@@ -1,6 +1,6 @@
 // The built-in runner: plan against the history table, lint, apply file by file (batched when
 // nothing is measured), measure locks, seed.
-import { InputError, errorMessage } from '../shared/errors.js';
+import { errorMessage } from '../shared/errors.js';
 import { formatMillis } from '../shared/duration.js';
 import { DeadlineExceededError } from '../shared/retry.js';
 import type { Log } from '../shared/log.js';
