@@ -43,6 +43,7 @@ async function largeResult(): Promise<Result> {
   lockList[731] = { ...lockList[731]!, table: 'public."Ledger"', heldMs: 12_345, overThreshold: true };
   return {
     ok: true,
+    problems: [],
     runner: 'builtin',
     dryRun: false,
     pending: files.length,
@@ -65,6 +66,7 @@ async function largeResult(): Promise<Result> {
 function smallResult(): Result {
   return {
     ok: true,
+    problems: [],
     runner: 'builtin',
     dryRun: false,
     pending: 1,

@@ -5,7 +5,6 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { MemoryLog } from './support/memory-log.js';
-import { InputError } from '../src/shared/errors.js';
 import { isPooledNeonUrl, migrate } from '../src/migrate/index.js';
 import { createDatabase, dropAll, query, settings, workspace, writeFiles } from './fixtures/migrate/support.js';
 
@@ -90,10 +89,11 @@ test('no-transaction files: a CONCURRENTLY statement without the marker is refus
     'migrations/2_index.sql': 'CREATE INDEX CONCURRENTLY items_sku ON items (sku);\n',
   });
   const log = new MemoryLog();
-  const error = await migrate(settings(db.url, cwd), log).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(InputError);
-  expect((error as Error).message).toContain('migrations/2_index.sql:1: CREATE INDEX CONCURRENTLY cannot run inside a transaction');
-  expect((error as Error).message).toContain('-- preview-db: no-transaction');
+  const refused = await migrate(settings(db.url, cwd), log);
+  expect(refused.ok).toBe(false);
+  expect(refused.problems).toEqual([expect.objectContaining({ file: 'migrations/2_index.sql', line: 1 })]);
+  expect(refused.error!.message).toContain('migrations/2_index.sql:1: CREATE INDEX CONCURRENTLY cannot run inside a transaction');
+  expect(refused.error!.message).toContain('-- preview-db: no-transaction');
   expect(await tableExists(db.url, 'items')).toBe(false);
   expect(await tableExists(db.url, 'public.preview_db_migrations')).toBe(false);
 
@@ -121,10 +121,12 @@ test('no-transaction files really run statement by statement: what ran before a 
   expect((await historyOf(db.url)).map((row) => row.version)).toEqual(['1']);
 });
 
-test('BEGIN/COMMIT inside a wrapped migration is refused before anything runs', async () => {
+test('a migration wrapped in its own BEGIN/COMMIT runs its body in the runner\'s transaction', async () => {
   const db = await createDatabase('mig_begin', created);
   const cwd = workspace({ 'migrations/1_x.sql': 'BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n' });
-  await expect(migrate(settings(db.url, cwd), new MemoryLog())).rejects.toThrow(/1_x.sql:1: the runner wraps each migration in a transaction; remove BEGIN/);
+  const result = await migrate(settings(db.url, cwd), new MemoryLog());
+  expect(result.error).toBeUndefined();
+  expect(await tableExists(db.url, 't')).toBe(true);
 });
 
 test('checksum drift stops the run naming the file, unless allow-drift; a missing file is reported', async () => {
@@ -154,9 +156,14 @@ test('bad input is refused before anything changes: missing directory, duplicate
   const db = await createDatabase('mig_input', created);
   const run = (cwd: string, overrides = {}) => migrate(settings(db.url, cwd, overrides), new MemoryLog());
   await expect(run(workspace({}))).rejects.toThrow(/Input 'migrations-dir': 'migrations' is not a readable directory/);
-  await expect(run(workspace({ 'migrations/001_a.sql': 'SELECT 1;', 'migrations/1_b.sql': 'SELECT 2;' }))).rejects.toThrow(/001_a.sql and migrations\/1_b.sql have the same version 1/);
-  await expect(run(workspace({ 'migrations/1_a.sql': 'CREATE TABLE ok (id int);', 'migrations/2_b.sql': 'CREATE TABLE t (\n  id int,\n  name tex t\n);' }))).rejects.toThrow(/migrations\/2_b.sql:3:\d+: Postgres cannot parse this file: syntax error/);
-  await expect(run(workspace({ 'migrations/add.sql': 'SELECT 1;' }))).rejects.toThrow(/has no version prefix/);
+  const refused = async (cwd: string) => {
+    const result = await run(cwd);
+    expect(result.ok).toBe(false);
+    return result.problems.map((p) => `${p.file}:${p.line ?? ''} ${p.reason}`).join('\n');
+  };
+  expect(await refused(workspace({ 'migrations/001_a.sql': 'SELECT 1;', 'migrations/1_b.sql': 'SELECT 2;' }))).toMatch(/1_b.sql: has the same version 1 as migrations\/001_a.sql/);
+  expect(await refused(workspace({ 'migrations/1_a.sql': 'CREATE TABLE ok (id int);', 'migrations/2_b.sql': 'CREATE TABLE t (\n  id int,\n  name tex t\n);' }))).toMatch(/migrations\/2_b.sql:3 Postgres cannot parse this file: syntax error/);
+  expect(await refused(workspace({ 'migrations/1_a.sql': 'SELECT 1;', 'migrations/add.sql': 'SELECT 1;' }))).toMatch(/migrations\/add.sql: is not a migration of the flat files/);
   await expect(run(workspace({ 'migrations/1_a.sql': 'SELECT 1;' }), { lintDisable: ['no-such-rule'] })).rejects.toThrow(/Input 'lint-disable': unknown lint rule 'no-such-rule'/);
   await expect(run(workspace({ 'migrations/1_a.sql': 'SELECT 1;', 'seed.sql': 'SELECT 1;' }), { seed: ['seed.sql'], protected: true })).rejects.toThrow(/Setting 'seed'/);
   await expect(run(workspace({ 'migrations/1_a.sql': 'SELECT 1;' }), { historyTable: 'bad name' })).rejects.toThrow(/Input 'history-table'/);

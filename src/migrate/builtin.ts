@@ -1,15 +1,15 @@
 // The built-in runner: plan against the history table, lint, apply file by file (batched when
 // nothing is measured), measure locks, seed.
-import { InputError, errorMessage } from '../shared/errors.js';
+import { errorMessage } from '../shared/errors.js';
 import { formatMillis } from '../shared/duration.js';
 import { DeadlineExceededError } from '../shared/retry.js';
 import type { Log } from '../shared/log.js';
 import { acquireAdvisoryLock, advisoryLockKey, applySessionSettings, connect, ensureHistoryTable, historyInsert, parseTableName, readHistory, releaseAdvisoryLock, serverVersionNum, type Client, type HistoryRow } from './db.js';
-import { NO_TRANSACTION_MARKER, compareVersions, isTransactionControl, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile } from './files.js';
+import { NO_TRANSACTION_MARKER, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile, type SeedFile, type SeedPart } from './files.js';
 import { StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, runStatements, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
 import type { AppliedMigration, MigrateFailure, MigrateSettings, PlannedMigration } from './types.js';
-import { checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
+import { checkFileProblems, checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
 import { isConnectionLoss } from '../shared/postgres.js';
 
 interface Plan {
@@ -19,14 +19,15 @@ interface Plan {
   outOfOrder: MigrationFile[];
 }
 
+/** `files` in order; the history is keyed by each file's id (its version, or Prisma's directory name). */
 function plan(files: MigrationFile[], history: HistoryRow[]): Plan {
   const applied = new Map(history.filter((row) => row.kind === 'migration').map((row) => [row.version, row]));
-  const onDisk = new Set(files.map((file) => file.version));
-  const pending = files.filter((file) => !applied.has(file.version));
-  const drifted = files.filter((file) => applied.has(file.version) && applied.get(file.version)!.checksum !== file.checksum);
+  const onDisk = new Set(files.map((file) => file.id));
+  const pending = files.filter((file) => !applied.has(file.id));
+  const drifted = files.filter((file) => applied.has(file.id) && applied.get(file.id)!.checksum !== file.checksum);
   const missing = [...applied.values()].filter((row) => !onDisk.has(row.version));
-  const newest = [...applied.keys()].filter((version) => /^\d+$/.test(version)).sort(compareVersions).at(-1);
-  const outOfOrder = newest ? pending.filter((file) => compareVersions(file.version, newest) < 0) : [];
+  const newest = files.findLastIndex((file) => applied.has(file.id));
+  const outOfOrder = pending.filter((file) => files.indexOf(file) < newest);
   return { pending, drifted, missing, outOfOrder };
 }
 
@@ -40,19 +41,20 @@ function applyPlan(state: State, p: Plan): void {
   state.outOfOrder = p.outOfOrder.map(planned);
 }
 
-/** Files whose statements cannot run the way the runner will run them: errors before anything runs. */
-function checkTransactionModel(files: MigrationFile[], serverVersion: number, log: Log): void {
+/** Statements that cannot run the way the runner will run their file: problems, found before anything runs. */
+function checkTransactionModel(state: State, files: MigrationFile[], serverVersion: number): void {
   for (const file of files) {
     if (file.noTransaction) continue;
     for (const statement of file.statements) {
       const reason = nonTransactionalReason(statement, serverVersion);
-      const control = isTransactionControl(statement);
-      if (!reason && !control) continue;
-      const message = reason
-        ? `${reason} cannot run inside a transaction, and the runner wraps each migration in one. Put '${NO_TRANSACTION_MARKER}' on a line before the first statement (and keep such a file to the statements that need it). Nothing was applied.`
-        : `the runner wraps each migration in a transaction; remove ${statement.text.split(/\s/)[0]!.toUpperCase()} from the file, or put '${NO_TRANSACTION_MARKER}' before the first statement to manage transactions yourself. Nothing was applied.`;
-      log.error(message, { file: file.path, line: statement.line, column: statement.column, title: 'Migration needs no-transaction' });
-      throw new InputError('migrations-dir', `${file.path}:${statement.line}: ${message}`);
+      if (!reason) continue;
+      state.problems.push({
+        file: file.path,
+        line: statement.line,
+        column: statement.column,
+        reason: `${reason} cannot run inside a transaction, and ${file.transaction === 'unwrapped' ? "the file's own BEGIN ... COMMIT wraps it in one" : 'the runner wraps each migration in one'}.`,
+        fix: `Move it to a migration of its own with '${NO_TRANSACTION_MARKER}' on a line before its first statement.`,
+      });
     }
   }
 }
@@ -103,8 +105,16 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
   let files: MigrationFile[];
   let seeds: Awaited<ReturnType<typeof readSeeds>>;
   try {
-    files = await readMigrations(dir, cwd);
-    seeds = await readSeeds(settings.seed, cwd);
+    const set = await readMigrations(dir, cwd);
+    files = set.files;
+    state.problems.push(...set.problems);
+    log.info(`${dir}: ${set.layout.title}.`);
+    for (const file of files) {
+      for (const note of file.notes) log.info(note);
+      if (file.transaction === 'unwrapped') log.info(`${file.path} has its own BEGIN ... COMMIT: its statements run in the runner's transaction.`);
+      if (file.noTransactionReason) log.info(`${file.path} runs as written, statement by statement, outside a transaction: ${file.noTransactionReason}.`);
+    }
+    seeds = await readSeeds(settings.seed, cwd, state.problems);
   } catch (error) {
     connecting.then((client) => client.end()).catch(() => {});
     throw error;
@@ -120,13 +130,15 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
     // Read-only first: plan and lint before taking any lock or creating anything.
     let history = await readHistory(client, table);
     let p = plan(files, history);
-    checkTransactionModel(p.pending, serverVersion, log);
+    checkTransactionModel(state, p.pending, serverVersion);
     applyPlan(state, p);
     const tables = settings.lint === 'off' && !settings.protected ? undefined : await existingTables(client);
     state.findings = await lint(p.pending, settings, 'per-file', tables, settings.protected);
     log.info(`${files.length} migration(s) in ${dir}; ${p.pending.length} pending.`);
 
-    if (!checkHistory(state, settings, log)) return;
+    // Every refused file and every drift at once, before anything changes.
+    const filesOk = checkFileProblems(state, log);
+    if (!checkHistory(state, settings, log) || !filesOk) return;
     if (!guardDestructive(state, settings)) return;
     if (!measure && lintErrorsBlock(state, settings)) return;
     if (settings.dryRun) {
@@ -198,14 +210,14 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
         }
         const record = historyInsert(table, { version, name: seed.path, checksum: seed.checksum, durationMs: 'transaction', kind: 'seed' });
         try {
-          if (hasCopyData(seed)) await runSeedStatements(client, seed.statements, record);
-          else await client.query(`${seed.sql}\n;\n${record}`);
+          await runSeed(client, seed, record);
           state.seeded.push(seed.path);
           log.info(`Seeded ${seed.path}.`);
         } catch (error) {
-          const failed = error instanceof StatementFailure ? seed.statements[error.statementIndex] : undefined;
-          const cause = error instanceof StatementFailure ? error.cause : error;
-          fail(state, failureAt(seed, failed, cause, 'seed failed and was rolled back: ', failed?.offset ?? 0));
+          const part = error instanceof SeedFailure ? error.part : undefined;
+          const cause = error instanceof SeedFailure ? error.cause : error;
+          const failed = part && 'copy' in part ? part.copy : undefined;
+          fail(state, failureAt(seed, failed, cause, 'seed failed and was rolled back: ', failed?.offset ?? (part && 'start' in part ? part.start : 0)));
           break;
         }
       }
@@ -218,16 +230,30 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
   }
 }
 
-/** A seed with COPY data (a pg_dump of sample rows): statement by statement, in one transaction with its history row. */
-async function runSeedStatements(client: Client, statements: SqlStatement[], record: string): Promise<void> {
+class SeedFailure extends Error {
+  constructor(
+    readonly part: SeedPart | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(errorMessage(cause));
+  }
+}
+
+/** A seed in one transaction with its history row: its text in pieces of whole statements, COPY data through COPY's protocol. */
+async function runSeed(client: Client, seed: SeedFile, record: string): Promise<void> {
   await client.query('BEGIN');
+  let part: SeedPart | undefined;
   try {
-    await runStatements(client, statements, { measureLocks: false });
+    for (part of seed.parts) {
+      if ('copy' in part) await runStatements(client, [part.copy], { measureLocks: false });
+      else await client.query(seed.sql.slice(part.start, part.end));
+    }
+    part = undefined;
     await client.query(record);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
-    throw error;
+    throw new SeedFailure(part, error instanceof StatementFailure ? error.cause : error);
   }
 }
 
@@ -246,7 +272,7 @@ async function applyMigration(
   file: MigrationFile,
   table: { qualified: string },
 ): Promise<Applied | { failure: MigrateFailure }> {
-  const record = (durationMs: number | 'transaction') => historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs });
+  const record = (durationMs: number | 'transaction') => historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs });
   const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
   const started = performance.now();
 
@@ -326,7 +352,7 @@ async function applyBatch(client: Client, batch: MigrationFile[], table: { quali
   for (const file of batch) {
     text += "BEGIN;\nSELECT set_config('preview_db.started', clock_timestamp()::text, true);\n";
     starts.push(text.length);
-    text += `${file.sql}\n;\n${historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs: 'since-started' })} RETURNING version AS preview_db_version, duration_ms AS preview_db_duration_ms;\nCOMMIT;\n`;
+    text += `${file.sql}\n;\n${historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs: 'since-started' })} RETURNING version AS preview_db_version, duration_ms AS preview_db_duration_ms;\nCOMMIT;\n`;
   }
   const toApplied = (file: MigrationFile, durationMs: number): AppliedMigration => ({ version: file.version, name: file.name, file: file.path, durationMs, statements: [], noTransaction: false });
   try {
@@ -335,18 +361,18 @@ async function applyBatch(client: Client, batch: MigrationFile[], table: { quali
     for (const result of (Array.isArray(results) ? results : [results]) as Array<{ rows?: Array<Record<string, unknown>> }>) {
       for (const row of result.rows ?? []) if (typeof row.preview_db_version === 'string') durations.set(row.preview_db_version, Number(row.preview_db_duration_ms));
     }
-    return { applied: batch.map((file) => toApplied(file, durations.get(file.version) ?? 0)) };
+    return { applied: batch.map((file) => toApplied(file, durations.get(file.id) ?? 0)) };
   } catch (error) {
     const lost = isConnectionLoss(error);
     if (!lost) await client.query('ROLLBACK').catch(() => {});
     // Which files committed before the error: the history knows (a new session if this one died).
     const reader = lost ? await connect(settings.databaseUrl, log, connectOptions(settings)).catch(() => undefined) : client;
     const recorded = reader
-      ? new Map((await reader.query<{ version: string; duration_ms: number }>(`SELECT version, duration_ms FROM ${table.qualified} WHERE version = ANY($1::text[])`, [batch.map((file) => file.version)]).catch(() => ({ rows: [] }))).rows.map((row) => [row.version, row.duration_ms]))
+      ? new Map((await reader.query<{ version: string; duration_ms: number }>(`SELECT version, duration_ms FROM ${table.qualified} WHERE version = ANY($1::text[])`, [batch.map((file) => file.id)]).catch(() => ({ rows: [] }))).rows.map((row) => [row.version, row.duration_ms]))
       : new Map<string, number>();
     if (lost) await reader?.end().catch(() => {});
-    const applied = batch.filter((file) => recorded.has(file.version)).map((file) => toApplied(file, recorded.get(file.version)!));
-    const index = batch.findIndex((file) => !recorded.has(file.version));
+    const applied = batch.filter((file) => recorded.has(file.id)).map((file) => toApplied(file, recorded.get(file.id)!));
+    const index = batch.findIndex((file) => !recorded.has(file.id));
     const failing = batch[index === -1 ? 0 : index]!;
     if (lost) return { applied, failure: rolledBack({ message: errorMessage(error), file: failing.path }, error) };
     const position = (error as { position?: string }).position;

@@ -101,6 +101,7 @@ export async function migrate(settings: MigrateSettings, log: Log): Promise<Migr
     failedInHistory: [],
     outOfOrder: [],
     seeded: [],
+    problems: [],
     warnings: [],
     durationMs: 0,
   };

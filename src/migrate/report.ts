@@ -66,6 +66,13 @@ export function renderMigrateReport(result: Omit<MigrateResult, 'reportMarkdown'
     out.push('');
   }
 
+  const refused = result.problems ?? [];
+  if (refused.length > 0) {
+    out.push('#### Files refused', '', '| File | Problem | Fix |', '| --- | --- | --- |');
+    for (const problem of refused) out.push(`| \`${cell(problem.file)}${problem.line ? `:${problem.line}` : ''}\` | ${cell(problem.reason)} | ${cell(problem.fix)} |`);
+    out.push('');
+  }
+
   const problems: string[] = [];
   for (const m of result.drifted) problems.push(`\`${cell(m.file)}\` was edited after it was applied (checksum differs).`);
   for (const m of result.missing) problems.push(`${cell(m.version)} ${cell(m.name)} is applied but its file is gone.`);

@@ -18,7 +18,7 @@ export function fail(state: State, failure: MigrateFailure): void {
 }
 
 export async function lint(
-  files: Array<{ path: string; sql: string }>,
+  files: Array<{ path: string; sql: string; noTransaction?: boolean }>,
   settings: MigrateSettings,
   transactionModel: TransactionModel,
   existingTables: Set<string> | undefined,
@@ -57,6 +57,24 @@ export function guardDestructive(state: State, settings: MigrateSettings): boole
     message: `refused: ${destructive.length} destructive change(s) on a protected database (${destructive.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}). Nothing was applied. If this is deliberate, set allow-destructive: true for this run.`,
     file: destructive[0]!.file,
     line: destructive[0]!.line,
+  });
+  return false;
+}
+
+/**
+ * The files the run refused (state.problems), each as an error at its file and line; the run
+ * fails with their count before anything is applied. Returns false when there are any.
+ */
+export function checkFileProblems(state: State, log: Log): boolean {
+  if (state.problems.length === 0) return true;
+  for (const problem of state.problems) {
+    log.error(`${problem.reason} ${problem.fix}`, { file: problem.file, line: problem.line, column: problem.column, title: 'Migration file refused' });
+  }
+  const files = new Set(state.problems.map((problem) => problem.file)).size;
+  const first = state.problems[0]!;
+  // Each problem is annotated at its file above and listed in the report; the failure counts them.
+  fail(state, {
+    message: `${files} file(s) have problems (${state.problems.length} in all), found before anything ran; nothing was applied. The first: ${first.file}${first.line ? `:${first.line}` : ''}: ${first.reason} ${first.fix}${state.problems.length > 1 ? ' The others are annotated at their files and listed in the report.' : ''}`,
   });
   return false;
 }

@@ -55,8 +55,12 @@ export class FileText {
   private cursorByte = 0;
   private cursorChar = 0;
 
-  constructor(readonly text: string) {
-    this.bytes = Buffer.from(text, 'utf8');
+  /** `bytes`, when given, must be the text's UTF-8 encoding (the file as read): no second copy of a large file. */
+  constructor(
+    readonly text: string,
+    bytes?: Buffer,
+  ) {
+    this.bytes = bytes ?? Buffer.from(text, 'utf8');
     this.ascii = this.bytes.length === text.length;
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === NEWLINE) this.lineStarts.push(i + 1);
   }
@@ -94,16 +98,6 @@ export class FileText {
   }
 }
 
-/** A `COPY ... FROM stdin` statement's inline data, in bytes of the file. */
-interface CopyBlock {
-  /** The first data line. */
-  dataStart: number;
-  /** The start of the `\.` line. */
-  dataEnd: number;
-  /** Just past the `\.` line (and its newline). */
-  end: number;
-}
-
 function isCopyFromStdin(node: Node | undefined): boolean {
   const copy = (node as { CopyStmt?: { is_from?: boolean; filename?: string; is_program?: boolean } } | undefined)?.CopyStmt;
   return Boolean(copy?.is_from && copy.filename === undefined && !copy.is_program);
@@ -129,54 +123,6 @@ async function parseBytes(file: FileText, from: number, to: number): Promise<Par
   return parseWithPostgres(file.bytes.subarray(from, to).toString('utf8'));
 }
 
-/**
- * The first top-level `COPY ... FROM stdin` in the file from byte `from` on, with the byte
- * offset of its closing semicolon (undefined when none follows it), or the parse of the rest
- * when there is none. The rows after such a COPY are not SQL, so the parser stops in them: the
- * text before the line it stopped on is parsed again, until the COPY is found or it is clear
- * that the error is a real one.
- */
-async function firstCopyFromStdin(file: FileText, from: number, until = file.bytes.length): Promise<{ copyStart: number; semicolon?: number } | { tree: ParseResult }> {
-  let limit = until;
-  let firstError: unknown;
-  for (;;) {
-    let tree: ParseResult | undefined;
-    let failure: ParseFailure | undefined;
-    try {
-      tree = await parseBytes(file, from, limit);
-    } catch (error) {
-      failure = parseFailure(error);
-      if (!failure) throw error;
-      firstError ??= error;
-    }
-    if (tree) {
-      for (const raw of tree.stmts ?? []) {
-        if (!isCopyFromStdin(raw.stmt as Node)) continue;
-        const start = from + (raw.stmt_location ?? 0);
-        if (!raw.stmt_len && firstError !== undefined) {
-          // The COPY ends where the text was cut: either its semicolon is missing, or the error is a real one.
-          const failure = parseFailure(firstError)!;
-          throw syntaxError(file, `${failure.message}; if the lines after the COPY ... FROM stdin on line ${file.positionOfByte(start).line} are its data, end the COPY with a semicolon`, from + failure.cursor);
-        }
-        return { copyStart: start, semicolon: raw.stmt_len ? start + raw.stmt_len : undefined };
-      }
-      if (firstError === undefined) return { tree };
-      break;
-    }
-    // Cut before the line the parser stopped on (for "at end of input", the last line with text).
-    let stop = from + failure!.cursor;
-    if (stop >= limit) {
-      stop = limit - 1;
-      while (stop > from && isSpace(file.bytes[stop]!)) stop--;
-    }
-    const cut = file.lineStartByte(stop);
-    if (cut <= from || cut >= limit) break;
-    limit = cut;
-  }
-  const failure = parseFailure(firstError)!;
-  throw syntaxError(file, failure.message, from + failure.cursor);
-}
-
 function isSpace(byte: number): boolean {
   return byte === SPACE || byte === NEWLINE || byte === 0x09 || byte === 0x0d || byte === 0x0c || byte === 0x0b;
 }
@@ -194,68 +140,6 @@ function terminatorLine(bytes: Buffer, from: number): { start: number; end: numb
     lineStart = stop + 1;
   }
   return undefined;
-}
-
-/**
- * Like firstCopyFromStdin, but tries the text up to the next `\.` line first: in a dump, the
- * next COPY comes before it, and the parser then never reads the rest of a large file. When
- * that does not find a COPY (the `\.` was in a string or a function body), the whole rest.
- */
-async function nextCopyFromStdin(file: FileText, from: number): Promise<{ copyStart: number; semicolon?: number } | { tree: ParseResult }> {
-  const terminator = terminatorLine(file.bytes, from);
-  if (terminator && terminator.end < file.bytes.length) {
-    const found = await firstCopyFromStdin(file, from, terminator.end).catch(() => undefined);
-    if (found && 'copyStart' in found) return found;
-  }
-  return firstCopyFromStdin(file, from);
-}
-
-/** Finds each `COPY ... FROM stdin` and its data up to the line `\.`, the way psql reads a file. */
-async function findCopyData(file: FileText): Promise<{ blocks: CopyBlock[]; tree?: ParseResult }> {
-  const { bytes } = file;
-  const blocks: CopyBlock[] = [];
-  let from = 0;
-  while (from < bytes.length) {
-    const found = await nextCopyFromStdin(file, from);
-    if ('tree' in found) return { blocks, tree: from === 0 ? found.tree : undefined };
-    const copyLine = file.positionOfByte(found.copyStart).line;
-    if (found.semicolon === undefined || bytes[found.semicolon] !== 0x3b) {
-      throw syntaxError(file, `COPY ... FROM stdin needs a semicolon at the end of its line, with its data on the lines after it and a line \\. after the data`, found.copyStart);
-    }
-    const newline = bytes.indexOf(NEWLINE, found.semicolon);
-    const lineEnd = newline === -1 ? bytes.length : newline;
-    // Like psql, the data starts on the next line: only comments may follow the semicolon.
-    const rest = bytes.subarray(found.semicolon + 1, lineEnd).toString('utf8');
-    if (rest.trim() !== '') {
-      let tokens: Array<{ tokenName: string }> | undefined;
-      try {
-        tokens = (await scan(rest)).tokens;
-      } catch {
-        tokens = undefined;
-      }
-      if (!tokens || tokens.some((token) => token.tokenName !== 'SQL_COMMENT' && token.tokenName !== 'C_COMMENT')) {
-        throw syntaxError(file, 'nothing but a comment may follow COPY ... FROM stdin; on its line: the data starts on the next line. Move the rest after the data\'s \\. line', found.semicolon + 1);
-      }
-    }
-    // The data ends at the first line that is exactly `\.`.
-    const dataStart = newline === -1 ? bytes.length : newline + 1;
-    const terminator = terminatorLine(bytes, dataStart);
-    if (!terminator) {
-      throw syntaxError(file, `COPY ... FROM stdin on line ${copyLine} has no end-of-data line: put a line \\. (backslash, period, nothing else) after its last row`, found.copyStart);
-    }
-    blocks.push({ dataStart, dataEnd: terminator.start, end: terminator.end });
-    from = terminator.end;
-  }
-  return { blocks };
-}
-
-/** The file with each COPY's data and `\.` line turned into spaces (newlines kept): byte offsets stay the same. */
-function blankCopyData(bytes: Buffer, blocks: CopyBlock[]): Buffer {
-  const blanked = Buffer.from(bytes);
-  for (const block of blocks) {
-    for (let i = block.dataStart; i < block.end; i++) if (blanked[i] !== NEWLINE) blanked[i] = SPACE;
-  }
-  return blanked;
 }
 
 /**
@@ -309,57 +193,180 @@ export function withoutCopyData(sql: string, statements: SqlStatement[]): string
   return out + sql.slice(at);
 }
 
-export async function splitStatements(sql: string): Promise<SqlStatement[]> {
+/** Files are parsed in windows of about this many bytes, so memory stays bounded on large files. */
+const WINDOW_BYTES = 1 << 16;
+
+/** One empty node per kind, shared by the statements that leave their parse tree behind. */
+const EMPTY_NODES = new Map<string, Node>();
+
+function emptyNode(kind: string): Node {
+  let node = EMPTY_NODES.get(kind);
+  if (!node) EMPTY_NODES.set(kind, (node = Object.freeze({ [kind]: Object.freeze({}) }) as unknown as Node));
+  return node;
+}
+
+/** The parse of [from, end), or, when that fails, of the lines before the one it failed on. */
+async function parseWindow(file: FileText, from: number, end: number): Promise<{ stmts: NonNullable<ParseResult['stmts']>; failure?: ParseFailure }> {
+  try {
+    return { stmts: (await parseBytes(file, from, end)).stmts ?? [] };
+  } catch (error) {
+    const failure = parseFailure(error);
+    if (!failure) throw error;
+    // Cut before the line the parser stopped on (for "at end of input", the last line with text).
+    let stop = from + failure.cursor;
+    if (stop >= end) {
+      stop = end - 1;
+      while (stop > from && isSpace(file.bytes[stop]!)) stop--;
+    }
+    const cut = file.lineStartByte(stop);
+    if (cut <= from || cut >= end) return { stmts: [], failure };
+    try {
+      return { stmts: (await parseBytes(file, from, cut)).stmts ?? [], failure };
+    } catch {
+      return { stmts: [], failure };
+    }
+  }
+}
+
+export interface SplitOptions {
+  /**
+   * Which statements keep their parse tree; the others get an empty, shared and frozen node of
+   * their kind (`{ InsertStmt: {} }`). A seed of 400,000 INSERTs needs their text, not their trees.
+   */
+  keepNode?: (kind: string) => boolean;
+  /** The window's size in bytes (tests use small ones). */
+  windowBytes?: number;
+  /** The text's UTF-8 bytes, when the caller has them (the file as read). */
+  bytes?: Buffer;
+  /** Sees each statement in order (with its COPY data); only those it returns true for are kept in the result. */
+  keep?: (statement: SqlStatement) => boolean;
+}
+
+/**
+ * The file's statements, parsed window by window: each window ends at a line end, and only the
+ * statements that end with their semicolon inside it are taken (the rest is parsed again with
+ * the next window). A window that holds no whole statement grows. Inline COPY data (psql/pg_dump
+ * style) is set aside at each `COPY ... FROM stdin`, up to its `\.` line.
+ */
+export async function splitStatements(sql: string, options: SplitOptions = {}): Promise<SqlStatement[]> {
   // The parser refuses empty input; an empty file simply has no statements.
   if (sql.trim() === '') return [];
-  const file = new FileText(sql);
-  const { blocks, tree: parsed } = await findCopyData(file);
-  const parsedBytes = blocks.length > 0 ? blankCopyData(file.bytes, blocks) : file.bytes;
-  let tree = parsed;
-  if (!tree) {
-    try {
-      tree = await parseWithPostgres(parsedBytes.toString('utf8'));
-    } catch (error) {
-      const failure = parseFailure(error);
-      if (!failure) throw error;
-      throw syntaxError(file, failure.message, failure.cursor);
-    }
-  }
+  const file = new FileText(sql, options.bytes);
+  const { bytes } = file;
   const statements: SqlStatement[] = [];
   let previousEnd = 0;
-  let nextBlock = 0;
-  for (const raw of tree.stmts ?? []) {
-    const startByte = raw.stmt_location ?? 0;
-    const endByte = raw.stmt_len ? startByte + raw.stmt_len : parsedBytes.length;
-    // The statement's range starts with the whitespace and comments before it and, for the
-    // last one, runs on to the end of the file.
-    const textStart = await firstTokenByte(parsedBytes, startByte, endByte);
-    let textEnd = endByte;
-    while (textEnd > textStart && isSpace(parsedBytes[textEnd - 1]!)) textEnd--;
-    const offset = file.charOffset(textStart);
-    const { line, column } = file.position(offset);
-    const node = raw.stmt as Node;
-    const statement: SqlStatement = {
-      text: parsedBytes.subarray(textStart, textEnd).toString('utf8'),
-      node,
-      kind: Object.keys(node)[0] ?? 'Unknown',
-      line,
-      column,
-      offset,
-      leadingComments: parsedBytes.subarray(previousEnd, textStart).toString('utf8').replace(/^;/, ''),
-    };
-    // Blocks and statements come in file order: the next block belongs to this COPY.
-    const block = isCopyFromStdin(node) ? blocks[nextBlock] : undefined;
-    if (block && block.dataStart > textStart) {
-      nextBlock++;
-      const start = file.charOffset(block.dataStart);
-      statement.copyData = file.bytes.subarray(block.dataStart, block.dataEnd).toString('utf8');
-      statement.copyDataSpan = { start, end: file.charOffset(block.end), line: file.position(start).line };
+  let from = 0;
+  const window = options.windowBytes ?? WINDOW_BYTES;
+  let size = window;
+  while (from < bytes.length) {
+    const whole = from + size >= bytes.length;
+    const newline = whole ? -1 : bytes.indexOf(NEWLINE, from + size);
+    const end = newline === -1 ? bytes.length : newline + 1;
+    const last = end >= bytes.length;
+    const { stmts, failure } = await parseWindow(file, from, end);
+    // Whole statements: those that end with a semicolon, and the last one when all of the file parsed.
+    let taken = stmts.filter((raw) => raw.stmt_len);
+    if (last && !failure && stmts.length > taken.length) taken = stmts;
+    const copyAt = taken.findIndex((raw) => isCopyFromStdin(raw.stmt as Node));
+    if (copyAt !== -1) taken = taken.slice(0, copyAt + 1);
+    if (taken.length === 0) {
+      if (!last) {
+        size *= 4;
+        continue;
+      }
+      if (!failure) break;
+      const open = stmts.at(-1);
+      if (open && isCopyFromStdin(open.stmt as Node)) {
+        throw syntaxError(file, `${failure.message}; if the lines after the COPY ... FROM stdin on line ${file.positionOfByte(from + (open.stmt_location ?? 0)).line} are its data, end the COPY with a semicolon`, from + failure.cursor);
+      }
+      throw syntaxError(file, failure.message, from + failure.cursor);
     }
-    statements.push(statement);
-    previousEnd = endByte;
+    size = window;
+    const base = from;
+    for (const raw of taken) {
+      const startByte = base + (raw.stmt_location ?? 0);
+      const endByte = raw.stmt_len ? startByte + raw.stmt_len : end;
+      const statement = await toStatement(file, raw.stmt as Node, startByte, endByte, previousEnd, options);
+      // The parser's locations count from the window's start; the node's count from the file's.
+      if (base > 0) shiftLocations(statement.node, base);
+      previousEnd = endByte;
+      from = raw.stmt_len ? endByte : end;
+      if (isCopyFromStdin(statement.node)) {
+        previousEnd = from = await attachCopyData(file, statement, startByte, endByte);
+      }
+      if (!options.keep || options.keep(statement)) statements.push(statement);
+    }
   }
   return statements;
+}
+
+function shiftLocations(value: unknown, by: number): void {
+  if (Array.isArray(value)) {
+    for (const item of value) shiftLocations(item, by);
+  } else if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (key === 'location' && typeof record[key] === 'number' && (record[key] as number) >= 0) record[key] = (record[key] as number) + by;
+      else shiftLocations(record[key], by);
+    }
+  }
+}
+
+async function toStatement(file: FileText, node: Node, startByte: number, endByte: number, previousEnd: number, options: SplitOptions): Promise<SqlStatement> {
+  const { bytes, text } = file;
+  // The statement's range starts with the whitespace and comments before it and, for the
+  // last one, runs on to the end of the file.
+  const textStart = await firstTokenByte(bytes, startByte, endByte);
+  let textEnd = endByte;
+  while (textEnd > textStart && isSpace(bytes[textEnd - 1]!)) textEnd--;
+  const leadingStart = file.charOffset(previousEnd);
+  const offset = file.charOffset(textStart);
+  const charEnd = file.charOffset(textEnd);
+  const { line, column } = file.position(offset);
+  const kind = Object.keys(node)[0] ?? 'Unknown';
+  return {
+    // Slices of the file's text: no copy of it per statement.
+    text: text.slice(offset, charEnd),
+    node: !options.keepNode || options.keepNode(kind) || isCopyFromStdin(node) ? node : emptyNode(kind),
+    kind,
+    line,
+    column,
+    offset,
+    leadingComments: text.slice(leadingStart, offset).replace(/^;/, ''),
+  };
+}
+
+/** A COPY ... FROM stdin's rows, from the line after its semicolon to the line `\.`. Returns the byte offset past that line. */
+async function attachCopyData(file: FileText, statement: SqlStatement, copyStart: number, semicolon: number): Promise<number> {
+  const { bytes } = file;
+  const copyLine = file.positionOfByte(copyStart).line;
+  if (bytes[semicolon] !== 0x3b) {
+    throw syntaxError(file, `COPY ... FROM stdin needs a semicolon at the end of its line, with its data on the lines after it and a line \\. after the data`, copyStart);
+  }
+  const newline = bytes.indexOf(NEWLINE, semicolon);
+  const lineEnd = newline === -1 ? bytes.length : newline;
+  // Like psql, the data starts on the next line: only comments may follow the semicolon.
+  const rest = bytes.subarray(semicolon + 1, lineEnd).toString('utf8');
+  if (rest.trim() !== '') {
+    let tokens: Array<{ tokenName: string }> | undefined;
+    try {
+      tokens = (await scan(rest)).tokens;
+    } catch {
+      tokens = undefined;
+    }
+    if (!tokens || tokens.some((token) => token.tokenName !== 'SQL_COMMENT' && token.tokenName !== 'C_COMMENT')) {
+      throw syntaxError(file, 'nothing but a comment may follow COPY ... FROM stdin; on its line: the data starts on the next line. Move the rest after the data\'s \\. line', semicolon + 1);
+    }
+  }
+  const dataStart = newline === -1 ? bytes.length : newline + 1;
+  const terminator = terminatorLine(bytes, dataStart);
+  if (!terminator) {
+    throw syntaxError(file, `COPY ... FROM stdin on line ${copyLine} has no end-of-data line: put a line \\. (backslash, period, nothing else) after its last row`, copyStart);
+  }
+  const start = file.charOffset(dataStart);
+  statement.copyData = file.text.slice(start, file.charOffset(terminator.start));
+  statement.copyDataSpan = { start, end: file.charOffset(terminator.end), line: file.position(start).line };
+  return terminator.end;
 }
 
 /**

@@ -67,6 +67,15 @@ export interface PlannedMigration {
   file: string;
 }
 
+/** A file the runner cannot apply as it is: where, why, and what to do. */
+export interface FileProblem {
+  file: string;
+  line?: number;
+  column?: number;
+  reason: string;
+  fix: string;
+}
+
 export interface MigrateFailure {
   message: string;
   file?: string;
@@ -102,6 +111,8 @@ export interface MigrateResult {
   /** Pending, older than something already applied. */
   outOfOrder: PlannedMigration[];
   seeded: string[];
+  /** Every file the run refused, found before anything ran (all of them, not only the first). */
+  problems: FileProblem[];
   /** Things the reader should know (pooled URL, drift allowed, ...). */
   warnings: string[];
   error?: MigrateFailure;

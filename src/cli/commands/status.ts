@@ -51,10 +51,11 @@ export async function status(ctx: CommandContext): Promise<CommandResult> {
       answers = true;
       branch = parseMarker(rows[0]?.comment)?.branch;
       if (runner === 'builtin') {
-        const files = await readMigrations(migrationsDir, ctx.io.cwd).catch(() => []);
+        const { files } = await readMigrations(migrationsDir, ctx.io.cwd).catch(() => ({ files: [] }));
         const history = await readHistory(client, parseTableName(historyTable, 'history-table'));
+        // The history keys each migration by its id (the version, or Prisma's directory name).
         const applied = new Set(history.filter((row) => row.kind === 'migration').map((row) => row.version));
-        const pending = files.filter((f) => !applied.has(f.version));
+        const pending = files.filter((f) => !applied.has(f.id));
         migrations = { dir: migrationsDir, files: files.length, applied: applied.size, pending: pending.length, pendingFiles: pending.map((f) => f.fileName) };
       }
     } catch (caught) {

@@ -74,7 +74,8 @@ interface PreparedFile extends ParsedFile {
 /** Every ignore comment and transaction marker contains one of these (see comments.ts). */
 const STEERING_WORDS = /squawk-|preview-db:|migrate:up/i;
 
-async function prepare(file: { path: string; sql: string }): Promise<PreparedFile> {
+/** `noTransaction`: the runner runs the file outside a transaction for a reason its text may not show (Diesel's metadata.toml, its own BEGIN/COMMIT). */
+async function prepare(file: { path: string; sql: string; noTransaction?: boolean }): Promise<PreparedFile> {
   let statements: SqlStatement[];
   try {
     // libpg-query refuses an empty string ("Query cannot be empty"); an empty migration is just empty.
@@ -93,7 +94,7 @@ async function prepare(file: { path: string; sql: string }): Promise<PreparedFil
     path: file.path,
     source,
     statements,
-    markers: transactionMarkers(comments, firstStatement),
+    markers: file.noTransaction ? { ...transactionMarkers(comments, firstStatement), optOut: true } : transactionMarkers(comments, firstStatement),
     ignores: comments.flatMap((comment) => ignoreDirective(comment) ?? []),
   };
 }
@@ -116,7 +117,7 @@ function ignored(file: PreparedFile, finding: RawFinding): boolean {
  * Lints a set of migration files, in the order they will run. Throws InputError for an unknown
  * rule in `disabled`, and SqlSyntaxError (message prefixed with the file) for unparsable SQL.
  */
-export async function lintMigrations(files: Array<{ path: string; sql: string }>, options: LintOptions): Promise<LintFinding[]> {
+export async function lintMigrations(files: Array<{ path: string; sql: string; noTransaction?: boolean }>, options: LintOptions): Promise<LintFinding[]> {
   const disabled = new Set(validateRuleNames(options.disabled));
   const waived = prWaivers(options.prBody).rules;
   const checker = migrationSetChecker({
