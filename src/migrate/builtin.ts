@@ -6,10 +6,10 @@ import { DeadlineExceededError } from '../shared/retry.js';
 import type { Log } from '../shared/log.js';
 import { acquireAdvisoryLock, advisoryLockKey, applySessionSettings, connect, ensureHistoryTable, historyInsert, parseTableName, readHistory, releaseAdvisoryLock, serverVersionNum, type Client, type HistoryRow } from './db.js';
 import { NO_TRANSACTION_MARKER, compareVersions, isTransactionControl, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile } from './files.js';
-import { StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, runStatements, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
+import { LOCK_RULES, StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, runStatements, type LockReportEntry, type MeasuredRun } from './measure.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
 import type { AppliedMigration, MigrateFailure, MigrateSettings, PlannedMigration } from './types.js';
-import { checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
+import { LINT_ERROR_FIX, checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
 
 interface Plan {
   pending: MigrationFile[];
@@ -94,8 +94,6 @@ function failureAt(file: { path: string; sql: string }, statement: SqlStatement 
 
 interface Applied {
   migration: AppliedMigration;
-  run?: MeasuredRun;
-  finishedAt?: number;
 }
 
 export async function runBuiltin(settings: MigrateSettings, log: Log, state: State): Promise<void> {
@@ -133,7 +131,11 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
 
     if (!checkHistory(state, settings, log)) return;
     if (!guardDestructive(state, settings)) return;
-    if (!measure && lintErrorsBlock(state, settings)) return;
+    // With measurement on, a lock rule's error is decided by what is measured, inside its
+    // migration's transaction (see decide below); every other error blocks here, before anything runs.
+    const measuredInTransaction = new Set(p.pending.filter((file) => !file.noTransaction).map((file) => file.path));
+    const deferred = (finding: { rule: string; file: string }) => measure && LOCK_RULES.has(finding.rule) && measuredInTransaction.has(finding.file);
+    if (lintErrorsBlock(state, settings, deferred)) return;
     if (settings.dryRun) {
       for (const file of p.pending) log.info(`Would apply ${file.path}`);
       return;
@@ -159,7 +161,6 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
       state.measured = true;
     }
 
-    const measured: Array<{ file: string; statements: MeasuredStatement[]; locks: LockReportEntry[] }> = [];
     const queue = [...p.pending];
     while (queue.length > 0 && state.ok) {
       if (!measure && batchable(queue[0]!)) {
@@ -176,22 +177,24 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
         continue;
       }
       const file = queue.shift()!;
-      const outcome = await log.group(`Applying ${file.path}`, () => applyMigration(client, observer, file, table));
+      // Measured: grade the file's findings by its locks before it commits; a blocking one rolls it back.
+      const decide: Decide | undefined = observer
+        ? async (run, relations, finishedAt) => {
+            const locks = await migrationLocks(client, run, relations, finishedAt, file, settings.lockThresholdMs);
+            state.locks.push(...locks);
+            state.findings = gradeFindings(state.findings, [{ file: file.path, statements: run.statements, locks }], settings.lockThresholdMs);
+            return blockingInFile(state, settings, file.path);
+          }
+        : undefined;
+      const outcome = await log.group(`Applying ${file.path}`, () => applyMigration(client, observer, file, table, decide));
       if ('failure' in outcome) {
         fail(state, outcome.failure);
         break;
       }
-      const { migration, run, finishedAt } = outcome;
+      const { migration } = outcome;
       state.applied.push(migration);
       log.info(`Applied ${file.path} in ${formatMillis(migration.durationMs)}.`);
-      if (run && finishedAt !== undefined && observer) {
-        const locks = await migrationLocks(client, observer, run, finishedAt, file, settings.lockThresholdMs);
-        state.locks.push(...locks);
-        measured.push({ file: file.path, statements: migration.statements, locks });
-      }
     }
-    // Grade the lock rules by what was measured (the same CREATE INDEX: note on a small table, error on a big one).
-    if (state.measured) state.findings = gradeFindings(state.findings, measured, settings.lockThresholdMs);
 
     if (state.ok && seeds.length > 0) {
       const seeded = new Map(history.filter((row) => row.kind === 'seed').map((row) => [row.version, row.checksum]));
@@ -215,7 +218,6 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
         }
       }
     }
-    if (state.ok && measure) lintErrorsBlock(state, settings);
   } finally {
     if (locked) await releaseAdvisoryLock(client, lockKey).catch(() => {});
     await observer?.end().catch(() => {});
@@ -238,10 +240,26 @@ async function runSeedStatements(client: Client, statements: SqlStatement[], rec
 
 /** Drift and missing files: drift stops the run unless allowed. Returns false to stop. */
 
-async function migrationLocks(client: Client, observer: Client, run: MeasuredRun & { relations?: Awaited<ReturnType<typeof describeRelations>> }, finishedAt: number, file: { name: string; path: string }, thresholdMs: number): Promise<LockReportEntry[]> {
-  const relations = run.relations ?? (await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]));
+type Relations = Awaited<ReturnType<typeof describeRelations>>;
+/** Called inside a measured migration's transaction before COMMIT: a failure rolls it back instead. */
+type Decide = (run: MeasuredRun, relations: Relations, finishedAt: number) => Promise<MigrateFailure | undefined>;
+
+/** lint: error and an error finding in this file (graded by its measurement): the reason to roll it back. */
+function blockingInFile(state: State, settings: MigrateSettings, path: string): MigrateFailure | undefined {
+  if (settings.lint !== 'error') return undefined;
+  const errors = state.findings.filter((finding) => finding.file === path && finding.severity === 'error');
+  if (errors.length === 0) return undefined;
+  return {
+    message: `lint found ${errors.length} error(s) (lint: error), graded by what was measured: ${errors.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}. The migration was rolled back before it committed: nothing of it was applied (migrations before it stay applied), and a re-run stays red until this is resolved. ${LINT_ERROR_FIX}`,
+    file: path,
+    line: errors[0]!.line,
+  };
+}
+
+/** Locks of a measured migration, inside its still-open transaction (row counts in savepoints). */
+async function migrationLocks(client: Client, run: MeasuredRun, relations: Relations, finishedAt: number, file: { name: string; path: string }, thresholdMs: number): Promise<LockReportEntry[]> {
   const { entries } = lockEntries(run, relations, finishedAt, { name: file.name, file: file.path }, thresholdMs);
-  const counts = await countRows(client, entries);
+  const counts = await countRows(client, entries, { inTransaction: true });
   return entries.map(({ reltuples: _reltuples, ...entry }) => ({ ...entry, rows: counts.get(entry.table)?.rows, rowsEstimated: counts.get(entry.table)?.estimated ?? true }));
 }
 
@@ -250,6 +268,7 @@ async function applyMigration(
   observer: Client | undefined,
   file: MigrationFile,
   table: { qualified: string },
+  decide?: Decide,
 ): Promise<Applied | { failure: MigrateFailure }> {
   const record = (durationMs: number | 'transaction') => historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs });
   const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
@@ -281,9 +300,14 @@ async function applyMigration(
     await client.query(record('transaction'));
     // Named before commit: the observer still sees dropped tables and not yet the new ones.
     const relations = observer ? await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]) : new Map();
-    await client.query('COMMIT');
     const finishedAt = performance.now();
-    return { migration: { ...base, durationMs: finishedAt - started, statements: run.statements }, run: Object.assign(run, { relations }), finishedAt };
+    const refused = decide ? await decide(run, relations, finishedAt) : undefined;
+    if (refused) {
+      await client.query('ROLLBACK');
+      return { failure: refused };
+    }
+    await client.query('COMMIT');
+    return { migration: { ...base, durationMs: finishedAt - started, statements: run.statements } };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     if (error instanceof StatementFailure) {

@@ -214,8 +214,13 @@ export function lockEntries(
   return { entries };
 }
 
-/** Row counts after the fact: statistics when present, else a bounded count(*). */
-export async function countRows(client: Client, entries: Array<{ table: string; reltuples: number }>): Promise<Map<string, { rows?: number; estimated: boolean }>> {
+/**
+ * Row counts: statistics when present, else a bounded count(*). `inTransaction`: the client is
+ * inside the migration's own transaction (not yet committed), so each count runs in a savepoint
+ * that is rolled back, leaving the migration's transaction as it was.
+ */
+export async function countRows(client: Client, entries: Array<{ table: string; reltuples: number }>, options: { inTransaction?: boolean } = {}): Promise<Map<string, { rows?: number; estimated: boolean }>> {
+  const [open, close] = options.inTransaction ? ['SAVEPOINT preview_db_count', 'ROLLBACK TO SAVEPOINT preview_db_count; RELEASE SAVEPOINT preview_db_count'] : ['BEGIN', 'ROLLBACK'];
   const counts = new Map<string, { rows?: number; estimated: boolean }>();
   for (const entry of entries) {
     if (counts.has(entry.table)) continue;
@@ -224,14 +229,14 @@ export async function countRows(client: Client, entries: Array<{ table: string; 
       continue;
     }
     try {
-      await client.query('BEGIN');
+      await client.query(open);
       await client.query("SET LOCAL statement_timeout = '5s'");
       const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${entry.table}`);
       counts.set(entry.table, { rows: Number(rows[0]?.n ?? 0), estimated: false });
     } catch {
       counts.set(entry.table, { estimated: true });
     } finally {
-      await client.query('ROLLBACK').catch(() => {});
+      await client.query(close).catch(() => {});
     }
   }
   return counts;

@@ -61,16 +61,24 @@ export function guardDestructive(state: State, settings: MigrateSettings): boole
   return false;
 }
 
-export function lintErrorsBlock(state: State, settings: MigrateSettings): boolean {
-  const errors = state.findings.filter((finding) => finding.severity === 'error');
+/**
+ * `lint: error` stops the run on an error finding, before anything is applied. `deferred`
+ * findings are decided later, inside their migration's transaction once measured (lock rules
+ * with analyze on), so they do not block here.
+ */
+export function lintErrorsBlock(state: State, settings: MigrateSettings, deferred: (finding: LintFinding) => boolean = () => false): boolean {
+  const errors = state.findings.filter((finding) => finding.severity === 'error' && !deferred(finding));
   if (settings.lint !== 'error' || errors.length === 0) return false;
   fail(state, {
-    message: `lint found ${errors.length} error(s) (lint: error): ${errors.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}. Fix them, accept one with a '-- squawk-ignore <rule>' comment or a line naming the rule in the pull request's description, or set lint: warn.`,
+    message: `lint found ${errors.length} error(s) (lint: error): ${errors.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}. Nothing was applied. ${LINT_ERROR_FIX}`,
     file: errors[0]!.file,
     line: errors[0]!.line,
   });
   return true;
 }
+
+/** What opens a lint: error guard: reviewed sources only (never the pull request's description). */
+export const LINT_ERROR_FIX = "Fix them, or accept one in a reviewed place: a '-- squawk-ignore <rule>' comment in the migration, the workflow's lint-disable input, or lint: warn. A line in the pull request's description only marks a finding as acknowledged in the report.";
 
 export function checkHistory(state: State, settings: MigrateSettings, log: Log): boolean {
   for (const missing of state.missing) {

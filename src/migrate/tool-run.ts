@@ -59,6 +59,8 @@ export async function runExternal(settings: MigrateSettings, runner: ExternalRun
     if (settings.dryRun) return;
 
     const measuredFiles = measure ? await log.group('Measuring pending SQL (rolled back)', () => measureRolledBack(client, settings, before.pending, parsed, profile.transactionModel, state, log)) : new Map<string, { statements: MeasuredStatement[]; durationMs: number }>();
+    // Graded by the rolled-back measurement: a blocking finding stops the run before the tool commits anything.
+    if (measure && lintErrorsBlock(state, settings)) return;
 
     const env: Record<string, string> = {};
     for (const name of settings.exportEnv) env[name] = settings.databaseUrl;
@@ -85,7 +87,6 @@ export async function runExternal(settings: MigrateSettings, runner: ExternalRun
       fail(state, { message: `${profile.title} exited with status ${exitCode} after ${formatMillis(tookMs)} (command: ${command}). Its output is above.` });
       return;
     }
-    if (measure) lintErrorsBlock(state, settings);
   } finally {
     await client.end().catch(() => {});
   }

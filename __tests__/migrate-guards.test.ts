@@ -1,0 +1,91 @@
+// The guards decide before anything commits and stay red on re-runs: lint errors with
+// measurement on (graded inside the migration's transaction), and waivers only from
+// reviewed sources, never from the pull request's description. On the real test Postgres.
+import { afterAll, expect, test } from '@jest/globals';
+import { join } from 'node:path';
+import { MemoryLog } from '../src/shared/log.js';
+import { ROOT } from './support/run-action.js';
+import { migrate } from '../src/migrate/index.js';
+import { createDatabase, dropAll, query, settings, workspace } from './fixtures/migrate/support.js';
+
+const created: string[] = [];
+afterAll(() => dropAll(created));
+
+const historyVersions = async (url: string) => (await query<{ version: string }>(url, "SELECT version FROM public.preview_db_migrations WHERE kind = 'migration' ORDER BY version").catch(() => [])).map((row) => row.version);
+const tableExists = async (url: string, name: string) => (await query<{ oid: string | null }>(url, 'SELECT to_regclass($1)::text AS oid', [name]))[0]!.oid !== null;
+
+test('lint: error with analyze: a DROP TABLE is refused before anything commits, and the re-run stays red', async () => {
+  const db = await createDatabase('mig_guard_drop', created);
+  await query(db.url, 'CREATE TABLE accounts (id int PRIMARY KEY)');
+  await query(db.url, 'INSERT INTO accounts SELECT generate_series(1, 100)');
+  const cwd = workspace({
+    'migrations/1_add.sql': 'CREATE TABLE audit (id int);\n',
+    'migrations/2_drop.sql': 'DROP TABLE accounts;\n',
+  });
+  for (const attempt of [1, 2]) {
+    const result = await migrate(settings(db.url, cwd, { lint: 'error', analyze: true }), new MemoryLog());
+    expect({ attempt, ok: result.ok }).toEqual({ attempt, ok: false });
+    expect(result.error!.message).toMatch(/ban-drop-table/);
+    expect(result.applied).toEqual([]);
+    expect(await tableExists(db.url, 'public.accounts')).toBe(true);
+    expect(await tableExists(db.url, 'public.audit')).toBe(false);
+    expect(await historyVersions(db.url)).toEqual([]);
+  }
+}, 60_000);
+
+test('lint: error with analyze: a lock graded to error by what was measured rolls its migration back; earlier ones commit; the re-run stays red', async () => {
+  const db = await createDatabase('mig_guard_lock', created);
+  await query(db.url, 'CREATE TABLE big (id int PRIMARY KEY, val int)');
+  await query(db.url, 'INSERT INTO big SELECT g, g % 1000 FROM generate_series(1, 200000) g');
+  await query(db.url, 'ANALYZE big');
+  const cwd = workspace({
+    'migrations/1_small.sql': 'CREATE TABLE side (id int);\n',
+    'migrations/2_index.sql': 'CREATE INDEX big_val ON big (val);\nALTER TABLE big ALTER COLUMN val TYPE bigint;\n',
+    'migrations/3_after.sql': 'CREATE TABLE later (id int);\n',
+  });
+  for (const attempt of [1, 2]) {
+    const log = new MemoryLog();
+    const result = await migrate(settings(db.url, cwd, { lint: 'error', analyze: true, lockThresholdMs: 1, lockTimeoutSeconds: 5 }), log);
+    expect({ attempt, ok: result.ok }).toEqual({ attempt, ok: false });
+    expect(result.error!.file).toBe('migrations/2_index.sql');
+    expect(result.error!.message).toMatch(/rolled back/);
+    // What was measured stays in the report: the reader sees why.
+    const graded = result.findings.find((f) => f.file === 'migrations/2_index.sql' && f.rule === 'require-concurrent-index-creation')!;
+    expect(graded.severity).toBe('error');
+    expect(graded.message).toContain('Measured on the preview');
+    expect(result.locks.some((lock) => lock.table === 'public.big')).toBe(true);
+    // Nothing of the blocked migration committed; the one before it did; the one after never ran.
+    expect(await query(db.url, "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'big_val'")).toEqual([{ n: 0 }]);
+    expect(await query(db.url, "SELECT data_type FROM information_schema.columns WHERE table_name = 'big' AND column_name = 'val'")).toEqual([{ data_type: 'integer' }]);
+    expect(await tableExists(db.url, 'public.side')).toBe(true);
+    expect(await tableExists(db.url, 'public.later')).toBe(false);
+    expect(await historyVersions(db.url)).toEqual(['1']);
+    expect(result.applied.map((m) => m.version)).toEqual(attempt === 1 ? ['1'] : []);
+  }
+  // Waived by a reviewed source (the migration's own ignore comment): it applies.
+  const waived = workspace({
+    'migrations/1_small.sql': 'CREATE TABLE side (id int);\n',
+    'migrations/2_index.sql': '-- squawk-ignore require-concurrent-index-creation, changing-column-type\nCREATE INDEX big_val ON big (val);\nALTER TABLE big ALTER COLUMN val TYPE bigint;\n',
+    'migrations/3_after.sql': 'CREATE TABLE later (id int);\n',
+  });
+  const result = await migrate(settings(db.url, waived, { lint: 'error', analyze: true, lockThresholdMs: 1, lockTimeoutSeconds: 5, lintDisable: ['changing-column-type'] }), new MemoryLog());
+  expect(result.error).toBeUndefined();
+  expect(await historyVersions(db.url)).toEqual(['1', '2', '3']);
+}, 120_000);
+
+test("a project's own tool: a finding graded to error by the rolled-back measurement stops the run before the tool runs", async () => {
+  const db = await createDatabase('mig_guard_tool', created);
+  await query(db.url, 'CREATE TABLE orders (id int PRIMARY KEY, total int)');
+  await query(db.url, 'INSERT INTO orders SELECT g, g FROM generate_series(1, 100000) g');
+  await query(db.url, 'ANALYZE orders');
+  const cwd = workspace({ 'migrations/1700000000001_index.sql': '-- Up Migration\nCREATE INDEX orders_total ON orders (total);\n' });
+  const command = `${join(ROOT, 'node_modules', '.bin', 'node-pg-migrate')} up --migrations-dir migrations`;
+  for (const attempt of [1, 2]) {
+    const result = await migrate(settings(db.url, cwd, { runner: 'node-pg-migrate', command, lint: 'error', analyze: true, lockThresholdMs: 1, lockTimeoutSeconds: 5 }), new MemoryLog());
+    expect({ attempt, ok: result.ok }).toEqual({ attempt, ok: false });
+    expect(result.exitCode).toBeUndefined();
+    expect(result.error!.message).toMatch(/require-concurrent-index-creation/);
+    expect(await tableExists(db.url, 'public.pgmigrations')).toBe(false);
+    expect(await query(db.url, "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'orders_total'")).toEqual([{ n: 0 }]);
+  }
+}, 60_000);
