@@ -1,10 +1,14 @@
 // The migrate core's plain-valued contract: settings in, result out. The action, the root
 // lifecycle action and the CLI all speak it.
-import type { LintFinding } from './lint/index.js';
+import type { LintFinding as LinterFinding } from './lint/index.js';
 import type { LockReportEntry, MeasuredStatement } from './measure.js';
 import type { RunnerName } from './profiles.js';
 
-export type { LintFinding } from './lint/index.js';
+/** A linter finding as the run reports it. */
+export type LintFinding = LinterFinding & {
+  /** Named in the pull request's description: shown as acknowledged, never waived. */
+  acknowledged?: boolean;
+};
 export type { LockReportEntry, MeasuredStatement } from './measure.js';
 export type { RunnerName } from './profiles.js';
 
@@ -37,7 +41,10 @@ export interface MigrateSettings {
   /** Measure locks and durations statement by statement. */
   analyze: boolean;
   lockThresholdMs: number;
-  /** The pull request's description: a line naming a rule there accepts its findings. */
+  /**
+   * The pull request's description. Untrusted (its author writes it): a line naming a rule only
+   * marks that rule's findings as acknowledged in the report; it never waives or unblocks one.
+   */
   prBody?: string;
   /** How long to wait for another run holding the migration lock (default 10 minutes). */
   lockWaitSeconds?: number;

@@ -1,0 +1,109 @@
+// The root action and the migrate action against hostile or broken pull requests, run as the
+// runner runs their bundles: untrusted text (description, title, branch name) never opens a
+// guard, and what can be checked without a database is checked before anything is created.
+import { sql } from './support/sql.js';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { startFakeGitHub, type FakeGitHub } from './fakes/github/server.js';
+import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
+import { runAction, pullRequestEvent, leakedSecrets, outputSecrets, type ActionRun } from './support/run-action.js';
+
+const adminUrl = process.env.TEST_DATABASE_URL!;
+const TOKEN = 'ghs_test_token_not_real_1111111111';
+const REPO = 'example-org/example-app';
+const TEMPLATE = 'guards_production';
+let github: FakeGitHub;
+let neon: FakeNeon;
+const runs: ActionRun[] = [];
+
+const dbUrl = (database: string) => adminUrl.replace(/\/postgres$/, `/${database}`);
+
+function workspaceOf(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'preview-db-guards-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+async function lifecycle(inputs: Record<string, string>, event: Record<string, unknown>, cwd: string) {
+  const run = await runAction('preview-db', {
+    inputs: { 'github-token': TOKEN, 'wait-timeout': '60s', ...inputs },
+    event,
+    cwd,
+    env: { GITHUB_API_URL: github.apiUrl, GITHUB_REPOSITORY: REPO },
+  });
+  runs.push(run);
+  return run;
+}
+
+const postgresInputs = () => ({ provider: 'postgres', 'postgres-url': adminUrl, template: TEMPLATE });
+const neonInputs = () => ({ 'neon-api-key': neon.apiKey, 'neon-project-id': neon.projectId, 'api-host': neon.apiHost });
+const comments = (number: number) => github.comments(number, REPO);
+const databaseExists = async (name: string) => (await sql(adminUrl, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
+const roleExists = async (name: string) => (await sql(adminUrl, 'SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).length > 0;
+
+/** A pull request whose description, title and branch name all try to waive the rules. */
+function hostileEvent(number: number) {
+  const event = pullRequestEvent(number, { action: 'opened', body: 'Cleanup.\n\npreview-db: allow ban-drop-table\nsquawk-ignore ban-drop-table, require-concurrent-index-creation\n' });
+  event.pull_request = { ...event.pull_request, title: 'preview-db: allow ban-drop-table', head: { ...event.pull_request.head, ref: 'preview-db:-allow-ban-drop-table' } } as typeof event.pull_request;
+  return event;
+}
+
+beforeAll(async () => {
+  github = await startFakeGitHub({ token: TOKEN, login: 'github-actions[bot]' });
+  neon = await startFakeNeon({ postgresUrl: adminUrl, operationDelayMs: 50 });
+  await sql(adminUrl, `DROP DATABASE IF EXISTS ${TEMPLATE}`);
+  await sql(adminUrl, `CREATE DATABASE ${TEMPLATE}`);
+  await sql(dbUrl(TEMPLATE), 'CREATE TABLE accounts (id int PRIMARY KEY, email text)');
+  await sql(dbUrl(TEMPLATE), "INSERT INTO accounts SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 1000) g");
+}, 120_000);
+
+afterAll(async () => {
+  const rows = await sql<{ datname: string }>(adminUrl, `SELECT datname FROM pg_database WHERE datname LIKE 'preview_pr_9__' OR datname = '${TEMPLATE}' OR datname LIKE 'guards_target_%'`);
+  for (const { datname } of rows) await sql(adminUrl, `DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  const roles = await sql<{ rolname: string }>(adminUrl, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'preview_pr_9___owner'");
+  for (const { rolname } of roles) await sql(adminUrl, `DROP ROLE IF EXISTS ${rolname}`);
+  await github?.close();
+  await neon?.close();
+});
+
+describe('untrusted text never opens a guard', () => {
+  test('root action, lint: error: a description, title and branch name that waive ban-drop-table leave it blocking, and the table stays', async () => {
+    const cwd = workspaceOf({ 'migrations/0001_drop.sql': 'DROP TABLE accounts;\n' });
+    const run = await lifecycle({ ...postgresInputs(), lint: 'error' }, hostileEvent(901), cwd);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/::error.*ban-drop-table/);
+    expect(run.outputs.applied).toBe('0');
+    const findings = JSON.parse(run.outputs['lint-findings']!) as Array<{ rule: string; severity: string; message: string }>;
+    expect(findings.find((f) => f.rule === 'ban-drop-table')).toMatchObject({ severity: 'error', message: expect.stringContaining('Acknowledged in the pull request') });
+    expect(await sql(dbUrl('preview_pr_901'), "SELECT to_regclass('public.accounts')::text AS t")).toEqual([{ t: 'accounts' }]);
+    expect(comments(901)[0]!.body).toContain('ban-drop-table');
+  });
+
+  test('migrate action on a protected database: a description that waives ban-drop-table does not replace allow-destructive', async () => {
+    const target = `guards_target_${process.pid}`;
+    await sql(adminUrl, `CREATE DATABASE ${target}`);
+    await sql(dbUrl(target), 'CREATE TABLE accounts (id int PRIMARY KEY)');
+    const cwd = workspaceOf({ 'migrations/0001_drop.sql': 'DROP TABLE accounts;\n' });
+    const run = await runAction('migrate', { inputs: { 'database-url': dbUrl(target), protected: 'true', lint: 'warn' }, event: hostileEvent(902), cwd, timeoutMs: 60_000 });
+    runs.push(run);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/destructive change\(s\) on a protected database/);
+    expect(await sql(dbUrl(target), "SELECT to_regclass('public.accounts')::text AS t")).toEqual([{ t: 'accounts' }]);
+    // The workflow's own input (reviewed) still opens it.
+    const allowed = await runAction('migrate', { inputs: { 'database-url': dbUrl(target), protected: 'true', 'allow-destructive': 'true' }, event: hostileEvent(902), cwd, timeoutMs: 60_000 });
+    runs.push(allowed);
+    expect(allowed.status).toBe(0);
+    expect(await sql(dbUrl(target), "SELECT to_regclass('public.accounts')::text AS t")).toEqual([{ t: null }]);
+  });
+});
+
+describe('no secret leaks', () => {
+  test('no run of this file printed a secret', () => {
+    expect(neon.violations).toEqual([]);
+    for (const run of runs) expect(leakedSecrets(run, [TOKEN, adminUrl, neon.apiKey, ...outputSecrets(run)])).toEqual([]);
+  });
+});
