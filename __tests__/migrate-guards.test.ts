@@ -1,7 +1,8 @@
 // The guards decide before anything commits and stay red on re-runs: lint errors with
 // measurement on (graded inside the migration's transaction), and waivers only from
 // reviewed sources, never from the pull request's description. On the real test Postgres.
-import { afterAll, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryLog } from '../src/shared/log.js';
 import { ROOT } from './support/run-action.js';
@@ -89,3 +90,47 @@ test("a project's own tool: a finding graded to error by the rolled-back measure
     expect(await query(db.url, "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'orders_total'")).toEqual([{ n: 0 }]);
   }
 }, 60_000);
+
+describe('no input reaches a shell', () => {
+  const hostileDirs = ['db/$(touch pwned-dollar)', 'db/`touch pwned-backtick`', 'db"; touch pwned-quote; "'];
+  test.each(hostileDirs)('migrations-dir %s in a tool profile runs nothing but the tool', async (dir) => {
+    const db = await createDatabase('mig_noshell_dir', created);
+    const cwd = workspace({ 'README.md': 'empty project\n' });
+    // dbmate is not installed here: the tool cannot start (127), and the directory was never shell text.
+    const log = new MemoryLog();
+    const result = await migrate(settings(db.url, cwd, { runner: 'dbmate', migrationsDir: dir }), log);
+    expect(result.ok).toBe(false);
+    expect(result.exitCode).toBe(127);
+    expect(log.text('error')).toContain('Cannot run dbmate');
+    expect(readdirSync(cwd).filter((name) => name.startsWith('pwned'))).toEqual([]);
+    expect(existsSync(join(cwd, 'db'))).toBe(false);
+  });
+
+  test.each([
+    ['node -e "1" $(touch pwned)', /command substitution/],
+    ['node -e "1" "$(touch pwned)"', /command substitution/],
+    ['node -e "1" `touch pwned`', /command substitution/],
+    ['node -e "1"; touch pwned', /shell syntax \(';'\)/],
+    ['node -e "1" && touch pwned', /shell syntax \('&&'\)/],
+    ['node -e "1" | tee pwned', /shell syntax \('\|'\)/],
+    ['node -e "1" > pwned', /shell syntax \('>'\)/],
+    ['node migrations/*.mjs', /shell syntax \(the glob migrations\/\*\.mjs\)/],
+  ])('command %s is refused with advice before anything runs', async (command, reason) => {
+    const db = await createDatabase('mig_noshell_cmd', created);
+    const cwd = workspace({ 'README.md': 'empty project\n' });
+    const run = migrate(settings(db.url, cwd, { runner: 'command', command }), new MemoryLog());
+    await expect(run).rejects.toThrow(reason);
+    await expect(run).rejects.toThrow(/Input 'command'.*script file/);
+    expect(readdirSync(cwd).filter((name) => name.startsWith('pwned'))).toEqual([]);
+  });
+
+  test('a command is split into words: quotes kept, $NAME from the tool\'s environment, leading NAME=value as environment', async () => {
+    const db = await createDatabase('mig_noshell_words', created);
+    const cwd = workspace({ 'show.mjs': 'console.log(JSON.stringify({ args: process.argv.slice(2), mode: process.env.MODE, url: process.argv[3] === process.env.DATABASE_URL }));\n' });
+    const log = new MemoryLog();
+    const result = await migrate(settings(db.url, cwd, { runner: 'command', command: `MODE=test node show.mjs 'two words' "$DATABASE_URL" plain # a remark` }), log);
+    expect(result.error).toBeUndefined();
+    expect(log.text('info')).toContain('{"args":["two words",');
+    expect(log.text('info')).toContain('"plain"],"mode":"test","url":true}');
+  });
+});

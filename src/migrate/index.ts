@@ -12,6 +12,7 @@ import type { MigrateFailure, MigrateResult, MigrateSettings } from './types.js'
 import { type State } from './run-state.js';
 import { runBuiltin } from './builtin.js';
 import { runExternal } from './tool-run.js';
+import { parseCommand } from './external.js';
 
 export * from './types.js';
 export { renderMigrateReport, migrateHeadline } from './report.js';
@@ -62,6 +63,8 @@ export function validateSettings(settings: MigrateSettings): void {
   validateRuleNames(settings.lintDisable, 'lint-disable');
   if (settings.seed.length > 0 && settings.protected) throw new InputError('seed', 'seeding is for preview databases and is refused with protected: true. Remove seed for this database.');
   if (settings.runner === 'command' && !settings.command) throw new InputError('command', "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
+  // Run without a shell: refuse shell syntax now, before anything changes.
+  if (settings.runner !== 'builtin' && settings.command) parseCommand(settings.command, 'command');
   for (const name of settings.exportEnv) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InputError('export-env', `'${name}' is not an environment variable name.`);
   if (settings.runner === 'builtin') parseTableName(settings.historyTable, 'history-table');
 }
