@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub } from './fakes/github/server.js';
 import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
-import { runAction, pullRequestEvent, leakedSecrets, outputSecrets, type ActionRun } from './support/run-action.js';
+import { runAction, pullRequestEvent, leakedSecrets, outputSecrets, inputErrorAnnotation, type ActionRun } from './support/run-action.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL!;
 const TOKEN = 'ghs_test_token_not_real_1111111111';
@@ -98,6 +98,30 @@ describe('untrusted text never opens a guard', () => {
     runs.push(allowed);
     expect(allowed.status).toBe(0);
     expect(await sql(dbUrl(target), "SELECT to_regclass('public.accounts')::text AS t")).toEqual([{ t: null }]);
+  });
+});
+
+describe('checked before anything is created', () => {
+  const broken: Array<[string, number, Record<string, string>, Record<string, string>, string]> = [
+    ['a missing migrations-dir', 903, { 'migrations-dir': 'db/missing' }, { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n' }, 'migrations-dir'],
+    ['a file Postgres cannot parse', 904, {}, { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n', 'migrations/0002_bad.sql': 'CREATE TABLE broken (id int;\n' }, 'migrations-dir'],
+    ['a missing seed', 905, { seed: 'db/seed.sql' }, { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n' }, 'seed'],
+  ];
+  test.each(broken)('postgres: %s leaves no database and no role', async (_what, number, inputs, files, input) => {
+    const run = await lifecycle({ ...postgresInputs(), ...inputs }, pullRequestEvent(number), workspaceOf(files));
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(inputErrorAnnotation(input));
+    expect(await databaseExists(`preview_pr_${number}`)).toBe(false);
+    expect(await roleExists(`preview_pr_${number}_owner`)).toBe(false);
+  });
+
+  test('neon: a file Postgres cannot parse makes no create request', async () => {
+    const before = neon.requests.length;
+    const run = await lifecycle(neonInputs(), pullRequestEvent(906), workspaceOf({ 'migrations/0001_bad.sql': 'ALTER TABLE accounts ADD COLUMN;\n' }));
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(inputErrorAnnotation('migrations-dir'));
+    expect(neon.requests.slice(before).filter((request) => request.method !== 'GET')).toEqual([]);
+    expect(neon.branches().some((branch) => branch.name === 'preview/pr-906')).toBe(false);
   });
 });
 

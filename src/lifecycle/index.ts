@@ -2,7 +2,7 @@
 // separate actions use: create-branch, migrate, cleanup, and the schema comparison.
 import type { Log } from '../shared/log.js';
 import { createPreview, type CreateBranchSettings } from '../create-branch/index.js';
-import { migrate, type MigrateResult, type MigrateSettings } from '../migrate/index.js';
+import { migrate, readMigrationSet, type MigrateResult, type MigrateSettings } from '../migrate/index.js';
 import { DEFAULT_PREFIXES, runCleanup, type CleanupReport, type CleanupSettings } from '../cleanup/index.js';
 import { previewStoreFor } from '../cleanup/stores.js';
 import type { PreviewDatabase } from '../providers/types.js';
@@ -35,6 +35,12 @@ export interface OpenResult {
 }
 
 export async function openPreview(settings: OpenSettings, log: Log): Promise<OpenResult> {
+  // Everything that needs no database first: a missing directory or seed, or a file Postgres
+  // cannot parse, fails here, before a database or role exists.
+  if (settings.migrate) {
+    const set = await log.group('Reading migrations', () => readMigrationSet(settings.migrate!));
+    log.info(`${set.files.length} migration(s) read and parsed.`);
+  }
   const preview = await createPreview(settings.create, log);
   const migration = settings.migrate ? await log.group('Migrations', () => migrate({ ...settings.migrate!, databaseUrl: preview.databaseUrlDirect }, log)) : undefined;
   const schema = await log.group('Schema compared with the parent', () =>

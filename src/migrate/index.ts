@@ -18,6 +18,7 @@ export * from './types.js';
 export { renderMigrateReport, migrateHeadline } from './report.js';
 export { RUNNERS, PROFILES } from './profiles.js';
 export { KNOWN_RULES } from './lint/index.js';
+export { readMigrationSet, OFFLINE_REASON } from './offline.js';
 
 export const DEFAULT_HISTORY_TABLE = 'public.preview_db_migrations';
 
