@@ -134,3 +134,41 @@ describe('no input reaches a shell', () => {
     expect(log.text('info')).toContain('"plain"],"mode":"test","url":true}');
   });
 });
+
+test('a no-transaction file is measured statement by statement (each its own transaction), and lint: error decides each statement before it commits', async () => {
+  const db = await createDatabase('mig_guard_notx', created);
+  await query(db.url, 'CREATE TABLE big (id int PRIMARY KEY, val int)');
+  await query(db.url, 'INSERT INTO big SELECT g, g % 1000 FROM generate_series(1, 200000) g');
+  await query(db.url, 'ANALYZE big');
+  const cwd = workspace({
+    'migrations/1_concurrent.sql': '-- preview-db: no-transaction\nCREATE INDEX CONCURRENTLY big_val ON big (val);\nALTER TABLE big ADD COLUMN note text;\n',
+  });
+  const measured = await migrate(settings(db.url, cwd, { analyze: true, lockThresholdMs: 60_000, lockTimeoutSeconds: 5 }), new MemoryLog());
+  expect(measured.error).toBeUndefined();
+  expect(measured.measured).toBe(true);
+  const [applied] = measured.applied;
+  expect(applied!.noTransaction).toBe(true);
+  expect(applied!.statements.map((s) => s.line)).toEqual([2, 3]);
+  expect(applied!.statements.every((s) => s.durationMs > 0)).toBe(true);
+  // The ALTER took ACCESS EXCLUSIVE on the existing table; CONCURRENTLY runs bare (its lock blocks no writes).
+  expect(applied!.statements[1]!.locks).toEqual([expect.objectContaining({ table: 'public.big', mode: 'AccessExclusiveLock' })]);
+  expect(measured.locks).toEqual([expect.objectContaining({ table: 'public.big', mode: 'AccessExclusiveLock', line: 3, file: 'migrations/1_concurrent.sql' })]);
+
+  // A lock graded to error in a no-transaction file: that statement is rolled back; the ones before it stay (their own transactions).
+  const db2 = await createDatabase('mig_guard_notx2', created);
+  await query(db2.url, 'CREATE TABLE big (id int PRIMARY KEY, val int)');
+  await query(db2.url, 'INSERT INTO big SELECT g, g % 1000 FROM generate_series(1, 200000) g');
+  await query(db2.url, 'ANALYZE big');
+  const cwd2 = workspace({
+    'migrations/1_mixed.sql': '-- preview-db: no-transaction\nCREATE TABLE IF NOT EXISTS side (id int);\nCREATE INDEX big_val ON big (val);\n',
+  });
+  for (const attempt of [1, 2]) {
+    const result = await migrate(settings(db2.url, cwd2, { analyze: true, lint: 'error', lockThresholdMs: 1, lockTimeoutSeconds: 5 }), new MemoryLog());
+    expect({ attempt, ok: result.ok }).toEqual({ attempt, ok: false });
+    expect(result.error!.message).toMatch(/require-concurrent-index-creation/);
+    expect(result.error!.line).toBe(3);
+    expect(await query(db2.url, "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'big_val'")).toEqual([{ n: 0 }]);
+    expect(await tableExists(db2.url, 'public.side')).toBe(true);
+    expect(await historyVersions(db2.url)).toEqual([]);
+  }
+}, 120_000);

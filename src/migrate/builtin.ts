@@ -6,7 +6,7 @@ import { DeadlineExceededError } from '../shared/retry.js';
 import type { Log } from '../shared/log.js';
 import { acquireAdvisoryLock, advisoryLockKey, applySessionSettings, connect, ensureHistoryTable, historyInsert, parseTableName, readHistory, releaseAdvisoryLock, serverVersionNum, type Client, type HistoryRow } from './db.js';
 import { NO_TRANSACTION_MARKER, compareVersions, isTransactionControl, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile } from './files.js';
-import { LOCK_RULES, StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, runStatements, type LockReportEntry, type MeasuredRun } from './measure.js';
+import { LOCK_RULES, StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, ownLocks, runStatement, runStatements, summarize, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
 import type { AppliedMigration, MigrateFailure, MigrateSettings, PlannedMigration } from './types.js';
 import { LINT_ERROR_FIX, checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
@@ -156,7 +156,7 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
     applyPlan(state, p);
     if (!checkHistory(state, settings, log)) return;
     await applySessionSettings(client, settings);
-    if (measure && p.pending.some((file) => !file.noTransaction)) {
+    if (measure && p.pending.length > 0) {
       observer = await connect(settings.databaseUrl, log, { ...connectOptions(settings), applicationName: 'preview-db migrate (observer)' });
       state.measured = true;
     }
@@ -183,10 +183,24 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
             const locks = await migrationLocks(client, run, relations, finishedAt, file, settings.lockThresholdMs);
             state.locks.push(...locks);
             state.findings = gradeFindings(state.findings, [{ file: file.path, statements: run.statements, locks }], settings.lockThresholdMs);
-            return blockingInFile(state, settings, file.path);
+            return blockingIn(state, settings, file.path, (finding) => finding.file === file.path);
           }
         : undefined;
-      const outcome = await log.group(`Applying ${file.path}`, () => applyMigration(client, observer, file, table, decide));
+      // A no-transaction file: each statement its own transaction, measured and decided before it commits.
+      const decideStatement: DecideStatement | undefined = observer
+        ? async (statementIndex, measured, relations, seen, finishedAt) => {
+            const run: MeasuredRun = { statements: [measured], seen: seen.map((lock) => ({ ...lock, statementIndex: 0 })) };
+            const locks = await migrationLocks(client, run, relations, finishedAt, file, settings.lockThresholdMs);
+            state.locks.push(...locks);
+            const next = file.statements[statementIndex + 1];
+            const own = (finding: { file: string; line: number }) => finding.file === file.path && finding.line >= measured.line && (!next || finding.line < next.line);
+            const graded = gradeFindings(state.findings.filter(own), [{ file: file.path, statements: [measured], locks }], settings.lockThresholdMs);
+            state.findings = [...state.findings.filter((finding) => !own(finding)), ...graded].sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
+            return blockingIn(state, settings, file.path, own, 'This statement was rolled back before it committed');
+          }
+        : undefined;
+      const outcome = await log.group(`Applying ${file.path}`, () =>
+        file.noTransaction ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement) : applyMigration(client, observer, file, table, decide));
       if ('failure' in outcome) {
         fail(state, outcome.failure);
         break;
@@ -244,13 +258,16 @@ type Relations = Awaited<ReturnType<typeof describeRelations>>;
 /** Called inside a measured migration's transaction before COMMIT: a failure rolls it back instead. */
 type Decide = (run: MeasuredRun, relations: Relations, finishedAt: number) => Promise<MigrateFailure | undefined>;
 
-/** lint: error and an error finding in this file (graded by its measurement): the reason to roll it back. */
-function blockingInFile(state: State, settings: MigrateSettings, path: string): MigrateFailure | undefined {
+/** Called inside a no-transaction file's statement's own transaction before COMMIT. */
+type DecideStatement = (statementIndex: number, measured: MeasuredStatement, relations: Relations, seen: Array<{ oid: number; mode: string; since: number }>, finishedAt: number) => Promise<MigrateFailure | undefined>;
+
+/** lint: error and an error finding in this file or statement (graded by its measurement): the reason to roll it back. */
+function blockingIn(state: State, settings: MigrateSettings, path: string, within: (finding: { file: string; line: number }) => boolean, rolledBack = 'The migration was rolled back before it committed: nothing of it was applied (migrations before it stay applied)'): MigrateFailure | undefined {
   if (settings.lint !== 'error') return undefined;
-  const errors = state.findings.filter((finding) => finding.file === path && finding.severity === 'error');
+  const errors = state.findings.filter((finding) => within(finding) && finding.severity === 'error');
   if (errors.length === 0) return undefined;
   return {
-    message: `lint found ${errors.length} error(s) (lint: error), graded by what was measured: ${errors.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}. The migration was rolled back before it committed: nothing of it was applied (migrations before it stay applied), and a re-run stays red until this is resolved. ${LINT_ERROR_FIX}`,
+    message: `lint found ${errors.length} error(s) (lint: error), graded by what was measured: ${errors.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}. ${rolledBack}, and a re-run stays red until this is resolved. ${LINT_ERROR_FIX}`,
     file: path,
     line: errors[0]!.line,
   };
@@ -263,6 +280,61 @@ async function migrationLocks(client: Client, run: MeasuredRun, relations: Relat
   return entries.map(({ reltuples: _reltuples, ...entry }) => ({ ...entry, rows: counts.get(entry.table)?.rows, rowsEstimated: counts.get(entry.table)?.estimated ?? true }));
 }
 
+/**
+ * A no-transaction file, statement by statement, each committed on its own: a failure keeps
+ * what ran before it. Measured (an observer given), each statement that may run in a
+ * transaction gets its own BEGIN ... COMMIT, its locks read before COMMIT and `decide` asked
+ * whether to commit it; statements that cannot run in a transaction (CREATE INDEX
+ * CONCURRENTLY ...) and files that manage their own transactions are timed only.
+ */
+async function applyNoTransaction(
+  client: Client,
+  observer: Client | undefined,
+  file: MigrationFile,
+  table: { qualified: string },
+  serverVersion: number,
+  decide?: DecideStatement,
+): Promise<Applied | { failure: MigrateFailure }> {
+  const started = performance.now();
+  const ownTransactions = file.statements.some(isTransactionControl);
+  const done: MeasuredStatement[] = [];
+  const failed = (index: number, failure: MigrateFailure): { failure: MigrateFailure } => {
+    const kept = index > 0 ? ` The ${index} statement(s) before it ran outside a transaction and stay applied; make the file safe to re-run (IF NOT EXISTS) before retrying.` : '';
+    failure.message = `${failure.message} (no-transaction migration, not recorded as applied).${kept}`;
+    return { failure };
+  };
+  for (const [index, statement] of file.statements.entries()) {
+    const wrap = observer !== undefined && !ownTransactions && !nonTransactionalReason(statement, serverVersion);
+    const since = performance.now();
+    try {
+      if (wrap) await client.query('BEGIN');
+      await runStatement(client, statement);
+      const measured: MeasuredStatement = { line: statement.line, column: statement.column, kind: statement.kind, summary: summarize(statement.text), durationMs: performance.now() - since, locks: [] };
+      if (wrap) {
+        const seen = (await ownLocks(client)).map((lock) => ({ ...lock, since }));
+        const relations = await describeRelations(observer!, [...new Set(seen.map((lock) => lock.oid))]);
+        const refused = decide ? await decide(index, measured, relations, seen, performance.now()) : undefined;
+        if (refused) {
+          await client.query('ROLLBACK');
+          return failed(index, refused);
+        }
+        await client.query('COMMIT');
+      }
+      done.push(measured);
+    } catch (error) {
+      if (wrap) await client.query('ROLLBACK').catch(() => {});
+      return failed(index, failureAt(file, statement, error, '', statement.offset));
+    }
+  }
+  const durationMs = performance.now() - started;
+  try {
+    await client.query(historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs }));
+  } catch (error) {
+    return { failure: { message: `${errorMessage(error)} after every statement ran; the no-transaction migration was not recorded as applied. Make it safe to re-run before retrying.`, file: file.path } };
+  }
+  return { migration: { version: file.version, name: file.name, file: file.path, durationMs, statements: done, noTransaction: true } };
+}
+
 async function applyMigration(
   client: Client,
   observer: Client | undefined,
@@ -273,25 +345,6 @@ async function applyMigration(
   const record = (durationMs: number | 'transaction') => historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs });
   const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
   const started = performance.now();
-
-  if (file.noTransaction) {
-    // Statement by statement, each committed on its own: a failure keeps what ran before it.
-    try {
-      const run = await runStatements(client, file.statements, { measureLocks: false });
-      const durationMs = performance.now() - started;
-      await client.query(record(durationMs));
-      return { migration: { ...base, durationMs, statements: run.statements } };
-    } catch (error) {
-      if (!(error instanceof StatementFailure)) {
-        return { failure: { message: `${errorMessage(error)} after every statement ran; the no-transaction migration was not recorded as applied. Make it safe to re-run before retrying.`, file: file.path } };
-      }
-      const statement = file.statements[error.statementIndex];
-      const kept = error.statementIndex > 0 ? ` The ${error.statementIndex} statement(s) before it ran outside a transaction and stay applied; make the file safe to re-run (IF NOT EXISTS) before retrying.` : '';
-      const failure = failureAt(file, statement, error.cause, '', statement?.offset ?? 0);
-      failure.message = `${failure.message} (no-transaction migration, not recorded as applied).${kept}`;
-      return { failure };
-    }
-  }
 
   try {
     await client.query('BEGIN');

@@ -91,6 +91,11 @@ const OWN_LOCKS = `SELECT l.relation::int AS oid, l.mode FROM pg_locks l
   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation::int >= 16384
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 
+/** The relation locks this session holds now (user relations of this database). */
+export async function ownLocks(client: Client): Promise<Array<{ oid: number; mode: string }>> {
+  return (await client.query<{ oid: number; mode: string }>(OWN_LOCKS)).rows;
+}
+
 export class StatementFailure extends Error {
   constructor(
     readonly statementIndex: number,
