@@ -172,3 +172,39 @@ test('a no-transaction file is measured statement by statement (each its own tra
     expect(await historyVersions(db2.url)).toEqual([]);
   }
 }, 120_000);
+
+describe('lint without a database', () => {
+  const files = {
+    'migrations/1_table.sql': 'CREATE TABLE accounts (id int PRIMARY KEY, email text);\n',
+    'migrations/2_index.sql': 'CREATE INDEX accounts_email ON accounts (email);\n',
+    'migrations/3_drop.sql': 'DROP TABLE orders;\n',
+  };
+
+  test('no database-url: the same rules on the same parser, graded statically; nothing applied', async () => {
+    const log = new MemoryLog();
+    const result = await migrate(settings('', workspace(files), { analyze: true }), log);
+    expect(result.ok).toBe(true);
+    expect(result.measured).toBe(false);
+    expect(result.applied).toEqual([]);
+    expect(result.findings.map((f) => [f.file, f.rule, f.severity])).toEqual(expect.arrayContaining([
+      ['migrations/3_drop.sql', 'ban-drop-table', 'error'],
+    ]));
+    // The table was created earlier in the same set: its index locks nobody, as on a database.
+    expect(result.findings.some((f) => f.rule === 'require-concurrent-index-creation')).toBe(false);
+    expect(log.text('notice')).toContain('linted offline');
+    expect(result.reportMarkdown).toContain('ban-drop-table');
+    expect(result.reportMarkdown).toContain('linted offline');
+  });
+
+  test('lint-only ignores a database-url (never connects), and lint: error still blocks', async () => {
+    const result = await migrate(settings('postgres://nobody:not-a-password@127.0.0.1:1/none', workspace(files), { lintOnly: true, lint: 'error' }), new MemoryLog());
+    expect(result.ok).toBe(false);
+    expect(result.error!.message).toMatch(/lint found 1 error\(s\) \(lint: error\): migrations\/3_drop.sql:1 ban-drop-table/);
+  });
+
+  test('offline with protected: true: a destructive change still needs allow-destructive', async () => {
+    const result = await migrate(settings('', workspace(files), { protected: true, analyze: false, prBody: 'preview-db: allow ban-drop-table' }), new MemoryLog());
+    expect(result.ok).toBe(false);
+    expect(result.error!.message).toMatch(/destructive change/);
+  });
+});

@@ -125,6 +125,46 @@ describe('checked before anything is created', () => {
   });
 });
 
+describe('lint without a database', () => {
+  const files = { 'migrations/0001_index.sql': 'CREATE INDEX accounts_email ON accounts (email);\n', 'migrations/0002_drop.sql': 'DROP TABLE accounts;\n' };
+  const rulesOf = (run: ActionRun) => (JSON.parse(run.outputs['lint-findings']!) as Array<{ rule: string }>).map((f) => f.rule);
+
+  test('migrate action with no database-url (a fork): lint outputs, annotations and report, nothing applied', async () => {
+    const run = await runAction('migrate', { inputs: { 'database-url': '' }, event: pullRequestEvent(910, { fork: true }), cwd: workspaceOf(files), timeoutMs: 60_000 });
+    runs.push(run);
+    expect(run.status).toBe(0);
+    expect(rulesOf(run)).toEqual(expect.arrayContaining(['require-concurrent-index-creation', 'ban-drop-table']));
+    expect(run.outputs).toMatchObject({ applied: '0', pending: '0' });
+    expect(run.stdout).toMatch(/::warning title=ban-drop-table \(error\),file=migrations\/0002_drop.sql,line=1/);
+    expect(run.stdout).toMatch(/::notice .*linted offline/);
+    expect(run.summary).toContain('ban-drop-table');
+    expect(run.outputs.report).toContain('linted offline');
+  });
+
+  test('root action, a pull request from a fork: says why there is no preview and comments the offline lint', async () => {
+    const run = await lifecycle({ provider: 'postgres', 'postgres-url': '', lint: 'warn' }, pullRequestEvent(911, { fork: true }), workspaceOf(files));
+    expect(run.status).toBe(0);
+    expect(run.outputs).toMatchObject({ skipped: 'true', phase: 'open', applied: '0' });
+    expect(rulesOf(run)).toEqual(expect.arrayContaining(['require-concurrent-index-creation', 'ban-drop-table']));
+    const [comment, ...others] = comments(911);
+    expect(others).toEqual([]);
+    expect(comment!.body).toContain('no preview database');
+    expect(comment!.body).toContain('fork');
+    expect(comment!.body).toContain('ban-drop-table');
+    expect(run.outputs['comment-url']).toBe(comment!.html_url);
+  });
+
+  test('root action, lint-only: true: no database, no role, a lint comment; lint: error fails the run', async () => {
+    const run = await lifecycle({ ...postgresInputs(), 'lint-only': 'true', lint: 'error' }, pullRequestEvent(912), workspaceOf(files));
+    expect(run.status).toBe(1);
+    expect(run.outputs).toMatchObject({ skipped: 'true', phase: 'open' });
+    expect(run.stdout).toMatch(/::error.*ban-drop-table/);
+    expect(await databaseExists('preview_pr_912')).toBe(false);
+    expect(await roleExists('preview_pr_912_owner')).toBe(false);
+    expect(comments(912)[0]!.body).toContain('lint-only');
+  });
+});
+
 describe('no secret leaks', () => {
   test('no run of this file printed a secret', () => {
     expect(neon.violations).toEqual([]);

@@ -156,12 +156,15 @@ describe('the lifecycle with the Postgres provider', () => {
     expect(comments(503)).toHaveLength(0);
   });
 
-  test('a pull request from a fork ends with a notice and no preview', async () => {
+  test('a pull request from a fork ends with a notice and no preview, and its migrations linted offline', async () => {
     const run = await lifecycle({ provider: 'postgres', 'postgres-url': '' }, pullRequestEvent(504, { action: 'opened', fork: true }));
     expect(run.status).toBe(0);
     expect(run.outputs).toMatchObject({ skipped: 'true', phase: 'open' });
     expect(run.stdout).toContain('fork');
-    expect(comments(504)).toHaveLength(0);
+    expect(await sql(adminUrl, "SELECT 1 FROM pg_database WHERE datname = 'preview_pr_504'")).toHaveLength(0);
+    const [comment, ...others] = comments(504);
+    expect(others).toEqual([]);
+    expect(comment!.body).toContain('no preview database');
   });
 
   test('bad input fails before anything changes', async () => {

@@ -55,6 +55,11 @@ export async function openPreview(settings: OpenSettings, log: Log): Promise<Ope
   return { preview, migration, schema };
 }
 
+/** No preview can or should be made: lint the migrations offline (same rules, graded statically). */
+export async function lintWithoutPreview(settings: Omit<MigrateSettings, 'databaseUrl'>, log: Log): Promise<MigrateResult> {
+  return log.group('Migrations (linted offline)', () => migrate({ ...settings, databaseUrl: '', lintOnly: true }, log));
+}
+
 export interface CloseSettings {
   create: CreateBranchSettings;
   dryRun: boolean;

@@ -13,6 +13,7 @@ import { type State } from './run-state.js';
 import { runBuiltin } from './builtin.js';
 import { runExternal } from './tool-run.js';
 import { parseCommand } from './external.js';
+import { runOffline } from './offline.js';
 
 export * from './types.js';
 export { renderMigrateReport, migrateHeadline } from './report.js';
@@ -58,9 +59,13 @@ export function isPooledNeonUrl(url: string): boolean {
 
 
 /** Checks what can be checked without touching the database; throws InputError. */
+/** No database to talk to: the run lints offline (a fork's pull request gets no secrets, or lint-only). */
+export function isOffline(settings: Pick<MigrateSettings, 'databaseUrl' | 'lintOnly'>): boolean {
+  return Boolean(settings.lintOnly) || !settings.databaseUrl;
+}
+
 export function validateSettings(settings: MigrateSettings): void {
-  if (!settings.databaseUrl) throw new InputError('database-url', 'is required: the direct (non-pooled) connection URL of the database to migrate.');
-  if (!/^postgres(ql)?:\/\//.test(settings.databaseUrl)) throw new InputError('database-url', 'is not a postgres:// or postgresql:// URL.');
+  if (!isOffline(settings) && !/^postgres(ql)?:\/\//.test(settings.databaseUrl)) throw new InputError('database-url', 'is not a postgres:// or postgresql:// URL.');
   validateRuleNames(settings.lintDisable, 'lint-disable');
   if (settings.seed.length > 0 && settings.protected) throw new InputError('seed', 'seeding is for preview databases and is refused with protected: true. Remove seed for this database.');
   if (settings.runner === 'command' && !settings.command) throw new InputError('command', "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
@@ -93,12 +98,13 @@ export async function migrate(settings: MigrateSettings, log: Log): Promise<Migr
     warnings: [],
     durationMs: 0,
   };
-  if (isPooledNeonUrl(settings.databaseUrl)) {
+  if (!isOffline(settings) && isPooledNeonUrl(settings.databaseUrl)) {
     const warning = "database-url points at Neon's connection pooler (-pooler in the host). Migrations need the direct URL: advisory locks and session settings do not survive a transaction pooler. Use the branch's direct URL (create-branch's database-url-direct output).";
     log.warning(warning, { title: 'Pooled database URL' });
     state.warnings.push(warning);
   }
-  if (settings.runner === 'builtin') await runBuiltin(settings, log, state);
+  if (isOffline(settings)) await runOffline(settings, log, state);
+  else if (settings.runner === 'builtin') await runBuiltin(settings, log, state);
   else await runExternal(settings, settings.runner, log, state);
   state.durationMs = performance.now() - started;
   annotate(state, settings, log);

@@ -15,8 +15,10 @@ export type { RunnerName } from './profiles.js';
 export type LintLevel = 'off' | 'warn' | 'error';
 
 export interface MigrateSettings {
-  /** The direct (non-pooled) URL: advisory locks and session settings need a real session. */
+  /** The direct (non-pooled) URL: advisory locks and session settings need a real session. Empty: lint offline. */
   databaseUrl: string;
+  /** Lint without a database (also when databaseUrl is empty): same rules, graded statically, nothing applied. */
+  lintOnly?: boolean;
   runner: RunnerName;
   /** Relative to `workingDirectory`; empty means the runner's default (`migrations` for builtin). */
   migrationsDir?: string;

@@ -2,9 +2,9 @@
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { describeFailure } from '../../migrate/index.js';
-import { closePreview, openPreview, phaseOf, type OpenResult } from '../../lifecycle/index.js';
+import { closePreview, lintWithoutPreview, openPreview, phaseOf, type OpenResult } from '../../lifecycle/index.js';
 import { errorMessage } from '../../shared/errors.js';
-import { COMMENT_KEY, renderClosedComment, renderFailedComment, renderOpenComment, type CommentContext } from '../../lifecycle/comment.js';
+import { COMMENT_KEY, renderClosedComment, renderFailedComment, renderLintOnlyComment, renderOpenComment, type CommentContext } from '../../lifecycle/comment.js';
 import { commentMarker, upsertStickyComment } from '../../github/sticky-comment.js';
 import { workflowRunUrl } from '../../github/console-links.js';
 import { readRunFacts, type RunFacts } from '../context.js';
@@ -46,12 +46,31 @@ async function main(): Promise<void> {
     setOutputs({ ...EMPTY_OUTPUTS, 'branch-name': branchName });
     return;
   }
-  if (settings.skipReason) {
-    core.notice(settings.skipReason, { title: 'Preview database skipped' });
-    setOutputs({ ...EMPTY_OUTPUTS, 'branch-name': branchName, skipped: true, phase });
+  const context: CommentContext = { sha: facts.pullRequest?.headSha || facts.sha, runUrl: facts.runId ? workflowRunUrl(facts.serverUrl, facts.repository, facts.runId) : undefined };
+  const lintOnly = phase === 'open' && settings.migrate?.lintOnly;
+  if (settings.skipReason || lintOnly) {
+    const reason = settings.skipReason ?? 'lint-only is true, so no preview database is created: the migrations are linted offline.';
+    core.notice(reason, { title: 'Preview database skipped' });
+    // Still a lint report for the pull request (forks get no secrets, so no preview): offline, nothing applied.
+    const migration = phase === 'open' && settings.migrate ? await lintWithoutPreview(settings.migrate, actionLog) : undefined;
+    let commentUrl = '';
+    if (migration) {
+      const body = renderLintOnlyComment(branchName, reason, migration, context);
+      commentUrl = await postComment(settings, facts, body);
+      await core.summary.addRaw(`${body}\n`).write();
+    }
+    setOutputs({
+      ...EMPTY_OUTPUTS,
+      'branch-name': branchName,
+      skipped: true,
+      phase,
+      'lint-findings': JSON.stringify((migration?.findings ?? []).map(({ rule, severity, file, line, column, message }) => ({ rule, severity, file, line, column, message }))),
+      report: migration?.reportMarkdown ?? '',
+      'comment-url': commentUrl,
+    });
+    if (migration && !migration.ok) process.exitCode = 1;
     return;
   }
-  const context: CommentContext = { sha: facts.pullRequest?.headSha || facts.sha, runUrl: facts.runId ? workflowRunUrl(facts.serverUrl, facts.repository, facts.runId) : undefined };
 
   if (phase === 'close') {
     const report = await closePreview({ create: settings.settings, dryRun: settings.dryRun, repository: facts.repository }, actionLog);
