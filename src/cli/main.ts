@@ -57,7 +57,7 @@ const COMMANDS: Record<string, { known: string[]; run: (log: ConsoleLog) => Prom
     },
   },
   migrate: {
-    known: ['database-url', 'runner', 'migrations-dir', 'history-table', 'command', 'export-env', 'dry-run', 'lint', 'lint-disable', 'allow-destructive', 'allow-drift', 'protected', 'seed', 'lock-timeout', 'statement-timeout', 'analyze', 'lock-threshold'],
+    known: ['database-url', 'runner', 'migrations-dir', 'history-table', 'command', 'export-env', 'dry-run', 'lint', 'lint-disable', 'allow-destructive', 'allow-drift', 'protected', 'seed', 'lock-timeout', 'statement-timeout', 'analyze', 'lock-threshold', 'lint-only'],
     async run(log) {
       const result = await migrate(getMigrateInputs(readRunFacts(), { ...process.env, GITHUB_WORKSPACE: process.cwd() }), log);
       console.log(result.reportMarkdown);
