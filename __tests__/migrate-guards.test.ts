@@ -208,3 +208,39 @@ describe('lint without a database', () => {
     expect(result.error!.message).toMatch(/destructive change/);
   });
 });
+
+test('the report covers every migration of the pull request: what earlier pushes applied and measured is kept with the history', async () => {
+  const db = await createDatabase('mig_guard_whole_pr', created);
+  await query(db.url, 'CREATE TABLE big (id int PRIMARY KEY, val int)');
+  await query(db.url, 'INSERT INTO big SELECT g, g % 1000 FROM generate_series(1, 100000) g');
+  await query(db.url, 'ANALYZE big');
+  // A history table from before the report column: it gets the column, once.
+  await query(db.url, `CREATE TABLE public.preview_db_migrations (version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), duration_ms integer NOT NULL, kind text NOT NULL DEFAULT 'migration')`);
+  await query(db.url, "INSERT INTO public.preview_db_migrations (version, name, checksum, duration_ms) VALUES ('1', 'base', 'x', 1)");
+  const first = { 'migrations/1_base.sql': 'SELECT 1;\n', 'migrations/2_index.sql': 'CREATE INDEX big_val ON big (val);\n' };
+  const cwd = workspace(first);
+  const push1 = await migrate(settings(db.url, cwd, { analyze: true, pullRequest: 42, lockThresholdMs: 1, allowDrift: true }), new MemoryLog());
+  expect(push1.error).toBeUndefined();
+  expect(push1.applied.map((m) => m.version)).toEqual(['2']);
+  const column = await query(db.url, "SELECT data_type FROM information_schema.columns WHERE table_name = 'preview_db_migrations' AND column_name = 'report'");
+  expect(column).toEqual([{ data_type: 'jsonb' }]);
+
+  // A later push adds a clean migration: the report still shows the index, its measured lock and graded finding.
+  const later = workspace({ ...first, 'migrations/3_table.sql': 'CREATE TABLE notes (id bigint PRIMARY KEY);\n' });
+  const push2 = await migrate(settings(db.url, later, { analyze: true, pullRequest: 42, lockThresholdMs: 1, allowDrift: true }), new MemoryLog());
+  expect(push2.error).toBeUndefined();
+  expect(push2.applied.map((m) => m.version)).toEqual(['3']);
+  expect(push2.earlier?.map((m) => m.file)).toEqual(['migrations/2_index.sql']);
+  expect(push2.findings.find((f) => f.file === 'migrations/2_index.sql' && f.rule === 'require-concurrent-index-creation')).toMatchObject({ severity: 'error', message: expect.stringContaining('Measured on the preview') });
+  expect(push2.locks).toEqual([expect.objectContaining({ table: 'public.big', file: 'migrations/2_index.sql', mode: 'ShareLock' })]);
+  expect(push2.measured).toBe(true);
+  expect(push2.reportMarkdown).toContain('`migrations/2_index.sql` (applied by an earlier push)');
+  expect(push2.reportMarkdown).toMatch(/Locks measured on the preview[\s\S]*public\.big/);
+
+  // A run with nothing pending still reports them; another pull request's run does not.
+  const again = await migrate(settings(db.url, later, { analyze: true, pullRequest: 42, allowDrift: true }), new MemoryLog());
+  expect(again.earlier?.map((m) => m.version)).toEqual(['2', '3']);
+  const other = await migrate(settings(db.url, later, { analyze: true, pullRequest: 43, allowDrift: true }), new MemoryLog());
+  expect(other.earlier).toBeUndefined();
+  expect(other.findings).toEqual([]);
+}, 120_000);

@@ -109,6 +109,11 @@ describe('the lifecycle with the Postgres provider', () => {
     expect(all).toHaveLength(1);
     expect(all[0]!.body).toContain('0003_accounts_plan.sql');
     expect(all[0]!.body).toContain('bbbb234');
+    // The whole pull request, not only this push: the earlier push's migration, its finding and its measured lock.
+    expect(all[0]!.body).toContain('`migrations/0002_index_accounts_email.sql` (applied by an earlier push)');
+    expect(all[0]!.body).toContain('require-concurrent-index-creation');
+    expect(all[0]!.body).toMatch(/Locks measured on the preview[\s\S]*public\.accounts[\s\S]*SHARE/);
+    expect(JSON.parse(run.outputs['lint-findings']!).map((f: { rule: string }) => f.rule)).toContain('require-concurrent-index-creation');
 
     const patchesBefore = github.requests.filter((request) => request.method === 'PATCH').length;
     const again = await lifecycle(postgresInputs(), pullRequestEvent(PR, { action: 'synchronize', sha: 'bbbb234def5678abc1234def5678abc1234def56' }), { cwd: pushed });

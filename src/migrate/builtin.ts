@@ -8,7 +8,7 @@ import { acquireAdvisoryLock, advisoryLockKey, applySessionSettings, connect, en
 import { NO_TRANSACTION_MARKER, compareVersions, isTransactionControl, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile } from './files.js';
 import { LOCK_RULES, StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, ownLocks, runStatement, runStatements, summarize, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
-import type { AppliedMigration, MigrateFailure, MigrateSettings, PlannedMigration } from './types.js';
+import type { AppliedMigration, MigrateFailure, MigrateSettings, MigrationRecord, PlannedMigration } from './types.js';
 import { LINT_ERROR_FIX, checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
 
 interface Plan {
@@ -161,6 +161,13 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
       state.measured = true;
     }
 
+    // Kept with each history row: what was found and measured, for the reports of later pushes.
+    const reportOf = (path: string): MigrationRecord => ({
+      pullRequest: settings.pullRequest,
+      measured: observer !== undefined,
+      findings: state.findings.filter((finding) => finding.file === path),
+      locks: state.locks.filter((lock) => lock.file === path),
+    });
     const queue = [...p.pending];
     while (queue.length > 0 && state.ok) {
       if (!measure && batchable(queue[0]!)) {
@@ -168,7 +175,7 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
         // Files with inline COPY data run statement by statement below, in their own transaction.
         // Before Postgres 13 statement_timeout covered a whole multi-statement query: one file at a time then.
         const batch = takeBatch(queue, settings.statementTimeoutSeconds !== undefined && serverVersion < 130000 ? 1 : BATCH_FILES);
-        const outcome = await log.group(`Applying ${batch.length} migration(s): ${batch[0]!.path}${batch.length > 1 ? ` .. ${batch.at(-1)!.path}` : ''}`, () => applyBatch(client, batch, table, settings, log));
+        const outcome = await log.group(`Applying ${batch.length} migration(s): ${batch[0]!.path}${batch.length > 1 ? ` .. ${batch.at(-1)!.path}` : ''}`, () => applyBatch(client, batch, table, settings, log, reportOf));
         for (const migration of outcome.applied) {
           state.applied.push(migration);
           log.info(`Applied ${migration.file} in ${formatMillis(migration.durationMs)}.`);
@@ -200,7 +207,7 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
           }
         : undefined;
       const outcome = await log.group(`Applying ${file.path}`, () =>
-        file.noTransaction ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement) : applyMigration(client, observer, file, table, decide));
+        file.noTransaction ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement, reportOf) : applyMigration(client, observer, file, table, decide, reportOf));
       if ('failure' in outcome) {
         fail(state, outcome.failure);
         break;
@@ -233,10 +240,41 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
       }
     }
   } finally {
+    await addEarlier(client, table, files, settings, state).catch((error) => log.debug(`earlier migrations of this pull request not read: ${errorMessage(error)}`));
     if (locked) await releaseAdvisoryLock(client, lockKey).catch(() => {});
     await observer?.end().catch(() => {});
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * The migrations an earlier run for the same pull request applied (their history rows carry
+ * its number): added to the report with what was found and measured then, so a later push's
+ * report still covers the whole pull request.
+ */
+async function addEarlier(client: Client, table: { qualified: string }, files: MigrationFile[], settings: MigrateSettings, state: State): Promise<void> {
+  if (settings.pullRequest === undefined) return;
+  const now = new Set(state.applied.map((migration) => migration.version));
+  const byVersion = new Map(files.map((file) => [file.version, file]));
+  const earlier = (await readHistory(client, table)).filter((row) => {
+    const report = row.report as Partial<MigrationRecord> | undefined;
+    return row.kind === 'migration' && !now.has(row.version) && byVersion.has(row.version) && report?.pullRequest === settings.pullRequest;
+  });
+  if (earlier.length === 0) return;
+  state.earlier = [];
+  const findings: State['findings'] = [];
+  const locks: State['locks'] = [];
+  for (const row of earlier.sort((a, b) => compareVersions(a.version, b.version))) {
+    const file = byVersion.get(row.version)!;
+    const report = row.report as MigrationRecord;
+    state.earlier.push({ version: row.version, name: row.name, file: file.path, durationMs: row.durationMs, statements: [], noTransaction: file.noTransaction });
+    findings.push(...(report.findings ?? []));
+    locks.push(...(report.locks ?? []));
+    if (report.measured) state.measured = true;
+  }
+  // In migration order: the earlier pushes' first.
+  state.findings = [...findings, ...state.findings];
+  state.locks = [...locks, ...state.locks];
 }
 
 /** A seed with COPY data (a pg_dump of sample rows): statement by statement, in one transaction with its history row. */
@@ -294,6 +332,7 @@ async function applyNoTransaction(
   table: { qualified: string },
   serverVersion: number,
   decide?: DecideStatement,
+  reportOf?: (path: string) => MigrationRecord,
 ): Promise<Applied | { failure: MigrateFailure }> {
   const started = performance.now();
   const ownTransactions = file.statements.some(isTransactionControl);
@@ -328,7 +367,7 @@ async function applyNoTransaction(
   }
   const durationMs = performance.now() - started;
   try {
-    await client.query(historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs }));
+    await client.query(historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs, report: reportOf?.(file.path) }));
   } catch (error) {
     return { failure: { message: `${errorMessage(error)} after every statement ran; the no-transaction migration was not recorded as applied. Make it safe to re-run before retrying.`, file: file.path } };
   }
@@ -341,8 +380,9 @@ async function applyMigration(
   file: MigrationFile,
   table: { qualified: string },
   decide?: Decide,
+  reportOf?: (path: string) => MigrationRecord,
 ): Promise<Applied | { failure: MigrateFailure }> {
-  const record = (durationMs: number | 'transaction') => historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs });
+  const record = (durationMs: number | 'transaction') => historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs, report: reportOf?.(file.path) });
   const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
   const started = performance.now();
 
@@ -350,7 +390,6 @@ async function applyMigration(
     await client.query('BEGIN');
     // Without an observer (analyze off: a file with COPY data off the fast path) nothing reads the locks.
     const run = await runStatements(client, file.statements, { measureLocks: observer !== undefined });
-    await client.query(record('transaction'));
     // Named before commit: the observer still sees dropped tables and not yet the new ones.
     const relations = observer ? await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]) : new Map();
     const finishedAt = performance.now();
@@ -359,7 +398,8 @@ async function applyMigration(
       await client.query('ROLLBACK');
       return { failure: refused };
     }
-    await client.query('COMMIT');
+    // The history row (with what was found and measured) and COMMIT in one round trip.
+    await client.query(`${record('transaction')};\nCOMMIT`);
     return { migration: { ...base, durationMs: finishedAt - started, statements: run.statements } };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -402,13 +442,13 @@ function takeBatch(queue: MigrationFile[], maxFiles: number): MigrationFile[] {
  * own. Postgres stops at the first error, so what was committed before it stays applied;
  * the history says which files those were.
  */
-async function applyBatch(client: Client, batch: MigrationFile[], table: { qualified: string }, settings: MigrateSettings, log: Log): Promise<{ applied: AppliedMigration[]; failure?: MigrateFailure }> {
+async function applyBatch(client: Client, batch: MigrationFile[], table: { qualified: string }, settings: MigrateSettings, log: Log, reportOf?: (path: string) => MigrationRecord): Promise<{ applied: AppliedMigration[]; failure?: MigrateFailure }> {
   let text = '';
   const starts: number[] = [];
   for (const file of batch) {
     text += "BEGIN;\nSELECT set_config('preview_db.started', clock_timestamp()::text, true);\n";
     starts.push(text.length);
-    text += `${file.sql}\n;\n${historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs: 'since-started' })} RETURNING version AS preview_db_version, duration_ms AS preview_db_duration_ms;\nCOMMIT;\n`;
+    text += `${file.sql}\n;\n${historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs: 'since-started', report: reportOf?.(file.path) })} RETURNING version AS preview_db_version, duration_ms AS preview_db_duration_ms;\nCOMMIT;\n`;
   }
   const toApplied = (file: MigrationFile, durationMs: number): AppliedMigration => ({ version: file.version, name: file.name, file: file.path, durationMs, statements: [], noTransaction: false });
   try {

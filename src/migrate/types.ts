@@ -48,6 +48,12 @@ export interface MigrateSettings {
    * marks that rule's findings as acknowledged in the report; it never waives or unblocks one.
    */
   prBody?: string;
+  /**
+   * The pull request this run is for. The built-in runner keeps what it found and measured with
+   * each history row, and reports the rows an earlier run of the same pull request applied, so
+   * the report covers every migration the pull request adds, not only this push's.
+   */
+  pullRequest?: number;
   /** How long to wait for another run holding the migration lock (default 10 minutes). */
   lockWaitSeconds?: number;
   /** How long to keep retrying a connection that fails transiently (default 60 s; a waking compute). */
@@ -63,6 +69,14 @@ export interface AppliedMigration {
   statements: MeasuredStatement[];
   /** The file ran outside a transaction (its marker, or the tool's model). */
   noTransaction: boolean;
+}
+
+/** What the built-in runner keeps with a history row (the `report` column): found and measured when it was applied. */
+export interface MigrationRecord {
+  pullRequest?: number;
+  measured: boolean;
+  findings: LintFinding[];
+  locks: LockReportEntry[];
 }
 
 export interface PlannedMigration {
@@ -106,6 +120,8 @@ export interface MigrateResult {
   /** Pending, older than something already applied. */
   outOfOrder: PlannedMigration[];
   seeded: string[];
+  /** Applied by an earlier run for the same pull request (their findings and locks are in `findings` and `locks`). */
+  earlier?: AppliedMigration[];
   /** Things the reader should know (pooled URL, drift allowed, ...). */
   warnings: string[];
   error?: MigrateFailure;

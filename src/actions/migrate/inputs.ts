@@ -41,6 +41,7 @@ export function readMigrateOptions(facts: RunFacts, options: { commandInput: str
     lockThresholdMs: parseMillis(inputs.text('lock-threshold'), 'lock-threshold', DEFAULT_LOCK_THRESHOLD_MS),
     prBody: facts.pullRequest?.body,
     lintOnly: inputs.boolean('lint-only', false),
+    pullRequest: facts.pullRequest?.number,
   };
   if (settings.analyze && settings.protected) {
     throw new InputError('analyze', 'cannot be true with protected: true. Measuring runs migrations statement by statement on the target; measure on a preview database instead.');
