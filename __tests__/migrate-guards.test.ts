@@ -244,3 +244,15 @@ test('the report covers every migration of the pull request: what earlier pushes
   expect(other.earlier).toBeUndefined();
   expect(other.findings).toEqual([]);
 }, 120_000);
+
+test('measured, BEGIN rides with the first statement: a failure still points at its line and column, and nothing is committed', async () => {
+  const db = await createDatabase('mig_guard_position', created);
+  await query(db.url, 'CREATE TABLE big (id int PRIMARY KEY, val int)');
+  const cwd = workspace({ 'migrations/1_bad.sql': '-- a comment first\nSELECT 1;\nCREATE INDEX big_nosuch ON big (nosuch);\n', 'migrations/0_first.sql': 'SELECT val FROM big WHERE nosuch_either = 1;\n' });
+  const first = await migrate(settings(db.url, cwd, { analyze: true }), new MemoryLog());
+  expect(first.error).toMatchObject({ file: 'migrations/0_first.sql', line: 1, column: 27 });
+  await query(db.url, 'ALTER TABLE big ADD COLUMN nosuch_either int');
+  const second = await migrate(settings(db.url, cwd, { analyze: true }), new MemoryLog());
+  expect(second.error).toMatchObject({ file: 'migrations/1_bad.sql', line: 3 });
+  expect(await historyVersions(db.url)).toEqual(['0']);
+});

@@ -6,7 +6,7 @@ import { DeadlineExceededError } from '../shared/retry.js';
 import type { Log } from '../shared/log.js';
 import { acquireAdvisoryLock, advisoryLockKey, applySessionSettings, connect, ensureHistoryTable, historyInsert, parseTableName, readHistory, releaseAdvisoryLock, serverVersionNum, type Client, type HistoryRow } from './db.js';
 import { NO_TRANSACTION_MARKER, compareVersions, isTransactionControl, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile } from './files.js';
-import { LOCK_RULES, StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, ownLocks, runStatement, runStatements, summarize, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
+import { LOCK_RULES, StatementFailure, countRows, describeLocked, describeRelations, gradeFindings, lockEntries, runStatement, runStatements, summarize, type LockReportEntry, type MeasuredRun, type MeasuredStatement, type RelationCache } from './measure.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
 import type { AppliedMigration, MigrateFailure, MigrateSettings, MigrationRecord, PlannedMigration } from './types.js';
 import { LINT_ERROR_FIX, checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
@@ -168,6 +168,8 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
       findings: state.findings.filter((finding) => finding.file === path),
       locks: state.locks.filter((lock) => lock.file === path),
     });
+    // Relation facts the observer read, reused across this run's migrations (see describeLocked).
+    const relationCache: RelationCache = new Map();
     const queue = [...p.pending];
     while (queue.length > 0 && state.ok) {
       if (!measure && batchable(queue[0]!)) {
@@ -207,7 +209,7 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
           }
         : undefined;
       const outcome = await log.group(`Applying ${file.path}`, () =>
-        file.noTransaction ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement, reportOf) : applyMigration(client, observer, file, table, decide, reportOf));
+        file.noTransaction ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement, reportOf, relationCache) : applyMigration(client, observer, file, table, decide, reportOf, relationCache));
       if ('failure' in outcome) {
         fail(state, outcome.failure);
         break;
@@ -333,6 +335,7 @@ async function applyNoTransaction(
   serverVersion: number,
   decide?: DecideStatement,
   reportOf?: (path: string) => MigrationRecord,
+  relationCache: RelationCache = new Map(),
 ): Promise<Applied | { failure: MigrateFailure }> {
   const started = performance.now();
   const ownTransactions = file.statements.some(isTransactionControl);
@@ -346,23 +349,27 @@ async function applyNoTransaction(
     const wrap = observer !== undefined && !ownTransactions && !nonTransactionalReason(statement, serverVersion);
     const since = performance.now();
     try {
-      if (wrap) await client.query('BEGIN');
-      await runStatement(client, statement);
-      const measured: MeasuredStatement = { line: statement.line, column: statement.column, kind: statement.kind, summary: summarize(statement.text), durationMs: performance.now() - since, locks: [] };
+      let measured: MeasuredStatement;
       if (wrap) {
-        const seen = (await ownLocks(client)).map((lock) => ({ ...lock, since }));
-        const relations = await describeRelations(observer!, [...new Set(seen.map((lock) => lock.oid))]);
+        // BEGIN, the statement and its locks in one round trip; decided before COMMIT.
+        const run = await runStatements(client, [statement], { measureLocks: true, begin: true });
+        measured = run.statements[0]!;
+        const seen = run.seen;
+        const relations = await describeLocked(observer!, seen, relationCache);
         const refused = decide ? await decide(index, measured, relations, seen, performance.now()) : undefined;
         if (refused) {
           await client.query('ROLLBACK');
           return failed(index, refused);
         }
         await client.query('COMMIT');
+      } else {
+        await runStatement(client, statement);
+        measured = { line: statement.line, column: statement.column, kind: statement.kind, summary: summarize(statement.text), durationMs: performance.now() - since, locks: [] };
       }
       done.push(measured);
     } catch (error) {
       if (wrap) await client.query('ROLLBACK').catch(() => {});
-      return failed(index, failureAt(file, statement, error, '', statement.offset));
+      return failed(index, failureAt(file, statement, error instanceof StatementFailure ? error.cause : error, '', statement.offset));
     }
   }
   const durationMs = performance.now() - started;
@@ -381,17 +388,17 @@ async function applyMigration(
   table: { qualified: string },
   decide?: Decide,
   reportOf?: (path: string) => MigrationRecord,
+  relationCache: RelationCache = new Map(),
 ): Promise<Applied | { failure: MigrateFailure }> {
   const record = (durationMs: number | 'transaction') => historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs, report: reportOf?.(file.path) });
   const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
   const started = performance.now();
 
   try {
-    await client.query('BEGIN');
     // Without an observer (analyze off: a file with COPY data off the fast path) nothing reads the locks.
-    const run = await runStatements(client, file.statements, { measureLocks: observer !== undefined });
+    const run = await runStatements(client, file.statements, { measureLocks: observer !== undefined, begin: true });
     // Named before commit: the observer still sees dropped tables and not yet the new ones.
-    const relations = observer ? await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]) : new Map();
+    const relations = observer ? await describeLocked(observer, run.seen, relationCache) : new Map();
     const finishedAt = performance.now();
     const refused = decide ? await decide(run, relations, finishedAt) : undefined;
     if (refused) {

@@ -129,19 +129,38 @@ export async function runStatement(client: Client, statement: SqlStatement): Pro
  * for no-transaction files, where `measureLocks` is false: their locks end with each
  * statement). Throws StatementFailure naming the statement that failed.
  */
-export async function runStatements(client: Client, statements: SqlStatement[], options: { measureLocks: boolean }): Promise<MeasuredRun> {
+export async function runStatements(client: Client, statements: SqlStatement[], options: { measureLocks: boolean; begin?: boolean }): Promise<MeasuredRun> {
   const done: MeasuredStatement[] = [];
   const seen = new Map<string, SeenLock>();
+  // `begin`: open the transaction here, riding with the first statement (one round trip less).
+  let begin = options.begin === true;
+  if (begin && (statements.length === 0 || statements[0]!.copyData !== undefined)) {
+    await client.query('BEGIN');
+    begin = false;
+  }
   for (const [index, statement] of statements.entries()) {
     const started = performance.now();
+    let rows: Array<{ oid: number; mode: string }> = [];
     try {
-      await runStatement(client, statement);
+      if (statement.copyData === undefined && (options.measureLocks || begin)) {
+        // One round trip: [BEGIN;] the statement, then the locks it left (a simple query of several statements).
+        const prefix = begin ? 'BEGIN;\n' : '';
+        begin = false;
+        const results = await client.query(`${prefix}${statement.text}\n;\n${options.measureLocks ? OWN_LOCKS : 'SELECT 1 WHERE false'}`).catch((error: { position?: string }) => {
+          // The cursor position counts from the start of what was sent: make it the statement's.
+          if (prefix && error.position !== undefined) error.position = String(Math.max(1, Number(error.position) - prefix.length));
+          throw error;
+        });
+        if (options.measureLocks) rows = ((Array.isArray(results) ? results.at(-1) : results) as { rows: Array<{ oid: number; mode: string }> }).rows;
+      } else {
+        await runStatement(client, statement);
+        if (options.measureLocks) rows = (await client.query<{ oid: number; mode: string }>(OWN_LOCKS)).rows;
+      }
     } catch (error) {
       throw new StatementFailure(index, error, done);
     }
     const durationMs = performance.now() - started;
     if (options.measureLocks) {
-      const { rows } = await client.query<{ oid: number; mode: string }>(OWN_LOCKS);
       for (const row of rows) {
         const key = `${row.oid}:${row.mode}`;
         if (!seen.has(key)) seen.set(key, { oid: row.oid, mode: row.mode, statementIndex: index, since: started });
@@ -173,6 +192,28 @@ export async function describeRelations(observer: Client, oids: number[]): Promi
     [oids],
   );
   for (const row of rows) facts.set(row.oid, row);
+  return facts;
+}
+
+/** Relation facts already read in this run, by OID. */
+export type RelationCache = Map<number, RelationFacts>;
+
+/**
+ * describeRelations for the locks a migration saw, asking the observer only about relations
+ * locked SHARE or stronger (their row counts and names matter now) or not read before in this
+ * run; weaker locks (an INSERT's ROW EXCLUSIVE) reuse what was read. Often no round trip at all.
+ */
+export async function describeLocked(observer: Client, seen: Array<{ oid: number; mode: string }>, cache: RelationCache): Promise<Map<number, RelationFacts>> {
+  const strong = new Set(seen.filter((lock) => blocksWrites(lock.mode)).map((lock) => lock.oid));
+  const oids = [...new Set(seen.map((lock) => lock.oid))];
+  const ask = oids.filter((oid) => strong.has(oid) || !cache.has(oid));
+  const read = ask.length > 0 ? await describeRelations(observer, ask) : new Map<number, RelationFacts>();
+  for (const [oid, facts] of read) cache.set(oid, facts);
+  const facts = new Map<number, RelationFacts>();
+  for (const oid of oids) {
+    const known = read.get(oid) ?? (strong.has(oid) ? undefined : cache.get(oid));
+    if (known) facts.set(oid, known);
+  }
   return facts;
 }
 
@@ -227,22 +268,28 @@ export function lockEntries(
 export async function countRows(client: Client, entries: Array<{ table: string; reltuples: number }>, options: { inTransaction?: boolean } = {}): Promise<Map<string, { rows?: number; estimated: boolean }>> {
   const [open, close] = options.inTransaction ? ['SAVEPOINT preview_db_count', 'ROLLBACK TO SAVEPOINT preview_db_count; RELEASE SAVEPOINT preview_db_count'] : ['BEGIN', 'ROLLBACK'];
   const counts = new Map<string, { rows?: number; estimated: boolean }>();
+  const toCount: string[] = [];
   for (const entry of entries) {
-    if (counts.has(entry.table)) continue;
-    if (entry.reltuples >= 0) {
-      counts.set(entry.table, { rows: Math.round(entry.reltuples), estimated: true });
-      continue;
-    }
+    if (counts.has(entry.table) || toCount.includes(entry.table)) continue;
+    if (entry.reltuples >= 0) counts.set(entry.table, { rows: Math.round(entry.reltuples), estimated: true });
+    else toCount.push(entry.table);
+  }
+  // One round trip for all of them while all goes well (the undo is sent on its own only after
+  // an error); after an error, table by table, so one unreadable table does not hide the rest.
+  const count = async (tables: string[]): Promise<boolean> => {
     try {
-      await client.query(open);
-      await client.query("SET LOCAL statement_timeout = '5s'");
-      const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${entry.table}`);
-      counts.set(entry.table, { rows: Number(rows[0]?.n ?? 0), estimated: false });
+      const select = tables.map((table, index) => `SELECT ${index} AS i, count(*)::text AS n FROM ${table}`).join(' UNION ALL ');
+      const results = await client.query(`${open};\nSET LOCAL statement_timeout = '5s';\n${select};\n${close}`);
+      const counted = (Array.isArray(results) ? results : [results]).find((result) => result.rows?.[0]?.n !== undefined);
+      for (const row of (counted?.rows ?? []) as Array<{ i: number; n: string }>) counts.set(tables[row.i]!, { rows: Number(row.n), estimated: false });
+      return true;
     } catch {
-      counts.set(entry.table, { estimated: true });
-    } finally {
       await client.query(close).catch(() => {});
+      return false;
     }
+  };
+  if (toCount.length > 0 && (toCount.length === 1 || !(await count(toCount)))) {
+    for (const table of toCount) if (!(await count([table]))) counts.set(table, { estimated: true });
   }
   return counts;
 }
