@@ -256,3 +256,23 @@ test('measured, BEGIN rides with the first statement: a failure still points at 
   expect(second.error).toMatchObject({ file: 'migrations/1_bad.sql', line: 3 });
   expect(await historyVersions(db.url)).toEqual(['0']);
 });
+
+test('measured across a run: relations are named as committed before each migration, after renames and tables created earlier in the run', async () => {
+  const db = await createDatabase('mig_guard_names', created);
+  await query(db.url, 'CREATE TABLE big (id int PRIMARY KEY, val int)');
+  await query(db.url, 'INSERT INTO big SELECT g, g FROM generate_series(1, 1000) g');
+  const cwd = workspace({
+    'migrations/1_rename.sql': 'ALTER TABLE big RENAME TO huge;\n',
+    'migrations/2_index.sql': 'CREATE INDEX huge_val ON huge (val);\n',
+    'migrations/3_create.sql': 'CREATE TABLE fresh (id int);\nINSERT INTO fresh SELECT generate_series(1, 5);\n',
+    'migrations/4_alter.sql': 'ALTER TABLE fresh ADD COLUMN note text;\n',
+  });
+  const result = await migrate(settings(db.url, cwd, { analyze: true, lockTimeoutSeconds: 5 }), new MemoryLog());
+  expect(result.error).toBeUndefined();
+  expect(result.locks.map((lock) => [lock.file, lock.table, lock.mode, lock.rows])).toEqual([
+    // Counted inside the migration's transaction, where the old name is gone: unknown.
+    ['migrations/1_rename.sql', 'public.big', 'AccessExclusiveLock', undefined],
+    ['migrations/2_index.sql', 'public.huge', 'ShareLock', 1000],
+    ['migrations/4_alter.sql', 'public.fresh', 'AccessExclusiveLock', 5],
+  ]);
+});

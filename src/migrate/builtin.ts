@@ -6,7 +6,7 @@ import { DeadlineExceededError } from '../shared/retry.js';
 import type { Log } from '../shared/log.js';
 import { acquireAdvisoryLock, advisoryLockKey, applySessionSettings, connect, ensureHistoryTable, historyInsert, parseTableName, readHistory, releaseAdvisoryLock, serverVersionNum, type Client, type HistoryRow } from './db.js';
 import { NO_TRANSACTION_MARKER, compareVersions, isTransactionControl, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile } from './files.js';
-import { LOCK_RULES, StatementFailure, countRows, describeLocked, describeRelations, gradeFindings, lockEntries, runStatement, runStatements, summarize, type LockReportEntry, type MeasuredRun, type MeasuredStatement, type RelationCache } from './measure.js';
+import { LOCK_RULES, StatementFailure, RelationCache, countRows, describeRelations, gradeFindings, lockEntries, runStatement, runStatements, summarize, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
 import type { AppliedMigration, MigrateFailure, MigrateSettings, MigrationRecord, PlannedMigration } from './types.js';
 import { LINT_ERROR_FIX, checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
@@ -168,8 +168,8 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
       findings: state.findings.filter((finding) => finding.file === path),
       locks: state.locks.filter((lock) => lock.file === path),
     });
-    // Relation facts the observer read, reused across this run's migrations (see describeLocked).
-    const relationCache: RelationCache = new Map();
+    // What the observer knows about relations, kept for this run (see RelationCache).
+    const relationCache = new RelationCache();
     const queue = [...p.pending];
     while (queue.length > 0 && state.ok) {
       if (!measure && batchable(queue[0]!)) {
@@ -335,7 +335,7 @@ async function applyNoTransaction(
   serverVersion: number,
   decide?: DecideStatement,
   reportOf?: (path: string) => MigrationRecord,
-  relationCache: RelationCache = new Map(),
+  relationCache = new RelationCache(),
 ): Promise<Applied | { failure: MigrateFailure }> {
   const started = performance.now();
   const ownTransactions = file.statements.some(isTransactionControl);
@@ -355,7 +355,7 @@ async function applyNoTransaction(
         const run = await runStatements(client, [statement], { measureLocks: true, begin: true });
         measured = run.statements[0]!;
         const seen = run.seen;
-        const relations = await describeLocked(observer!, seen, relationCache);
+        const relations = await relationCache.describe(observer!, seen, [statement]);
         const refused = decide ? await decide(index, measured, relations, seen, performance.now()) : undefined;
         if (refused) {
           await client.query('ROLLBACK');
@@ -388,7 +388,7 @@ async function applyMigration(
   table: { qualified: string },
   decide?: Decide,
   reportOf?: (path: string) => MigrationRecord,
-  relationCache: RelationCache = new Map(),
+  relationCache = new RelationCache(),
 ): Promise<Applied | { failure: MigrateFailure }> {
   const record = (durationMs: number | 'transaction') => historyInsert(table, { version: file.version, name: file.name, checksum: file.checksum, durationMs, report: reportOf?.(file.path) });
   const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
@@ -398,7 +398,7 @@ async function applyMigration(
     // Without an observer (analyze off: a file with COPY data off the fast path) nothing reads the locks.
     const run = await runStatements(client, file.statements, { measureLocks: observer !== undefined, begin: true });
     // Named before commit: the observer still sees dropped tables and not yet the new ones.
-    const relations = observer ? await describeLocked(observer, run.seen, relationCache) : new Map();
+    const relations = observer ? await relationCache.describe(observer, run.seen, file.statements) : new Map();
     const finishedAt = performance.now();
     const refused = decide ? await decide(run, relations, finishedAt) : undefined;
     if (refused) {

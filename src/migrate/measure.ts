@@ -195,26 +195,45 @@ export async function describeRelations(observer: Client, oids: number[]): Promi
   return facts;
 }
 
-/** Relation facts already read in this run, by OID. */
-export type RelationCache = Map<number, RelationFacts>;
-
 /**
- * describeRelations for the locks a migration saw, asking the observer only about relations
- * locked SHARE or stronger (their row counts and names matter now) or not read before in this
- * run; weaker locks (an INSERT's ROW EXCLUSIVE) reuse what was read. Often no round trip at all.
+ * What the observer knows about relations, kept for one run: every user relation as committed
+ * when the run's first migration was measured (one query), then whatever later migrations
+ * created, read when it is first locked by a later migration. A relation neither known nor seen
+ * before was created by the migration being measured, which nobody else could have waited for:
+ * no query is needed for it. A rename or schema move forgets the relations it touched.
  */
-export async function describeLocked(observer: Client, seen: Array<{ oid: number; mode: string }>, cache: RelationCache): Promise<Map<number, RelationFacts>> {
-  const strong = new Set(seen.filter((lock) => blocksWrites(lock.mode)).map((lock) => lock.oid));
-  const oids = [...new Set(seen.map((lock) => lock.oid))];
-  const ask = oids.filter((oid) => strong.has(oid) || !cache.has(oid));
-  const read = ask.length > 0 ? await describeRelations(observer, ask) : new Map<number, RelationFacts>();
-  for (const [oid, facts] of read) cache.set(oid, facts);
-  const facts = new Map<number, RelationFacts>();
-  for (const oid of oids) {
-    const known = read.get(oid) ?? (strong.has(oid) ? undefined : cache.get(oid));
-    if (known) facts.set(oid, known);
+export class RelationCache {
+  private readonly facts = new Map<number, RelationFacts>();
+  /** Locked once while unknown: created by an earlier migration of this run (or by this one, if still in it). */
+  private readonly seenUnknown = new Set<number>();
+  private loaded = false;
+
+  async describe(observer: Client, seen: Array<{ oid: number; mode: string }>, statements: Array<{ kind: string }>): Promise<Map<number, RelationFacts>> {
+    const oids = [...new Set(seen.map((lock) => lock.oid))];
+    if (!this.loaded) {
+      const { rows } = await observer.query<RelationFacts>(
+        `SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384`,
+      );
+      for (const row of rows) this.facts.set(row.oid, row);
+      this.loaded = true;
+    }
+    const ask = oids.filter((oid) => !this.facts.has(oid) && this.seenUnknown.has(oid));
+    if (ask.length > 0) for (const [oid, facts] of await describeRelations(observer, ask)) this.facts.set(oid, facts);
+    const result = new Map<number, RelationFacts>();
+    for (const oid of oids) {
+      const known = this.facts.get(oid);
+      if (known) result.set(oid, known);
+      else this.seenUnknown.add(oid);
+    }
+    if (statements.some((statement) => statement.kind === 'RenameStmt' || statement.kind === 'AlterObjectSchemaStmt')) {
+      for (const oid of oids) {
+        this.facts.delete(oid);
+        this.seenUnknown.add(oid);
+      }
+    }
+    return result;
   }
-  return facts;
 }
 
 export interface MigrationLocks {
