@@ -1,7 +1,7 @@
 // What the built-in runner and the tool runner share: the run's state, lint and its gates.
 import type { Log } from '../shared/log.js';
 import { type Client } from './db.js';
-import { lintMigrations, prWaivers } from './lint/index.js';
+import { lintMigrations, prWaivers, type RuleName } from './lint/index.js';
 import type { LintFinding } from './types.js';
 import { type TransactionModel } from './profiles.js';
 import type { MigrateFailure, MigrateResult, MigrateSettings } from './types.js';
@@ -48,7 +48,7 @@ export function acknowledge(findings: LintFinding[], prBody: string | undefined)
   const named = prWaivers(prBody).rules;
   if (named.size === 0) return findings;
   return findings.map((finding) =>
-    named.has(finding.rule as never) && !finding.acknowledged
+    named.has(finding.rule as RuleName) && !finding.acknowledged
       ? { ...finding, acknowledged: true, message: `${finding.message} Acknowledged in the pull request's description (this does not waive it).` }
       : finding,
   );
