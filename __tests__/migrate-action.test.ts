@@ -93,9 +93,13 @@ describe.each(NODES)('under %s', (_label, node) => {
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(inputErrorAnnotation('lint-disable'));
     expect(await query(db.url, "SELECT to_regclass('a')::text AS a")).toEqual([{ a: null }]);
+    const notPostgres = await migrateAction({ 'database-url': 'mysql://app@db.example.test/app' }, cwd);
+    expect(notPostgres.status).toBe(1);
+    expect(notPostgres.stdout).toContain(inputErrorAnnotation('database-url'));
+    // Empty (a fork's pull request gets no secrets): linted offline instead, nothing applied.
     const missing = await migrateAction({ 'database-url': '' }, cwd);
-    expect(missing.status).toBe(1);
-    expect(missing.stdout).toContain(inputErrorAnnotation('database-url'));
+    expect(missing.status).toBe(0);
+    expect(missing.stdout).toContain('linted offline');
   });
 
   test("runner: command: the tool's exit status is the action's, a pooled Neon host is warned about", async () => {

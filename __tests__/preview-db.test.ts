@@ -114,6 +114,11 @@ describe('the lifecycle with the Postgres provider', () => {
     expect(all).toHaveLength(1);
     expect(all[0]!.body).toContain('0003_accounts_plan.sql');
     expect(all[0]!.body).toContain('bbbb234');
+    // The whole pull request, not only this push: the earlier push's migration, its finding and its measured lock.
+    expect(all[0]!.body).toContain('`migrations/0002_index_accounts_email.sql` (applied by an earlier push)');
+    expect(all[0]!.body).toContain('require-concurrent-index-creation');
+    expect(all[0]!.body).toMatch(/Locks measured on the preview[\s\S]*public\.accounts[\s\S]*SHARE/);
+    expect(JSON.parse(run.outputs['lint-findings']!).map((f: { rule: string }) => f.rule)).toContain('require-concurrent-index-creation');
 
     const patchesBefore = github.requests.filter((request) => request.method === 'PATCH').length;
     const again = await lifecycle(postgresInputs(), pullRequestEvent(PR, { action: 'synchronize', sha: 'bbbb234def5678abc1234def5678abc1234def56' }), { cwd: pushed });
@@ -161,12 +166,15 @@ describe('the lifecycle with the Postgres provider', () => {
     expect(comments(503)).toHaveLength(0);
   });
 
-  test('a pull request from a fork ends with a notice and no preview', async () => {
+  test('a pull request from a fork ends with a notice and no preview, and its migrations linted offline', async () => {
     const run = await lifecycle({ provider: 'postgres', 'postgres-url': '' }, pullRequestEvent(504, { action: 'opened', fork: true }));
     expect(run.status).toBe(0);
     expect(run.outputs).toMatchObject({ skipped: 'true', phase: 'open' });
     expect(run.stdout).toContain('fork');
-    expect(comments(504)).toHaveLength(0);
+    expect(await sql(adminUrl, "SELECT 1 FROM pg_database WHERE datname = 'preview_pr_504'")).toHaveLength(0);
+    const [comment, ...others] = comments(504);
+    expect(others).toEqual([]);
+    expect(comment!.body).toContain('no preview database');
   });
 
   test('bad input fails before anything changes', async () => {

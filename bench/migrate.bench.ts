@@ -15,8 +15,8 @@ import { startEmbeddedPostgres } from '../__tests__/support/test-postgres.mjs';
 import type { BenchRow } from './rows.js';
 
 const COUNT = 1000;
-// 7 rounds steady the median on a busy machine; BENCH_MIGRATE_ROUNDS trades that for time.
-const ROUNDS = Number(process.env.BENCH_MIGRATE_ROUNDS ?? 7);
+// 7 rounds steady the median on a busy machine; BENCH_MIGRATE_ROUNDS (or BENCH_ROUNDS) trades that for time.
+const ROUNDS = Number(process.env.BENCH_MIGRATE_ROUNDS ?? process.env.BENCH_ROUNDS ?? 7);
 
 /** Tables grow by columns, indexes and rows, the way an application's history does. */
 export function generateMigrations(count: number): Array<{ name: string; sql: string }> {
@@ -102,11 +102,11 @@ export default async function bench(): Promise<BenchRow[]> {
     const statements = files.reduce((sum, file) => sum + file.sql.split(';\n').length - 1, 0);
     console.log(`${COUNT} migrations (${statements} statements), each tool on a fresh database:\n`);
 
-    const settings = (databaseUrl: string, lint: 'off' | 'warn'): MigrateSettings => migrateSettings(databaseUrl, work, { migrationsDir: 'migrations', lint });
+    const settings = (databaseUrl: string, lint: 'off' | 'warn', analyze = false): MigrateSettings => migrateSettings(databaseUrl, work, { migrationsDir: 'migrations', lint, analyze });
 
     const tools = {
-      builtin: async (url: string, migrationsDir: string, count: number, lint: 'off' | 'warn' = 'off') => {
-        const result = await migrate({ ...settings(url, lint), migrationsDir }, new MemoryLog());
+      builtin: async (url: string, migrationsDir: string, count: number, lint: 'off' | 'warn' = 'off', analyze = false) => {
+        const result = await migrate({ ...settings(url, lint, analyze), migrationsDir }, new MemoryLog());
         if (!result.ok || result.applied.length !== count) throw new Error(`built-in runner: ${result.error?.message ?? `${result.applied.length} applied`}`);
       },
       nodePgMigrate: async (url: string, migrationsDir: string, count: number) => {
@@ -142,6 +142,7 @@ export default async function bench(): Promise<BenchRow[]> {
     const contenders: Array<[string, string, (url: string) => Promise<void>]> = [
       ['builtin', 'preview-db built-in runner (analyze off)', (url) => tools.builtin(url, 'migrations', COUNT)],
       ['linted', '  same, with lint on (for reference)', (url) => tools.builtin(url, 'migrations', COUNT, 'warn')],
+      ['measured', '  same, with lint and measurement (analyze)', (url) => tools.builtin(url, 'migrations', COUNT, 'warn', true)],
       ['nodePg', 'node-pg-migrate (SQL migrations, API)', (url) => tools.nodePgMigrate(url, 'migrations', COUNT)],
       ['floorPg', 'floor: one pg session, one query per file', (url) => tools.floorPg(url, 'migrations')],
       ...(hasPsql ? [['floorPsql', 'floor: one psql session, every file (-f)', (url: string) => tools.floorPsql(url, 'migrations')] as [string, string, (url: string) => Promise<void>]] : []),
@@ -172,15 +173,18 @@ export default async function bench(): Promise<BenchRow[]> {
     console.log(`builtin / node-pg-migrate   ${(builtin / nodePg).toFixed(2)}   (target < 1)`);
     console.log(`builtin / floor             ${(builtin / floor).toFixed(2)}   (target <= 1.3; floor = the faster of pg and psql)`);
     console.log(`builtin with lint / floor   ${(linted / floor).toFixed(2)}`);
+    const measured = median(times.get('measured')!);
+    console.log(`measurement adds            ${((measured - linted) / floor).toFixed(2)} x the floor   (target <= 1; measured - linted)`);
     const seconds = (value: number) => `${(value / 1000).toFixed(2)} s`;
     rows.push(
       { section: 'migrations (1,000 set)', measure: 'built-in runner ÷ node-pg-migrate', value: `${seconds(builtin)} vs ${seconds(nodePg)}`, ratio: builtin / nodePg, ratioOf: '÷ node-pg-migrate', target: '< 1', met: builtin < nodePg },
       { section: 'migrations (1,000 set)', measure: 'built-in runner ÷ floor', value: `${seconds(builtin)} vs ${seconds(floor)}`, ratio: builtin / floor, ratioOf: '÷ floor', target: '≤ 1.3', met: builtin / floor <= 1.3, note: 'floor = the faster of pg and psql' },
       { section: 'migrations (1,000 set)', measure: 'built-in runner with lint ÷ floor', value: `${seconds(linted)} vs ${seconds(floor)}`, ratio: linted / floor, ratioOf: '÷ floor' },
+      { section: 'migrations (1,000 set)', measure: 'measurement adds (measured − linted) ÷ floor', value: `${seconds(measured)} vs ${seconds(linted)}`, ratio: (measured - linted) / floor, ratioOf: '÷ floor', target: '≤ 1', met: (measured - linted) / floor <= 1 },
     );
 
     await withAdmin(adminUrl, async (client) => {
-      for (const name of ['bench_cold', 'bench_warmup', 'bench_builtin', 'bench_linted', 'bench_nodepg', 'bench_floorpg', 'bench_floorpsql']) await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      for (const name of ['bench_cold', 'bench_warmup', 'bench_builtin', 'bench_linted', 'bench_measured', 'bench_nodepg', 'bench_floorpg', 'bench_floorpsql']) await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     });
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -29,6 +29,7 @@ export const CONTRACT = {
       'dry-run': { default: 'false', required: false },
       lint: { default: 'warn', required: false },
       'lint-disable': { default: '', required: false },
+      'lint-only': { default: 'false', required: false },
       'allow-destructive': { default: 'false', required: false },
       'allow-drift': { default: 'false', required: false },
       seed: { default: '', required: false },
@@ -86,7 +87,7 @@ export const CONTRACT = {
   },
   migrate: {
     inputs: {
-      'database-url': { default: '', required: true },
+      'database-url': { default: '', required: false },
       runner: { default: 'builtin', required: false },
       'migrations-dir': { default: '', required: false },
       'history-table': { default: 'public.preview_db_migrations', required: false },
@@ -95,6 +96,7 @@ export const CONTRACT = {
       'dry-run': { default: 'false', required: false },
       lint: { default: 'warn', required: false },
       'lint-disable': { default: '', required: false },
+      'lint-only': { default: 'false', required: false },
       'allow-destructive': { default: 'false', required: false },
       'allow-drift': { default: 'false', required: false },
       protected: { default: 'false', required: false },

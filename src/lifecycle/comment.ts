@@ -1,7 +1,7 @@
 // The pull request's one comment (and the step summary): what the preview is, what the
 // migrations did and measured, and what the schema change is. Never a URL or password.
 import { codeBlock, codeSpan, details, escapeTableCell, table } from '../shared/markdown.js';
-import { renderMigrateSummary } from '../migrate/index.js';
+import { renderMigrateSummary, type MigrateResult } from '../migrate/index.js';
 import type { CleanupReport } from '../cleanup/index.js';
 import type { PreviewDatabase } from '../providers/types.js';
 import type { SchemaReport } from '../schema/index.js';
@@ -91,6 +91,12 @@ export function renderClosedComment(branchName: string, report: CleanupReport, c
   if (detail) lines.push(escapeTableCell(detail), '');
   lines.push(footer(context));
   return lines.join('\n');
+}
+
+/** No preview (a fork's pull request, or lint-only): why, and the offline lint of the migrations. */
+export function renderLintOnlyComment(branchName: string, reason: string, migration: MigrateResult, context: CommentContext): string {
+  const status = !migration.ok ? '❌' : migration.findings.some((f) => f.severity === 'error') ? '⚠️' : '✅';
+  return [`### ${status} Migrations linted; no preview database ${codeSpan(branchName)}`, '', reason, '', renderMigrateSummary(migration), '', footer(context)].join('\n');
 }
 
 /** When the preview could not be made at all: the reason, for the pull request's author. */

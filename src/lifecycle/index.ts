@@ -2,7 +2,7 @@
 // separate actions use: create-branch, migrate, cleanup, and the schema comparison.
 import type { Log } from '../shared/log.js';
 import { createPreview, type CreateBranchSettings } from '../create-branch/index.js';
-import { migrate, type MigrateResult, type MigrateSettings } from '../migrate/index.js';
+import { migrate, readMigrationSet, type MigrateResult, type MigrateSettings } from '../migrate/index.js';
 import { DEFAULT_PREFIXES, runCleanup, type CleanupReport, type CleanupSettings } from '../cleanup/index.js';
 import { previewStoreFor } from '../cleanup/stores.js';
 import type { PreviewDatabase } from '../providers/types.js';
@@ -34,7 +34,24 @@ export interface OpenResult {
   schema?: SchemaReport;
 }
 
-export async function openPreview(settings: OpenSettings, log: Log): Promise<OpenResult> {
+/** The history has files the runner refuses: no preview was made, the migrations were linted offline. */
+export interface RefusedResult {
+  preview?: undefined;
+  migration: MigrateResult;
+  refusedFiles: number;
+}
+
+export async function openPreview(settings: OpenSettings, log: Log): Promise<OpenResult | RefusedResult> {
+  // Everything that needs no database first: a missing directory or seed fails here, before a
+  // database or role exists; refused files are all reported (offline lint), and nothing is made.
+  if (settings.migrate) {
+    const set = await log.group('Reading migrations', () => readMigrationSet(settings.migrate!));
+    log.info(`${set.files.length} migration(s) read and parsed.`);
+    if (set.problems.length > 0) {
+      const migration = await lintWithoutPreview(settings.migrate, log);
+      return { migration, refusedFiles: new Set(set.problems.map((problem) => problem.file)).size };
+    }
+  }
   const preview = await createPreview(settings.create, log);
   const migration = settings.migrate ? await log.group('Migrations', () => migrate({ ...settings.migrate!, databaseUrl: preview.databaseUrlDirect }, log)) : undefined;
   const schema = await log.group('Schema compared with the parent', () =>
@@ -47,6 +64,11 @@ export async function openPreview(settings: OpenSettings, log: Log): Promise<Ope
     }, log),
   );
   return { preview, migration, schema };
+}
+
+/** No preview can or should be made: lint the migrations offline (same rules, graded statically). */
+export async function lintWithoutPreview(settings: Omit<MigrateSettings, 'databaseUrl'>, log: Log): Promise<MigrateResult> {
+  return log.group('Migrations (linted offline)', () => migrate({ ...settings, databaseUrl: '', lintOnly: true }, log));
 }
 
 export interface CloseSettings {

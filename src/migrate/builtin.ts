@@ -5,11 +5,11 @@ import { formatMillis } from '../shared/duration.js';
 import { DeadlineExceededError } from '../shared/retry.js';
 import type { Log } from '../shared/log.js';
 import { acquireAdvisoryLock, advisoryLockKey, applySessionSettings, connect, ensureHistoryTable, historyInsert, parseTableName, readHistory, releaseAdvisoryLock, serverVersionNum, type Client, type HistoryRow } from './db.js';
-import { NO_TRANSACTION_MARKER, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile, type SeedFile, type SeedPart } from './files.js';
-import { StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, runStatements, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
+import { NO_TRANSACTION_MARKER, isTransactionControl, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile, type SeedFile, type SeedPart } from './files.js';
+import { LOCK_RULES, StatementFailure, RelationCache, countRows, describeRelations, gradeFindings, lockEntries, runStatement, runStatements, summarize, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
-import type { AppliedMigration, MigrateFailure, MigrateSettings, PlannedMigration } from './types.js';
-import { checkFileProblems, checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
+import type { AppliedMigration, MigrateFailure, MigrateSettings, MigrationRecord, PlannedMigration } from './types.js';
+import { LINT_ERROR_FIX, checkFileProblems, checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
 import { isConnectionLoss } from '../shared/postgres.js';
 
 interface Plan {
@@ -91,8 +91,6 @@ function failureAt(file: { path: string; sql: string }, statement: SqlStatement 
 
 interface Applied {
   migration: AppliedMigration;
-  run?: MeasuredRun;
-  finishedAt?: number;
 }
 
 export async function runBuiltin(settings: MigrateSettings, log: Log, state: State): Promise<void> {
@@ -140,7 +138,11 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
     const filesOk = checkFileProblems(state, log);
     if (!checkHistory(state, settings, log) || !filesOk) return;
     if (!guardDestructive(state, settings)) return;
-    if (!measure && lintErrorsBlock(state, settings)) return;
+    // With measurement on, a lock rule's error is decided by what is measured, inside its
+    // migration's transaction (see decide below); every other error blocks here, before anything runs.
+    const measuredInTransaction = new Set(p.pending.filter((file) => !file.noTransaction).map((file) => file.path));
+    const deferred = (finding: { rule: string; file: string }) => measure && LOCK_RULES.has(finding.rule) && measuredInTransaction.has(finding.file);
+    if (lintErrorsBlock(state, settings, deferred)) return;
     if (settings.dryRun) {
       for (const file of p.pending) log.info(`Would apply ${file.path}`);
       return;
@@ -161,12 +163,20 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
     applyPlan(state, p);
     if (!checkHistory(state, settings, log)) return;
     await applySessionSettings(client, settings);
-    if (measure && p.pending.some((file) => !file.noTransaction)) {
+    if (measure && p.pending.length > 0) {
       observer = await connect(settings.databaseUrl, log, { ...connectOptions(settings), applicationName: 'preview-db migrate (observer)' });
       state.measured = true;
     }
 
-    const measured: Array<{ file: string; statements: MeasuredStatement[]; locks: LockReportEntry[] }> = [];
+    // Kept with each history row: what was found and measured, for the reports of later pushes.
+    const reportOf = (path: string): MigrationRecord => ({
+      pullRequest: settings.pullRequest,
+      measured: observer !== undefined,
+      findings: state.findings.filter((finding) => finding.file === path),
+      locks: state.locks.filter((lock) => lock.file === path),
+    });
+    // What the observer knows about relations, kept for this run (see RelationCache).
+    const relationCache = new RelationCache();
     const queue = [...p.pending];
     while (queue.length > 0 && state.ok) {
       if (!measure && batchable(queue[0]!)) {
@@ -174,7 +184,7 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
         // Files with inline COPY data run statement by statement below, in their own transaction.
         // Before Postgres 13 statement_timeout covered a whole multi-statement query: one file at a time then.
         const batch = takeBatch(queue, settings.statementTimeoutSeconds !== undefined && serverVersion < 130000 ? 1 : BATCH_FILES);
-        const outcome = await log.group(`Applying ${batch.length} migration(s): ${batch[0]!.path}${batch.length > 1 ? ` .. ${batch.at(-1)!.path}` : ''}`, () => applyBatch(client, batch, table, settings, log));
+        const outcome = await log.group(`Applying ${batch.length} migration(s): ${batch[0]!.path}${batch.length > 1 ? ` .. ${batch.at(-1)!.path}` : ''}`, () => applyBatch(client, batch, table, settings, log, reportOf));
         for (const migration of outcome.applied) {
           state.applied.push(migration);
           log.info(`Applied ${migration.file} in ${formatMillis(migration.durationMs)}.`);
@@ -183,22 +193,38 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
         continue;
       }
       const file = queue.shift()!;
-      const outcome = await log.group(`Applying ${file.path}`, () => applyMigration(client, observer, file, table));
+      // Measured: grade the file's findings by its locks before it commits; a blocking one rolls it back.
+      const decide: Decide | undefined = observer
+        ? async (run, relations, finishedAt) => {
+            const locks = await migrationLocks(client, run, relations, finishedAt, file, settings.lockThresholdMs);
+            state.locks.push(...locks);
+            state.findings = gradeFindings(state.findings, [{ file: file.path, statements: run.statements, locks }], settings.lockThresholdMs);
+            return blockingIn(state, settings, file.path, (finding) => finding.file === file.path);
+          }
+        : undefined;
+      // A no-transaction file: each statement its own transaction, measured and decided before it commits.
+      const decideStatement: DecideStatement | undefined = observer
+        ? async (statementIndex, measured, relations, seen, finishedAt) => {
+            const run: MeasuredRun = { statements: [measured], seen: seen.map((lock) => ({ ...lock, statementIndex: 0 })) };
+            const locks = await migrationLocks(client, run, relations, finishedAt, file, settings.lockThresholdMs);
+            state.locks.push(...locks);
+            const next = file.statements[statementIndex + 1];
+            const own = (finding: { file: string; line: number }) => finding.file === file.path && finding.line >= measured.line && (!next || finding.line < next.line);
+            const graded = gradeFindings(state.findings.filter(own), [{ file: file.path, statements: [measured], locks }], settings.lockThresholdMs);
+            state.findings = [...state.findings.filter((finding) => !own(finding)), ...graded].sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
+            return blockingIn(state, settings, file.path, own, 'This statement was rolled back before it committed');
+          }
+        : undefined;
+      const outcome = await log.group(`Applying ${file.path}`, () =>
+        file.noTransaction ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement, reportOf, relationCache) : applyMigration(client, observer, file, table, decide, reportOf, relationCache));
       if ('failure' in outcome) {
         fail(state, outcome.failure);
         break;
       }
-      const { migration, run, finishedAt } = outcome;
+      const { migration } = outcome;
       state.applied.push(migration);
       log.info(`Applied ${file.path} in ${formatMillis(migration.durationMs)}.`);
-      if (run && finishedAt !== undefined && observer) {
-        const locks = await migrationLocks(client, observer, run, finishedAt, file, settings.lockThresholdMs);
-        state.locks.push(...locks);
-        measured.push({ file: file.path, statements: migration.statements, locks });
-      }
     }
-    // Grade the lock rules by what was measured (the same CREATE INDEX: note on a small table, error on a big one).
-    if (state.measured) state.findings = gradeFindings(state.findings, measured, settings.lockThresholdMs);
 
     if (state.ok && seeds.length > 0) {
       const seeded = new Map(history.filter((row) => row.kind === 'seed').map((row) => [row.version, row.checksum]));
@@ -222,12 +248,44 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
         }
       }
     }
-    if (state.ok && measure) lintErrorsBlock(state, settings);
   } finally {
+    await addEarlier(client, table, files, settings, state).catch((error) => log.debug(`earlier migrations of this pull request not read: ${errorMessage(error)}`));
     if (locked) await releaseAdvisoryLock(client, lockKey).catch(() => {});
     await observer?.end().catch(() => {});
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * The migrations an earlier run for the same pull request applied (their history rows carry
+ * its number): added to the report with what was found and measured then, so a later push's
+ * report still covers the whole pull request.
+ */
+async function addEarlier(client: Client, table: { qualified: string }, files: MigrationFile[], settings: MigrateSettings, state: State): Promise<void> {
+  if (settings.pullRequest === undefined) return;
+  // The history keys a migration by its id (the version, or Prisma's directory name).
+  const now = new Set(state.applied.map((migration) => migration.file));
+  const byId = new Map(files.map((file) => [file.id, file]));
+  const earlier = (await readHistory(client, table)).filter((row) => {
+    const report = row.report as Partial<MigrationRecord> | undefined;
+    const file = byId.get(row.version);
+    return row.kind === 'migration' && file !== undefined && !now.has(file.path) && report?.pullRequest === settings.pullRequest;
+  });
+  if (earlier.length === 0) return;
+  state.earlier = [];
+  const findings: State['findings'] = [];
+  const locks: State['locks'] = [];
+  for (const row of earlier.sort((a, b) => files.indexOf(byId.get(a.version)!) - files.indexOf(byId.get(b.version)!))) {
+    const file = byId.get(row.version)!;
+    const report = row.report as MigrationRecord;
+    state.earlier.push({ version: file.version, name: row.name, file: file.path, durationMs: row.durationMs, statements: [], noTransaction: file.noTransaction });
+    findings.push(...(report.findings ?? []));
+    locks.push(...(report.locks ?? []));
+    if (report.measured) state.measured = true;
+  }
+  // In migration order: the earlier pushes' first.
+  state.findings = [...findings, ...state.findings];
+  state.locks = [...locks, ...state.locks];
 }
 
 class SeedFailure extends Error {
@@ -259,11 +317,91 @@ async function runSeed(client: Client, seed: SeedFile, record: string): Promise<
 
 /** Drift and missing files: drift stops the run unless allowed. Returns false to stop. */
 
-async function migrationLocks(client: Client, observer: Client, run: MeasuredRun & { relations?: Awaited<ReturnType<typeof describeRelations>> }, finishedAt: number, file: { name: string; path: string }, thresholdMs: number): Promise<LockReportEntry[]> {
-  const relations = run.relations ?? (await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]));
+type Relations = Awaited<ReturnType<typeof describeRelations>>;
+/** Called inside a measured migration's transaction before COMMIT: a failure rolls it back instead. */
+type Decide = (run: MeasuredRun, relations: Relations, finishedAt: number) => Promise<MigrateFailure | undefined>;
+
+/** Called inside a no-transaction file's statement's own transaction before COMMIT. */
+type DecideStatement = (statementIndex: number, measured: MeasuredStatement, relations: Relations, seen: Array<{ oid: number; mode: string; since: number }>, finishedAt: number) => Promise<MigrateFailure | undefined>;
+
+/** lint: error and an error finding in this file or statement (graded by its measurement): the reason to roll it back. */
+function blockingIn(state: State, settings: MigrateSettings, path: string, within: (finding: { file: string; line: number }) => boolean, rolledBack = 'The migration was rolled back before it committed: nothing of it was applied (migrations before it stay applied)'): MigrateFailure | undefined {
+  if (settings.lint !== 'error') return undefined;
+  const errors = state.findings.filter((finding) => within(finding) && finding.severity === 'error');
+  if (errors.length === 0) return undefined;
+  return {
+    message: `lint found ${errors.length} error(s) (lint: error), graded by what was measured: ${errors.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}. ${rolledBack}, and a re-run stays red until this is resolved. ${LINT_ERROR_FIX}`,
+    file: path,
+    line: errors[0]!.line,
+  };
+}
+
+/** Locks of a measured migration, inside its still-open transaction (row counts in savepoints). */
+async function migrationLocks(client: Client, run: MeasuredRun, relations: Relations, finishedAt: number, file: { name: string; path: string }, thresholdMs: number): Promise<LockReportEntry[]> {
   const { entries } = lockEntries(run, relations, finishedAt, { name: file.name, file: file.path }, thresholdMs);
-  const counts = await countRows(client, entries);
+  const counts = await countRows(client, entries, { inTransaction: true });
   return entries.map(({ reltuples: _reltuples, ...entry }) => ({ ...entry, rows: counts.get(entry.table)?.rows, rowsEstimated: counts.get(entry.table)?.estimated ?? true }));
+}
+
+/**
+ * A no-transaction file, statement by statement, each committed on its own: a failure keeps
+ * what ran before it. Measured (an observer given), each statement that may run in a
+ * transaction gets its own BEGIN ... COMMIT, its locks read before COMMIT and `decide` asked
+ * whether to commit it; statements that cannot run in a transaction (CREATE INDEX
+ * CONCURRENTLY ...) and files that manage their own transactions are timed only.
+ */
+async function applyNoTransaction(
+  client: Client,
+  observer: Client | undefined,
+  file: MigrationFile,
+  table: { qualified: string },
+  serverVersion: number,
+  decide?: DecideStatement,
+  reportOf?: (path: string) => MigrationRecord,
+  relationCache = new RelationCache(),
+): Promise<Applied | { failure: MigrateFailure }> {
+  const started = performance.now();
+  const ownTransactions = file.statements.some(isTransactionControl);
+  const done: MeasuredStatement[] = [];
+  const failed = (index: number, failure: MigrateFailure): { failure: MigrateFailure } => {
+    const kept = index > 0 ? ` The ${index} statement(s) before it ran outside a transaction and stay applied; make the file safe to re-run (IF NOT EXISTS) before retrying.` : '';
+    failure.message = `${failure.message} (no-transaction migration, not recorded as applied).${kept}`;
+    return { failure };
+  };
+  for (const [index, statement] of file.statements.entries()) {
+    const wrap = observer !== undefined && !ownTransactions && !nonTransactionalReason(statement, serverVersion);
+    const since = performance.now();
+    try {
+      let measured: MeasuredStatement;
+      if (wrap) {
+        // BEGIN, the statement and its locks in one round trip; decided before COMMIT.
+        const run = await runStatements(client, [statement], { measureLocks: true, begin: true });
+        measured = run.statements[0]!;
+        const seen = run.seen;
+        const relations = await relationCache.describe(observer!, seen, [statement]);
+        const refused = decide ? await decide(index, measured, relations, seen, performance.now()) : undefined;
+        if (refused) {
+          await client.query('ROLLBACK');
+          return failed(index, refused);
+        }
+        await client.query('COMMIT');
+      } else {
+        await runStatement(client, statement);
+        measured = { line: statement.line, column: statement.column, kind: statement.kind, summary: summarize(statement.text), durationMs: performance.now() - since, locks: [] };
+      }
+      done.push(measured);
+    } catch (error) {
+      if (wrap) await client.query('ROLLBACK').catch(() => {});
+      return failed(index, failureAt(file, statement, error instanceof StatementFailure ? error.cause : error, '', statement.offset));
+    }
+  }
+  const durationMs = performance.now() - started;
+  try {
+    await client.query(historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs, report: reportOf?.(file.path) }));
+  } catch (error) {
+    return { failure: { message: `${errorMessage(error)} after every statement ran; the no-transaction migration was not recorded as applied. Make it safe to re-run before retrying.`, file: file.path } };
+  }
+  return { migration: { version: file.version, name: file.name, file: file.path, durationMs, statements: done, noTransaction: true } };
 }
 
 async function applyMigration(
@@ -271,40 +409,28 @@ async function applyMigration(
   observer: Client | undefined,
   file: MigrationFile,
   table: { qualified: string },
+  decide?: Decide,
+  reportOf?: (path: string) => MigrationRecord,
+  relationCache = new RelationCache(),
 ): Promise<Applied | { failure: MigrateFailure }> {
-  const record = (durationMs: number | 'transaction') => historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs });
+  const record = (durationMs: number | 'transaction') => historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs, report: reportOf?.(file.path) });
   const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
   const started = performance.now();
 
-  if (file.noTransaction) {
-    // Statement by statement, each committed on its own: a failure keeps what ran before it.
-    try {
-      const run = await runStatements(client, file.statements, { measureLocks: false });
-      const durationMs = performance.now() - started;
-      await client.query(record(durationMs));
-      return { migration: { ...base, durationMs, statements: run.statements } };
-    } catch (error) {
-      if (!(error instanceof StatementFailure)) {
-        return { failure: { message: `${errorMessage(error)} after every statement ran; the no-transaction migration was not recorded as applied. Make it safe to re-run before retrying.`, file: file.path } };
-      }
-      const statement = file.statements[error.statementIndex];
-      const kept = error.statementIndex > 0 ? ` The ${error.statementIndex} statement(s) before it ran outside a transaction and stay applied; make the file safe to re-run (IF NOT EXISTS) before retrying.` : '';
-      const failure = failureAt(file, statement, error.cause, '', statement?.offset ?? 0);
-      failure.message = `${failure.message} (no-transaction migration, not recorded as applied).${kept}`;
-      return { failure };
-    }
-  }
-
   try {
-    await client.query('BEGIN');
     // Without an observer (analyze off: a file with COPY data off the fast path) nothing reads the locks.
-    const run = await runStatements(client, file.statements, { measureLocks: observer !== undefined });
-    await client.query(record('transaction'));
+    const run = await runStatements(client, file.statements, { measureLocks: observer !== undefined, begin: true });
     // Named before commit: the observer still sees dropped tables and not yet the new ones.
-    const relations = observer ? await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]) : new Map();
-    await client.query('COMMIT');
+    const relations = observer ? await relationCache.describe(observer, run.seen, file.statements) : new Map();
     const finishedAt = performance.now();
-    return { migration: { ...base, durationMs: finishedAt - started, statements: run.statements }, run: Object.assign(run, { relations }), finishedAt };
+    const refused = decide ? await decide(run, relations, finishedAt) : undefined;
+    if (refused) {
+      await client.query('ROLLBACK');
+      return { failure: refused };
+    }
+    // The history row (with what was found and measured) and COMMIT in one round trip.
+    await client.query(`${record('transaction')};\nCOMMIT`);
+    return { migration: { ...base, durationMs: finishedAt - started, statements: run.statements } };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     if (error instanceof StatementFailure) {
@@ -346,13 +472,13 @@ function takeBatch(queue: MigrationFile[], maxFiles: number): MigrationFile[] {
  * own. Postgres stops at the first error, so what was committed before it stays applied;
  * the history says which files those were.
  */
-async function applyBatch(client: Client, batch: MigrationFile[], table: { qualified: string }, settings: MigrateSettings, log: Log): Promise<{ applied: AppliedMigration[]; failure?: MigrateFailure }> {
+async function applyBatch(client: Client, batch: MigrationFile[], table: { qualified: string }, settings: MigrateSettings, log: Log, reportOf?: (path: string) => MigrationRecord): Promise<{ applied: AppliedMigration[]; failure?: MigrateFailure }> {
   let text = '';
   const starts: number[] = [];
   for (const file of batch) {
     text += "BEGIN;\nSELECT set_config('preview_db.started', clock_timestamp()::text, true);\n";
     starts.push(text.length);
-    text += `${file.sql}\n;\n${historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs: 'since-started' })} RETURNING version AS preview_db_version, duration_ms AS preview_db_duration_ms;\nCOMMIT;\n`;
+    text += `${file.sql}\n;\n${historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs: 'since-started', report: reportOf?.(file.path) })} RETURNING version AS preview_db_version, duration_ms AS preview_db_duration_ms;\nCOMMIT;\n`;
   }
   const toApplied = (file: MigrationFile, durationMs: number): AppliedMigration => ({ version: file.version, name: file.name, file: file.path, durationMs, statements: [], noTransaction: false });
   try {

@@ -85,6 +85,8 @@ export interface HistoryRow {
   appliedAt: string;
   durationMs: number;
   kind: 'migration' | 'seed';
+  /** What was found and measured when it was applied (see MigrationRecord); absent on older rows. */
+  report?: unknown;
 }
 
 export async function tableExists(client: Client, qualified: string): Promise<boolean> {
@@ -92,8 +94,13 @@ export async function tableExists(client: Client, qualified: string): Promise<bo
   return rows[0]?.oid !== null && rows[0]?.oid !== undefined;
 }
 
-export async function ensureHistoryTable(client: Client, table: { schema: string; qualified: string }): Promise<void> {
-  if (await tableExists(client, table.qualified)) return;
+export async function ensureHistoryTable(client: Client, table: { schema: string; table?: string; qualified: string }): Promise<void> {
+  if (await tableExists(client, table.qualified)) {
+    // Tables made before the report column: added once (checked first, so no lock is taken when it is there).
+    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'report' AND NOT attisdropped", [table.qualified]);
+    if (rows[0]?.n === 0) await client.query(`ALTER TABLE ${table.qualified} ADD COLUMN IF NOT EXISTS report jsonb`);
+    return;
+  }
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(table.schema)}`);
   await client.query(`CREATE TABLE IF NOT EXISTS ${table.qualified} (
     version text PRIMARY KEY,
@@ -101,21 +108,23 @@ export async function ensureHistoryTable(client: Client, table: { schema: string
     checksum text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now(),
     duration_ms integer NOT NULL,
-    kind text NOT NULL DEFAULT 'migration'
+    kind text NOT NULL DEFAULT 'migration',
+    report jsonb
   )`);
   await client.query(`COMMENT ON TABLE ${table.qualified} IS 'Migrations applied by preview-db (managed-by=preview-db).'`);
 }
 
 export async function readHistory(client: Client, table: { qualified: string }): Promise<HistoryRow[]> {
   if (!(await tableExists(client, table.qualified))) return [];
-  const { rows } = await client.query<{ version: string; name: string; checksum: string; applied_at: string; duration_ms: number; kind: string }>(
-    `SELECT version, name, checksum, applied_at::text AS applied_at, duration_ms, kind FROM ${table.qualified}`,
+  // to_jsonb(h) -> 'report': null on tables made before the column, without failing.
+  const { rows } = await client.query<{ version: string; name: string; checksum: string; applied_at: string; duration_ms: number; kind: string; report: unknown }>(
+    `SELECT version, name, checksum, applied_at::text AS applied_at, duration_ms, kind, to_jsonb(h) -> 'report' AS report FROM ${table.qualified} h`,
   );
-  return rows.map((row) => ({ version: row.version, name: row.name, checksum: row.checksum, appliedAt: row.applied_at, durationMs: row.duration_ms, kind: row.kind === 'seed' ? 'seed' : 'migration' }));
+  return rows.map((row) => ({ version: row.version, name: row.name, checksum: row.checksum, appliedAt: row.applied_at, durationMs: row.duration_ms, kind: row.kind === 'seed' ? 'seed' : 'migration', report: row.report ?? undefined }));
 }
 
 /** The INSERT that records a migration, as one literal statement (it rides in the migration's own round trip). */
-export function historyInsert(table: { qualified: string }, row: { version: string; name: string; checksum: string; durationMs: number | 'transaction' | 'since-started'; kind?: 'migration' | 'seed' }): string {
+export function historyInsert(table: { qualified: string }, row: { version: string; name: string; checksum: string; durationMs: number | 'transaction' | 'since-started'; kind?: 'migration' | 'seed'; report?: unknown }): string {
   // Inside the migration's transaction, its duration is the time since the transaction began
   // (or, in a batch, since the `preview_db.started` mark set at its BEGIN).
   const duration =
@@ -124,6 +133,8 @@ export function historyInsert(table: { qualified: string }, row: { version: stri
       : row.durationMs === 'since-started'
         ? "(extract(epoch FROM clock_timestamp() - current_setting('preview_db.started')::timestamptz) * 1000)::integer"
         : String(Math.round(row.durationMs));
-  return `INSERT INTO ${table.qualified} (version, name, checksum, duration_ms, kind) VALUES (${quoteLiteral(row.version)}, ${quoteLiteral(row.name)}, ${quoteLiteral(row.checksum)}, ${duration}, ${quoteLiteral(row.kind ?? 'migration')})
+  // An escape string literal: right whatever standard_conforming_strings says.
+  const report = row.report === undefined ? '' : `, E'${JSON.stringify(row.report).replace(/\\/g, '\\\\').replace(/'/g, "''")}'::jsonb`;
+  return `INSERT INTO ${table.qualified} (version, name, checksum, duration_ms, kind${report ? ', report' : ''}) VALUES (${quoteLiteral(row.version)}, ${quoteLiteral(row.name)}, ${quoteLiteral(row.checksum)}, ${duration}, ${quoteLiteral(row.kind ?? 'migration')}${report})
 ${row.kind === 'seed' ? ' ON CONFLICT (version) DO UPDATE SET checksum = EXCLUDED.checksum, duration_ms = EXCLUDED.duration_ms, applied_at = now()' : ''}`;
 }

@@ -2,6 +2,8 @@
 // failed, edited or out of order (most tools never check), then run its command with the
 // database URL exported, output streamed, and its exit status kept.
 import { spawn } from 'node:child_process';
+import { parse, quote } from 'shell-quote';
+import { SettingError } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import type { ToolHistory, ToolMigration } from './profiles.js';
 
@@ -68,13 +70,55 @@ export function flywayEnvironment(url: string): Record<string, string> {
   }
 }
 
+/** A command split into words: the program, its arguments, and leading `NAME=value` assignments. */
+export interface CommandLine {
+  program: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+const NO_SHELL_ADVICE = 'Commands run without a shell, as an argument array: no pipes, redirects, ;, &&, ||, &, $(...), backticks or globs. Put the steps in a script file in the repository (e.g. scripts/migrate.sh, made executable) and give its path, e.g. ./scripts/migrate.sh.';
+
 /**
- * Runs the tool through the shell in the working directory, streaming its output line by
- * line into the log. Resolves with its exit status (signals count as failure).
+ * Splits a command input into words the way sh would quote them (shell-quote's parser), with
+ * `$NAME` / `${NAME}` taken from `env` (unset: empty, like sh). Anything that needs a shell to
+ * mean what it says is refused as a SettingError naming `input` (the setting); nothing ever runs through one.
  */
-export async function runCommand(command: string, options: { cwd: string; env: Record<string, string>; log: Log }): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function parseCommand(command: string, input: string, env: Record<string, string | undefined> = {}): CommandLine {
+  // shell-quote keeps backticks as plain characters, and `$(` inside double quotes as text: a shell would run both.
+  if (/`|\$\(/.test(command)) throw new SettingError(input, `uses command substitution ($(...) or backticks). ${NO_SHELL_ADVICE}`);
+  const words: string[] = [];
+  for (const entry of parse(command, (name: string) => env[name] ?? '')) {
+    if (typeof entry === 'string') {
+      words.push(entry);
+      continue;
+    }
+    if ('comment' in entry) break;
+    const what = entry.op === 'glob' ? `the glob ${(entry as { pattern: string }).pattern}` : `'${entry.op}'`;
+    throw new SettingError(input, `uses shell syntax (${what}). ${NO_SHELL_ADVICE}`);
+  }
+  const assignments: Record<string, string> = {};
+  while (words.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]!)) {
+    const word = words.shift()!;
+    assignments[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+  }
+  if (words.length === 0) throw new SettingError(input, 'names no program to run. Give the command that applies your migrations, e.g. npx prisma migrate deploy.');
+  return { program: words[0]!, args: words.slice(1), env: assignments };
+}
+
+/** How a command line reads in the log (quoted for a reader; it never goes through a shell). */
+export function showCommand(line: CommandLine): string {
+  return quote([line.program, ...line.args]);
+}
+
+/**
+ * Runs the tool without a shell (an argument array) in the working directory, streaming its
+ * output line by line into the log. Resolves with its exit status (signals count as failure;
+ * a program that cannot be started is 127, as a shell would say).
+ */
+export async function runCommand(command: CommandLine, options: { cwd: string; env: Record<string, string>; log: Log }): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command.program, command.args, { cwd: options.cwd, env: { ...process.env, ...options.env, ...command.env }, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
     const forward = (stream: NodeJS.ReadableStream) => {
       let rest = '';
       stream.setEncoding('utf8');
@@ -89,7 +133,14 @@ export async function runCommand(command: string, options: { cwd: string; env: R
     };
     forward(child.stdout);
     forward(child.stderr);
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    let started = true;
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      started = false;
+      options.log.error(`Cannot run ${command.program}: ${error.code === 'ENOENT' ? 'no such program on PATH or in the working directory' : error.message}. Install it in an earlier step, or give its path.`);
+      resolve(127);
+    });
+    child.on('close', (code, signal) => {
+      if (started) resolve(code ?? (signal ? 128 : 1));
+    });
   });
 }

@@ -12,11 +12,14 @@ import { fail, type State } from './run-state.js';
 import { runBuiltin } from './builtin.js';
 import { runExternal } from './tool-run.js';
 import { checkDownMigrations, readSchemaAt } from './down.js';
+import { parseCommand } from './external.js';
+import { runOffline } from './offline.js';
 
 export * from './types.js';
 export { renderMigrateReport, renderMigrateSummary, migrateHeadline } from './report.js';
 export { RUNNERS, PROFILES } from './profiles.js';
 export { KNOWN_RULES } from './lint/index.js';
+export { readMigrationSet, OFFLINE_REASON } from './offline.js';
 
 export const DEFAULT_HISTORY_TABLE = 'public.preview_db_migrations';
 
@@ -55,12 +58,17 @@ export function isPooledNeonUrl(url: string): boolean {
 }
 
 
+/** No database to talk to: the run lints offline (a fork's pull request gets no secrets, or lint-only). */
+export function isOffline(settings: Pick<MigrateSettings, 'databaseUrl' | 'lintOnly'>): boolean {
+  return Boolean(settings.lintOnly) || !settings.databaseUrl;
+}
+
 /**
  * Checks what can be checked without touching the database; throws SettingError naming the
  * setting (`command`, `seed`...), which each entry point maps to its input or flag.
  */
 export function validateSettings(settings: MigrateSettings): void {
-  validateDatabaseUrl(settings.databaseUrl);
+  if (!isOffline(settings)) validateDatabaseUrl(settings.databaseUrl);
   validateOptions(settings);
 }
 
@@ -74,6 +82,8 @@ export function validateOptions(settings: Omit<MigrateSettings, 'databaseUrl'>):
   validateRuleNames(settings.lintDisable, 'lint-disable');
   if (settings.seed.length > 0 && settings.protected) throw new SettingError('seed', 'seeding is for preview databases and is refused with protected: true. Remove seed for this database.');
   if (settings.runner === 'command' && !settings.command) throw new SettingError('command', "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
+  // Run without a shell: refuse shell syntax now, before anything changes.
+  if (settings.runner !== 'builtin' && settings.command) parseCommand(settings.command, 'command');
   for (const name of settings.exportEnv) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new SettingError('exportEnv', `'${name}' is not an environment variable name.`);
   if (settings.runner === 'builtin') parseTableName(settings.historyTable, 'history-table');
   if (settings.checkDown && settings.protected) throw new SettingError('checkDown', 'runs down steps on the database and is refused with protected: true. Check reversibility on a preview database instead.');
@@ -105,14 +115,15 @@ export async function migrate(settings: MigrateSettings, log: Log): Promise<Migr
     warnings: [],
     durationMs: 0,
   };
-  if (isPooledNeonUrl(settings.databaseUrl)) {
+  if (!isOffline(settings) && isPooledNeonUrl(settings.databaseUrl)) {
     const warning = "database-url points at Neon's connection pooler (-pooler in the host). Migrations need the direct URL: advisory locks and session settings do not survive a transaction pooler. Use the branch's direct URL (create-branch's database-url-direct output).";
     log.warning(warning, { title: 'Pooled database URL' });
     state.warnings.push(warning);
   }
   // check-down compares with the schema before this run applied anything.
-  const before = settings.checkDown && !settings.dryRun ? await readSchemaAt(settings.databaseUrl, settings.historyTable, log, (settings.connectTimeoutSeconds ?? 60) * 1000) : undefined;
-  if (settings.runner === 'builtin') await runBuiltin(settings, log, state);
+  const before = settings.checkDown && !settings.dryRun && !isOffline(settings) ? await readSchemaAt(settings.databaseUrl, settings.historyTable, log, (settings.connectTimeoutSeconds ?? 60) * 1000) : undefined;
+  if (isOffline(settings)) await runOffline(settings, log, state);
+  else if (settings.runner === 'builtin') await runBuiltin(settings, log, state);
   else await runExternal(settings, settings.runner, log, state);
   if (before && state.ok) {
     state.downCheck = await log.group('Checking the down steps', () =>

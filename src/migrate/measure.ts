@@ -91,6 +91,11 @@ const OWN_LOCKS = `SELECT l.relation::int AS oid, l.mode FROM pg_locks l
   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation::int >= 16384
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 
+/** The relation locks this session holds now (user relations of this database). */
+export async function ownLocks(client: Client): Promise<Array<{ oid: number; mode: string }>> {
+  return (await client.query<{ oid: number; mode: string }>(OWN_LOCKS)).rows;
+}
+
 export class StatementFailure extends Error {
   constructor(
     readonly statementIndex: number,
@@ -124,19 +129,38 @@ export async function runStatement(client: Client, statement: SqlStatement): Pro
  * for no-transaction files, where `measureLocks` is false: their locks end with each
  * statement). Throws StatementFailure naming the statement that failed.
  */
-export async function runStatements(client: Client, statements: SqlStatement[], options: { measureLocks: boolean }): Promise<MeasuredRun> {
+export async function runStatements(client: Client, statements: SqlStatement[], options: { measureLocks: boolean; begin?: boolean }): Promise<MeasuredRun> {
   const done: MeasuredStatement[] = [];
   const seen = new Map<string, SeenLock>();
+  // `begin`: open the transaction here, riding with the first statement (one round trip less).
+  let begin = options.begin === true;
+  if (begin && (statements.length === 0 || statements[0]!.copyData !== undefined)) {
+    await client.query('BEGIN');
+    begin = false;
+  }
   for (const [index, statement] of statements.entries()) {
     const started = performance.now();
+    let rows: Array<{ oid: number; mode: string }> = [];
     try {
-      await runStatement(client, statement);
+      if (statement.copyData === undefined && (options.measureLocks || begin)) {
+        // One round trip: [BEGIN;] the statement, then the locks it left (a simple query of several statements).
+        const prefix = begin ? 'BEGIN;\n' : '';
+        begin = false;
+        const results = await client.query(`${prefix}${statement.text}\n;\n${options.measureLocks ? OWN_LOCKS : 'SELECT 1 WHERE false'}`).catch((error: { position?: string }) => {
+          // The cursor position counts from the start of what was sent: make it the statement's.
+          if (prefix && error.position !== undefined) error.position = String(Math.max(1, Number(error.position) - prefix.length));
+          throw error;
+        });
+        if (options.measureLocks) rows = ((Array.isArray(results) ? results.at(-1) : results) as { rows: Array<{ oid: number; mode: string }> }).rows;
+      } else {
+        await runStatement(client, statement);
+        if (options.measureLocks) rows = (await client.query<{ oid: number; mode: string }>(OWN_LOCKS)).rows;
+      }
     } catch (error) {
       throw new StatementFailure(index, error, done);
     }
     const durationMs = performance.now() - started;
     if (options.measureLocks) {
-      const { rows } = await client.query<{ oid: number; mode: string }>(OWN_LOCKS);
       for (const row of rows) {
         const key = `${row.oid}:${row.mode}`;
         if (!seen.has(key)) seen.set(key, { oid: row.oid, mode: row.mode, statementIndex: index, since: started });
@@ -169,6 +193,47 @@ export async function describeRelations(observer: Client, oids: number[]): Promi
   );
   for (const row of rows) facts.set(row.oid, row);
   return facts;
+}
+
+/**
+ * What the observer knows about relations, kept for one run: every user relation as committed
+ * when the run's first migration was measured (one query), then whatever later migrations
+ * created, read when it is first locked by a later migration. A relation neither known nor seen
+ * before was created by the migration being measured, which nobody else could have waited for:
+ * no query is needed for it. A rename or schema move forgets the relations it touched.
+ */
+export class RelationCache {
+  private readonly facts = new Map<number, RelationFacts>();
+  /** Locked once while unknown: created by an earlier migration of this run (or by this one, if still in it). */
+  private readonly seenUnknown = new Set<number>();
+  private loaded = false;
+
+  async describe(observer: Client, seen: Array<{ oid: number; mode: string }>, statements: Array<{ kind: string }>): Promise<Map<number, RelationFacts>> {
+    const oids = [...new Set(seen.map((lock) => lock.oid))];
+    if (!this.loaded) {
+      const { rows } = await observer.query<RelationFacts>(
+        `SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384`,
+      );
+      for (const row of rows) this.facts.set(row.oid, row);
+      this.loaded = true;
+    }
+    const ask = oids.filter((oid) => !this.facts.has(oid) && this.seenUnknown.has(oid));
+    if (ask.length > 0) for (const [oid, facts] of await describeRelations(observer, ask)) this.facts.set(oid, facts);
+    const result = new Map<number, RelationFacts>();
+    for (const oid of oids) {
+      const known = this.facts.get(oid);
+      if (known) result.set(oid, known);
+      else this.seenUnknown.add(oid);
+    }
+    if (statements.some((statement) => statement.kind === 'RenameStmt' || statement.kind === 'AlterObjectSchemaStmt')) {
+      for (const oid of oids) {
+        this.facts.delete(oid);
+        this.seenUnknown.add(oid);
+      }
+    }
+    return result;
+  }
 }
 
 export interface MigrationLocks {
@@ -214,25 +279,36 @@ export function lockEntries(
   return { entries };
 }
 
-/** Row counts after the fact: statistics when present, else a bounded count(*). */
-export async function countRows(client: Client, entries: Array<{ table: string; reltuples: number }>): Promise<Map<string, { rows?: number; estimated: boolean }>> {
+/**
+ * Row counts: statistics when present, else a bounded count(*). `inTransaction`: the client is
+ * inside the migration's own transaction (not yet committed), so each count runs in a savepoint
+ * that is rolled back, leaving the migration's transaction as it was.
+ */
+export async function countRows(client: Client, entries: Array<{ table: string; reltuples: number }>, options: { inTransaction?: boolean } = {}): Promise<Map<string, { rows?: number; estimated: boolean }>> {
+  const [open, close] = options.inTransaction ? ['SAVEPOINT preview_db_count', 'ROLLBACK TO SAVEPOINT preview_db_count; RELEASE SAVEPOINT preview_db_count'] : ['BEGIN', 'ROLLBACK'];
   const counts = new Map<string, { rows?: number; estimated: boolean }>();
+  const toCount: string[] = [];
   for (const entry of entries) {
-    if (counts.has(entry.table)) continue;
-    if (entry.reltuples >= 0) {
-      counts.set(entry.table, { rows: Math.round(entry.reltuples), estimated: true });
-      continue;
-    }
+    if (counts.has(entry.table) || toCount.includes(entry.table)) continue;
+    if (entry.reltuples >= 0) counts.set(entry.table, { rows: Math.round(entry.reltuples), estimated: true });
+    else toCount.push(entry.table);
+  }
+  // One round trip for all of them while all goes well (the undo is sent on its own only after
+  // an error); after an error, table by table, so one unreadable table does not hide the rest.
+  const count = async (tables: string[]): Promise<boolean> => {
     try {
-      await client.query('BEGIN');
-      await client.query("SET LOCAL statement_timeout = '5s'");
-      const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${entry.table}`);
-      counts.set(entry.table, { rows: Number(rows[0]?.n ?? 0), estimated: false });
+      const select = tables.map((table, index) => `SELECT ${index} AS i, count(*)::text AS n FROM ${table}`).join(' UNION ALL ');
+      const results = await client.query(`${open};\nSET LOCAL statement_timeout = '5s';\n${select};\n${close}`);
+      const counted = (Array.isArray(results) ? results : [results]).find((result) => result.rows?.[0]?.n !== undefined);
+      for (const row of (counted?.rows ?? []) as Array<{ i: number; n: string }>) counts.set(tables[row.i]!, { rows: Number(row.n), estimated: false });
+      return true;
     } catch {
-      counts.set(entry.table, { estimated: true });
-    } finally {
-      await client.query('ROLLBACK').catch(() => {});
+      await client.query(close).catch(() => {});
+      return false;
     }
+  };
+  if (toCount.length > 0 && (toCount.length === 1 || !(await count(toCount)))) {
+    for (const table of toCount) if (!(await count([table]))) counts.set(table, { estimated: true });
   }
   return counts;
 }

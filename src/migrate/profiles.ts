@@ -11,6 +11,9 @@ export type ExternalRunner = Exclude<RunnerName, 'builtin'>;
 
 export type TransactionModel = 'per-file' | 'single' | 'none';
 
+/** In a profile's default command: the word replaced by the database URL (never through a shell). */
+export const DATABASE_URL_ARG = '$DATABASE_URL';
+
 /** One migration as the tool sees it on disk. */
 export interface ToolMigration {
   /** The id the tool records in its history (name, version, tag). */
@@ -51,7 +54,8 @@ export interface ToolProfile {
   title: string;
   /** Where the SQL lives by default (relative to the working directory). */
   defaultDir: string;
-  defaultCommand(dir: string): string;
+  /** The tool's command as an argument array (run without a shell); `DATABASE_URL_ARG` stands for the URL. */
+  defaultCommand(dir: string): string[];
   /** The history table (schema-qualified), read before and after the tool runs. */
   historyTable?: string;
   transactionModel: TransactionModel;
@@ -118,7 +122,7 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
     runner: 'prisma',
     title: 'Prisma Migrate',
     defaultDir: 'prisma/migrations',
-    defaultCommand: () => 'npx prisma migrate deploy',
+    defaultCommand: () => ['npx', 'prisma', 'migrate', 'deploy'],
     historyTable: 'public._prisma_migrations',
     // `migrate deploy` sends each migration.sql as one script: Postgres runs it atomically.
     transactionModel: 'per-file',
@@ -151,7 +155,7 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
     runner: 'drizzle',
     title: 'Drizzle Kit',
     defaultDir: 'drizzle',
-    defaultCommand: () => 'npx drizzle-kit migrate',
+    defaultCommand: () => ['npx', 'drizzle-kit', 'migrate'],
     historyTable: 'drizzle.__drizzle_migrations',
     // drizzle-kit migrate applies every pending file in one transaction.
     transactionModel: 'single',
@@ -176,7 +180,7 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
     runner: 'node-pg-migrate',
     title: 'node-pg-migrate',
     defaultDir: 'migrations',
-    defaultCommand: (dir) => `npx node-pg-migrate up --migrations-dir ${JSON.stringify(dir)}`,
+    defaultCommand: (dir) => ['npx', 'node-pg-migrate', 'up', '--migrations-dir', dir],
     historyTable: 'public.pgmigrations',
     // `up` wraps all pending migrations in one transaction unless --no-single-transaction.
     transactionModel: 'single',
@@ -203,7 +207,7 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
     runner: 'dbmate',
     title: 'dbmate',
     defaultDir: 'db/migrations',
-    defaultCommand: (dir) => `dbmate --migrations-dir ${JSON.stringify(dir)} --no-dump-schema up`,
+    defaultCommand: (dir) => ['dbmate', '--migrations-dir', dir, '--no-dump-schema', 'up'],
     historyTable: 'public.schema_migrations',
     // Each file in its own transaction; `-- migrate:up transaction:false` opts out.
     transactionModel: 'per-file',
@@ -226,7 +230,7 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
     runner: 'golang-migrate',
     title: 'golang-migrate',
     defaultDir: 'migrations',
-    defaultCommand: (dir) => `migrate -path ${JSON.stringify(dir)} -database "$DATABASE_URL" up`,
+    defaultCommand: (dir) => ['migrate', '-path', dir, '-database', DATABASE_URL_ARG, 'up'],
     historyTable: 'public.schema_migrations',
     // Each file is sent as written; the tool opens no transaction of its own.
     transactionModel: 'none',
@@ -253,7 +257,7 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
     runner: 'flyway',
     title: 'Flyway',
     defaultDir: 'sql',
-    defaultCommand: (dir) => `flyway -locations=${JSON.stringify(`filesystem:${dir}`)} migrate`,
+    defaultCommand: (dir) => ['flyway', `-locations=filesystem:${dir}`, 'migrate'],
     historyTable: 'public.flyway_schema_history',
     // Each migration in its own transaction.
     transactionModel: 'per-file',
@@ -280,7 +284,7 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
     runner: 'command',
     title: 'custom command',
     defaultDir: 'migrations',
-    defaultCommand: () => '',
+    defaultCommand: () => [],
     transactionModel: 'none',
     list(dir, cwd) {
       const root = join(cwd, dir);

@@ -34,11 +34,14 @@ export function renderMigrateReport(result: Omit<MigrateResult, 'reportMarkdown'
   for (const warning of result.warnings) out.push(`- ⚠️ ${cell(warning)}`);
   if (result.warnings.length > 0) out.push('');
 
-  if (result.applied.length > 0) {
+  const earlier = result.earlier ?? [];
+  if (result.applied.length > 0 || earlier.length > 0) {
     out.push('| Migration | Duration | Statements |', '| --- | ---: | ---: |');
+    for (const m of earlier) out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} (applied by an earlier push) | ${formatMillis(m.durationMs)} | – |`);
     for (const m of result.applied) out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} | ${formatMillis(m.durationMs)} | ${m.statements.length || '–'} |`);
     out.push('');
-  } else if (result.pendingMigrations.length > 0 && (result.dryRun || !result.ok)) {
+  }
+  if (result.applied.length === 0 && result.pendingMigrations.length > 0 && (result.dryRun || !result.ok)) {
     out.push('Pending:', ...result.pendingMigrations.map((m) => `- \`${cell(m.file)}\``), '');
   }
 

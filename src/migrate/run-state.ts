@@ -1,7 +1,8 @@
 // What the built-in runner and the tool runner share: the run's state, lint and its gates.
 import type { Log } from '../shared/log.js';
 import { type Client } from './db.js';
-import { lintMigrations, type LintFinding } from './lint/index.js';
+import { lintMigrations, prWaivers, type RuleName } from './lint/index.js';
+import type { LintFinding } from './types.js';
 import { type TransactionModel } from './profiles.js';
 import type { MigrateFailure, MigrateResult, MigrateSettings } from './types.js';
 
@@ -26,13 +27,31 @@ export async function lint(
 ): Promise<LintFinding[]> {
   // A protected run lints even with lint off: destructive changes need the explicit yes.
   if (files.length === 0 || (settings.lint === 'off' && !protectedRun)) return [];
-  return lintMigrations(files, {
+  // The pull request's description never reaches the linter: whoever opens the pull request
+  // writes it, so it must not waive a finding (see acknowledge).
+  const findings = await lintMigrations(files, {
     disabled: settings.lintDisable,
     sessionLockTimeout: settings.lockTimeoutSeconds !== undefined,
     transactionModel,
-    prBody: settings.prBody,
     existingTables,
   });
+  return acknowledge(findings, settings.prBody);
+}
+
+/**
+ * A rule named in the pull request's description (`preview-db: allow <rule>`) marks its findings
+ * as acknowledged in the report, and nothing more: they keep their severity, still block
+ * `lint: error`, and still count as destructive on a protected database. Only reviewed sources
+ * (an ignore comment in the migration, the workflow's lint-disable / allow-destructive) open a guard.
+ */
+export function acknowledge(findings: LintFinding[], prBody: string | undefined): LintFinding[] {
+  const named = prWaivers(prBody).rules;
+  if (named.size === 0) return findings;
+  return findings.map((finding) =>
+    named.has(finding.rule as RuleName) && !finding.acknowledged
+      ? { ...finding, acknowledged: true, message: `${finding.message} Acknowledged in the pull request's description (this does not waive it).` }
+      : finding,
+  );
 }
 
 export async function existingTables(client: Client): Promise<Set<string>> {
@@ -79,16 +98,24 @@ export function checkFileProblems(state: State, log: Log): boolean {
   return false;
 }
 
-export function lintErrorsBlock(state: State, settings: MigrateSettings): boolean {
-  const errors = state.findings.filter((finding) => finding.severity === 'error');
+/**
+ * `lint: error` stops the run on an error finding, before anything is applied. `deferred`
+ * findings are decided later, inside their migration's transaction once measured (lock rules
+ * with analyze on), so they do not block here.
+ */
+export function lintErrorsBlock(state: State, settings: MigrateSettings, deferred: (finding: LintFinding) => boolean = () => false): boolean {
+  const errors = state.findings.filter((finding) => finding.severity === 'error' && !deferred(finding));
   if (settings.lint !== 'error' || errors.length === 0) return false;
   fail(state, {
-    message: `lint found ${errors.length} error(s) (lint: error): ${errors.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}. Fix them, accept one with a '-- squawk-ignore <rule>' comment or a line naming the rule in the pull request's description, or set lint: warn.`,
+    message: `lint found ${errors.length} error(s) (lint: error): ${errors.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}. Nothing was applied. ${LINT_ERROR_FIX}`,
     file: errors[0]!.file,
     line: errors[0]!.line,
   });
   return true;
 }
+
+/** What opens a lint: error guard: reviewed sources only (never the pull request's description). */
+export const LINT_ERROR_FIX = "Fix them, or accept one in a reviewed place: a '-- squawk-ignore <rule>' comment in the migration, the workflow's lint-disable input, or lint: warn. A line in the pull request's description only marks a finding as acknowledged in the report.";
 
 export function checkHistory(state: State, settings: MigrateSettings, log: Log): boolean {
   for (const missing of state.missing) {

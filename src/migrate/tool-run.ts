@@ -4,10 +4,10 @@ import { InputError, errorMessage } from '../shared/errors.js';
 import { formatMillis } from '../shared/duration.js';
 import type { Log } from '../shared/log.js';
 import { applySessionSettings, connect, serverVersionNum, type Client } from './db.js';
-import { compareWithHistory, flywayEnvironment, runCommand } from './external.js';
+import { compareWithHistory, flywayEnvironment, parseCommand, runCommand, showCommand, type CommandLine } from './external.js';
 import { isTransactionControl, nonTransactionalReason, parseSqlFile } from './files.js';
 import { StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, runStatements, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
-import { PROFILES, type ExternalRunner, type ToolMigration, type TransactionModel } from './profiles.js';
+import { DATABASE_URL_ARG, PROFILES, type ExternalRunner, type ToolMigration, type TransactionModel } from './profiles.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
 import type { MigrateSettings, PlannedMigration } from './types.js';
 import { checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
@@ -16,8 +16,7 @@ export async function runExternal(settings: MigrateSettings, runner: ExternalRun
   const profile = PROFILES[runner];
   const cwd = settings.workingDirectory;
   const dir = settings.migrationsDir || profile.defaultDir;
-  const command = settings.command || profile.defaultCommand(dir);
-  if (!command) throw new InputError('command', `is required with runner: ${runner}.`);
+  if (!settings.command && profile.defaultCommand(dir).length === 0) throw new InputError('command', `is required with runner: ${runner}.`);
   let migrations: ToolMigration[];
   try {
     migrations = profile.list(dir, cwd);
@@ -59,6 +58,8 @@ export async function runExternal(settings: MigrateSettings, runner: ExternalRun
     if (settings.dryRun) return;
 
     const measuredFiles = measure ? await log.group('Measuring pending SQL (rolled back)', () => measureRolledBack(client, settings, before.pending, parsed, profile.transactionModel, state, log)) : new Map<string, { statements: MeasuredStatement[]; durationMs: number }>();
+    // Graded by the rolled-back measurement: a blocking finding stops the run before the tool commits anything.
+    if (measure && lintErrorsBlock(state, settings)) return;
 
     const env: Record<string, string> = {};
     for (const name of settings.exportEnv) env[name] = settings.databaseUrl;
@@ -68,8 +69,13 @@ export async function runExternal(settings: MigrateSettings, runner: ExternalRun
       settings.statementTimeoutSeconds !== undefined ? `-c statement_timeout=${settings.statementTimeoutSeconds}s` : '',
     ].filter(Boolean);
     if (pgOptions.length > 0) env.PGOPTIONS = [process.env.PGOPTIONS ?? '', ...pgOptions].filter(Boolean).join(' ');
+    // Never through a shell: the input split into words ($NAME from the tool's environment), or the profile's argument array.
+    const command: CommandLine = settings.command
+      ? parseCommand(settings.command, 'command', { ...process.env, ...env })
+      : (([program, ...args]) => ({ program: program!, args, env: {} }))(profile.defaultCommand(dir).map((word) => (word === DATABASE_URL_ARG ? settings.databaseUrl : word)));
+    const shown = settings.command ?? showCommand({ ...command, args: profile.defaultCommand(dir).slice(1) });
     const started = performance.now();
-    const exitCode = await log.group(`Running ${profile.title}: ${command}`, () => runCommand(command, { cwd, env, log }));
+    const exitCode = await log.group(`Running ${profile.title}: ${shown}`, () => runCommand(command, { cwd, env, log }));
     const tookMs = performance.now() - started;
     state.exitCode = exitCode;
     if (profile.readHistory) {
@@ -82,10 +88,9 @@ export async function runExternal(settings: MigrateSettings, runner: ExternalRun
       for (const id of after.failed.filter((id) => !before.failed.includes(id))) state.failedInHistory.push(id);
     }
     if (exitCode !== 0) {
-      fail(state, { message: `${profile.title} exited with status ${exitCode} after ${formatMillis(tookMs)} (command: ${command}). Its output is above.` });
+      fail(state, { message: `${profile.title} exited with status ${exitCode} after ${formatMillis(tookMs)} (command: ${shown}). Its output is above.` });
       return;
     }
-    if (measure) lintErrorsBlock(state, settings);
   } finally {
     await client.end().catch(() => {});
   }

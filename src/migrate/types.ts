@@ -1,19 +1,25 @@
 // The migrate core's plain-valued contract: settings in, result out. The action, the root
 // lifecycle action and the CLI all speak it.
-import type { LintFinding } from './lint/index.js';
+import type { LintFinding as LinterFinding } from './lint/index.js';
 import type { LockReportEntry, MeasuredStatement } from './measure.js';
 import type { RunnerName } from './profiles.js';
 import type { DownCheckResult } from './down.js';
 
-export type { LintFinding } from './lint/index.js';
+/** A linter finding as the run reports it. */
+export type LintFinding = LinterFinding & {
+  /** Named in the pull request's description: shown as acknowledged, never waived. */
+  acknowledged?: boolean;
+};
 export type { LockReportEntry, MeasuredStatement } from './measure.js';
 export type { RunnerName } from './profiles.js';
 
 export type LintLevel = 'off' | 'warn' | 'error';
 
 export interface MigrateSettings {
-  /** The direct (non-pooled) URL: advisory locks and session settings need a real session. */
+  /** The direct (non-pooled) URL: advisory locks and session settings need a real session. Empty: lint offline. */
   databaseUrl: string;
+  /** Lint without a database (also when databaseUrl is empty): same rules, graded statically, nothing applied. */
+  lintOnly?: boolean;
   runner: RunnerName;
   /** Relative to `workingDirectory`; empty means the runner's default (`migrations` for builtin). */
   migrationsDir?: string;
@@ -38,8 +44,17 @@ export interface MigrateSettings {
   /** Measure locks and durations statement by statement. */
   analyze: boolean;
   lockThresholdMs: number;
-  /** The pull request's description: a line naming a rule there accepts its findings. */
+  /**
+   * The pull request's description. Untrusted (its author writes it): a line naming a rule only
+   * marks that rule's findings as acknowledged in the report; it never waives or unblocks one.
+   */
   prBody?: string;
+  /**
+   * The pull request this run is for. The built-in runner keeps what it found and measured with
+   * each history row, and reports the rows an earlier run of the same pull request applied, so
+   * the report covers every migration the pull request adds, not only this push's.
+   */
+  pullRequest?: number;
   /** How long to wait for another run holding the migration lock (default 10 minutes). */
   lockWaitSeconds?: number;
   /** How long to keep retrying a connection that fails transiently (default 60 s; a waking compute). */
@@ -59,6 +74,14 @@ export interface AppliedMigration {
   statements: MeasuredStatement[];
   /** The file ran outside a transaction (its marker, or the tool's model). */
   noTransaction: boolean;
+}
+
+/** What the built-in runner keeps with a history row (the `report` column): found and measured when it was applied. */
+export interface MigrationRecord {
+  pullRequest?: number;
+  measured: boolean;
+  findings: LintFinding[];
+  locks: LockReportEntry[];
 }
 
 export interface PlannedMigration {
@@ -113,6 +136,8 @@ export interface MigrateResult {
   seeded: string[];
   /** Every file the run refused, found before anything ran (all of them, not only the first). */
   problems: FileProblem[];
+  /** Applied by an earlier run for the same pull request (their findings and locks are in `findings` and `locks`). */
+  earlier?: AppliedMigration[];
   /** Things the reader should know (pooled URL, drift allowed, ...). */
   warnings: string[];
   error?: MigrateFailure;

@@ -49,6 +49,8 @@ export function readMigrateOptions(facts: RunFacts, options: { commandInput: 'co
     prBody: facts.pullRequest?.body,
     checkDown: inputs.boolean('check-down', false),
     requireDown: inputs.boolean('require-down', false),
+    lintOnly: inputs.boolean('lint-only', false),
+    pullRequest: facts.pullRequest?.number,
   };
   if (settings.analyze && settings.protected) {
     throw new InputError('analyze', 'cannot be true with protected: true. Measuring runs migrations statement by statement on the target; measure on a preview database instead.');
@@ -58,8 +60,8 @@ export function readMigrateOptions(facts: RunFacts, options: { commandInput: 'co
 
 export function getMigrateInputs(facts: RunFacts, env: NodeJS.ProcessEnv = process.env): MigrateSettings {
   // The URL is masked the moment it is read (inputs.secret), before anything can print it.
+  // Empty (a fork's pull request gets no secrets) or lint-only: the core lints offline and says so.
   const databaseUrl = inputs.secret('database-url');
-  if (!databaseUrl) throw new InputError('database-url', "is required: the preview's direct (non-pooled) URL, e.g. ${{ steps.preview.outputs.database-url-direct }}.");
   const settings: MigrateSettings = {
     databaseUrl,
     ...readMigrateOptions(facts, { commandInput: 'command', isProtected: inputs.boolean('protected', false), exportEnv: inputs.list('export-env') }, env),

@@ -3,10 +3,10 @@
 import '../with-baseline-wasm.js';
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
-import { describeFailure } from '../../migrate/index.js';
-import { closePreview, openPreview, phaseOf, type OpenResult } from '../../lifecycle/index.js';
+import { describeFailure, type MigrateResult } from '../../migrate/index.js';
+import { closePreview, lintWithoutPreview, openPreview, phaseOf } from '../../lifecycle/index.js';
 import { errorMessage } from '../../shared/errors.js';
-import { COMMENT_KEY, renderClosedComment, renderFailedComment, renderOpenComment, type CommentContext } from '../../lifecycle/comment.js';
+import { COMMENT_KEY, renderClosedComment, renderFailedComment, renderLintOnlyComment, renderOpenComment, type CommentContext } from '../../lifecycle/comment.js';
 import { commentMarker, upsertStickyComment } from '../../github/sticky-comment.js';
 import { workflowRunUrl } from '../../github/console-links.js';
 import { readRunFacts, type RunFacts } from '../context.js';
@@ -46,12 +46,34 @@ async function main(): Promise<void> {
     setOutputs({ ...EMPTY_OUTPUTS, 'branch-name': branchName });
     return;
   }
-  if (settings.skipReason) {
-    core.notice(settings.skipReason, { title: 'Preview database skipped' });
-    setOutputs({ ...EMPTY_OUTPUTS, 'branch-name': branchName, skipped: true, phase });
+  const context: CommentContext = { sha: facts.pullRequest?.headSha || facts.sha, runUrl: facts.runId ? workflowRunUrl(facts.serverUrl, facts.repository, facts.runId) : undefined };
+  /** No preview: the offline lint report, as the comment, the summary and the migrate outputs. */
+  const reportWithoutPreview = async (reason: string, migration: MigrateResult | undefined, skipped: boolean): Promise<void> => {
+    let commentUrl = '';
+    if (migration) {
+      const body = renderLintOnlyComment(branchName, reason, migration, context);
+      commentUrl = await postComment(settings, facts, body);
+      await core.summary.addRaw(`${body}\n`).write();
+    }
+    setOutputs({
+      ...EMPTY_OUTPUTS,
+      'branch-name': branchName,
+      skipped,
+      phase,
+      ...migrateOutputs(migration, migration ? writeMigrateReport(migration) : ''),
+      'comment-url': commentUrl,
+    });
+    if (migration && !migration.ok) process.exitCode = 1;
+  };
+  const lintOnly = phase === 'open' && settings.migrate?.lintOnly;
+  if (settings.skipReason || lintOnly) {
+    const reason = settings.skipReason ?? 'lint-only is true, so no preview database is created: the migrations are linted offline.';
+    core.notice(reason, { title: 'Preview database skipped' });
+    // Still a lint report for the pull request (forks get no secrets, so no preview): offline, nothing applied.
+    const migration = phase === 'open' && settings.migrate ? await lintWithoutPreview(settings.migrate, actionLog) : undefined;
+    await reportWithoutPreview(reason, migration, true);
     return;
   }
-  const context: CommentContext = { sha: facts.pullRequest?.headSha || facts.sha, runUrl: facts.runId ? workflowRunUrl(facts.serverUrl, facts.repository, facts.runId) : undefined };
 
   if (phase === 'close') {
     const report = await closePreview({ create: settings.settings, dryRun: settings.dryRun, repository: facts.repository }, actionLog);
@@ -64,13 +86,19 @@ async function main(): Promise<void> {
     return;
   }
 
-  let result: OpenResult;
+  let result: Awaited<ReturnType<typeof openPreview>>;
   try {
     result = await openPreview({ create: settings.settings, migrate: settings.migrate }, actionLog);
   } catch (error) {
     // The pull request's author should see why there is no preview, not only the run's log.
     await postComment(settings, facts, renderFailedComment(branchName, errorMessage(asInputError(error, LIFECYCLE_SETTING_INPUTS) ?? error), context));
     throw error;
+  }
+  if (!result.preview) {
+    const reason = `${result.refusedFiles} migration file(s) have problems the runner refuses, so no preview database was created; each is listed below. Fix them and push again.`;
+    await reportWithoutPreview(reason, result.migration, false);
+    process.exitCode = 1;
+    return;
   }
   const { preview, migration } = result;
   exportPreviewEnv(settings.exportEnv, preview);

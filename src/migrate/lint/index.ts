@@ -6,7 +6,7 @@ import { SqlSyntaxError, splitStatements, withoutCopyData } from '../sql.js';
 import type { SqlStatement } from '../sql.js';
 import { cannotRunInTransaction, migrationSetChecker } from './checks.js';
 import type { ParsedFile, RawFinding } from './checks.js';
-import { SourceText, ignoreDirective, prWaivers, scanComments, transactionMarkers } from './comments.js';
+import { SourceText, ignoreDirective, scanComments, transactionMarkers } from './comments.js';
 import type { IgnoreDirective } from './comments.js';
 import { RULES, canonicalRule } from './rules.js';
 import type { RuleName } from './rules.js';
@@ -37,8 +37,6 @@ export interface LintOptions {
   sessionLockTimeout: boolean;
   /** How the migration tool runs files: each in its own transaction, all in one, or none. */
   transactionModel: 'per-file' | 'single' | 'none';
-  /** The pull request's description: `preview-db: allow <rule>` or `squawk-ignore <rule>` lines waive rules. */
-  prBody?: string;
   /** Tables that exist before these migrations (`schema.table`, lowercased). */
   existingTables?: Set<string>;
   /** Schemas that exist before these migrations (lowercased), so `DROP SCHEMA IF EXISTS` of another one is known to do nothing. */
@@ -119,7 +117,6 @@ function ignored(file: PreparedFile, finding: RawFinding): boolean {
  */
 export async function lintMigrations(files: Array<{ path: string; sql: string; noTransaction?: boolean }>, options: LintOptions): Promise<LintFinding[]> {
   const disabled = new Set(validateRuleNames(options.disabled));
-  const waived = prWaivers(options.prBody).rules;
   const checker = migrationSetChecker({
     sessionLockTimeout: options.sessionLockTimeout,
     transactionModel: options.transactionModel,
@@ -140,7 +137,7 @@ export async function lintMigrations(files: Array<{ path: string; sql: string; n
       })),
     );
     const fileFindings = [...checker.check(file), ...unknownNames]
-      .filter((finding) => !disabled.has(finding.rule) && !waived.has(finding.rule) && !ignored(file, finding))
+      .filter((finding) => !disabled.has(finding.rule) && !ignored(file, finding))
       .sort((a, b) => a.line - b.line || a.column - b.column);
     for (const finding of fileFindings) {
       const rule = RULES[finding.rule];
