@@ -25,7 +25,9 @@ test('npm pack → npm install the tarball into a temp project → npx preview-d
 
   const packed = JSON.parse((await run('npm', ['pack', '--json', '--pack-destination', stage], { cwd: stage })).stdout);
   const files = packed[0].files.map((file: { path: string }) => file.path).sort();
-  expect(files).toEqual(['README.md', 'dist/cli/index.js', 'dist/cli/libpg-query.wasm', 'package.json']);
+  // The CLI's entry, the chunks it shares with the actions (the parser's WebAssembly among them) and undici; no other action's entry.
+  expect(files).toEqual(expect.arrayContaining(['README.md', 'dist/cli/index.js', 'dist/chunks/libpg-query.wasm', 'dist/vendor/undici.cjs', 'package.json']));
+  expect(files.filter((file: string) => !/^dist\/(cli|chunks|vendor)\//.test(file) && !['README.md', 'package.json'].includes(file))).toEqual([]);
   const tarball = join(stage, packed[0].filename);
 
   const app = tempProject('preview-db-user-app-');

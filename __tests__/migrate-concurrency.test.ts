@@ -48,7 +48,8 @@ describe.each([
     const running = migrate(settings(db.url, cwd, { analyze }), new MemoryLog());
     let killed = false;
     for (let i = 0; i < 200 && !killed; i++) {
-      const rows = await query<{ pid: number }>(adminUrl(), "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'preview-db migrate' AND query LIKE '%pg_sleep(30)%' AND state = 'active'", [db.name]);
+      // By what it waits on: the fast path's batch text (with its history rows) outgrows pg_stat_activity's 1 kB of query.
+      const rows = await query<{ pid: number }>(adminUrl(), "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'preview-db migrate' AND wait_event = 'PgSleep' AND state = 'active'", [db.name]);
       if (rows[0]) {
         await query(adminUrl(), 'SELECT pg_terminate_backend($1)', [rows[0].pid]);
         killed = true;

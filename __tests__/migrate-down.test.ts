@@ -3,7 +3,7 @@
 // compared with the first apply. Every case on a database of its own.
 import { afterAll, expect, test } from '@jest/globals';
 import { MemoryLog } from './support/memory-log.js';
-import { InputError } from '../src/shared/errors.js';
+import { SettingError } from '../src/shared/errors.js';
 import { migrate } from '../src/migrate/index.js';
 import { readDownSteps } from '../src/migrate/down.js';
 import { createDatabase, dropAll, query, settings, workspace, writeFiles } from './fixtures/migrate/support.js';
@@ -119,14 +119,15 @@ test('check-down is refused on protected databases, with other runners, and requ
   const db = await createDatabase('down_refused', created);
   const cwd = workspace(USERS);
   const refusals: Array<[Parameters<typeof settings>[2], string, RegExp]> = [
-    [{ checkDown: true, protected: true, analyze: false }, 'check-down', /refused with protected: true/],
-    [{ checkDown: true, runner: 'dbmate' }, 'check-down', /works with the built-in runner/],
-    [{ requireDown: true }, 'require-down', /set check-down: true too/],
+    [{ checkDown: true, protected: true, analyze: false }, 'checkDown', /refused with protected: true/],
+    [{ checkDown: true, runner: 'dbmate' }, 'checkDown', /works with the built-in runner/],
+    [{ requireDown: true }, 'requireDown', /set check-down: true too/],
   ];
-  for (const [overrides, input, message] of refusals) {
+  // The core names the setting; the actions map it to check-down / require-down (MIGRATE_SETTING_INPUTS).
+  for (const [overrides, setting, message] of refusals) {
     const error = await migrate(settings(db.url, cwd, overrides), new MemoryLog()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).input).toBe(input);
+    expect(error).toBeInstanceOf(SettingError);
+    expect((error as SettingError).setting).toBe(setting);
     expect((error as Error).message).toMatch(message);
   }
   expect(await query(db.url, "SELECT to_regclass('public.users')::text AS t")).toEqual([{ t: null }]);

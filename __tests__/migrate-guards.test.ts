@@ -120,7 +120,8 @@ describe('no input reaches a shell', () => {
     const cwd = workspace({ 'README.md': 'empty project\n' });
     const run = migrate(settings(db.url, cwd, { runner: 'command', command }), new MemoryLog());
     await expect(run).rejects.toThrow(reason);
-    await expect(run).rejects.toThrow(/Input 'command'.*script file/);
+    // The core names the setting; the migrate action maps it to its input 'command', the root action to 'migrate-command'.
+    await expect(run).rejects.toThrow(/Setting 'command'.*script file/);
     expect(readdirSync(cwd).filter((name) => name.startsWith('pwned'))).toEqual([]);
   });
 

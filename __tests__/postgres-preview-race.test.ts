@@ -3,7 +3,7 @@
 // run (the rare failure of create-branch-postgres's "two racing runs" on a loaded machine).
 import pg from 'pg';
 import { sql } from './support/sql.js';
-import { ensurePreviewRole, previewRoleName, roleMark } from '../src/providers/postgres/preview-role.js';
+import { ensurePreviewRoleRetrying, previewRoleName, roleMark } from '../src/providers/postgres/preview-role.js';
 import { MemoryLog } from './support/memory-log.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL!;
@@ -46,17 +46,8 @@ test('twins racing to create the preview role all succeed, and the role always c
       }
       return seen;
     });
-    const results = await Promise.allSettled(
-      Array.from({ length: TWINS }, () =>
-        withAdmin((client) =>
-          ensurePreviewRole(client, adminUrl, database, Date.now() + 60_000, new MemoryLog()).catch(async (error: { code?: string; message: string }) => {
-            // A concurrent ALTER of the same role or database is retried by the provider, not here.
-            if (['40001', '40P01', 'XX000'].includes(error.code ?? '')) return ensurePreviewRole(client, adminUrl, database, Date.now() + 60_000, new MemoryLog());
-            throw error;
-          }),
-        ),
-      ),
-    );
+    // As the provider calls it: retried while a twin updates the same catalog rows.
+    const results = await Promise.allSettled(Array.from({ length: TWINS }, () => withAdmin((client) => ensurePreviewRoleRetrying(client, adminUrl, database, Date.now() + 60_000, new MemoryLog()))));
     watching = false;
     for (const result of results) if (result.status === 'rejected') failures.push(`round ${round}: ${(result.reason as Error).message}`);
     const sightings = await unmarkedSightings;

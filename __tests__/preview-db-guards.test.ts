@@ -102,15 +102,17 @@ describe('untrusted text never opens a guard', () => {
 });
 
 describe('checked before anything is created', () => {
+  // A missing directory or seed is an input error; a file the runner refuses is annotated at the file (with every other one).
+  const refused = (file: string) => `::error title=Migration file refused,file=${file},`;
   const broken: Array<[string, number, Record<string, string>, Record<string, string>, string]> = [
-    ['a missing migrations-dir', 903, { 'migrations-dir': 'db/missing' }, { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n' }, 'migrations-dir'],
-    ['a file Postgres cannot parse', 904, {}, { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n', 'migrations/0002_bad.sql': 'CREATE TABLE broken (id int;\n' }, 'migrations-dir'],
-    ['a missing seed', 905, { seed: 'db/seed.sql' }, { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n' }, 'seed'],
+    ['a missing migrations-dir', 903, { 'migrations-dir': 'db/missing' }, { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n' }, inputErrorAnnotation('migrations-dir')],
+    ['a file Postgres cannot parse', 904, {}, { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n', 'migrations/0002_bad.sql': 'CREATE TABLE broken (id int;\n' }, refused('migrations/0002_bad.sql')],
+    ['a missing seed', 905, { seed: 'db/seed.sql' }, { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n' }, inputErrorAnnotation('seed')],
   ];
-  test.each(broken)('postgres: %s leaves no database and no role', async (_what, number, inputs, files, input) => {
+  test.each(broken)('postgres: %s leaves no database and no role', async (_what, number, inputs, files, annotation) => {
     const run = await lifecycle({ ...postgresInputs(), ...inputs }, pullRequestEvent(number), workspaceOf(files));
     expect(run.status).toBe(1);
-    expect(run.stdout).toContain(inputErrorAnnotation(input));
+    expect(run.stdout).toContain(annotation);
     expect(await databaseExists(`preview_pr_${number}`)).toBe(false);
     expect(await roleExists(`preview_pr_${number}_owner`)).toBe(false);
   });
@@ -119,7 +121,7 @@ describe('checked before anything is created', () => {
     const before = neon.requests.length;
     const run = await lifecycle(neonInputs(), pullRequestEvent(906), workspaceOf({ 'migrations/0001_bad.sql': 'ALTER TABLE accounts ADD COLUMN;\n' }));
     expect(run.status).toBe(1);
-    expect(run.stdout).toContain(inputErrorAnnotation('migrations-dir'));
+    expect(run.stdout).toContain(refused('migrations/0001_bad.sql'));
     expect(neon.requests.slice(before).filter((request) => request.method !== 'GET')).toEqual([]);
     expect(neon.branches().some((branch) => branch.name === 'preview/pr-906')).toBe(false);
   });
@@ -134,7 +136,8 @@ describe('lint without a database', () => {
     runs.push(run);
     expect(run.status).toBe(0);
     expect(rulesOf(run)).toEqual(expect.arrayContaining(['require-concurrent-index-creation', 'ban-drop-table']));
-    expect(run.outputs).toMatchObject({ applied: '0', pending: '0' });
+    // Offline nothing is known to be applied: every readable migration counts as pending.
+    expect(run.outputs).toMatchObject({ applied: '0', pending: '2' });
     expect(run.stdout).toMatch(/::warning title=ban-drop-table \(error\),file=migrations\/0002_drop.sql,line=1/);
     expect(run.stdout).toMatch(/::notice .*linted offline/);
     expect(run.summary).toContain('ban-drop-table');

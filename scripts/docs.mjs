@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync, existsSync, readdirSync, mkdirSync } from 
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { LINT_RULES_DOC, renderLintRulesDoc } from './lint-docs.mjs';
+import { renderActionInputs } from './cli-help.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -121,6 +122,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const files = [
     ['README.md', renderReadme],
     [CONTRACT_FILE, () => renderContract()],
+    // The CLI's --help text for options it shares with the actions, in action.yml's words.
+    ['src/cli/generated/action-inputs.ts', () => renderActionInputs()],
     ...allActions()
       .filter(([name]) => name !== 'preview-db')
       .map(([name, file]) => [`docs/actions/${name}.md`, () => actionPage(name, file)]),

@@ -8,18 +8,7 @@ import { defaultBranchName, validateBranchName } from '../shared/naming.js';
 import type { RunFacts } from './context.js';
 import { inputs, maskSecret } from './runtime.js';
 
-/** The providers' settings under their input names, for errors the core reports about them (SettingError). */
-export const PROVIDER_SETTING_INPUTS = {
-  provider: 'provider',
-  postgresAdminUrl: 'postgres-url',
-  neonApiKey: 'neon-api-key',
-  neonProjectId: 'neon-project-id',
-  branchName: 'branch-name',
-  parent: 'parent',
-  database: 'database',
-  role: 'role',
-  template: 'template',
-} as const;
+export { PROVIDER_SETTING_INPUTS } from './setting-inputs.js';
 
 export interface ProviderConnectionInputs {
   provider: ProviderKind;

@@ -1,6 +1,10 @@
 // The CLI: parse, load settings, run one command, print its result, and turn the outcome
 // into an exit code (0 done, 1 failed, 2 bad usage, 3 refused by a safety rule).
 import { InputError } from '../shared/errors.js';
+import { asInputError } from '../actions/runtime.js';
+import { MIGRATE_SETTING_INPUTS, PROVIDER_SETTING_INPUTS } from '../actions/setting-inputs.js';
+
+const CLI_SETTING_INPUTS = { ...PROVIDER_SETTING_INPUTS, ...MIGRATE_SETTING_INPUTS };
 import { parseCommandArgs } from './args.js';
 import { COMMANDS } from './commands/index.js';
 import { Settings, loadConfig, type ConfigFile } from './config.js';
@@ -39,7 +43,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return EXIT.ok;
   }
   const spec = COMMANDS.find((c) => c.name === first);
-  const fail = (error: unknown, settings?: Settings): number => {
+  const fail = (caught: unknown, settings?: Settings): number => {
+    // The cores name settings (SettingError); the CLI speaks of the flag, variable or config key that holds each.
+    const error = asInputError(caught, CLI_SETTING_INPUTS) ?? caught;
     const { exit, kind } = codeOf(error);
     const message = terminalMessage(error, settings);
     term.error(message);

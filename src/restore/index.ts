@@ -4,7 +4,7 @@ import type { Log } from '../shared/log.js';
 import { rdsRestoreBackend, type RdsRestoreRequest } from './rds.js';
 import { neonRestoreBackend, type NeonRestoreRequest } from './neon.js';
 import { runRestore, type RunDeps } from './run.js';
-import { recordedCounts } from './select.js';
+import { recordedCounts } from '../snapshot/counts.js';
 import type { RestoreResult, VerifySettings } from './types.js';
 
 export type { RdsRestoreRequest } from './rds.js';

@@ -17,13 +17,3 @@ export function newestPreDeploy<T extends SnapshotCandidate>(snapshots: T[], bef
     .sort((a, b) => b.createdAt!.getTime() - a.createdAt!.getTime() || b.id.localeCompare(a.id))[0];
 }
 
-/** Tag keys under which the snapshot action records row counts (`record-counts`). */
-export const ROW_COUNT_TAG_PREFIX = 'row-count:';
-
-export function recordedCounts(tags: Record<string, string>): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const [key, value] of Object.entries(tags)) {
-    if (key.startsWith(ROW_COUNT_TAG_PREFIX) && /^\d+$/.test(value)) counts[key.slice(ROW_COUNT_TAG_PREFIX.length)] = Number(value);
-  }
-  return counts;
-}

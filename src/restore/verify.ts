@@ -2,7 +2,7 @@
 // when the snapshot was taken, and the user's SQL checks hold. Everything runs inside a
 // read-only transaction that is rolled back: verification never changes the restored data.
 import { errorMessage } from '../shared/errors.js';
-import { quoteIdent } from '../shared/naming.js';
+import { qualifiedTable } from '../shared/naming.js';
 import type { Log } from '../shared/log.js';
 import { connectWithRetry } from '../shared/postgres.js';
 import type { Check } from './types.js';
@@ -26,12 +26,6 @@ export function urlFor(url: string, endpoint?: { address: string; port: number }
   return parsed.toString();
 }
 
-/** `public.orders` or `orders` as a quoted, schema-qualified name. */
-export function qualifiedTable(name: string): string {
-  const parts = name.split('.');
-  if (parts.length > 2 || parts.some((p) => p === '')) throw new Error(`'${name}' is not a table name (table or schema.table)`);
-  return parts.map(quoteIdent).join('.');
-}
 
 const truthy = (value: unknown) => value === true || value === 't' || (typeof value === 'number' && value !== 0) || (typeof value === 'string' && /^(true|t|1|ok)$/i.test(value));
 

@@ -68,3 +68,10 @@ export function pullRequestFromName(name: string): number | undefined {
   const number = match ? Number(match[1]) : NaN;
   return Number.isSafeInteger(number) && number > 0 ? number : undefined;
 }
+
+/** `public.orders` or `orders` as a quoted, schema-qualified name. */
+export function qualifiedTable(name: string): string {
+  const parts = name.split('.');
+  if (parts.length > 2 || parts.some((p) => p === '')) throw new Error(`'${name}' is not a table name (table or schema.table)`);
+  return parts.map(quoteIdent).join('.');
+}

@@ -6,8 +6,7 @@
 import { InputError, errorMessage } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import { connectWithRetry } from '../shared/postgres.js';
-import { qualifiedTable } from '../restore/verify.js';
-import { ROW_COUNT_TAG_PREFIX } from '../restore/select.js';
+import { qualifiedTable } from '../shared/naming.js';
 
 /** RDS allows 50 tags a resource; ours and the user's need some. */
 export const MAX_COUNTED_TABLES = 20;
@@ -45,4 +44,15 @@ export async function countRows(url: string, tables: string[], deadline: number,
 
 export function countTags(counts: Record<string, number>): Array<{ Key: string; Value: string }> {
   return Object.entries(counts).map(([table, n]) => ({ Key: `${ROW_COUNT_TAG_PREFIX}${table}`, Value: String(n) }));
+}
+
+/** Tag keys under which the snapshot action records row counts (`record-counts`). */
+export const ROW_COUNT_TAG_PREFIX = 'row-count:';
+
+export function recordedCounts(tags: Record<string, string>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.startsWith(ROW_COUNT_TAG_PREFIX) && /^\d+$/.test(value)) counts[key.slice(ROW_COUNT_TAG_PREFIX.length)] = Number(value);
+  }
+  return counts;
 }

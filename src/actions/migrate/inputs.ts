@@ -8,7 +8,7 @@ import { inputs } from '../runtime.js';
 export const DEFAULT_LOCK_THRESHOLD_MS = 1000;
 
 /** The migrate core's settings under this action's input names, for errors the core reports about them. */
-export const MIGRATE_SETTING_INPUTS = { databaseUrl: 'database-url', command: 'command', seed: 'seed', exportEnv: 'export-env', checkDown: 'check-down', requireDown: 'require-down' } as const;
+export { MIGRATE_SETTING_INPUTS } from '../setting-inputs.js';
 
 /** A duration in milliseconds: `500ms`, or the suite's durations (`1s`, `2m`, bare seconds). */
 export function parseMillis(text: string, input: string, fallback: number): number {

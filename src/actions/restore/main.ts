@@ -2,7 +2,7 @@
 // outputs and summary. In drill mode the restored copy is always deleted; if the job is
 // cancelled first, the post step (this same file, run again by the runner) deletes it.
 import * as core from '@actions/core';
-import { restoreRds, restoreNeon, deleteRdsTarget, deleteNeonTarget, RestoreFailedError, type RestoreResult, type CreatedTarget } from '../../restore/index.js';
+import type { RestoreResult, CreatedTarget } from '../../restore/index.js';
 import { renderRestoreSummary } from '../../restore/summary.js';
 import { readRunFacts } from '../context.js';
 import { actionLog, inputs, runAction, setOutputs } from '../runtime.js';
@@ -32,6 +32,8 @@ async function main(): Promise<void> {
     },
     onDeleted: () => core.saveState(STATE.drillDeleted, 'true'),
   };
+  // The core (and the AWS SDK or the Neon client behind it) loads once the inputs are valid.
+  const { restoreRds, restoreNeon, RestoreFailedError } = await import('../../restore/index.js');
   let result: RestoreResult;
   try {
     result = settings.provider === 'rds' ? await restoreRds(settings.request, deps) : await restoreNeon(settings.request, deps);
@@ -53,6 +55,7 @@ async function post(): Promise<void> {
   const created = JSON.parse(saved) as CreatedTarget;
   const waitTimeoutSeconds = inputs.duration('wait-timeout') ?? 3600;
   core.warning(`The drill did not finish: deleting its restored copy ${created.id}.`, { title: 'Restore drill cleanup' });
+  const { deleteRdsTarget, deleteNeonTarget } = await import('../../restore/index.js');
   const deleted = created.provider === 'rds' ? await deleteRdsTarget(created, { waitTimeoutSeconds, log: actionLog, timing: timingFromEnvironment(process.env) }) : await deleteNeonTarget(created, { apiKey: inputs.secret('neon-api-key'), waitTimeoutSeconds, log: actionLog });
   core.info(deleted ? `Deletion of ${created.id} started.` : `${created.id} was already gone.`);
 }

@@ -69,7 +69,7 @@ export const ACTION_INPUTS: Record<ActionName, Record<string, { description: str
   },
   "migrate": {
     "database-url": {
-      "description": "The direct (non-pooled) connection URL of the database to migrate (from create-branch's `database-url-direct` or a secret). Secret."
+      "description": "The direct (non-pooled) connection URL of the database to migrate (from create-branch's `database-url-direct` or a secret). Secret. Empty (a pull request from a fork gets no secrets): the migrations are linted offline."
     },
     "runner": {
       "description": "Who applies the migrations: `builtin`, `prisma`, `drizzle`, `node-pg-migrate`, `dbmate`, `golang-migrate`, `flyway`, or `command` (your own command).",
@@ -83,7 +83,7 @@ export const ACTION_INPUTS: Record<ActionName, Record<string, { description: str
       "default": "public.preview_db_migrations"
     },
     "command": {
-      "description": "The command that applies migrations; overrides the tool's default (for example `npx prisma migrate deploy`). Required with runner `command`."
+      "description": "The command that applies migrations; overrides the tool's default (for example `npx prisma migrate deploy`). Required with runner `command`. Runs without a shell: split into words (quotes and `$NAME` work); pipes, redirects, `;`, `&&`, `$(...)` and backticks are refused, so put several steps in a script file and give its path."
     },
     "export-env": {
       "description": "Names under which the database URL is exported to the command's environment (list).",
@@ -99,6 +99,10 @@ export const ACTION_INPUTS: Record<ActionName, Record<string, { description: str
     },
     "lint-disable": {
       "description": "Lint rules to turn off (squawk's names, list)."
+    },
+    "lint-only": {
+      "description": "Lint without a database: the same rules on the same parser, graded statically (nothing applied or measured), with the same outputs, annotations and report. Also what happens when `database-url` is empty.",
+      "default": "false"
     },
     "allow-destructive": {
       "description": "With `protected: true`, apply even when lint finds destructive changes (dropping a table, a column, ...).",

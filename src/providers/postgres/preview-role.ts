@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { MANAGED_BY, quoteIdent, quoteLiteral, shortHash } from '../../shared/naming.js';
 import type { Log } from '../../shared/log.js';
 import { connectWithRetry, describeUrl, withDatabase } from '../../shared/postgres.js';
+import { withRetries } from '../../shared/retry.js';
 
 const MAX_IDENTIFIER = 63;
 const SUFFIX = '_owner';
@@ -127,6 +128,15 @@ export async function ensurePreviewRole(admin: pg.Client, adminUrl: string, data
     await inside.end().catch(() => {});
   }
   return { role, password };
+}
+
+/** `ensurePreviewRole`, again while a twin run hands the same objects over at the same moment (until `deadline`). */
+export function ensurePreviewRoleRetrying(admin: pg.Client, adminUrl: string, database: string, deadline: number, log: Log): Promise<{ role: string; password: string }> {
+  return withRetries(() => ensurePreviewRole(admin, adminUrl, database, deadline, log), {
+    deadline,
+    // 40001/40P01: serialization or deadlock with the twin; XX000: "tuple concurrently updated" on the same catalog row.
+    classify: (error) => (['40001', '40P01', 'XX000'].includes((error as { code?: string }).code ?? '') ? { retry: true, reason: (error as Error).message } : { retry: false }),
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ import { withRetries, sleep } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 import type { PreviewDatabase, PreviewProvider, PreviewRequest } from '../types.js';
 import { connectWithRetry, describeUrl, withCredentials, withDatabase } from '../../shared/postgres.js';
-import { canCreateRoles, ensurePreviewRole } from './preview-role.js';
+import { canCreateRoles, ensurePreviewRoleRetrying } from './preview-role.js';
 import { formatMarker, parseMarker, type PreviewMarker } from './marker.js';
 
 /** How long a run waits for a twin's just-created database to carry its mark (within wait-timeout). */
@@ -121,14 +121,7 @@ export class PostgresPreviews implements PreviewProvider {
     });
 
     const credentials = this.ownRole
-      ? await this.admin(deadline, (client) =>
-          withRetries(() => ensurePreviewRole(client, this.settings.adminUrl, name, deadline, this.log), {
-            deadline,
-            // A twin run handing the same objects over at the same moment.
-            classify: (error) =>
-              ['40001', '40P01', 'XX000'].includes((error as { code?: string }).code ?? '') ? { retry: true, reason: (error as Error).message } : { retry: false },
-          }),
-        )
+      ? await this.admin(deadline, (client) => ensurePreviewRoleRetrying(client, this.settings.adminUrl, name, deadline, this.log))
       : undefined;
     const adminDatabaseUrl = withDatabase(this.settings.adminUrl, name);
     const directUrl = credentials ? withCredentials(adminDatabaseUrl, credentials.role, credentials.password) : adminDatabaseUrl;
