@@ -21,5 +21,7 @@ export default tseslint.config(
   {
     files: ['__tests__/**', 'bench/**'],
     languageOptions: { globals: { ...globals.node, ...globals.jest } },
+    // Tests match terminal escape sequences (colours, the spinner) on purpose.
+    rules: { 'no-control-regex': 'off' },
   },
 );

@@ -54,7 +54,9 @@ describe('a wrong graph fails', () => {
   });
 
   test('a folder with no layer', () => {
-    expect(checkImports([edge('reports/render.ts', 'shared/log.ts')])).toEqual(['src/reports/render.ts: its folder is in no layer; add it to LAYERS in __tests__/support/architecture.ts']);
+    expect(checkImports([edge('reports/render.ts', 'shared/log.ts')])).toEqual([
+      'src/reports/render.ts: its folder is in no layer; add it to LAYERS in __tests__/support/architecture.ts',
+    ]);
     expect(checkImports([edge('cleanup/index.ts', 'reports/render.ts')])).toHaveLength(1);
   });
 
@@ -71,7 +73,13 @@ test('new folders fit the table: an action entry, the composing cores, nested fo
   expect(folderOf('migrate/lint/checks.ts')).toBe('migrate');
   expect(folderOf('restore/index.ts')).toBe('restore');
   expect(folderOf('refresh-template/index.ts')).toBe('refresh-template');
-  expect(checkImports([edge('actions/restore/main.ts', 'restore/index.ts'), edge('restore/index.ts', 'snapshot/rds.ts'), edge('refresh-template/index.ts', 'migrate/index.ts')])).toEqual([]);
+  expect(
+    checkImports([
+      edge('actions/restore/main.ts', 'restore/index.ts'),
+      edge('restore/index.ts', 'snapshot/rds.ts'),
+      edge('refresh-template/index.ts', 'migrate/index.ts'),
+    ]),
+  ).toEqual([]);
   expect(checkImports([edge('actions/preview-db/inputs.ts', 'actions/migrate/inputs.ts')])).toEqual([]);
   expect(LAYERS.find((layer) => layer.name === 'composing cores')!.folders).toEqual(expect.arrayContaining(['lifecycle', 'refresh-template', 'restore']));
 });

@@ -25,7 +25,10 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(env: Record<string, string>, args: string[] = []): { status: number | null; stdout: string; records: Array<{ execArgv: string[]; argv: string[]; input?: string }> } {
+function run(
+  env: Record<string, string>,
+  args: string[] = [],
+): { status: number | null; stdout: string; records: Array<{ execArgv: string[]; argv: string[]; input?: string }> } {
   const record = join(dir, `record-${Math.random().toString(36).slice(2)}.jsonl`);
   const result = spawnSync(process.execPath, [script, ...args], { env: { ...process.env, RECORD_FILE: record, ...env }, encoding: 'utf8' });
   let lines: string[] = [];

@@ -24,8 +24,12 @@ test('the committed dist/ is exactly a fresh bundle of the sources', () => {
   const fresh = mkdtempSync(join(tmpdir(), 'preview-db-dist-'));
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), fresh], { cwd: ROOT, stdio: 'pipe' });
   const committed = join(ROOT, 'dist');
-  const freshFiles = filesUnder(fresh).map((file) => relative(fresh, file)).sort();
-  const committedFiles = filesUnder(committed).map((file) => relative(committed, file)).sort();
+  const freshFiles = filesUnder(fresh)
+    .map((file) => relative(fresh, file))
+    .sort();
+  const committedFiles = filesUnder(committed)
+    .map((file) => relative(committed, file))
+    .sort();
   expect(committedFiles).toEqual(freshFiles);
   const stale = freshFiles.filter((file) => !readFileSync(join(fresh, file)).equals(readFileSync(join(committed, file))));
   // If this fails: run `npm run bundle` and commit dist/.
@@ -49,7 +53,8 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
   beforeAll(async () => {
     ({ bundleFiles } = await import(join(ROOT, 'scripts', 'bundle', 'closure.mjs')));
   });
-  const sourcesOf = (files: string[]) => files.flatMap((file) => (JSON.parse(readFileSync(join(dist, `${file}.map`), 'utf8')) as { sources: string[] }).sources);
+  const sourcesOf = (files: string[]) =>
+    files.flatMap((file) => (JSON.parse(readFileSync(join(dist, `${file}.map`), 'utf8')) as { sources: string[] }).sources);
 
   test('every action starts with under 1 MB of JavaScript; the AWS SDK loads only on the RDS path', () => {
     expect(names).toEqual(expect.arrayContaining(['preview-db', 'create-branch', 'migrate', 'cleanup', 'snapshot', 'cli']));
@@ -63,7 +68,9 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
   });
 
   test('libpg-query’s WebAssembly is in dist/ once, loaded only by the actions that lint', () => {
-    const wasm = filesUnder(dist).filter((file) => file.endsWith('.wasm')).map((file) => relative(dist, file));
+    const wasm = filesUnder(dist)
+      .filter((file) => file.endsWith('.wasm'))
+      .map((file) => relative(dist, file));
     expect(wasm).toHaveLength(1);
     const loadsParser = (name: string) => sourcesOf(bundleFiles(dist, name).atStart).some((source) => source.includes('libpg-query/'));
     const mayLoadParser = (name: string) => sourcesOf(bundleFiles(dist, name).onDemand).some((source) => source.includes('libpg-query/'));
@@ -80,7 +87,11 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
   test('every bundle file has a linked source map whose sources are the files in src/, and Node maps code back to them', () => {
     const scripts = filesUnder(dist).filter((file) => /\.js$/.test(file));
     for (const file of scripts) {
-      expect(readFileSync(file, 'utf8').trimEnd().endsWith(`//# sourceMappingURL=${file.split('/').pop()}.map`)).toBe(true);
+      expect(
+        readFileSync(file, 'utf8')
+          .trimEnd()
+          .endsWith(`//# sourceMappingURL=${file.split('/').pop()}.map`),
+      ).toBe(true);
       expect(existsSync(`${file}.map`)).toBe(true);
     }
     const ours = sourcesOf(scripts.map((file) => relative(dist, file))).filter((source) => source.startsWith('../../src/'));
@@ -92,8 +103,18 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
     const lines = readFileSync(chunk, 'utf8').split('\n');
     const line = lines.findIndex((text) => text.includes('gave up after'));
     const column = lines[line]!.indexOf('gave up after');
-    const script = "import { findSourceMap } from 'node:module'; const url = process.argv[1]; await import(url); console.log(JSON.stringify(findSourceMap(url).findOrigin(Number(process.argv[2]), Number(process.argv[3]))));";
-    const origin = JSON.parse(execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script, pathToFileURL(chunk).href, String(line + 1), String(column + 1)], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!);
+    const script =
+      "import { findSourceMap } from 'node:module'; const url = process.argv[1]; await import(url); console.log(JSON.stringify(findSourceMap(url).findOrigin(Number(process.argv[2]), Number(process.argv[3]))));";
+    const origin = JSON.parse(
+      execFileSync(
+        process.execPath,
+        ['--enable-source-maps', '--input-type=module', '-e', script, pathToFileURL(chunk).href, String(line + 1), String(column + 1)],
+        { cwd: ROOT, encoding: 'utf8' },
+      )
+        .trim()
+        .split('\n')
+        .pop()!,
+    );
     expect(origin.fileName).toBe(pathToFileURL(join(ROOT, 'src', 'shared', 'retry.ts')).href);
   });
 });

@@ -20,13 +20,20 @@ let fake: FakeNeon;
 let github: FakeGitHub;
 
 async function cleanup(inputs: Record<string, string>, options: RunOptions = {}): Promise<ActionRun> {
-  const run = await runAction('cleanup', { ...options, inputs: { 'neon-api-key': fake.apiKey, 'neon-project-id': fake.projectId, 'api-host': fake.apiHost, ...inputs } });
+  const run = await runAction('cleanup', {
+    ...options,
+    inputs: { 'neon-api-key': fake.apiKey, 'neon-project-id': fake.projectId, 'api-host': fake.apiHost, ...inputs },
+  });
   runs.push(run);
   return run;
 }
 
 const json = (text: string | undefined) => JSON.parse(text ?? 'null');
-const names = () => fake.branches().map((branch) => branch.name).sort();
+const names = () =>
+  fake
+    .branches()
+    .map((branch) => branch.name)
+    .sort();
 
 async function sql(text: string): Promise<Array<Record<string, unknown>>> {
   const client = new pg.Client({ connectionString: adminUrl });
@@ -54,7 +61,13 @@ describe.each(NODES)('cleanup under %s', (label, node) => {
     await fake.seedBranch({ name: `preview/pr-${n}`, withEndpoint: true, virtual: true });
     const first = await cleanup({}, { event: pullRequestEvent(n, { action: 'closed' }), node });
     expect(first.status).toBe(0);
-    expect(first.outputs).toEqual({ candidates: JSON.stringify([`preview/pr-${n}`]), deleted: JSON.stringify([`preview/pr-${n}`]), 'deleted-count': '1', skipped: '[]', failed: '[]' });
+    expect(first.outputs).toEqual({
+      candidates: JSON.stringify([`preview/pr-${n}`]),
+      deleted: JSON.stringify([`preview/pr-${n}`]),
+      'deleted-count': '1',
+      skipped: '[]',
+      failed: '[]',
+    });
     expect(names()).not.toContain(`preview/pr-${n}`);
     expect(first.summary).toContain(`| \`preview/pr-${n}\` | deleted | its pull request closed |`);
     expect(leakedSecrets(first, [fake.apiKey])).toEqual([]);
@@ -120,7 +133,9 @@ test('postgres: dry run lists, the sweep drops idle marked databases only, and s
     expect(run.status).toBe(0);
     expect(json(run.outputs.deleted)).toEqual([`${prefix}pr-1`]);
     expect(json(run.outputs.skipped)).toEqual([{ name: `${prefix}pr-2`, reason: 'active 1d ago (created), within older-than 7d' }]);
-    const left = (await sql(`SELECT datname FROM pg_database WHERE datname LIKE '${databaseNameForBranch(prefix)}%' ORDER BY datname`)).map((row) => row.datname);
+    const left = (await sql(`SELECT datname FROM pg_database WHERE datname LIKE '${databaseNameForBranch(prefix)}%' ORDER BY datname`)).map(
+      (row) => row.datname,
+    );
     expect(left).toEqual([fresh, unmarked]);
     expect(leakedSecrets(run, secretsOfUrl(adminUrl))).toEqual([]);
   } finally {
@@ -140,7 +155,10 @@ test('postgres PR mode: open connections are terminated and the log says so', as
   session.on('error', () => {});
   await session.connect();
   try {
-    const run = await runAction('cleanup', { inputs: { provider: 'postgres', 'postgres-url': adminUrl, 'branch-name': branch, prefixes: branch.split('/')[0] + '/' }, node: NODES[1]![1] });
+    const run = await runAction('cleanup', {
+      inputs: { provider: 'postgres', 'postgres-url': adminUrl, 'branch-name': branch, prefixes: branch.split('/')[0] + '/' },
+      node: NODES[1]![1],
+    });
     runs.push(run);
     expect(run.status).toBe(0);
     expect(json(run.outputs.deleted)).toEqual([branch]);
@@ -209,5 +227,10 @@ test('no run printed a secret, and the Neon traffic kept to the spec', () => {
 });
 
 test('the action reads exactly the inputs and sets exactly the outputs its action.yml declares', () => {
-  expect(contractDifferences('cleanup', runs)).toEqual({ inputsReadButNotDeclared: [], inputsDeclaredButNeverRead: [], outputsSetButNotDeclared: [], outputsDeclaredButNeverSet: [] });
+  expect(contractDifferences('cleanup', runs)).toEqual({
+    inputsReadButNotDeclared: [],
+    inputsDeclaredButNeverRead: [],
+    outputsSetButNotDeclared: [],
+    outputsDeclaredButNeverSet: [],
+  });
 });

@@ -23,7 +23,11 @@ function store(fake: FakeNeon, log: MemoryLog, extra: Partial<NeonSweepSettings>
   return new NeonPreviewStore({ apiKey: fake.apiKey, projectId: fake.projectId, apiHost: fake.apiHost, callTimeoutSeconds: 30, ...extra }, log);
 }
 
-const names = (fake: FakeNeon) => fake.branches().map((branch) => branch.name).sort();
+const names = (fake: FakeNeon) =>
+  fake
+    .branches()
+    .map((branch) => branch.name)
+    .sort();
 
 describe('PR mode', () => {
   let fake: FakeNeon;
@@ -72,7 +76,9 @@ describe('PR mode', () => {
     await fake.seedBranch({ name: 'preview/pr-6', virtual: true });
     const log = new MemoryLog();
     const sweep = store(fake, log);
-    const listed = (await sweep.list({ mode: 'pr', branchName: 'preview/pr-6', olderThanSeconds: 1, now: new Date() })).find((resource) => resource.name === 'preview/pr-6')!;
+    const listed = (await sweep.list({ mode: 'pr', branchName: 'preview/pr-6', olderThanSeconds: 1, now: new Date() })).find(
+      (resource) => resource.name === 'preview/pr-6',
+    )!;
     const api = createApiClient({ apiKey: fake.apiKey, baseURL: fake.apiHost });
     await api.deleteProjectBranch({ projectId: fake.projectId, branchId: listed.id });
     await expect(sweep.remove(listed)).resolves.toEqual({ alreadyGone: true });
@@ -179,11 +185,19 @@ describe('stale mode', () => {
     const octokit = getOctokit(token, { baseUrl: github.apiUrl });
     const log = new MemoryLog();
     const lookup: ClosedPullRequestLookup = (numbers) => closedPullRequestNumbers({ octokit, owner, repo, numbers, log, baseDelayMs: 10 });
-    const report = await runCleanup(settings({ closedPrs: true, prefixes: ['preview/pr-', 'preview/feature-'] }), store(fake, log, { repository: DEFAULT_REPOSITORY }), log, { closedPullRequests: lookup });
+    const report = await runCleanup(
+      settings({ closedPrs: true, prefixes: ['preview/pr-', 'preview/feature-'] }),
+      store(fake, log, { repository: DEFAULT_REPOSITORY }),
+      log,
+      { closedPullRequests: lookup },
+    );
     expect(report.deleted.sort()).toEqual(['preview/feature-x', 'preview/pr-101']);
     expect(report.skipped.map((entry) => entry.name).sort()).toEqual(['preview/pr-101-other', 'preview/pr-102', 'preview/pr-104']);
     // Only previews kept for their activity were looked up, each once.
-    const looked = github.requests.filter((request) => request.path.includes('/pulls/')).map((request) => request.path.replace(/.*\/pulls\//, '')).sort();
+    const looked = github.requests
+      .filter((request) => request.path.includes('/pulls/'))
+      .map((request) => request.path.replace(/.*\/pulls\//, ''))
+      .sort();
     expect(looked).toEqual(['101', '102', '103', '104']);
   });
 });

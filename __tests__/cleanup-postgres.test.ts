@@ -19,14 +19,20 @@ const DAY = 86_400_000;
 const held: pg.Client[] = [];
 
 async function databases(): Promise<string[]> {
-  return (await sql<{ datname: string }>(adminUrl, 'SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname', [`${DB_PREFIX}%`])).map((row) => row.datname);
+  return (await sql<{ datname: string }>(adminUrl, 'SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname', [`${DB_PREFIX}%`])).map(
+    (row) => row.datname,
+  );
 }
 
 /** A database as create-branch marks it, created `ageDays` ago as far as the mark says. */
 async function preview(branch: string, ageDays: number, options: { database?: string; mark?: boolean } = {}): Promise<string> {
   const name = options.database ?? databaseNameForBranch(branch);
   await sql(adminUrl, `CREATE DATABASE ${quoteIdent(name)}`);
-  if (options.mark !== false) await sql(adminUrl, `COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(formatMarker({ branch, createdAt: new Date(Date.now() - ageDays * DAY).toISOString() }))}`);
+  if (options.mark !== false)
+    await sql(
+      adminUrl,
+      `COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(formatMarker({ branch, createdAt: new Date(Date.now() - ageDays * DAY).toISOString() }))}`,
+    );
   return name;
 }
 
@@ -56,7 +62,12 @@ afterAll(async () => {
 test('PR mode drops the preview create-branch made, terminating open connections and saying so; a re-run is a no-op', async () => {
   const branch = `${PREFIX}pr-1`;
   const log = new MemoryLog();
-  const made = await new PostgresPreviews({ adminUrl }, log).ensurePreview({ branchName: branch, onExisting: 'reuse', waitTimeoutSeconds: 30, annotations: {} });
+  const made = await new PostgresPreviews({ adminUrl }, log).ensurePreview({
+    branchName: branch,
+    onExisting: 'reuse',
+    waitTimeoutSeconds: 30,
+    annotations: {},
+  });
   const session = await hold(made.database);
   const ended = new Promise<void>((resolve) => session.on('end', () => resolve()));
 
@@ -101,7 +112,10 @@ test('a stale sweep drops only idle marked previews under the prefixes; dry run 
   await reader.query('CREATE TABLE t (id int); INSERT INTO t VALUES (1); SELECT count(*) FROM t');
   await reader.end();
   for (let i = 0; i < 50; i++) {
-    const [row] = await sql<{ scanned: boolean }>(withDatabase(adminUrl, readRecently), "SELECT last_seq_scan IS NOT NULL AS scanned FROM pg_stat_user_tables WHERE relname = 't'");
+    const [row] = await sql<{ scanned: boolean }>(
+      withDatabase(adminUrl, readRecently),
+      "SELECT last_seq_scan IS NOT NULL AS scanned FROM pg_stat_user_tables WHERE relname = 't'",
+    );
     if (row?.scanned) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -141,7 +155,7 @@ test('a database recreated between listing and dropping is left alone and report
   const name = await preview(branch, 10);
   const log = new MemoryLog();
   const sweep = store(log);
-  const [listed] = (await sweep.list({ mode: 'pr', branchName: branch, olderThanSeconds: 1, now: new Date() }));
+  const [listed] = await sweep.list({ mode: 'pr', branchName: branch, olderThanSeconds: 1, now: new Date() });
   // Another run recreates it meanwhile (a new mark with a new created-at).
   await sql(adminUrl, `COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(formatMarker({ branch, createdAt: new Date().toISOString() }))}`);
   await expect(sweep.remove(listed!)).rejects.toThrow(/changed since it was listed/);
@@ -153,8 +167,11 @@ test('a preview marked by another repository is never matched to our closed pull
   const name = databaseNameForBranch(branch);
   const stale = new Date(Date.now() - 30 * DAY).toISOString();
   await sql(adminUrl, `CREATE DATABASE ${quoteIdent(name)}`);
-  await sql(adminUrl, `COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(formatMarker({ branch, createdAt: stale, repository: 'another-org/another-app', pullRequest: 77 }))}`);
-  const rules: CleanupSettings = { mode: 'stale', prefixes: [PREFIX], olderThanSeconds: 60 * DAY / 1000, closedPrs: true, dryRun: true, maxDeletions: 50 };
+  await sql(
+    adminUrl,
+    `COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(formatMarker({ branch, createdAt: stale, repository: 'another-org/another-app', pullRequest: 77 }))}`,
+  );
+  const rules: CleanupSettings = { mode: 'stale', prefixes: [PREFIX], olderThanSeconds: (60 * DAY) / 1000, closedPrs: true, dryRun: true, maxDeletions: 50 };
   const closed = async () => new Set([77]);
   const ours = new PostgresPreviewStore({ adminUrl, repository: 'example-org/example-app' }, new MemoryLog());
   const theirs = new PostgresPreviewStore({ adminUrl, repository: 'another-org/another-app' }, new MemoryLog());

@@ -26,7 +26,13 @@ function resource(name: string, extra: Partial<PreviewResource> = {}): PreviewRe
   return { id: `br-${name}`, name, isDefault: false, isProtected: false, children: [], lastActivity: new Date(NOW.getTime() - 30 * DAY * 1000), ...extra };
 }
 
-const stale = (extra: Partial<SelectionRules> = {}): SelectionRules => ({ mode: 'stale', prefixes: ['preview/'], olderThanSeconds: 7 * DAY, now: NOW, ...extra });
+const stale = (extra: Partial<SelectionRules> = {}): SelectionRules => ({
+  mode: 'stale',
+  prefixes: ['preview/'],
+  olderThanSeconds: 7 * DAY,
+  now: NOW,
+  ...extra,
+});
 
 describe('selectForDeletion', () => {
   test('stale mode deletes only idle previews and says why the others stay', () => {
@@ -92,11 +98,20 @@ describe('selectForDeletion', () => {
   test('PR mode considers only the named preview, and reports why it is kept', () => {
     const resources = [resource('preview/pr-1'), resource('preview/pr-2', { children: ['x'] }), resource('main', { isDefault: true })];
     expect(selectForDeletion(resources, { ...stale(), mode: 'pr', branchName: 'preview/pr-1' }).candidates.map((c) => c.name)).toEqual(['preview/pr-1']);
-    expect(selectForDeletion(resources, { ...stale(), mode: 'pr', branchName: 'preview/pr-2' })).toMatchObject({ candidates: [], skipped: [{ name: 'preview/pr-2', reason: expect.stringMatching(/child branches \(x\)/) }] });
-    expect(selectForDeletion(resources, { ...stale(), mode: 'pr', branchName: 'main' }).skipped[0]!.reason).toMatch(/^not a preview: its name does not start with 'preview\/'/);
-    expect(selectForDeletion([resource('preview/pr-3', { marked: false })], { ...stale(), mode: 'pr', branchName: 'preview/pr-3' }).skipped[0]!.reason).toMatch(/managed-by=preview-db mark/);
+    expect(selectForDeletion(resources, { ...stale(), mode: 'pr', branchName: 'preview/pr-2' })).toMatchObject({
+      candidates: [],
+      skipped: [{ name: 'preview/pr-2', reason: expect.stringMatching(/child branches \(x\)/) }],
+    });
+    expect(selectForDeletion(resources, { ...stale(), mode: 'pr', branchName: 'main' }).skipped[0]!.reason).toMatch(
+      /^not a preview: its name does not start with 'preview\/'/,
+    );
+    expect(selectForDeletion([resource('preview/pr-3', { marked: false })], { ...stale(), mode: 'pr', branchName: 'preview/pr-3' }).skipped[0]!.reason).toMatch(
+      /managed-by=preview-db mark/,
+    );
     // Activity does not matter when the pull request closed.
-    expect(selectForDeletion([resource('preview/pr-4', { lastActivity: NOW })], { ...stale(), mode: 'pr', branchName: 'preview/pr-4' }).candidates).toHaveLength(1);
+    expect(
+      selectForDeletion([resource('preview/pr-4', { lastActivity: NOW })], { ...stale(), mode: 'pr', branchName: 'preview/pr-4' }).candidates,
+    ).toHaveLength(1);
   });
 
   test('prefixes that would match (nearly) everything are refused', () => {
@@ -118,8 +133,28 @@ describe('selectForDeletion', () => {
 
 describe('property: no non-preview is ever selected', () => {
   const NAMES = [
-    'main', 'master', 'production', 'prod', 'staging', 'dev', 'preview', 'previews/pr-1', 'Preview/pr-1', ' preview/pr-1', 'xpreview/pr-1',
-    'preview/pr-1', 'preview/pr-2', 'preview/pr-3', 'preview/feature', 'preview/', 'ci-pr-4', 'ci-', 'ci/pr-5', 'release/1.0', 'pr-6', '',
+    'main',
+    'master',
+    'production',
+    'prod',
+    'staging',
+    'dev',
+    'preview',
+    'previews/pr-1',
+    'Preview/pr-1',
+    ' preview/pr-1',
+    'xpreview/pr-1',
+    'preview/pr-1',
+    'preview/pr-2',
+    'preview/pr-3',
+    'preview/feature',
+    'preview/',
+    'ci-pr-4',
+    'ci-',
+    'ci/pr-5',
+    'release/1.0',
+    'pr-6',
+    '',
   ];
   const PREFIX_POOL = ['preview/', 'ci-', 'review/', 'preview/pr-', '', '/', 'p', 'pre', '*', 'tmp/'];
 
@@ -154,7 +189,14 @@ describe('property: no non-preview is ever selected', () => {
     const closed = new Set(Array.from({ length: Math.floor(random() * 6) }, () => 1 + Math.floor(random() * 10)));
     return {
       resources,
-      rules: { mode, prefixes, branchName: mode === 'pr' ? pick(NAMES) : undefined, olderThanSeconds: Math.floor(random() * 14 * DAY), now: NOW, closedPullRequests: chance(0.5) ? closed : undefined },
+      rules: {
+        mode,
+        prefixes,
+        branchName: mode === 'pr' ? pick(NAMES) : undefined,
+        olderThanSeconds: Math.floor(random() * 14 * DAY),
+        now: NOW,
+        closedPullRequests: chance(0.5) ? closed : undefined,
+      },
     };
   }
 
@@ -191,11 +233,15 @@ describe('property: no non-preview is ever selected', () => {
             !(original.expiresAt && original.expiresAt.getTime() <= NOW.getTime()) &&
             'neither idle, closed nor expired',
         ].filter(Boolean);
-        if (violations.length > 0) throw new Error(`seed ${seed} round ${round}: selected ${JSON.stringify(original)} with ${JSON.stringify({ ...rules, closedPullRequests: [...(rules.closedPullRequests ?? [])] })}: ${violations.join(', ')}`);
+        if (violations.length > 0)
+          throw new Error(
+            `seed ${seed} round ${round}: selected ${JSON.stringify(original)} with ${JSON.stringify({ ...rules, closedPullRequests: [...(rules.closedPullRequests ?? [])] })}: ${violations.join(', ')}`,
+          );
       }
       // And nothing a user would expect to go is silently dropped: every preview is either a candidate or kept with a reason.
       for (const r of resources) {
-        const eligible = !r.reserved && r.marked !== false && startsWithPrefix(r.name, rules.prefixes) && (rules.mode === 'stale' || r.name === rules.branchName);
+        const eligible =
+          !r.reserved && r.marked !== false && startsWithPrefix(r.name, rules.prefixes) && (rules.mode === 'stale' || r.name === rules.branchName);
         if (eligible) expect(candidates.some((c) => c.id === r.id) || skipped.some((s) => s.name === r.name)).toBe(true);
       }
       selected += candidates.length;
@@ -209,7 +255,12 @@ describe('property: no non-preview is ever selected', () => {
 describe('Pacer', () => {
   function virtualClock() {
     let now = 0;
-    return { now: () => now, sleep: async (ms: number) => { now += ms; } };
+    return {
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+      },
+    };
   }
 
   test('2,000 requests never exceed any 60 s or 1 s window of Neon limits, and stay close to the floor', async () => {
@@ -248,8 +299,17 @@ describe('Pacer', () => {
 
 test('the summary is a table with failures first and escapes names', () => {
   const report: CleanupReport = {
-    provider: 'neon', mode: 'stale', dryRun: false, candidates: ['preview/a', 'preview/b|c'], deleted: ['preview/a'], alreadyGone: [], skipped: [{ name: 'preview/d', reason: 'a protected branch' }],
-    failed: [{ name: 'preview/b|c', error: 'HTTP 500' }], notPreviews: 3, elapsedMs: 1234, failure: '1 of 2 deletion(s) failed',
+    provider: 'neon',
+    mode: 'stale',
+    dryRun: false,
+    candidates: ['preview/a', 'preview/b|c'],
+    deleted: ['preview/a'],
+    alreadyGone: [],
+    skipped: [{ name: 'preview/d', reason: 'a protected branch' }],
+    failed: [{ name: 'preview/b|c', error: 'HTTP 500' }],
+    notPreviews: 3,
+    elapsedMs: 1234,
+    failure: '1 of 2 deletion(s) failed',
     rows: [
       { name: 'preview/a', result: 'deleted', detail: 'no activity for 9d' },
       { name: 'preview/b|c', result: 'failed', detail: 'HTTP 500' },
@@ -259,5 +319,9 @@ test('the summary is a table with failures first and escapes names', () => {
   const summary = renderCleanupSummary(report, { olderThanSeconds: 7 * DAY, prefixes: ['preview/'] });
   expect(summary).toContain('1 deleted, 0 already gone, 1 failed, 1 kept; 3 other branch(es) or database(s) are not previews and were left alone');
   const rows = summary.split('\n').filter((line) => line.startsWith('| `'));
-  expect(rows).toEqual(['| `preview/b\\|c` | failed | HTTP 500 |', '| `preview/a` | deleted | no activity for 9d |', '| `preview/d` | kept | a protected branch |']);
+  expect(rows).toEqual([
+    '| `preview/b\\|c` | failed | HTTP 500 |',
+    '| `preview/a` | deleted | no activity for 9d |',
+    '| `preview/d` | kept | a protected branch |',
+  ]);
 });

@@ -12,9 +12,24 @@ const URL_A = 'postgres://app_owner:pw-one@db.example.test:5432/app?sslmode=requ
 
 describe('updateEnvText', () => {
   test('replaces every assignment of the names where it stands, keeps comments, blanks, export and order, appends the rest', () => {
-    const before = ['# top comment', 'export DATABASE_URL=old # trailing', '', 'OTHER=1', 'DATABASE_URL="older"', '  # indented comment', 'LAST=x'].join('\n') + '\n';
-    const after = updateEnvText(before, [['DATABASE_URL', URL_A], ['DIRECT_URL', 'postgres://d']]);
-    expect(after).toBe(['# top comment', `export DATABASE_URL=${URL_A}`, '', 'OTHER=1', `DATABASE_URL="${URL_A}"`, '  # indented comment', 'LAST=x', 'DIRECT_URL=postgres://d'].join('\n') + '\n');
+    const before =
+      ['# top comment', 'export DATABASE_URL=old # trailing', '', 'OTHER=1', 'DATABASE_URL="older"', '  # indented comment', 'LAST=x'].join('\n') + '\n';
+    const after = updateEnvText(before, [
+      ['DATABASE_URL', URL_A],
+      ['DIRECT_URL', 'postgres://d'],
+    ]);
+    expect(after).toBe(
+      [
+        '# top comment',
+        `export DATABASE_URL=${URL_A}`,
+        '',
+        'OTHER=1',
+        `DATABASE_URL="${URL_A}"`,
+        '  # indented comment',
+        'LAST=x',
+        'DIRECT_URL=postgres://d',
+      ].join('\n') + '\n',
+    );
     expect(readEnvText(after).get('DATABASE_URL')).toBe(URL_A);
   });
 
@@ -31,7 +46,10 @@ describe('updateEnvText', () => {
   });
 
   test('env-vars: NAME=pooled|direct, a bare name is pooled; mistakes name the setting', () => {
-    expect(parseEnvVars('DATABASE_URL, DIRECT_URL=direct', '--env-vars')).toEqual([{ name: 'DATABASE_URL', kind: 'pooled' }, { name: 'DIRECT_URL', kind: 'direct' }]);
+    expect(parseEnvVars('DATABASE_URL, DIRECT_URL=direct', '--env-vars')).toEqual([
+      { name: 'DATABASE_URL', kind: 'pooled' },
+      { name: 'DIRECT_URL', kind: 'direct' },
+    ]);
     expect(() => parseEnvVars('DATABASE_URL=replica', '--env-vars')).toThrow("--env-vars: 'DATABASE_URL=replica': the URL kind must be pooled or direct");
     expect(() => parseEnvVars('1BAD', 'PREVIEW_DB_ENV_VARS')).toThrow("PREVIEW_DB_ENV_VARS: '1BAD' is not an environment variable name");
     expect(() => parseEnvVars('A,A=direct', '--env-vars')).toThrow("'A' is given twice");

@@ -53,15 +53,45 @@ test('create (git branch name) → list → switch → url → reset → delete'
   expect(created.json()).toEqual({
     command: 'create',
     ok: true,
-    branch: { name: 'feature/neon-dev', id: branch!.id, provider: 'neon', outcome: 'created', created: true, host: expect.any(String), database: 'neondb', role: 'neondb_owner', parent: fake.defaultBranch.name, expiresAt: expect.any(String), consoleUrl: expect.stringContaining(branch!.id), databaseUrl: expect.stringMatching(/^postgres/), databaseUrlDirect: expect.stringMatching(/^postgres/) },
+    branch: {
+      name: 'feature/neon-dev',
+      id: branch!.id,
+      provider: 'neon',
+      outcome: 'created',
+      created: true,
+      host: expect.any(String),
+      database: 'neondb',
+      role: 'neondb_owner',
+      parent: fake.defaultBranch.name,
+      expiresAt: expect.any(String),
+      consoleUrl: expect.stringContaining(branch!.id),
+      databaseUrl: expect.stringMatching(/^postgres/),
+      databaseUrlDirect: expect.stringMatching(/^postgres/),
+    },
     migrate: null,
     envFile: null,
   });
 
   const listed = await cli(['list', '--json'], { cwd: dir, env });
-  expect(listed.json()).toEqual({ command: 'list', ok: true, provider: 'neon', hidden: expect.any(Number), branches: [expect.objectContaining({ name: 'feature/neon-dev', kind: 'developer', parent: fake.defaultBranch.name, madeByPreviewDb: true, expiresAt: expect.any(String) })] });
+  expect(listed.json()).toEqual({
+    command: 'list',
+    ok: true,
+    provider: 'neon',
+    hidden: expect.any(Number),
+    branches: [
+      expect.objectContaining({
+        name: 'feature/neon-dev',
+        kind: 'developer',
+        parent: fake.defaultBranch.name,
+        madeByPreviewDb: true,
+        expiresAt: expect.any(String),
+      }),
+    ],
+  });
   const all = (await cli(['list', '--all', '--json'], { cwd: dir, env })).json();
-  expect(all.branches).toContainEqual(expect.objectContaining({ name: fake.defaultBranch.name, kind: 'default', madeByPreviewDb: false, children: expect.arrayContaining(['feature/neon-dev']) }));
+  expect(all.branches).toContainEqual(
+    expect.objectContaining({ name: fake.defaultBranch.name, kind: 'default', madeByPreviewDb: false, children: expect.arrayContaining(['feature/neon-dev']) }),
+  );
   const table = await cli(['list'], { cwd: dir, env });
   expect(table.stdout).toMatch(/^NAME\s+KIND\s+PARENT\s+CREATED\s+LAST ACTIVE\s+EXPIRES\s+SIZE\s+BY\nfeature\/neon-dev\s+developer\s+\S+\s+\d+s ago/);
 
@@ -93,16 +123,28 @@ test('the protected path: switch to the default branch needs --allow-protected a
   writeFileSync(join(dir, '.env.local'), '# mine\nDATABASE_URL=postgres://dev@localhost/dev\n');
   const refused = await cli(['switch', fake.defaultBranch.name, '--json'], { cwd: dir, env });
   expect(refused.status).toBe(3);
-  expect(refused.json()).toEqual({ command: 'switch', ok: false, error: { kind: 'refused', exitCode: 3, message: expect.stringContaining('--allow-protected') } });
+  expect(refused.json()).toEqual({
+    command: 'switch',
+    ok: false,
+    error: { kind: 'refused', exitCode: 3, message: expect.stringContaining('--allow-protected') },
+  });
   expect(readFileSync(join(dir, '.env.local'), 'utf8')).toBe('# mine\nDATABASE_URL=postgres://dev@localhost/dev\n');
 
   const allowed = await cli(['switch', fake.defaultBranch.name, '--allow-protected', '--json'], { cwd: dir, env });
   expect(allowed.status).toBe(0);
-  expect(allowed.json()).toMatchObject({ branch: { name: fake.defaultBranch.name, kind: 'default', readOnly: true }, envFile: { variables: [{ name: 'DATABASE_URL', kind: 'pooled' }] } });
+  expect(allowed.json()).toMatchObject({
+    branch: { name: fake.defaultBranch.name, kind: 'default', readOnly: true },
+    envFile: { variables: [{ name: 'DATABASE_URL', kind: 'pooled' }] },
+  });
   const text = readFileSync(join(dir, '.env.local'), 'utf8');
   expect(text.startsWith('# mine\nDATABASE_URL=')).toBe(true);
   const url = /^DATABASE_URL="?([^"\n]*)"?$/m.exec(text)![1]!;
-  expect(fake.branches().find((b) => b.id === fake.defaultBranch.id)!.endpoints.map((e) => e.type)).toContain('read_only');
+  expect(
+    fake
+      .branches()
+      .find((b) => b.id === fake.defaultBranch.id)!
+      .endpoints.map((e) => e.type),
+  ).toContain('read_only');
   expect(await sql(url, 'SELECT body FROM notes WHERE id = 1')).toEqual([{ body: 'production row' }]);
   await expect(sql(url, "INSERT INTO notes VALUES (99, 'write through a read-only URL')")).rejects.toThrow(/read-only/);
   // url hands out the same read-only access, never the owner's read-write one.
@@ -157,14 +199,31 @@ test('snapshot and cleanup do what their actions do, with --json shapes', async 
   expect(snap.stderr).not.toContain(fake.apiKey);
   expect(snap.status).toBe(0);
   const taken = snap.json();
-  expect(taken).toEqual({ command: 'snapshot', ok: true, snapshot: { id: expect.any(String), arn: expect.any(String), status: 'available', createdAt: expect.any(String), reused: false, pruned: [], restoreCommand: expect.stringContaining('$NEON_API_KEY'), copyArn: null } });
+  expect(taken).toEqual({
+    command: 'snapshot',
+    ok: true,
+    snapshot: {
+      id: expect.any(String),
+      arn: expect.any(String),
+      status: 'available',
+      createdAt: expect.any(String),
+      reused: false,
+      pruned: [],
+      restoreCommand: expect.stringContaining('$NEON_API_KEY'),
+      copyArn: null,
+    },
+  });
   expect(fake.snapshots().map((s) => s.id)).toContain(taken.snapshot.id);
 
   const old = new Date(Date.now() - 30 * 86400_000);
   await fake.seedBranch({ name: 'preview/pr-5', virtual: true, createdAt: old, updatedAt: old, lastActiveAt: old, withEndpoint: true });
   const dry = await cli(['cleanup', '--dry-run', '--older-than', '7d', '--json'], { cwd: dir, env });
   expect(dry.status).toBe(0);
-  expect(dry.json()).toMatchObject({ command: 'cleanup', ok: true, cleanup: { provider: 'neon', mode: 'stale', dryRun: true, candidates: ['preview/pr-5'], deleted: [] } });
+  expect(dry.json()).toMatchObject({
+    command: 'cleanup',
+    ok: true,
+    cleanup: { provider: 'neon', mode: 'stale', dryRun: true, candidates: ['preview/pr-5'], deleted: [] },
+  });
   expect(named('preview/pr-5')).toHaveLength(1);
   const swept = await cli(['cleanup', '--older-than', '7d'], { cwd: dir, env });
   expect(swept.status).toBe(0);

@@ -19,7 +19,10 @@ function gitProject(branch: string): string {
   writeFileSync(join(project, 'migrations', '001_items.sql'), 'CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL);\n');
   mkdirSync(join(project, 'seeds'));
   writeFileSync(join(project, 'seeds', 'dev.sql'), "INSERT INTO items VALUES (1, 'seeded');\n");
-  writeFileSync(join(project, 'preview-db.config.json'), JSON.stringify({ provider: 'postgres', template: TEMPLATE, 'env-vars': { DATABASE_URL: 'pooled', DIRECT_URL: 'direct' } }));
+  writeFileSync(
+    join(project, 'preview-db.config.json'),
+    JSON.stringify({ provider: 'postgres', template: TEMPLATE, 'env-vars': { DATABASE_URL: 'pooled', DIRECT_URL: 'direct' } }),
+  );
   return project;
 }
 
@@ -41,7 +44,10 @@ afterAll(async () => {
 
 test('create (name from the git branch) → migrate + seed → switch → url → status → reset → delete', async () => {
   const project = gitProject('feature/cli-login');
-  writeFileSync(join(project, '.env.local'), '# local settings\nAPP_PORT=3000\nDATABASE_URL=postgres://old@localhost/old # previous\n\nexport SECRET_TOKEN="keep me"\n');
+  writeFileSync(
+    join(project, '.env.local'),
+    '# local settings\nAPP_PORT=3000\nDATABASE_URL=postgres://old@localhost/old # previous\n\nexport SECRET_TOKEN="keep me"\n',
+  );
 
   const created = await cli(['create', '--migrate', '--seed', 'seeds/dev.sql', '--switch', '--dotenv', '.env.local'], { cwd: project, env });
   expect(created.stderr).not.toContain(adminUrl);
@@ -72,13 +78,32 @@ test('create (name from the git branch) → migrate + seed → switch → url �
   const prisma = await cli(['url', '--format', 'prisma'], { cwd: project, env });
   expect(prisma.stdout).toBe(`DATABASE_URL=${JSON.stringify(url)}\nDIRECT_URL=${JSON.stringify(url)}\n`);
   const asJson = (await cli(['url', '--json'], { cwd: project, env })).json();
-  expect(asJson).toEqual({ command: 'url', ok: true, branch: { name: 'feature/cli-login', id: 'feature_cli_login', kind: 'developer' }, kind: 'pooled', url, pooled: url, direct: url, host: expect.any(String), database: 'feature_cli_login', role: 'feature_cli_login_owner', readOnly: false });
+  expect(asJson).toEqual({
+    command: 'url',
+    ok: true,
+    branch: { name: 'feature/cli-login', id: 'feature_cli_login', kind: 'developer' },
+    kind: 'pooled',
+    url,
+    pooled: url,
+    direct: url,
+    host: expect.any(String),
+    database: 'feature_cli_login',
+    role: 'feature_cli_login_owner',
+    readOnly: false,
+  });
 
   // status: the env file's database answers, nothing pending; a new migration shows as pending.
   writeFileSync(join(project, 'migrations', '002_more.sql'), 'ALTER TABLE items ADD COLUMN added_at timestamptz;\n');
   const status = await cli(['status', '--json'], { cwd: project, env });
   expect(status.status).toBe(0);
-  expect(status.json()).toMatchObject({ command: 'status', ok: true, variable: 'DIRECT_URL', answers: true, target: { database: 'feature_cli_login', role: 'feature_cli_login_owner', branch: 'feature/cli-login' }, migrations: { dir: 'migrations', files: 2, applied: 1, pending: 1, pendingFiles: ['002_more.sql'] } });
+  expect(status.json()).toMatchObject({
+    command: 'status',
+    ok: true,
+    variable: 'DIRECT_URL',
+    answers: true,
+    target: { database: 'feature_cli_login', role: 'feature_cli_login_owner', branch: 'feature/cli-login' },
+    migrations: { dir: 'migrations', files: 2, applied: 1, pending: 1, pendingFiles: ['002_more.sql'] },
+  });
   expect(status.stdout).not.toContain(url);
 
   // migrate reads the env file's URL.
@@ -91,19 +116,41 @@ test('create (name from the git branch) → migrate + seed → switch → url �
   await sql(url, "INSERT INTO items VALUES (2, 'local change')");
   const reset = await cli(['reset', '--migrate', '--json'], { cwd: project, env });
   expect(reset.status).toBe(0);
-  expect(reset.json()).toMatchObject({ command: 'reset', ok: true, branch: { name: 'feature/cli-login', outcome: 'reset', database: 'feature_cli_login', role: 'feature_cli_login_owner' }, migrate: { ok: true, applied: [{ version: '001' }, { version: '002' }] } });
+  expect(reset.json()).toMatchObject({
+    command: 'reset',
+    ok: true,
+    branch: { name: 'feature/cli-login', outcome: 'reset', database: 'feature_cli_login', role: 'feature_cli_login_owner' },
+    migrate: { ok: true, applied: [{ version: '001' }, { version: '002' }] },
+  });
   expect(JSON.stringify(reset.json())).not.toContain(url);
   expect(await sql(url, 'SELECT count(*)::int AS n FROM items')).toEqual([{ n: 0 }]);
 
   // list: ours, as a developer database; the rest only with --all.
   const listed = (await cli(['list', '--json'], { cwd: project, env })).json();
-  expect(listed.branches).toContainEqual({ name: 'feature/cli-login', id: 'feature_cli_login', kind: 'developer', parent: null, createdAt: expect.any(String), lastActiveAt: expect.any(String), expiresAt: null, sizeBytes: expect.any(Number), madeByPreviewDb: true, children: [] });
+  expect(listed.branches).toContainEqual({
+    name: 'feature/cli-login',
+    id: 'feature_cli_login',
+    kind: 'developer',
+    parent: null,
+    createdAt: expect.any(String),
+    lastActiveAt: expect.any(String),
+    expiresAt: null,
+    sizeBytes: expect.any(Number),
+    madeByPreviewDb: true,
+    children: [],
+  });
   expect(listed.branches.map((b: { id: string }) => b.id)).not.toContain(TEMPLATE);
   const all = (await cli(['list', '--all', '--json'], { cwd: project, env })).json();
   expect(all.branches).toContainEqual(expect.objectContaining({ id: TEMPLATE, kind: 'other', madeByPreviewDb: false }));
 
   const deleted = await cli(['delete', 'feature/cli-login', '--json'], { cwd: project, env });
-  expect(deleted.json()).toEqual({ command: 'delete', ok: true, branch: { name: 'feature/cli-login', id: 'feature_cli_login', kind: 'developer' }, deleted: true, alreadyGone: false });
+  expect(deleted.json()).toEqual({
+    command: 'delete',
+    ok: true,
+    branch: { name: 'feature/cli-login', id: 'feature_cli_login', kind: 'developer' },
+    deleted: true,
+    alreadyGone: false,
+  });
   expect(await sql(adminUrl, "SELECT 1 FROM pg_database WHERE datname = 'feature_cli_login'")).toEqual([]);
   const again = await cli(['delete', 'feature/cli-login'], { cwd: project, env });
   expect(again.status).toBe(0);
@@ -116,7 +163,13 @@ test('create --show-secrets prints the URLs; --json includes them; neither leaks
   expect(shown.status).toBe(0);
   expect(shown.stdout).toMatch(/DATABASE_URL \(pooled\)\s+postgres/);
   const json = await cli(['create', 'cli-reset-me', '--json'], { cwd: project, env });
-  expect(json.json()).toMatchObject({ command: 'create', ok: true, branch: { name: 'cli-reset-me', outcome: 'reused', databaseUrl: expect.stringMatching(/cli_reset_me_owner/) }, migrate: null, envFile: null });
+  expect(json.json()).toMatchObject({
+    command: 'create',
+    ok: true,
+    branch: { name: 'cli-reset-me', outcome: 'reused', databaseUrl: expect.stringMatching(/cli_reset_me_owner/) },
+    migrate: null,
+    envFile: null,
+  });
   // On a terminal: a spinner, colours; still no secret, and the URLs stay off the screen.
   const tty = await cli(['create', 'cli-reset-me'], { cwd: project, env, tty: true });
   expect(tty.status).toBe(0);
@@ -132,7 +185,11 @@ test('refusals exit 3 and change nothing; --force must repeat the name', async (
   await sql(adminUrl, 'CREATE DATABASE cli_not_ours');
   const refusedDelete = await cli(['delete', 'cli_not_ours', '--json'], { cwd: project, env });
   expect(refusedDelete.status).toBe(3);
-  expect(refusedDelete.json()).toEqual({ command: 'delete', ok: false, error: { kind: 'refused', exitCode: 3, message: expect.stringContaining('--force cli_not_ours') } });
+  expect(refusedDelete.json()).toEqual({
+    command: 'delete',
+    ok: false,
+    error: { kind: 'refused', exitCode: 3, message: expect.stringContaining('--force cli_not_ours') },
+  });
   const wrongForce = await cli(['delete', 'cli_not_ours', '--force', 'cli-not-ours'], { cwd: project, env });
   expect(wrongForce.status).toBe(2);
   expect(wrongForce.stderr).toContain('--force must repeat the name exactly');
@@ -144,7 +201,7 @@ test('refusals exit 3 and change nothing; --force must repeat the name', async (
   expect(refusedSwitch.status).toBe(3);
   expect(refusedSwitch.stderr).toContain('--allow-protected');
   // The protected path: a read-only role of its own, which may read and not write.
-  await sql(databaseUrl(adminUrl, 'cli_not_ours'), "CREATE TABLE accounts (id int PRIMARY KEY); INSERT INTO accounts VALUES (1)");
+  await sql(databaseUrl(adminUrl, 'cli_not_ours'), 'CREATE TABLE accounts (id int PRIMARY KEY); INSERT INTO accounts VALUES (1)');
   const readOnly = await cli(['switch', 'cli_not_ours', '--allow-protected', '--dotenv', 'ro.env', '--json'], { cwd: project, env });
   expect(readOnly.status).toBe(0);
   expect(readOnly.json()).toMatchObject({ branch: { id: 'cli_not_ours', kind: 'other', role: 'cli_not_ours_readonly', readOnly: true } });
@@ -171,7 +228,15 @@ test('status of an env file whose database does not answer: exit 1, answers fals
   writeFileSync(join(project, '.env.local'), 'DATABASE_URL=postgres://someone:pw-not-shown-42@127.0.0.1:1/gone\n');
   const status = await cli(['status', '--json'], { cwd: project, env: {} });
   expect(status.status).toBe(1);
-  expect(status.json()).toMatchObject({ command: 'status', ok: false, variable: 'DATABASE_URL', answers: false, error: expect.any(String), target: { host: '127.0.0.1', port: '1', database: 'gone', role: 'someone' }, migrations: null });
+  expect(status.json()).toMatchObject({
+    command: 'status',
+    ok: false,
+    variable: 'DATABASE_URL',
+    answers: false,
+    error: expect.any(String),
+    target: { host: '127.0.0.1', port: '1', database: 'gone', role: 'someone' },
+    migrations: null,
+  });
   expect(status.stdout + status.stderr).not.toContain('pw-not-shown-42');
   const none = await cli(['status'], { cwd: tempProject(), env: {} });
   expect(none.status).toBe(1);
@@ -180,7 +245,10 @@ test('status of an env file whose database does not answer: exit 1, answers fals
 
 test('the env file: a new one is created with mode 0600; an existing one keeps its mode and is replaced, not rewritten in place', async () => {
   const project = gitProject('main');
-  const created = await cli(['create', 'cli-reset-me', '--switch', '--dotenv', 'fresh.env', '--env-vars', 'POSTGRES_PRISMA_URL=pooled,POSTGRES_URL_NON_POOLING=direct'], { cwd: project, env });
+  const created = await cli(
+    ['create', 'cli-reset-me', '--switch', '--dotenv', 'fresh.env', '--env-vars', 'POSTGRES_PRISMA_URL=pooled,POSTGRES_URL_NON_POOLING=direct'],
+    { cwd: project, env },
+  );
   expect(created.status).toBe(0);
   const fresh = join(project, 'fresh.env');
   expect(statSync(fresh).mode & 0o777).toBe(0o600);
@@ -200,13 +268,22 @@ test('url --format env uses env-vars; a missing branch fails (1); a failing migr
   const project = gitProject('main');
   const missing = await cli(['url', 'cli-never-made', '--json'], { cwd: project, env });
   expect(missing.status).toBe(1);
-  expect(missing.json()).toEqual({ command: 'url', ok: false, error: { kind: 'failed', exitCode: 1, message: expect.stringContaining("there is no branch named 'cli-never-made'") } });
+  expect(missing.json()).toEqual({
+    command: 'url',
+    ok: false,
+    error: { kind: 'failed', exitCode: 1, message: expect.stringContaining("there is no branch named 'cli-never-made'") },
+  });
 
   writeFileSync(join(project, 'migrations', '002_broken.sql'), 'ALTER TABLE no_such_table ADD COLUMN x int;\n');
   const created = await cli(['create', 'cli-reset-me', '--migrate', '--json'], { cwd: project, env });
   expect(created.status).toBe(1);
   const result = created.json();
-  expect(result).toMatchObject({ command: 'create', ok: false, branch: { name: 'cli-reset-me' }, migrate: { ok: false, error: { file: 'migrations/002_broken.sql', code: '42P01' } } });
+  expect(result).toMatchObject({
+    command: 'create',
+    ok: false,
+    branch: { name: 'cli-reset-me' },
+    migrate: { ok: false, error: { file: 'migrations/002_broken.sql', code: '42P01' } },
+  });
 
   const envFormat = await cli(['url', 'cli-reset-me', '--format', 'env'], { cwd: project, env });
   expect(envFormat.status).toBe(0);

@@ -17,7 +17,7 @@ test('the generated help file is fresh: regenerated from action.yml and package.
   expect(readFileSync(join(ROOT, 'src/cli/generated/action-inputs.ts'), 'utf8')).toBe(readFileSync(fresh, 'utf8'));
 });
 
-test.each(COMMANDS.map((c) => [c.name]))('`%s --help`, `-h` and `help <command>` describe every option; shared ones in action.yml\'s words', async (name) => {
+test.each(COMMANDS.map((c) => [c.name]))("`%s --help`, `-h` and `help <command>` describe every option; shared ones in action.yml's words", async (name) => {
   const spec = COMMANDS.find((c) => c.name === name)!;
   const long = await cli([name, '--help']);
   const short = await cli([name, '-h']);
@@ -27,8 +27,27 @@ test.each(COMMANDS.map((c) => [c.name]))('`%s --help`, `-h` and `help <command>`
   expect(viaHelp.stdout).toBe(long.stdout);
   for (const option of spec.options) expect(long.stdout).toContain(`--${option.name}`);
   // Sample shared options against the YAML itself, not the generated file.
-  const manifest = parse(readFileSync(join(ROOT, 'actions', name === 'create' || name === 'reset' || name === 'switch' || name === 'list' || name === 'url' || name === 'delete' ? 'create-branch' : name === 'status' ? 'migrate' : name, 'action.yml'), 'utf8'));
-  const shared = spec.options.filter((option) => option.setting && manifest.inputs[option.setting] && !['neon-api-key', 'postgres-url', 'database-url', 'seed', 'parent', 'provider'].includes(option.setting));
+  const manifest = parse(
+    readFileSync(
+      join(
+        ROOT,
+        'actions',
+        name === 'create' || name === 'reset' || name === 'switch' || name === 'list' || name === 'url' || name === 'delete'
+          ? 'create-branch'
+          : name === 'status'
+            ? 'migrate'
+            : name,
+        'action.yml',
+      ),
+      'utf8',
+    ),
+  );
+  const shared = spec.options.filter(
+    (option) =>
+      option.setting &&
+      manifest.inputs[option.setting] &&
+      !['neon-api-key', 'postgres-url', 'database-url', 'seed', 'parent', 'provider'].includes(option.setting),
+  );
   expect(shared.length).toBeGreaterThan(0);
   for (const option of shared) expect(normalize(long.stdout)).toContain(normalize(manifest.inputs[option.setting!].description));
   expect(long.stdout).not.toContain('${{');
@@ -53,11 +72,17 @@ test.each([
   [['create', '--parent', '--migrate'], '--parent needs a value, but is followed by another flag'],
   [['create', '--migrate=yes'], '--migrate is a switch and takes no value'],
   [['create', 'a', 'b'], "unexpected argument 'b'"],
-  [['switch'], 'needs the branch\'s name'],
+  [['switch'], "needs the branch's name"],
   [['delete', ''], '<name> is empty'],
   [['list', 'x'], "unexpected argument 'x'"],
-  [['url', '--pooled', '--direct', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'], '--pooled and --direct exclude each other'],
-  [['url', '--format', 'yaml', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'], "--format 'yaml' is not one of uri, env, psql, prisma, json"],
+  [
+    ['url', '--pooled', '--direct', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'],
+    '--pooled and --direct exclude each other',
+  ],
+  [
+    ['url', '--format', 'yaml', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'],
+    "--format 'yaml' is not one of uri, env, psql, prisma, json",
+  ],
   [['frobnicate'], "'frobnicate' is not a command"],
   [['reset', 'x', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'], 'reset clones the template again'],
   [['snapshot', '--wait', 'maybe'], "--wait: 'maybe' is not a boolean. Use true or false."],
@@ -71,7 +96,9 @@ test.each([
 });
 
 test('create --migrate checks the migrate settings before anything is created (the server here does not even exist)', async () => {
-  const run = await cli(['create', 'x', '--migrate', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'], { env: { PREVIEW_DB_LINT: 'loud' } });
+  const run = await cli(['create', 'x', '--migrate', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'], {
+    env: { PREVIEW_DB_LINT: 'loud' },
+  });
   expect(run.status).toBe(2);
   expect(run.stderr).toContain("PREVIEW_DB_LINT: 'loud' is not one of off, warn, error");
 });
@@ -111,14 +138,35 @@ describe('the config file', () => {
     const run = await cli(['list'], { cwd: project });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('package.json ("preview-db"): unknown setting "provder"');
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', 'preview-db': { provider: 'postgres', 'env-vars': { DATABASE_URL: 'pooled', DIRECT_URL: 'direct' }, seed: ['a.sql', 'b.sql'] } }));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({
+        name: 'app',
+        'preview-db': { provider: 'postgres', 'env-vars': { DATABASE_URL: 'pooled', DIRECT_URL: 'direct' }, seed: ['a.sql', 'b.sql'] },
+      }),
+    );
     const config = loadConfig(project)!;
-    expect([...config.values]).toEqual([['provider', 'postgres'], ['env-vars', 'DATABASE_URL=pooled,DIRECT_URL=direct'], ['seed', 'a.sql,b.sql']]);
+    expect([...config.values]).toEqual([
+      ['provider', 'postgres'],
+      ['env-vars', 'DATABASE_URL=pooled,DIRECT_URL=direct'],
+      ['seed', 'a.sql,b.sql'],
+    ]);
   });
 
   test('precedence: flag over environment over config; secrets never from the config; empty variables count as unset', () => {
-    const config = { label: 'preview-db.config.json', values: new Map([['parent', 'from-config'], ['neon-project-id', 'config-id'], ['template', 'tpl']]) };
-    const settings = new Settings(new Map([['parent', { value: 'from-flag', flag: '--parent' }]]), { PREVIEW_DB_PARENT: 'from-env', NEON_PROJECT_ID: 'env-id', PREVIEW_DB_TEMPLATE: ' ' }, config);
+    const config = {
+      label: 'preview-db.config.json',
+      values: new Map([
+        ['parent', 'from-config'],
+        ['neon-project-id', 'config-id'],
+        ['template', 'tpl'],
+      ]),
+    };
+    const settings = new Settings(
+      new Map([['parent', { value: 'from-flag', flag: '--parent' }]]),
+      { PREVIEW_DB_PARENT: 'from-env', NEON_PROJECT_ID: 'env-id', PREVIEW_DB_TEMPLATE: ' ' },
+      config,
+    );
     expect(settings.get('parent')).toBe('from-flag');
     expect(settings.get('neon-project-id')).toBe('env-id');
     expect(settings.describe('neon-project-id')).toBe('NEON_PROJECT_ID');

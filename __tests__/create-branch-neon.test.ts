@@ -29,7 +29,10 @@ function branchNamed(name: string) {
 
 beforeAll(async () => {
   fake = await startFakeNeon({ postgresUrl: adminUrl, operationDelayMs: 100 });
-  await sql(parentUrl(), "CREATE TABLE orders (id int PRIMARY KEY, email text NOT NULL); INSERT INTO orders SELECT g, 'person' || g || '@example.com' FROM generate_series(1, 200) g");
+  await sql(
+    parentUrl(),
+    "CREATE TABLE orders (id int PRIMARY KEY, email text NOT NULL); INSERT INTO orders SELECT g, 'person' || g || '@example.com' FROM generate_series(1, 200) g",
+  );
   await sql(parentUrl(), `ALTER TABLE orders OWNER TO ${fake.roleName}`);
 });
 
@@ -51,7 +54,14 @@ describe.each(NODES)('create-branch (neon) under %s', (label, node) => {
     const [branch] = branchNamed(name);
     expect(branch).toBeDefined();
     expect(branch!.parentId).toBe(fake.defaultBranch.id);
-    expect(first.outputs).toMatchObject({ 'branch-id': branch!.id, 'branch-name': name, created: 'true', skipped: 'false', database: 'neondb', role: 'neondb_owner' });
+    expect(first.outputs).toMatchObject({
+      'branch-id': branch!.id,
+      'branch-name': name,
+      created: 'true',
+      skipped: 'false',
+      database: 'neondb',
+      role: 'neondb_owner',
+    });
     expect(branch!.endpoints.map((endpoint) => [endpoint.type, endpoint.suspendTimeoutSeconds])).toEqual([['read_write', 300]]);
     expect(branch!.annotations).toMatchObject({ 'github-repo': 'example-org/example-app', 'github-pr-number': '7', 'managed-by': 'preview-db' });
     const expiresAt = Date.parse(first.outputs['expires-at']!);
@@ -67,7 +77,10 @@ describe.each(NODES)('create-branch (neon) under %s', (label, node) => {
     expect(await sql(direct, 'SELECT 1 FROM orders WHERE id = 1000')).toHaveLength(1);
     expect(await sql(parentUrl(), 'SELECT 1 FROM orders WHERE id = 1000')).toHaveLength(0);
 
-    const second = await create({ 'branch-name': name, 'expires-in': '7d', 'suspend-timeout': '5m' }, { node, event: pullRequestEvent(7, { action: 'synchronize' }) });
+    const second = await create(
+      { 'branch-name': name, 'expires-in': '7d', 'suspend-timeout': '5m' },
+      { node, event: pullRequestEvent(7, { action: 'synchronize' }) },
+    );
     expect(second.status).toBe(0);
     expect(second.outputs.created).toBe('false');
     expect(second.outputs['branch-id']).toBe(first.outputs['branch-id']);
@@ -164,7 +177,9 @@ describe('create-branch (neon) behaviour', () => {
   });
 
   test('masking rules create an anonymized branch: personal data never reaches the preview', async () => {
-    const rules = JSON.stringify([{ database_name: 'neondb', schema_name: 'public', table_name: 'orders', column_name: 'email', masking_value: 'masked@example.invalid' }]);
+    const rules = JSON.stringify([
+      { database_name: 'neondb', schema_name: 'public', table_name: 'orders', column_name: 'email', masking_value: 'masked@example.invalid' },
+    ]);
     const run = await create({ 'branch-name': 'preview/neon-masked', 'masking-rules': rules });
     expect(run.status).toBe(0);
     const emails = await sql<{ email: string }>(run.outputs['database-url-direct']!, 'SELECT DISTINCT email FROM orders');
@@ -188,7 +203,10 @@ describe('create-branch (neon) behaviour', () => {
 
   test('the contract: action.yml declares exactly what the code reads and sets', () => {
     expect(contractDifferences('create-branch', runs)).toEqual({
-      inputsReadButNotDeclared: [], inputsDeclaredButNeverRead: [], outputsSetButNotDeclared: [], outputsDeclaredButNeverSet: [],
+      inputsReadButNotDeclared: [],
+      inputsDeclaredButNeverRead: [],
+      outputsSetButNotDeclared: [],
+      outputsDeclaredButNeverSet: [],
     });
   });
 });

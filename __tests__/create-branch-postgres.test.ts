@@ -9,7 +9,10 @@ const runs: ActionRun[] = [];
 const TEMPLATE = 'cbpg_template';
 
 async function databaseComment(name: string): Promise<string | null | undefined> {
-  const rows = await sql<{ comment: string | null }>(adminUrl, `SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = '${name}'`);
+  const rows = await sql<{ comment: string | null }>(
+    adminUrl,
+    `SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = '${name}'`,
+  );
   return rows[0]?.comment;
 }
 
@@ -23,7 +26,10 @@ beforeAll(async () => {
   await sql(adminUrl, `DROP DATABASE IF EXISTS ${TEMPLATE}`);
   await sql(adminUrl, `CREATE DATABASE ${TEMPLATE}`);
   const templateUrl = adminUrl.replace(/\/postgres$/, `/${TEMPLATE}`);
-  await sql(templateUrl, 'CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL); INSERT INTO customers SELECT g, \'customer \' || g FROM generate_series(1, 500) g;');
+  await sql(
+    templateUrl,
+    "CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL); INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, 500) g;",
+  );
 });
 
 afterAll(async () => {
@@ -42,7 +48,15 @@ describe.each(NODES)('create-branch (postgres) under %s', (label, node) => {
     const first = await create({ 'branch-name': branch, template: TEMPLATE, 'expires-in': '7d' }, pullRequestEvent(101), node);
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
-    expect(first.outputs).toMatchObject({ 'branch-name': branch, 'branch-id': database, database, created: 'true', skipped: 'false', host: '127.0.0.1', role: `${database}_owner` });
+    expect(first.outputs).toMatchObject({
+      'branch-name': branch,
+      'branch-id': database,
+      database,
+      created: 'true',
+      skipped: 'false',
+      host: '127.0.0.1',
+      role: `${database}_owner`,
+    });
     expect(new Date(first.outputs['expires-at']!).getTime()).toBeGreaterThan(Date.now() + 6 * 86400_000);
     const comment = await databaseComment(database);
     expect(comment).toContain('managed-by=preview-db');
@@ -123,16 +137,27 @@ describe('create-branch (postgres) behaviour', () => {
     await sql(adminUrl, 'CREATE DATABASE cbpg_creator_template OWNER cbpg_creator');
     const { host } = new URL(adminUrl);
     const creatorUrl = `postgres://cbpg_creator:creator-password-not-secret@${host}/postgres`;
-    await sql(creatorUrl.replace(/\/postgres$/, '/cbpg_creator_template'), "CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE moods (id serial PRIMARY KEY, mood mood); CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 42'");
+    await sql(
+      creatorUrl.replace(/\/postgres$/, '/cbpg_creator_template'),
+      "CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE moods (id serial PRIMARY KEY, mood mood); CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 42'",
+    );
     try {
       const run = await create({ 'postgres-url': creatorUrl, 'branch-name': 'preview/cbpg-creator', template: 'cbpg_creator_template' });
       expect(run.status).toBe(0);
       expect(run.outputs.role).toBe('preview_cbpg_creator_owner');
-      const owners = await sql<{ owner: string }>(run.outputs['database-url']!, `
+      const owners = await sql<{ owner: string }>(
+        run.outputs['database-url']!,
+        `
         SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname IN ('moods', 'moods_id_seq')
         UNION ALL SELECT pg_get_userbyid(typowner) FROM pg_type WHERE typname = 'mood'
-        UNION ALL SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'answer'`);
-      expect(owners.map((row) => row.owner)).toEqual(['preview_cbpg_creator_owner', 'preview_cbpg_creator_owner', 'preview_cbpg_creator_owner', 'preview_cbpg_creator_owner']);
+        UNION ALL SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'answer'`,
+      );
+      expect(owners.map((row) => row.owner)).toEqual([
+        'preview_cbpg_creator_owner',
+        'preview_cbpg_creator_owner',
+        'preview_cbpg_creator_owner',
+        'preview_cbpg_creator_owner',
+      ]);
       await sql(run.outputs['database-url']!, "ALTER TYPE mood ADD VALUE 'great'; ALTER TABLE moods ADD COLUMN note text");
       expect(leakedSecrets(run, [run.outputs.password!, creatorUrl])).toEqual([]);
     } finally {
@@ -144,7 +169,10 @@ describe('create-branch (postgres) behaviour', () => {
   });
 
   test('two racing runs for one pull request end with one database, both succeeding', async () => {
-    const [a, b] = await Promise.all([create({ 'branch-name': 'preview/cbpg-race', template: TEMPLATE }), create({ 'branch-name': 'preview/cbpg-race', template: TEMPLATE })]);
+    const [a, b] = await Promise.all([
+      create({ 'branch-name': 'preview/cbpg-race', template: TEMPLATE }),
+      create({ 'branch-name': 'preview/cbpg-race', template: TEMPLATE }),
+    ]);
     expect([a.status, b.status]).toEqual([0, 0]);
     expect([a.outputs.created, b.outputs.created].sort()).toEqual(['false', 'true']);
     expect(a.outputs['database-url']).toBe(b.outputs['database-url']);
@@ -186,7 +214,11 @@ describe('create-branch (postgres) behaviour', () => {
     [{ 'on-existing': 'overwrite' }, 'on-existing', 'reuse, reset, recreate'],
     [{ 'postgres-url': '' }, 'postgres-url', 'is required'],
     [{ 'postgres-url': 'mysql://u:p@127.0.0.1/db' }, 'postgres-url', 'postgres://'],
-    [{ 'masking-rules': '[{"database_name":"d","schema_name":"s","table_name":"t","column_name":"c","masking_value":"x"}]' }, 'masking-rules', 'not supported yet'],
+    [
+      { 'masking-rules': '[{"database_name":"d","schema_name":"s","table_name":"t","column_name":"c","masking_value":"x"}]' },
+      'masking-rules',
+      'not supported yet',
+    ],
     [{ 'export-env': 'DATABASE_URL=sometimes' }, 'export-env', 'pooled or direct'],
   ])('bad input %j fails naming %s, and creates nothing', async (inputs, input, message) => {
     const run = await create({ 'branch-name': 'preview/cbpg-bad', ...inputs });

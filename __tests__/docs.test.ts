@@ -10,18 +10,21 @@ test('the README tables, docs/actions/ and the generated contract match every ac
   expect(() => execFileSync(process.execPath, [join(ROOT, 'scripts', 'docs.mjs'), '--check'], { cwd: ROOT, stdio: 'pipe' })).not.toThrow();
 });
 
-test.each(['preview-db', 'create-branch', 'migrate', 'cleanup', 'snapshot'])('the docs document every input and output of %s (the root action in the README, the others in docs/actions/)', (action) => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section =
-    action === 'preview-db'
-      ? readme.slice(readme.indexOf(`<!-- action-docs:${action}:start -->`), readme.indexOf(`<!-- action-docs:${action}:end -->`))
-      : readFileSync(join(ROOT, 'docs', 'actions', `${action}.md`), 'utf8');
-  expect(readme).toContain(action === 'preview-db' ? '<!-- action-docs:preview-db:start -->' : `(docs/actions/${action}.md)`);
-  const manifest = readManifest(action);
-  for (const name of [...Object.keys(manifest.inputs), ...Object.keys(manifest.outputs)]) expect(section).toContain(`| \`${name}\` |`);
-});
+test.each(['preview-db', 'create-branch', 'migrate', 'cleanup', 'snapshot'])(
+  'the docs document every input and output of %s (the root action in the README, the others in docs/actions/)',
+  (action) => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section =
+      action === 'preview-db'
+        ? readme.slice(readme.indexOf(`<!-- action-docs:${action}:start -->`), readme.indexOf(`<!-- action-docs:${action}:end -->`))
+        : readFileSync(join(ROOT, 'docs', 'actions', `${action}.md`), 'utf8');
+    expect(readme).toContain(action === 'preview-db' ? '<!-- action-docs:preview-db:start -->' : `(docs/actions/${action}.md)`);
+    const manifest = readManifest(action);
+    for (const name of [...Object.keys(manifest.inputs), ...Object.keys(manifest.outputs)]) expect(section).toContain(`| \`${name}\` |`);
+  },
+);
 
-test('the root action takes the sub-actions\' inputs under the same names and defaults', () => {
+test("the root action takes the sub-actions' inputs under the same names and defaults", () => {
   const root = readManifest('preview-db').inputs;
   const subActions = ['create-branch', 'migrate', 'cleanup'].map((action) => readManifest(action).inputs);
   for (const [name, input] of Object.entries(root)) {
@@ -40,7 +43,9 @@ test("the README's quick start passes only inputs and secrets the reusable workf
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]!);
   const workflow = parse(blocks[0]!) as { jobs: Record<string, { uses: string; with: Record<string, unknown>; secrets: Record<string, unknown> }> };
-  const reusable = parse(readFileSync(join(ROOT, '.github/workflows/preview-database.yml'), 'utf8')) as { on: { workflow_call: { inputs: object; secrets: object } } };
+  const reusable = parse(readFileSync(join(ROOT, '.github/workflows/preview-database.yml'), 'utf8')) as {
+    on: { workflow_call: { inputs: object; secrets: object } };
+  };
   const job = Object.values(workflow.jobs)[0]!;
   expect(job.uses).toMatch(/\/\.github\/workflows\/preview-database\.yml@/);
   expect(Object.keys(job.with).filter((name) => !(name in reusable.on.workflow_call.inputs))).toEqual([]);

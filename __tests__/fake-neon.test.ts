@@ -97,7 +97,11 @@ describe('fake Neon API: branches on real databases', () => {
     expect(created.operations.length).toBeGreaterThan(0);
     expect(created.operations.every((o) => o.status === 'running')).toBe(true);
     expect(created.connection_uris).toHaveLength(1);
-    await waitForOperations(api, fake.projectId, created.operations.map((o) => o.id));
+    await waitForOperations(
+      api,
+      fake.projectId,
+      created.operations.map((o) => o.id),
+    );
 
     const { data: got } = await api.getProjectBranch(fake.projectId, created.branch.id);
     expect(got.branch.current_state).toBe('ready');
@@ -110,16 +114,19 @@ describe('fake Neon API: branches on real databases', () => {
     expect(listed.annotations[created.branch.id]?.value.pr).toBe('1');
 
     // direct and pooled URIs differ and both reach the child's own copy of the data
-    const direct = (await api.getConnectionUri({ projectId: fake.projectId, branch_id: created.branch.id, database_name: 'neondb', role_name: 'neondb_owner' })).data.uri;
-    const pooled = (await api.getConnectionUri({ projectId: fake.projectId, branch_id: created.branch.id, database_name: 'neondb', role_name: 'neondb_owner', pooled: true })).data.uri;
+    const direct = (await api.getConnectionUri({ projectId: fake.projectId, branch_id: created.branch.id, database_name: 'neondb', role_name: 'neondb_owner' }))
+      .data.uri;
+    const pooled = (
+      await api.getConnectionUri({ projectId: fake.projectId, branch_id: created.branch.id, database_name: 'neondb', role_name: 'neondb_owner', pooled: true })
+    ).data.uri;
     expect(pooled).not.toEqual(direct);
     expect(created.connection_uris![0]!.connection_uri).toEqual(direct);
     expect(direct).toContain(fake.realDatabaseName(created.branch.id, 'neondb'));
-    expect((await query<{ label: string }>(direct, 'SELECT label FROM items'))).toEqual([{ label: 'from-main' }]);
+    expect(await query<{ label: string }>(direct, 'SELECT label FROM items')).toEqual([{ label: 'from-main' }]);
     await query(pooled, "INSERT INTO items (label) VALUES ('from-child')");
     expect((await query<{ n: string }>(direct, 'SELECT count(*)::text AS n FROM items'))[0]!.n).toBe('2');
     // the write in the child is invisible in the parent
-    expect((await query<{ label: string }>(mainUri, 'SELECT label FROM items ORDER BY id'))).toEqual([{ label: 'from-main' }]);
+    expect(await query<{ label: string }>(mainUri, 'SELECT label FROM items ORDER BY id')).toEqual([{ label: 'from-main' }]);
 
     const realName = fake.realDatabaseName(created.branch.id, 'neondb');
     const { data: deleted } = await api.deleteProjectBranch({ projectId: fake.projectId, branchId: created.branch.id });
@@ -137,7 +144,11 @@ describe('fake Neon API: branches on real databases', () => {
     expect(conflict.data).toMatchObject({ code: expect.any(String), message: expect.stringContaining('already exists') });
     await expectStatus(api.deleteProjectBranch({ projectId: fake.projectId, branchId: fake.defaultBranch.id }), 422);
     const { data: child } = await api.createProjectBranch(fake.projectId, { branch: { name: 'dup-child', parent_id: a.branch.id } });
-    await waitForOperations(api, fake.projectId, [...a.operations, ...child.operations].map((o) => o.id));
+    await waitForOperations(
+      api,
+      fake.projectId,
+      [...a.operations, ...child.operations].map((o) => o.id),
+    );
     await expectStatus(api.deleteProjectBranch({ projectId: fake.projectId, branchId: a.branch.id }), 422);
 
     const withMillis = new Date(Date.now() + 86400_000).toISOString();
@@ -161,7 +172,9 @@ describe('fake Neon API: branches on real databases', () => {
     const results = await Promise.allSettled(
       names.map((name) => api.createProjectBranch(fake.projectId, { branch: { name }, endpoints: [{ type: EndpointType.ReadWrite }] })),
     );
-    const ok = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof api.createProjectBranch>>>).value.data);
+    const ok = results
+      .filter((r) => r.status === 'fulfilled')
+      .map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof api.createProjectBranch>>>).value.data);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(ok.map((d) => d.branch.name).sort()).toEqual(['conc-a', 'conc-b', 'conc-c']);
     expect(failed.map((r) => statusOf(r.reason))).toEqual([409]);
@@ -169,7 +182,11 @@ describe('fake Neon API: branches on real databases', () => {
       const rows = await query<{ n: string }>(d.connection_uris![0]!.connection_uri, 'SELECT 1::text AS n');
       expect(rows).toEqual([{ n: '1' }]);
     }
-    await waitForOperations(api, fake.projectId, ok.flatMap((d) => d.operations.map((o) => o.id)));
+    await waitForOperations(
+      api,
+      fake.projectId,
+      ok.flatMap((d) => d.operations.map((o) => o.id)),
+    );
     await Promise.all(ok.map((d) => api.deleteProjectBranch({ projectId: fake.projectId, branchId: d.branch.id })));
 
     const { data: page1 } = await api.listProjectOperations({ projectId: fake.projectId, limit: 2 });
@@ -184,7 +201,11 @@ describe('fake Neon API: branches on real databases', () => {
     const { data } = await api.createProjectBranch(fake.projectId, { branch: { name: 'busy' } });
     const locked = await expectStatus(api.deleteProjectBranch({ projectId: fake.projectId, branchId: data.branch.id }), 423);
     expect(locked.data).toMatchObject({ message: expect.stringContaining('conflicting operations') });
-    await waitForOperations(api, fake.projectId, data.operations.map((o) => o.id));
+    await waitForOperations(
+      api,
+      fake.projectId,
+      data.operations.map((o) => o.id),
+    );
     await api.deleteProjectBranch({ projectId: fake.projectId, branchId: data.branch.id });
   });
 
@@ -193,7 +214,11 @@ describe('fake Neon API: branches on real databases', () => {
     await query(mainUri, 'CREATE TABLE restore_probe (v text)');
     await query(mainUri, "INSERT INTO restore_probe VALUES ('v1')");
     const { data } = await api.createProjectBranch(fake.projectId, { branch: { name: 'to-restore' }, endpoints: [{ type: EndpointType.ReadWrite }] });
-    await waitForOperations(api, fake.projectId, data.operations.map((o) => o.id));
+    await waitForOperations(
+      api,
+      fake.projectId,
+      data.operations.map((o) => o.id),
+    );
     const childUri = data.connection_uris![0]!.connection_uri;
     await query(childUri, "INSERT INTO restore_probe VALUES ('child-only')");
     await query(mainUri, "INSERT INTO restore_probe VALUES ('v2')");
@@ -202,8 +227,13 @@ describe('fake Neon API: branches on real databases', () => {
     expect(restored.branch.id).toBe(data.branch.id);
     expect(restored.branch.last_reset_at).toBeDefined();
     await expectStatus(api.deleteProjectBranch({ projectId: fake.projectId, branchId: data.branch.id }), 423);
-    await waitForOperations(api, fake.projectId, restored.operations.map((o) => o.id));
-    const uri = (await api.getConnectionUri({ projectId: fake.projectId, branch_id: data.branch.id, database_name: 'neondb', role_name: 'neondb_owner' })).data.uri;
+    await waitForOperations(
+      api,
+      fake.projectId,
+      restored.operations.map((o) => o.id),
+    );
+    const uri = (await api.getConnectionUri({ projectId: fake.projectId, branch_id: data.branch.id, database_name: 'neondb', role_name: 'neondb_owner' })).data
+      .uri;
     const rows = await query<{ v: string }>(uri, 'SELECT v FROM restore_probe ORDER BY v');
     expect(rows.map((r) => r.v)).toEqual(['v1', 'v2']);
     await api.deleteProjectBranch({ projectId: fake.projectId, branchId: data.branch.id });
@@ -223,19 +253,41 @@ describe('fake Neon API: branches on real databases', () => {
     expect(await query(uri, 'SELECT * FROM schema_probe')).toEqual([]);
 
     const { data: ro } = await api.createProjectEndpoint(fake.projectId, { endpoint: { branch_id: data.branch.id, type: EndpointType.ReadOnly } });
-    const roUri = (await api.getConnectionUri({ projectId: fake.projectId, branch_id: data.branch.id, endpoint_id: ro.endpoint.id, database_name: 'neondb', role_name: 'neondb_owner' })).data.uri;
+    const roUri = (
+      await api.getConnectionUri({
+        projectId: fake.projectId,
+        branch_id: data.branch.id,
+        endpoint_id: ro.endpoint.id,
+        database_name: 'neondb',
+        role_name: 'neondb_owner',
+      })
+    ).data.uri;
     expect(roUri).not.toEqual(uri);
     await expect(query(roUri, 'CREATE TABLE nope (id int)')).rejects.toThrow(/read-only/);
 
     await query(uri, 'ALTER TABLE schema_probe ADD COLUMN added_in_child integer');
     await query(uri, 'CREATE INDEX schema_probe_note ON schema_probe (note)');
-    const { data: cmp } = await api.getProjectBranchSchemaComparison({ projectId: fake.projectId, branchId: data.branch.id, base_branch_id: fake.defaultBranch.id, db_name: 'neondb' });
+    const { data: cmp } = await api.getProjectBranchSchemaComparison({
+      projectId: fake.projectId,
+      branchId: data.branch.id,
+      base_branch_id: fake.defaultBranch.id,
+      db_name: 'neondb',
+    });
     expect(cmp.diff).toMatch(/^--- a\/main\/neondb\n\+\+\+ b\/schema-only\/neondb\n@@ /);
     expect(cmp.diff).toMatch(/^\+ {4}added_in_child integer$/m);
     expect(cmp.diff).toMatch(/^\+CREATE INDEX schema_probe_note ON public\.schema_probe USING btree \(note\);$/m);
-    const { data: same } = await api.getProjectBranchSchemaComparison({ projectId: fake.projectId, branchId: fake.defaultBranch.id, base_branch_id: fake.defaultBranch.id, db_name: 'neondb' });
+    const { data: same } = await api.getProjectBranchSchemaComparison({
+      projectId: fake.projectId,
+      branchId: fake.defaultBranch.id,
+      base_branch_id: fake.defaultBranch.id,
+      db_name: 'neondb',
+    });
     expect(same.diff).toBe('');
-    await waitForOperations(api, fake.projectId, [...data.operations, ...ro.operations].map((o) => o.id));
+    await waitForOperations(
+      api,
+      fake.projectId,
+      [...data.operations, ...ro.operations].map((o) => o.id),
+    );
     await api.deleteProjectBranch({ projectId: fake.projectId, branchId: data.branch.id });
   });
 
@@ -252,14 +304,26 @@ describe('fake Neon API: branches on real databases', () => {
     const { data: restored } = await api.restoreSnapshot({ projectId: fake.projectId, snapshotId: snap.snapshot.id }, { name: 'from-snapshot' });
     expect(restored.branch.name).toBe('from-snapshot');
     const { data: ep } = await api.createProjectEndpoint(fake.projectId, { endpoint: { branch_id: restored.branch.id, type: EndpointType.ReadWrite } });
-    const uri = (await api.getConnectionUri({ projectId: fake.projectId, branch_id: restored.branch.id, endpoint_id: ep.endpoint.id, database_name: 'neondb', role_name: 'neondb_owner' })).data.uri;
+    const uri = (
+      await api.getConnectionUri({
+        projectId: fake.projectId,
+        branch_id: restored.branch.id,
+        endpoint_id: ep.endpoint.id,
+        database_name: 'neondb',
+        role_name: 'neondb_owner',
+      })
+    ).data.uri;
     expect((await query<{ v: string }>(uri, 'SELECT v FROM snap_probe')).map((r) => r.v)).toEqual(['before']);
 
     const { data: del, status } = await api.deleteSnapshot(fake.projectId, snap.snapshot.id);
     expect(status).toBe(202);
     expect(del.operations.length).toBe(1);
     expect(fake.snapshots()).toEqual([]);
-    await waitForOperations(api, fake.projectId, [...restored.operations, ...ep.operations].map((o) => o.id));
+    await waitForOperations(
+      api,
+      fake.projectId,
+      [...restored.operations, ...ep.operations].map((o) => o.id),
+    );
     await api.deleteProjectBranch({ projectId: fake.projectId, branchId: restored.branch.id });
     await query(mainUri, 'DROP TABLE snap_probe');
   });
@@ -291,7 +355,11 @@ describe('fake Neon API: branches on real databases', () => {
     expect(rows[0]!.name).toBe('REDACTED');
     expect(rows[0]!.email).toMatch(/^user_[0-9a-f]+@example\.com$/);
     expect(await query(mainUri, 'SELECT email, name FROM people')).toEqual([{ email: 'alice@example.org', name: 'Alice' }]);
-    await waitForOperations(api, fake.projectId, data.operations.map((o) => o.id));
+    await waitForOperations(
+      api,
+      fake.projectId,
+      data.operations.map((o) => o.id),
+    );
     await api.deleteProjectBranch({ projectId: fake.projectId, branchId: data.branch.id });
     await query(mainUri, 'DROP TABLE people');
   });
@@ -375,9 +443,10 @@ describe('fake Neon API: listing, seeding, faults, limits and conformance', () =
     await expectStatus(api.getProject(fake.projectId), 503);
 
     fake.inject({ path: /connection_uri/, dropConnection: true });
-    const dropped = await api
-      .getConnectionUri({ projectId: fake.projectId, database_name: 'neondb', role_name: 'neondb_owner' })
-      .then(() => undefined, (error: { code?: string; response?: unknown }) => error);
+    const dropped = await api.getConnectionUri({ projectId: fake.projectId, database_name: 'neondb', role_name: 'neondb_owner' }).then(
+      () => undefined,
+      (error: { code?: string; response?: unknown }) => error,
+    );
     expect(dropped?.response).toBeUndefined();
     expect(dropped?.code).toBe('ECONNRESET');
 

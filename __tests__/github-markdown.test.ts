@@ -66,8 +66,12 @@ describe('console links', () => {
     expect(rdsSnapshotUrl('eu-west-1', 'pre-deploy-20260101-000000-abc1234-1-1')).toBe(
       'https://eu-west-1.console.aws.amazon.com/rds/home?region=eu-west-1#db-snapshot:id=pre-deploy-20260101-000000-abc1234-1-1',
     );
-    expect(rdsSnapshotUrl('us-east-1', 'snap', 'cluster')).toBe('https://us-east-1.console.aws.amazon.com/rds/home?region=us-east-1#db-cluster-snapshot:id=snap');
-    expect(rdsDatabaseUrl('us-east-1', 'prod', 'cluster')).toBe('https://us-east-1.console.aws.amazon.com/rds/home?region=us-east-1#database:id=prod;is-cluster=true');
+    expect(rdsSnapshotUrl('us-east-1', 'snap', 'cluster')).toBe(
+      'https://us-east-1.console.aws.amazon.com/rds/home?region=us-east-1#db-cluster-snapshot:id=snap',
+    );
+    expect(rdsDatabaseUrl('us-east-1', 'prod', 'cluster')).toBe(
+      'https://us-east-1.console.aws.amazon.com/rds/home?region=us-east-1#database:id=prod;is-cluster=true',
+    );
     expect(awsConsoleHost('cn-north-1')).toBe('https://cn-north-1.console.amazonaws.cn');
     expect(awsConsoleHost('us-gov-west-1')).toBe('https://us-gov-west-1.console.amazonaws-us-gov.com');
     expect(() => awsConsoleHost('not a region')).toThrow(/not an AWS region/);

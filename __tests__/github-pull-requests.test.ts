@@ -22,7 +22,13 @@ beforeAll(async () => {
 afterAll(() => github.close());
 
 test('reads one pull request', async () => {
-  await expect(getPullRequest({ ...lookup(), number: 1 })).resolves.toMatchObject({ number: 1, state: 'open', merged: false, body: 'squawk-ignore: ban-drop-column', headRepository: DEFAULT_REPOSITORY });
+  await expect(getPullRequest({ ...lookup(), number: 1 })).resolves.toMatchObject({
+    number: 1,
+    state: 'open',
+    merged: false,
+    body: 'squawk-ignore: ban-drop-column',
+    headRepository: DEFAULT_REPOSITORY,
+  });
   await expect(getPullRequest({ ...lookup(), number: 4 })).resolves.toMatchObject({ draft: true, headRepository: 'someone/example-repo' });
   await expect(getPullRequest({ ...lookup(), number: 9999 })).resolves.toBeUndefined();
 });

@@ -57,7 +57,7 @@ describe('upsertStickyComment', () => {
     expect(comments[0]!.user.login).toBe('github-actions[bot]');
   });
 
-  test('reads every page of comments and follows GitHub\'s Link headers', async () => {
+  test("reads every page of comments and follows GitHub's Link headers", async () => {
     const issue = nextIssue++;
     const marker = commentMarker(`pr-${issue}`);
     for (let i = 0; i < 230; i++) github.seedComment({ issueNumber: issue, body: `discussion ${i}`, login: i % 2 ? 'octo-dev' : 'octo-reviewer' });
@@ -87,7 +87,7 @@ describe('upsertStickyComment', () => {
     expect(comments).toHaveLength(3);
   });
 
-  test('with a user token, only comments by the token\'s own login count (GET /user)', async () => {
+  test("with a user token, only comments by the token's own login count (GET /user)", async () => {
     const issue = nextIssue++;
     const marker = commentMarker(`pr-${issue}`);
     const bots = github.seedComment({ issueNumber: issue, body: `${marker}\nby the workflow bot`, login: 'github-actions[bot]' });
@@ -203,20 +203,25 @@ describe('upsertStickyComment', () => {
 describe('the fake GitHub API itself', () => {
   test('refuses a comment body over 65,536 characters with 422, as GitHub does', async () => {
     const octokit = getOctokit(TOKEN, { baseUrl: github.apiUrl });
-    const error = await octokit.rest.issues
-      .createComment({ owner, repo, issue_number: 1, body: 'x'.repeat(COMMENT_BODY_LIMIT + 1) })
-      .then(() => undefined, (e: unknown) => e as { status: number; response: { data: { errors: Array<{ message: string }> } } });
+    const error = await octokit.rest.issues.createComment({ owner, repo, issue_number: 1, body: 'x'.repeat(COMMENT_BODY_LIMIT + 1) }).then(
+      () => undefined,
+      (e: unknown) => e as { status: number; response: { data: { errors: Array<{ message: string }> } } },
+    );
     expect(error?.status).toBe(422);
     expect(error?.response.data.errors[0]!.message).toBe('body is too long (maximum is 65536 characters)');
-    await expect(octokit.rest.issues.createComment({ owner, repo, issue_number: 1, body: 'x'.repeat(COMMENT_BODY_LIMIT) })).resolves.toMatchObject({ status: 201 });
+    await expect(octokit.rest.issues.createComment({ owner, repo, issue_number: 1, body: 'x'.repeat(COMMENT_BODY_LIMIT) })).resolves.toMatchObject({
+      status: 201,
+    });
   });
 
   test('GET /user: a login for user tokens, 403 for installation tokens', async () => {
-    await expect(getOctokit(PAT, { baseUrl: github.apiUrl }).rest.users.getAuthenticated()).resolves.toMatchObject({ data: { login: 'release-bot-user', type: 'User' } });
+    await expect(getOctokit(PAT, { baseUrl: github.apiUrl }).rest.users.getAuthenticated()).resolves.toMatchObject({
+      data: { login: 'release-bot-user', type: 'User' },
+    });
     await expect(getOctokit(OTHER_APP, { baseUrl: github.apiUrl }).rest.users.getAuthenticated()).rejects.toMatchObject({ status: 403 });
   });
 
-  test('Octokit\'s own paginate reads the Link headers to the end', async () => {
+  test("Octokit's own paginate reads the Link headers to the end", async () => {
     const issue = nextIssue++;
     for (let i = 0; i < 75; i++) github.seedComment({ issueNumber: issue, body: `c${i}` });
     const octokit = getOctokit(TOKEN, { baseUrl: github.apiUrl });
@@ -227,9 +232,11 @@ describe('the fake GitHub API itself', () => {
 
 describe('client helpers', () => {
   test('nextPageUrl finds rel="next" among GitHub\'s links', () => {
-    expect(nextPageUrl('<https://api.github.com/repositories/1/issues/2/comments?page=1>; rel="prev", <https://api.github.com/repositories/1/issues/2/comments?page=3>; rel="next", <https://api.github.com/repositories/1/issues/2/comments?page=5>; rel="last"')).toBe(
-      'https://api.github.com/repositories/1/issues/2/comments?page=3',
-    );
+    expect(
+      nextPageUrl(
+        '<https://api.github.com/repositories/1/issues/2/comments?page=1>; rel="prev", <https://api.github.com/repositories/1/issues/2/comments?page=3>; rel="next", <https://api.github.com/repositories/1/issues/2/comments?page=5>; rel="last"',
+      ),
+    ).toBe('https://api.github.com/repositories/1/issues/2/comments?page=3');
     expect(nextPageUrl('<https://x/?page=1>; rel="first", <https://x/?page=4>; rel="prev"')).toBeUndefined();
     expect(nextPageUrl(undefined)).toBeUndefined();
   });

@@ -23,7 +23,16 @@ import { freePort } from './support/test-postgres.mjs';
 import { runAction, inputErrorAnnotation, pullRequestEvent, leakedSecrets } from './support/run-action.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL!;
-const facts = { eventName: 'pull_request', repository: 'example-org/example-repo', sha: 'a'.repeat(40), runId: '1', runAttempt: '1', serverUrl: 'https://github.com', apiUrl: 'https://api.github.com', pullRequest: { number: 7, headSha: 'b'.repeat(40), headRef: 'feature', fromFork: false, body: '', state: 'open', merged: false } };
+const facts = {
+  eventName: 'pull_request',
+  repository: 'example-org/example-repo',
+  sha: 'a'.repeat(40),
+  runId: '1',
+  runAttempt: '1',
+  serverUrl: 'https://github.com',
+  apiUrl: 'https://api.github.com',
+  pullRequest: { number: 7, headSha: 'b'.repeat(40), headRef: 'feature', fromFork: false, body: '', state: 'open', merged: false },
+};
 
 function given(values: Record<string, string>): void {
   useInputSource({ get: (name) => values[name] ?? '', mask: () => {} });
@@ -108,7 +117,9 @@ describe('the event and the branch name', () => {
 
   test('a branch name that reduces to nothing is refused', () => {
     given({ ...postgres, 'branch-name': '///' });
-    expect(inputError(() => getCreateBranchInputs(facts)).message).toBe("Input 'branch-name': '///' has no letter or digit, so no preview can be named after it. Use a name such as preview/pr-42.");
+    expect(inputError(() => getCreateBranchInputs(facts)).message).toBe(
+      "Input 'branch-name': '///' has no letter or digit, so no preview can be named after it. Use a name such as preview/pr-42.",
+    );
     given({ ...postgres, mode: 'pr', 'branch-name': '-_.' });
     expect(inputError(() => getCleanupInputs(facts)).input).toBe('branch-name');
   });
@@ -123,7 +134,10 @@ describe('a Postgres connection error names the input that holds the URL', () =>
   ];
 
   test.each(cases)('create-branch: %s', async (_label, url, why) => {
-    const run = await runAction('create-branch', { inputs: { provider: 'postgres', 'postgres-url': await url(), 'branch-name': 'preview/bounds', 'wait-timeout': '3s' }, event: pullRequestEvent(5) });
+    const run = await runAction('create-branch', {
+      inputs: { provider: 'postgres', 'postgres-url': await url(), 'branch-name': 'preview/bounds', 'wait-timeout': '3s' },
+      event: pullRequestEvent(5),
+    });
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(inputErrorAnnotation('postgres-url'));
     expect(run.stdout).toMatch(why);
@@ -159,7 +173,10 @@ describe('bounded waits', () => {
   });
 
   test("cleanup's connections give up at the store's deadline, not after a fixed 10 s per attempt", async () => {
-    const store = new PostgresPreviewStore({ adminUrl: `postgres://admin:example-password@127.0.0.1:${port}/postgres`, callTimeoutSeconds: 1 }, new MemoryLog());
+    const store = new PostgresPreviewStore(
+      { adminUrl: `postgres://admin:example-password@127.0.0.1:${port}/postgres`, callTimeoutSeconds: 1 },
+      new MemoryLog(),
+    );
     const started = Date.now();
     const error = await store.list({ mode: 'stale', olderThanSeconds: 3600, now: new Date() }).then(
       () => undefined,
@@ -178,12 +195,25 @@ describe('bounded waits', () => {
     const closed = await freePort();
     const octokit = getOctokit('ghs_example_token_0000', { baseUrl: `http://127.0.0.1:${closed}` });
     const log = new MemoryLog();
-    const result = await upsertStickyComment({ octokit, owner: 'example-org', repo: 'example-repo', issueNumber: 1, marker: '<!-- preview-db:test -->', body: 'hello', log, ownLogin: 'github-actions[bot]', timeoutMs: 1_000, baseDelayMs: 50 });
+    const result = await upsertStickyComment({
+      octokit,
+      owner: 'example-org',
+      repo: 'example-repo',
+      issueNumber: 1,
+      marker: '<!-- preview-db:test -->',
+      body: 'hello',
+      log,
+      ownLogin: 'github-actions[bot]',
+      timeoutMs: 1_000,
+      baseDelayMs: 50,
+    });
     expect(result.action).toBe('failed');
     expect(result).toMatchObject({ status: undefined });
     const warning = (result as { warning: string }).warning;
     expect(warning).toMatch(/the GitHub API could not be reached: .*ECONNREFUSED/);
     expect(warning).not.toMatch(/HTTP 500/);
-    await expect(closedPullRequestNumbers({ octokit, owner: 'example-org', repo: 'example-repo', numbers: [1], timeoutMs: 1_000, baseDelayMs: 50 })).rejects.toThrow(/could not be reached/);
+    await expect(
+      closedPullRequestNumbers({ octokit, owner: 'example-org', repo: 'example-repo', numbers: [1], timeoutMs: 1_000, baseDelayMs: 50 }),
+    ).rejects.toThrow(/could not be reached/);
   });
 });

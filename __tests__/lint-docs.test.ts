@@ -13,7 +13,7 @@ test('docs/lint-rules.md matches the rule table (run `npm run docs` when this fa
   expect(readFileSync(join(ROOT, 'docs', 'lint-rules.md'), 'utf8')).toBe(doc);
 });
 
-test.each(Object.keys(RULES) as RuleName[])('%s has its section: what it catches, the safer way, squawk\'s name', (rule) => {
+test.each(Object.keys(RULES) as RuleName[])("%s has its section: what it catches, the safer way, squawk's name", (rule) => {
   const info = RULES[rule];
   const section = doc.slice(doc.indexOf(`#### ${rule}\n`), doc.indexOf('####', doc.indexOf(`#### ${rule}\n`) + 5));
   expect(section).toContain(`**Catches:** ${info.catches}`);
@@ -35,7 +35,15 @@ test('a change to the rule table changes the page', () => {
 });
 
 test('documents the ignore comment, waiver and no-transaction syntax, and that a waiver never opens a guard', () => {
-  for (const syntax of ['-- squawk-ignore rule-a, rule-b', '-- squawk-ignore-file', '-- preview-db: ignore rule-a', 'preview-db: allow ban-drop-column', '-- preview-db: no-transaction', '-- migrate:up transaction:false', '-- squawk-disable-assume-in-transaction']) {
+  for (const syntax of [
+    '-- squawk-ignore rule-a, rule-b',
+    '-- squawk-ignore-file',
+    '-- preview-db: ignore rule-a',
+    'preview-db: allow ban-drop-column',
+    '-- preview-db: no-transaction',
+    '-- migrate:up transaction:false',
+    '-- squawk-disable-assume-in-transaction',
+  ]) {
     expect(doc).toContain(syntax);
   }
   const waivers = doc.slice(doc.indexOf("## Waivers in the pull request's description"), doc.indexOf('## Files that run without a transaction'));

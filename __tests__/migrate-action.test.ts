@@ -23,7 +23,7 @@ describe.each(NODES)('under %s', (_label, node) => {
   test('applies, measures and lints: outputs, report file, step summary, annotations, no secret in the log', async () => {
     const db = await createDatabase('mig_action', created);
     await query(db.url, 'CREATE TABLE accounts (id int PRIMARY KEY, email text)');
-    await query(db.url, 'INSERT INTO accounts SELECT g, g || \'@example.test\' FROM generate_series(1, 1000) g');
+    await query(db.url, "INSERT INTO accounts SELECT g, g || '@example.test' FROM generate_series(1, 1000) g");
     const cwd = workspace({
       'db/migrations/0001_index.sql': 'CREATE INDEX accounts_email ON accounts (email);\n',
       'db/migrations/0002_table.sql': 'CREATE TABLE invoices (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, total numeric);\n',
@@ -54,10 +54,15 @@ describe.each(NODES)('under %s', (_label, node) => {
     expect(run.status).toBe(0);
     expect(run.outputs).toMatchObject({ applied: '2', pending: '2' });
     const applied = JSON.parse(run.outputs['applied-migrations']!) as Array<{ name: string; version: string; duration: number }>;
-    expect(applied.map((m) => [m.version, m.name])).toEqual([['0001', 'index'], ['0002', 'table']]);
+    expect(applied.map((m) => [m.version, m.name])).toEqual([
+      ['0001', 'index'],
+      ['0002', 'table'],
+    ]);
     expect(applied.every((m) => typeof m.duration === 'number')).toBe(true);
     const findings = JSON.parse(run.outputs['lint-findings']!) as Array<Record<string, unknown>>;
-    expect(findings).toContainEqual(expect.objectContaining({ rule: 'require-concurrent-index-creation', file: 'db/migrations/0001_index.sql', line: 1, column: 1, severity: 'note' }));
+    expect(findings).toContainEqual(
+      expect.objectContaining({ rule: 'require-concurrent-index-creation', file: 'db/migrations/0001_index.sql', line: 1, column: 1, severity: 'note' }),
+    );
     expect(Object.keys(findings[0]!).sort()).toEqual(['column', 'file', 'line', 'message', 'rule', 'severity']);
     // Findings are annotations on the migration file.
     expect(run.stdout).toMatch(/::notice title=require-concurrent-index-creation \(note\),file=db\/migrations\/0001_index.sql,line=1,col=1::CREATE INDEX/);
@@ -77,7 +82,10 @@ describe.each(NODES)('under %s', (_label, node) => {
 
   test('a failing migration fails the step with an error annotation at the file and line', async () => {
     const db = await createDatabase('mig_action_fail', created);
-    const cwd = workspace({ 'migrations/1_ok.sql': 'CREATE TABLE a (id int);\n', 'migrations/2_bad.sql': 'CREATE TABLE b (id int);\nINSERT INTO b VALUES (1 / 0);\n' });
+    const cwd = workspace({
+      'migrations/1_ok.sql': 'CREATE TABLE a (id int);\n',
+      'migrations/2_bad.sql': 'CREATE TABLE b (id int);\nINSERT INTO b VALUES (1 / 0);\n',
+    });
     const run = await migrateAction({ 'database-url': db.url, analyze: 'false' }, cwd);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/::error title=Migration failed,file=migrations\/2_bad.sql,line=2,col=\d+::migrations\/2_bad.sql:2: division by zero/);
@@ -108,7 +116,10 @@ describe.each(NODES)('under %s', (_label, node) => {
     const run = await migrateAction({ 'database-url': db.url, runner: 'command', command: 'sh fail.sh', 'dry-run': 'false' }, cwd);
     expect(run.status).toBe(3);
     expect(run.stdout).toContain('tool says: cannot apply');
-    const pooled = await migrateAction({ 'database-url': 'postgresql://app:not-a-real-password@ep-example-123456-pooler.invalid:1/db', runner: 'command', command: 'true', 'dry-run': 'true' }, cwd);
+    const pooled = await migrateAction(
+      { 'database-url': 'postgresql://app:not-a-real-password@ep-example-123456-pooler.invalid:1/db', runner: 'command', command: 'true', 'dry-run': 'true' },
+      cwd,
+    );
     expect(pooled.stdout).toContain('Migrations need the direct URL');
     expect(leakedSecrets(pooled, ['not-a-real-password'])).toEqual([]);
   });

@@ -10,7 +10,8 @@ import { adminUrl, createDatabase, dropAll, query, settings, workspace, writeFil
 const created: string[] = [];
 afterAll(() => dropAll(created));
 
-const advisoryLocks = (db: string) => query(adminUrl(), "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)", [db]);
+const advisoryLocks = (db: string) =>
+  query(adminUrl(), "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)", [db]);
 
 describe.each([
   ['fast path', false],
@@ -19,8 +20,10 @@ describe.each([
   test('two runners on one database apply each migration exactly once, CREATE INDEX CONCURRENTLY included', async () => {
     const db = await createDatabase('mig_twins', created);
     const cwd = workspace({
-      'migrations/1_create.sql': "CREATE TABLE runs_log (version text, backend int);\nCREATE TABLE items (id int, sku text);\nINSERT INTO items SELECT g, 'sku' || g FROM generate_series(1, 20000) g;\nINSERT INTO runs_log VALUES ('1', pg_backend_pid());\nSELECT pg_sleep(0.3);\n",
-      'migrations/2_index.sql': "-- preview-db: no-transaction\nCREATE INDEX CONCURRENTLY items_sku ON items (sku);\nINSERT INTO runs_log VALUES ('2', pg_backend_pid());\n",
+      'migrations/1_create.sql':
+        "CREATE TABLE runs_log (version text, backend int);\nCREATE TABLE items (id int, sku text);\nINSERT INTO items SELECT g, 'sku' || g FROM generate_series(1, 20000) g;\nINSERT INTO runs_log VALUES ('1', pg_backend_pid());\nSELECT pg_sleep(0.3);\n",
+      'migrations/2_index.sql':
+        "-- preview-db: no-transaction\nCREATE INDEX CONCURRENTLY items_sku ON items (sku);\nINSERT INTO runs_log VALUES ('2', pg_backend_pid());\n",
       'migrations/3_more.sql': "INSERT INTO runs_log VALUES ('3', pg_backend_pid());\n",
     });
     const logs = [new MemoryLog(), new MemoryLog()];
@@ -49,7 +52,11 @@ describe.each([
     let killed = false;
     for (let i = 0; i < 200 && !killed; i++) {
       // By what it waits on: the fast path's batch text (with its history rows) outgrows pg_stat_activity's 1 kB of query.
-      const rows = await query<{ pid: number }>(adminUrl(), "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'preview-db migrate' AND wait_event = 'PgSleep' AND state = 'active'", [db.name]);
+      const rows = await query<{ pid: number }>(
+        adminUrl(),
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'preview-db migrate' AND wait_event = 'PgSleep' AND state = 'active'",
+        [db.name],
+      );
       if (rows[0]) {
         await query(adminUrl(), 'SELECT pg_terminate_backend($1)', [rows[0].pid]);
         killed = true;
@@ -90,9 +97,13 @@ test('a run that cannot get the migration lock in time fails without applying an
 
 test('an unreachable database is a clear error that names the host, not the password', async () => {
   const cwd = workspace({ 'migrations/1_a.sql': 'CREATE TABLE a (id int);\n' });
-  const error = await migrate(settings('postgresql://app:not-a-real-password@127.0.0.1:1/app', cwd, { connectTimeoutSeconds: 1 }), new MemoryLog()).catch((e: unknown) => e as Error);
+  const error = await migrate(settings('postgresql://app:not-a-real-password@127.0.0.1:1/app', cwd, { connectTimeoutSeconds: 1 }), new MemoryLog()).catch(
+    (e: unknown) => e as Error,
+  );
   // The core names its setting; the action maps it to database-url (input-bounds.test.ts).
   expect(error).toMatchObject({ name: 'SettingError', setting: 'databaseUrl' });
-  expect((error as Error).message).toMatch(/^Setting 'databaseUrl': cannot connect to 127.0.0.1:1\/app \(the database to migrate\): .*ECONNREFUSED.*nothing accepts connections/);
+  expect((error as Error).message).toMatch(
+    /^Setting 'databaseUrl': cannot connect to 127.0.0.1:1\/app \(the database to migrate\): .*ECONNREFUSED.*nothing accepts connections/,
+  );
   expect((error as Error).message).not.toContain('not-a-real-password');
 });

@@ -47,22 +47,35 @@ describe('splitting a file with inline COPY data', () => {
     const accented = PLANS.replace('free', 'gratuité € 😀');
     const insert = (await splitStatements(accented))[2]!;
     const relation = (insert.node as unknown as { InsertStmt: { relation: { location: number } } }).InsertStmt.relation.location;
-    expect(Buffer.from(accented, 'utf8').subarray(relation, relation + 5).toString()).toBe('plans');
+    expect(
+      Buffer.from(accented, 'utf8')
+        .subarray(relation, relation + 5)
+        .toString(),
+    ).toBe('plans');
     expect([insert.line, insert.column]).toEqual([6, 1]);
   });
 
   test('CSV rows (FORMAT csv) with quotes, a comment after the semicolon and CR LF line ends', async () => {
-    const sql = 'COPY plans (id, name) FROM STDIN WITH (FORMAT csv); -- from the dump\r\n1,"O\'Brien, ""the"" first"\r\n2,\'\r\n\\.\r\n  UPDATE plans SET name = upper(name) WHERE id = 1;\r\n';
+    const sql =
+      'COPY plans (id, name) FROM STDIN WITH (FORMAT csv); -- from the dump\r\n1,"O\'Brien, ""the"" first"\r\n2,\'\r\n\\.\r\n  UPDATE plans SET name = upper(name) WHERE id = 1;\r\n';
     const statements = await splitStatements(sql);
-    expect(statements.map((s) => [s.kind, s.line, s.column])).toEqual([['CopyStmt', 1, 1], ['UpdateStmt', 5, 3]]);
+    expect(statements.map((s) => [s.kind, s.line, s.column])).toEqual([
+      ['CopyStmt', 1, 1],
+      ['UpdateStmt', 5, 3],
+    ]);
     expect(statements[0]!.copyData).toBe('1,"O\'Brien, ""the"" first"\r\n2,\'\r\n');
     expect(statements[1]!.text).toBe('UPDATE plans SET name = upper(name) WHERE id = 1');
   });
 
   test('a \\. line inside a dollar-quoted body before the COPY is not its terminator', async () => {
-    const sql = "CREATE FUNCTION dot() RETURNS text LANGUAGE sql AS $body$\nSELECT '\n\\.\n'\n$body$;\nCOPY plans FROM stdin;\n7\tenterprise\n\\.\nSELECT dot();\n";
+    const sql =
+      "CREATE FUNCTION dot() RETURNS text LANGUAGE sql AS $body$\nSELECT '\n\\.\n'\n$body$;\nCOPY plans FROM stdin;\n7\tenterprise\n\\.\nSELECT dot();\n";
     const statements = await splitStatements(sql);
-    expect(statements.map((s) => [s.kind, s.line])).toEqual([['CreateFunctionStmt', 1], ['CopyStmt', 6], ['SelectStmt', 9]]);
+    expect(statements.map((s) => [s.kind, s.line])).toEqual([
+      ['CreateFunctionStmt', 1],
+      ['CopyStmt', 6],
+      ['SelectStmt', 9],
+    ]);
     expect(statements[0]!.text).toContain('\\.');
     expect(statements[1]!.copyData).toBe('7\tenterprise\n');
   });
@@ -83,7 +96,11 @@ describe('splitting a file with inline COPY data', () => {
   test('a COPY FROM stdin without its \\. line is a syntax error naming the line', async () => {
     const attempt = splitStatements('CREATE TABLE plans (id int);\n\nCOPY plans FROM stdin;\n1\n2\n');
     await expect(attempt).rejects.toBeInstanceOf(SqlSyntaxError);
-    await expect(attempt).rejects.toMatchObject({ line: 3, column: 1, message: expect.stringContaining('COPY ... FROM stdin on line 3 has no end-of-data line') });
+    await expect(attempt).rejects.toMatchObject({
+      line: 3,
+      column: 1,
+      message: expect.stringContaining('COPY ... FROM stdin on line 3 has no end-of-data line'),
+    });
     // Text after the semicolon on the COPY's line would run after the data in psql: refused.
     await expect(splitStatements('COPY plans FROM stdin; SELECT 1;\n1\n\\.\n')).rejects.toMatchObject({ line: 1, column: 23 });
     // A real syntax error after the data is reported where it is.
@@ -92,7 +109,7 @@ describe('splitting a file with inline COPY data', () => {
 });
 
 describe.each([true, false])('the built-in runner with analyze %s', (analyze) => {
-  test('applies inline COPY data in the migration\'s transaction and records it', async () => {
+  test("applies inline COPY data in the migration's transaction and records it", async () => {
     const db = await createDatabase(`mig_copy_${analyze ? 'a' : 'f'}`, created);
     const cwd = workspace({
       'migrations/001_before.sql': 'CREATE TABLE before_copy (id int);\n',
@@ -112,14 +129,19 @@ describe.each([true, false])('the built-in runner with analyze %s', (analyze) =>
     expect((await historyOf(db.url)).map((row) => row.version)).toEqual(['001', '002', '003', '004']);
     expect(await tableExists(db.url, 'after_copy')).toBe(true);
     // Statement by statement: the COPY counts as one statement, the rows as none.
-    expect(result.applied[1]!.statements.map((s) => [s.kind, s.line])).toEqual([['CreateStmt', 1], ['CopyStmt', 2], ['InsertStmt', 6]]);
+    expect(result.applied[1]!.statements.map((s) => [s.kind, s.line])).toEqual([
+      ['CreateStmt', 1],
+      ['CopyStmt', 2],
+      ['InsertStmt', 6],
+    ]);
   });
 
-  test('a failing row rolls the whole migration back; the error names the file and the row\'s line', async () => {
+  test("a failing row rolls the whole migration back; the error names the file and the row's line", async () => {
     const db = await createDatabase(`mig_copyfail_${analyze ? 'a' : 'f'}`, created);
     const cwd = workspace({
       'migrations/001_kept.sql': 'CREATE TABLE kept (id int);\n',
-      'migrations/002_plans.sql': 'CREATE TABLE plans (id int PRIMARY KEY, name text);\nCOPY plans (id, name) FROM stdin;\n1\tfree\ntwo\tpro\n\\.\nCREATE TABLE never (id int);\n',
+      'migrations/002_plans.sql':
+        'CREATE TABLE plans (id int PRIMARY KEY, name text);\nCOPY plans (id, name) FROM stdin;\n1\tfree\ntwo\tpro\n\\.\nCREATE TABLE never (id int);\n',
       'migrations/003_later.sql': 'CREATE TABLE later (id int);\n',
     });
     const log = new MemoryLog();
@@ -146,14 +168,20 @@ test('a seed file dumped by pg_dump (COPY data) runs once, in one transaction wi
   const result = await migrate(settings(db.url, cwd, { seed: ['seeds'] }), new MemoryLog());
   expect(result.error).toBeUndefined();
   expect(result.seeded).toEqual(['seeds/plans.sql']);
-  expect(await query(db.url, 'SELECT id, name FROM plans ORDER BY id')).toEqual([{ id: 1, name: 'gratuit\tà vie' }, { id: 2, name: null }]);
-  expect((await historyOf(db.url)).map((row) => [row.version, row.kind])).toEqual([['001', 'migration'], ['seed:seeds/plans.sql', 'seed']]);
+  expect(await query(db.url, 'SELECT id, name FROM plans ORDER BY id')).toEqual([
+    { id: 1, name: 'gratuit\tà vie' },
+    { id: 2, name: null },
+  ]);
+  expect((await historyOf(db.url)).map((row) => [row.version, row.kind])).toEqual([
+    ['001', 'migration'],
+    ['seed:seeds/plans.sql', 'seed'],
+  ]);
   const again = await migrate(settings(db.url, cwd, { seed: ['seeds'] }), new MemoryLog());
   expect(again.seeded).toEqual([]);
   expect(await query(db.url, 'SELECT count(*)::int AS n FROM plans')).toEqual([{ n: 2 }]);
 });
 
-test('an external tool\'s pending SQL with COPY data is measured in a rolled-back transaction', async () => {
+test("an external tool's pending SQL with COPY data is measured in a rolled-back transaction", async () => {
   const db = await createDatabase('mig_copyext', created);
   const cwd = workspace({
     'prisma/migrations/20240101000000_plans/migration.sql': PLANS,
@@ -192,11 +220,29 @@ describe('lint on a file with COPY data', () => {
 
 test('the committed bundle streams COPY data (pg-copy-streams bundled) on the fast path', async () => {
   const db = await createDatabase('mig_copybundle', created);
-  const cwd = workspace({ 'migrations/001_plans.sql': PLANS, 'migrations/002_more.sql': 'INSERT INTO plans VALUES (4, \'scale\');\n' });
+  const cwd = workspace({ 'migrations/001_plans.sql': PLANS, 'migrations/002_more.sql': "INSERT INTO plans VALUES (4, 'scale');\n" });
   const run = await runAction('migrate', {
     cwd,
     timeoutMs: 60_000,
-    inputs: { 'database-url': db.url, runner: 'builtin', 'migrations-dir': 'migrations', 'history-table': 'public.preview_db_migrations', 'export-env': 'DATABASE_URL', 'dry-run': 'false', lint: 'warn', 'lint-disable': '', 'allow-destructive': 'false', 'allow-drift': 'false', protected: 'false', seed: '', 'lock-timeout': '', 'statement-timeout': '', analyze: 'false', 'lock-threshold': '1s', command: '' },
+    inputs: {
+      'database-url': db.url,
+      runner: 'builtin',
+      'migrations-dir': 'migrations',
+      'history-table': 'public.preview_db_migrations',
+      'export-env': 'DATABASE_URL',
+      'dry-run': 'false',
+      lint: 'warn',
+      'lint-disable': '',
+      'allow-destructive': 'false',
+      'allow-drift': 'false',
+      protected: 'false',
+      seed: '',
+      'lock-timeout': '',
+      'statement-timeout': '',
+      analyze: 'false',
+      'lock-threshold': '1s',
+      command: '',
+    },
   });
   expect(run.stderr).not.toMatch(/::error/);
   expect(run.status).toBe(0);

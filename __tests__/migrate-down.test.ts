@@ -11,7 +11,12 @@ import { createDatabase, dropAll, query, settings, workspace, writeFiles } from 
 const created: string[] = [];
 afterAll(() => dropAll(created));
 
-const columns = async (url: string, table: string) => (await query<{ c: string }>(url, 'SELECT attname AS c FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum', [table])).map((r) => r.c);
+const columns = async (url: string, table: string) =>
+  (
+    await query<{ c: string }>(url, 'SELECT attname AS c FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum', [
+      table,
+    ])
+  ).map((r) => r.c);
 const historyCount = async (url: string) => Number((await query<{ n: string }>(url, 'SELECT count(*) AS n FROM public.preview_db_migrations'))[0]!.n);
 
 const USERS = {
@@ -32,17 +37,26 @@ test('a clean round trip: downs undo, ups apply again to the same schema; the pr
   expect(result.ok).toBe(true);
   // The .down.sql files are not migrations of their own.
   expect(result.applied.map((m) => m.file)).toEqual(['migrations/0001_users.sql', 'migrations/0002_email.sql']);
-  expect(result.downCheck).toMatchObject({ ok: true, checked: ['migrations/0002_email.sql', 'migrations/0001_users.sql'], missing: [], afterDown: [], afterReapply: [] });
+  expect(result.downCheck).toMatchObject({
+    ok: true,
+    checked: ['migrations/0002_email.sql', 'migrations/0001_users.sql'],
+    missing: [],
+    afterDown: [],
+    afterReapply: [],
+  });
   expect(result.reportMarkdown).toContain("✅ 2 down step(s) undo this run's migrations");
   expect(await columns(db.url, 'users')).toEqual(['id', 'name', 'email']);
   expect(await historyCount(db.url)).toBe(2);
 });
 
-test('only this run\'s migrations are reverted: the schema before the run includes earlier ones', async () => {
+test("only this run's migrations are reverted: the schema before the run includes earlier ones", async () => {
   const db = await createDatabase('down_later', created);
   const cwd = workspace(USERS);
   expect((await migrate(settings(db.url, cwd), new MemoryLog())).ok).toBe(true);
-  writeFiles(cwd, { 'migrations/0002_posts.sql': 'CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n', 'migrations/0002_posts.down.sql': 'DROP TABLE posts;\n' });
+  writeFiles(cwd, {
+    'migrations/0002_posts.sql': 'CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n',
+    'migrations/0002_posts.down.sql': 'DROP TABLE posts;\n',
+  });
   const result = await migrate(settings(db.url, cwd, { checkDown: true }), new MemoryLog());
   expect(result.ok).toBe(true);
   expect(result.downCheck!.checked).toEqual(['migrations/0002_posts.sql']);
@@ -54,7 +68,10 @@ test('a down that leaves a column behind is a finding naming the column, and fai
   const db2 = await createDatabase('down_leftover2', created);
   const cwd2 = workspace(USERS);
   expect((await migrate(settings(db2.url, cwd2), new MemoryLog())).ok).toBe(true);
-  writeFiles(cwd2, { 'migrations/0002_profile.sql': 'ALTER TABLE users ADD COLUMN bio text;\nALTER TABLE users ADD COLUMN nickname text;\n', 'migrations/0002_profile.down.sql': 'ALTER TABLE users DROP COLUMN bio;\n' });
+  writeFiles(cwd2, {
+    'migrations/0002_profile.sql': 'ALTER TABLE users ADD COLUMN bio text;\nALTER TABLE users ADD COLUMN nickname text;\n',
+    'migrations/0002_profile.down.sql': 'ALTER TABLE users DROP COLUMN bio;\n',
+  });
   const second = await migrate(settings(db2.url, cwd2, { checkDown: true }), new MemoryLog());
   expect(second.ok).toBe(false);
   expect(second.downCheck!.afterDown).toEqual([expect.objectContaining({ change: 'added', kind: 'column', name: 'public.users.nickname' })]);
@@ -65,7 +82,7 @@ test('a down that leaves a column behind is a finding naming the column, and fai
   expect(second.downCheck!.failure!.message).toMatch(/column "nickname" of relation "users" already exists/);
 });
 
-test('a down that fails: the finding names the file and Postgres\'s error; later migrations are applied again', async () => {
+test("a down that fails: the finding names the file and Postgres's error; later migrations are applied again", async () => {
   const db = await createDatabase('down_fails', created);
   const cwd = workspace({
     ...USERS,
@@ -89,7 +106,10 @@ test('a down that drops what it did not create is named too', async () => {
   const db = await createDatabase('down_overreach', created);
   const cwd = workspace(USERS);
   expect((await migrate(settings(db.url, cwd), new MemoryLog())).ok).toBe(true);
-  writeFiles(cwd, { 'migrations/0002_email.sql': 'ALTER TABLE users ADD COLUMN email text;\n', 'migrations/0002_email.down.sql': 'ALTER TABLE users DROP COLUMN email;\nDROP INDEX users_name;\n' });
+  writeFiles(cwd, {
+    'migrations/0002_email.sql': 'ALTER TABLE users ADD COLUMN email text;\n',
+    'migrations/0002_email.down.sql': 'ALTER TABLE users DROP COLUMN email;\nDROP INDEX users_name;\n',
+  });
   const result = await migrate(settings(db.url, cwd, { checkDown: true }), new MemoryLog());
   expect(result.ok).toBe(false);
   expect(result.downCheck!.afterDown).toEqual([expect.objectContaining({ change: 'removed', kind: 'index', name: 'public.users_name' })]);
@@ -135,8 +155,17 @@ test('check-down is refused on protected databases, with other runners, and requ
 
 test('readDownSteps pairs each applied file with its .down.sql', async () => {
   const cwd = workspace({ ...USERS, 'migrations/0002_email.sql': 'SELECT 1;\n' });
-  const steps = await readDownSteps([{ version: '0001', name: 'users', file: 'migrations/0001_users.sql' }, { version: '0002', name: 'email', file: 'migrations/0002_email.sql' }], cwd);
-  expect(steps.map((s) => [s.migration.file, s.down?.path])).toEqual([['migrations/0001_users.sql', 'migrations/0001_users.down.sql'], ['migrations/0002_email.sql', undefined]]);
+  const steps = await readDownSteps(
+    [
+      { version: '0001', name: 'users', file: 'migrations/0001_users.sql' },
+      { version: '0002', name: 'email', file: 'migrations/0002_email.sql' },
+    ],
+    cwd,
+  );
+  expect(steps.map((s) => [s.migration.file, s.down?.path])).toEqual([
+    ['migrations/0001_users.sql', 'migrations/0001_users.down.sql'],
+    ['migrations/0002_email.sql', undefined],
+  ]);
   expect(steps[0]!.down!.statements.map((s) => s.kind)).toEqual(['DropStmt']);
 });
 

@@ -19,7 +19,8 @@ test('node-pg-migrate: pending read from its history, measured in a rolled-back 
   await query(db.url, 'CREATE TABLE orders (id int PRIMARY KEY, total int)');
   await query(db.url, 'INSERT INTO orders SELECT g, g FROM generate_series(1, 50000) g');
   const cwd = workspace({
-    'migrations/1700000000001_add-note.sql': '-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX orders_note ON orders (note);\n\n-- Down Migration\nDROP INDEX orders_note;\nALTER TABLE orders DROP COLUMN note;\n',
+    'migrations/1700000000001_add-note.sql':
+      '-- Up Migration\nALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX orders_note ON orders (note);\n\n-- Down Migration\nDROP INDEX orders_note;\nALTER TABLE orders DROP COLUMN note;\n',
   });
   const command = `${NODE_PG_MIGRATE} up --migrations-dir migrations`;
   const log = new MemoryLog();
@@ -63,7 +64,10 @@ process.exit(Number(process.argv[2] ?? 0));
 `,
   });
   const log = new MemoryLog();
-  const ok = await migrate(settings(db.url, cwd, { runner: 'command', command: 'node apply.mjs 0', exportEnv: ['APP_DB', 'DATABASE_URL'], lockTimeoutSeconds: 4 }), log);
+  const ok = await migrate(
+    settings(db.url, cwd, { runner: 'command', command: 'node apply.mjs 0', exportEnv: ['APP_DB', 'DATABASE_URL'], lockTimeoutSeconds: 4 }),
+    log,
+  );
   expect(ok.error).toBeUndefined();
   expect(ok.exitCode).toBe(0);
   // lock-timeout reaches the tool's own sessions through PGOPTIONS.
@@ -96,11 +100,18 @@ test('prisma: failed, edited and out-of-order migrations are read from _prisma_m
   });
   await query(db.url, sql.init + sql.edit);
   // Prisma's own history table, as `prisma migrate deploy` creates it.
-  await query(db.url, `CREATE TABLE _prisma_migrations (
+  await query(
+    db.url,
+    `CREATE TABLE _prisma_migrations (
     id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL,
-    logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count integer NOT NULL DEFAULT 0)`);
-  await query(db.url, `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) VALUES
-    ('a', $1, now(), '20240101000000_init', 1), ('b', $2, now(), '20240102000000_edit', 1), ('c', $3, NULL, '20240103000000_failed', 0)`, [sha256(sql.init), sha256('edited since'), sha256(sql.failed)]);
+    logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count integer NOT NULL DEFAULT 0)`,
+  );
+  await query(
+    db.url,
+    `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) VALUES
+    ('a', $1, now(), '20240101000000_init', 1), ('b', $2, now(), '20240102000000_edit', 1), ('c', $3, NULL, '20240103000000_failed', 0)`,
+    [sha256(sql.init), sha256('edited since'), sha256(sql.failed)],
+  );
 
   const marker = join(cwd, 'tool-ran');
   const refused = await migrate(settings(db.url, cwd, { runner: 'prisma', command: `touch ${marker}` }), new MemoryLog());

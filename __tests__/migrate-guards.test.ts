@@ -12,8 +12,12 @@ import { createDatabase, dropAll, query, settings, workspace } from './fixtures/
 const created: string[] = [];
 afterAll(() => dropAll(created));
 
-const historyVersions = async (url: string) => (await query<{ version: string }>(url, "SELECT version FROM public.preview_db_migrations WHERE kind = 'migration' ORDER BY version").catch(() => [])).map((row) => row.version);
-const tableExists = async (url: string, name: string) => (await query<{ oid: string | null }>(url, 'SELECT to_regclass($1)::text AS oid', [name]))[0]!.oid !== null;
+const historyVersions = async (url: string) =>
+  (await query<{ version: string }>(url, "SELECT version FROM public.preview_db_migrations WHERE kind = 'migration' ORDER BY version").catch(() => [])).map(
+    (row) => row.version,
+  );
+const tableExists = async (url: string, name: string) =>
+  (await query<{ oid: string | null }>(url, 'SELECT to_regclass($1)::text AS oid', [name]))[0]!.oid !== null;
 
 test('lint: error with analyze: a DROP TABLE is refused before anything commits, and the re-run stays red', async () => {
   const db = await createDatabase('mig_guard_drop', created);
@@ -57,7 +61,9 @@ test('lint: error with analyze: a lock graded to error by what was measured roll
     expect(result.locks.some((lock) => lock.table === 'public.big')).toBe(true);
     // Nothing of the blocked migration committed; the one before it did; the one after never ran.
     expect(await query(db.url, "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'big_val'")).toEqual([{ n: 0 }]);
-    expect(await query(db.url, "SELECT data_type FROM information_schema.columns WHERE table_name = 'big' AND column_name = 'val'")).toEqual([{ data_type: 'integer' }]);
+    expect(await query(db.url, "SELECT data_type FROM information_schema.columns WHERE table_name = 'big' AND column_name = 'val'")).toEqual([
+      { data_type: 'integer' },
+    ]);
     expect(await tableExists(db.url, 'public.side')).toBe(true);
     expect(await tableExists(db.url, 'public.later')).toBe(false);
     expect(await historyVersions(db.url)).toEqual(['1']);
@@ -66,10 +72,14 @@ test('lint: error with analyze: a lock graded to error by what was measured roll
   // Waived by a reviewed source (the migration's own ignore comment): it applies.
   const waived = workspace({
     'migrations/1_small.sql': 'CREATE TABLE side (id int);\n',
-    'migrations/2_index.sql': '-- squawk-ignore require-concurrent-index-creation, changing-column-type\nCREATE INDEX big_val ON big (val);\nALTER TABLE big ALTER COLUMN val TYPE bigint;\n',
+    'migrations/2_index.sql':
+      '-- squawk-ignore require-concurrent-index-creation, changing-column-type\nCREATE INDEX big_val ON big (val);\nALTER TABLE big ALTER COLUMN val TYPE bigint;\n',
     'migrations/3_after.sql': 'CREATE TABLE later (id int);\n',
   });
-  const result = await migrate(settings(db.url, waived, { lint: 'error', analyze: true, lockThresholdMs: 1, lockTimeoutSeconds: 5, lintDisable: ['changing-column-type'] }), new MemoryLog());
+  const result = await migrate(
+    settings(db.url, waived, { lint: 'error', analyze: true, lockThresholdMs: 1, lockTimeoutSeconds: 5, lintDisable: ['changing-column-type'] }),
+    new MemoryLog(),
+  );
   expect(result.error).toBeUndefined();
   expect(await historyVersions(db.url)).toEqual(['1', '2', '3']);
 }, 120_000);
@@ -82,7 +92,10 @@ test("a project's own tool: a finding graded to error by the rolled-back measure
   const cwd = workspace({ 'migrations/1700000000001_index.sql': '-- Up Migration\nCREATE INDEX orders_total ON orders (total);\n' });
   const command = `${join(ROOT, 'node_modules', '.bin', 'node-pg-migrate')} up --migrations-dir migrations`;
   for (const attempt of [1, 2]) {
-    const result = await migrate(settings(db.url, cwd, { runner: 'node-pg-migrate', command, lint: 'error', analyze: true, lockThresholdMs: 1, lockTimeoutSeconds: 5 }), new MemoryLog());
+    const result = await migrate(
+      settings(db.url, cwd, { runner: 'node-pg-migrate', command, lint: 'error', analyze: true, lockThresholdMs: 1, lockTimeoutSeconds: 5 }),
+      new MemoryLog(),
+    );
     expect({ attempt, ok: result.ok }).toEqual({ attempt, ok: false });
     expect(result.exitCode).toBeUndefined();
     expect(result.error!.message).toMatch(/require-concurrent-index-creation/);
@@ -125,11 +138,16 @@ describe('no input reaches a shell', () => {
     expect(readdirSync(cwd).filter((name) => name.startsWith('pwned'))).toEqual([]);
   });
 
-  test('a command is split into words: quotes kept, $NAME from the tool\'s environment, leading NAME=value as environment', async () => {
+  test("a command is split into words: quotes kept, $NAME from the tool's environment, leading NAME=value as environment", async () => {
     const db = await createDatabase('mig_noshell_words', created);
-    const cwd = workspace({ 'show.mjs': 'console.log(JSON.stringify({ args: process.argv.slice(2), mode: process.env.MODE, url: process.argv[3] === process.env.DATABASE_URL }));\n' });
+    const cwd = workspace({
+      'show.mjs': 'console.log(JSON.stringify({ args: process.argv.slice(2), mode: process.env.MODE, url: process.argv[3] === process.env.DATABASE_URL }));\n',
+    });
     const log = new MemoryLog();
-    const result = await migrate(settings(db.url, cwd, { runner: 'command', command: `MODE=test node show.mjs 'two words' "$DATABASE_URL" plain # a remark` }), log);
+    const result = await migrate(
+      settings(db.url, cwd, { runner: 'command', command: `MODE=test node show.mjs 'two words' "$DATABASE_URL" plain # a remark` }),
+      log,
+    );
     expect(result.error).toBeUndefined();
     expect(log.text('info')).toContain('{"args":["two words",');
     expect(log.text('info')).toContain('"plain"],"mode":"test","url":true}');
@@ -187,9 +205,7 @@ describe('lint without a database', () => {
     expect(result.ok).toBe(true);
     expect(result.measured).toBe(false);
     expect(result.applied).toEqual([]);
-    expect(result.findings.map((f) => [f.file, f.rule, f.severity])).toEqual(expect.arrayContaining([
-      ['migrations/3_drop.sql', 'ban-drop-table', 'error'],
-    ]));
+    expect(result.findings.map((f) => [f.file, f.rule, f.severity])).toEqual(expect.arrayContaining([['migrations/3_drop.sql', 'ban-drop-table', 'error']]));
     // The table was created earlier in the same set: its index locks nobody, as on a database.
     expect(result.findings.some((f) => f.rule === 'require-concurrent-index-creation')).toBe(false);
     expect(log.text('notice')).toContain('linted offline');
@@ -198,13 +214,19 @@ describe('lint without a database', () => {
   });
 
   test('lint-only ignores a database-url (never connects), and lint: error still blocks', async () => {
-    const result = await migrate(settings('postgres://nobody:not-a-password@127.0.0.1:1/none', workspace(files), { lintOnly: true, lint: 'error' }), new MemoryLog());
+    const result = await migrate(
+      settings('postgres://nobody:not-a-password@127.0.0.1:1/none', workspace(files), { lintOnly: true, lint: 'error' }),
+      new MemoryLog(),
+    );
     expect(result.ok).toBe(false);
     expect(result.error!.message).toMatch(/lint found 1 error\(s\) \(lint: error\): migrations\/3_drop.sql:1 ban-drop-table/);
   });
 
   test('offline with protected: true: a destructive change still needs allow-destructive', async () => {
-    const result = await migrate(settings('', workspace(files), { protected: true, analyze: false, prBody: 'preview-db: allow ban-drop-table' }), new MemoryLog());
+    const result = await migrate(
+      settings('', workspace(files), { protected: true, analyze: false, prBody: 'preview-db: allow ban-drop-table' }),
+      new MemoryLog(),
+    );
     expect(result.ok).toBe(false);
     expect(result.error!.message).toMatch(/destructive change/);
   });
@@ -216,7 +238,10 @@ test('the report covers every migration of the pull request: what earlier pushes
   await query(db.url, 'INSERT INTO big SELECT g, g % 1000 FROM generate_series(1, 100000) g');
   await query(db.url, 'ANALYZE big');
   // A history table from before the report column: it gets the column, once.
-  await query(db.url, `CREATE TABLE public.preview_db_migrations (version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), duration_ms integer NOT NULL, kind text NOT NULL DEFAULT 'migration')`);
+  await query(
+    db.url,
+    `CREATE TABLE public.preview_db_migrations (version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), duration_ms integer NOT NULL, kind text NOT NULL DEFAULT 'migration')`,
+  );
   await query(db.url, "INSERT INTO public.preview_db_migrations (version, name, checksum, duration_ms) VALUES ('1', 'base', 'x', 1)");
   const first = { 'migrations/1_base.sql': 'SELECT 1;\n', 'migrations/2_index.sql': 'CREATE INDEX big_val ON big (val);\n' };
   const cwd = workspace(first);
@@ -232,7 +257,10 @@ test('the report covers every migration of the pull request: what earlier pushes
   expect(push2.error).toBeUndefined();
   expect(push2.applied.map((m) => m.version)).toEqual(['3']);
   expect(push2.earlier?.map((m) => m.file)).toEqual(['migrations/2_index.sql']);
-  expect(push2.findings.find((f) => f.file === 'migrations/2_index.sql' && f.rule === 'require-concurrent-index-creation')).toMatchObject({ severity: 'error', message: expect.stringContaining('Measured on the preview') });
+  expect(push2.findings.find((f) => f.file === 'migrations/2_index.sql' && f.rule === 'require-concurrent-index-creation')).toMatchObject({
+    severity: 'error',
+    message: expect.stringContaining('Measured on the preview'),
+  });
   expect(push2.locks).toEqual([expect.objectContaining({ table: 'public.big', file: 'migrations/2_index.sql', mode: 'ShareLock' })]);
   expect(push2.measured).toBe(true);
   expect(push2.reportMarkdown).toContain('`migrations/2_index.sql` (applied by an earlier push)');
@@ -249,7 +277,10 @@ test('the report covers every migration of the pull request: what earlier pushes
 test('measured, BEGIN rides with the first statement: a failure still points at its line and column, and nothing is committed', async () => {
   const db = await createDatabase('mig_guard_position', created);
   await query(db.url, 'CREATE TABLE big (id int PRIMARY KEY, val int)');
-  const cwd = workspace({ 'migrations/1_bad.sql': '-- a comment first\nSELECT 1;\nCREATE INDEX big_nosuch ON big (nosuch);\n', 'migrations/0_first.sql': 'SELECT val FROM big WHERE nosuch_either = 1;\n' });
+  const cwd = workspace({
+    'migrations/1_bad.sql': '-- a comment first\nSELECT 1;\nCREATE INDEX big_nosuch ON big (nosuch);\n',
+    'migrations/0_first.sql': 'SELECT val FROM big WHERE nosuch_either = 1;\n',
+  });
   const first = await migrate(settings(db.url, cwd, { analyze: true }), new MemoryLog());
   expect(first.error).toMatchObject({ file: 'migrations/0_first.sql', line: 1, column: 27 });
   await query(db.url, 'ALTER TABLE big ADD COLUMN nosuch_either int');

@@ -8,7 +8,18 @@ import { migrate } from '../src/migrate/index.js';
 import { splitStatements, type SqlStatement } from '../src/migrate/sql.js';
 import { createDatabase, dropAll, query, settings, workspace, writeFiles } from './fixtures/migrate/support.js';
 
-const picture = (statements: SqlStatement[]) => statements.map((s) => ({ text: s.text, kind: s.kind, line: s.line, column: s.column, offset: s.offset, leading: s.leadingComments, node: JSON.stringify(s.node), copyData: s.copyData, span: s.copyDataSpan }));
+const picture = (statements: SqlStatement[]) =>
+  statements.map((s) => ({
+    text: s.text,
+    kind: s.kind,
+    line: s.line,
+    column: s.column,
+    offset: s.offset,
+    leading: s.leadingComments,
+    node: JSON.stringify(s.node),
+    copyData: s.copyData,
+    span: s.copyDataSpan,
+  }));
 
 function sample(repeat: number): string {
   let sql = '-- a history squashed into one file\n';

@@ -33,7 +33,12 @@ describe('names in messages keep the case the migration wrote', () => {
     ['a quoted table', 'DROP TABLE "DocumentMeta";', 'ban-drop-table', 'public."DocumentMeta"'],
     ['a quoted schema and table', 'DELETE FROM "Billing"."Invoice";', 'ban-delete-without-where', '"Billing"."Invoice"'],
     ['a quoted column of a quoted table', 'ALTER TABLE "User" DROP COLUMN "lastSeenAt";', 'ban-drop-column', '"lastSeenAt" of public."User"'],
-    ['a column added with a volatile default', 'ALTER TABLE "User" ADD COLUMN "apiKey" uuid DEFAULT gen_random_uuid();', 'adding-field-with-default', 'public."User"."apiKey"'],
+    [
+      'a column added with a volatile default',
+      'ALTER TABLE "User" ADD COLUMN "apiKey" uuid DEFAULT gen_random_uuid();',
+      'adding-field-with-default',
+      'public."User"."apiKey"',
+    ],
     ['a quoted index', 'DROP INDEX "User_email_key";', 'require-concurrent-index-deletion', 'public."User_email_key"'],
     ['a renamed quoted table', 'ALTER TABLE "Post" RENAME TO "Article";', 'renaming-table', 'public."Post" to "Article"'],
     ['a table name with a quote in it', 'TRUNCATE "odd""name";', 'ban-truncate', 'public."odd""name"'],
@@ -50,7 +55,9 @@ describe('names in messages keep the case the migration wrote', () => {
   });
 
   test('findings name the table they are about, as shown', async () => {
-    const findings = await lint('ALTER TABLE "User" DROP COLUMN "bio";\nDROP TABLE app.sessions;\nALTER TYPE mood ADD VALUE \'meh\';\nCREATE TABLE "Folder" (at timestamp);');
+    const findings = await lint(
+      'ALTER TABLE "User" DROP COLUMN "bio";\nDROP TABLE app.sessions;\nALTER TYPE mood ADD VALUE \'meh\';\nCREATE TABLE "Folder" (at timestamp);',
+    );
     expect(findings.map(({ rule, table }) => ({ rule, table }))).toEqual([
       { rule: 'ban-drop-column', table: 'public."User"' },
       { rule: 'ban-drop-table', table: 'app.sessions' },
@@ -124,7 +131,10 @@ describe('facts carried from earlier files of the same set', () => {
 
   test('DROP SCHEMA IF EXISTS of a schema that exists, or may exist, is still flagged', async () => {
     const sql = 'DROP SCHEMA IF EXISTS legacy CASCADE;';
-    expect(await rules(sql, { sessionLockTimeout: false, existingSchemas: new Set(['public', 'legacy']) })).toEqual(['ban-drop-schema', 'require-timeout-settings']);
+    expect(await rules(sql, { sessionLockTimeout: false, existingSchemas: new Set(['public', 'legacy']) })).toEqual([
+      'ban-drop-schema',
+      'require-timeout-settings',
+    ]);
     expect(await rules(sql, { sessionLockTimeout: false })).toEqual(['ban-drop-schema', 'require-timeout-settings']);
     // A schema with a table in it exists, whatever the schema list says.
     expect(await rules(sql, { existingSchemas: new Set(['public']), existingTables: new Set(['legacy.orders']) })).toEqual(['ban-drop-schema']);
@@ -135,7 +145,10 @@ describe('facts carried from earlier files of the same set', () => {
       ['CREATE TABLE ... AS', 'CREATE TABLE users_copy AS SELECT * FROM users;'],
       ['SELECT ... INTO', 'SELECT * INTO users_copy FROM users;'],
       ['INSERT ... SELECT', 'CREATE TABLE users_copy (id bigint, email text);\nINSERT INTO users_copy SELECT id, email FROM users;'],
-      ['INSERT ... SELECT through a CTE', 'CREATE TABLE users_copy (id bigint, email text);\nINSERT INTO users_copy WITH src AS (SELECT id, email FROM users) SELECT * FROM src;'],
+      [
+        'INSERT ... SELECT through a CTE',
+        'CREATE TABLE users_copy (id bigint, email text);\nINSERT INTO users_copy WITH src AS (SELECT id, email FROM users) SELECT * FROM src;',
+      ],
     ])('%s: later index, drop and delete rules apply to it', async (_name, sql) => {
       const files = [
         { path: 'm/001.sql', sql },
@@ -149,7 +162,10 @@ describe('facts carried from earlier files of the same set', () => {
       ['CREATE TABLE ... AS ... WITH NO DATA', 'CREATE TABLE users_copy AS SELECT * FROM users WITH NO DATA;'],
       ['CREATE TABLE ... AS without a table to read', "CREATE TABLE users_copy AS SELECT 1::bigint AS id, 'x'::text AS email;"],
       ['INSERT ... VALUES', "CREATE TABLE users_copy (id bigint, email text);\nINSERT INTO users_copy VALUES (1, 'a@example.org');"],
-      ['INSERT ... SELECT from another empty new table', 'CREATE TABLE a (id bigint, email text);\nCREATE TABLE users_copy (id bigint, email text);\nINSERT INTO users_copy SELECT * FROM a;'],
+      [
+        'INSERT ... SELECT from another empty new table',
+        'CREATE TABLE a (id bigint, email text);\nCREATE TABLE users_copy (id bigint, email text);\nINSERT INTO users_copy SELECT * FROM a;',
+      ],
     ])('%s: still empty, the rules do not apply', async (_name, sql) => {
       const files = [
         { path: 'm/001.sql', sql },
@@ -172,15 +188,46 @@ describe('rules marked as squawk rules', () => {
   // squawk 2.66.0's rule names, as its `--exclude` accepts them (checked by running squawk-cli 2.66.0
   // with each name), plus `unused-ignore`, which it reports but does not let you exclude.
   const SQUAWK_2_66 = new Set([
-    'adding-field-with-default', 'adding-foreign-key-constraint', 'adding-not-nullable-field', 'adding-required-field',
-    'adding-serial-primary-key-field', 'ban-alter-domain-with-add-constraint', 'ban-char-field', 'ban-concurrent-index-creation-in-transaction',
-    'ban-create-domain-with-constraint', 'ban-drop-column', 'ban-drop-database', 'ban-drop-not-null', 'ban-drop-table',
-    'ban-duplicate-column-assignments', 'ban-truncate-cascade', 'ban-uncommitted-transaction', 'changing-column-type',
-    'constraint-missing-not-valid', 'disallowed-unique-constraint', 'identifier-too-long', 'prefer-bigint-over-int',
-    'prefer-bigint-over-smallint', 'prefer-identity', 'prefer-repack', 'prefer-robust-stmts', 'prefer-text-field',
-    'prefer-timestamp-tz', 'renaming-column', 'renaming-table', 'require-concurrent-index-creation', 'require-concurrent-index-deletion',
-    'require-concurrent-partition-detach', 'require-concurrent-reindex', 'require-enum-value-ordering', 'require-lock-timeout',
-    'require-statement-timeout', 'require-table-schema', 'require-timeout-settings', 'transaction-nesting', 'unused-ignore',
+    'adding-field-with-default',
+    'adding-foreign-key-constraint',
+    'adding-not-nullable-field',
+    'adding-required-field',
+    'adding-serial-primary-key-field',
+    'ban-alter-domain-with-add-constraint',
+    'ban-char-field',
+    'ban-concurrent-index-creation-in-transaction',
+    'ban-create-domain-with-constraint',
+    'ban-drop-column',
+    'ban-drop-database',
+    'ban-drop-not-null',
+    'ban-drop-table',
+    'ban-duplicate-column-assignments',
+    'ban-truncate-cascade',
+    'ban-uncommitted-transaction',
+    'changing-column-type',
+    'constraint-missing-not-valid',
+    'disallowed-unique-constraint',
+    'identifier-too-long',
+    'prefer-bigint-over-int',
+    'prefer-bigint-over-smallint',
+    'prefer-identity',
+    'prefer-repack',
+    'prefer-robust-stmts',
+    'prefer-text-field',
+    'prefer-timestamp-tz',
+    'renaming-column',
+    'renaming-table',
+    'require-concurrent-index-creation',
+    'require-concurrent-index-deletion',
+    'require-concurrent-partition-detach',
+    'require-concurrent-reindex',
+    'require-enum-value-ordering',
+    'require-lock-timeout',
+    'require-statement-timeout',
+    'require-table-schema',
+    'require-timeout-settings',
+    'transaction-nesting',
+    'unused-ignore',
   ]);
 
   test.each(Object.entries(RULES))('%s: marked as squawk has it', (name, info) => {
@@ -228,7 +275,11 @@ describe('where a statement starts, after the comments before it', () => {
 describe('comments that steer the linter are found however they are written', () => {
   test.each([
     ['upper case', '-- SQUAWK-IGNORE ban-drop-column\nALTER TABLE users DROP COLUMN email;', []],
-    ['a C comment in the middle of a long file', `${'SELECT 1;\n'.repeat(200)}/* Preview-DB: ignore ban-drop-column */ ALTER TABLE users DROP COLUMN email;`, []],
+    [
+      'a C comment in the middle of a long file',
+      `${'SELECT 1;\n'.repeat(200)}/* Preview-DB: ignore ban-drop-column */ ALTER TABLE users DROP COLUMN email;`,
+      [],
+    ],
     ['the marker in upper case', '-- PREVIEW-DB: NO-TRANSACTION\nCREATE INDEX CONCURRENTLY users_a ON users (a);', []],
     ['no steering comment: findings stay', '-- drop it\nALTER TABLE users DROP COLUMN email; -- squawk would warn\n', ['ban-drop-column']],
   ])('%s', async (_name, sql, expected) => {
@@ -238,10 +289,14 @@ describe('comments that steer the linter are found however they are written', ()
 
 describe('other objects made earlier in the set', () => {
   test.each([
-    ['an enum type', 'CREATE TYPE "InviteStatus" AS ENUM (\'PENDING\', \'ACCEPTED\');', 'DROP TYPE "InviteStatus";'],
+    ['an enum type', "CREATE TYPE \"InviteStatus\" AS ENUM ('PENDING', 'ACCEPTED');", 'DROP TYPE "InviteStatus";'],
     ['a domain', 'CREATE DOMAIN email AS text;', 'DROP DOMAIN email;'],
     ['a sequence', 'CREATE SEQUENCE invoice_numbers;', 'DROP SEQUENCE invoice_numbers;'],
-    ['the sequence of a serial column', 'CREATE TABLE "Webhook" (id SERIAL NOT NULL, CONSTRAINT "Webhook_pkey" PRIMARY KEY (id));', 'DROP SEQUENCE "Webhook_id_seq";'],
+    [
+      'the sequence of a serial column',
+      'CREATE TABLE "Webhook" (id SERIAL NOT NULL, CONSTRAINT "Webhook_pkey" PRIMARY KEY (id));',
+      'DROP SEQUENCE "Webhook_id_seq";',
+    ],
     ['a view', 'CREATE VIEW active_users AS SELECT 1 AS id;', 'DROP VIEW active_users;'],
   ])('dropping %s made earlier takes no lock on anything that existed', async (_name, create, drop) => {
     const files = [

@@ -80,13 +80,18 @@ test('the names Postgres gives unnamed constraints are the ones the linter expec
     await client.query('ALTER TABLE users ADD CHECK (plan IS NOT NULL) NOT VALID');
     await client.query('ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID');
     await client.query('ALTER TABLE users ADD NOT NULL email NOT VALID');
-    const { rows } = await client.query<{ conname: string }>("SELECT conname FROM pg_constraint WHERE conrelid IN ('users'::regclass, 'orders'::regclass) ORDER BY conname");
+    const { rows } = await client.query<{ conname: string }>(
+      "SELECT conname FROM pg_constraint WHERE conrelid IN ('users'::regclass, 'orders'::regclass) ORDER BY conname",
+    );
     expect(rows.map((row) => row.conname)).toEqual(expect.arrayContaining(['orders_user_id_fkey', 'users_email_not_null', 'users_plan_check']));
     // And the linter follows them from the ADD to the VALIDATE.
     const findings = await lintMigrations(
       [
         { path: 'm/001.sql', sql: 'ALTER TABLE users ADD CHECK (plan IS NOT NULL) NOT VALID;\nALTER TABLE users ADD NOT NULL email NOT VALID;' },
-        { path: 'm/002.sql', sql: 'ALTER TABLE users VALIDATE CONSTRAINT users_plan_check;\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE users ALTER COLUMN plan SET NOT NULL, ALTER COLUMN email SET NOT NULL;' },
+        {
+          path: 'm/002.sql',
+          sql: 'ALTER TABLE users VALIDATE CONSTRAINT users_plan_check;\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE users ALTER COLUMN plan SET NOT NULL, ALTER COLUMN email SET NOT NULL;',
+        },
       ],
       { disabled: [], sessionLockTimeout: true, transactionModel: 'per-file' },
     );
@@ -111,7 +116,9 @@ test('the safe patterns the linter recommends run, each migration in its own tra
     await client.query(sql);
     await client.query('COMMIT');
   }
-  const { rows } = await client.query<{ attname: string; attnotnull: boolean }>("SELECT attname, attnotnull FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname IN ('plan', 'tier') ORDER BY attname");
+  const { rows } = await client.query<{ attname: string; attnotnull: boolean }>(
+    "SELECT attname, attnotnull FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname IN ('plan', 'tier') ORDER BY attname",
+  );
   expect(rows).toEqual([
     { attname: 'plan', attnotnull: true },
     { attname: 'tier', attnotnull: true },

@@ -42,9 +42,19 @@ interface RuleCase {
 
 const CASES: RuleCase[] = [
   { rule: 'ban-drop-table', bad: '-- retire\nDROP TABLE users;', at: 'DROP TABLE', good: 'CREATE TABLE scratch (id bigint);\nDROP TABLE scratch;' },
-  { rule: 'ban-drop-column', bad: 'ALTER TABLE users DROP COLUMN email;', at: 'ALTER', good: 'CREATE TABLE drafts (id bigint, body text);\nALTER TABLE drafts DROP COLUMN body;' },
+  {
+    rule: 'ban-drop-column',
+    bad: 'ALTER TABLE users DROP COLUMN email;',
+    at: 'ALTER',
+    good: 'CREATE TABLE drafts (id bigint, body text);\nALTER TABLE drafts DROP COLUMN body;',
+  },
   { rule: 'ban-drop-schema', bad: 'SELECT 1;\nDROP SCHEMA legacy CASCADE;', at: 'DROP', good: 'CREATE SCHEMA scratch;\nDROP SCHEMA scratch;' },
-  { rule: 'ban-drop-database', bad: 'DROP DATABASE old_reports;', at: 'DROP', good: "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT 'DROP DATABASE old_reports' $$;" },
+  {
+    rule: 'ban-drop-database',
+    bad: 'DROP DATABASE old_reports;',
+    at: 'DROP',
+    good: "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT 'DROP DATABASE old_reports' $$;",
+  },
   { rule: 'ban-truncate', bad: 'TRUNCATE events;', at: 'TRUNCATE', good: "DELETE FROM events WHERE created_at < now() - interval '90 days';" },
   { rule: 'ban-truncate-cascade', bad: 'TRUNCATE events CASCADE;', at: 'TRUNCATE', good: 'TRUNCATE events, event_details;' },
   { rule: 'ban-delete-without-where', bad: '\n\n  DELETE FROM sessions;', at: 'DELETE', good: 'DELETE FROM sessions WHERE expires_at < now();' },
@@ -96,7 +106,12 @@ const CASES: RuleCase[] = [
     at: 'PRIMARY',
     good: 'ALTER TABLE items ADD CONSTRAINT items_pkey PRIMARY KEY USING INDEX items_id_idx;',
   },
-  { rule: 'adding-required-field', bad: 'ALTER TABLE users ADD COLUMN plan text NOT NULL;', at: 'plan', good: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';" },
+  {
+    rule: 'adding-required-field',
+    bad: 'ALTER TABLE users ADD COLUMN plan text NOT NULL;',
+    at: 'plan',
+    good: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
+  },
   {
     rule: 'adding-not-nullable-field',
     bad: 'ALTER TABLE users ALTER COLUMN plan SET NOT NULL;',
@@ -112,10 +127,25 @@ const CASES: RuleCase[] = [
     at: 'DEFAULT',
     good: "ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now(), ADD COLUMN flags jsonb DEFAULT '{}'::jsonb;",
   },
-  { rule: 'changing-column-type', bad: 'ALTER TABLE users ALTER COLUMN id TYPE bigint;', at: 'bigint', good: 'CREATE TABLE t (id int8);\nALTER TABLE t ALTER COLUMN id TYPE numeric;' },
+  {
+    rule: 'changing-column-type',
+    bad: 'ALTER TABLE users ALTER COLUMN id TYPE bigint;',
+    at: 'bigint',
+    good: 'CREATE TABLE t (id int8);\nALTER TABLE t ALTER COLUMN id TYPE numeric;',
+  },
   { rule: 'renaming-column', bad: 'ALTER TABLE users RENAME COLUMN name TO full_name;', at: 'ALTER', good: 'ALTER TABLE users ADD COLUMN full_name text;' },
-  { rule: 'renaming-table', bad: 'ALTER TABLE users RENAME TO accounts;', at: 'ALTER', good: 'CREATE TABLE staging (id bigint);\nALTER TABLE staging RENAME TO imports;' },
-  { rule: 'ban-drop-not-null', bad: 'ALTER TABLE users ALTER COLUMN email DROP NOT NULL;', at: 'ALTER', good: 'CREATE TABLE t (email text NOT NULL);\nALTER TABLE t ALTER COLUMN email DROP NOT NULL;' },
+  {
+    rule: 'renaming-table',
+    bad: 'ALTER TABLE users RENAME TO accounts;',
+    at: 'ALTER',
+    good: 'CREATE TABLE staging (id bigint);\nALTER TABLE staging RENAME TO imports;',
+  },
+  {
+    rule: 'ban-drop-not-null',
+    bad: 'ALTER TABLE users ALTER COLUMN email DROP NOT NULL;',
+    at: 'ALTER',
+    good: 'CREATE TABLE t (email text NOT NULL);\nALTER TABLE t ALTER COLUMN email DROP NOT NULL;',
+  },
   { rule: 'ban-create-domain-with-constraint', bad: 'CREATE DOMAIN positive AS bigint CHECK (VALUE > 0);', at: 'CREATE', good: 'CREATE DOMAIN label AS text;' },
   {
     rule: 'ban-alter-domain-with-add-constraint',
@@ -152,7 +182,12 @@ const CASES: RuleCase[] = [
     at: 'ALTER',
     good: `${NO_TX}ALTER TABLE users ADD COLUMN IF NOT EXISTS note text;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_note ON users (note);`,
   },
-  { rule: 'require-enum-value-ordering', bad: "ALTER TYPE status ADD VALUE 'archived';", at: 'ALTER', good: "ALTER TYPE status ADD VALUE 'archived' BEFORE 'deleted';" },
+  {
+    rule: 'require-enum-value-ordering',
+    bad: "ALTER TYPE status ADD VALUE 'archived';",
+    at: 'ALTER',
+    good: "ALTER TYPE status ADD VALUE 'archived' BEFORE 'deleted';",
+  },
   { rule: 'ban-char-field', bad: 'CREATE TABLE codes (code char(2));', at: 'char', good: 'CREATE TABLE codes (code text);' },
   { rule: 'prefer-text-field', bad: 'CREATE TABLE people (name varchar(50));', at: 'varchar', good: 'CREATE TABLE people (name text, nick varchar);' },
   { rule: 'prefer-timestamptz', bad: 'ALTER TABLE users ADD COLUMN seen timestamp;', at: 'timestamp', good: 'ALTER TABLE users ADD COLUMN seen timestamptz;' },
@@ -164,7 +199,12 @@ const CASES: RuleCase[] = [
     at: '-- squawk',
     good: '-- squawk-ignore ban-drop-column\nALTER TABLE users DROP COLUMN email;',
   },
-  { rule: 'prefer-identity', bad: 'CREATE TABLE t (id bigserial PRIMARY KEY);', at: 'bigserial', good: 'CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);' },
+  {
+    rule: 'prefer-identity',
+    bad: 'CREATE TABLE t (id bigserial PRIMARY KEY);',
+    at: 'bigserial',
+    good: 'CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);',
+  },
 ];
 
 describe('every rule', () => {
@@ -197,7 +237,10 @@ describe('safe patterns end to end', () => {
       name: 'NOT NULL via a validated check in a later migration',
       files: [
         { path: 'm/001.sql', sql: "SET lock_timeout = '2s';\nALTER TABLE users ADD CONSTRAINT plan_not_null CHECK (plan IS NOT NULL) NOT VALID;" },
-        { path: 'm/002.sql', sql: "SET lock_timeout = '2s';\nALTER TABLE users VALIDATE CONSTRAINT plan_not_null;\nALTER TABLE users ALTER COLUMN plan SET NOT NULL;" },
+        {
+          path: 'm/002.sql',
+          sql: "SET lock_timeout = '2s';\nALTER TABLE users VALIDATE CONSTRAINT plan_not_null;\nALTER TABLE users ALTER COLUMN plan SET NOT NULL;",
+        },
       ],
     },
     {
@@ -209,7 +252,8 @@ describe('safe patterns end to end', () => {
     },
     {
       name: 'a new table with its indexes and constraints',
-      files: "SET lock_timeout = '2s';\nCREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE, created timestamptz NOT NULL DEFAULT now());\nCREATE INDEX accounts_created ON accounts (created);\nALTER TABLE accounts ADD CONSTRAINT email_lower CHECK (email = lower(email)), ADD COLUMN plan text NOT NULL;\nINSERT INTO accounts (email, created, plan) VALUES ('a@example.org', now(), 'free');",
+      files:
+        "SET lock_timeout = '2s';\nCREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE, created timestamptz NOT NULL DEFAULT now());\nCREATE INDEX accounts_created ON accounts (created);\nALTER TABLE accounts ADD CONSTRAINT email_lower CHECK (email = lower(email)), ADD COLUMN plan text NOT NULL;\nINSERT INTO accounts (email, created, plan) VALUES ('a@example.org', now(), 'free');",
       options: { sessionLockTimeout: false },
     },
   ];
@@ -241,7 +285,8 @@ describe('rule details', () => {
   });
 
   test('a check validated in the same file satisfies SET NOT NULL, and an unnamed check is found by its default name', async () => {
-    const sql = 'ALTER TABLE users ADD CHECK (plan IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_plan_check;\nALTER TABLE users ALTER COLUMN plan SET NOT NULL;';
+    const sql =
+      'ALTER TABLE users ADD CHECK (plan IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_plan_check;\nALTER TABLE users ALTER COLUMN plan SET NOT NULL;';
     const rules = (await lint(sql)).map((finding) => finding.rule);
     expect(rules).not.toContain('adding-not-nullable-field');
     expect(rules).toContain('constraint-missing-not-valid');
@@ -260,7 +305,9 @@ describe('rule details', () => {
   test('an unnamed foreign key validated in the same transaction is found by its default name', async () => {
     const sql = 'ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_fkey;';
     const findings = await lint(sql);
-    expect(findings).toEqual([expect.objectContaining({ rule: 'constraint-missing-not-valid', line: 2, message: expect.stringContaining('SHARE ROW EXCLUSIVE') })]);
+    expect(findings).toEqual([
+      expect.objectContaining({ rule: 'constraint-missing-not-valid', line: 2, message: expect.stringContaining('SHARE ROW EXCLUSIVE') }),
+    ]);
   });
 
   test('a check on another column, or one not yet validated, does not satisfy SET NOT NULL', async () => {
@@ -273,11 +320,18 @@ describe('rule details', () => {
   });
 
   test('adding-field-with-default: constants, casts and stable functions pass; volatile, unknown and stored generated defaults do not', async () => {
-    const ok = "ALTER TABLE t ADD COLUMN a int DEFAULT 1, ADD COLUMN b text DEFAULT 'x', ADD COLUMN c jsonb DEFAULT '{}'::jsonb, ADD COLUMN d timestamptz DEFAULT CURRENT_TIMESTAMP, ADD COLUMN e int GENERATED ALWAYS AS (a + 1) VIRTUAL;";
+    const ok =
+      "ALTER TABLE t ADD COLUMN a int DEFAULT 1, ADD COLUMN b text DEFAULT 'x', ADD COLUMN c jsonb DEFAULT '{}'::jsonb, ADD COLUMN d timestamptz DEFAULT CURRENT_TIMESTAMP, ADD COLUMN e int GENERATED ALWAYS AS (a + 1) VIRTUAL;";
     expect((await lint(ok)).filter((finding) => finding.rule === 'adding-field-with-default')).toEqual([]);
-    const bad = 'ALTER TABLE t ADD COLUMN a float8 DEFAULT random(), ADD COLUMN b int DEFAULT my_func(), ADD COLUMN c int GENERATED ALWAYS AS (a + 1) STORED, ADD COLUMN d bigint GENERATED BY DEFAULT AS IDENTITY;';
+    const bad =
+      'ALTER TABLE t ADD COLUMN a float8 DEFAULT random(), ADD COLUMN b int DEFAULT my_func(), ADD COLUMN c int GENERATED ALWAYS AS (a + 1) STORED, ADD COLUMN d bigint GENERATED BY DEFAULT AS IDENTITY;';
     const findings = (await lint(bad)).filter((finding) => finding.rule === 'adding-field-with-default');
-    expect(findings.map((finding) => finding.column)).toEqual([locate(bad, 'DEFAULT random').column, locate(bad, 'DEFAULT my_func').column, locate(bad, 'GENERATED ALWAYS').column, locate(bad, 'GENERATED BY').column]);
+    expect(findings.map((finding) => finding.column)).toEqual([
+      locate(bad, 'DEFAULT random').column,
+      locate(bad, 'DEFAULT my_func').column,
+      locate(bad, 'GENERATED ALWAYS').column,
+      locate(bad, 'GENERATED BY').column,
+    ]);
   });
 
   test('an inline REFERENCES, UNIQUE or PRIMARY KEY on a column added to an existing table is flagged', async () => {
@@ -302,7 +356,7 @@ describe('lock_timeout', () => {
     ['SET LOCAL inside the per-file transaction', "SET LOCAL lock_timeout TO '2s';\nALTER TABLE users ADD COLUMN a text;", 0],
     ['set_config', "SELECT set_config('lock_timeout', '2s', false);\nALTER TABLE users ADD COLUMN a text;", 0],
     ['SET after the locking statement', "ALTER TABLE users ADD COLUMN a text;\nSET lock_timeout = '2s';", 1],
-    ['SET to 0 (disabled)', "SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN a text;", 1],
+    ['SET to 0 (disabled)', 'SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN a text;', 1],
     ['RESET', "SET lock_timeout = '2s';\nRESET lock_timeout;\nALTER TABLE users ADD COLUMN a text;", 1],
     ['SET LOCAL in a file without a transaction has no effect', `${NO_TX}SET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN a text;`, 1],
     ['only new tables are touched', 'CREATE TABLE t (a bigint);\nCREATE INDEX t_a ON t (a);\nALTER TABLE t ADD COLUMN b text;', 0],
@@ -400,7 +454,8 @@ describe('ignore comments (squawk syntax)', () => {
   });
 
   test('an ignore comment inside a multi-line statement covers the line after it', async () => {
-    const sql = 'ALTER TABLE users\n  -- squawk-ignore adding-field-with-default\n  ADD COLUMN token uuid DEFAULT gen_random_uuid(),\n  ADD COLUMN other uuid DEFAULT gen_random_uuid();';
+    const sql =
+      'ALTER TABLE users\n  -- squawk-ignore adding-field-with-default\n  ADD COLUMN token uuid DEFAULT gen_random_uuid(),\n  ADD COLUMN other uuid DEFAULT gen_random_uuid();';
     const findings = await lint(sql);
     expect(findings.map(({ rule, line }) => ({ rule, line }))).toEqual([{ rule: 'adding-field-with-default', line: 4 }]);
   });
@@ -460,7 +515,10 @@ describe('parsing', () => {
   test('tables created earlier in the set are new: index and lock rules do not apply to them', async () => {
     const files = [
       { path: 'm/001_create.sql', sql: 'CREATE TABLE audit.log (id bigint GENERATED ALWAYS AS IDENTITY, at timestamptz);' },
-      { path: 'm/002_index.sql', sql: 'CREATE INDEX log_at ON audit.log (at);\nALTER TABLE audit.log ADD CONSTRAINT at_set CHECK (at IS NOT NULL), ALTER COLUMN at SET NOT NULL;' },
+      {
+        path: 'm/002_index.sql',
+        sql: 'CREATE INDEX log_at ON audit.log (at);\nALTER TABLE audit.log ADD CONSTRAINT at_set CHECK (at IS NOT NULL), ALTER COLUMN at SET NOT NULL;',
+      },
     ];
     expect(await lint(files, { sessionLockTimeout: false })).toEqual([]);
     // The same index on a table that is not created here is flagged.
@@ -469,7 +527,9 @@ describe('parsing', () => {
 
   test('CREATE TABLE IF NOT EXISTS of a table that already exists does not make it new', async () => {
     const sql = 'CREATE TABLE IF NOT EXISTS users (id bigint);\nCREATE INDEX users_id ON users (id);';
-    expect(await lint(sql, { existingTables: new Set(['public.users']) })).toEqual([expect.objectContaining({ rule: 'require-concurrent-index-creation', line: 2 })]);
+    expect(await lint(sql, { existingTables: new Set(['public.users']) })).toEqual([
+      expect.objectContaining({ rule: 'require-concurrent-index-creation', line: 2 }),
+    ]);
     expect(await lint(sql, { existingTables: new Set(['public.orders']) })).toEqual([]);
   });
 
@@ -479,7 +539,9 @@ describe('parsing', () => {
     const findings = await lint(sql, { existingTables: new Set(['public.users']) });
     expect(findings.map(({ rule, line }) => ({ rule, line }))).toEqual([{ rule: 'require-concurrent-index-creation', line: 3 }]);
     // A table renamed in this set keeps its rows under the new name.
-    const renamed = await lint('ALTER TABLE users RENAME TO accounts;\nCREATE INDEX accounts_email ON accounts (email);', { existingTables: new Set(['public.users']) });
+    const renamed = await lint('ALTER TABLE users RENAME TO accounts;\nCREATE INDEX accounts_email ON accounts (email);', {
+      existingTables: new Set(['public.users']),
+    });
     expect(renamed.map((finding) => finding.rule)).toEqual(['renaming-table', 'require-concurrent-index-creation']);
     // An unqualified name matches a table of that name in any schema (the search_path may point there).
     const other = await lint('CREATE INDEX jobs_state ON jobs (state);', { existingTables: new Set(['queue.jobs']) });
@@ -504,7 +566,15 @@ describe('parsing', () => {
   });
 
   test('empty and comment-only files have no findings', async () => {
-    expect(await lint([{ path: 'm/001.sql', sql: '' }, { path: 'm/002.sql', sql: '-- nothing yet\n/* later */\n' }], { sessionLockTimeout: false })).toEqual([]);
+    expect(
+      await lint(
+        [
+          { path: 'm/001.sql', sql: '' },
+          { path: 'm/002.sql', sql: '-- nothing yet\n/* later */\n' },
+        ],
+        { sessionLockTimeout: false },
+      ),
+    ).toEqual([]);
   });
 
   test('findings carry everything the report needs', async () => {

@@ -11,15 +11,22 @@ import { createDatabase, dropAll, query, settings, workspace } from './fixtures/
 const created: string[] = [];
 afterAll(() => dropAll(created));
 
-const readWith = (url: string) => async <R>(sql: string): Promise<R[]> => query(url, sql) as Promise<R[]>;
+const readWith =
+  (url: string) =>
+  async <R>(sql: string): Promise<R[]> =>
+    query(url, sql) as Promise<R[]>;
 
 test('dbmate: up sections only, transaction:false honoured, versions from schema_migrations', async () => {
   const cwd = workspace({
     'db/migrations/20240101000000_users.sql': '-- migrate:up\nCREATE TABLE users (id int);\n\n-- migrate:down\nDROP TABLE users;\n',
-    'db/migrations/20240102000000_index.sql': '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_id ON users (id);\n-- migrate:down\nDROP INDEX users_id;\n',
+    'db/migrations/20240102000000_index.sql':
+      '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_id ON users (id);\n-- migrate:down\nDROP INDEX users_id;\n',
   });
   const list = PROFILES.dbmate.list('db/migrations', cwd);
-  expect(list.map((m) => [m.id, m.noTransaction])).toEqual([['20240101000000', false], ['20240102000000', true]]);
+  expect(list.map((m) => [m.id, m.noTransaction])).toEqual([
+    ['20240101000000', false],
+    ['20240102000000', true],
+  ]);
   expect(list[0]!.sql).not.toContain('DROP TABLE');
   expect(list[0]!.sql!.split('\n')[1]).toBe('CREATE TABLE users (id int);');
   const db = await createDatabase('mig_dbmate', created);
@@ -50,16 +57,28 @@ test('golang-migrate: everything up to the recorded version is applied; a dirty 
 
 test('flyway: V files in version order, CRC32 checksums compared with flyway_schema_history', async () => {
   const v1 = 'CREATE TABLE a (id int);\n';
-  const cwd = workspace({ 'sql/V1__a.sql': v1, 'sql/V1_1__b.sql': 'CREATE TABLE b (id int);\n', 'sql/V2__c.sql': 'CREATE TABLE c (id int);\n', 'sql/R__view.sql': 'SELECT 1;' });
+  const cwd = workspace({
+    'sql/V1__a.sql': v1,
+    'sql/V1_1__b.sql': 'CREATE TABLE b (id int);\n',
+    'sql/V2__c.sql': 'CREATE TABLE c (id int);\n',
+    'sql/R__view.sql': 'SELECT 1;',
+  });
   const list = PROFILES.flyway.list('sql', cwd);
   expect(list.map((m) => m.id)).toEqual(['1', '1.1', '2']);
   // Line endings do not change Flyway's checksum; content does.
   expect(flywayChecksum(v1)).toBe(flywayChecksum(v1.replace(/\n/g, '\r\n')));
   expect(flywayChecksum(v1)).not.toBe(flywayChecksum('CREATE TABLE a (id bigint);\n'));
   const db = await createDatabase('mig_flyway', created);
-  await query(db.url, `CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL, type varchar(20) NOT NULL,
-    script varchar(1000) NOT NULL, checksum int, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(), execution_time int NOT NULL, success boolean NOT NULL)`);
-  await query(db.url, `INSERT INTO flyway_schema_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', $1, 'ci', now(), 5, true), (2, '2', 'c', 'SQL', 'V2__c.sql', 12345, 'ci', now(), 5, false)`, [flywayChecksum(v1)]);
+  await query(
+    db.url,
+    `CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL, type varchar(20) NOT NULL,
+    script varchar(1000) NOT NULL, checksum int, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(), execution_time int NOT NULL, success boolean NOT NULL)`,
+  );
+  await query(
+    db.url,
+    `INSERT INTO flyway_schema_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', $1, 'ci', now(), 5, true), (2, '2', 'c', 'SQL', 'V2__c.sql', 12345, 'ci', now(), 5, false)`,
+    [flywayChecksum(v1)],
+  );
   const status = compareWithHistory(list, await PROFILES.flyway.readHistory!(readWith(db.url)));
   expect(status.failed).toEqual(['2']);
   expect(status.edited).toEqual([]);
@@ -72,15 +91,34 @@ test('flyway: V files in version order, CRC32 checksums compared with flyway_sch
 });
 
 test('drizzle: the journal orders migrations; a file older than the newest applied one is out of order', async () => {
-  const sql = { a: 'CREATE TABLE a (id int);\n--> statement-breakpoint\nCREATE TABLE a2 (id int);\n', b: 'CREATE TABLE b (id int);\n', c: 'CREATE TABLE c (id int);\n' };
+  const sql = {
+    a: 'CREATE TABLE a (id int);\n--> statement-breakpoint\nCREATE TABLE a2 (id int);\n',
+    b: 'CREATE TABLE b (id int);\n',
+    c: 'CREATE TABLE c (id int);\n',
+  };
   const cwd = workspace({
     'drizzle/0000_a.sql': sql.a,
     'drizzle/0001_b.sql': sql.b,
     'drizzle/0002_c.sql': sql.c,
-    'drizzle/meta/_journal.json': JSON.stringify({ version: '7', dialect: 'postgresql', entries: [{ idx: 0, when: 1000, tag: '0000_a' }, { idx: 1, when: 2000, tag: '0001_b' }, { idx: 2, when: 3000, tag: '0002_c' }] }),
+    'drizzle/meta/_journal.json': JSON.stringify({
+      version: '7',
+      dialect: 'postgresql',
+      entries: [
+        { idx: 0, when: 1000, tag: '0000_a' },
+        { idx: 1, when: 2000, tag: '0001_b' },
+        { idx: 2, when: 3000, tag: '0002_c' },
+      ],
+    }),
   });
   const list = PROFILES.drizzle.list('drizzle', cwd);
-  const history: ToolHistory = { exists: true, table: 'drizzle.__drizzle_migrations', rows: [{ id: '1000', checksum: sha256(sql.a), succeeded: true }, { id: '3000', checksum: sha256('edited'), succeeded: true }] };
+  const history: ToolHistory = {
+    exists: true,
+    table: 'drizzle.__drizzle_migrations',
+    rows: [
+      { id: '1000', checksum: sha256(sql.a), succeeded: true },
+      { id: '3000', checksum: sha256('edited'), succeeded: true },
+    ],
+  };
   const status = compareWithHistory(list, history);
   expect(status.pending.map((m) => m.path)).toEqual(['drizzle/0001_b.sql']);
   expect(status.outOfOrder.map((m) => m.path)).toEqual(['drizzle/0001_b.sql']);
@@ -104,7 +142,11 @@ test('built-in runner: an out-of-order file is applied and reported; lint: error
   expect(result.applied.map((m) => m.version)).toEqual(['1']);
 
   await query(db.url, 'INSERT INTO b SELECT generate_series(1, 10)');
-  const strict = workspace({ 'migrations/2_b.sql': 'CREATE TABLE b (id bigint);\n', 'migrations/1_a.sql': 'CREATE TABLE a (id bigint);\n', 'migrations/3_drop.sql': 'ALTER TABLE b DROP COLUMN id;\n' });
+  const strict = workspace({
+    'migrations/2_b.sql': 'CREATE TABLE b (id bigint);\n',
+    'migrations/1_a.sql': 'CREATE TABLE a (id bigint);\n',
+    'migrations/3_drop.sql': 'ALTER TABLE b DROP COLUMN id;\n',
+  });
   const refused = await migrate(settings(db.url, strict, { lint: 'error' }), new MemoryLog());
   expect(refused.ok).toBe(false);
   expect(refused.error!.message).toMatch(/lint found \d+ error\(s\) \(lint: error\): migrations\/3_drop.sql:1 ban-drop-column/);

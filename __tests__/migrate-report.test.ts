@@ -30,8 +30,28 @@ function history(count: number): Array<{ path: string; sql: string }> {
 
 function locks(files: Array<{ path: string }>): LockReportEntry[] {
   return files.flatMap((file, i) => [
-    { migration: file.path, file: file.path, line: 1, table: `public.orders_${i % TABLES}`, mode: 'AccessExclusiveLock', rows: 1000 * (i % 13), rowsEstimated: true, heldMs: (i * 37) % 900, overThreshold: false },
-    { migration: file.path, file: file.path, line: 2, table: `public.orders_${i % TABLES}`, mode: 'ShareLock', rows: 1000 * (i % 13), rowsEstimated: false, heldMs: (i * 53) % 700, overThreshold: false },
+    {
+      migration: file.path,
+      file: file.path,
+      line: 1,
+      table: `public.orders_${i % TABLES}`,
+      mode: 'AccessExclusiveLock',
+      rows: 1000 * (i % 13),
+      rowsEstimated: true,
+      heldMs: (i * 37) % 900,
+      overThreshold: false,
+    },
+    {
+      migration: file.path,
+      file: file.path,
+      line: 2,
+      table: `public.orders_${i % TABLES}`,
+      mode: 'ShareLock',
+      rows: 1000 * (i % 13),
+      rowsEstimated: false,
+      heldMs: (i * 53) % 700,
+      overThreshold: false,
+    },
   ]);
 }
 
@@ -48,7 +68,14 @@ async function largeResult(): Promise<Result> {
     dryRun: false,
     pending: files.length,
     pendingMigrations: files.map((file, i) => ({ version: String(i), name: `change_${i}`, file: file.path })),
-    applied: files.map((file, i) => ({ version: String(i), name: `change_${i}`, file: file.path, durationMs: 5 + ((i * 7919) % 400), statements: [], noTransaction: false })),
+    applied: files.map((file, i) => ({
+      version: String(i),
+      name: `change_${i}`,
+      file: file.path,
+      durationMs: 5 + ((i * 7919) % 400),
+      statements: [],
+      noTransaction: false,
+    })),
     findings,
     locks: lockList,
     lockThresholdMs: 2000,
@@ -73,9 +100,31 @@ function smallResult(): Result {
     pendingMigrations: [{ version: '1', name: 'drop', file: 'migrations/001_drop.sql' }],
     applied: [{ version: '1', name: 'drop', file: 'migrations/001_drop.sql', durationMs: 12, statements: [], noTransaction: false }],
     findings: [
-      { rule: 'ban-drop-table', severity: 'error', file: 'migrations/001_drop.sql', line: 1, column: 1, message: 'DROP TABLE public.users deletes the table.', safer: 'Drop it later.', destructive: true, table: 'public.users' },
+      {
+        rule: 'ban-drop-table',
+        severity: 'error',
+        file: 'migrations/001_drop.sql',
+        line: 1,
+        column: 1,
+        message: 'DROP TABLE public.users deletes the table.',
+        safer: 'Drop it later.',
+        destructive: true,
+        table: 'public.users',
+      },
     ],
-    locks: [{ migration: '001', file: 'migrations/001_drop.sql', line: 1, table: 'public.users', mode: 'AccessExclusiveLock', rows: 10, rowsEstimated: false, heldMs: 3, overThreshold: false }],
+    locks: [
+      {
+        migration: '001',
+        file: 'migrations/001_drop.sql',
+        line: 1,
+        table: 'public.users',
+        mode: 'AccessExclusiveLock',
+        rows: 10,
+        rowsEstimated: false,
+        heldMs: 3,
+        overThreshold: false,
+      },
+    ],
     lockThresholdMs: 2000,
     measured: true,
     drifted: [],
@@ -160,12 +209,21 @@ test('error findings are named one by one (the first ones), with how many more',
   expect(summary).toContain(`and ${(errors.length - 25).toLocaleString('en-US')} more errors`);
 });
 
-test('the pull-request comment fits GitHub\'s limit whole: nothing is cut, the footer stays', () => {
+test("the pull-request comment fits GitHub's limit whole: nothing is cut, the footer stays", () => {
   const body = renderOpenComment(
     {
       preview: {
-        provider: 'postgres', branchId: 'pr-42', branchName: 'preview/pr-42', created: true, outcome: 'created',
-        databaseUrl: 'postgres://fake', databaseUrlDirect: 'postgres://fake', host: 'db.example.invalid', database: 'pr_42', role: 'pr_42', password: 'not-a-real-password',
+        provider: 'postgres',
+        branchId: 'pr-42',
+        branchName: 'preview/pr-42',
+        created: true,
+        outcome: 'created',
+        databaseUrl: 'postgres://fake',
+        databaseUrlDirect: 'postgres://fake',
+        host: 'db.example.invalid',
+        database: 'pr_42',
+        role: 'pr_42',
+        password: 'not-a-real-password',
       },
       migration: { ...result, reportMarkdown: full },
     },

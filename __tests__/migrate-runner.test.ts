@@ -11,7 +11,11 @@ import { createDatabase, dropAll, query, settings, workspace, writeFiles } from 
 const created: string[] = [];
 afterAll(() => dropAll(created));
 
-const historyOf = (url: string) => query<{ version: string; name: string; checksum: string; duration_ms: number }>(url, 'SELECT version, name, checksum, duration_ms FROM public.preview_db_migrations ORDER BY version::numeric');
+const historyOf = (url: string) =>
+  query<{ version: string; name: string; checksum: string; duration_ms: number }>(
+    url,
+    'SELECT version, name, checksum, duration_ms FROM public.preview_db_migrations ORDER BY version::numeric',
+  );
 const tableExists = async (url: string, name: string) => (await query<{ t: string | null }>(url, 'SELECT to_regclass($1)::text AS t', [name]))[0]!.t !== null;
 
 describe.each([
@@ -24,7 +28,8 @@ describe.each([
       // 10 sorts after 9 numerically although it sorts before it as text.
       'migrations/10_add_email.sql': 'ALTER TABLE users ADD COLUMN email text;\n',
       'migrations/9_create_users.sql': `CREATE TABLE users (id bigint PRIMARY KEY, name text);\nINSERT INTO users VALUES (1, $$it's; a "test"$$);\n`,
-      'migrations/11_fn.sql': "-- a function body with semicolons\nCREATE FUNCTION greet(n text) RETURNS text LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN 'hi; ' || n;\nEND;\n$$;\n",
+      'migrations/11_fn.sql':
+        "-- a function body with semicolons\nCREATE FUNCTION greet(n text) RETURNS text LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN 'hi; ' || n;\nEND;\n$$;\n",
       'migrations/README.md': 'not a migration',
     };
     const cwd = workspace(files);
@@ -35,8 +40,16 @@ describe.each([
     expect(result.pending).toBe(3);
     expect(result.applied.map((m) => m.file)).toEqual(['migrations/9_create_users.sql', 'migrations/10_add_email.sql', 'migrations/11_fn.sql']);
     const history = await historyOf(db.url);
-    expect(history.map((row) => [row.version, row.name])).toEqual([['9', 'create_users'], ['10', 'add_email'], ['11', 'fn']]);
-    expect(history[0]!.checksum).toBe(createHash('sha256').update(readFileSync(join(cwd, 'migrations/9_create_users.sql'))).digest('hex'));
+    expect(history.map((row) => [row.version, row.name])).toEqual([
+      ['9', 'create_users'],
+      ['10', 'add_email'],
+      ['11', 'fn'],
+    ]);
+    expect(history[0]!.checksum).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(cwd, 'migrations/9_create_users.sql')))
+        .digest('hex'),
+    );
     expect(history.every((row) => row.duration_ms >= 0)).toBe(true);
     expect(await query(db.url, "SELECT greet('x') AS g, (SELECT name FROM users) AS n")).toEqual([{ g: 'hi; x', n: `it's; a "test"` }]);
     if (analyze) expect(result.applied[0]!.statements.map((s) => s.line)).toEqual([1, 2]);
@@ -51,7 +64,8 @@ describe.each([
     const db = await createDatabase('mig_fail', created);
     const cwd = workspace({
       'migrations/001_ok.sql': 'CREATE TABLE kept (id int);\n',
-      'migrations/002_bad.sql': "CREATE TABLE half (id int);\n\n-- the next statement fails\nDO $$ BEGIN RAISE EXCEPTION 'boom in 002' USING HINT = 'add the missing column first'; END $$;\nCREATE TABLE never (id int);\n",
+      'migrations/002_bad.sql':
+        "CREATE TABLE half (id int);\n\n-- the next statement fails\nDO $$ BEGIN RAISE EXCEPTION 'boom in 002' USING HINT = 'add the missing column first'; END $$;\nCREATE TABLE never (id int);\n",
       'migrations/003_later.sql': 'CREATE TABLE later (id int);\n',
     });
     const log = new MemoryLog();
@@ -68,7 +82,9 @@ describe.each([
     expect(await tableExists(db.url, 'half')).toBe(false);
     expect(await tableExists(db.url, 'later')).toBe(false);
     // No lock is left behind: a fixed file applies on the next run.
-    expect(await query(db.url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).toEqual([]);
+    expect(
+      await query(db.url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+    ).toEqual([]);
   });
 });
 
@@ -100,15 +116,21 @@ test('no-transaction files: a CONCURRENTLY statement without the marker is refus
   writeFiles(cwd, { 'migrations/2_index.sql': '-- preview-db: no-transaction\nCREATE INDEX CONCURRENTLY items_sku ON items (sku);\n' });
   const result = await migrate(settings(db.url, cwd, { analyze: true }), new MemoryLog());
   expect(result.ok).toBe(true);
-  expect(result.applied.map((m) => [m.version, m.noTransaction])).toEqual([['1', false], ['2', true]]);
-  expect(await query(db.url, "SELECT indexrelid::regclass::text AS i, indisvalid AS valid FROM pg_index WHERE indrelid = 'items'::regclass")).toEqual([{ i: 'items_sku', valid: true }]);
+  expect(result.applied.map((m) => [m.version, m.noTransaction])).toEqual([
+    ['1', false],
+    ['2', true],
+  ]);
+  expect(await query(db.url, "SELECT indexrelid::regclass::text AS i, indisvalid AS valid FROM pg_index WHERE indrelid = 'items'::regclass")).toEqual([
+    { i: 'items_sku', valid: true },
+  ]);
 });
 
 test('no-transaction files really run statement by statement: what ran before a failure stays', async () => {
   const db = await createDatabase('mig_notx2', created);
   const cwd = workspace({
     'migrations/1_base.sql': 'CREATE TABLE items (id int, sku text);\n',
-    'migrations/2_steps.sql': '-- preview-db: no-transaction\nCREATE TABLE step_one (id int);\nCREATE INDEX CONCURRENTLY items_sku ON items (sku);\nSELECT 1 / 0;\nCREATE TABLE step_four (id int);\n',
+    'migrations/2_steps.sql':
+      '-- preview-db: no-transaction\nCREATE TABLE step_one (id int);\nCREATE INDEX CONCURRENTLY items_sku ON items (sku);\nSELECT 1 / 0;\nCREATE TABLE step_four (id int);\n',
   });
   const result = await migrate(settings(db.url, cwd), new MemoryLog());
   expect(result.ok).toBe(false);
@@ -121,7 +143,7 @@ test('no-transaction files really run statement by statement: what ran before a 
   expect((await historyOf(db.url)).map((row) => row.version)).toEqual(['1']);
 });
 
-test('a migration wrapped in its own BEGIN/COMMIT runs its body in the runner\'s transaction', async () => {
+test("a migration wrapped in its own BEGIN/COMMIT runs its body in the runner's transaction", async () => {
   const db = await createDatabase('mig_begin', created);
   const cwd = workspace({ 'migrations/1_x.sql': 'BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n' });
   const result = await migrate(settings(db.url, cwd), new MemoryLog());
@@ -161,11 +183,21 @@ test('bad input is refused before anything changes: missing directory, duplicate
     expect(result.ok).toBe(false);
     return result.problems.map((p) => `${p.file}:${p.line ?? ''} ${p.reason}`).join('\n');
   };
-  expect(await refused(workspace({ 'migrations/001_a.sql': 'SELECT 1;', 'migrations/1_b.sql': 'SELECT 2;' }))).toMatch(/1_b.sql: has the same version 1 as migrations\/001_a.sql/);
-  expect(await refused(workspace({ 'migrations/1_a.sql': 'CREATE TABLE ok (id int);', 'migrations/2_b.sql': 'CREATE TABLE t (\n  id int,\n  name tex t\n);' }))).toMatch(/migrations\/2_b.sql:3 Postgres cannot parse this file: syntax error/);
-  expect(await refused(workspace({ 'migrations/1_a.sql': 'SELECT 1;', 'migrations/add.sql': 'SELECT 1;' }))).toMatch(/migrations\/add.sql: is not a migration of the flat files/);
-  await expect(run(workspace({ 'migrations/1_a.sql': 'SELECT 1;' }), { lintDisable: ['no-such-rule'] })).rejects.toThrow(/Input 'lint-disable': unknown lint rule 'no-such-rule'/);
-  await expect(run(workspace({ 'migrations/1_a.sql': 'SELECT 1;', 'seed.sql': 'SELECT 1;' }), { seed: ['seed.sql'], protected: true })).rejects.toThrow(/Setting 'seed'/);
+  expect(await refused(workspace({ 'migrations/001_a.sql': 'SELECT 1;', 'migrations/1_b.sql': 'SELECT 2;' }))).toMatch(
+    /1_b.sql: has the same version 1 as migrations\/001_a.sql/,
+  );
+  expect(
+    await refused(workspace({ 'migrations/1_a.sql': 'CREATE TABLE ok (id int);', 'migrations/2_b.sql': 'CREATE TABLE t (\n  id int,\n  name tex t\n);' })),
+  ).toMatch(/migrations\/2_b.sql:3 Postgres cannot parse this file: syntax error/);
+  expect(await refused(workspace({ 'migrations/1_a.sql': 'SELECT 1;', 'migrations/add.sql': 'SELECT 1;' }))).toMatch(
+    /migrations\/add.sql: is not a migration of the flat files/,
+  );
+  await expect(run(workspace({ 'migrations/1_a.sql': 'SELECT 1;' }), { lintDisable: ['no-such-rule'] })).rejects.toThrow(
+    /Input 'lint-disable': unknown lint rule 'no-such-rule'/,
+  );
+  await expect(run(workspace({ 'migrations/1_a.sql': 'SELECT 1;', 'seed.sql': 'SELECT 1;' }), { seed: ['seed.sql'], protected: true })).rejects.toThrow(
+    /Setting 'seed'/,
+  );
   await expect(run(workspace({ 'migrations/1_a.sql': 'SELECT 1;' }), { historyTable: 'bad name' })).rejects.toThrow(/Input 'history-table'/);
   expect(await query(db.url, "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace")).toEqual([]);
 });
@@ -202,7 +234,8 @@ test('protected: destructive findings fail before anything is applied, unless al
 test('seeds run after migrations, once per content; session lock_timeout and statement_timeout apply', async () => {
   const db = await createDatabase('mig_seed', created);
   const cwd = workspace({
-    'migrations/1_a.sql': "CREATE TABLE a (id int);\nDO $$ BEGIN IF current_setting('lock_timeout') <> '3s' OR current_setting('statement_timeout') <> '1min' THEN RAISE EXCEPTION 'timeouts not set'; END IF; END $$;\n",
+    'migrations/1_a.sql':
+      "CREATE TABLE a (id int);\nDO $$ BEGIN IF current_setting('lock_timeout') <> '3s' OR current_setting('statement_timeout') <> '1min' THEN RAISE EXCEPTION 'timeouts not set'; END IF; END $$;\n",
     'seed/01.sql': 'INSERT INTO a VALUES (1), (2);\n',
   });
   const options = { seed: ['seed'], lockTimeoutSeconds: 3, statementTimeoutSeconds: 60 };

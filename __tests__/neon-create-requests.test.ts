@@ -20,8 +20,16 @@ afterAll(() => fake.close());
 afterEach(() => expect(fake.violations).toEqual([]));
 
 const request = (branchName: string) => ({ branchName, onExisting: 'reuse' as const, waitTimeoutSeconds: 60, annotations: { 'managed-by': 'preview-db' } });
-const previews = () => new NeonPreviews({ apiKey: fake.apiKey, projectId: fake.projectId, apiHost: fake.apiHost, parent: 'main', database: 'neondb', role: 'neondb_owner', branchType: 'data' }, new MemoryLog());
-const route = (entry: { method: string; path: string }) => `${entry.method} ${entry.path.replace(/^\/api\/v2\/projects\/[^/]+/, '').replace(/\?.*$/, '').replace(/\/br-[\w-]+/, '/{branch}')}`;
+const previews = () =>
+  new NeonPreviews(
+    { apiKey: fake.apiKey, projectId: fake.projectId, apiHost: fake.apiHost, parent: 'main', database: 'neondb', role: 'neondb_owner', branchType: 'data' },
+    new MemoryLog(),
+  );
+const route = (entry: { method: string; path: string }) =>
+  `${entry.method} ${entry.path
+    .replace(/^\/api\/v2\/projects\/[^/]+/, '')
+    .replace(/\?.*$/, '')
+    .replace(/\/br-[\w-]+/, '/{branch}')}`;
 
 async function connects(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
@@ -40,7 +48,10 @@ async function connects(url: string): Promise<boolean> {
 test('the fake compute refuses connections while it starts, then answers (what the create waits for)', async () => {
   const api = createApiClient({ apiKey: fake.apiKey, baseURL: fake.apiHost });
   const { data } = await api.createProjectBranch(fake.projectId, { branch: { name: 'preview/gate' }, endpoints: [{ type: EndpointType.ReadWrite }] });
-  const uri = (pooled: boolean) => api.getConnectionUri({ projectId: fake.projectId, branch_id: data.branch.id, database_name: 'neondb', role_name: 'neondb_owner', pooled }).then((response) => response.data.uri);
+  const uri = (pooled: boolean) =>
+    api
+      .getConnectionUri({ projectId: fake.projectId, branch_id: data.branch.id, database_name: 'neondb', role_name: 'neondb_owner', pooled })
+      .then((response) => response.data.uri);
   const [direct, pooled] = await Promise.all([uri(false), uri(true)]);
   expect(await connects(direct)).toBe(false);
   expect(await connects(pooled)).toBe(false);

@@ -41,13 +41,18 @@ test('twins racing to create the preview role all succeed, and the role always c
     const unmarkedSightings = withAdmin(async (client) => {
       let seen = 0;
       while (watching) {
-        const { rows } = await client.query<{ comment: string | null }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [role]);
+        const { rows } = await client.query<{ comment: string | null }>(
+          "SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1",
+          [role],
+        );
         if (rows.length > 0 && rows[0]!.comment !== roleMark(database)) seen++;
       }
       return seen;
     });
     // As the provider calls it: retried while a twin updates the same catalog rows.
-    const results = await Promise.allSettled(Array.from({ length: TWINS }, () => withAdmin((client) => ensurePreviewRoleRetrying(client, adminUrl, database, Date.now() + 60_000, new MemoryLog()))));
+    const results = await Promise.allSettled(
+      Array.from({ length: TWINS }, () => withAdmin((client) => ensurePreviewRoleRetrying(client, adminUrl, database, Date.now() + 60_000, new MemoryLog()))),
+    );
     watching = false;
     for (const result of results) if (result.status === 'rejected') failures.push(`round ${round}: ${(result.reason as Error).message}`);
     const sightings = await unmarkedSightings;

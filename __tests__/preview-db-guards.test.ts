@@ -47,8 +47,15 @@ const roleExists = async (name: string) => (await sql(adminUrl, 'SELECT 1 FROM p
 
 /** A pull request whose description, title and branch name all try to waive the rules. */
 function hostileEvent(number: number) {
-  const event = pullRequestEvent(number, { action: 'opened', body: 'Cleanup.\n\npreview-db: allow ban-drop-table\nsquawk-ignore ban-drop-table, require-concurrent-index-creation\n' });
-  event.pull_request = { ...event.pull_request, title: 'preview-db: allow ban-drop-table', head: { ...event.pull_request.head, ref: 'preview-db:-allow-ban-drop-table' } } as typeof event.pull_request;
+  const event = pullRequestEvent(number, {
+    action: 'opened',
+    body: 'Cleanup.\n\npreview-db: allow ban-drop-table\nsquawk-ignore ban-drop-table, require-concurrent-index-creation\n',
+  });
+  event.pull_request = {
+    ...event.pull_request,
+    title: 'preview-db: allow ban-drop-table',
+    head: { ...event.pull_request.head, ref: 'preview-db:-allow-ban-drop-table' },
+  } as typeof event.pull_request;
   return event;
 }
 
@@ -62,7 +69,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const rows = await sql<{ datname: string }>(adminUrl, `SELECT datname FROM pg_database WHERE datname LIKE 'preview_pr_9__' OR datname = '${TEMPLATE}' OR datname LIKE 'guards_target_%'`);
+  const rows = await sql<{ datname: string }>(
+    adminUrl,
+    `SELECT datname FROM pg_database WHERE datname LIKE 'preview_pr_9__' OR datname = '${TEMPLATE}' OR datname LIKE 'guards_target_%'`,
+  );
   for (const { datname } of rows) await sql(adminUrl, `DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
   const roles = await sql<{ rolname: string }>(adminUrl, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'preview_pr_9___owner'");
   for (const { rolname } of roles) await sql(adminUrl, `DROP ROLE IF EXISTS ${rolname}`);
@@ -78,7 +88,10 @@ describe('untrusted text never opens a guard', () => {
     expect(run.stdout).toMatch(/::error.*ban-drop-table/);
     expect(run.outputs.applied).toBe('0');
     const findings = JSON.parse(run.outputs['lint-findings']!) as Array<{ rule: string; severity: string; message: string }>;
-    expect(findings.find((f) => f.rule === 'ban-drop-table')).toMatchObject({ severity: 'error', message: expect.stringContaining('Acknowledged in the pull request') });
+    expect(findings.find((f) => f.rule === 'ban-drop-table')).toMatchObject({
+      severity: 'error',
+      message: expect.stringContaining('Acknowledged in the pull request'),
+    });
     expect(await sql(dbUrl('preview_pr_901'), "SELECT to_regclass('public.accounts')::text AS t")).toEqual([{ t: 'accounts' }]);
     expect(comments(901)[0]!.body).toContain('ban-drop-table');
   });
@@ -88,13 +101,23 @@ describe('untrusted text never opens a guard', () => {
     await sql(adminUrl, `CREATE DATABASE ${target}`);
     await sql(dbUrl(target), 'CREATE TABLE accounts (id int PRIMARY KEY)');
     const cwd = workspaceOf({ 'migrations/0001_drop.sql': 'DROP TABLE accounts;\n' });
-    const run = await runAction('migrate', { inputs: { 'database-url': dbUrl(target), protected: 'true', lint: 'warn' }, event: hostileEvent(902), cwd, timeoutMs: 60_000 });
+    const run = await runAction('migrate', {
+      inputs: { 'database-url': dbUrl(target), protected: 'true', lint: 'warn' },
+      event: hostileEvent(902),
+      cwd,
+      timeoutMs: 60_000,
+    });
     runs.push(run);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/destructive change\(s\) on a protected database/);
     expect(await sql(dbUrl(target), "SELECT to_regclass('public.accounts')::text AS t")).toEqual([{ t: 'accounts' }]);
     // The workflow's own input (reviewed) still opens it.
-    const allowed = await runAction('migrate', { inputs: { 'database-url': dbUrl(target), protected: 'true', 'allow-destructive': 'true' }, event: hostileEvent(902), cwd, timeoutMs: 60_000 });
+    const allowed = await runAction('migrate', {
+      inputs: { 'database-url': dbUrl(target), protected: 'true', 'allow-destructive': 'true' },
+      event: hostileEvent(902),
+      cwd,
+      timeoutMs: 60_000,
+    });
     runs.push(allowed);
     expect(allowed.status).toBe(0);
     expect(await sql(dbUrl(target), "SELECT to_regclass('public.accounts')::text AS t")).toEqual([{ t: null }]);
@@ -105,8 +128,20 @@ describe('checked before anything is created', () => {
   // A missing directory or seed is an input error; a file the runner refuses is annotated at the file (with every other one).
   const refused = (file: string) => `::error title=Migration file refused,file=${file},`;
   const broken: Array<[string, number, Record<string, string>, Record<string, string>, string]> = [
-    ['a missing migrations-dir', 903, { 'migrations-dir': 'db/missing' }, { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n' }, inputErrorAnnotation('migrations-dir')],
-    ['a file Postgres cannot parse', 904, {}, { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n', 'migrations/0002_bad.sql': 'CREATE TABLE broken (id int;\n' }, refused('migrations/0002_bad.sql')],
+    [
+      'a missing migrations-dir',
+      903,
+      { 'migrations-dir': 'db/missing' },
+      { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n' },
+      inputErrorAnnotation('migrations-dir'),
+    ],
+    [
+      'a file Postgres cannot parse',
+      904,
+      {},
+      { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n', 'migrations/0002_bad.sql': 'CREATE TABLE broken (id int;\n' },
+      refused('migrations/0002_bad.sql'),
+    ],
     ['a missing seed', 905, { seed: 'db/seed.sql' }, { 'migrations/0001_ok.sql': 'CREATE TABLE ok (id int);\n' }, inputErrorAnnotation('seed')],
   ];
   test.each(broken)('postgres: %s leaves no database and no role', async (_what, number, inputs, files, annotation) => {
@@ -132,7 +167,12 @@ describe('lint without a database', () => {
   const rulesOf = (run: ActionRun) => (JSON.parse(run.outputs['lint-findings']!) as Array<{ rule: string }>).map((f) => f.rule);
 
   test('migrate action with no database-url (a fork): lint outputs, annotations and report, nothing applied', async () => {
-    const run = await runAction('migrate', { inputs: { 'database-url': '' }, event: pullRequestEvent(910, { fork: true }), cwd: workspaceOf(files), timeoutMs: 60_000 });
+    const run = await runAction('migrate', {
+      inputs: { 'database-url': '' },
+      event: pullRequestEvent(910, { fork: true }),
+      cwd: workspaceOf(files),
+      timeoutMs: 60_000,
+    });
     runs.push(run);
     expect(run.status).toBe(0);
     expect(rulesOf(run)).toEqual(expect.arrayContaining(['require-concurrent-index-creation', 'ban-drop-table']));

@@ -6,7 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub } from './fakes/github/server.js';
 import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
-import { runAction, pullRequestEvent, leakedSecrets, outputSecrets, maskedValues, inputErrorAnnotation, NODE24, ROOT, type ActionRun } from './support/run-action.js';
+import {
+  runAction,
+  pullRequestEvent,
+  leakedSecrets,
+  outputSecrets,
+  maskedValues,
+  inputErrorAnnotation,
+  NODE24,
+  ROOT,
+  type ActionRun,
+} from './support/run-action.js';
 import { contractDifferences } from './support/contract.js';
 import { migrate, migrateSettings, DEFAULT_HISTORY_TABLE } from '../src/migrate/index.js';
 import { MemoryLog } from './support/memory-log.js';
@@ -62,7 +72,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const rows = await sql<{ datname: string }>(adminUrl, "SELECT datname FROM pg_database WHERE datname LIKE 'preview_pr_%' OR datname = 'lifecycle_production'");
+  const rows = await sql<{ datname: string }>(
+    adminUrl,
+    "SELECT datname FROM pg_database WHERE datname LIKE 'preview_pr_%' OR datname = 'lifecycle_production'",
+  );
   for (const { datname } of rows) await sql(adminUrl, `DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
   const roles = await sql<{ rolname: string }>(adminUrl, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'preview_pr_%_owner'");
   for (const { rolname } of roles) await sql(adminUrl, `DROP ROLE IF EXISTS ${rolname}`);
@@ -104,7 +117,9 @@ describe('the lifecycle with the Postgres provider', () => {
 
   test('synchronize: applies only the new migration and edits the same comment; an unchanged comment is not rewritten', async () => {
     const pushed = workspaceWith(3);
-    const run = await lifecycle(postgresInputs(), pullRequestEvent(PR, { action: 'synchronize', sha: 'bbbb234def5678abc1234def5678abc1234def56' }), { cwd: pushed });
+    const run = await lifecycle(postgresInputs(), pullRequestEvent(PR, { action: 'synchronize', sha: 'bbbb234def5678abc1234def5678abc1234def56' }), {
+      cwd: pushed,
+    });
     expect(run.status).toBe(0);
     expect(run.outputs).toMatchObject({ created: 'false', applied: '1', pending: '1' });
     expect(JSON.parse(run.outputs['applied-migrations']!).map((m: { file: string }) => m.file)).toEqual(['migrations/0003_accounts_plan.sql']);
@@ -121,11 +136,15 @@ describe('the lifecycle with the Postgres provider', () => {
     expect(JSON.parse(run.outputs['lint-findings']!).map((f: { rule: string }) => f.rule)).toContain('require-concurrent-index-creation');
 
     const patchesBefore = github.requests.filter((request) => request.method === 'PATCH').length;
-    const again = await lifecycle(postgresInputs(), pullRequestEvent(PR, { action: 'synchronize', sha: 'bbbb234def5678abc1234def5678abc1234def56' }), { cwd: pushed });
+    const again = await lifecycle(postgresInputs(), pullRequestEvent(PR, { action: 'synchronize', sha: 'bbbb234def5678abc1234def5678abc1234def56' }), {
+      cwd: pushed,
+    });
     expect(again.status).toBe(0);
     expect(again.outputs.applied).toBe('0');
     // Same facts as the run before, except that nothing was pending: one rewrite, then none.
-    const third = await lifecycle(postgresInputs(), pullRequestEvent(PR, { action: 'synchronize', sha: 'bbbb234def5678abc1234def5678abc1234def56' }), { cwd: pushed });
+    const third = await lifecycle(postgresInputs(), pullRequestEvent(PR, { action: 'synchronize', sha: 'bbbb234def5678abc1234def5678abc1234def56' }), {
+      cwd: pushed,
+    });
     expect(third.status).toBe(0);
     expect(github.requests.filter((request) => request.method === 'PATCH').length - patchesBefore).toBe(1);
     expect(comments(PR)).toHaveLength(1);
@@ -201,7 +220,13 @@ describe('the lifecycle with the Postgres provider', () => {
     expect(run.status).toBe(0);
     expect(run.outputs.phase).toBe('');
     expect(run.stdout).toContain('does nothing');
-    const target = await runAction('preview-db', { inputs: { ...postgresInputs(), 'github-token': TOKEN }, event: pullRequestEvent(506, { action: 'opened' }), eventName: 'pull_request_target', cwd: workspace, env: { GITHUB_API_URL: github.apiUrl, GITHUB_REPOSITORY: REPO } });
+    const target = await runAction('preview-db', {
+      inputs: { ...postgresInputs(), 'github-token': TOKEN },
+      event: pullRequestEvent(506, { action: 'opened' }),
+      eventName: 'pull_request_target',
+      cwd: workspace,
+      env: { GITHUB_API_URL: github.apiUrl, GITHUB_REPOSITORY: REPO },
+    });
     expect(target.status).toBe(0);
     expect(target.stdout).toContain("pull_request_target would run a fork's migrations");
     expect(await sql(adminUrl, "SELECT 1 FROM pg_database WHERE datname = 'preview_pr_506'")).toHaveLength(0);
@@ -209,7 +234,7 @@ describe('the lifecycle with the Postgres provider', () => {
 });
 
 describe('the lifecycle with the Neon provider', () => {
-  test('opened, pushed, closed: a Neon branch with a console link and Neon\'s schema comparison, then deleted', async () => {
+  test("opened, pushed, closed: a Neon branch with a console link and Neon's schema comparison, then deleted", async () => {
     const neonInputs = { 'neon-api-key': neon.apiKey, 'neon-project-id': neon.projectId, 'api-host': neon.apiHost, 'expires-in': '3d' };
     const opened = await lifecycle(neonInputs, pullRequestEvent(601, { action: 'opened' }), { cwd: workspaceWith(1) });
     expect(opened.status).toBe(0);
@@ -220,7 +245,9 @@ describe('the lifecycle with the Neon provider', () => {
     expect(body).toMatch(/Schema against `main`[\s\S]*```diff[\s\S]*accounts/);
     expect(leakedSecrets(opened, [opened.outputs['database-url']!, opened.outputs.password!, neon.apiKey])).toEqual([]);
 
-    const pushed = await lifecycle(neonInputs, pullRequestEvent(601, { action: 'synchronize', sha: 'cccc234def5678abc1234def5678abc1234def56' }), { cwd: workspaceWith(2) });
+    const pushed = await lifecycle(neonInputs, pullRequestEvent(601, { action: 'synchronize', sha: 'cccc234def5678abc1234def5678abc1234def56' }), {
+      cwd: workspaceWith(2),
+    });
     expect(pushed.status).toBe(0);
     expect(pushed.outputs).toMatchObject({ created: 'false', applied: '1', 'branch-id': opened.outputs['branch-id'] });
     expect(comments(601)).toHaveLength(1);
@@ -241,7 +268,10 @@ describe('the lifecycle with the Neon provider', () => {
 
   test('the contract: action.yml declares exactly what the code reads and sets', () => {
     expect(contractDifferences('preview-db', runs)).toEqual({
-      inputsReadButNotDeclared: [], inputsDeclaredButNeverRead: [], outputsSetButNotDeclared: [], outputsDeclaredButNeverSet: [],
+      inputsReadButNotDeclared: [],
+      inputsDeclaredButNeverRead: [],
+      outputsSetButNotDeclared: [],
+      outputsDeclaredButNeverSet: [],
     });
   });
 });

@@ -6,7 +6,21 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { secretsOfUrl } from '../src/shared/secrets.js';
 import { NODES, inputErrorAnnotation, leakedSecrets, runAction, type ActionRun } from './support/run-action.js';
 import { contractDifferences } from './support/contract.js';
-import { MASKING, MIGRATIONS, USERS, adminUrl, databaseExists, dropAll, dropDatabases, dumpText, production, query, templateName, urlFor, workspace } from './fixtures/refresh/support.js';
+import {
+  MASKING,
+  MIGRATIONS,
+  USERS,
+  adminUrl,
+  databaseExists,
+  dropAll,
+  dropDatabases,
+  dumpText,
+  production,
+  query,
+  templateName,
+  urlFor,
+  workspace,
+} from './fixtures/refresh/support.js';
 
 const created: string[] = [];
 const templates: string[] = [];
@@ -21,7 +35,10 @@ beforeAll(async () => {
   prod = await production('rt_action_prod', created);
   // Production through a role that can read and nothing else.
   await query(adminUrl(), `CREATE ROLE ${READER} LOGIN PASSWORD '${READER_PASSWORD}'`);
-  await query(prod.url, `GRANT USAGE ON SCHEMA public TO ${READER}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER}; GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO ${READER}`);
+  await query(
+    prod.url,
+    `GRANT USAGE ON SCHEMA public TO ${READER}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER}; GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO ${READER}`,
+  );
   const url = new URL(prod.url);
   url.username = READER;
   url.password = READER_PASSWORD;
@@ -66,7 +83,9 @@ describe.each(NODES)('under %s', (_label, node) => {
     expect(run.stdout).not.toMatch(/::error/);
     expect(run.status).toBe(0);
     expect(run.outputs).toMatchObject({ template, tables: '5', 'rows-copied': String(USERS + 1000 + 5 + 2) });
-    expect(JSON.parse(run.outputs['masked-columns']!)).toEqual(expect.arrayContaining(['public.users.email', 'public.users.birthday', 'public.orders.contact_email']));
+    expect(JSON.parse(run.outputs['masked-columns']!)).toEqual(
+      expect.arrayContaining(['public.users.email', 'public.users.birthday', 'public.orders.contact_email']),
+    );
     expect(JSON.parse(run.outputs['unmasked-personal-columns']!)).toEqual([]);
     expect(Number(run.outputs['duration-seconds'])).toBeGreaterThan(0);
     expect(run.summary).toMatch(/### Template `rt_act_\d+_\d+` refreshed/);
@@ -76,7 +95,11 @@ describe.each(NODES)('under %s', (_label, node) => {
     expect(await dumpText(template)).not.toMatch(/ORIG/);
     // Deterministic masking used the salt from the environment: the same e-mail as the core gives with it.
     const [{ email }] = (await query<{ email: string }>(urlFor(template), 'SELECT email FROM users WHERE id = 1')) as [{ email: string }];
-    const [{ expected }] = (await query<{ expected: string }>(prod.url, `SELECT 'user_' || substr(md5($1 || email), 1, 16) || '@example.com' AS expected FROM users WHERE id = 1`, [SALT])) as [{ expected: string }];
+    const [{ expected }] = (await query<{ expected: string }>(
+      prod.url,
+      `SELECT 'user_' || substr(md5($1 || email), 1, 16) || '@example.com' AS expected FROM users WHERE id = 1`,
+      [SALT],
+    )) as [{ expected: string }];
     expect(email).toBe(expected);
   }, 120_000);
 });
@@ -87,7 +110,9 @@ test('unmasked personal-looking columns are an output and a warning; with requir
   const warned = await refreshAction(inputsFor(template), { masking: 'tables:\n  public.audit_log: { skip: true }\n' });
   expect(warned.status).toBe(0);
   expect(warned.stdout).toMatch(/::warning title=Unmasked personal-looking columns::/);
-  expect(JSON.parse(warned.outputs['unmasked-personal-columns']!)).toEqual(expect.arrayContaining(['public.users.email', 'public.users.phone', 'public.users.last_ip']));
+  expect(JSON.parse(warned.outputs['unmasked-personal-columns']!)).toEqual(
+    expect.arrayContaining(['public.users.email', 'public.users.phone', 'public.users.last_ip']),
+  );
   expect(warned.summary).toMatch(/look personal and were copied unmasked/);
 
   const strict = templateName('rt_act');
@@ -128,7 +153,12 @@ test('no run printed a secret or an unmasked value', () => {
 });
 
 test('the action reads exactly the inputs and sets exactly the outputs its action.yml declares', () => {
-  expect(contractDifferences('refresh-template', runs)).toEqual({ inputsReadButNotDeclared: [], inputsDeclaredButNeverRead: [], outputsSetButNotDeclared: [], outputsDeclaredButNeverSet: [] });
+  expect(contractDifferences('refresh-template', runs)).toEqual({
+    inputsReadButNotDeclared: [],
+    inputsDeclaredButNeverRead: [],
+    outputsSetButNotDeclared: [],
+    outputsDeclaredButNeverSet: [],
+  });
 });
 
 test('the reusable workflow is workflow_call only, never cancelled halfway, and hands the action every input', async () => {

@@ -24,25 +24,56 @@ let target: { name: string; url: string };
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'preview-db-copy-probe-'));
   probe = join(dir, 'probe.mjs');
-  await build({ absWorkingDir: ROOT, entryPoints: ['__tests__/support/copy-probe.ts'], outfile: probe, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" }, external: ['pg-native'] });
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['__tests__/support/copy-probe.ts'],
+    outfile: probe,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    external: ['pg-native'],
+  });
   source = await createDatabase('rt_big_src', created);
   target = await createDatabase('rt_big_dst', created);
   // About 250 bytes a row: 100 MB of COPY text.
-  await query(source.url, `CREATE TABLE big (id bigint, label text, payload text, at timestamptz);
-    INSERT INTO big SELECT g, 'row ' || g, repeat(md5(g::text), 7), timestamptz '2025-01-01' + g * interval '1 second' FROM generate_series(1, ${ROWS}) g`);
-  await query(target.url, `CREATE TABLE big (id bigint, label text, payload text, at timestamptz);
+  await query(
+    source.url,
+    `CREATE TABLE big (id bigint, label text, payload text, at timestamptz);
+    INSERT INTO big SELECT g, 'row ' || g, repeat(md5(g::text), 7), timestamptz '2025-01-01' + g * interval '1 second' FROM generate_series(1, ${ROWS}) g`,
+  );
+  await query(
+    target.url,
+    `CREATE TABLE big (id bigint, label text, payload text, at timestamptz);
     CREATE TABLE slow (LIKE big);
     CREATE FUNCTION nap() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = 1 THEN PERFORM pg_sleep(2); ELSIF NEW.id % 100000 = 0 THEN PERFORM pg_sleep(0.3); END IF; RETURN NEW; END $$;
-    CREATE TRIGGER nap BEFORE INSERT ON slow FOR EACH ROW EXECUTE FUNCTION nap();`);
+    CREATE TRIGGER nap BEFORE INSERT ON slow FOR EACH ROW EXECUTE FUNCTION nap();`,
+  );
 }, 120_000);
 
 afterAll(() => dropAll(created));
 
-interface Probe { rows: number; bytes: number; ms: number; maxBufferedBytes: number; baselineRss: number; peakRss: number; warnings: string }
+interface Probe {
+  rows: number;
+  bytes: number;
+  ms: number;
+  maxBufferedBytes: number;
+  baselineRss: number;
+  peakRss: number;
+  warnings: string;
+}
 
 function runProbe(into: string): Probe {
   const result = spawnSync(process.execPath, ['--expose-gc', probe], {
-    env: { PATH: process.env.PATH, SOURCE_URL: source.url, TARGET_URL: target.url, COPY_OUT: 'COPY (SELECT id, label, payload, at FROM ONLY public.big t) TO STDOUT', COPY_IN: `COPY public.${into} (id, label, payload, at) FROM STDIN` },
+    env: {
+      PATH: process.env.PATH,
+      SOURCE_URL: source.url,
+      TARGET_URL: target.url,
+      COPY_OUT: 'COPY (SELECT id, label, payload, at FROM ONLY public.big t) TO STDOUT',
+      COPY_IN: `COPY public.${into} (id, label, payload, at) FROM STDIN`,
+    },
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -77,7 +108,14 @@ test('a large table streams with bounded memory, to a fast target and to a slow 
   if (psql) {
     await query(target.url, 'TRUNCATE big');
     const started = performance.now();
-    execFileSync('/bin/sh', ['-c', `"$PSQL" -X -q -d "$SOURCE" -c '\\copy (SELECT id, label, payload, at FROM ONLY public.big) to stdout' | "$PSQL" -X -q -d "$TARGET" -c '\\copy public.big from stdin'`], { env: { PATH: process.env.PATH, PSQL: psql, SOURCE: source.url, TARGET: target.url }, stdio: 'pipe' });
+    execFileSync(
+      '/bin/sh',
+      [
+        '-c',
+        `"$PSQL" -X -q -d "$SOURCE" -c '\\copy (SELECT id, label, payload, at FROM ONLY public.big) to stdout' | "$PSQL" -X -q -d "$TARGET" -c '\\copy public.big from stdin'`,
+      ],
+      { env: { PATH: process.env.PATH, PSQL: psql, SOURCE: source.url, TARGET: target.url }, stdio: 'pipe' },
+    );
     const ms = performance.now() - started;
     report.push(`psql \\copy pipe: ${Math.round(ROWS / (ms / 1000))} rows/s; refresh-template/psql time ratio ${(fast.ms / ms).toFixed(2)}.`);
   }
@@ -98,6 +136,8 @@ test('buffers that grow past four highWaterMarks are reported, naming the table 
     await from.end();
     await to.end();
   }
-  expect(log.text('warning')).toMatch(/^public\.small: \d+ bytes waiting in the copy pipe \(source \d+, sink \d+, target socket \d+\); expected at most about 3072\.$/);
+  expect(log.text('warning')).toMatch(
+    /^public\.small: \d+ bytes waiting in the copy pipe \(source \d+, sink \d+, target socket \d+\); expected at most about 3072\.$/,
+  );
   expect(log.lines.filter((line) => line.level === 'warning')).toHaveLength(1);
 });

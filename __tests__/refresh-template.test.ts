@@ -7,7 +7,21 @@ import pg from 'pg';
 import { refreshTemplate, refreshSettings, type RefreshResult, type RefreshSettings } from '../src/refresh-template/index.js';
 import { MemoryLog } from './support/memory-log.js';
 import { InputError } from '../src/shared/errors.js';
-import { MASKING, MIGRATIONS, USERS, adminUrl, databaseExists, dropAll, dropDatabases, dumpText, production, query, templateName, urlFor, workspace } from './fixtures/refresh/support.js';
+import {
+  MASKING,
+  MIGRATIONS,
+  USERS,
+  adminUrl,
+  databaseExists,
+  dropAll,
+  dropDatabases,
+  dumpText,
+  production,
+  query,
+  templateName,
+  urlFor,
+  workspace,
+} from './fixtures/refresh/support.js';
 
 const created: string[] = [];
 const templates: string[] = [];
@@ -24,7 +38,11 @@ afterAll(async () => {
   await dropAll(created);
 });
 
-function setup(masking: string, overrides: Partial<RefreshSettings> = {}, migrations: Record<string, string> = MIGRATIONS): { settings: RefreshSettings; template: string } {
+function setup(
+  masking: string,
+  overrides: Partial<RefreshSettings> = {},
+  migrations: Record<string, string> = MIGRATIONS,
+): { settings: RefreshSettings; template: string } {
   const template = templateName('rt_tpl');
   templates.push(template);
   const dir = workspace({ ...migrations, 'preview-db.masking.yml': masking });
@@ -70,7 +88,10 @@ describe('a full refresh with every masking strategy', () => {
     expect(result.rowsCopied).toBe(1207);
     expect(result.bytesCopied).toBeGreaterThan(10_000);
     // Every foreign key is back, validated.
-    const fks = await rows<{ name: string; valid: boolean }>(template, "SELECT conname AS name, convalidated AS valid FROM pg_constraint WHERE contype = 'f' ORDER BY 1");
+    const fks = await rows<{ name: string; valid: boolean }>(
+      template,
+      "SELECT conname AS name, convalidated AS valid FROM pg_constraint WHERE contype = 'f' ORDER BY 1",
+    );
     expect(fks).toEqual([
       { name: 'audit_log_user_id_fkey', valid: true },
       { name: 'orders_user_id_fkey', valid: true },
@@ -130,7 +151,10 @@ describe('a full refresh with every masking strategy', () => {
   });
 
   test('deterministic masking keeps joins: the same address masks the same in two tables', async () => {
-    const joined = await rows<{ n: number }>(template, 'SELECT count(*)::int AS n FROM orders o JOIN users u ON u.id = o.user_id WHERE o.contact_email = u.email');
+    const joined = await rows<{ n: number }>(
+      template,
+      'SELECT count(*)::int AS n FROM orders o JOIN users u ON u.id = o.user_id WHERE o.contact_email = u.email',
+    );
     expect(joined).toEqual([{ n: 1000 }]);
   });
 
@@ -159,11 +183,20 @@ test('a subset keeps its rows plus every row they reference: through foreign key
 
   // The closure computed independently: users 1-3, the users of orders 1-20 and of audit rows 1-3,
   // org 5; then, until nothing changes, each kept user's org and manager, each kept org's owner.
-  const users = new Map((await query<{ id: number; org_id: number; manager_id: number | null }>(prod.url, 'SELECT id, org_id, manager_id FROM users')).map((u) => [u.id, u]));
+  const users = new Map(
+    (await query<{ id: number; org_id: number; manager_id: number | null }>(prod.url, 'SELECT id, org_id, manager_id FROM users')).map((u) => [u.id, u]),
+  );
   const owners = new Map((await query<{ id: number; owner_id: number }>(prod.url, 'SELECT id, owner_id FROM orgs')).map((o) => [o.id, o.owner_id]));
-  const keptUsers = new Set<number>([1, 2, 3, ...(await query<{ u: number }>(prod.url, 'SELECT user_id AS u FROM orders WHERE id <= 20 UNION SELECT user_id FROM audit_log WHERE id <= 3')).map((r) => r.u)]);
+  const keptUsers = new Set<number>([
+    1,
+    2,
+    3,
+    ...(await query<{ u: number }>(prod.url, 'SELECT user_id AS u FROM orders WHERE id <= 20 UNION SELECT user_id FROM audit_log WHERE id <= 3')).map(
+      (r) => r.u,
+    ),
+  ]);
   const keptOrgs = new Set<number>([5]);
-  for (let size = -1; size !== keptUsers.size + keptOrgs.size; ) {
+  for (let size = -1; size !== keptUsers.size + keptOrgs.size;) {
     size = keptUsers.size + keptOrgs.size;
     for (const id of [...keptUsers]) {
       keptOrgs.add(users.get(id)!.org_id);
@@ -186,7 +219,18 @@ test('a subset keeps its rows plus every row they reference: through foreign key
 test('personal-looking columns without a rule are listed; with require-masking-rules nothing is created', async () => {
   const { settings, template } = setup('tables: {}\n', { requireMaskingRules: true });
   const { error, log } = await failure(settings);
-  for (const column of ['public.users.email', 'public.users.full_name', 'public.users.phone', 'public.users.street', 'public.users.api_token', 'public.users.password_hash', 'public.users.nickname', 'public.users.notes', 'public.users.last_ip', 'public.orders.contact_email']) {
+  for (const column of [
+    'public.users.email',
+    'public.users.full_name',
+    'public.users.phone',
+    'public.users.street',
+    'public.users.api_token',
+    'public.users.password_hash',
+    'public.users.nickname',
+    'public.users.notes',
+    'public.users.last_ip',
+    'public.orders.contact_email',
+  ]) {
     expect(error.message).toContain(column);
   }
   expect(error.message).toMatch(/public\.users\.notes \(email, by values\)/);
@@ -204,7 +248,9 @@ test('personal-looking columns without a rule are listed; with require-masking-r
 }, 60_000);
 
 test('a rule naming a missing column, or a strategy its type cannot take, fails before anything is created', async () => {
-  const { settings, template } = setup('tables:\n  users:\n    columns:\n      e_mail: email\n      score: name\n      email: "null"\n  public.nope: { skip: true }\n');
+  const { settings, template } = setup(
+    'tables:\n  users:\n    columns:\n      e_mail: email\n      score: name\n      email: "null"\n  public.nope: { skip: true }\n',
+  );
   const { error } = await failure(settings);
   expect(error).toBeInstanceOf(InputError);
   expect(error.message).toMatch(/public\.users\.e_mail: no such column in production/);
@@ -214,7 +260,9 @@ test('a rule naming a missing column, or a strategy its type cannot take, fails 
   expect(await databaseExists(`${template}_next`)).toBe(false);
 
   const bad = setup('tables:\n  users:\n    columns:\n      email: scramble\n');
-  expect((await failure(bad.settings)).error.message).toMatch(/Input 'masking-rules': preview-db\.masking\.yml: tables\.users\.columns\.email: 'scramble' is not a strategy/);
+  expect((await failure(bad.settings)).error.message).toMatch(
+    /Input 'masking-rules': preview-db\.masking\.yml: tables\.users\.columns\.email: 'scramble' is not a strategy/,
+  );
 });
 
 test('schema drift fails naming each object, drops the half-built template and leaves the old one untouched', async () => {
@@ -301,13 +349,25 @@ REFRESH MATERIALIZED VIEW event_count;
   const shaped = (masking: string) => setup(masking, { sourceUrl: shapes.url }, SHAPES);
 
   test('partitioned tables are copied through their root into the right partitions, read-only and from one repeatable-read snapshot; IS_TEMPLATE stays', async () => {
-    const { settings, template } = shaped(`tables:\n  events:\n    columns:\n      who: { sql: "current_setting('transaction_read_only') || ' ' || current_setting('transaction_isolation')" }\n`);
+    const { settings, template } = shaped(
+      `tables:\n  events:\n    columns:\n      who: { sql: "current_setting('transaction_read_only') || ' ' || current_setting('transaction_isolation')" }\n`,
+    );
     await query(adminUrl(), `CREATE DATABASE "${template}" IS_TEMPLATE true`);
     const { result } = await refresh(settings);
-    expect(result.tables.map((t) => [t.table, t.rows])).toEqual([['public.a', 10], ['public.b', 10], ['public.events', 100], ['public.private_notes', 4]]);
+    expect(result.tables.map((t) => [t.table, t.rows])).toEqual([
+      ['public.a', 10],
+      ['public.b', 10],
+      ['public.events', 100],
+      ['public.private_notes', 4],
+    ]);
     expect(await rows(template, 'SELECT n FROM event_count')).toEqual([{ n: 100 }]);
     expect(await rows(template, 'SELECT DISTINCT who FROM events')).toEqual([{ who: 'on repeatable read' }]);
-    expect(await rows(template, 'SELECT (SELECT count(*) FROM events_2024)::int + (SELECT count(*) FROM events_2025)::int AS n, (SELECT count(*) FROM events_2025)::int > 0 AS both')).toEqual([{ n: 100, both: true }]);
+    expect(
+      await rows(
+        template,
+        'SELECT (SELECT count(*) FROM events_2024)::int + (SELECT count(*) FROM events_2025)::int AS n, (SELECT count(*) FROM events_2025)::int > 0 AS both',
+      ),
+    ).toEqual([{ n: 100, both: true }]);
     expect(await query(adminUrl(), 'SELECT datistemplate FROM pg_database WHERE datname = $1', [template])).toEqual([{ datistemplate: true }]);
     expect(result.deferredForeignKeys.sort()).toEqual(['public.a.a_b_fk', 'public.b.b_a_id_fkey']);
   }, 60_000);
@@ -332,7 +392,9 @@ REFRESH MATERIALIZED VIEW event_count;
       const { settings, template } = shaped('tables: {}\n');
       const { error } = await failure({ ...settings, sourceUrl: url.toString() });
       // The sample that detection reads already meets it, before anything is created.
-      expect(error.message).toMatch(/reading a sample of public\.private_notes on production failed: query would be affected by row-level security policy for table "private_notes"/);
+      expect(error.message).toMatch(
+        /reading a sample of public\.private_notes on production failed: query would be affected by row-level security policy for table "private_notes"/,
+      );
       expect(await databaseExists(template)).toBe(false);
       expect(await databaseExists(`${template}_next`)).toBe(false);
     } finally {
@@ -362,7 +424,14 @@ test('a copy the template refuses (a fixed value in a unique column) fails namin
   expect(await databaseExists(`${template}_next`)).toBe(false);
   expect(await databaseExists(template)).toBe(false);
   // No session of the run is left on production (a closed session leaves pg_stat_activity a moment later).
-  const left = async () => (await query<{ n: number }>(adminUrl(), "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'preview-db refresh-template'", [prod.name]))[0]!.n;
+  const left = async () =>
+    (
+      await query<{ n: number }>(
+        adminUrl(),
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'preview-db refresh-template'",
+        [prod.name],
+      )
+    )[0]!.n;
   for (let i = 0; i < 100 && (await left()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
   expect(await left()).toBe(0);
 }, 60_000);
@@ -374,7 +443,11 @@ test('every table comes from one snapshot of production, while production keeps 
   // transaction, over and over, so separate snapshots would differ.
   const snapshotText = `{ sql: "pg_current_snapshot()::text" }`;
   // Users are read slowly (2 ms a row), so orders, which must wait for them, start later, on a connection idle until then.
-  const masking = MASKING.replace(`notes: { sql: "'note for ' || id" }`, `notes: { sql: "pg_current_snapshot()::text || pg_sleep(0.002)::text" }`).replace('contact_email: { strategy: email, deterministic: true }', `contact_email: ${snapshotText}`) + `  public.countries:\n    columns:\n      label: ${snapshotText}\n`;
+  const masking =
+    MASKING.replace(`notes: { sql: "'note for ' || id" }`, `notes: { sql: "pg_current_snapshot()::text || pg_sleep(0.002)::text" }`).replace(
+      'contact_email: { strategy: email, deterministic: true }',
+      `contact_email: ${snapshotText}`,
+    ) + `  public.countries:\n    columns:\n      label: ${snapshotText}\n`;
   const { settings, template } = setup(masking, { sourceUrl: busy.url, parallel: 6 });
   const writer = new pg.Client({ connectionString: busy.url });
   await writer.connect();
@@ -382,7 +455,9 @@ test('every table comes from one snapshot of production, while production keeps 
   let written = 0;
   const writes = (async () => {
     for (let id = 10_001; writing; id++) {
-      await writer.query(`BEGIN; INSERT INTO users SELECT ${id}, 1, NULL, 'ORIGnew${id}@corp.example.org', NULL, NULL, NULL, 'h', NULL, NULL, now(), NULL, NULL, NULL, 'free', 0; INSERT INTO orders (user_id, total) VALUES (${id}, 1); COMMIT`);
+      await writer.query(
+        `BEGIN; INSERT INTO users SELECT ${id}, 1, NULL, 'ORIGnew${id}@corp.example.org', NULL, NULL, NULL, 'h', NULL, NULL, now(), NULL, NULL, NULL, 'free', 0; INSERT INTO orders (user_id, total) VALUES (${id}, 1); COMMIT`,
+      );
       written++;
     }
   })();
@@ -396,7 +471,10 @@ test('every table comes from one snapshot of production, while production keeps 
     await writes;
     await writer.end();
   }
-  const snapshots = await rows<{ s: string }>(template, 'SELECT notes AS s FROM users UNION SELECT contact_email FROM orders UNION SELECT label FROM countries');
+  const snapshots = await rows<{ s: string }>(
+    template,
+    'SELECT notes AS s FROM users UNION SELECT contact_email FROM orders UNION SELECT label FROM countries',
+  );
   expect(snapshots).toHaveLength(1);
   expect(snapshots[0]!.s).toMatch(/^\d+:\d+:/);
   // Every pair is whole or absent.
@@ -422,7 +500,9 @@ test('a masking expression or a where that production cannot plan fails before a
   const { settings, template } = setup(MASKING.replace(`notes: { sql: "'note for ' || id" }`, `notes: { sql: "'note for ' || no_such_column" }`));
   const { error } = await failure(settings);
   expect(error).toBeInstanceOf(InputError);
-  expect(error.message).toMatch(/Input 'masking-rules': preview-db\.masking\.yml: the SELECT for public\.users does not plan on production: column "no_such_column" does not exist/);
+  expect(error.message).toMatch(
+    /Input 'masking-rules': preview-db\.masking\.yml: the SELECT for public\.users does not plan on production: column "no_such_column" does not exist/,
+  );
   expect(await databaseExists(`${template}_next`)).toBe(false);
   const where = setup(MASKING.replace('  public.audit_log:\n    skip: true\n', '  public.audit_log:\n    where: "id >"\n'));
   expect((await failure(where.settings)).error.message).toMatch(/the SELECT for public\.audit_log does not plan on production: syntax error/);
@@ -433,7 +513,9 @@ test('an error that would quote a production value reports without it', async ()
   // Production's SELECT fails on the first name it cannot read as a number, and Postgres quotes that name.
   const { settings } = setup(MASKING.replace(`notes: { sql: "'note for ' || id" }`, `notes: { sql: "full_name::int::text" }`));
   const { error, log } = await failure(settings);
-  expect(error.message).toMatch(/copying public\.users failed: invalid input syntax for type integer: "…" \(SQLSTATE 22P02; the value is not shown, as it may be unmasked\)/);
+  expect(error.message).toMatch(
+    /copying public\.users failed: invalid input syntax for type integer: "…" \(SQLSTATE 22P02; the value is not shown, as it may be unmasked\)/,
+  );
   expect(error.message).not.toMatch(/ORIG/);
   expect(log.text()).not.toMatch(/ORIG/);
 });

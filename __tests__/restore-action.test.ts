@@ -17,7 +17,8 @@ let workspace: string;
 const runs: ActionRun[] = [];
 const HOUR = 3_600_000;
 const PASSWORD = 'test-password-not-secret';
-const marked = (extra: Record<string, string> = {}) => Object.entries({ 'managed-by': 'preview-db', repository: 'example-org/example-app', 'workflow-run': '1', ...extra }).map(([Key, Value]) => ({ Key, Value }));
+const marked = (extra: Record<string, string> = {}) =>
+  Object.entries({ 'managed-by': 'preview-db', repository: 'example-org/example-app', 'workflow-run': '1', ...extra }).map(([Key, Value]) => ({ Key, Value }));
 let counter = 0;
 
 beforeAll(async () => {
@@ -73,7 +74,17 @@ async function restore(inputs: Record<string, string>, options: RunOptions = {})
 describe.each(NODES)('under %s', (_label, node) => {
   test('a drill: restored with the source settings, verified (counts and SQL checks), deleted; the password never printed', async () => {
     const id = source();
-    const run = await restore({ 'db-instance-identifier': id, drill: 'true', 'verify-url': verifyUrl, 'expect-counts': '{"orders": 4}', 'verify-sql': 'checks.sql', tags: 'purpose=drill' }, { node });
+    const run = await restore(
+      {
+        'db-instance-identifier': id,
+        drill: 'true',
+        'verify-url': verifyUrl,
+        'expect-counts': '{"orders": 4}',
+        'verify-sql': 'checks.sql',
+        tags: 'purpose=drill',
+      },
+      { node },
+    );
     expect(run.stderr).not.toMatch(/::error/);
     expect(run.status).toBe(0);
     expect(run.outputs).toMatchObject({ 'snapshot-identifier': `pre-deploy-${id}`, verified: 'true', deleted: 'true' });
@@ -85,7 +96,11 @@ describe.each(NODES)('under %s', (_label, node) => {
     expect(run.summary).toMatch(/\| checks in checks\.sql \| ok/);
     expect(run.summary).toContain('| Drill copy deleted | yes |');
     const call = fake.calls('RestoreDBInstanceFromDBSnapshot').find((c) => c.params.DBInstanceIdentifier === run.outputs['restored-identifier'])!;
-    expect(call.params).toMatchObject({ DBSubnetGroupName: 'shop-private', 'VpcSecurityGroupIds.VpcSecurityGroupId.1': 'sg-0shop', DBParameterGroupName: 'shop-pg16' });
+    expect(call.params).toMatchObject({
+      DBSubnetGroupName: 'shop-private',
+      'VpcSecurityGroupIds.VpcSecurityGroupId.1': 'sg-0shop',
+      DBParameterGroupName: 'shop-pg16',
+    });
     expect(fake.calls('DeleteDBInstance').some((c) => c.params.DBInstanceIdentifier === run.outputs['restored-identifier'] && c.status === 200)).toBe(true);
     expect(leakedSecrets(run, [verifyUrl, PASSWORD])).toEqual([]);
   });
@@ -103,7 +118,12 @@ test('a restore (not a drill) with recorded counts keeps the restored instance',
 test('round trip: the snapshot action records row counts in its tags, the restore checks the copy against them', async () => {
   const id = `counted-${++counter}`;
   fake.addInstance({ id });
-  const snap = await runAction('snapshot', { inputs: { 'db-instance-identifier': id, 'record-counts': 'orders', 'database-url': verifyUrl }, eventName: 'workflow_dispatch', timeoutMs: 60_000, env: env({ GITHUB_RUN_ID: '9810000001' }) });
+  const snap = await runAction('snapshot', {
+    inputs: { 'db-instance-identifier': id, 'record-counts': 'orders', 'database-url': verifyUrl },
+    eventName: 'workflow_dispatch',
+    timeoutMs: 60_000,
+    env: env({ GITHUB_RUN_ID: '9810000001' }),
+  });
   expect(snap.stderr).not.toMatch(/::error/);
   expect(snap.status).toBe(0);
   expect(snap.summary).toContain('| Row counts recorded | `orders` 4 |');
@@ -114,9 +134,17 @@ test('round trip: the snapshot action records row counts in its tags, the restor
   expect(run.outputs).toMatchObject({ 'snapshot-identifier': snap.outputs['snapshot-id'], verified: 'true', deleted: 'true' });
   expect(run.summary).toMatch(/\| rows in orders \| ok: 4, as recorded \|/);
 
-  const noUrl = await runAction('snapshot', { inputs: { 'db-instance-identifier': id, 'record-counts': 'orders' }, eventName: 'workflow_dispatch', env: env() });
+  const noUrl = await runAction('snapshot', {
+    inputs: { 'db-instance-identifier': id, 'record-counts': 'orders' },
+    eventName: 'workflow_dispatch',
+    env: env(),
+  });
   expect(noUrl.stdout).toContain(inputErrorAnnotation('database-url'));
-  const badTable = await runAction('snapshot', { inputs: { 'db-instance-identifier': id, 'record-counts': 'orders; drop table x', 'database-url': verifyUrl }, eventName: 'workflow_dispatch', env: env() });
+  const badTable = await runAction('snapshot', {
+    inputs: { 'db-instance-identifier': id, 'record-counts': 'orders; drop table x', 'database-url': verifyUrl },
+    eventName: 'workflow_dispatch',
+    env: env(),
+  });
   expect(badTable.stdout).toContain(inputErrorAnnotation('record-counts'));
 });
 
@@ -155,7 +183,13 @@ test('bad inputs fail before any RDS call, naming the input', async () => {
 /** Runs the bundle like the runner, with a state file; `onStart` gets the child process. */
 function spawnRestore(inputs: Record<string, string>, extra: { state?: Record<string, string>; onStart?: (child: ReturnType<typeof spawn>) => void } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'restore-cancel-'));
-  const files = { output: join(dir, 'output'), state: join(dir, 'state'), summary: join(dir, 'summary'), env: join(dir, 'env'), event: join(dir, 'event.json') };
+  const files = {
+    output: join(dir, 'output'),
+    state: join(dir, 'state'),
+    summary: join(dir, 'summary'),
+    env: join(dir, 'env'),
+    event: join(dir, 'event.json'),
+  };
   for (const file of Object.values(files)) writeFileSync(file, file.endsWith('.json') ? '{}' : '');
   const childEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -201,7 +235,10 @@ test.each(['SIGINT', 'SIGTERM'] as const)('a drill cancelled with %s: the post s
   const inputs = { 'db-instance-identifier': id, drill: 'true', 'wait-timeout': '2m' };
   const main = await spawnRestore(inputs, {
     onStart: (child) => {
-      void until(() => fake.calls('RestoreDBInstanceFromDBSnapshot').some((c) => c.params.DBInstanceIdentifier?.startsWith(`${id}-drill-`) && c.status === 200), 'the restore call').then(() => child.kill(signal));
+      void until(
+        () => fake.calls('RestoreDBInstanceFromDBSnapshot').some((c) => c.params.DBInstanceIdentifier?.startsWith(`${id}-drill-`) && c.status === 200),
+        'the restore call',
+      ).then(() => child.kill(signal));
     },
   });
   expect(main.signal).toBe(signal);
@@ -234,8 +271,19 @@ test('provider neon: a drill of the default branch, through the Neon API', async
   const neon = await startFakeNeon({ postgresUrl: process.env.TEST_DATABASE_URL!, operationDelayMs: 100 });
   try {
     const api = (await import('@neondatabase/api-client')).createApiClient({ apiKey: neon.apiKey, baseURL: neon.apiHost });
-    await api.createSnapshot({ projectId: neon.projectId, branchId: neon.defaultBranch.id, name: 'pre-deploy-1 (preview-db example-org/example-app run 1 attempt 1)' });
-    const run = await restore({ provider: 'neon', 'neon-api-key': neon.apiKey, 'neon-project-id': neon.projectId, 'api-host': neon.apiHost, drill: 'true', 'verify-url': 'postgres://neondb_owner@ignored/neondb' });
+    await api.createSnapshot({
+      projectId: neon.projectId,
+      branchId: neon.defaultBranch.id,
+      name: 'pre-deploy-1 (preview-db example-org/example-app run 1 attempt 1)',
+    });
+    const run = await restore({
+      provider: 'neon',
+      'neon-api-key': neon.apiKey,
+      'neon-project-id': neon.projectId,
+      'api-host': neon.apiHost,
+      drill: 'true',
+      'verify-url': 'postgres://neondb_owner@ignored/neondb',
+    });
     expect(run.stderr).not.toMatch(/::error/);
     expect(run.status).toBe(0);
     expect(run.outputs).toMatchObject({ verified: 'true', deleted: 'true' });
@@ -248,7 +296,12 @@ test('provider neon: a drill of the default branch, through the Neon API', async
 });
 
 test('the action reads and sets exactly what action.yml declares', () => {
-  expect(contractDifferences('restore', runs)).toEqual({ inputsReadButNotDeclared: [], inputsDeclaredButNeverRead: [], outputsSetButNotDeclared: [], outputsDeclaredButNeverSet: [] });
+  expect(contractDifferences('restore', runs)).toEqual({
+    inputsReadButNotDeclared: [],
+    inputsDeclaredButNeverRead: [],
+    outputsSetButNotDeclared: [],
+    outputsDeclaredButNeverSet: [],
+  });
   const manifest = readManifest('restore');
   expect(manifest.runs.post).toBe(manifest.runs.main);
 });

@@ -19,7 +19,21 @@ beforeAll(async () => {
   const real = databaseUrl(process.env.TEST_DATABASE_URL!, fake.realDatabaseName(production.id, 'neondb'));
   await sql(real, `CREATE TABLE items (id int); INSERT INTO items VALUES (1), (2); ALTER TABLE items OWNER TO "${fake.roleName}"`);
   const log = new MemoryLog();
-  const taken = await takeNeonSnapshot({ apiKey: fake.apiKey, projectId: fake.projectId, apiHost: fake.apiHost, branch: 'production', wait: true, waitTimeoutSeconds: 30, userTags: [], pruneDryRun: false, run: RUN, timing: { pollFloorMs: 20 } }, { log });
+  const taken = await takeNeonSnapshot(
+    {
+      apiKey: fake.apiKey,
+      projectId: fake.projectId,
+      apiHost: fake.apiHost,
+      branch: 'production',
+      wait: true,
+      waitTimeoutSeconds: 30,
+      userTags: [],
+      pruneDryRun: false,
+      run: RUN,
+      timing: { pollFloorMs: 20 },
+    },
+    { log },
+  );
   snapshotId = taken.snapshotId;
   // Written after the snapshot: a restore must not have it.
   await sql(real, 'INSERT INTO items VALUES (3)');
@@ -30,7 +44,18 @@ afterAll(async () => {
 });
 
 function request(overrides: Partial<NeonRestoreRequest> = {}): NeonRestoreRequest {
-  return { apiKey: fake.apiKey, projectId: fake.projectId, apiHost: fake.apiHost, branch: 'production', drill: false, waitTimeoutSeconds: 30, userTags: [], run: RUN, timing: { pollFloorMs: 20 }, ...overrides };
+  return {
+    apiKey: fake.apiKey,
+    projectId: fake.projectId,
+    apiHost: fake.apiHost,
+    branch: 'production',
+    drill: false,
+    waitTimeoutSeconds: 30,
+    userTags: [],
+    run: RUN,
+    timing: { pollFloorMs: 20 },
+    ...overrides,
+  };
 }
 
 async function restore(req: NeonRestoreRequest) {
@@ -96,14 +121,23 @@ test('pre-flight: unknown snapshot, taken target name, recorded counts are refus
 test('the post step deletes a drill branch left behind', async () => {
   const { result } = await restore(request({ targetIdentifier: 'production-left-behind' }));
   const log = new MemoryLog();
-  const deleted = await deleteNeonTarget({ provider: 'neon', kind: 'branch', id: result!.restoredIdentifier, projectId: fake.projectId, apiHost: fake.apiHost }, { apiKey: fake.apiKey, waitTimeoutSeconds: 30, log });
+  const deleted = await deleteNeonTarget(
+    { provider: 'neon', kind: 'branch', id: result!.restoredIdentifier, projectId: fake.projectId, apiHost: fake.apiHost },
+    { apiKey: fake.apiKey, waitTimeoutSeconds: 30, log },
+  );
   expect(deleted).toBe(true);
   expect(fake.branches().some((b) => b.id === result!.restoredIdentifier)).toBe(false);
-  const again = await deleteNeonTarget({ provider: 'neon', kind: 'branch', id: result!.restoredIdentifier, projectId: fake.projectId, apiHost: fake.apiHost }, { apiKey: fake.apiKey, waitTimeoutSeconds: 30, log });
+  const again = await deleteNeonTarget(
+    { provider: 'neon', kind: 'branch', id: result!.restoredIdentifier, projectId: fake.projectId, apiHost: fake.apiHost },
+    { apiKey: fake.apiKey, waitTimeoutSeconds: 30, log },
+  );
   expect(again).toBe(false);
   // Cancelled while the restore call was in flight: the post step knows only the planned name.
   const { result: second } = await restore(request({ targetIdentifier: 'production-in-flight' }));
-  const byName = await deleteNeonTarget({ provider: 'neon', kind: 'branch', id: '', name: 'production-in-flight', projectId: fake.projectId, apiHost: fake.apiHost }, { apiKey: fake.apiKey, waitTimeoutSeconds: 30, log });
+  const byName = await deleteNeonTarget(
+    { provider: 'neon', kind: 'branch', id: '', name: 'production-in-flight', projectId: fake.projectId, apiHost: fake.apiHost },
+    { apiKey: fake.apiKey, waitTimeoutSeconds: 30, log },
+  );
   expect(byName).toBe(true);
   expect(fake.branches().some((b) => b.id === second!.restoredIdentifier)).toBe(false);
 });

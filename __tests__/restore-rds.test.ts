@@ -14,7 +14,8 @@ let fake: FakeRds;
 let verifyUrl: string;
 const RUN = { repository: 'example-org/example-app', sha: 'abc1234def5678abc1234def5678abc1234def56', runId: '9000000001', runAttempt: '1' };
 const HOUR = 3_600_000;
-const marked = (extra: Record<string, string> = {}) => Object.entries({ 'managed-by': 'preview-db', repository: 'example-org/example-app', 'workflow-run': '1', ...extra }).map(([Key, Value]) => ({ Key, Value }));
+const marked = (extra: Record<string, string> = {}) =>
+  Object.entries({ 'managed-by': 'preview-db', repository: 'example-org/example-app', 'workflow-run': '1', ...extra }).map(([Key, Value]) => ({ Key, Value }));
 let counter = 0;
 
 beforeAll(async () => {
@@ -22,7 +23,10 @@ beforeAll(async () => {
   await sql(admin, 'DROP DATABASE IF EXISTS restore_verify');
   await sql(admin, 'CREATE DATABASE restore_verify');
   verifyUrl = databaseUrl(admin, 'restore_verify');
-  await sql(verifyUrl, 'CREATE TABLE orders (id int primary key); INSERT INTO orders SELECT generate_series(1, 3); CREATE SCHEMA billing; CREATE TABLE billing.invoices (id int); INSERT INTO billing.invoices VALUES (1), (2)');
+  await sql(
+    verifyUrl,
+    'CREATE TABLE orders (id int primary key); INSERT INTO orders SELECT generate_series(1, 3); CREATE SCHEMA billing; CREATE TABLE billing.invoices (id int); INSERT INTO billing.invoices VALUES (1), (2)',
+  );
   const pgUrl = new URL(admin);
   fake = await startFakeRds({ instanceDelayMs: 400, restoredEndpoint: { address: pgUrl.hostname, port: Number(pgUrl.port) } });
   Object.assign(process.env, {
@@ -45,7 +49,20 @@ afterEach(() => {
 /** A source instance with settings a restore does not carry, and a pre-deploy snapshot of it. */
 function source(options: { snapshotTags?: Record<string, string> } = {}) {
   const id = `orders-${++counter}`;
-  fake.addInstance({ id, instanceClass: 'db.m6g.large', subnetGroup: 'app-private', securityGroups: ['sg-0app1', 'sg-0app2'], parameterGroup: 'app-pg16', optionGroup: 'app-options', multiAz: true, storageType: 'gp3', tags: [{ Key: 'team', Value: 'payments' }, { Key: 'managed-by', Value: 'terraform' }] });
+  fake.addInstance({
+    id,
+    instanceClass: 'db.m6g.large',
+    subnetGroup: 'app-private',
+    securityGroups: ['sg-0app1', 'sg-0app2'],
+    parameterGroup: 'app-pg16',
+    optionGroup: 'app-options',
+    multiAz: true,
+    storageType: 'gp3',
+    tags: [
+      { Key: 'team', Value: 'payments' },
+      { Key: 'managed-by', Value: 'terraform' },
+    ],
+  });
   const snapshotId = `pre-deploy-${id}`;
   fake.addSnapshot({ id: snapshotId, sourceId: id, createdAt: Date.now() - HOUR, tags: marked(options.snapshotTags) });
   return { id, snapshotId };
@@ -78,7 +95,16 @@ test('an instance restore: a new instance with the source settings a restore doe
   expect(log.text()).toMatch(/restored DB instance \S+: creating/);
   expect(log.text()).toMatch(/restored DB instance \S+: available/);
   const restored = fake.instance(result!.restoredIdentifier)!;
-  expect(restored).toMatchObject({ instanceClass: 'db.m6g.large', subnetGroup: 'app-private', securityGroups: ['sg-0app1', 'sg-0app2'], parameterGroup: 'app-pg16', optionGroup: 'app-options', multiAz: true, storageType: 'gp3', restoredFrom: snapshotId });
+  expect(restored).toMatchObject({
+    instanceClass: 'db.m6g.large',
+    subnetGroup: 'app-private',
+    securityGroups: ['sg-0app1', 'sg-0app2'],
+    parameterGroup: 'app-pg16',
+    optionGroup: 'app-options',
+    multiAz: true,
+    storageType: 'gp3',
+    restoredFrom: snapshotId,
+  });
   const tags = Object.fromEntries(restored.tags!.map((t) => [t.Key, t.Value]));
   // The source's tags are copied, except what describes the source itself (managed-by is ours).
   expect(tags).toMatchObject({ team: 'payments', purpose: 'rollback', 'managed-by': 'preview-db', 'restored-from': snapshotId, 'workflow-run': RUN.runId });
@@ -171,7 +197,12 @@ describe('verification against the restored database', () => {
     const { result, error } = await restore(request({ source: { kind: 'instance', id }, verify: { url: verifyUrl, expectCounts: 'recorded', sql: checks } }));
     expect(error).toBeUndefined();
     expect(result!.verified).toBe(true);
-    expect(result!.checks.map((c) => [c.name, c.ok])).toEqual([['SELECT 1', true], ['rows in orders', true], ['rows in billing.invoices', true], ['checks in ok.sql', true]]);
+    expect(result!.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['SELECT 1', true],
+      ['rows in orders', true],
+      ['rows in billing.invoices', true],
+      ['checks in ok.sql', true],
+    ]);
     expect(result!.recoverySeconds).toBeGreaterThanOrEqual(result!.availableSeconds!);
     expect(result!.recoverySeconds).toBeGreaterThan(0);
   });
@@ -179,7 +210,9 @@ describe('verification against the restored database', () => {
   test('a count that differs and a check that is false fail verification, naming both', async () => {
     const { id } = source();
     const checks = sqlFile('bad.sql', 'SELECT count(*) > 100 AS enough_orders FROM orders;');
-    const { error } = await restore(request({ source: { kind: 'instance', id }, verify: { url: verifyUrl, expectCounts: { orders: 5, 'billing.invoices': 2 }, sql: checks } }));
+    const { error } = await restore(
+      request({ source: { kind: 'instance', id }, verify: { url: verifyUrl, expectCounts: { orders: 5, 'billing.invoices': 2 }, sql: checks } }),
+    );
     expect(error).toBeInstanceOf(RestoreFailedError);
     const result = (error as RestoreFailedError).result;
     expect(result.verified).toBe(false);
@@ -211,7 +244,9 @@ describe('drill mode', () => {
     expect(deletes).toHaveLength(1);
     expect(deletes[0]!.params).toMatchObject({ SkipFinalSnapshot: 'true' });
     const restored = fake.calls('RestoreDBInstanceFromDBSnapshot').find((c) => c.params.DBInstanceIdentifier === result!.restoredIdentifier)!;
-    const tagKeys = Object.entries(restored.params).filter(([k]) => /^Tags\.Tag\.\d+\.Key$/.test(k)).map(([, v]) => v);
+    const tagKeys = Object.entries(restored.params)
+      .filter(([k]) => /^Tags\.Tag\.\d+\.Key$/.test(k))
+      .map(([, v]) => v);
     expect(tagKeys).toContain('drill-expires');
   });
 
@@ -230,7 +265,9 @@ describe('drill mode', () => {
     wrong.password = 'not-the-password';
     const { error } = await restore(request({ source: { kind: 'instance', id }, drill: true, verify: { url: wrong.toString() } }));
     expect(error).toBeInstanceOf(RestoreFailedError);
-    expect((error as RestoreFailedError).result.checks).toEqual([expect.objectContaining({ name: 'connect', ok: false, detail: expect.stringMatching(/password authentication failed/) })]);
+    expect((error as RestoreFailedError).result.checks).toEqual([
+      expect.objectContaining({ name: 'connect', ok: false, detail: expect.stringMatching(/password authentication failed/) }),
+    ]);
     expect((error as RestoreFailedError).result).toMatchObject({ verified: false, deleted: true });
     expect(error!.message).not.toContain('not-the-password');
   });
@@ -255,7 +292,11 @@ describe('drill mode', () => {
     const { result, error } = await restore(request({ source: { kind: 'instance', id }, drill: true }));
     expect(error).toBeUndefined();
     expect(result!.swept.sort()).toEqual([`${id}-drill-cluster`, `${id}-drill-crashed`]);
-    const deleted = (action: string, param: string) => fake.calls(action).filter((c) => c.status === 200).map((c) => c.params[param]);
+    const deleted = (action: string, param: string) =>
+      fake
+        .calls(action)
+        .filter((c) => c.status === 200)
+        .map((c) => c.params[param]);
     expect(deleted('DeleteDBInstance', 'DBInstanceIdentifier')).toEqual(expect.arrayContaining([`${id}-drill-crashed`, `${id}-drill-cluster-w`]));
     expect(deleted('DeleteDBCluster', 'DBClusterIdentifier')).toContain(`${id}-drill-cluster`);
     expect(fake.instance(`${id}-drill-running`)?.deletingUntil).toBeUndefined();
@@ -266,15 +307,34 @@ describe('drill mode', () => {
 describe('Aurora', () => {
   test('a cluster restore plus its writer, with the source cluster settings; a drill deletes both', async () => {
     const id = `aurora-${++counter}`;
-    const cluster = fake.addCluster({ id, members: [`${id}-a`, `${id}-b`], subnetGroup: 'aurora-private', securityGroups: ['sg-0aurora'], parameterGroup: 'aurora-pg16', tags: [{ Key: 'team', Value: 'billing' }] });
+    const cluster = fake.addCluster({
+      id,
+      members: [`${id}-a`, `${id}-b`],
+      subnetGroup: 'aurora-private',
+      securityGroups: ['sg-0aurora'],
+      parameterGroup: 'aurora-pg16',
+      tags: [{ Key: 'team', Value: 'billing' }],
+    });
     fake.state.instances.get(`us-east-1/${id}-a`)!.instanceClass = 'db.r7g.xlarge';
-    fake.addSnapshot({ kind: 'cluster', id: `${id}-pre-deploy`, sourceId: cluster.id, engine: 'aurora-postgresql', createdAt: Date.now() - HOUR, tags: marked({ 'row-count:orders': '3' }) });
+    fake.addSnapshot({
+      kind: 'cluster',
+      id: `${id}-pre-deploy`,
+      sourceId: cluster.id,
+      engine: 'aurora-postgresql',
+      createdAt: Date.now() - HOUR,
+      tags: marked({ 'row-count:orders': '3' }),
+    });
     const { result, error } = await restore(request({ source: { kind: 'cluster', id }, drill: true, verify: { url: verifyUrl, expectCounts: 'recorded' } }));
     expect(error).toBeUndefined();
     expect(result).toMatchObject({ kind: 'cluster', verified: true, deleted: true, snapshotIdentifier: `${id}-pre-deploy` });
     expect(result!.writerIdentifier).toBe(`${result!.restoredIdentifier}-writer`);
     const restoreCall = fake.calls('RestoreDBClusterFromSnapshot').find((c) => c.params.DBClusterIdentifier === result!.restoredIdentifier)!;
-    expect(restoreCall.params).toMatchObject({ Engine: 'aurora-postgresql', DBSubnetGroupName: 'aurora-private', 'VpcSecurityGroupIds.VpcSecurityGroupId.1': 'sg-0aurora', DBClusterParameterGroupName: 'aurora-pg16' });
+    expect(restoreCall.params).toMatchObject({
+      Engine: 'aurora-postgresql',
+      DBSubnetGroupName: 'aurora-private',
+      'VpcSecurityGroupIds.VpcSecurityGroupId.1': 'sg-0aurora',
+      DBClusterParameterGroupName: 'aurora-pg16',
+    });
     const writerCall = fake.calls('CreateDBInstance').find((c) => c.params.DBClusterIdentifier === result!.restoredIdentifier && c.status === 200)!;
     expect(writerCall.params).toMatchObject({ DBInstanceIdentifier: result!.writerIdentifier, DBInstanceClass: 'db.r7g.xlarge', Engine: 'aurora-postgresql' });
     expect(fake.calls('DeleteDBInstance').some((c) => c.params.DBInstanceIdentifier === result!.writerIdentifier && c.status === 200)).toBe(true);
@@ -294,10 +354,16 @@ test("the fake's restore, create and delete errors, as the SDK's own parser read
   const { id, snapshotId } = source();
   const client = new RDSClient({ region: 'us-east-1' });
   try {
-    await expect(client.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: id, DBSnapshotIdentifier: snapshotId }))).rejects.toMatchObject({ name: 'DBInstanceAlreadyExistsFault', $metadata: { httpStatusCode: 400 } });
-    await expect(client.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: `${id}-x`, DBSnapshotIdentifier: 'missing' }))).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault', $metadata: { httpStatusCode: 404 } });
+    await expect(client.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: id, DBSnapshotIdentifier: snapshotId }))).rejects.toMatchObject(
+      { name: 'DBInstanceAlreadyExistsFault', $metadata: { httpStatusCode: 400 } },
+    );
+    await expect(
+      client.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: `${id}-x`, DBSnapshotIdentifier: 'missing' })),
+    ).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault', $metadata: { httpStatusCode: 404 } });
     fake.setInstanceQuotaMax(fake.state.instances.size);
-    await expect(client.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: `${id}-y`, DBSnapshotIdentifier: snapshotId }))).rejects.toMatchObject({ name: 'InstanceQuotaExceededFault' });
+    await expect(
+      client.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: `${id}-y`, DBSnapshotIdentifier: snapshotId })),
+    ).rejects.toMatchObject({ name: 'InstanceQuotaExceededFault' });
     fake.setInstanceQuotaMax(40);
     // A standalone instance needs SkipFinalSnapshot or a final snapshot name.
     await expect(client.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id }))).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
@@ -305,13 +371,31 @@ test("the fake's restore, create and delete errors, as the SDK's own parser read
     const cluster = `sdk-cluster-${counter}`;
     fake.addCluster({ id: cluster, members: [`${cluster}-a`] });
     fake.addSnapshot({ kind: 'cluster', id: `${cluster}-snap`, sourceId: cluster, engine: 'aurora-postgresql' });
-    await expect(client.send(new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: cluster, SnapshotIdentifier: `${cluster}-snap`, Engine: 'aurora-postgresql' }))).rejects.toMatchObject({ name: 'DBClusterAlreadyExistsFault' });
-    const restored = await client.send(new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: `${cluster}-r`, SnapshotIdentifier: `${cluster}-snap`, Engine: 'aurora-postgresql' }));
+    await expect(
+      client.send(
+        new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: cluster, SnapshotIdentifier: `${cluster}-snap`, Engine: 'aurora-postgresql' }),
+      ),
+    ).rejects.toMatchObject({ name: 'DBClusterAlreadyExistsFault' });
+    const restored = await client.send(
+      new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: `${cluster}-r`, SnapshotIdentifier: `${cluster}-snap`, Engine: 'aurora-postgresql' }),
+    );
     expect(restored.DBCluster).toMatchObject({ DBClusterIdentifier: `${cluster}-r`, Status: 'creating', DBClusterMembers: [] });
     // No writer until the cluster is available.
-    await expect(client.send(new CreateDBInstanceCommand({ DBClusterIdentifier: `${cluster}-r`, DBInstanceIdentifier: `${cluster}-r-w`, DBInstanceClass: 'db.r6g.large', Engine: 'aurora-postgresql' }))).rejects.toMatchObject({ name: 'InvalidDBClusterStateFault' });
+    await expect(
+      client.send(
+        new CreateDBInstanceCommand({
+          DBClusterIdentifier: `${cluster}-r`,
+          DBInstanceIdentifier: `${cluster}-r-w`,
+          DBInstanceClass: 'db.r6g.large',
+          Engine: 'aurora-postgresql',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidDBClusterStateFault' });
     // A cluster with live members cannot be deleted.
-    await expect(client.send(new DeleteDBClusterCommand({ DBClusterIdentifier: cluster, SkipFinalSnapshot: true }))).rejects.toMatchObject({ name: 'InvalidDBClusterStateFault', message: 'Cluster cannot be deleted, it still contains DB instances in non-deleting state.' });
+    await expect(client.send(new DeleteDBClusterCommand({ DBClusterIdentifier: cluster, SkipFinalSnapshot: true }))).rejects.toMatchObject({
+      name: 'InvalidDBClusterStateFault',
+      message: 'Cluster cannot be deleted, it still contains DB instances in non-deleting state.',
+    });
   } finally {
     client.destroy();
   }

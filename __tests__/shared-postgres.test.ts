@@ -4,7 +4,15 @@ import { expect, test } from '@jest/globals';
 import pg from 'pg';
 import { MemoryLog } from './support/memory-log.js';
 import { DeadlineExceededError } from '../src/shared/retry.js';
-import { classifyPostgresError, connectWithRetry, describeTarget, isConnectionLoss, isTransientPostgresError, serverVersionNum, withCredentials } from '../src/shared/postgres.js';
+import {
+  classifyPostgresError,
+  connectWithRetry,
+  describeTarget,
+  isConnectionLoss,
+  isTransientPostgresError,
+  serverVersionNum,
+  withCredentials,
+} from '../src/shared/postgres.js';
 import { freePort } from './support/test-postgres.mjs';
 
 const url = process.env.TEST_DATABASE_URL!;

@@ -8,7 +8,16 @@ import { secretsOfUrl } from '../src/shared/secrets.js';
 
 describe('parseDuration', () => {
   test.each([
-    ['30s', 30], ['5m', 300], ['72h', 259200], ['7d', 604800], ['2w', 1209600], ['1h30m', 5400], ['1d2h3m4s', 93784], ['45', 45], [' 10m ', 600], ['0', 0],
+    ['30s', 30],
+    ['5m', 300],
+    ['72h', 259200],
+    ['7d', 604800],
+    ['2w', 1209600],
+    ['1h30m', 5400],
+    ['1d2h3m4s', 93784],
+    ['45', 45],
+    [' 10m ', 600],
+    ['0', 0],
   ])('%s is %d seconds', (text, seconds) => {
     expect(parseDuration(text)).toBe(seconds);
   });
@@ -40,7 +49,10 @@ describe('input parsers', () => {
     expect(() => parseChoice('weekly', 'mode', ['pr', 'stale'] as const, 'pr')).toThrow(/pr, stale/);
   });
   test('key=value lines', () => {
-    expect(parseKeyValues('a=1\nb = two=2', 'tags')).toEqual([['a', '1'], ['b', 'two=2']]);
+    expect(parseKeyValues('a=1\nb = two=2', 'tags')).toEqual([
+      ['a', '1'],
+      ['b', 'two=2'],
+    ]);
     expect(() => parseKeyValues('a=1\na=2', 'tags')).toThrow(/given twice/);
     expect(() => parseKeyValues('novalue', 'tags')).toThrow(/key=value/);
   });
@@ -63,24 +75,47 @@ describe('retry', () => {
         if (calls < 3) throw Object.assign(new Error('busy'), { transient: true });
         return 'ok';
       },
-      { deadline: Date.now() + 10_000, classify: (e) => ((e as { transient?: boolean }).transient ? { retry: true, reason: 'busy' } : { retry: false }), sleep: noSleep },
+      {
+        deadline: Date.now() + 10_000,
+        classify: (e) => ((e as { transient?: boolean }).transient ? { retry: true, reason: 'busy' } : { retry: false }),
+        sleep: noSleep,
+      },
     );
     expect(result).toBe('ok');
     expect(calls).toBe(3);
   });
   test('permanent failures are not retried', async () => {
     let calls = 0;
-    await expect(withRetries(async () => { calls++; throw new Error('401'); }, { deadline: Date.now() + 10_000, classify: () => ({ retry: false }), sleep: noSleep })).rejects.toThrow('401');
+    await expect(
+      withRetries(
+        async () => {
+          calls++;
+          throw new Error('401');
+        },
+        { deadline: Date.now() + 10_000, classify: () => ({ retry: false }), sleep: noSleep },
+      ),
+    ).rejects.toThrow('401');
     expect(calls).toBe(1);
   });
   test('the deadline bounds the retries', async () => {
     let now = 0;
     const slept: number[] = [];
     await expect(
-      withRetries(async () => { throw new Error('503'); }, {
-        deadline: 5_000, classify: () => ({ retry: true, reason: '503' }), now: () => now, random: () => 1,
-        sleep: async (ms) => { slept.push(ms); now += ms; },
-      }),
+      withRetries(
+        async () => {
+          throw new Error('503');
+        },
+        {
+          deadline: 5_000,
+          classify: () => ({ retry: true, reason: '503' }),
+          now: () => now,
+          random: () => 1,
+          sleep: async (ms) => {
+            slept.push(ms);
+            now += ms;
+          },
+        },
+      ),
     ).rejects.toBeInstanceOf(DeadlineExceededError);
     expect(slept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(5_000);
     expect(slept.length).toBeGreaterThan(2);
@@ -88,9 +123,20 @@ describe('retry', () => {
   test('Retry-After is a floor for the delay', async () => {
     const slept: number[] = [];
     let calls = 0;
-    await withRetries(async () => { if (calls++ === 0) throw new Error('429'); return 1; }, {
-      deadline: Date.now() + 60_000, classify: () => ({ retry: true, reason: '429', retryAfterMs: 2_000 }), sleep: async (ms) => { slept.push(ms); }, random: () => 0.5,
-    });
+    await withRetries(
+      async () => {
+        if (calls++ === 0) throw new Error('429');
+        return 1;
+      },
+      {
+        deadline: Date.now() + 60_000,
+        classify: () => ({ retry: true, reason: '429', retryAfterMs: 2_000 }),
+        sleep: async (ms) => {
+          slept.push(ms);
+        },
+        random: () => 0.5,
+      },
+    );
     expect(slept[0]).toBeGreaterThanOrEqual(2_000);
   });
   test("a verdict's own maxDelayMs caps the backoff for that failure, so a lock that clears is noticed within the cap", async () => {
@@ -98,21 +144,47 @@ describe('retry', () => {
     let now = 0;
     const slept: number[] = [];
     const clearsAt = 20_000;
-    const doneAt = await withRetries(async () => { if (now < clearsAt) throw new Error('423'); return now; }, {
-      deadline: 600_000, baseDelayMs: 250, maxDelayMs: 10_000, random: () => 1, now: () => now,
-      classify: () => ({ retry: true, reason: '423', maxDelayMs: 750 }),
-      sleep: async (ms) => { slept.push(ms); now += ms; },
-    });
+    const doneAt = await withRetries(
+      async () => {
+        if (now < clearsAt) throw new Error('423');
+        return now;
+      },
+      {
+        deadline: 600_000,
+        baseDelayMs: 250,
+        maxDelayMs: 10_000,
+        random: () => 1,
+        now: () => now,
+        classify: () => ({ retry: true, reason: '423', maxDelayMs: 750 }),
+        sleep: async (ms) => {
+          slept.push(ms);
+          now += ms;
+        },
+      },
+    );
     expect(Math.max(...slept)).toBe(750);
     expect(doneAt - clearsAt).toBeLessThanOrEqual(750);
     // Without the verdict's cap the same run backs off to the caller's 10 s.
     now = 0;
     slept.length = 0;
-    await withRetries(async () => { if (now < clearsAt) throw new Error('503'); return now; }, {
-      deadline: 600_000, baseDelayMs: 250, maxDelayMs: 10_000, random: () => 1, now: () => now,
-      classify: () => ({ retry: true, reason: '503' }),
-      sleep: async (ms) => { slept.push(ms); now += ms; },
-    });
+    await withRetries(
+      async () => {
+        if (now < clearsAt) throw new Error('503');
+        return now;
+      },
+      {
+        deadline: 600_000,
+        baseDelayMs: 250,
+        maxDelayMs: 10_000,
+        random: () => 1,
+        now: () => now,
+        classify: () => ({ retry: true, reason: '503' }),
+        sleep: async (ms) => {
+          slept.push(ms);
+          now += ms;
+        },
+      },
+    );
     expect(Math.max(...slept)).toBeGreaterThan(4_000);
   });
   test('backoff grows exponentially under a cap, with full jitter', () => {
@@ -129,7 +201,15 @@ describe('retry', () => {
   test('polling starts fast and slows down', async () => {
     const waits: number[] = [];
     let checks = 0;
-    const value = await pollUntil(async () => (++checks >= 6 ? 'ready' : undefined), { deadline: Date.now() + 60_000, what: 'x', initialIntervalMs: 100, maxIntervalMs: 400, sleep: async (ms) => { waits.push(ms); } });
+    const value = await pollUntil(async () => (++checks >= 6 ? 'ready' : undefined), {
+      deadline: Date.now() + 60_000,
+      what: 'x',
+      initialIntervalMs: 100,
+      maxIntervalMs: 400,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
     expect(value).toBe('ready');
     expect(waits).toEqual([100, 150, 225, 338, 400]);
   });
@@ -168,7 +248,13 @@ describe('naming', () => {
     expect(quoteLiteral("it's")).toBe("'it''s'");
   });
   test('the Postgres preview mark round-trips and rejects look-alikes', () => {
-    const marker = { branch: 'preview/pr-7; x=y', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-08T00:00:00.000Z', repository: 'example-org/example-app', pullRequest: 7 };
+    const marker = {
+      branch: 'preview/pr-7; x=y',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2026-01-08T00:00:00.000Z',
+      repository: 'example-org/example-app',
+      pullRequest: 7,
+    };
     expect(parseMarker(formatMarker(marker))).toEqual(marker);
     expect(formatMarker(marker)).toContain('managed-by=preview-db');
     expect(parseMarker('managed-by=someone-else; branch=x')).toBeUndefined();

@@ -43,7 +43,10 @@ describe.each(NODES)('under %s', (_label, node) => {
   test('an instance snapshot: outputs, summary with the restore command, pruning', async () => {
     const runId = String(9_300_000_000 + runs.length);
     fake.addSnapshot({ id: `old-${runId}`, sourceId: 'orders-db', createdAt: Date.now() - 30 * DAY, tags: [{ Key: 'managed-by', Value: 'preview-db' }] });
-    const run = await snapshot({ 'db-instance-identifier': 'orders-db', tags: 'team=payments\nticket=OPS-1', 'retain-days': '7' }, { node, env: { GITHUB_RUN_ID: runId } });
+    const run = await snapshot(
+      { 'db-instance-identifier': 'orders-db', tags: 'team=payments\nticket=OPS-1', 'retain-days': '7' },
+      { node, env: { GITHUB_RUN_ID: runId } },
+    );
     expect(run.stderr).not.toMatch(/::error/);
     expect(run.status).toBe(0);
     expect(run.outputs['snapshot-id']).toMatch(new RegExp(`^pre-deploy-\\d{8}-\\d{6}-abc1234-${runId}-1$`));
@@ -60,20 +63,41 @@ describe.each(NODES)('under %s', (_label, node) => {
     expect(run.summary).toContain(`removed \`old-${runId}\`: older than 7d`);
     expect(run.stdout).toMatch(/creating \d+%/);
     expect(fake.snapshot(`old-${runId}`)).toBeUndefined();
-    expect(Object.fromEntries(fake.snapshot(run.outputs['snapshot-id']!)!.tags.map((t) => [t.Key, t.Value]))).toMatchObject({ team: 'payments', ticket: 'OPS-1', 'workflow-run': runId });
+    expect(Object.fromEntries(fake.snapshot(run.outputs['snapshot-id']!)!.tags.map((t) => [t.Key, t.Value]))).toMatchObject({
+      team: 'payments',
+      ticket: 'OPS-1',
+      'workflow-run': runId,
+    });
   });
 });
 
 test('a cluster snapshot copied to a second region, with a dry-run prune', async () => {
-  fake.addSnapshot({ kind: 'cluster', id: 'billing-ancient', sourceId: 'billing', createdAt: Date.now() - 90 * DAY, tags: [{ Key: 'managed-by', Value: 'preview-db' }] });
+  fake.addSnapshot({
+    kind: 'cluster',
+    id: 'billing-ancient',
+    sourceId: 'billing',
+    createdAt: Date.now() - 90 * DAY,
+    tags: [{ Key: 'managed-by', Value: 'preview-db' }],
+  });
   // Cluster storage is encrypted: the copy needs a key of the destination region.
   const refused = await snapshot({ 'db-cluster-identifier': 'billing', 'copy-to-region': 'eu-west-1', 'snapshot-identifier': 'billing-before-v2' });
   expect(refused.status).toBe(1);
   expect(refused.stdout).toMatch(/::error title=Invalid input%3A copy-kms-key-id::.*is encrypted/);
   expect(fake.snapshot('billing-before-v2', 'us-east-1', 'cluster')).toBeUndefined();
-  const run = await snapshot({ 'db-cluster-identifier': 'billing', 'copy-to-region': 'eu-west-1', 'copy-kms-key-id': 'arn:aws:kms:eu-west-1:123456789012:alias/rds-dr', 'retain-count': '1', 'prune-dry-run': 'true', 'snapshot-identifier': 'billing-before-v2' });
+  const run = await snapshot({
+    'db-cluster-identifier': 'billing',
+    'copy-to-region': 'eu-west-1',
+    'copy-kms-key-id': 'arn:aws:kms:eu-west-1:123456789012:alias/rds-dr',
+    'retain-count': '1',
+    'prune-dry-run': 'true',
+    'snapshot-identifier': 'billing-before-v2',
+  });
   expect(run.status).toBe(0);
-  expect(run.outputs).toMatchObject({ 'snapshot-id': 'billing-before-v2', 'copy-snapshot-arn': 'arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:billing-before-v2', pruned: '["billing-ancient"]' });
+  expect(run.outputs).toMatchObject({
+    'snapshot-id': 'billing-before-v2',
+    'copy-snapshot-arn': 'arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:billing-before-v2',
+    pruned: '["billing-ancient"]',
+  });
   expect(run.summary).toContain('would remove `billing-ancient`');
   expect(fake.snapshot('billing-ancient', 'us-east-1', 'cluster')).toBeDefined();
 });
@@ -82,7 +106,9 @@ test('both or neither identifier, and an illegal snapshot-identifier, fail befor
   const before = fake.requests.length;
   const both = await snapshot({ 'db-instance-identifier': 'orders-db', 'db-cluster-identifier': 'billing' });
   expect(both.status).toBe(1);
-  expect(both.stdout).toMatch(/::error title=Invalid input%3A db-instance-identifier' or 'db-cluster-identifier::.*set only one of db-instance-identifier, db-cluster-identifier/);
+  expect(both.stdout).toMatch(
+    /::error title=Invalid input%3A db-instance-identifier' or 'db-cluster-identifier::.*set only one of db-instance-identifier, db-cluster-identifier/,
+  );
   const neither = await snapshot({});
   expect(neither.status).toBe(1);
   expect(neither.stdout).toMatch(/set one of db-instance-identifier, db-cluster-identifier/);
@@ -106,7 +132,10 @@ test('an Aurora member names the cluster; a failed snapshot still publishes its 
 test('provider neon: a snapshot of the default branch through the Neon API, key never printed', async () => {
   const neon = await startFakeNeon({ postgresUrl: process.env.TEST_DATABASE_URL! });
   try {
-    const run = await snapshot({ provider: 'neon', 'neon-api-key': neon.apiKey, 'neon-project-id': neon.projectId, 'api-host': neon.apiHost, 'retain-count': '5' }, { env: { GITHUB_RUN_ID: '9600000001' } });
+    const run = await snapshot(
+      { provider: 'neon', 'neon-api-key': neon.apiKey, 'neon-project-id': neon.projectId, 'api-host': neon.apiHost, 'retain-count': '5' },
+      { env: { GITHUB_RUN_ID: '9600000001' } },
+    );
     expect(run.status).toBe(0);
     expect(run.outputs).toMatchObject({ status: 'available', reused: 'false', pruned: '[]' });
     const stored = neon.snapshots().find((s) => s.id === run.outputs['snapshot-id'])!;
@@ -123,5 +152,10 @@ test('provider neon: a snapshot of the default branch through the Neon API, key 
 });
 
 test('the action reads and sets exactly what action.yml declares', () => {
-  expect(contractDifferences('snapshot', runs)).toEqual({ inputsReadButNotDeclared: [], inputsDeclaredButNeverRead: [], outputsSetButNotDeclared: [], outputsDeclaredButNeverSet: [] });
+  expect(contractDifferences('snapshot', runs)).toEqual({
+    inputsReadButNotDeclared: [],
+    inputsDeclaredButNeverRead: [],
+    outputsSetButNotDeclared: [],
+    outputsDeclaredButNeverSet: [],
+  });
 });

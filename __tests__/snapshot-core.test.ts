@@ -86,10 +86,18 @@ describe('the pruning plan', () => {
   const NOW = Date.parse('2026-11-22T00:00:00Z');
   const DAY = 86_400_000;
   const mark = { 'managed-by': 'preview-db' };
-  const snap = (id: string, days: number, tags: Record<string, string> = mark, status = 'available'): PruneCandidate => ({ id, status, createdAt: new Date(NOW - days * DAY), tags });
+  const snap = (id: string, days: number, tags: Record<string, string> = mark, status = 'available'): PruneCandidate => ({
+    id,
+    status,
+    createdAt: new Date(NOW - days * DAY),
+    tags,
+  });
   // new (0d), a (1d), b (3d), c (8d), d (20d); plus unmarked and in-progress ones.
   const all = [snap('new', 0), snap('a', 1), snap('b', 3), snap('c', 8), snap('d', 20), snap('hand', 100, {}), snap('busy', 50, mark, 'creating')];
-  const removed = (policy: { retainCount?: number; retainDays?: number }) => planPrune(all, policy, { now: NOW, newId: 'new' }).filter((d) => d.remove).map((d) => d.id);
+  const removed = (policy: { retainCount?: number; retainDays?: number }) =>
+    planPrune(all, policy, { now: NOW, newId: 'new' })
+      .filter((d) => d.remove)
+      .map((d) => d.id);
 
   test.each([
     [{}, []],
@@ -116,18 +124,30 @@ describe('the pruning plan', () => {
 
   test('the new snapshot counts as newest even when its clock says otherwise', () => {
     const skewed = [snap('new', 0.5), snap('a', 0.1)];
-    expect(planPrune(skewed, { retainCount: 1 }, { now: NOW, newId: 'new' }).filter((d) => d.remove).map((d) => d.id)).toEqual(['a']);
+    expect(
+      planPrune(skewed, { retainCount: 1 }, { now: NOW, newId: 'new' })
+        .filter((d) => d.remove)
+        .map((d) => d.id),
+    ).toEqual(['a']);
   });
 
   test('planning before the new one exists reserves its slot', () => {
     const existing = all.filter((s) => s.id !== 'new');
-    expect(planPrune(existing, { retainCount: 2 }, { now: NOW, reserveNewSlot: true }).filter((d) => d.remove).map((d) => d.id)).toEqual(['b', 'c', 'd']);
+    expect(
+      planPrune(existing, { retainCount: 2 }, { now: NOW, reserveNewSlot: true })
+        .filter((d) => d.remove)
+        .map((d) => d.id),
+    ).toEqual(['b', 'c', 'd']);
   });
 });
 
 test('restore commands', () => {
-  expect(restoreCommand({ provider: 'rds', kind: 'instance', sourceId: 'orders', snapshotId: 's1', region: 'eu-west-1' })).toBe('aws rds restore-db-instance-from-db-snapshot --region eu-west-1 --db-snapshot-identifier s1 --db-instance-identifier orders-restored');
-  expect(restoreCommand({ provider: 'rds', kind: 'cluster', sourceId: 'x'.repeat(63), snapshotId: 's1', region: 'eu-west-1', engine: 'aurora-mysql' })).toMatch(/--db-cluster-identifier x{54}-restored --engine aurora-mysql$/);
+  expect(restoreCommand({ provider: 'rds', kind: 'instance', sourceId: 'orders', snapshotId: 's1', region: 'eu-west-1' })).toBe(
+    'aws rds restore-db-instance-from-db-snapshot --region eu-west-1 --db-snapshot-identifier s1 --db-instance-identifier orders-restored',
+  );
+  expect(restoreCommand({ provider: 'rds', kind: 'cluster', sourceId: 'x'.repeat(63), snapshotId: 's1', region: 'eu-west-1', engine: 'aurora-mysql' })).toMatch(
+    /--db-cluster-identifier x{54}-restored --engine aurora-mysql$/,
+  );
 });
 
 test('polling pace: one floor drives polls and retries', () => {

@@ -19,7 +19,18 @@ afterAll(async () => {
 });
 
 function request(overrides: Partial<NeonSnapshotRequest> = {}): NeonSnapshotRequest {
-  return { apiKey: fake.apiKey, projectId: fake.projectId, apiHost: fake.apiHost, wait: true, waitTimeoutSeconds: 30, userTags: [], pruneDryRun: false, run: RUN, timing: { pollFloorMs: 20 }, ...overrides };
+  return {
+    apiKey: fake.apiKey,
+    projectId: fake.projectId,
+    apiHost: fake.apiHost,
+    wait: true,
+    waitTimeoutSeconds: 30,
+    userTags: [],
+    pruneDryRun: false,
+    run: RUN,
+    timing: { pollFloorMs: 20 },
+    ...overrides,
+  };
 }
 
 async function take(req: NeonSnapshotRequest) {
@@ -34,7 +45,12 @@ async function take(req: NeonSnapshotRequest) {
 test('the name carries what RDS keeps in tags', () => {
   const name = neonSnapshotName('pre-deploy-20261122-014509-abc1234-9500000001-1', RUN);
   expect(name).toBe('pre-deploy-20261122-014509-abc1234-9500000001-1 (preview-db example-org/example-app run 9500000001 attempt 1)');
-  expect(neonSnapshotTags(name)).toEqual({ 'managed-by': 'preview-db', repository: 'example-org/example-app', 'workflow-run': '9500000001', 'run-attempt': '1' });
+  expect(neonSnapshotTags(name)).toEqual({
+    'managed-by': 'preview-db',
+    repository: 'example-org/example-app',
+    'workflow-run': '9500000001',
+    'run-attempt': '1',
+  });
   expect(neonSnapshotTags('nightly backup')).toEqual({});
 });
 
@@ -47,7 +63,9 @@ test('a snapshot of the default branch, reused by a re-run, with a restore comma
   const stored = fake.snapshots().find((s) => s.id === first.result!.snapshotId)!;
   expect(stored.sourceBranchId).toBe(fake.defaultBranch.id);
   expect(stored.name).toMatch(/^pre-deploy-\d{8}-\d{6}-abc1234-9500000001-1 \(preview-db example-org\/example-app run 9500000001 attempt 1\)$/);
-  expect(first.result!.restoreCommand).toBe(`curl -sS -X POST -H "Authorization: Bearer $NEON_API_KEY" -H 'Content-Type: application/json' -d '{"name":"${fake.defaultBranch.name}-restored","finalize_restore":false}' ${fake.apiHost}/projects/${fake.projectId}/snapshots/${first.result!.snapshotId}/restore`);
+  expect(first.result!.restoreCommand).toBe(
+    `curl -sS -X POST -H "Authorization: Bearer $NEON_API_KEY" -H 'Content-Type: application/json' -d '{"name":"${fake.defaultBranch.name}-restored","finalize_restore":false}' ${fake.apiHost}/projects/${fake.projectId}/snapshots/${first.result!.snapshotId}/restore`,
+  );
 
   const again = await take(request({ run: { ...RUN, runAttempt: '2' } }));
   expect(again.result).toMatchObject({ snapshotId: first.result!.snapshotId, reused: true, status: 'available' });
@@ -57,7 +75,9 @@ test('a snapshot of the default branch, reused by a re-run, with a restore comma
 test('pruning removes only our old snapshots of the same branch; dry run removes nothing', async () => {
   const api = createApiClient({ apiKey: fake.apiKey, baseURL: fake.apiHost });
   const branch = await fake.seedBranch({ name: 'production-like', withEndpoint: false });
-  const ours = async (runId: string) => (await api.createSnapshot({ projectId: fake.projectId, branchId: branch.id, name: neonSnapshotName(`pre-deploy-${runId}`, { ...RUN, runId }) })).data.snapshot.id;
+  const ours = async (runId: string) =>
+    (await api.createSnapshot({ projectId: fake.projectId, branchId: branch.id, name: neonSnapshotName(`pre-deploy-${runId}`, { ...RUN, runId }) })).data
+      .snapshot.id;
   const older = await ours('100');
   await new Promise((r) => setTimeout(r, 1100)); // distinct creation seconds
   const newer = await ours('200');
@@ -72,7 +92,11 @@ test('pruning removes only our old snapshots of the same branch; dry run removes
 
   const real = await take(request({ branch: branch.id, retainCount: 2, run: { ...RUN, runId: '400' } }));
   expect(real.result!.pruned.sort()).toEqual([older, newer].sort());
-  const left = fake.snapshots().filter((s) => s.sourceBranchId === branch.id).map((s) => s.id).sort();
+  const left = fake
+    .snapshots()
+    .filter((s) => s.sourceBranchId === branch.id)
+    .map((s) => s.id)
+    .sort();
   expect(left).toEqual([byHand, dry.result!.snapshotId, real.result!.snapshotId].sort());
   expect(real.result!.pruneDecisions.find((d) => d.id === byHand)!.reason).toMatch(/no managed-by=preview-db tag/);
 });

@@ -37,7 +37,15 @@ function instance(prefix = 'app'): string {
 }
 
 function request(overrides: Partial<RdsSnapshotRequest> & { target: RdsSnapshotRequest['target'] }): RdsSnapshotRequest {
-  return { wait: true, waitTimeoutSeconds: 20, userTags: [], pruneDryRun: false, run: { ...RUN, runId: String(9_100_000_000 + counter) }, timing: { pollFloorMs: 20 }, ...overrides };
+  return {
+    wait: true,
+    waitTimeoutSeconds: 20,
+    userTags: [],
+    pruneDryRun: false,
+    run: { ...RUN, runId: String(9_100_000_000 + counter) },
+    timing: { pollFloorMs: 20 },
+    ...overrides,
+  };
 }
 
 async function take(req: RdsSnapshotRequest) {
@@ -49,7 +57,8 @@ async function take(req: RdsSnapshotRequest) {
   }
 }
 
-const marked = (extra: Record<string, string> = {}) => Object.entries({ 'managed-by': 'preview-db', repository: 'example-org/example-app', 'workflow-run': '1', ...extra }).map(([Key, Value]) => ({ Key, Value }));
+const marked = (extra: Record<string, string> = {}) =>
+  Object.entries({ 'managed-by': 'preview-db', repository: 'example-org/example-app', 'workflow-run': '1', ...extra }).map(([Key, Value]) => ({ Key, Value }));
 
 test('happy path, instance: tagged, waited for with progress, restore command', async () => {
   const id = instance();
@@ -60,9 +69,18 @@ test('happy path, instance: tagged, waited for with progress, restore command', 
   expect(result!.snapshotId).toMatch(new RegExp(`^pre-deploy-\\d{8}-\\d{6}-abc1234-${req.run.runId}-1$`));
   expect(result!.snapshotArn).toBe(`arn:aws:rds:us-east-1:123456789012:snapshot:${result!.snapshotId}`);
   expect(Date.parse(result!.createdAt!)).toBeGreaterThan(Date.now() - 60_000);
-  expect(result!.restoreCommand).toBe(`aws rds restore-db-instance-from-db-snapshot --region us-east-1 --db-snapshot-identifier ${result!.snapshotId} --db-instance-identifier ${id}-restored`);
+  expect(result!.restoreCommand).toBe(
+    `aws rds restore-db-instance-from-db-snapshot --region us-east-1 --db-snapshot-identifier ${result!.snapshotId} --db-instance-identifier ${id}-restored`,
+  );
   const tags = Object.fromEntries(fake.snapshot(result!.snapshotId)!.tags.map((t) => [t.Key, t.Value]));
-  expect(tags).toEqual({ team: 'payments', 'managed-by': 'preview-db', repository: 'example-org/example-app', commit: RUN.sha, 'workflow-run': req.run.runId, 'run-attempt': '1' });
+  expect(tags).toEqual({
+    team: 'payments',
+    'managed-by': 'preview-db',
+    repository: 'example-org/example-app',
+    commit: RUN.sha,
+    'workflow-run': req.run.runId,
+    'run-attempt': '1',
+  });
   expect(log.text()).toMatch(/creating \d+%/);
   expect(log.text()).toMatch(/available 100%/);
   expect(fake.calls('CreateDBSnapshot').filter((r) => r.params.DBInstanceIdentifier === id)).toHaveLength(1);
@@ -73,8 +91,14 @@ test('happy path, cluster: a cluster snapshot and the cluster restore command', 
   fake.addCluster({ id, members: [`${id}-a`, `${id}-b`] });
   const { result, error } = await take(request({ target: { kind: 'cluster', id }, snapshotIdentifier: `before-release-${counter}` }));
   expect(error).toBeUndefined();
-  expect(result).toMatchObject({ status: 'available', snapshotId: `before-release-${counter}`, snapshotArn: `arn:aws:rds:us-east-1:123456789012:cluster-snapshot:before-release-${counter}` });
-  expect(result!.restoreCommand).toContain(`aws rds restore-db-cluster-from-snapshot --region us-east-1 --snapshot-identifier before-release-${counter} --db-cluster-identifier ${id}-restored --engine aurora-postgresql`);
+  expect(result).toMatchObject({
+    status: 'available',
+    snapshotId: `before-release-${counter}`,
+    snapshotArn: `arn:aws:rds:us-east-1:123456789012:cluster-snapshot:before-release-${counter}`,
+  });
+  expect(result!.restoreCommand).toContain(
+    `aws rds restore-db-cluster-from-snapshot --region us-east-1 --snapshot-identifier before-release-${counter} --db-cluster-identifier ${id}-restored --engine aurora-postgresql`,
+  );
   expect(fake.snapshot(result!.snapshotId, 'us-east-1', 'cluster')!.sourceId).toBe(id);
 });
 
@@ -125,13 +149,23 @@ test('a full snapshot quota fails before snapshotting, listing what pruning woul
 test('a busy instance (backing-up, then InvalidDBInstanceState) is waited out', async () => {
   const id = instance('busy');
   fake.lockInstance(id, 1000);
-  fake.inject({ action: 'CreateDBSnapshot', code: 'InvalidDBInstanceState', message: `Cannot create a snapshot because the database instance ${id} is not currently in the available state.`, times: 2 });
+  fake.inject({
+    action: 'CreateDBSnapshot',
+    code: 'InvalidDBInstanceState',
+    message: `Cannot create a snapshot because the database instance ${id} is not currently in the available state.`,
+    times: 2,
+  });
   const { result, log, error } = await take(request({ target: { kind: 'instance', id } }));
   expect(error).toBeUndefined();
   expect(result!.status).toBe('available');
   expect(log.text()).toContain("is 'backing-up'");
   expect(log.text()).toMatch(/CreateDBSnapshot: busy: Cannot create a snapshot.*attempt 2/);
-  expect(fake.calls('CreateDBSnapshot').filter((r) => r.params.DBInstanceIdentifier === id).map((r) => r.status)).toEqual([400, 400, 200]);
+  expect(
+    fake
+      .calls('CreateDBSnapshot')
+      .filter((r) => r.params.DBInstanceIdentifier === id)
+      .map((r) => r.status),
+  ).toEqual([400, 400, 200]);
 });
 
 test('throttling and 5xx are retried', async () => {
@@ -200,7 +234,13 @@ test('pruning over RDS: count and days combined, unmarked and the new one never 
   const id = instance('prune');
   const now = Date.now();
   const seed = () => {
-    for (const [name, days] of [['p-1d', 1], ['p-5d', 5], ['p-10d', 10], ['p-40d', 40]] as const) fake.addSnapshot({ id: `${id}-${name}`, sourceId: id, createdAt: now - days * DAY, tags: marked() });
+    for (const [name, days] of [
+      ['p-1d', 1],
+      ['p-5d', 5],
+      ['p-10d', 10],
+      ['p-40d', 40],
+    ] as const)
+      fake.addSnapshot({ id: `${id}-${name}`, sourceId: id, createdAt: now - days * DAY, tags: marked() });
     fake.addSnapshot({ id: `${id}-by-hand`, sourceId: id, createdAt: now - 400 * DAY });
     fake.addSnapshot({ id: `${id}-other-db`, sourceId: 'someone-else', createdAt: now - 400 * DAY, tags: marked() });
   };
@@ -214,7 +254,10 @@ test('pruning over RDS: count and days combined, unmarked and the new one never 
   // A later workflow run (a different run id) prunes for real.
   const real = await take(request({ target: { kind: 'instance', id }, retainCount: 2, retainDays: 7, run: { ...RUN, runId: '9200000001' } }));
   expect(real.result!.pruned).toEqual([`${id}-p-10d`, `${id}-p-40d`]);
-  const left = [...fake.state.snapshots.values()].filter((s) => s.sourceId === id).map((s) => s.id).sort();
+  const left = [...fake.state.snapshots.values()]
+    .filter((s) => s.sourceId === id)
+    .map((s) => s.id)
+    .sort();
   expect(left).toEqual([dry.result!.snapshotId, real.result!.snapshotId, `${id}-by-hand`, `${id}-p-1d`, `${id}-p-5d`].sort());
   expect(fake.snapshot(`${id}-other-db`)).toBeDefined();
   const byId = Object.fromEntries(real.result!.pruneDecisions.map((d) => [d.id, d]));
@@ -239,7 +282,12 @@ test('copy-to-region copies the snapshot with its tags and waits for the copy', 
   const id = instance('dr');
   const { result, log, error } = await take(request({ target: { kind: 'instance', id }, copyToRegion: 'eu-west-1' }));
   expect(error).toBeUndefined();
-  expect(result!.copy).toEqual({ region: 'eu-west-1', snapshotId: result!.snapshotId, snapshotArn: `arn:aws:rds:eu-west-1:123456789012:snapshot:${result!.snapshotId}`, status: 'available' });
+  expect(result!.copy).toEqual({
+    region: 'eu-west-1',
+    snapshotId: result!.snapshotId,
+    snapshotArn: `arn:aws:rds:eu-west-1:123456789012:snapshot:${result!.snapshotId}`,
+    status: 'available',
+  });
   const copy = fake.snapshot(result!.snapshotId, 'eu-west-1')!;
   expect(copy.copiedFrom).toBe(result!.snapshotArn);
   expect(Object.fromEntries(copy.tags.map((t) => [t.Key, t.Value]))).toMatchObject({ 'managed-by': 'preview-db', 'workflow-run': expect.any(String) });
@@ -253,7 +301,9 @@ test('an encrypted database: the copy is refused without copy-kms-key-id before 
   const before = fake.calls('CreateDBSnapshot').length;
   const refused = await take(request({ target: { kind: 'instance', id }, copyToRegion: 'eu-west-1' }));
   expect(refused.error).toBeInstanceOf(InputError);
-  expect(refused.error!.message).toMatch(/Input 'copy-kms-key-id': DB instance \S+ in us-east-1 is encrypted, so its snapshot's copy in eu-west-1 must be encrypted with a KMS key of that region/);
+  expect(refused.error!.message).toMatch(
+    /Input 'copy-kms-key-id': DB instance \S+ in us-east-1 is encrypted, so its snapshot's copy in eu-west-1 must be encrypted with a KMS key of that region/,
+  );
   expect(fake.calls('CreateDBSnapshot').length).toBe(before);
 
   const key = 'arn:aws:kms:eu-west-1:123456789012:alias/rds-dr';
@@ -265,13 +315,27 @@ test('an encrypted database: the copy is refused without copy-kms-key-id before 
   expect(fake.calls('CopyDBSnapshot').at(-1)!.params.KmsKeyId).toBe(key);
 });
 
-test('the fake refuses a cross-region copy of an encrypted snapshot without a key, in each API\'s own words', async () => {
+test("the fake refuses a cross-region copy of an encrypted snapshot without a key, in each API's own words", async () => {
   const { RDSClient, CopyDBSnapshotCommand, CopyDBClusterSnapshotCommand } = await import('@aws-sdk/client-rds');
   fake.addSnapshot({ id: `enc-${++counter}`, sourceId: 'somewhere', encrypted: true });
   fake.addSnapshot({ kind: 'cluster', id: `enc-cluster-${counter}`, sourceId: 'somewhere', encrypted: true });
   const client = new RDSClient({ region: 'eu-west-1' });
-  await expect(client.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: `arn:aws:rds:us-east-1:123456789012:snapshot:enc-${counter}`, TargetDBSnapshotIdentifier: `enc-${counter}` }))).rejects.toMatchObject({ name: 'InvalidParameterValue', message: 'Must specify new KMS key for cross region encrypted snapshot copy.' });
-  await expect(client.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: `arn:aws:rds:us-east-1:123456789012:cluster-snapshot:enc-cluster-${counter}`, TargetDBClusterSnapshotIdentifier: `enc-cluster-${counter}` }))).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
+  await expect(
+    client.send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: `arn:aws:rds:us-east-1:123456789012:snapshot:enc-${counter}`,
+        TargetDBSnapshotIdentifier: `enc-${counter}`,
+      }),
+    ),
+  ).rejects.toMatchObject({ name: 'InvalidParameterValue', message: 'Must specify new KMS key for cross region encrypted snapshot copy.' });
+  await expect(
+    client.send(
+      new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: `arn:aws:rds:us-east-1:123456789012:cluster-snapshot:enc-cluster-${counter}`,
+        TargetDBClusterSnapshotIdentifier: `enc-cluster-${counter}`,
+      }),
+    ),
+  ).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
   client.destroy();
 });
 
@@ -279,7 +343,13 @@ test('credentials expiring during the wait end the run naming the snapshot still
   const id = instance('expiring');
   fake.setSnapshotDelay(2_000);
   // The pre-flight listing and the first poll pass; then the session is over.
-  fake.inject({ action: 'DescribeDBSnapshots', code: 'ExpiredToken', message: 'The security token included in the request is expired', times: Infinity, skip: 2 });
+  fake.inject({
+    action: 'DescribeDBSnapshots',
+    code: 'ExpiredToken',
+    message: 'The security token included in the request is expired',
+    times: Infinity,
+    skip: 2,
+  });
   const { error } = await take(request({ target: { kind: 'instance', id } }));
   expect(error).toBeInstanceOf(SnapshotIncompleteError);
   const partial = (error as SnapshotIncompleteError).partial;

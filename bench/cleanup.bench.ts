@@ -42,7 +42,9 @@ async function sequentialSample(postgresUrl: string, sample: number, waitForDele
     await seed(fake, sample, 'preview/one-by-one-');
     const log = new MemoryLog();
     const store = new NeonPreviewStore({ apiKey: fake.apiKey, projectId: fake.projectId, apiHost: fake.apiHost, concurrency: 1, waitForDeletion }, log);
-    const resources = (await store.list({ mode: 'stale', olderThanSeconds: 86400, now: new Date() })).filter((resource) => resource.name.startsWith('preview/'));
+    const resources = (await store.list({ mode: 'stale', olderThanSeconds: 86400, now: new Date() })).filter((resource) =>
+      resource.name.startsWith('preview/'),
+    );
     const before = fake.requests.length;
     const started = performance.now();
     for (const resource of resources) await store.remove(resource);
@@ -69,11 +71,16 @@ export default async function bench(): Promise<BenchRow[]> {
       sustained = store.pacer.sustainedPerSecond;
       const before = fake.requests.length;
       const started = performance.now();
-      const report = await runCleanup({ mode: 'stale', prefixes: ['preview/'], olderThanSeconds: 7 * 86400, closedPrs: false, dryRun: false, maxDeletions: COUNT }, store, log);
+      const report = await runCleanup(
+        { mode: 'stale', prefixes: ['preview/'], olderThanSeconds: 7 * 86400, closedPrs: false, dryRun: false, maxDeletions: COUNT },
+        store,
+        log,
+      );
       sweepMs = performance.now() - started;
       requests = fake.requests.slice(before);
       pauses = store.pacer.pauseCount;
-      if (report.deleted.length !== COUNT || report.failed.length > 0) throw new Error(`sweep deleted ${report.deleted.length}/${COUNT}, ${report.failed.length} failed`);
+      if (report.deleted.length !== COUNT || report.failed.length > 0)
+        throw new Error(`sweep deleted ${report.deleted.length}/${COUNT}, ${report.failed.length} failed`);
       if (fake.branches().some((branch) => branch.name.startsWith('preview/'))) throw new Error('previews left after the sweep');
     } finally {
       await fake.close();
@@ -88,15 +95,38 @@ export default async function bench(): Promise<BenchRow[]> {
     const awaitedMs = awaited.perBranchMs * COUNT;
     const plainMs = Math.max(plain.perBranchMs * COUNT, ((plain.requests * COUNT) / NEON_PER_MINUTE) * 60_000);
 
-    console.log(`${COUNT} stale branches, ${LATENCY_MS} ms per request, Neon's rate limits (40/s per route, ${NEON_PER_MINUTE}/min per account), operations finish after ${OPERATION_MS} ms`);
-    console.log(`sweep (8 workers, shared pacer ${sustained.toFixed(2)}/s after a burst): ${formatMillis(sweepMs)} for ${requests.length} requests (${((requests.length / sweepMs) * 60_000).toFixed(0)}/min; peak ${peakPerMinute(requests.map((request) => request.at))} in any 60 s), ${limited} answered 429, ${pauses} common pause(s)`);
+    console.log(
+      `${COUNT} stale branches, ${LATENCY_MS} ms per request, Neon's rate limits (40/s per route, ${NEON_PER_MINUTE}/min per account), operations finish after ${OPERATION_MS} ms`,
+    );
+    console.log(
+      `sweep (8 workers, shared pacer ${sustained.toFixed(2)}/s after a burst): ${formatMillis(sweepMs)} for ${requests.length} requests (${((requests.length / sweepMs) * 60_000).toFixed(0)}/min; peak ${peakPerMinute(requests.map((request) => request.at))} in any 60 s), ${limited} answered 429, ${pauses} common pause(s)`,
+    );
     console.log(`floor (requests ÷ ${NEON_PER_MINUTE}/min): ${formatMillis(floorMs)} → sweep is ${(sweepMs / floorMs).toFixed(3)}× the floor (target ≤ 1.2×)`);
-    console.log(`one by one, each deletion awaited: ${awaited.perBranchMs.toFixed(0)} ms per branch (${awaited.requests.toFixed(1)} requests) measured on ${awaitedSample} → ${formatMillis(awaitedMs)} extrapolated to ${COUNT} → sweep is ${(awaitedMs / sweepMs).toFixed(1)}× faster`);
+    console.log(
+      `one by one, each deletion awaited: ${awaited.perBranchMs.toFixed(0)} ms per branch (${awaited.requests.toFixed(1)} requests) measured on ${awaitedSample} → ${formatMillis(awaitedMs)} extrapolated to ${COUNT} → sweep is ${(awaitedMs / sweepMs).toFixed(1)}× faster`,
+    );
     const rows: BenchRow[] = [
-      { section: 'cleanup', measure: `sweep of ${COUNT} stale previews ÷ rate-limit floor`, value: `${formatMillis(sweepMs)} vs ${formatMillis(floorMs)} (${requests.length} requests, ${limited} answered 429)`, ratio: sweepMs / floorMs, ratioOf: '÷ floor', target: '≤ 1.2', met: sweepMs / floorMs <= 1.2, note: 'one run (a sweep takes about 90 s)' },
-      { section: 'cleanup', measure: `one by one, awaited ÷ sweep (extrapolated from ${awaitedSample})`, value: `${formatMillis(awaitedMs)} vs ${formatMillis(sweepMs)}`, ratio: awaitedMs / sweepMs, ratioOf: '(higher: sweep faster)' },
+      {
+        section: 'cleanup',
+        measure: `sweep of ${COUNT} stale previews ÷ rate-limit floor`,
+        value: `${formatMillis(sweepMs)} vs ${formatMillis(floorMs)} (${requests.length} requests, ${limited} answered 429)`,
+        ratio: sweepMs / floorMs,
+        ratioOf: '÷ floor',
+        target: '≤ 1.2',
+        met: sweepMs / floorMs <= 1.2,
+        note: 'one run (a sweep takes about 90 s)',
+      },
+      {
+        section: 'cleanup',
+        measure: `one by one, awaited ÷ sweep (extrapolated from ${awaitedSample})`,
+        value: `${formatMillis(awaitedMs)} vs ${formatMillis(sweepMs)}`,
+        ratio: awaitedMs / sweepMs,
+        ratioOf: '(higher: sweep faster)',
+      },
     ];
-    console.log(`one by one, not awaited: ${plain.perBranchMs.toFixed(0)} ms per branch measured on ${plainSample} → ${formatMillis(plainMs)} extrapolated to ${COUNT} (never below the rate-limit floor; at this latency a plain loop is already rate-limit bound and, unpaced, would draw 429s) → sweep/loop time ${(sweepMs / plainMs).toFixed(2)}`);
+    console.log(
+      `one by one, not awaited: ${plain.perBranchMs.toFixed(0)} ms per branch measured on ${plainSample} → ${formatMillis(plainMs)} extrapolated to ${COUNT} (never below the rate-limit floor; at this latency a plain loop is already rate-limit bound and, unpaced, would draw 429s) → sweep/loop time ${(sweepMs / plainMs).toFixed(2)}`,
+    );
     return rows;
   } finally {
     await embedded?.stop();

@@ -54,13 +54,19 @@ function cloneMs(made: Array<{ method: string; at: number }>): number {
 async function ours(fake: FakeNeon, name: string): Promise<{ ms: number; requests: number; cloneMs: number }> {
   const before = fake.requests.length;
   const started = Date.now();
-  const previews = new NeonPreviews({ apiKey: fake.apiKey, projectId: fake.projectId, apiHost: fake.apiHost, parent: 'main', database: 'neondb', role: 'neondb_owner', branchType: 'data' }, new MemoryLog());
+  const previews = new NeonPreviews(
+    { apiKey: fake.apiKey, projectId: fake.projectId, apiHost: fake.apiHost, parent: 'main', database: 'neondb', role: 'neondb_owner', branchType: 'data' },
+    new MemoryLog(),
+  );
   const request = { branchName: name, onExisting: 'reuse' as const, waitTimeoutSeconds: 60, annotations: {} };
   await previews.preflight(request);
   await previews.ensurePreview(request);
   const elapsed = Date.now() - started;
   const made = fake.requests.slice(before);
-  if (process.env.BENCH_TRACE) say(`ours: ${made.map((entry) => `${entry.method} ${entry.path.replace(/.*projects\/[^/]+/, '').replace(/\?.*/, '')} +${entry.at - started}`).join(', ')} → ${elapsed}`);
+  if (process.env.BENCH_TRACE)
+    say(
+      `ours: ${made.map((entry) => `${entry.method} ${entry.path.replace(/.*projects\/[^/]+/, '').replace(/\?.*/, '')} +${entry.at - started}`).join(', ')} → ${elapsed}`,
+    );
   return { ms: elapsed - cloneMs(made), requests: made.length, cloneMs: cloneMs(made) };
 }
 
@@ -73,7 +79,12 @@ async function anchor(fake: FakeNeon, name: string): Promise<{ ms: number; reque
   const existing = (await api.listProjectBranches({ projectId, search: name, limit: 10000 })).data.branches.find((branch) => branch.name === name);
   if (existing) throw new Error('anchor: the branch exists already');
   const parent = (await api.listProjectBranches({ projectId, search: 'main', limit: 10000 })).data.branches.find((branch) => branch.name === 'main')!;
-  const created = (await api.createProjectBranch(projectId, { endpoints: [{ type: EndpointType.ReadWrite, suspend_timeout_seconds: 0 }], branch: { name, parent_id: parent.id } })).data.branch;
+  const created = (
+    await api.createProjectBranch(projectId, {
+      endpoints: [{ type: EndpointType.ReadWrite, suspend_timeout_seconds: 0 }],
+      branch: { name, parent_id: parent.id },
+    })
+  ).data.branch;
   await api.listProjectBranchEndpoints(projectId, created.id);
   await api.getProjectBranchDatabase(projectId, created.id, 'neondb');
   await api.getProjectBranchRole(projectId, created.id, 'neondb_owner');
@@ -83,7 +94,13 @@ async function anchor(fake: FakeNeon, name: string): Promise<{ ms: number; reque
   const url = (await api.getConnectionUri({ projectId, branch_id: created.id, database_name: 'neondb', role_name: 'neondb_owner' })).data.uri;
   const requests = fake.requests.length - before;
   while (!(await answers(url))) await sleep(50);
-  if (process.env.BENCH_TRACE) say(`anchor: ${fake.requests.slice(before).map((entry) => `${entry.method} ${entry.path.replace(/.*projects\/[^/]+/, '').replace(/\?.*/, '')} +${entry.at - started}`).join(', ')} → ${Date.now() - started}`);
+  if (process.env.BENCH_TRACE)
+    say(
+      `anchor: ${fake.requests
+        .slice(before)
+        .map((entry) => `${entry.method} ${entry.path.replace(/.*projects\/[^/]+/, '').replace(/\?.*/, '')} +${entry.at - started}`)
+        .join(', ')} → ${Date.now() - started}`,
+    );
   const made = fake.requests.slice(before);
   return { ms: Date.now() - started - cloneMs(made), requests, cloneMs: cloneMs(made) };
 }
@@ -114,7 +131,12 @@ async function deleteAfterLock(fake: FakeNeon, capped: boolean, index: number): 
 }
 
 export default async function bench(): Promise<BenchRow[]> {
-  const fake = await startFakeNeon({ postgresUrl: process.env.TEST_DATABASE_URL!, latencyMs: LATENCY_MS, operationDelayMs: OPERATION_MS, computeStartMs: COMPUTE_START_MS });
+  const fake = await startFakeNeon({
+    postgresUrl: process.env.TEST_DATABASE_URL!,
+    latencyMs: LATENCY_MS,
+    operationDelayMs: OPERATION_MS,
+    computeStartMs: COMPUTE_START_MS,
+  });
   try {
     await ours(fake, 'preview/warm-ours');
     await anchor(fake, 'preview/warm-anchor');
@@ -122,7 +144,10 @@ export default async function bench(): Promise<BenchRow[]> {
     const anchorRuns: Array<{ ms: number; requests: number; cloneMs: number }> = [];
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate who goes first, so neither always meets a warmer (or busier) machine.
-      const pair = [() => ours(fake, `preview/ours-${round}`).then((run) => oursRuns.push(run)), () => anchor(fake, `preview/anchor-${round}`).then((run) => anchorRuns.push(run))];
+      const pair = [
+        () => ours(fake, `preview/ours-${round}`).then((run) => oursRuns.push(run)),
+        () => anchor(fake, `preview/anchor-${round}`).then((run) => anchorRuns.push(run)),
+      ];
       if (round % 2) pair.reverse();
       for (const run of pair) await run();
     }
@@ -130,7 +155,9 @@ export default async function bench(): Promise<BenchRow[]> {
     const anchorMs = median(anchorRuns.map((run) => run.ms));
     const irreducible = 3 * LATENCY_MS + OPERATION_MS + COMPUTE_START_MS;
     const clone = median([...oursRuns, ...anchorRuns].map((run) => run.cloneMs));
-    say(`ours: ${oursRuns.map((run) => run.ms).join(', ')} ms (${oursRuns.map((run) => run.requests).join(', ')} requests); anchor: ${anchorRuns.map((run) => run.ms).join(', ')} ms (${anchorRuns[0]?.requests} requests); the fake's cloning (subtracted): median ${ms(clone)}`);
+    say(
+      `ours: ${oursRuns.map((run) => run.ms).join(', ')} ms (${oursRuns.map((run) => run.requests).join(', ')} requests); anchor: ${anchorRuns.map((run) => run.ms).join(', ')} ms (${anchorRuns[0]?.requests} requests); the fake's cloning (subtracted): median ${ms(clone)}`,
+    );
 
     const locked: Record<'ours' | 'uncapped', Array<{ afterClearMs: number; busiestSecond: number }>> = { ours: [], uncapped: [] };
     for (let round = 0; round < ROUNDS; round++) {
@@ -140,15 +167,57 @@ export default async function bench(): Promise<BenchRow[]> {
     const oursAfter = median(locked.ours.map((run) => run.afterClearMs));
     const uncappedAfter = median(locked.uncapped.map((run) => run.afterClearMs));
     const busiest = Math.max(...locked.ours.map((run) => run.busiestSecond));
-    say(`delete after the lock clears: ours ${locked.ours.map((run) => run.afterClearMs).join(', ')} ms; uncapped ${locked.uncapped.map((run) => run.afterClearMs).join(', ')} ms`);
+    say(
+      `delete after the lock clears: ours ${locked.ours.map((run) => run.afterClearMs).join(', ')} ms; uncapped ${locked.uncapped.map((run) => run.afterClearMs).join(', ')} ms`,
+    );
     if (fake.violations.length) throw new Error(`fake Neon: ${fake.violations.join('; ')}`);
 
     return [
-      { section: 'create (neon)', measure: 'time until the URL answers ÷ irreducible', value: `${ms(oursMs)} vs ${ms(irreducible)}`, ratio: oursMs / irreducible, ratioOf: '÷ irreducible', target: '≤ 1.1', met: oursMs / irreducible <= 1.1, note: `irreducible = 3 × ${LATENCY_MS} ms + ${OPERATION_MS} ms operation + ${COMPUTE_START_MS} ms compute start; the fake's cloning (median ${ms(clone)}) subtracted per run` },
-      { section: 'create (neon)', measure: 'time until the URL answers ÷ anchor replay', value: `${ms(oursMs)} vs ${ms(anchorMs)}`, ratio: oursMs / anchorMs, ratioOf: '÷ anchor', target: '≤ 1.0', met: oursMs <= anchorMs },
-      { section: 'create (neon)', measure: 'requests for a new preview (ours / anchor)', value: `${median(oursRuns.map((run) => run.requests))} / ${anchorRuns[0]?.requests ?? '?'}`, target: '6–8', met: median(oursRuns.map((run) => run.requests)) <= 8 },
-      { section: 'delete (423)', measure: `deleted after the lock clears (lock ${ms(LOCK_MS)})`, value: `${ms(oursAfter)} (uncapped backoff ${ms(uncappedAfter)})`, ratio: oursAfter / 1000, ratioOf: '÷ 1 s', target: '< 1', met: oursAfter < 1000, note: `busiest second: ${busiest} requests (Neon allows 40/s per route)` },
-      { section: 'delete (423)', measure: 'busiest second of requests while locked', value: `${busiest} requests`, ratio: busiest / 40, ratioOf: '÷ 40/s limit', target: '≤ 1', met: busiest <= 40 },
+      {
+        section: 'create (neon)',
+        measure: 'time until the URL answers ÷ irreducible',
+        value: `${ms(oursMs)} vs ${ms(irreducible)}`,
+        ratio: oursMs / irreducible,
+        ratioOf: '÷ irreducible',
+        target: '≤ 1.1',
+        met: oursMs / irreducible <= 1.1,
+        note: `irreducible = 3 × ${LATENCY_MS} ms + ${OPERATION_MS} ms operation + ${COMPUTE_START_MS} ms compute start; the fake's cloning (median ${ms(clone)}) subtracted per run`,
+      },
+      {
+        section: 'create (neon)',
+        measure: 'time until the URL answers ÷ anchor replay',
+        value: `${ms(oursMs)} vs ${ms(anchorMs)}`,
+        ratio: oursMs / anchorMs,
+        ratioOf: '÷ anchor',
+        target: '≤ 1.0',
+        met: oursMs <= anchorMs,
+      },
+      {
+        section: 'create (neon)',
+        measure: 'requests for a new preview (ours / anchor)',
+        value: `${median(oursRuns.map((run) => run.requests))} / ${anchorRuns[0]?.requests ?? '?'}`,
+        target: '6–8',
+        met: median(oursRuns.map((run) => run.requests)) <= 8,
+      },
+      {
+        section: 'delete (423)',
+        measure: `deleted after the lock clears (lock ${ms(LOCK_MS)})`,
+        value: `${ms(oursAfter)} (uncapped backoff ${ms(uncappedAfter)})`,
+        ratio: oursAfter / 1000,
+        ratioOf: '÷ 1 s',
+        target: '< 1',
+        met: oursAfter < 1000,
+        note: `busiest second: ${busiest} requests (Neon allows 40/s per route)`,
+      },
+      {
+        section: 'delete (423)',
+        measure: 'busiest second of requests while locked',
+        value: `${busiest} requests`,
+        ratio: busiest / 40,
+        ratioOf: '÷ 40/s limit',
+        target: '≤ 1',
+        met: busiest <= 40,
+      },
     ];
   } finally {
     await fake.close();

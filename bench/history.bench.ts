@@ -25,7 +25,15 @@ const DATA_ROUNDS = Number(process.env.BENCH_DATA_ROUNDS ?? 3);
 const root = resolve(import.meta.dirname, '..', '..', '..');
 
 const schemaShape = (url: string) =>
-  withAdmin(url, async (client) => (await client.query("SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'app_%') || '/' || (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace) || '/' || (SELECT count(*) FROM pg_type WHERE typtype = 'e' AND typnamespace = 'public'::regnamespace) AS shape")).rows[0].shape as string);
+  withAdmin(
+    url,
+    async (client) =>
+      (
+        await client.query(
+          "SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'app_%') || '/' || (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace) || '/' || (SELECT count(*) FROM pg_type WHERE typtype = 'e' AND typnamespace = 'public'::regnamespace) AS shape",
+        )
+      ).rows[0].shape as string,
+  );
 
 export default async function bench(): Promise<BenchRow[]> {
   const adminUrl = process.env.TEST_DATABASE_URL!;
@@ -52,15 +60,46 @@ export default async function bench(): Promise<BenchRow[]> {
     const contenders: Array<[string, string, (url: string) => Promise<void>]> = [
       ['off', 'built-in runner, measurement off', (url) => builtin(url, false)],
       ['on', 'built-in runner, measurement on', (url) => builtin(url, true)],
-      ['npm', 'node-pg-migrate', async (url) => {
-        const applied = await nodePgMigrate({ databaseUrl: url, dir: join(work, 'history'), direction: 'up', migrationsTable: 'pgmigrations', count: Infinity, log: () => {}, logger: { debug: () => {}, info: () => {}, warn: () => {}, error: console.error } });
-        if (applied.length !== COUNT) throw new Error(`node-pg-migrate applied ${applied.length}`);
-      }],
-      ['pg', 'floor: one pg session, one query per file', (url) => withAdmin(url, async (client) => { for (const sql of sqls) await client.query(sql); })],
-      ...(hasPsql ? [['psql', 'floor: one psql session, every file', async (url: string) => {
-        const run = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, ...files.flatMap((file) => ['-f', join(work, 'history', file.name)])], { encoding: 'utf8', maxBuffer: 64 << 20 });
-        if (run.status !== 0) throw new Error(`psql: ${run.stderr}`);
-      }] as [string, string, (url: string) => Promise<void>]] : []),
+      [
+        'npm',
+        'node-pg-migrate',
+        async (url) => {
+          const applied = await nodePgMigrate({
+            databaseUrl: url,
+            dir: join(work, 'history'),
+            direction: 'up',
+            migrationsTable: 'pgmigrations',
+            count: Infinity,
+            log: () => {},
+            logger: { debug: () => {}, info: () => {}, warn: () => {}, error: console.error },
+          });
+          if (applied.length !== COUNT) throw new Error(`node-pg-migrate applied ${applied.length}`);
+        },
+      ],
+      [
+        'pg',
+        'floor: one pg session, one query per file',
+        (url) =>
+          withAdmin(url, async (client) => {
+            for (const sql of sqls) await client.query(sql);
+          }),
+      ],
+      ...(hasPsql
+        ? [
+            [
+              'psql',
+              'floor: one psql session, every file',
+              async (url: string) => {
+                const run = spawnSync(
+                  'psql',
+                  ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, ...files.flatMap((file) => ['-f', join(work, 'history', file.name)])],
+                  { encoding: 'utf8', maxBuffer: 64 << 20 },
+                );
+                if (run.status !== 0) throw new Error(`psql: ${run.stderr}`);
+              },
+            ] as [string, string, (url: string) => Promise<void>],
+          ]
+        : []),
     ];
     // Warm-up: parser WebAssembly, JIT, connections.
     for (const [key, , run] of contenders) await run(await fresh(`bench_history_${key}`));
@@ -77,12 +116,42 @@ export default async function bench(): Promise<BenchRow[]> {
     }
     if (shapes.size !== 1) throw new Error(`the contenders built different schemas: ${[...shapes].join(', ')}`);
     const m = (key: string) => median(times.get(key)!);
-    for (const [key, label] of contenders) say(`${label.padEnd(44)} ${ms(m(key))}   (${times.get(key)!.map((t) => ms(t)).join(', ')})`);
+    for (const [key, label] of contenders)
+      say(
+        `${label.padEnd(44)} ${ms(m(key))}   (${times
+          .get(key)!
+          .map((t) => ms(t))
+          .join(', ')})`,
+      );
     const floor = Math.min(m('pg'), hasPsql ? m('psql') : Infinity);
     rows.push(
-      { section: 'migrations (history)', measure: `${COUNT} migrations, measurement off ÷ floor`, value: `${ms(m('off'))} vs ${ms(floor)}`, ratio: m('off') / floor, ratioOf: '÷ floor', target: '≤ 1.3', met: m('off') / floor <= 1.3 },
-      { section: 'migrations (history)', measure: `${COUNT} migrations, measurement on ÷ floor`, value: `${ms(m('on'))} vs ${ms(floor)}`, ratio: m('on') / floor, ratioOf: '÷ floor', target: '≤ 2', met: m('on') / floor <= 2 },
-      { section: 'migrations (history)', measure: `${COUNT} migrations, measurement off ÷ node-pg-migrate`, value: `${ms(m('off'))} vs ${ms(m('npm'))}`, ratio: m('off') / m('npm'), ratioOf: '÷ node-pg-migrate', target: '< 1', met: m('off') < m('npm') },
+      {
+        section: 'migrations (history)',
+        measure: `${COUNT} migrations, measurement off ÷ floor`,
+        value: `${ms(m('off'))} vs ${ms(floor)}`,
+        ratio: m('off') / floor,
+        ratioOf: '÷ floor',
+        target: '≤ 1.3',
+        met: m('off') / floor <= 1.3,
+      },
+      {
+        section: 'migrations (history)',
+        measure: `${COUNT} migrations, measurement on ÷ floor`,
+        value: `${ms(m('on'))} vs ${ms(floor)}`,
+        ratio: m('on') / floor,
+        ratioOf: '÷ floor',
+        target: '≤ 2',
+        met: m('on') / floor <= 2,
+      },
+      {
+        section: 'migrations (history)',
+        measure: `${COUNT} migrations, measurement off ÷ node-pg-migrate`,
+        value: `${ms(m('off'))} vs ${ms(m('npm'))}`,
+        ratio: m('off') / m('npm'),
+        ratioOf: '÷ node-pg-migrate',
+        target: '< 1',
+        met: m('off') < m('npm'),
+      },
     );
 
     // Lint throughput on the same history.
@@ -95,7 +164,12 @@ export default async function bench(): Promise<BenchRow[]> {
       lintTimes.push(performance.now() - started);
     }
     const lintMs = median(lintTimes);
-    rows.push({ section: 'lint', measure: `statements per second (${statements} statements)`, value: `${Math.round(statements / (lintMs / 1000))}/s (${ms(lintMs)})`, note: 'median of 3' });
+    rows.push({
+      section: 'lint',
+      measure: `statements per second (${statements} statements)`,
+      value: `${Math.round(statements / (lintMs / 1000))}/s (${ms(lintMs)})`,
+      note: 'median of 3',
+    });
 
     // One large data file: time and peak memory, the runner (child process) vs psql -1 -f.
     const data = generateDataFile(DATA_MB);
@@ -104,7 +178,16 @@ export default async function bench(): Promise<BenchRow[]> {
     writeFileSync(dataFile, data.sql);
     const megabytes = (Buffer.byteLength(data.sql) / 1e6).toFixed(0);
     const child = join(root, 'node_modules', '.cache', 'preview-db-bench', 'migrate-once.mjs');
-    await build({ absWorkingDir: root, entryPoints: ['bench/child/migrate-once.ts'], outfile: child, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+    await build({
+      absWorkingDir: root,
+      entryPoints: ['bench/child/migrate-once.ts'],
+      outfile: child,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'warning',
+    });
     const ours: Array<{ ms: number; rss: number }> = [];
     const psql: Array<{ ms: number; rss: number }> = [];
     const hasTime = existsSync('/usr/bin/time');
@@ -118,7 +201,10 @@ export default async function bench(): Promise<BenchRow[]> {
         const psqlUrl = await fresh('bench_data_psql');
         const started = performance.now();
         const timed = hasTime
-          ? spawnSync('/usr/bin/time', ['-f', '%M', 'psql', '-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-d', psqlUrl, '-f', dataFile], { encoding: 'utf8', maxBuffer: 16 << 20 })
+          ? spawnSync('/usr/bin/time', ['-f', '%M', 'psql', '-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-d', psqlUrl, '-f', dataFile], {
+              encoding: 'utf8',
+              maxBuffer: 16 << 20,
+            })
           : spawnSync('psql', ['-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-d', psqlUrl, '-f', dataFile], { encoding: 'utf8', maxBuffer: 16 << 20 });
         const elapsed = performance.now() - started;
         if (timed.status !== 0) throw new Error(`psql data file: ${timed.stderr}`);
@@ -127,13 +213,37 @@ export default async function bench(): Promise<BenchRow[]> {
     }
     const oursMs = median(ours.map((run) => run.ms));
     const oursRss = median(ours.map((run) => run.rss));
-    say(`data file ${megabytes} MB (${data.rows} rows): ours ${ours.map((run) => `${ms(run.ms)}/${(run.rss / 1e6).toFixed(0)} MB`).join(', ')}; psql ${psql.map((run) => `${ms(run.ms)}/${(run.rss / 1e6).toFixed(0)} MB`).join(', ') || 'skipped'}`);
-    rows.push({ section: 'migrations (data file)', measure: `${megabytes} MB COPY file: peak memory`, value: `${(oursRss / 1e6).toFixed(0)} MB${psql.length && hasTime ? ` (psql ${(median(psql.map((run) => run.rss)) / 1e6).toFixed(0)} MB)` : ''}`, ratio: oursRss / 300e6, ratioOf: '÷ 300 MB', target: '≤ 1', met: oursRss <= 300e6, note: 'the runner in a child process (its whole Node process)' });
+    say(
+      `data file ${megabytes} MB (${data.rows} rows): ours ${ours.map((run) => `${ms(run.ms)}/${(run.rss / 1e6).toFixed(0)} MB`).join(', ')}; psql ${psql.map((run) => `${ms(run.ms)}/${(run.rss / 1e6).toFixed(0)} MB`).join(', ') || 'skipped'}`,
+    );
+    rows.push({
+      section: 'migrations (data file)',
+      measure: `${megabytes} MB COPY file: peak memory`,
+      value: `${(oursRss / 1e6).toFixed(0)} MB${psql.length && hasTime ? ` (psql ${(median(psql.map((run) => run.rss)) / 1e6).toFixed(0)} MB)` : ''}`,
+      ratio: oursRss / 300e6,
+      ratioOf: '÷ 300 MB',
+      target: '≤ 1',
+      met: oursRss <= 300e6,
+      note: 'the runner in a child process (its whole Node process)',
+    });
     if (psql.length) {
       const psqlMs = median(psql.map((run) => run.ms));
-      rows.push({ section: 'migrations (data file)', measure: `${megabytes} MB COPY file: time ÷ psql -1 -f`, value: `${ms(oursMs)} vs ${ms(psqlMs)}`, ratio: oursMs / psqlMs, ratioOf: '÷ psql', target: '≤ 1.2', met: oursMs / psqlMs <= 1.2, note: 'ours includes its process start' });
+      rows.push({
+        section: 'migrations (data file)',
+        measure: `${megabytes} MB COPY file: time ÷ psql -1 -f`,
+        value: `${ms(oursMs)} vs ${ms(psqlMs)}`,
+        ratio: oursMs / psqlMs,
+        ratioOf: '÷ psql',
+        target: '≤ 1.2',
+        met: oursMs / psqlMs <= 1.2,
+        note: 'ours includes its process start',
+      });
     } else {
-      rows.push({ section: 'migrations (data file)', measure: `${megabytes} MB COPY file: time ÷ psql -1 -f`, value: `${ms(oursMs)} (psql: skipped, /usr/bin/psql absent)` });
+      rows.push({
+        section: 'migrations (data file)',
+        measure: `${megabytes} MB COPY file: time ÷ psql -1 -f`,
+        value: `${ms(oursMs)} (psql: skipped, /usr/bin/psql absent)`,
+      });
     }
     return rows;
   } finally {

@@ -15,7 +15,11 @@ export function generateHistory(count: number): GeneratedFile[] {
   const enums: Array<{ name: string; values: string[] }> = [];
   let functions = 0;
   const add = (name: string, statements: string[], header = '') => {
-    files.push({ name: `${String(20240101000000 + files.length * 100)}_${name}.sql`, sql: `${header}${statements.join(';\n\n')};\n`, statements: statements.length });
+    files.push({
+      name: `${String(20240101000000 + files.length * 100)}_${name}.sql`,
+      sql: `${header}${statements.join(';\n\n')};\n`,
+      statements: statements.length,
+    });
   };
   for (let i = 0; files.length < count; i++) {
     const table = tables[(i * 5) % Math.max(1, tables.length)];
@@ -35,7 +39,10 @@ export function generateHistory(count: number): GeneratedFile[] {
     } else if (step === 1) {
       const column = `note_${i}`;
       table.columns.push(column);
-      add(`add_${column}_to_${table.name}`, [`ALTER TABLE ${table.name} ADD COLUMN ${column} text`, `UPDATE ${table.name} SET ${column} = 'backfilled ' || id WHERE id % 4 = 0`]);
+      add(`add_${column}_to_${table.name}`, [
+        `ALTER TABLE ${table.name} ADD COLUMN ${column} text`,
+        `UPDATE ${table.name} SET ${column} = 'backfilled ' || id WHERE id % 4 = 0`,
+      ]);
     } else if (step === 2) {
       const from = table.columns.find((column) => column.startsWith('note_'));
       if (!from) continue;
@@ -58,7 +65,9 @@ export function generateHistory(count: number): GeneratedFile[] {
       ]);
     } else if (step === 5) {
       const column = table.columns[i % table.columns.length]!;
-      add(`index_${table.name}_${column}_${i}`, [`CREATE INDEX IF NOT EXISTS ${table.name}_${column}_${i}_idx ON ${table.name} (${column}${column === 'title' ? ', created_at DESC' : ''})`]);
+      add(`index_${table.name}_${column}_${i}`, [
+        `CREATE INDEX IF NOT EXISTS ${table.name}_${column}_${i}_idx ON ${table.name} (${column}${column === 'title' ? ', created_at DESC' : ''})`,
+      ]);
     } else if (step === 6) {
       add(`update_${table.name}_${i}`, [
         `UPDATE ${table.name} SET amount_cents = amount_cents + 1, state = 'active' WHERE state = 'new' AND id % 7 = ${i % 7}`,
@@ -70,7 +79,9 @@ export function generateHistory(count: number): GeneratedFile[] {
         `ALTER TABLE ${table.name} VALIDATE CONSTRAINT ${table.name}_amount_${i}_check`,
       ]);
     } else if (step === 8) {
-      add(`view_${table.name}_${i}`, [`CREATE OR REPLACE VIEW ${table.name}_summary_${i} AS SELECT state, count(*) AS n, sum(amount_cents) AS total FROM ${table.name} GROUP BY state`]);
+      add(`view_${table.name}_${i}`, [
+        `CREATE OR REPLACE VIEW ${table.name}_summary_${i} AS SELECT state, count(*) AS n, sum(amount_cents) AS total FROM ${table.name} GROUP BY state`,
+      ]);
     } else if (step === 9) {
       functions++;
       add(`function_total_${table.name}_${functions}`, [
@@ -86,7 +97,8 @@ export function generateHistory(count: number): GeneratedFile[] {
 
 /** One pg_dump-style data file (COPY … FROM stdin with the rows inline) of about `megabytes`. */
 export function generateDataFile(megabytes: number): { sql: string; rows: number } {
-  const header = 'CREATE TABLE bulk_events (id bigint PRIMARY KEY, account text NOT NULL, kind text NOT NULL, payload text, created_at timestamptz NOT NULL);\n\nCOPY bulk_events (id, account, kind, payload, created_at) FROM stdin;\n';
+  const header =
+    'CREATE TABLE bulk_events (id bigint PRIMARY KEY, account text NOT NULL, kind text NOT NULL, payload text, created_at timestamptz NOT NULL);\n\nCOPY bulk_events (id, account, kind, payload, created_at) FROM stdin;\n';
   const lines: string[] = [];
   let size = header.length;
   let rows = 0;

@@ -33,7 +33,11 @@ function prismaInit(tables: number): string {
     out.push('-- CreateIndex', `CREATE INDEX "Model${t}_ownerId_idx" ON "Model${t}"("ownerId");`, '');
   }
   for (let t = 1; t < tables; t++) {
-    out.push('-- AddForeignKey', `ALTER TABLE "Model${t}" ADD CONSTRAINT "Model${t}_ownerId_fkey" FOREIGN KEY ("ownerId") REFERENCES "Model${t - 1}"("id") ON DELETE SET NULL ON UPDATE CASCADE;`, '');
+    out.push(
+      '-- AddForeignKey',
+      `ALTER TABLE "Model${t}" ADD CONSTRAINT "Model${t}_ownerId_fkey" FOREIGN KEY ("ownerId") REFERENCES "Model${t - 1}"("id") ON DELETE SET NULL ON UPDATE CASCADE;`,
+      '',
+    );
   }
   return out.join('\n');
 }
@@ -46,15 +50,41 @@ function prismaChange(i: number, tables: number): string {
       out.push('-- AlterTable', `ALTER TABLE "Model${t}" ADD COLUMN     "field${i}" TEXT,`, `ADD COLUMN     "flag${i}" BOOLEAN NOT NULL DEFAULT false;`);
       break;
     case 1:
-      out.push('-- CreateTable', `CREATE TABLE "Extra${i}" (`, `    "id" SERIAL NOT NULL,`, `    "modelId" TEXT NOT NULL,`, `    "value" VARCHAR(255),`, `    "at" TIMESTAMP(3) NOT NULL,`, '', `    CONSTRAINT "Extra${i}_pkey" PRIMARY KEY ("id")`, ');');
+      out.push(
+        '-- CreateTable',
+        `CREATE TABLE "Extra${i}" (`,
+        `    "id" SERIAL NOT NULL,`,
+        `    "modelId" TEXT NOT NULL,`,
+        `    "value" VARCHAR(255),`,
+        `    "at" TIMESTAMP(3) NOT NULL,`,
+        '',
+        `    CONSTRAINT "Extra${i}_pkey" PRIMARY KEY ("id")`,
+        ');',
+      );
       out.push('', '-- CreateIndex', `CREATE INDEX "Extra${i}_modelId_idx" ON "Extra${i}"("modelId");`);
-      out.push('', '-- AddForeignKey', `ALTER TABLE "Extra${i}" ADD CONSTRAINT "Extra${i}_modelId_fkey" FOREIGN KEY ("modelId") REFERENCES "Model${t}"("id") ON DELETE CASCADE ON UPDATE CASCADE;`);
+      out.push(
+        '',
+        '-- AddForeignKey',
+        `ALTER TABLE "Extra${i}" ADD CONSTRAINT "Extra${i}_modelId_fkey" FOREIGN KEY ("modelId") REFERENCES "Model${t}"("id") ON DELETE CASCADE ON UPDATE CASCADE;`,
+      );
       break;
     case 2:
-      out.push('-- AlterEnum', `ALTER TYPE "Role" ADD VALUE 'ROLE_${i}';`, '', '-- CreateIndex', `CREATE INDEX "Model${t}_createdAt_${i}_idx" ON "Model${t}"("createdAt");`);
+      out.push(
+        '-- AlterEnum',
+        `ALTER TYPE "Role" ADD VALUE 'ROLE_${i}';`,
+        '',
+        '-- CreateIndex',
+        `CREATE INDEX "Model${t}_createdAt_${i}_idx" ON "Model${t}"("createdAt");`,
+      );
       break;
     case 3:
-      out.push('-- RenameIndex', `ALTER INDEX "Model${t}_ownerId_idx" RENAME TO "Model${t}_owner_${i}_idx";`, '', '-- DropIndex', `DROP INDEX "Model${t}_owner_${i}_idx";`);
+      out.push(
+        '-- RenameIndex',
+        `ALTER INDEX "Model${t}_ownerId_idx" RENAME TO "Model${t}_owner_${i}_idx";`,
+        '',
+        '-- DropIndex',
+        `DROP INDEX "Model${t}_owner_${i}_idx";`,
+      );
       out.push('', '-- CreateIndex', `CREATE INDEX "Model${t}_ownerId_idx" ON "Model${t}"("ownerId");`);
       break;
     case 4:

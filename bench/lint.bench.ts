@@ -70,15 +70,32 @@ export default async function bench(): Promise<void> {
     }
     const migrations = join(work, 'prisma', 'migrations');
     const child = join(resolve('node_modules', '.cache', 'preview-db-bench'), 'lint-child.mjs');
-    await build({ entryPoints: ['bench/lint-child.ts'], outfile: child, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+    await build({
+      entryPoints: ['bench/lint-child.ts'],
+      outfile: child,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'warning',
+    });
     const squawk = findSquawk();
-    const counted = JSON.parse(spawnSync(process.execPath, [...BASELINE_WASM_FLAGS, child, migrations], { encoding: 'utf8', env: { ...process.env, COUNT_STATEMENTS: '1' } }).stdout) as { statements: number; findings: number };
-    console.log(`${history.length} files, ${(history.reduce((sum, file) => sum + file.sql.length, 0) / 1024).toFixed(0)} KB, ${counted.statements.toLocaleString('en-US')} statements, ${counted.findings} findings; ${ROUNDS} rounds, alternating.`);
+    const counted = JSON.parse(
+      spawnSync(process.execPath, [...BASELINE_WASM_FLAGS, child, migrations], { encoding: 'utf8', env: { ...process.env, COUNT_STATEMENTS: '1' } }).stdout,
+    ) as { statements: number; findings: number };
+    console.log(
+      `${history.length} files, ${(history.reduce((sum, file) => sum + file.sql.length, 0) / 1024).toFixed(0)} KB, ${counted.statements.toLocaleString('en-US')} statements, ${counted.findings} findings; ${ROUNDS} rounds, alternating.`,
+    );
 
     const kinds = {
       'preview-db (baseline wasm: what the actions relaunch into)': () => run(process.execPath, [...BASELINE_WASM_FLAGS, child, migrations]),
       'preview-db (V8 default tier-up)': () => run(process.execPath, [child, migrations]),
-      ...(squawk ? { [`squawk (${spawnSync(squawk, ['--version'], { encoding: 'utf8' }).stdout.trim()})`]: () => run(squawk, ['--reporter', 'gcc', join(migrations, '*', 'migration.sql')]) } : {}),
+      ...(squawk
+        ? {
+            [`squawk (${spawnSync(squawk, ['--version'], { encoding: 'utf8' }).stdout.trim()})`]: () =>
+              run(squawk, ['--reporter', 'gcc', join(migrations, '*', 'migration.sql')]),
+          }
+        : {}),
     };
     const samples = new Map<string, Array<Sample & { lintMs?: number; maxRssKb?: number }>>(Object.keys(kinds).map((name) => [name, []]));
     for (let round = 0; round < ROUNDS; round++) {
@@ -89,15 +106,19 @@ export default async function bench(): Promise<void> {
       }
     }
     const squawkName = Object.keys(kinds).find((name) => name.startsWith('squawk'));
-    const reference = squawkName ? { wall: median(samples.get(squawkName)!.map((s) => s.wallMs)), cpu: median(samples.get(squawkName)!.map((s) => s.cpuMs)) } : undefined;
+    const reference = squawkName
+      ? { wall: median(samples.get(squawkName)!.map((s) => s.wallMs)), cpu: median(samples.get(squawkName)!.map((s) => s.cpuMs)) }
+      : undefined;
     for (const [name, list] of samples) {
       const wall = median(list.map((s) => s.wallMs));
       const cpu = median(list.map((s) => s.cpuMs));
       const parts = [`wall ${seconds(wall)}`, `CPU ${seconds(cpu)}`];
-      if (reference && !name.startsWith('squawk')) parts.push(`${(wall / reference.wall).toFixed(2)}x squawk's wall, ${(cpu / reference.cpu).toFixed(2)}x its CPU`);
+      if (reference && !name.startsWith('squawk'))
+        parts.push(`${(wall / reference.wall).toFixed(2)}x squawk's wall, ${(cpu / reference.cpu).toFixed(2)}x its CPU`);
       if (!reference && !name.startsWith('squawk')) parts.push(`${(wall / 210).toFixed(1)}-${(wall / 140).toFixed(1)}x the 0.14-0.21 s squawk took`);
       const lint = list.map((s) => s.lintMs).filter((ms): ms is number => ms !== undefined);
-      if (lint.length > 0) parts.push(`in-process lint ${seconds(median(lint))} (${Math.round(counted.statements / (median(lint) / 1000)).toLocaleString('en-US')} statements/s)`);
+      if (lint.length > 0)
+        parts.push(`in-process lint ${seconds(median(lint))} (${Math.round(counted.statements / (median(lint) / 1000)).toLocaleString('en-US')} statements/s)`);
       const rss = list.map((s) => s.maxRssKb).filter((kb): kb is number => kb !== undefined);
       if (rss.length > 0) parts.push(`peak RSS ${Math.round(median(rss) / 1024)} MB`);
       console.log(`- ${name}: ${parts.join(', ')}`);

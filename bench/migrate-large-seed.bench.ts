@@ -26,7 +26,15 @@ export async function child(url: string, dir: string): Promise<void> {
   const result = await migrate(migrateSettings(url, dir, { seed: ['seed.sql'], lint: 'off' }), new MemoryLog());
   clearInterval(sampler);
   const mb = (bytes: number) => Math.round(bytes / 1e6);
-  console.log(JSON.stringify({ ok: result.ok, error: result.error?.message, ms: performance.now() - started, maxRssMb: process.resourceUsage().maxRSS / 1024, atPeak: { heapTotalMb: mb(peak.heapTotal), heapUsedMb: mb(peak.heapUsed), externalMb: mb(peak.external) } }));
+  console.log(
+    JSON.stringify({
+      ok: result.ok,
+      error: result.error?.message,
+      ms: performance.now() - started,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      atPeak: { heapTotalMb: mb(peak.heapTotal), heapUsedMb: mb(peak.heapUsed), externalMb: mb(peak.external) },
+    }),
+  );
 }
 
 function generate(dir: string): number {
@@ -51,9 +59,17 @@ export default async function bench(): Promise<void> {
     const self = fileURLToPath(import.meta.url);
     const script = `const { child } = await import(${JSON.stringify(`file://${self}`)}); await child(process.argv[1], process.argv[2]);`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, urlOf('bench_seed_runner'), dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    const runner = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as { ok: boolean; error?: string; ms: number; maxRssMb: number; atPeak: Record<string, number> };
+    const runner = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as {
+      ok: boolean;
+      error?: string;
+      ms: number;
+      maxRssMb: number;
+      atPeak: Record<string, number>;
+    };
     console.log(`seed: ${ROWS.toLocaleString('en-US')} INSERTs, ${(bytes / 1e6).toFixed(1)} MB`);
-    console.log(`built-in runner: ${runner.ok ? 'ok' : `failed (${runner.error})`}, ${(runner.ms / 1000).toFixed(1)} s, peak RSS ${Math.round(runner.maxRssMb)} MB (bound: 300 MB; at the peak ${JSON.stringify(runner.atPeak)})`);
+    console.log(
+      `built-in runner: ${runner.ok ? 'ok' : `failed (${runner.error})`}, ${(runner.ms / 1000).toFixed(1)} s, peak RSS ${Math.round(runner.maxRssMb)} MB (bound: 300 MB; at the peak ${JSON.stringify(runner.atPeak)})`,
+    );
     if (existsSync(PSQL)) {
       await admin.query('CREATE DATABASE bench_seed_psql');
       const url = new URL(urlOf('bench_seed_psql'));

@@ -84,7 +84,9 @@ async function timed(label: string, body: () => Promise<void>): Promise<number> 
 }
 
 async function tableCount(url: string): Promise<number> {
-  return withAdmin(url, async (client) => Number((await client.query("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'entity_%'")).rows[0].n));
+  return withAdmin(url, async (client) =>
+    Number((await client.query("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'entity_%'")).rows[0].n),
+  );
 }
 
 export default async function bench(): Promise<BenchRow[]> {
@@ -102,7 +104,8 @@ export default async function bench(): Promise<BenchRow[]> {
     const statements = files.reduce((sum, file) => sum + file.sql.split(';\n').length - 1, 0);
     console.log(`${COUNT} migrations (${statements} statements), each tool on a fresh database:\n`);
 
-    const settings = (databaseUrl: string, lint: 'off' | 'warn', analyze = false): MigrateSettings => migrateSettings(databaseUrl, work, { migrationsDir: 'migrations', lint, analyze });
+    const settings = (databaseUrl: string, lint: 'off' | 'warn', analyze = false): MigrateSettings =>
+      migrateSettings(databaseUrl, work, { migrationsDir: 'migrations', lint, analyze });
 
     const tools = {
       builtin: async (url: string, migrationsDir: string, count: number, lint: 'off' | 'warn' = 'off', analyze = false) => {
@@ -110,17 +113,37 @@ export default async function bench(): Promise<BenchRow[]> {
         if (!result.ok || result.applied.length !== count) throw new Error(`built-in runner: ${result.error?.message ?? `${result.applied.length} applied`}`);
       },
       nodePgMigrate: async (url: string, migrationsDir: string, count: number) => {
-        const applied = await nodePgMigrate({ databaseUrl: url, dir: join(work, migrationsDir), direction: 'up', migrationsTable: 'pgmigrations', count: Infinity, log: () => {}, logger: { debug: () => {}, info: () => {}, warn: () => {}, error: console.error } });
+        const applied = await nodePgMigrate({
+          databaseUrl: url,
+          dir: join(work, migrationsDir),
+          direction: 'up',
+          migrationsTable: 'pgmigrations',
+          count: Infinity,
+          log: () => {},
+          logger: { debug: () => {}, info: () => {}, warn: () => {}, error: console.error },
+        });
         if (applied.length !== count) throw new Error(`node-pg-migrate applied ${applied.length}`);
       },
       floorPg: async (url: string, migrationsDir: string) => {
-        const sqls = readdirSync(join(work, migrationsDir)).sort().map((name) => readFileSync(join(work, migrationsDir, name), 'utf8'));
+        const sqls = readdirSync(join(work, migrationsDir))
+          .sort()
+          .map((name) => readFileSync(join(work, migrationsDir, name), 'utf8'));
         await withAdmin(url, async (client) => {
           for (const sql of sqls) await client.query(sql);
         });
       },
       floorPsql: async (url: string, migrationsDir: string) => {
-        const args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, ...readdirSync(join(work, migrationsDir)).sort().flatMap((name) => ['-f', join(work, migrationsDir, name)])];
+        const args = [
+          '-X',
+          '-q',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-d',
+          url,
+          ...readdirSync(join(work, migrationsDir))
+            .sort()
+            .flatMap((name) => ['-f', join(work, migrationsDir, name)]),
+        ];
         const run = spawnSync('psql', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
         if (run.status !== 0) throw new Error(`psql failed: ${run.stderr}`);
       },
@@ -145,7 +168,15 @@ export default async function bench(): Promise<BenchRow[]> {
       ['measured', '  same, with lint and measurement (analyze)', (url) => tools.builtin(url, 'migrations', COUNT, 'warn', true)],
       ['nodePg', 'node-pg-migrate (SQL migrations, API)', (url) => tools.nodePgMigrate(url, 'migrations', COUNT)],
       ['floorPg', 'floor: one pg session, one query per file', (url) => tools.floorPg(url, 'migrations')],
-      ...(hasPsql ? [['floorPsql', 'floor: one psql session, every file (-f)', (url: string) => tools.floorPsql(url, 'migrations')] as [string, string, (url: string) => Promise<void>]] : []),
+      ...(hasPsql
+        ? [
+            ['floorPsql', 'floor: one psql session, every file (-f)', (url: string) => tools.floorPsql(url, 'migrations')] as [
+              string,
+              string,
+              (url: string) => Promise<void>,
+            ],
+          ]
+        : []),
     ];
     const times = new Map<string, number[]>(contenders.map(([key]) => [key, []]));
     const tables = new Map<string, number>();
@@ -161,7 +192,12 @@ export default async function bench(): Promise<BenchRow[]> {
     if (new Set(tables.values()).size !== 1) throw new Error(`the runs built different schemas: ${JSON.stringify(Object.fromEntries(tables))}`);
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     for (const [key, label] of contenders) {
-      console.log(`${label.padEnd(44)} ${(median(times.get(key)!) / 1000).toFixed(2).padStart(6)} s   (rounds: ${times.get(key)!.map((ms) => (ms / 1000).toFixed(2)).join(', ')})`);
+      console.log(
+        `${label.padEnd(44)} ${(median(times.get(key)!) / 1000).toFixed(2).padStart(6)} s   (rounds: ${times
+          .get(key)!
+          .map((ms) => (ms / 1000).toFixed(2))
+          .join(', ')})`,
+      );
     }
     const builtin = median(times.get('builtin')!);
     const linted = median(times.get('linted')!);
@@ -177,14 +213,46 @@ export default async function bench(): Promise<BenchRow[]> {
     console.log(`measurement adds            ${((measured - linted) / floor).toFixed(2)} x the floor   (target <= 1; measured - linted)`);
     const seconds = (value: number) => `${(value / 1000).toFixed(2)} s`;
     rows.push(
-      { section: 'migrations (1,000 set)', measure: 'built-in runner ÷ node-pg-migrate', value: `${seconds(builtin)} vs ${seconds(nodePg)}`, ratio: builtin / nodePg, ratioOf: '÷ node-pg-migrate', target: '< 1', met: builtin < nodePg },
-      { section: 'migrations (1,000 set)', measure: 'built-in runner ÷ floor', value: `${seconds(builtin)} vs ${seconds(floor)}`, ratio: builtin / floor, ratioOf: '÷ floor', target: '≤ 1.3', met: builtin / floor <= 1.3, note: 'floor = the faster of pg and psql' },
-      { section: 'migrations (1,000 set)', measure: 'built-in runner with lint ÷ floor', value: `${seconds(linted)} vs ${seconds(floor)}`, ratio: linted / floor, ratioOf: '÷ floor' },
-      { section: 'migrations (1,000 set)', measure: 'measurement adds (measured − linted) ÷ floor', value: `${seconds(measured)} vs ${seconds(linted)}`, ratio: (measured - linted) / floor, ratioOf: '÷ floor', target: '≤ 1', met: (measured - linted) / floor <= 1 },
+      {
+        section: 'migrations (1,000 set)',
+        measure: 'built-in runner ÷ node-pg-migrate',
+        value: `${seconds(builtin)} vs ${seconds(nodePg)}`,
+        ratio: builtin / nodePg,
+        ratioOf: '÷ node-pg-migrate',
+        target: '< 1',
+        met: builtin < nodePg,
+      },
+      {
+        section: 'migrations (1,000 set)',
+        measure: 'built-in runner ÷ floor',
+        value: `${seconds(builtin)} vs ${seconds(floor)}`,
+        ratio: builtin / floor,
+        ratioOf: '÷ floor',
+        target: '≤ 1.3',
+        met: builtin / floor <= 1.3,
+        note: 'floor = the faster of pg and psql',
+      },
+      {
+        section: 'migrations (1,000 set)',
+        measure: 'built-in runner with lint ÷ floor',
+        value: `${seconds(linted)} vs ${seconds(floor)}`,
+        ratio: linted / floor,
+        ratioOf: '÷ floor',
+      },
+      {
+        section: 'migrations (1,000 set)',
+        measure: 'measurement adds (measured − linted) ÷ floor',
+        value: `${seconds(measured)} vs ${seconds(linted)}`,
+        ratio: (measured - linted) / floor,
+        ratioOf: '÷ floor',
+        target: '≤ 1',
+        met: (measured - linted) / floor <= 1,
+      },
     );
 
     await withAdmin(adminUrl, async (client) => {
-      for (const name of ['bench_cold', 'bench_warmup', 'bench_builtin', 'bench_linted', 'bench_measured', 'bench_nodepg', 'bench_floorpg', 'bench_floorpsql']) await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      for (const name of ['bench_cold', 'bench_warmup', 'bench_builtin', 'bench_linted', 'bench_measured', 'bench_nodepg', 'bench_floorpg', 'bench_floorpsql'])
+        await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     });
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -44,17 +44,34 @@ export default async function bench(): Promise<void> {
       await run(admin, `CREATE DATABASE ${quoteIdent(name)}`);
     }
     const table = 'CREATE TABLE big (id bigint, email text, full_name text, payload text, at timestamptz)';
-    await run(source, `${table}; INSERT INTO big SELECT g, 'person' || g || '@corp.example.org', 'Person ' || g, repeat(md5(g::text), 5), timestamptz '2025-01-01' + g * interval '1 second' FROM generate_series(1, ${ROWS}) g`);
+    await run(
+      source,
+      `${table}; INSERT INTO big SELECT g, 'person' || g || '@corp.example.org', 'Person ' || g, repeat(md5(g::text), 5), timestamptz '2025-01-01' + g * interval '1 second' FROM generate_series(1, ${ROWS}) g`,
+    );
     await run(target, table);
-    const columns = (await (async () => {
-      const client = await openSource(source);
-      try {
-        return (await client.query<{ name: string; type: string }>("SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'big'::regclass AND attnum > 0 ORDER BY attnum")).rows;
-      } finally {
-        await client.end();
-      }
-    })()).map((c) => ({ ...c, category: c.type === 'text' ? 'S' : 'N', notNull: false, generated: false }));
-    const select = columns.map((c) => maskExpression(c.name === 'email' ? { strategy: 'email', deterministic: true } : c.name === 'full_name' ? { strategy: 'name', deterministic: true } : undefined, c, 'bench-salt')).join(', ');
+    const columns = (
+      await (async () => {
+        const client = await openSource(source);
+        try {
+          return (
+            await client.query<{ name: string; type: string }>(
+              "SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'big'::regclass AND attnum > 0 ORDER BY attnum",
+            )
+          ).rows;
+        } finally {
+          await client.end();
+        }
+      })()
+    ).map((c) => ({ ...c, category: c.type === 'text' ? 'S' : 'N', notNull: false, generated: false }));
+    const select = columns
+      .map((c) =>
+        maskExpression(
+          c.name === 'email' ? { strategy: 'email', deterministic: true } : c.name === 'full_name' ? { strategy: 'name', deterministic: true } : undefined,
+          c,
+          'bench-salt',
+        ),
+      )
+      .join(', ');
 
     const server = await (async () => {
       const client = new pg.Client({ connectionString: admin });
@@ -94,7 +111,10 @@ export default async function bench(): Promise<void> {
               'pg_dump -Fc --data-only | pg_restore',
               async () => {
                 const start = performance.now();
-                execFileSync('/bin/sh', ['-c', 'pg_dump -Fc -Z0 --data-only -t public.big "$SOURCE" | pg_restore --data-only -d "$TARGET"'], { env: { ...process.env, SOURCE: source, TARGET: target }, stdio: 'pipe' });
+                execFileSync('/bin/sh', ['-c', 'pg_dump -Fc -Z0 --data-only -t public.big "$SOURCE" | pg_restore --data-only -d "$TARGET"'], {
+                  env: { ...process.env, SOURCE: source, TARGET: target },
+                  stdio: 'pipe',
+                });
                 return { ms: performance.now() - start };
               },
             ] as [string, () => Promise<{ ms: number }>],
@@ -106,14 +126,20 @@ export default async function bench(): Promise<void> {
               'psql \\copy | psql \\copy',
               async () => {
                 const start = performance.now();
-                execFileSync('/bin/sh', ['-c', `psql -X -q -d "$SOURCE" -c '\\copy public.big to stdout' | psql -X -q -d "$TARGET" -c '\\copy public.big from stdin'`], { env: { ...process.env, SOURCE: source, TARGET: target }, stdio: 'pipe' });
+                execFileSync(
+                  '/bin/sh',
+                  ['-c', `psql -X -q -d "$SOURCE" -c '\\copy public.big to stdout' | psql -X -q -d "$TARGET" -c '\\copy public.big from stdin'`],
+                  { env: { ...process.env, SOURCE: source, TARGET: target }, stdio: 'pipe' },
+                );
                 return { ms: performance.now() - start };
               },
             ] as [string, () => Promise<{ ms: number }>],
           ]
         : []),
     ];
-    console.log(`${ROWS} rows, Postgres ${server}; pg_dump ${canDump ? 'runs' : `cannot dump this server (${pgDump.status === 0 ? pgDump.stdout.trim() : 'not installed'})`}; psql ${hasPsql ? 'installed' : 'not installed'}.\n`);
+    console.log(
+      `${ROWS} rows, Postgres ${server}; pg_dump ${canDump ? 'runs' : `cannot dump this server (${pgDump.status === 0 ? pgDump.stdout.trim() : 'not installed'})`}; psql ${hasPsql ? 'installed' : 'not installed'}.\n`,
+    );
     const times = new Map<string, number[]>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const [label, copy] of tools) {
@@ -125,7 +151,11 @@ export default async function bench(): Promise<void> {
     }
     for (const [label] of tools) {
       const ms = median(times.get(label)!);
-      console.log(`${label.padEnd(44)} ${(ms / 1000).toFixed(2).padStart(6)} s  ${Math.round(ROWS / (ms / 1000)).toString().padStart(8)} rows/s`);
+      console.log(
+        `${label.padEnd(44)} ${(ms / 1000).toFixed(2).padStart(6)} s  ${Math.round(ROWS / (ms / 1000))
+          .toString()
+          .padStart(8)} rows/s`,
+      );
     }
     console.log('');
     for (const [mine] of tools.slice(0, 2)) {

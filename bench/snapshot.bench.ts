@@ -55,7 +55,17 @@ async function oursWaiter(availableAt: number): Promise<{ noticedAt: number; cal
       calls++;
       return { status: now >= availableAt ? 'available' : 'creating' };
     },
-    { what: 'snapshot', deadline: 10 * 3600_000, log: new MemoryLog(), initialIntervalMs: timing.initialIntervalMs, maxIntervalMs: timing.maxIntervalMs, now: () => now, sleep: async (ms) => { now += ms; } },
+    {
+      what: 'snapshot',
+      deadline: 10 * 3600_000,
+      log: new MemoryLog(),
+      initialIntervalMs: timing.initialIntervalMs,
+      maxIntervalMs: timing.maxIntervalMs,
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    },
   );
   return { noticedAt: now, calls };
 }

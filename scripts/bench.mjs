@@ -30,7 +30,16 @@ const rows = [];
 try {
   for (const file of benches) {
     const outfile = join(out, file.replace(/\.ts$/, '.mjs'));
-    await build({ absWorkingDir: root, entryPoints: [join('bench', file)], outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+    await build({
+      absWorkingDir: root,
+      entryPoints: [join('bench', file)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'warning',
+    });
     console.error(`\n## ${file.replace(/\.bench\.ts$/, '')}`);
     const benchStarted = Date.now();
     load.push(loadavg()[0]);
@@ -50,14 +59,23 @@ const totalSeconds = Math.round((Date.now() - started) / 1000);
 const verdict = (row) => (row.met === undefined ? '' : row.met ? 'met' : 'MISSED');
 const table = [
   ['section', 'measure', 'value', 'ratio', 'target', ''],
-  ...rows.map((row) => [row.section, row.measure, row.value, row.ratio === undefined ? '' : `${row.ratio.toFixed(2)} ${row.ratioOf ?? ''}`.trim(), row.target ?? '', verdict(row)]),
+  ...rows.map((row) => [
+    row.section,
+    row.measure,
+    row.value,
+    row.ratio === undefined ? '' : `${row.ratio.toFixed(2)} ${row.ratioOf ?? ''}`.trim(),
+    row.target ?? '',
+    verdict(row),
+  ]),
 ];
 const widths = table[0].map((_, column) => Math.max(...table.map((line) => line[column].length)));
 const line = (cells) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
 print(line(table[0]));
 print(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
 for (const cells of table.slice(1)) print(line(cells));
-print(`\n${rows.filter((row) => row.met === true).length} target(s) met, ${rows.filter((row) => row.met === false).length} missed; ${totalSeconds} s on ${machine.cpus} cores, load average ${machine.loadAverage.min.toFixed(1)}–${machine.loadAverage.max.toFixed(1)}, Node ${machine.node}.`);
+print(
+  `\n${rows.filter((row) => row.met === true).length} target(s) met, ${rows.filter((row) => row.met === false).length} missed; ${totalSeconds} s on ${machine.cpus} cores, load average ${machine.loadAverage.min.toFixed(1)}–${machine.loadAverage.max.toFixed(1)}, Node ${machine.node}.`,
+);
 
 if (wanted.length === 0) {
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), seconds: totalSeconds, machine, rows }, null, 2)}\n`);
@@ -101,11 +119,14 @@ function chart(ratioRows) {
   ratioRows.forEach((row, index) => {
     const y = top + index * (barHeight + gap);
     const colour = row.met === false ? '#d9534f' : row.met === true ? '#2e8b57' : '#4682b4';
-    parts.push(`<text x="${left - 8}" y="${y + barHeight - 5}" text-anchor="end">${escape(`${row.section}: ${row.measure} ${row.ratioOf ?? ''}`.slice(0, 64))}</text>`);
+    parts.push(
+      `<text x="${left - 8}" y="${y + barHeight - 5}" text-anchor="end">${escape(`${row.section}: ${row.measure} ${row.ratioOf ?? ''}`.slice(0, 64))}</text>`,
+    );
     parts.push(`<rect x="${x(0.01)}" y="${y}" width="${Math.max(1, x(row.ratio) - x(0.01))}" height="${barHeight}" fill="${colour}"/>`);
     parts.push(`<text x="${x(row.ratio) + 4}" y="${y + barHeight - 5}">${row.ratio.toFixed(2)}</text>`);
     const target = /([\d.]+)/.exec(row.target ?? '');
-    if (target && /[≤<]/.test(row.target)) parts.push(`<line x1="${x(Number(target[1]))}" y1="${y - 2}" x2="${x(Number(target[1]))}" y2="${y + barHeight + 2}" stroke="black" stroke-width="2"/>`);
+    if (target && /[≤<]/.test(row.target))
+      parts.push(`<line x1="${x(Number(target[1]))}" y1="${y - 2}" x2="${x(Number(target[1]))}" y2="${y + barHeight + 2}" stroke="black" stroke-width="2"/>`);
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

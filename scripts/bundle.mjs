@@ -13,12 +13,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 export const ENTRIES = {
   'preview-db': 'src/actions/preview-db/main.ts',
   'create-branch': 'src/actions/create-branch/main.ts',
-  'migrate': 'src/actions/migrate/main.ts',
-  'cleanup': 'src/actions/cleanup/main.ts',
-  'snapshot': 'src/actions/snapshot/main.ts',
-  'restore': 'src/actions/restore/main.ts',
+  migrate: 'src/actions/migrate/main.ts',
+  cleanup: 'src/actions/cleanup/main.ts',
+  snapshot: 'src/actions/snapshot/main.ts',
+  restore: 'src/actions/restore/main.ts',
   'refresh-template': 'src/actions/refresh-template/main.ts',
-  'cli': 'src/cli/main.ts',
+  cli: 'src/cli/main.ts',
 };
 
 const root = resolve(import.meta.dirname, '..');
@@ -26,7 +26,8 @@ const target = resolve(process.argv[2] ?? join(root, 'dist'));
 
 // Bundled CommonJS dependencies (pg, the AWS SDK) call require() on Node built-ins, and
 // libpg-query's loader finds its .wasm through __dirname (the directory of its chunk).
-const banner = "import { createRequire as __previewDbCreateRequire } from 'node:module';\nimport { fileURLToPath as __previewDbFileURLToPath } from 'node:url';\nconst require = __previewDbCreateRequire(import.meta.url);\nconst __filename = __previewDbFileURLToPath(import.meta.url);\nconst __dirname = __previewDbFileURLToPath(new URL('.', import.meta.url));";
+const banner =
+  "import { createRequire as __previewDbCreateRequire } from 'node:module';\nimport { fileURLToPath as __previewDbFileURLToPath } from 'node:url';\nconst require = __previewDbCreateRequire(import.meta.url);\nconst __filename = __previewDbFileURLToPath(import.meta.url);\nconst __dirname = __previewDbFileURLToPath(new URL('.', import.meta.url));";
 
 /** `undici` → a stand-in that loads dist/vendor/undici.cjs on first use. */
 const undiciOnDemand = {

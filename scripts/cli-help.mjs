@@ -15,7 +15,10 @@ export function renderActionInputs() {
   for (const action of ACTIONS) {
     const manifest = parse(readFileSync(join(root, 'actions', action, 'action.yml'), 'utf8'));
     out[action] = Object.fromEntries(
-      Object.entries(manifest.inputs ?? {}).map(([name, input]) => [name, { description: String(input.description ?? '').trim(), ...(input.default !== undefined ? { default: String(input.default) } : {}) }]),
+      Object.entries(manifest.inputs ?? {}).map(([name, input]) => [
+        name,
+        { description: String(input.description ?? '').trim(), ...(input.default !== undefined ? { default: String(input.default) } : {}) },
+      ]),
     );
   }
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

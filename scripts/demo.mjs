@@ -25,11 +25,26 @@ const step = (text) => console.log(`\n${bold(`▶ ${text}`)}`);
 async function startGitHub() {
   const outfile = join(root, 'node_modules', '.cache', 'preview-db-demo', 'github-fake.mjs');
   mkdirSync(dirname(outfile), { recursive: true });
-  await build({ absWorkingDir: root, entryPoints: ['__tests__/fakes/github/server.ts'], outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+  await build({
+    absWorkingDir: root,
+    entryPoints: ['__tests__/fakes/github/server.ts'],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+  });
   const { startFakeGitHub } = await import(pathToFileURL(outfile).href);
   const github = await startFakeGitHub({ token: GITHUB_TOKEN, login: 'github-actions[bot]' });
   github.seedPullRequest({ repository: REPOSITORY, number: PR });
-  return { url: github.apiUrl, get comments() { return github.comments(PR, REPOSITORY); }, close: () => github.close() };
+  return {
+    url: github.apiUrl,
+    get comments() {
+      return github.comments(PR, REPOSITORY);
+    },
+    close: () => github.close(),
+  };
 }
 
 /** Runs a bundle as the runner does: INPUT_* variables, command files, an event file. */
@@ -39,9 +54,22 @@ async function runAsRunner(action, inputs, event, workspace, apiUrl) {
   for (const file of [files.output, files.env, files.summary]) writeFileSync(file, '');
   writeFileSync(files.event, JSON.stringify(event));
   const env = {
-    PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: files.output, GITHUB_ENV: files.env, GITHUB_STEP_SUMMARY: files.summary,
-    GITHUB_EVENT_PATH: files.event, GITHUB_EVENT_NAME: 'pull_request', GITHUB_REPOSITORY: REPOSITORY, GITHUB_SHA: event.pull_request.head.sha, GITHUB_RUN_ID: '1001',
-    GITHUB_RUN_ATTEMPT: '1', GITHUB_SERVER_URL: 'https://github.example.test', GITHUB_API_URL: apiUrl, GITHUB_WORKSPACE: workspace, RUNNER_TEMP: dir,
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_OUTPUT: files.output,
+    GITHUB_ENV: files.env,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_REPOSITORY: REPOSITORY,
+    GITHUB_SHA: event.pull_request.head.sha,
+    GITHUB_RUN_ID: '1001',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_SERVER_URL: 'https://github.example.test',
+    GITHUB_API_URL: apiUrl,
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_TEMP: dir,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   // Asynchronously, so the fake GitHub API in this process can answer the action.
@@ -51,15 +79,33 @@ async function runAsRunner(action, inputs, event, workspace, apiUrl) {
   child.stderr.on('data', (chunk) => (result.stderr += chunk));
   result.status = await new Promise((done) => child.on('close', done));
   // The runner hides its own workflow commands; show the log as a person would see it.
-  const log = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::') && !line.startsWith('::debug::') && !line.startsWith('::group::') && line !== '::endgroup::');
-  console.log(log.map((line) => `  │ ${line}`).join('\n').trimEnd());
+  const log = result.stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::') && !line.startsWith('::debug::') && !line.startsWith('::group::') && line !== '::endgroup::');
+  console.log(
+    log
+      .map((line) => `  │ ${line}`)
+      .join('\n')
+      .trimEnd(),
+  );
   if (result.status !== 0) throw new Error(`${action} failed (exit ${result.status})\n${result.stderr}`);
   return { summary: readFileSync(files.summary, 'utf8') };
 }
 
 function pullRequest(action, sha) {
   const repo = { full_name: REPOSITORY };
-  return { action, number: PR, pull_request: { number: PR, state: action === 'closed' ? 'closed' : 'open', body: '', head: { sha, ref: 'add-email-index', repo }, base: { ref: 'main', repo } }, repository: repo };
+  return {
+    action,
+    number: PR,
+    pull_request: {
+      number: PR,
+      state: action === 'closed' ? 'closed' : 'open',
+      body: '',
+      head: { sha, ref: 'add-email-index', repo },
+      base: { ref: 'main', repo },
+    },
+    repository: repo,
+  };
 }
 
 async function query(url, text) {
@@ -86,7 +132,8 @@ try {
 
   const workspace = mkdtempSync(join(tmpdir(), 'preview-db-demo-workspace-'));
   mkdirSync(join(workspace, 'migrations'));
-  for (const file of ['0001_create_accounts.sql', '0002_index_accounts_email.sql']) cpSync(join(root, 'examples/migrations', file), join(workspace, 'migrations', file));
+  for (const file of ['0001_create_accounts.sql', '0002_index_accounts_email.sql'])
+    cpSync(join(root, 'examples/migrations', file), join(workspace, 'migrations', file));
   const inputs = { provider: 'postgres', 'postgres-url': postgres.url, template: 'app_production', 'github-token': GITHUB_TOKEN, 'expires-in': '7d' };
 
   step(`Pull request #${PR} opened: preview-db creates, migrates and measures its preview`);

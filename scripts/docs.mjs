@@ -14,11 +14,16 @@ const root = resolve(import.meta.dirname, '..');
 /** The root action's tables live in the README; every sub-action gets docs/actions/<name>.md (see `actionPage`). */
 export const DOCUMENTED_ACTIONS = [['preview-db', 'action.yml']];
 
-const cell = (text) => String(text ?? '').replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+const cell = (text) =>
+  String(text ?? '')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|')
+    .trim();
 
 export function actionTables(manifest) {
   const inputs = Object.entries(manifest.inputs ?? {}).map(
-    ([name, input]) => `| \`${name}\` | ${cell(input.description)} | ${input.default !== undefined && input.default !== '' ? `\`${cell(input.default)}\`` : ''} | ${input.required ? 'yes' : ''} |`,
+    ([name, input]) =>
+      `| \`${name}\` | ${cell(input.description)} | ${input.default !== undefined && input.default !== '' ? `\`${cell(input.default)}\`` : ''} | ${input.required ? 'yes' : ''} |`,
   );
   const outputs = Object.entries(manifest.outputs ?? {}).map(([name, output]) => `| \`${name}\` | ${cell(output.description)} |`);
   return [
@@ -98,7 +103,11 @@ export function renderContract(actions = allActions()) {
       lines.push(`      ${key(input)}: { default: ${quote(spec?.default ?? '')}, required: ${spec?.required === true} },`);
     }
     lines.push('    },');
-    lines.push(`    outputs: [${Object.keys(manifest.outputs ?? {}).map(quote).join(', ')}],`);
+    lines.push(
+      `    outputs: [${Object.keys(manifest.outputs ?? {})
+        .map(quote)
+        .join(', ')}],`,
+    );
     lines.push('  },');
   }
   lines.push(
@@ -149,4 +158,3 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1);
   }
 }
-

@@ -71,7 +71,9 @@ export function checkImports(edges: ImportEdge[], layers: Layer[] = LAYERS): str
     const fromLayer = layers[layerIndex(from, layers)]!;
     if (edge.external) {
       if (TOOLKIT.test(edge.to) && !fromLayer.entryPoint) {
-        problems.add(`src/${edge.from} imports ${edge.to}: only the action entry points (src/actions) may use the runner's toolkit; the core takes a Log and plain values`);
+        problems.add(
+          `src/${edge.from} imports ${edge.to}: only the action entry points (src/actions) may use the runner's toolkit; the core takes a Log and plain values`,
+        );
       }
       continue;
     }
@@ -89,8 +91,12 @@ export function checkImports(edges: ImportEdge[], layers: Layer[] = LAYERS): str
     graph.get(from)!.add(to);
     const a = layerIndex(from, layers);
     const b = layerIndex(to, layers);
-    if (a > b) problems.add(`src/${edge.from} imports src/${edge.to}: ${from} (${layers[a]!.name}) may not import from ${to}, which is in a higher layer (${layers[b]!.name})`);
-    else if (a === b) problems.add(`src/${edge.from} imports src/${edge.to}: ${from} and ${to} are side by side (${layers[a]!.name}); move what both need to a lower layer`);
+    if (a > b)
+      problems.add(
+        `src/${edge.from} imports src/${edge.to}: ${from} (${layers[a]!.name}) may not import from ${to}, which is in a higher layer (${layers[b]!.name})`,
+      );
+    else if (a === b)
+      problems.add(`src/${edge.from} imports src/${edge.to}: ${from} and ${to} are side by side (${layers[a]!.name}); move what both need to a lower layer`);
   }
   for (const cycle of folderCycles(graph)) problems.add(`folder cycle: ${cycle.join(' → ')} → ${cycle[0]}`);
   return [...problems].sort();
@@ -137,9 +143,18 @@ export function specifiersOf(fileName: string, text: string): string[] {
   const walk = (node: ts.Node) => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       found.push(node.moduleSpecifier.text);
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       found.push(node.moduleReference.expression.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
       found.push(node.arguments[0].text);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       found.push(node.argument.literal.text);
@@ -157,7 +172,10 @@ export function readImportGraph(srcDir: string): ImportEdge[] {
   for (const file of files.sort()) {
     for (const specifier of specifiersOf(file, readFileSync(join(srcDir, file), 'utf8'))) {
       if (specifier.startsWith('.')) {
-        const target = relative(srcDir, resolve(srcDir, dirname(file), specifier)).split(sep).join('/').replace(/\.js$/, '.ts');
+        const target = relative(srcDir, resolve(srcDir, dirname(file), specifier))
+          .split(sep)
+          .join('/')
+          .replace(/\.js$/, '.ts');
         edges.push({ from: file, to: target, external: false });
       } else {
         edges.push({ from: file, to: specifier, external: true });

@@ -27,7 +27,15 @@ export function contractDifferences(action: string, runs: ActionRun[]) {
   const read = [...new Set(runs.flatMap((run) => run.inputsRead))].sort();
   // An output counts as set only when some run gave it a value: the actions write every
   // declared output (empty when it does not apply), so a name alone proves nothing.
-  const set = [...new Set(runs.flatMap((run) => Object.entries(run.outputs).filter(([, value]) => value !== '').map(([name]) => name)))].sort();
+  const set = [
+    ...new Set(
+      runs.flatMap((run) =>
+        Object.entries(run.outputs)
+          .filter(([, value]) => value !== '')
+          .map(([name]) => name),
+      ),
+    ),
+  ].sort();
   return {
     inputsReadButNotDeclared: read.filter((name) => !declaredInputs.includes(name)),
     inputsDeclaredButNeverRead: declaredInputs.filter((name) => !read.includes(name)),

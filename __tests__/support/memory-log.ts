@@ -5,17 +5,32 @@ import type { Log } from '../../src/shared/log.js';
 export class MemoryLog implements Log {
   readonly lines: Array<{ level: string; message: string }> = [];
   readonly secrets: string[] = [];
-  info(message: string) { this.lines.push({ level: 'info', message }); }
-  warning(message: string) { this.lines.push({ level: 'warning', message }); }
-  notice(message: string) { this.lines.push({ level: 'notice', message }); }
-  error(message: string) { this.lines.push({ level: 'error', message }); }
-  debug(message: string) { this.lines.push({ level: 'debug', message }); }
-  secret(value: string) { if (value) this.secrets.push(value); }
+  info(message: string) {
+    this.lines.push({ level: 'info', message });
+  }
+  warning(message: string) {
+    this.lines.push({ level: 'warning', message });
+  }
+  notice(message: string) {
+    this.lines.push({ level: 'notice', message });
+  }
+  error(message: string) {
+    this.lines.push({ level: 'error', message });
+  }
+  debug(message: string) {
+    this.lines.push({ level: 'debug', message });
+  }
+  secret(value: string) {
+    if (value) this.secrets.push(value);
+  }
   async group<T>(title: string, body: () => Promise<T>): Promise<T> {
     this.lines.push({ level: 'group', message: title });
     return body();
   }
   text(level?: string): string {
-    return this.lines.filter((line) => !level || line.level === level).map((line) => line.message).join('\n');
+    return this.lines
+      .filter((line) => !level || line.level === level)
+      .map((line) => line.message)
+      .join('\n');
   }
 }

@@ -64,7 +64,11 @@ export function pullRequestEvent(number: number, options: { action?: string; for
       number,
       state: options.action === 'closed' ? 'closed' : 'open',
       body: options.body ?? '',
-      head: { sha: options.sha ?? 'abc1234def5678abc1234def5678abc1234def56', ref: `feature-${number}`, repo: options.fork ? { full_name: 'someone-else/example-app' } : base },
+      head: {
+        sha: options.sha ?? 'abc1234def5678abc1234def5678abc1234def56',
+        ref: `feature-${number}`,
+        repo: options.fork ? { full_name: 'someone-else/example-app' } : base,
+      },
       base: { ref: 'main', repo: base },
     },
     repository: base,
@@ -73,7 +77,13 @@ export function pullRequestEvent(number: number, options: { action?: string; for
 
 export async function runAction(name: string, options: RunOptions = {}): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), `preview-db-${name}-`));
-  const files = { output: join(dir, 'output'), env: join(dir, 'env'), summary: join(dir, 'summary'), event: join(dir, 'event.json'), inputs: join(dir, 'inputs-read') };
+  const files = {
+    output: join(dir, 'output'),
+    env: join(dir, 'env'),
+    summary: join(dir, 'summary'),
+    event: join(dir, 'event.json'),
+    inputs: join(dir, 'inputs-read'),
+  };
   for (const file of [files.output, files.env, files.summary, files.inputs]) writeFileSync(file, '');
   writeFileSync(files.event, JSON.stringify(options.event ?? {}));
   const env: Record<string, string> = {
@@ -99,7 +109,11 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
   for (const [key, value] of Object.entries(options.inputs ?? {})) env[`INPUT_${key.replace(/ /g, '_').toUpperCase()}`] = value;
   const script = join(ROOT, 'dist', name, 'index.js');
   if (!existsSync(script)) throw new Error(`no bundle at ${script}: run npm run bundle`);
-  const child = spawn(options.node ?? process.execPath, ['--import', join(ROOT, '__tests__/support/record-env-reads.mjs'), script], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.node ?? process.execPath, ['--import', join(ROOT, '__tests__/support/record-env-reads.mjs'), script], {
+    cwd: options.cwd ?? ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -123,10 +137,18 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
     exportedEnv: parseCommandFile(read(files.env)),
     summary: read(files.summary),
     files: { output: read(files.output), env: read(files.env), summary: read(files.summary) },
-    inputsRead: [...new Set(read(files.inputs).split('\n').filter(Boolean).map((key) => key.slice('INPUT_'.length).toLowerCase()))],
+    inputsRead: [
+      ...new Set(
+        read(files.inputs)
+          .split('\n')
+          .filter(Boolean)
+          .map((key) => key.slice('INPUT_'.length).toLowerCase()),
+      ),
+    ],
   };
   // Kept for the contract test: which inputs each action read and which outputs it set.
-  if (process.env.PREVIEW_DB_CONTRACT_LOG) appendFileSync(process.env.PREVIEW_DB_CONTRACT_LOG, `${JSON.stringify({ name, inputs: run.inputsRead, outputs: Object.keys(run.outputs) })}\n`);
+  if (process.env.PREVIEW_DB_CONTRACT_LOG)
+    appendFileSync(process.env.PREVIEW_DB_CONTRACT_LOG, `${JSON.stringify({ name, inputs: run.inputsRead, outputs: Object.keys(run.outputs) })}\n`);
   return run;
 }
 
@@ -135,7 +157,11 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
  * outputs) and the `::add-mask::` commands that register it (the runner consumes those).
  */
 export function leakedSecrets(run: ActionRun, secrets: string[]): string[] {
-  const withoutMaskCommands = (text: string) => text.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+  const withoutMaskCommands = (text: string) =>
+    text
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
   const places = { stdout: withoutMaskCommands(run.stdout), stderr: withoutMaskCommands(run.stderr), summary: run.summary };
   const leaks: string[] = [];
   for (const secret of secrets) {
@@ -152,7 +178,10 @@ export function leakedSecrets(run: ActionRun, secrets: string[]): string[] {
 export function maskedValues(run: ActionRun): string[] {
   // Workflow command data is escaped (% \r \n); the runner unescapes it before masking.
   const unescape = (data: string) => data.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
-  return run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::')).map((line) => unescape(line.slice('::add-mask::'.length)));
+  return run.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('::add-mask::'))
+    .map((line) => unescape(line.slice('::add-mask::'.length)));
 }
 
 /** How the runner's log shows an input error annotation (the title's colon is escaped). */

@@ -42,9 +42,13 @@ function readEvent(path: string | undefined): Record<string, any> {
   try {
     event = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new EventFileError(path, `is not JSON (${error instanceof Error ? error.message : String(error)}). The runner writes it; when you run the action yourself, point GITHUB_EVENT_PATH at a JSON event payload.`);
+    throw new EventFileError(
+      path,
+      `is not JSON (${error instanceof Error ? error.message : String(error)}). The runner writes it; when you run the action yourself, point GITHUB_EVENT_PATH at a JSON event payload.`,
+    );
   }
-  if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new EventFileError(path, 'does not hold a JSON object, as every GitHub event payload is.');
+  if (event === null || typeof event !== 'object' || Array.isArray(event))
+    throw new EventFileError(path, 'does not hold a JSON object, as every GitHub event payload is.');
   return event as Record<string, any>;
 }
 
@@ -54,7 +58,10 @@ export function readRunFacts(env: NodeJS.ProcessEnv = process.env): RunFacts {
   const pr = event.pull_request as Record<string, any> | undefined;
   const number = pr ? Number(pr.number ?? event.number) : undefined;
   if (pr && !(Number.isSafeInteger(number) && number! > 0)) {
-    throw new EventFileError(path!, `has a pull_request without a valid number (${JSON.stringify(pr.number ?? event.number ?? null)}); previews are named after it, so nothing is done.`);
+    throw new EventFileError(
+      path!,
+      `has a pull_request without a valid number (${JSON.stringify(pr.number ?? event.number ?? null)}); previews are named after it, so nothing is done.`,
+    );
   }
   const repository = env.GITHUB_REPOSITORY ?? event.repository?.full_name ?? '';
   return {

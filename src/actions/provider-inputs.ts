@@ -32,7 +32,11 @@ export function readProviderConnection(): ProviderConnectionInputs {
 export function readBranchName(facts: RunFacts): string {
   const given = inputs.text('branch-name');
   if (given) return validateBranchName(given);
-  if (!facts.pullRequest) throw new InputError('branch-name', `is required when the event (${facts.eventName || 'unknown'}) has no pull request. Set branch-name, e.g. preview/\${{ github.ref_name }}.`);
+  if (!facts.pullRequest)
+    throw new InputError(
+      'branch-name',
+      `is required when the event (${facts.eventName || 'unknown'}) has no pull request. Set branch-name, e.g. preview/\${{ github.ref_name }}.`,
+    );
   return defaultBranchName(facts.pullRequest.number);
 }
 
@@ -51,15 +55,18 @@ export function missingCredential(connection: ProviderConnectionInputs): string 
 }
 
 export function checkApiHost(apiHost: string): string {
-  if (!/^https?:\/\//.test(apiHost)) throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
+  if (!/^https?:\/\//.test(apiHost))
+    throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
   return apiHost;
 }
 
 /** The Neon inputs every action with a Neon path takes (create-branch, cleanup, snapshot, the root action), checked here once. */
 export function checkNeonInputs(neon: { apiKey: string; projectId: string; apiHost: string }): void {
-  if (!neon.apiKey) throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
+  if (!neon.apiKey)
+    throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
   if (!neon.projectId) throw new InputError('neon-project-id', 'is required for provider neon. Find it in the Neon console under Settings → General.');
-  if (!/^[a-z0-9-]+$/.test(neon.projectId)) throw new InputError('neon-project-id', `'${neon.projectId}' is not a Neon project id (lowercase words joined by hyphens, e.g. misty-fog-123456).`);
+  if (!/^[a-z0-9-]+$/.test(neon.projectId))
+    throw new InputError('neon-project-id', `'${neon.projectId}' is not a Neon project id (lowercase words joined by hyphens, e.g. misty-fog-123456).`);
   checkApiHost(neon.apiHost);
 }
 

@@ -15,4 +15,11 @@ export const PROVIDER_SETTING_INPUTS = {
 } as const;
 
 /** The migrate core's settings under the migrate action's input names. */
-export const MIGRATE_SETTING_INPUTS = { databaseUrl: 'database-url', command: 'command', seed: 'seed', exportEnv: 'export-env', checkDown: 'check-down', requireDown: 'require-down' } as const;
+export const MIGRATE_SETTING_INPUTS = {
+  databaseUrl: 'database-url',
+  command: 'command',
+  seed: 'seed',
+  exportEnv: 'export-env',
+  checkDown: 'check-down',
+  requireDown: 'require-down',
+} as const;

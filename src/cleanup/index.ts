@@ -77,15 +77,21 @@ export async function runCleanup(settings: CleanupSettings, store: PreviewStore,
     rows: [],
     elapsedMs: 0,
   };
-  const what = settings.mode === 'pr' ? `preview '${settings.branchName}'` : `previews starting with ${settings.prefixes.map((prefix) => `'${prefix}'`).join(', ')}`;
-  const resources = await log.group(`List ${what}`, () => store.list({ mode: settings.mode, branchName: settings.branchName, olderThanSeconds: settings.olderThanSeconds, now }));
+  const what =
+    settings.mode === 'pr' ? `preview '${settings.branchName}'` : `previews starting with ${settings.prefixes.map((prefix) => `'${prefix}'`).join(', ')}`;
+  const resources = await log.group(`List ${what}`, () =>
+    store.list({ mode: settings.mode, branchName: settings.branchName, olderThanSeconds: settings.olderThanSeconds, now }),
+  );
   const rules = { mode: settings.mode, prefixes: settings.prefixes, branchName: settings.branchName, olderThanSeconds: settings.olderThanSeconds, now };
   let selection = selectForDeletion(resources, rules);
 
   if (settings.mode === 'stale' && settings.closedPrs && dependencies.closedPullRequests) {
     // Only the previews kept for their activity can change their verdict: ask about those.
     const kept = new Set(selection.skipped.map((entry) => entry.name));
-    const undecided = resources.filter((resource) => kept.has(resource.name) && resource.pullRequest !== undefined && !resource.isDefault && !resource.isProtected && resource.children.length === 0);
+    const undecided = resources.filter(
+      (resource) =>
+        kept.has(resource.name) && resource.pullRequest !== undefined && !resource.isDefault && !resource.isProtected && resource.children.length === 0,
+    );
     const numbers = [...new Set(undecided.map((resource) => resource.pullRequest!))];
     if (numbers.length > 0) {
       const closed = await log.group(`Look up ${numbers.length} pull request(s) on GitHub`, () => dependencies.closedPullRequests!(numbers));
@@ -99,7 +105,9 @@ export async function runCleanup(settings: CleanupSettings, store: PreviewStore,
   report.candidates = selection.candidates.map((candidate) => candidate.name);
   for (const entry of selection.skipped) report.rows.push({ name: entry.name, result: 'kept', detail: entry.reason });
   if (settings.mode === 'stale') {
-    log.info(`${resources.length} listed: ${selection.candidates.length} to delete, ${selection.skipped.length} previews kept, ${selection.notPreviews} not previews (left alone).`);
+    log.info(
+      `${resources.length} listed: ${selection.candidates.length} to delete, ${selection.skipped.length} previews kept, ${selection.notPreviews} not previews (left alone).`,
+    );
   }
   for (const entry of selection.skipped) log.info(`Keeping '${entry.name}': ${entry.reason}.`);
   if (settings.mode === 'pr' && resources.every((resource) => resource.name !== settings.branchName)) {
@@ -114,7 +122,8 @@ export async function runCleanup(settings: CleanupSettings, store: PreviewStore,
 
   if (selection.candidates.length > settings.maxDeletions) {
     report.failure = `${selection.candidates.length} previews were selected for deletion, more than max-deletions (${settings.maxDeletions}); nothing was deleted. Check prefixes and older-than (the candidates output lists them), then raise max-deletions if this many is intended.`;
-    for (const candidate of selection.candidates) report.rows.push({ name: candidate.name, result: 'not deleted', detail: `${candidate.why}; above max-deletions` });
+    for (const candidate of selection.candidates)
+      report.rows.push({ name: candidate.name, result: 'not deleted', detail: `${candidate.why}; above max-deletions` });
     return finish(report, started);
   }
 
@@ -156,7 +165,12 @@ export async function runCleanup(settings: CleanupSettings, store: PreviewStore,
     });
   }
   if (report.failed.length > 0) {
-    report.failure = `${report.failed.length} of ${selection.candidates.length} deletion(s) failed (${report.failed.map((entry) => entry.name).slice(0, 5).join(', ')}${report.failed.length > 5 ? ', …' : ''}); the others went ahead. See the failed output and the errors above; a re-run retries only what is left.`;
+    report.failure = `${report.failed.length} of ${selection.candidates.length} deletion(s) failed (${report.failed
+      .map((entry) => entry.name)
+      .slice(0, 5)
+      .join(
+        ', ',
+      )}${report.failed.length > 5 ? ', …' : ''}); the others went ahead. See the failed output and the errors above; a re-run retries only what is left.`;
   }
   return finish(report, started);
 }

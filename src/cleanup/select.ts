@@ -120,7 +120,10 @@ export function validatePrefixes(prefixes: readonly string[], input = 'prefixes'
   for (const prefix of prefixes) {
     if (/[*?[\]]/.test(prefix)) throw new InputError(input, `'${prefix}' contains a wildcard; prefixes are literal name beginnings such as preview/.`);
     if (prefix.length < 3 || !/[A-Za-z0-9]/.test(prefix)) {
-      throw new InputError(input, `'${prefix}' would match nearly every branch. Use a specific prefix of at least three characters with a letter, such as preview/.`);
+      throw new InputError(
+        input,
+        `'${prefix}' would match nearly every branch. Use a specific prefix of at least three characters with a letter, such as preview/.`,
+      );
     }
   }
   return [...new Set(prefixes)];

@@ -31,13 +31,17 @@ export function parseCommandArgs(command: string, args: string[], options: Optio
     if (value === undefined || value === false) continue;
     const text = String(value);
     if (typeof value === 'string' && text.trim() === '') {
-      throw new UsageError(`--${name} was given an empty value. Give it a value (e.g. --${name}=${options.find((option) => option.name === name)?.value ?? 'value'}) or leave it out.`);
+      throw new UsageError(
+        `--${name} was given an empty value. Give it a value (e.g. --${name}=${options.find((option) => option.name === name)?.value ?? 'value'}) or leave it out.`,
+      );
     }
     flags.set(name, { value: text, flag: `--${name}` });
   }
   if (parsed.positionals.length > positionals.length) {
     const extra = parsed.positionals[positionals.length]!;
-    throw new UsageError(`unexpected argument '${extra}' for \`preview-db ${command}\`${positionals.length ? ` (it takes ${positionals.map((p) => `<${p.name}>`).join(' ')})` : ' (it takes no arguments)'}. See \`preview-db ${command} --help\`.`);
+    throw new UsageError(
+      `unexpected argument '${extra}' for \`preview-db ${command}\`${positionals.length ? ` (it takes ${positionals.map((p) => `<${p.name}>`).join(' ')})` : ' (it takes no arguments)'}. See \`preview-db ${command} --help\`.`,
+    );
   }
   for (const [index, value] of parsed.positionals.entries()) {
     if (value.trim() === '') throw new UsageError(`<${positionals[index]!.name}> is empty. Give a name, e.g. \`preview-db ${command} my-feature\`.`);

@@ -29,7 +29,9 @@ function configValue(label: string, key: string, value: unknown): string {
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.join(',');
   // env-vars as an object: { "DATABASE_URL": "pooled", "DIRECT_URL": "direct" }.
   if (key === 'env-vars' && value && typeof value === 'object' && Object.values(value).every((item) => typeof item === 'string')) {
-    return Object.entries(value as Record<string, string>).map(([name, kind]) => `${name}=${kind}`).join(',');
+    return Object.entries(value as Record<string, string>)
+      .map(([name, kind]) => `${name}=${kind}`)
+      .join(',');
   }
   throw new UsageError(`${label}: "${key}" must be a string, number, boolean or list of strings.`);
 }
@@ -59,14 +61,20 @@ export function loadConfig(cwd: string): ConfigFile | undefined {
     label = 'package.json ("preview-db")';
     raw = parsed['preview-db'];
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${label} must hold a JSON object of settings, e.g. {"provider": "neon", "neon-project-id": "misty-fog-123456"}.`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new UsageError(`${label} must hold a JSON object of settings, e.g. {"provider": "neon", "neon-project-id": "misty-fog-123456"}.`);
   const known = configKeys();
   const values = new Map<string, string>();
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     if (SECRET_SETTINGS.has(key)) {
-      throw new UsageError(`${label} holds "${key}", a secret; a checked-in file is no place for it and preview-db never reads one from there. Remove it and set ${envName(key)} in your environment instead.`);
+      throw new UsageError(
+        `${label} holds "${key}", a secret; a checked-in file is no place for it and preview-db never reads one from there. Remove it and set ${envName(key)} in your environment instead.`,
+      );
     }
-    if (!known.has(key)) throw new UsageError(`${label}: unknown setting "${key}". Settings are the actions' input names (provider, neon-project-id, parent, template, migrations-dir, ...) and env-file, env-vars.`);
+    if (!known.has(key))
+      throw new UsageError(
+        `${label}: unknown setting "${key}". Settings are the actions' input names (provider, neon-project-id, parent, template, migrations-dir, ...) and env-file, env-vars.`,
+      );
     values.set(key === 'dotenv' ? 'env-file' : key, configValue(label, key, value));
   }
   return { label, values };

@@ -12,7 +12,8 @@ import { SECRET_SETTINGS } from './options.js';
 import type { CliIO, Terminal } from './terminal.js';
 import { isAbsolute, join } from 'node:path';
 
-export const NO_NEON_API_KEY = 'no Neon API key. Set NEON_API_KEY in your environment (an API key from the Neon console, Account settings → API keys); --neon-api-key works too but lands in your shell history. For a shared Postgres server instead, set PREVIEW_DB_POSTGRES_URL and provider "postgres".';
+export const NO_NEON_API_KEY =
+  'no Neon API key. Set NEON_API_KEY in your environment (an API key from the Neon console, Account settings → API keys); --neon-api-key works too but lands in your shell history. For a shared Postgres server instead, set PREVIEW_DB_POSTGRES_URL and provider "postgres".';
 
 export interface CommandContext {
   command: string;
@@ -32,7 +33,15 @@ export interface CommandContext {
   envVars(): EnvVar[];
 }
 
-export function createContext(command: string, io: CliIO, term: Terminal, settings: Settings, config: ConfigFile | undefined, flags: Map<string, { value: string }>, positionals: string[]): CommandContext {
+export function createContext(
+  command: string,
+  io: CliIO,
+  term: Terminal,
+  settings: Settings,
+  config: ConfigFile | undefined,
+  flags: Map<string, { value: string }>,
+  positionals: string[],
+): CommandContext {
   // Secrets are masked in everything printed on stderr, from wherever they came.
   for (const name of SECRET_SETTINGS) for (const secret of secretsOfUrl(settings.get(name))) term.secret(secret);
   // The cores read their inputs through the actions' own validation, from these settings.
@@ -55,9 +64,14 @@ export function createContext(command: string, io: CliIO, term: Terminal, settin
       const read = readProviderConnection();
       if (read.provider === 'neon') {
         if (!read.neon.apiKey) throw new UsageError(NO_NEON_API_KEY);
-        if (!read.neon.projectId) throw new UsageError('no Neon project. Put "neon-project-id" in preview-db.config.json (it is not a secret), or set NEON_PROJECT_ID, or pass --neon-project-id. Find it in the Neon console under Settings → General.');
+        if (!read.neon.projectId)
+          throw new UsageError(
+            'no Neon project. Put "neon-project-id" in preview-db.config.json (it is not a secret), or set NEON_PROJECT_ID, or pass --neon-project-id. Find it in the Neon console under Settings → General.',
+          );
       } else if (!read.postgresUrl) {
-        throw new UsageError('no Postgres server. Set PREVIEW_DB_POSTGRES_URL in your environment to an admin URL (a role with CREATEDB), e.g. postgres://admin:secret@localhost:5432/postgres.');
+        throw new UsageError(
+          'no Postgres server. Set PREVIEW_DB_POSTGRES_URL in your environment to an admin URL (a role with CREATEDB), e.g. postgres://admin:secret@localhost:5432/postgres.',
+        );
       }
       requireProviderConnection(read);
       connection = read;

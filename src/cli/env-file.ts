@@ -17,10 +17,14 @@ export interface EnvVar {
 /** `DATABASE_URL=pooled,DIRECT_URL=direct` (a bare name means pooled). */
 export function parseEnvVars(text: string, where: string): EnvVar[] {
   const vars: EnvVar[] = [];
-  for (const item of text.split(/[\n,]/).map((part) => part.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(/[\n,]/)
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [name, kind = 'pooled', ...rest] = item.split('=').map((part) => part.trim());
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name!)) throw new UsageError(`${where}: '${name}' is not an environment variable name.`);
-    if ((kind !== 'pooled' && kind !== 'direct') || rest.length > 0) throw new UsageError(`${where}: '${item}': the URL kind must be pooled or direct, e.g. DIRECT_URL=direct.`);
+    if ((kind !== 'pooled' && kind !== 'direct') || rest.length > 0)
+      throw new UsageError(`${where}: '${item}': the URL kind must be pooled or direct, e.g. DIRECT_URL=direct.`);
     if (vars.some((existing) => existing.name === name)) throw new UsageError(`${where}: '${name}' is given twice.`);
     vars.push({ name: name!, kind });
   }

@@ -14,8 +14,12 @@ export async function currentGitBranch(cwd: string): Promise<string> {
     branch = stdout.trim();
   } catch (error) {
     if ((error as { code?: unknown }).code === 1) branch = '';
-    else throw new UsageError('no name given, and this is not a git repository to take the current branch from. Name the database, e.g. `preview-db create my-feature`.');
+    else
+      throw new UsageError(
+        'no name given, and this is not a git repository to take the current branch from. Name the database, e.g. `preview-db create my-feature`.',
+      );
   }
-  if (!branch) throw new UsageError('no name given, and git is on a detached HEAD (no current branch). Name the database, e.g. `preview-db create my-feature`.');
+  if (!branch)
+    throw new UsageError('no name given, and git is on a detached HEAD (no current branch). Name the database, e.g. `preview-db create my-feature`.');
   return branch;
 }

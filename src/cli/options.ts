@@ -36,7 +36,8 @@ export const SECRET_SETTINGS = new Set(['neon-api-key', 'postgres-url', 'databas
 /** The CLI's own settings (beyond the actions' inputs). */
 export const CLI_SETTINGS = {
   'env-file': 'The env file `switch` writes and `status`/`migrate` read. Default: .env.local.',
-  'env-vars': 'Which variables of the env file get which URL: NAME=pooled or NAME=direct, comma-separated (e.g. DATABASE_URL=pooled,DIRECT_URL=direct). A bare NAME means pooled. Default: DATABASE_URL=pooled.',
+  'env-vars':
+    'Which variables of the env file get which URL: NAME=pooled or NAME=direct, comma-separated (e.g. DATABASE_URL=pooled,DIRECT_URL=direct). A bare NAME means pooled. Default: DATABASE_URL=pooled.',
 } satisfies Record<string, string>;
 
 /** The action's description with its defaults, in the terminal's words. */
@@ -60,11 +61,20 @@ export function input(action: ActionName, name: string, extra = ''): OptionDef {
 export function allInputs(action: ActionName, except: string[] = []): OptionDef[] {
   return Object.keys(ACTION_INPUTS[action])
     .filter((name) => !except.includes(name))
-    .map((name) => (name === 'neon-api-key' || name === 'postgres-url' || name === 'database-url' ? input(action, name, `Prefer the ${envName(name)} environment variable: a flag lands in shell history and \`ps\`.`) : input(action, name)));
+    .map((name) =>
+      name === 'neon-api-key' || name === 'postgres-url' || name === 'database-url'
+        ? input(action, name, `Prefer the ${envName(name)} environment variable: a flag lands in shell history and \`ps\`.`)
+        : input(action, name),
+    );
 }
 
 export const GLOBAL_OPTIONS: OptionDef[] = [
-  { name: 'json', type: 'boolean', description: 'Print the result as one JSON object on stdout (stable shape; includes connection URLs where the command has them). Progress still goes to stderr.' },
+  {
+    name: 'json',
+    type: 'boolean',
+    description:
+      'Print the result as one JSON object on stdout (stable shape; includes connection URLs where the command has them). Progress still goes to stderr.',
+  },
   { name: 'help', short: 'h', type: 'boolean', description: 'Show help for this command.' },
   { name: 'verbose', type: 'boolean', description: 'Also print debug messages (or set PREVIEW_DB_DEBUG=1).' },
 ];
@@ -79,8 +89,22 @@ export const CONNECTION_OPTIONS: OptionDef[] = [
 
 export const ENV_FILE_OPTIONS: OptionDef[] = [
   // Node itself checks --env-file (even after the script name, in Node 20 and 24), so the flag is --dotenv.
-  { name: 'dotenv', type: 'string', value: 'file', setting: 'env-file', default: '.env.local', description: `${CLI_SETTINGS['env-file']} (The flag is --dotenv: Node.js itself checks --env-file, even after the script name, and exits when the file does not exist yet. The config key is env-file.)` },
-  { name: 'env-vars', type: 'string', value: 'NAME=pooled|direct,...', setting: 'env-vars', default: 'DATABASE_URL=pooled', description: CLI_SETTINGS['env-vars'] },
+  {
+    name: 'dotenv',
+    type: 'string',
+    value: 'file',
+    setting: 'env-file',
+    default: '.env.local',
+    description: `${CLI_SETTINGS['env-file']} (The flag is --dotenv: Node.js itself checks --env-file, even after the script name, and exits when the file does not exist yet. The config key is env-file.)`,
+  },
+  {
+    name: 'env-vars',
+    type: 'string',
+    value: 'NAME=pooled|direct,...',
+    setting: 'env-vars',
+    default: 'DATABASE_URL=pooled',
+    description: CLI_SETTINGS['env-vars'],
+  },
 ];
 
 export const MIGRATE_AFTER_OPTIONS: OptionDef[] = [

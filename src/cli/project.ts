@@ -79,7 +79,15 @@ export class NeonProject implements Project {
     const { branch, annotations } = fact;
     const marked = annotations['managed-by'] === MANAGED_BY;
     const resource = toPreviewResource(fact);
-    const kind: BranchKind = resource.isDefault ? 'default' : branch.protected ? 'protected' : marked ? (isPreviewName(branch.name, annotations) ? 'preview' : 'developer') : 'other';
+    const kind: BranchKind = resource.isDefault
+      ? 'default'
+      : branch.protected
+        ? 'protected'
+        : marked
+          ? isPreviewName(branch.name, annotations)
+            ? 'preview'
+            : 'developer'
+          : 'other';
     return {
       name: branch.name,
       id: branch.id,
@@ -141,16 +149,27 @@ export class NeonProject implements Project {
       await waitForOperations(context, created.operations, `starting the read-only compute of '${branch.name}'`);
       endpoint = created.endpoint;
     }
-    const { databases } = await callNeon(context, `list the databases of '${branch.name}'`, () => this.api.listProjectBranchDatabases(this.connection.projectId, branch.id));
+    const { databases } = await callNeon(context, `list the databases of '${branch.name}'`, () =>
+      this.api.listProjectBranchDatabases(this.connection.projectId, branch.id),
+    );
     const database = options.database ? databases.find((candidate) => candidate.name === options.database) : databases.length === 1 ? databases[0] : undefined;
     if (!database) {
-      throw new RefusedError(`branch '${branch.name}' has ${options.database ? `no database '${options.database}'` : `${databases.length} databases`} (${databases.map((d) => d.name).join(', ') || 'none'}); name the one to use with --database.`);
+      throw new RefusedError(
+        `branch '${branch.name}' has ${options.database ? `no database '${options.database}'` : `${databases.length} databases`} (${databases.map((d) => d.name).join(', ') || 'none'}); name the one to use with --database.`,
+      );
     }
     const role = options.role ?? database.owner_name;
     const [pooled, direct] = await Promise.all(
       [true, false].map((isPooled) =>
         callNeon(context, 'read the connection URI', () =>
-          this.api.getConnectionUri({ projectId: this.connection.projectId, branch_id: branch.id, endpoint_id: endpoint!.id, database_name: database.name, role_name: role, pooled: isPooled }),
+          this.api.getConnectionUri({
+            projectId: this.connection.projectId,
+            branch_id: branch.id,
+            endpoint_id: endpoint!.id,
+            database_name: database.name,
+            role_name: role,
+            pooled: isPooled,
+          }),
         ).then((data) => data.uri),
       ),
     );
@@ -241,7 +260,9 @@ export class PostgresProject implements Project {
   /** The read-only role `switch --allow-protected` made for a database, once the database is gone. */
   private async dropReadOnlyRole(client: pg.Client, database: string): Promise<void> {
     const role = readOnlyRoleName(database);
-    const { rows } = await client.query<{ comment: string | null }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [role]);
+    const { rows } = await client.query<{ comment: string | null }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [
+      role,
+    ]);
     if (rows[0]?.comment === readOnlyMark(database)) await client.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
   }
 
@@ -260,12 +281,19 @@ export class PostgresProject implements Project {
     const admin = await connectWithRetry(this.adminUrl, deadline, this.log, 'Postgres server');
     try {
       if (!(await canCreateRoles(admin))) {
-        throw new RefusedError(`PREVIEW_DB_POSTGRES_URL's role may not create roles, so preview-db cannot make a read-only role for '${database}'. Use a role with CREATEROLE, or connect with read-only credentials of your own.`);
+        throw new RefusedError(
+          `PREVIEW_DB_POSTGRES_URL's role may not create roles, so preview-db cannot make a read-only role for '${database}'. Use a role with CREATEROLE, or connect with read-only credentials of your own.`,
+        );
       }
-      const { rows } = await admin.query<{ comment: string | null }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [role]);
-      if (rows.length > 0 && rows[0]!.comment !== mark) throw new RefusedError(`role '${role}' exists and is not preview-db's read-only role for '${database}'; refusing to take it over.`);
+      const { rows } = await admin.query<{ comment: string | null }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [
+        role,
+      ]);
+      if (rows.length > 0 && rows[0]!.comment !== mark)
+        throw new RefusedError(`role '${role}' exists and is not preview-db's read-only role for '${database}'; refusing to take it over.`);
       const verifier = quoteLiteral(scramVerifier(password));
-      await admin.query(rows.length === 0 ? `CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${verifier}` : `ALTER ROLE ${quoteIdent(role)} LOGIN PASSWORD ${verifier}`);
+      await admin.query(
+        rows.length === 0 ? `CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${verifier}` : `ALTER ROLE ${quoteIdent(role)} LOGIN PASSWORD ${verifier}`,
+      );
       await admin.query(`COMMENT ON ROLE ${quoteIdent(role)} IS ${quoteLiteral(mark)}`);
       await admin.query(`ALTER ROLE ${quoteIdent(role)} SET default_transaction_read_only = on`);
       await admin.query(`GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(role)}`);
@@ -274,7 +302,9 @@ export class PostgresProject implements Project {
     }
     const inside = await connectWithRetry(withDatabase(this.adminUrl, database), deadline, this.log, `database '${database}'`);
     try {
-      const { rows: schemas } = await inside.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'");
+      const { rows: schemas } = await inside.query<{ nspname: string }>(
+        "SELECT nspname FROM pg_namespace WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'",
+      );
       for (const { nspname } of schemas) {
         await inside.query(`GRANT USAGE ON SCHEMA ${quoteIdent(nspname)} TO ${quoteIdent(role)}`);
         await inside.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${quoteIdent(nspname)} TO ${quoteIdent(role)}`);

@@ -49,7 +49,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const { exit, kind } = codeOf(error);
     const message = terminalMessage(error, settings);
     term.error(message);
-    if (wantsJson) term.result(JSON.stringify({ command: spec?.name ?? first, ok: false, error: { kind, exitCode: exit, message: term.mask(message) } }, null, 2));
+    if (wantsJson)
+      term.result(JSON.stringify({ command: spec?.name ?? first, ok: false, error: { kind, exitCode: exit, message: term.mask(message) } }, null, 2));
     return exit;
   };
   if (!spec) return fail(new UsageError(`'${first}' is not a command. Commands: ${COMMANDS.map((c) => c.name).join(', ')}. See preview-db --help.`));

@@ -65,7 +65,8 @@ export function httpStatus(error: unknown): number | undefined {
 
 /** GitHub's `message` from an error response, else the error's own message. */
 export function githubMessage(error: unknown): string {
-  if (error instanceof DeadlineExceededError && isUnreachable(error.lastError)) return `${githubMessage(error.lastError)} (${error.message.replace(/:.*$/, '')})`;
+  if (error instanceof DeadlineExceededError && isUnreachable(error.lastError))
+    return `${githubMessage(error.lastError)} (${error.message.replace(/:.*$/, '')})`;
   if (error instanceof DeadlineExceededError) return `${error.message} (${githubMessage(error.lastError)})`;
   if (isUnreachable(error)) return `the GitHub API could not be reached: ${networkReason(error)}`;
   const data = (error as HttpErrorLike | undefined)?.response?.data as { message?: unknown } | undefined;

@@ -53,7 +53,9 @@ export async function isPullRequestOpen(options: PullRequestLookup & { number: n
  * lookups at a time (default 4, well inside GitHub's secondary limits). Errors other than
  * 404 (a bad token, GitHub down past the deadline) reject the whole call.
  */
-export async function pullRequestStates(options: PullRequestLookup & { numbers: Iterable<number>; concurrency?: number }): Promise<Map<number, PullRequestState>> {
+export async function pullRequestStates(
+  options: PullRequestLookup & { numbers: Iterable<number>; concurrency?: number },
+): Promise<Map<number, PullRequestState>> {
   const call = callOptions(options);
   const queue = [...new Set(options.numbers)];
   for (const number of queue) if (!Number.isInteger(number) || number < 1) throw new Error(`'${number}' is not a pull request number`);
@@ -85,7 +87,12 @@ function stateOf(pull: PullRequestInfo | undefined): PullRequestState {
 
 async function fetchPullRequest(options: PullRequestLookup, number: number, call: CallOptions): Promise<PullRequestInfo | undefined> {
   try {
-    const { data } = await requestWithRetries<any>(options.octokit, 'GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner: options.owner, repo: options.repo, pull_number: number }, call);
+    const { data } = await requestWithRetries<any>(
+      options.octokit,
+      'GET /repos/{owner}/{repo}/pulls/{pull_number}',
+      { owner: options.owner, repo: options.repo, pull_number: number },
+      call,
+    );
     return {
       number: Number(data.number),
       state: data.state === 'open' ? 'open' : 'closed',

@@ -88,8 +88,11 @@ const normalize = (text: string | null | undefined) => (text ?? '').replace(/\r\
 /** Marker on the first line, then the body, shortened with a visible note over the limit. */
 export function composeStickyBody(marker: string, body: string, limit = GITHUB_COMMENT_LIMIT): { text: string; truncated: boolean } {
   const full = `${marker}\n${normalize(body)}`;
-  const shortened = truncateMarkdown(full, limit, (length) =>
-    `> [!NOTE]\n> This comment was shortened to fit GitHub's limit of ${limit.toLocaleString('en-US')} characters (it had ${length.toLocaleString('en-US')}). The job's step summary has the full report.`,
+  const shortened = truncateMarkdown(
+    full,
+    limit,
+    (length) =>
+      `> [!NOTE]\n> This comment was shortened to fit GitHub's limit of ${limit.toLocaleString('en-US')} characters (it had ${length.toLocaleString('en-US')}). The job's step summary has the full report.`,
   );
   return shortened;
 }
@@ -103,15 +106,28 @@ export async function upsertStickyComment(options: StickyCommentOptions): Promis
   const where = `${owner}/${repo}#${issueNumber}`;
   try {
     const desired = composeStickyBody(marker, options.body);
-    if (desired.truncated) log.warning(`The comment on ${where} is longer than GitHub's ${GITHUB_COMMENT_LIMIT}-character limit; it was shortened with a note.`);
+    if (desired.truncated)
+      log.warning(`The comment on ${where} is longer than GitHub's ${GITHUB_COMMENT_LIMIT}-character limit; it was shortened with a note.`);
     let identity = await resolveIdentity(options, call);
 
     const listOurs = async (): Promise<IssueComment[]> => {
-      const all = await paginate<IssueComment>(octokit, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: issueNumber }, call);
+      const all = await paginate<IssueComment>(
+        octokit,
+        'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+        { owner, repo, issue_number: issueNumber },
+        call,
+      );
       return all.filter((comment) => isOurs(comment, identity, marker)).sort((a, b) => a.id - b.id);
     };
     const update = async (comment: IssueComment) =>
-      (await requestWithRetries<IssueComment>(octokit, 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id: comment.id, body: desired.text }, call)).data;
+      (
+        await requestWithRetries<IssueComment>(
+          octokit,
+          'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+          { owner, repo, comment_id: comment.id, body: desired.text },
+          call,
+        )
+      ).data;
     const removeDuplicates = async (duplicates: IssueComment[]): Promise<number> => {
       let removed = 0;
       for (const duplicate of duplicates) {
@@ -147,7 +163,12 @@ export async function upsertStickyComment(options: StickyCommentOptions): Promis
       }
 
       const created = (
-        await requestWithRetries<IssueComment>(octokit, 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: issueNumber, body: desired.text }, call)
+        await requestWithRetries<IssueComment>(
+          octokit,
+          'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+          { owner, repo, issue_number: issueNumber, body: desired.text },
+          call,
+        )
       ).data;
       if (created.user?.login) identity = { kind: 'login', login: created.user.login };
       // Did a twin run create one at the same time? Keep the oldest, converge on it.

@@ -52,7 +52,13 @@ export function renderSchemaReport(schema: SchemaReport | undefined): string {
 
 export function renderOpenComment(result: OpenResult, context: CommentContext): string {
   const { preview, migration } = result;
-  const status = !migration ? '✅' : migration.ok ? (migration.findings.some((f) => f.severity === 'error') || migration.locks.some((l) => l.overThreshold) ? '⚠️' : '✅') : '❌';
+  const status = !migration
+    ? '✅'
+    : migration.ok
+      ? migration.findings.some((f) => f.severity === 'error') || migration.locks.some((l) => l.overThreshold)
+        ? '⚠️'
+        : '✅'
+      : '❌';
   const facts: string[][] = [
     ['Preview', `${codeSpan(preview.branchName)} — ${OUTCOME[preview.outcome]}${preview.consoleUrl ? ` · [open in the console](${preview.consoleUrl})` : ''}`],
     ['Database', `${codeSpan(preview.database)} on ${codeSpan(preview.host)} as ${codeSpan(preview.role)}`],
@@ -64,7 +70,7 @@ export function renderOpenComment(result: OpenResult, context: CommentContext): 
     '',
     table(['', ''], facts),
     '',
-    'The connection URL is in the workflow run\'s outputs, never here.',
+    "The connection URL is in the workflow run's outputs, never here.",
     '',
   ];
   // The migrations' part stays well inside GitHub's 65,536 characters, leaving room for the schema.
@@ -96,10 +102,26 @@ export function renderClosedComment(branchName: string, report: CleanupReport, c
 /** No preview (a fork's pull request, or lint-only): why, and the offline lint of the migrations. */
 export function renderLintOnlyComment(branchName: string, reason: string, migration: MigrateResult, context: CommentContext): string {
   const status = !migration.ok ? '❌' : migration.findings.some((f) => f.severity === 'error') ? '⚠️' : '✅';
-  return [`### ${status} Migrations linted; no preview database ${codeSpan(branchName)}`, '', reason, '', renderMigrateSummary(migration), '', footer(context)].join('\n');
+  return [
+    `### ${status} Migrations linted; no preview database ${codeSpan(branchName)}`,
+    '',
+    reason,
+    '',
+    renderMigrateSummary(migration),
+    '',
+    footer(context),
+  ].join('\n');
 }
 
 /** When the preview could not be made at all: the reason, for the pull request's author. */
 export function renderFailedComment(branchName: string, reason: string, context: CommentContext): string {
-  return [`### ❌ Preview database ${codeSpan(branchName)} could not be created`, '', codeBlock(reason), '', 'The workflow run has the details. Fix the cause and push again (or re-run the job).', '', footer(context)].join('\n');
+  return [
+    `### ❌ Preview database ${codeSpan(branchName)} could not be created`,
+    '',
+    codeBlock(reason),
+    '',
+    'The workflow run has the details. Fix the cause and push again (or re-run the job).',
+    '',
+    footer(context),
+  ].join('\n');
 }

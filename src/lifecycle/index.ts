@@ -53,12 +53,20 @@ export async function openPreview(settings: OpenSettings, log: Log): Promise<Ope
     }
   }
   const preview = await createPreview(settings.create, log);
-  const migration = settings.migrate ? await log.group('Migrations', () => migrate({ ...settings.migrate!, databaseUrl: preview.databaseUrlDirect }, log)) : undefined;
+  const migration = settings.migrate
+    ? await log.group('Migrations', () => migrate({ ...settings.migrate!, databaseUrl: preview.databaseUrlDirect }, log))
+    : undefined;
   const schema = await log.group('Schema compared with the parent', () =>
     schemaReportOrWarning(async () => {
       if (settings.create.provider === 'neon' && settings.create.neon) return compareWithNeonParent(preview, settings.create.neon, log);
       if (settings.create.postgres) {
-        return compareWithTemplate(preview, settings.create.postgres.adminUrl, settings.create.postgres.template, log, settings.migrate ? [settings.migrate.historyTable] : []);
+        return compareWithTemplate(
+          preview,
+          settings.create.postgres.adminUrl,
+          settings.create.postgres.template,
+          log,
+          settings.migrate ? [settings.migrate.historyTable] : [],
+        );
       }
       return undefined;
     }, log),
@@ -92,7 +100,10 @@ export async function closePreview(settings: CloseSettings, log: Log): Promise<C
     dryRun: settings.dryRun,
     maxDeletions: 1,
   };
-  const store = previewStoreFor({ provider: settings.create.provider, neon: settings.create.neon, postgresUrl: settings.create.postgres?.adminUrl }, log, { waitForDeletion: true, repository: settings.repository });
+  const store = previewStoreFor({ provider: settings.create.provider, neon: settings.create.neon, postgresUrl: settings.create.postgres?.adminUrl }, log, {
+    waitForDeletion: true,
+    repository: settings.repository,
+  });
   try {
     return await runCleanup(cleanup, store, log);
   } finally {

@@ -4,12 +4,59 @@ import { errorMessage } from '../shared/errors.js';
 import { formatMillis } from '../shared/duration.js';
 import { DeadlineExceededError } from '../shared/retry.js';
 import type { Log } from '../shared/log.js';
-import { acquireAdvisoryLock, advisoryLockKey, applySessionSettings, connect, ensureHistoryTable, historyInsert, parseTableName, readHistory, releaseAdvisoryLock, serverVersionNum, type Client, type HistoryRow } from './db.js';
-import { NO_TRANSACTION_MARKER, isTransactionControl, nonTransactionalReason, readMigrations, readSeeds, type MigrationFile, type SeedFile, type SeedPart } from './files.js';
-import { LOCK_RULES, StatementFailure, RelationCache, countRows, describeRelations, gradeFindings, lockEntries, runStatement, runStatements, summarize, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
+import {
+  acquireAdvisoryLock,
+  advisoryLockKey,
+  applySessionSettings,
+  connect,
+  ensureHistoryTable,
+  historyInsert,
+  parseTableName,
+  readHistory,
+  releaseAdvisoryLock,
+  serverVersionNum,
+  type Client,
+  type HistoryRow,
+} from './db.js';
+import {
+  NO_TRANSACTION_MARKER,
+  isTransactionControl,
+  nonTransactionalReason,
+  readMigrations,
+  readSeeds,
+  type MigrationFile,
+  type SeedFile,
+  type SeedPart,
+} from './files.js';
+import {
+  LOCK_RULES,
+  StatementFailure,
+  RelationCache,
+  countRows,
+  describeRelations,
+  gradeFindings,
+  lockEntries,
+  runStatement,
+  runStatements,
+  summarize,
+  type LockReportEntry,
+  type MeasuredRun,
+  type MeasuredStatement,
+} from './measure.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
 import type { AppliedMigration, MigrateFailure, MigrateSettings, MigrationRecord, PlannedMigration } from './types.js';
-import { LINT_ERROR_FIX, checkFileProblems, checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
+import {
+  LINT_ERROR_FIX,
+  checkFileProblems,
+  checkHistory,
+  connectOptions,
+  existingTables,
+  fail,
+  guardDestructive,
+  lint,
+  lintErrorsBlock,
+  type State,
+} from './run-state.js';
 import { isConnectionLoss } from '../shared/postgres.js';
 
 interface Plan {
@@ -60,7 +107,13 @@ function checkTransactionModel(state: State, files: MigrationFile[], serverVersi
 }
 
 /** Where in the file a Postgres error points: its statement, moved on by the error's cursor position. */
-function failureAt(file: { path: string; sql: string }, statement: SqlStatement | undefined, error: unknown, prefix: string, queryOffset: number): MigrateFailure {
+function failureAt(
+  file: { path: string; sql: string },
+  statement: SqlStatement | undefined,
+  error: unknown,
+  prefix: string,
+  queryOffset: number,
+): MigrateFailure {
   const pgError = error as { code?: string; hint?: string; detail?: string; position?: string };
   let line = statement?.line;
   let column = statement?.column;
@@ -149,7 +202,9 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
     }
 
     try {
-      await log.group('Waiting for the migration lock', () => acquireAdvisoryLock(client, lockKey, log, { timeoutMs: (settings.lockWaitSeconds ?? 600) * 1000 }));
+      await log.group('Waiting for the migration lock', () =>
+        acquireAdvisoryLock(client, lockKey, log, { timeoutMs: (settings.lockWaitSeconds ?? 600) * 1000 }),
+      );
     } catch (error) {
       if (!(error instanceof DeadlineExceededError)) throw error;
       fail(state, { message: `${error.message}. Nothing was applied.` });
@@ -184,7 +239,9 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
         // Files with inline COPY data run statement by statement below, in their own transaction.
         // Before Postgres 13 statement_timeout covered a whole multi-statement query: one file at a time then.
         const batch = takeBatch(queue, settings.statementTimeoutSeconds !== undefined && serverVersion < 130000 ? 1 : BATCH_FILES);
-        const outcome = await log.group(`Applying ${batch.length} migration(s): ${batch[0]!.path}${batch.length > 1 ? ` .. ${batch.at(-1)!.path}` : ''}`, () => applyBatch(client, batch, table, settings, log, reportOf));
+        const outcome = await log.group(`Applying ${batch.length} migration(s): ${batch[0]!.path}${batch.length > 1 ? ` .. ${batch.at(-1)!.path}` : ''}`, () =>
+          applyBatch(client, batch, table, settings, log, reportOf),
+        );
         for (const migration of outcome.applied) {
           state.applied.push(migration);
           log.info(`Applied ${migration.file} in ${formatMillis(migration.durationMs)}.`);
@@ -209,14 +266,18 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
             const locks = await migrationLocks(client, run, relations, finishedAt, file, settings.lockThresholdMs);
             state.locks.push(...locks);
             const next = file.statements[statementIndex + 1];
-            const own = (finding: { file: string; line: number }) => finding.file === file.path && finding.line >= measured.line && (!next || finding.line < next.line);
+            const own = (finding: { file: string; line: number }) =>
+              finding.file === file.path && finding.line >= measured.line && (!next || finding.line < next.line);
             const graded = gradeFindings(state.findings.filter(own), [{ file: file.path, statements: [measured], locks }], settings.lockThresholdMs);
             state.findings = [...state.findings.filter((finding) => !own(finding)), ...graded].sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
             return blockingIn(state, settings, file.path, own, 'This statement was rolled back before it committed');
           }
         : undefined;
       const outcome = await log.group(`Applying ${file.path}`, () =>
-        file.noTransaction ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement, reportOf, relationCache) : applyMigration(client, observer, file, table, decide, reportOf, relationCache));
+        file.noTransaction
+          ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement, reportOf, relationCache)
+          : applyMigration(client, observer, file, table, decide, reportOf, relationCache),
+      );
       if ('failure' in outcome) {
         fail(state, outcome.failure);
         break;
@@ -249,7 +310,9 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
       }
     }
   } finally {
-    await addEarlier(client, table, files, settings, state).catch((error) => log.debug(`earlier migrations of this pull request not read: ${errorMessage(error)}`));
+    await addEarlier(client, table, files, settings, state).catch((error) =>
+      log.debug(`earlier migrations of this pull request not read: ${errorMessage(error)}`),
+    );
     if (locked) await releaseAdvisoryLock(client, lockKey).catch(() => {});
     await observer?.end().catch(() => {});
     await client.end().catch(() => {});
@@ -278,7 +341,14 @@ async function addEarlier(client: Client, table: { qualified: string }, files: M
   for (const row of earlier.sort((a, b) => files.indexOf(byId.get(a.version)!) - files.indexOf(byId.get(b.version)!))) {
     const file = byId.get(row.version)!;
     const report = row.report as MigrationRecord;
-    state.earlier.push({ version: file.version, name: row.name, file: file.path, durationMs: row.durationMs, statements: [], noTransaction: file.noTransaction });
+    state.earlier.push({
+      version: file.version,
+      name: row.name,
+      file: file.path,
+      durationMs: row.durationMs,
+      statements: [],
+      noTransaction: file.noTransaction,
+    });
     findings.push(...(report.findings ?? []));
     locks.push(...(report.locks ?? []));
     if (report.measured) state.measured = true;
@@ -322,10 +392,22 @@ type Relations = Awaited<ReturnType<typeof describeRelations>>;
 type Decide = (run: MeasuredRun, relations: Relations, finishedAt: number) => Promise<MigrateFailure | undefined>;
 
 /** Called inside a no-transaction file's statement's own transaction before COMMIT. */
-type DecideStatement = (statementIndex: number, measured: MeasuredStatement, relations: Relations, seen: Array<{ oid: number; mode: string; since: number }>, finishedAt: number) => Promise<MigrateFailure | undefined>;
+type DecideStatement = (
+  statementIndex: number,
+  measured: MeasuredStatement,
+  relations: Relations,
+  seen: Array<{ oid: number; mode: string; since: number }>,
+  finishedAt: number,
+) => Promise<MigrateFailure | undefined>;
 
 /** lint: error and an error finding in this file or statement (graded by its measurement): the reason to roll it back. */
-function blockingIn(state: State, settings: MigrateSettings, path: string, within: (finding: { file: string; line: number }) => boolean, rolledBack = 'The migration was rolled back before it committed: nothing of it was applied (migrations before it stay applied)'): MigrateFailure | undefined {
+function blockingIn(
+  state: State,
+  settings: MigrateSettings,
+  path: string,
+  within: (finding: { file: string; line: number }) => boolean,
+  rolledBack = 'The migration was rolled back before it committed: nothing of it was applied (migrations before it stay applied)',
+): MigrateFailure | undefined {
   if (settings.lint !== 'error') return undefined;
   const errors = state.findings.filter((finding) => within(finding) && finding.severity === 'error');
   if (errors.length === 0) return undefined;
@@ -337,10 +419,21 @@ function blockingIn(state: State, settings: MigrateSettings, path: string, withi
 }
 
 /** Locks of a measured migration, inside its still-open transaction (row counts in savepoints). */
-async function migrationLocks(client: Client, run: MeasuredRun, relations: Relations, finishedAt: number, file: { name: string; path: string }, thresholdMs: number): Promise<LockReportEntry[]> {
+async function migrationLocks(
+  client: Client,
+  run: MeasuredRun,
+  relations: Relations,
+  finishedAt: number,
+  file: { name: string; path: string },
+  thresholdMs: number,
+): Promise<LockReportEntry[]> {
   const { entries } = lockEntries(run, relations, finishedAt, { name: file.name, file: file.path }, thresholdMs);
   const counts = await countRows(client, entries, { inTransaction: true });
-  return entries.map(({ reltuples: _reltuples, ...entry }) => ({ ...entry, rows: counts.get(entry.table)?.rows, rowsEstimated: counts.get(entry.table)?.estimated ?? true }));
+  return entries.map(({ reltuples: _reltuples, ...entry }) => ({
+    ...entry,
+    rows: counts.get(entry.table)?.rows,
+    rowsEstimated: counts.get(entry.table)?.estimated ?? true,
+  }));
 }
 
 /**
@@ -364,7 +457,10 @@ async function applyNoTransaction(
   const ownTransactions = file.statements.some(isTransactionControl);
   const done: MeasuredStatement[] = [];
   const failed = (index: number, failure: MigrateFailure): { failure: MigrateFailure } => {
-    const kept = index > 0 ? ` The ${index} statement(s) before it ran outside a transaction and stay applied; make the file safe to re-run (IF NOT EXISTS) before retrying.` : '';
+    const kept =
+      index > 0
+        ? ` The ${index} statement(s) before it ran outside a transaction and stay applied; make the file safe to re-run (IF NOT EXISTS) before retrying.`
+        : '';
     failure.message = `${failure.message} (no-transaction migration, not recorded as applied).${kept}`;
     return { failure };
   };
@@ -387,7 +483,14 @@ async function applyNoTransaction(
         await client.query('COMMIT');
       } else {
         await runStatement(client, statement);
-        measured = { line: statement.line, column: statement.column, kind: statement.kind, summary: summarize(statement.text), durationMs: performance.now() - since, locks: [] };
+        measured = {
+          line: statement.line,
+          column: statement.column,
+          kind: statement.kind,
+          summary: summarize(statement.text),
+          durationMs: performance.now() - since,
+          locks: [],
+        };
       }
       done.push(measured);
     } catch (error) {
@@ -399,7 +502,12 @@ async function applyNoTransaction(
   try {
     await client.query(historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs, report: reportOf?.(file.path) }));
   } catch (error) {
-    return { failure: { message: `${errorMessage(error)} after every statement ran; the no-transaction migration was not recorded as applied. Make it safe to re-run before retrying.`, file: file.path } };
+    return {
+      failure: {
+        message: `${errorMessage(error)} after every statement ran; the no-transaction migration was not recorded as applied. Make it safe to re-run before retrying.`,
+        file: file.path,
+      },
+    };
   }
   return { migration: { version: file.version, name: file.name, file: file.path, durationMs, statements: done, noTransaction: true } };
 }
@@ -413,7 +521,8 @@ async function applyMigration(
   reportOf?: (path: string) => MigrationRecord,
   relationCache = new RelationCache(),
 ): Promise<Applied | { failure: MigrateFailure }> {
-  const record = (durationMs: number | 'transaction') => historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs, report: reportOf?.(file.path) });
+  const record = (durationMs: number | 'transaction') =>
+    historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs, report: reportOf?.(file.path) });
   const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
   const started = performance.now();
 
@@ -472,7 +581,14 @@ function takeBatch(queue: MigrationFile[], maxFiles: number): MigrationFile[] {
  * own. Postgres stops at the first error, so what was committed before it stays applied;
  * the history says which files those were.
  */
-async function applyBatch(client: Client, batch: MigrationFile[], table: { qualified: string }, settings: MigrateSettings, log: Log, reportOf?: (path: string) => MigrationRecord): Promise<{ applied: AppliedMigration[]; failure?: MigrateFailure }> {
+async function applyBatch(
+  client: Client,
+  batch: MigrationFile[],
+  table: { qualified: string },
+  settings: MigrateSettings,
+  log: Log,
+  reportOf?: (path: string) => MigrationRecord,
+): Promise<{ applied: AppliedMigration[]; failure?: MigrateFailure }> {
   let text = '';
   const starts: number[] = [];
   for (const file of batch) {
@@ -480,12 +596,20 @@ async function applyBatch(client: Client, batch: MigrationFile[], table: { quali
     starts.push(text.length);
     text += `${file.sql}\n;\n${historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs: 'since-started', report: reportOf?.(file.path) })} RETURNING version AS preview_db_version, duration_ms AS preview_db_duration_ms;\nCOMMIT;\n`;
   }
-  const toApplied = (file: MigrationFile, durationMs: number): AppliedMigration => ({ version: file.version, name: file.name, file: file.path, durationMs, statements: [], noTransaction: false });
+  const toApplied = (file: MigrationFile, durationMs: number): AppliedMigration => ({
+    version: file.version,
+    name: file.name,
+    file: file.path,
+    durationMs,
+    statements: [],
+    noTransaction: false,
+  });
   try {
     const results = await client.query(text);
     const durations = new Map<string, number>();
     for (const result of (Array.isArray(results) ? results : [results]) as Array<{ rows?: Array<Record<string, unknown>> }>) {
-      for (const row of result.rows ?? []) if (typeof row.preview_db_version === 'string') durations.set(row.preview_db_version, Number(row.preview_db_duration_ms));
+      for (const row of result.rows ?? [])
+        if (typeof row.preview_db_version === 'string') durations.set(row.preview_db_version, Number(row.preview_db_duration_ms));
     }
     return { applied: batch.map((file) => toApplied(file, durations.get(file.id) ?? 0)) };
   } catch (error) {
@@ -494,7 +618,15 @@ async function applyBatch(client: Client, batch: MigrationFile[], table: { quali
     // Which files committed before the error: the history knows (a new session if this one died).
     const reader = lost ? await connect(settings.databaseUrl, log, connectOptions(settings)).catch(() => undefined) : client;
     const recorded = reader
-      ? new Map((await reader.query<{ version: string; duration_ms: number }>(`SELECT version, duration_ms FROM ${table.qualified} WHERE version = ANY($1::text[])`, [batch.map((file) => file.id)]).catch(() => ({ rows: [] }))).rows.map((row) => [row.version, row.duration_ms]))
+      ? new Map(
+          (
+            await reader
+              .query<{ version: string; duration_ms: number }>(`SELECT version, duration_ms FROM ${table.qualified} WHERE version = ANY($1::text[])`, [
+                batch.map((file) => file.id),
+              ])
+              .catch(() => ({ rows: [] }))
+          ).rows.map((row) => [row.version, row.duration_ms]),
+        )
       : new Map<string, number>();
     if (lost) await reader?.end().catch(() => {});
     const applied = batch.filter((file) => recorded.has(file.id)).map((file) => toApplied(file, recorded.get(file.id)!));

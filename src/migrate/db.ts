@@ -14,7 +14,10 @@ export const APPLICATION_NAME = 'preview-db migrate';
 
 export async function connect(url: string, log: Log, options: { deadlineMs?: number; applicationName?: string } = {}): Promise<Client> {
   const deadline = Date.now() + (options.deadlineMs ?? 60_000);
-  return connectWithRetry(url, deadline, log, 'the database to migrate', { applicationName: options.applicationName ?? APPLICATION_NAME, setting: 'databaseUrl' });
+  return connectWithRetry(url, deadline, log, 'the database to migrate', {
+    applicationName: options.applicationName ?? APPLICATION_NAME,
+    setting: 'databaseUrl',
+  });
 }
 
 /** `schema.table` or `table` (schema public), each part a plain identifier. */
@@ -39,7 +42,12 @@ export function advisoryLockKey(historyTable: string): string {
  * and the twin holding the lock would then deadlock in `CREATE INDEX CONCURRENTLY`, which
  * waits for every older snapshot to go away.
  */
-export async function acquireAdvisoryLock(client: Client, key: string, log: Log, options: { timeoutMs: number; sleep?: (ms: number) => Promise<void> }): Promise<void> {
+export async function acquireAdvisoryLock(
+  client: Client,
+  key: string,
+  log: Log,
+  options: { timeoutMs: number; sleep?: (ms: number) => Promise<void> },
+): Promise<void> {
   const wait = options.sleep ?? sleep;
   const deadline = Date.now() + options.timeoutMs;
   let interval = 50;
@@ -49,16 +57,21 @@ export async function acquireAdvisoryLock(client: Client, key: string, log: Log,
     if (rows[0]?.locked) return;
     if (Date.now() - lastNotice > 10_000) {
       lastNotice = Date.now();
-      const holder = await client.query<{ pid: number; application_name: string; since: string }>(
-        `SELECT a.pid, a.application_name, a.backend_start::text AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      const holder = await client
+        .query<{ pid: number; application_name: string; since: string }>(
+          `SELECT a.pid, a.application_name, a.backend_start::text AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
           WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint LIMIT 1`,
-        [key],
-      ).catch(() => ({ rows: [] as Array<{ pid: number; application_name: string; since: string }> }));
+          [key],
+        )
+        .catch(() => ({ rows: [] as Array<{ pid: number; application_name: string; since: string }> }));
       const who = holder.rows[0] ? ` (backend ${holder.rows[0].pid}, ${holder.rows[0].application_name || 'unnamed'})` : '';
       log.info(`Another migration run holds the migration lock${who}; waiting for it to finish.`);
     }
     if (Date.now() + interval > deadline) {
-      throw new DeadlineExceededError(`another migration run held the migration lock for more than ${Math.round(options.timeoutMs / 1000)}s; re-run when it has finished`, undefined);
+      throw new DeadlineExceededError(
+        `another migration run held the migration lock for more than ${Math.round(options.timeoutMs / 1000)}s; re-run when it has finished`,
+        undefined,
+      );
     }
     // Jittered so two waiting runners do not poll in lockstep.
     await wait(Math.round(interval / 2 + Math.random() * interval));
@@ -97,7 +110,10 @@ export async function tableExists(client: Client, qualified: string): Promise<bo
 export async function ensureHistoryTable(client: Client, table: { schema: string; table?: string; qualified: string }): Promise<void> {
   if (await tableExists(client, table.qualified)) {
     // Tables made before the report column: added once (checked first, so no lock is taken when it is there).
-    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'report' AND NOT attisdropped", [table.qualified]);
+    const { rows } = await client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'report' AND NOT attisdropped",
+      [table.qualified],
+    );
     if (rows[0]?.n === 0) await client.query(`ALTER TABLE ${table.qualified} ADD COLUMN IF NOT EXISTS report jsonb`);
     return;
   }
@@ -117,14 +133,31 @@ export async function ensureHistoryTable(client: Client, table: { schema: string
 export async function readHistory(client: Client, table: { qualified: string }): Promise<HistoryRow[]> {
   if (!(await tableExists(client, table.qualified))) return [];
   // to_jsonb(h) -> 'report': null on tables made before the column, without failing.
-  const { rows } = await client.query<{ version: string; name: string; checksum: string; applied_at: string; duration_ms: number; kind: string; report: unknown }>(
-    `SELECT version, name, checksum, applied_at::text AS applied_at, duration_ms, kind, to_jsonb(h) -> 'report' AS report FROM ${table.qualified} h`,
-  );
-  return rows.map((row) => ({ version: row.version, name: row.name, checksum: row.checksum, appliedAt: row.applied_at, durationMs: row.duration_ms, kind: row.kind === 'seed' ? 'seed' : 'migration', report: row.report ?? undefined }));
+  const { rows } = await client.query<{
+    version: string;
+    name: string;
+    checksum: string;
+    applied_at: string;
+    duration_ms: number;
+    kind: string;
+    report: unknown;
+  }>(`SELECT version, name, checksum, applied_at::text AS applied_at, duration_ms, kind, to_jsonb(h) -> 'report' AS report FROM ${table.qualified} h`);
+  return rows.map((row) => ({
+    version: row.version,
+    name: row.name,
+    checksum: row.checksum,
+    appliedAt: row.applied_at,
+    durationMs: row.duration_ms,
+    kind: row.kind === 'seed' ? 'seed' : 'migration',
+    report: row.report ?? undefined,
+  }));
 }
 
 /** The INSERT that records a migration, as one literal statement (it rides in the migration's own round trip). */
-export function historyInsert(table: { qualified: string }, row: { version: string; name: string; checksum: string; durationMs: number | 'transaction' | 'since-started'; kind?: 'migration' | 'seed'; report?: unknown }): string {
+export function historyInsert(
+  table: { qualified: string },
+  row: { version: string; name: string; checksum: string; durationMs: number | 'transaction' | 'since-started'; kind?: 'migration' | 'seed'; report?: unknown },
+): string {
   // Inside the migration's transaction, its duration is the time since the transaction began
   // (or, in a batch, since the `preview_db.started` mark set at its BEGIN).
   const duration =

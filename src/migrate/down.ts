@@ -166,7 +166,8 @@ export async function checkDownMigrations(request: DownCheckRequest, log: Log): 
     }
     if (!result.failure) {
       result.afterDown = diffSchemas(request.before, await readSchema(client, ignore));
-      for (const change of result.afterDown) log.error(`After the down steps: ${describeChange(change, 'down')}`, { title: 'Down migration leaves a difference' });
+      for (const change of result.afterDown)
+        log.error(`After the down steps: ${describeChange(change, 'down')}`, { title: 'Down migration leaves a difference' });
     }
     // Back to where the run left the preview: the ups of what was reverted, oldest first.
     for (const step of reverted.reverse()) {
@@ -174,13 +175,17 @@ export async function checkDownMigrations(request: DownCheckRequest, log: Log): 
         await runFile(client, step.up);
       } catch (error) {
         result.failure ??= { file: step.up.path, message: errorMessage(error), phase: 'up again' };
-        log.error(`${step.up.path}: applying it again after its down step failed: ${errorMessage(error)}`, { file: step.up.path, title: 'Re-applying a migration failed' });
+        log.error(`${step.up.path}: applying it again after its down step failed: ${errorMessage(error)}`, {
+          file: step.up.path,
+          title: 'Re-applying a migration failed',
+        });
         return finish();
       }
     }
     if (reverted.length > 0) {
       result.afterReapply = diffSchemas(after, await readSchema(client, ignore));
-      for (const change of result.afterReapply) log.error(`After the ups again: ${describeChange(change, 'reapply')}`, { title: 'Down and up again leave a difference' });
+      for (const change of result.afterReapply)
+        log.error(`After the ups again: ${describeChange(change, 'reapply')}`, { title: 'Down and up again leave a difference' });
     }
   } finally {
     await releaseAdvisoryLock(client, lockKey).catch(() => {});
@@ -204,7 +209,8 @@ function describeChange(change: SchemaChange, phase: 'down' | 'reapply'): string
 /** The report section (step summary and pull-request comment). */
 export function renderDownCheck(check: DownCheckResult): string[] {
   const out = ['#### Down-migrations', ''];
-  if (check.ok && !check.skipped) out.push(`✅ ${check.checked.length} down step(s) undo this run's migrations, and the ups apply again to the same schema.`, '');
+  if (check.ok && !check.skipped)
+    out.push(`✅ ${check.checked.length} down step(s) undo this run's migrations, and the ups apply again to the same schema.`, '');
   if (check.skipped) out.push(`Round trip not run: ${cell(check.skipped)}.`, '');
   if (check.failure) out.push(`🛑 \`${cell(check.failure.file)}\` failed (${check.failure.phase}): ${cell(check.failure.message)}`, '');
   if (check.afterDown.length > 0) {
@@ -218,7 +224,11 @@ export function renderDownCheck(check: DownCheckResult): string[] {
     out.push('');
   }
   if (check.missing.length > 0) {
-    out.push(`${check.requireDown ? '🛑' : 'ℹ️'} No down step${check.requireDown ? ' (require-down)' : ''}:`, ...check.missing.map((file) => `- \`${cell(file)}\` (expected \`${cell(downPathFor(file))}\`)`), '');
+    out.push(
+      `${check.requireDown ? '🛑' : 'ℹ️'} No down step${check.requireDown ? ' (require-down)' : ''}:`,
+      ...check.missing.map((file) => `- \`${cell(file)}\` (expected \`${cell(downPathFor(file))}\`)`),
+      '',
+    );
   }
   return out;
 }

@@ -28,7 +28,16 @@ function compareOrder(a: string | bigint, b: string | bigint): number {
 }
 
 export function compareWithHistory(migrations: ToolMigration[], history: ToolHistory | undefined): ToolStatus {
-  const status: ToolStatus = { historyTable: history?.table, historyExists: history?.exists ?? false, applied: [], pending: [], failed: [], edited: [], outOfOrder: [], missing: [] };
+  const status: ToolStatus = {
+    historyTable: history?.table,
+    historyExists: history?.exists ?? false,
+    applied: [],
+    pending: [],
+    failed: [],
+    edited: [],
+    outOfOrder: [],
+    missing: [],
+  };
   if (!history) {
     status.pending = [...migrations];
     return status;
@@ -38,9 +47,10 @@ export function compareWithHistory(migrations: ToolMigration[], history: ToolHis
   const failed = new Set(status.failed);
   for (const migration of migrations) {
     const row = rows.get(migration.id);
-    const applied = history.upToVersion !== undefined
-      ? typeof migration.order === 'bigint' && migration.order <= history.upToVersion && !failed.has(migration.id)
-      : Boolean(row && row.succeeded && !row.rolledBack);
+    const applied =
+      history.upToVersion !== undefined
+        ? typeof migration.order === 'bigint' && migration.order <= history.upToVersion && !failed.has(migration.id)
+        : Boolean(row && row.succeeded && !row.rolledBack);
     if (applied) {
       status.applied.push(migration);
       if (row?.checksum !== undefined && migration.checksum !== undefined && row.checksum !== migration.checksum) status.edited.push(migration);
@@ -51,7 +61,8 @@ export function compareWithHistory(migrations: ToolMigration[], history: ToolHis
   const newest = status.applied.reduce<ToolMigration | undefined>((max, m) => (!max || compareOrder(m.order, max.order) > 0 ? m : max), undefined);
   if (newest) status.outOfOrder = status.pending.filter((m) => compareOrder(m.order, newest.order) < 0);
   const onDisk = new Set(migrations.map((m) => m.id));
-  if (history.upToVersion === undefined) status.missing = history.rows.filter((row) => row.succeeded && !row.rolledBack && !onDisk.has(row.id)).map((row) => row.id);
+  if (history.upToVersion === undefined)
+    status.missing = history.rows.filter((row) => row.succeeded && !row.rolledBack && !onDisk.has(row.id)).map((row) => row.id);
   return status;
 }
 
@@ -77,7 +88,8 @@ export interface CommandLine {
   env: Record<string, string>;
 }
 
-const NO_SHELL_ADVICE = 'Commands run without a shell, as an argument array: no pipes, redirects, ;, &&, ||, &, $(...), backticks or globs. Put the steps in a script file in the repository (e.g. scripts/migrate.sh, made executable) and give its path, e.g. ./scripts/migrate.sh.';
+const NO_SHELL_ADVICE =
+  'Commands run without a shell, as an argument array: no pipes, redirects, ;, &&, ||, &, $(...), backticks or globs. Put the steps in a script file in the repository (e.g. scripts/migrate.sh, made executable) and give its path, e.g. ./scripts/migrate.sh.';
 
 /**
  * Splits a command input into words the way sh would quote them (shell-quote's parser), with
@@ -102,7 +114,8 @@ export function parseCommand(command: string, input: string, env: Record<string,
     const word = words.shift()!;
     assignments[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
   }
-  if (words.length === 0) throw new SettingError(input, 'names no program to run. Give the command that applies your migrations, e.g. npx prisma migrate deploy.');
+  if (words.length === 0)
+    throw new SettingError(input, 'names no program to run. Give the command that applies your migrations, e.g. npx prisma migrate deploy.');
   return { program: words[0]!, args: words.slice(1), env: assignments };
 }
 
@@ -118,7 +131,12 @@ export function showCommand(line: CommandLine): string {
  */
 export async function runCommand(command: CommandLine, options: { cwd: string; env: Record<string, string>; log: Log }): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(command.program, command.args, { cwd: options.cwd, env: { ...process.env, ...options.env, ...command.env }, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    const child = spawn(command.program, command.args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env, ...command.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: false,
+    });
     const forward = (stream: NodeJS.ReadableStream) => {
       let rest = '';
       stream.setEncoding('utf8');
@@ -136,7 +154,9 @@ export async function runCommand(command: CommandLine, options: { cwd: string; e
     let started = true;
     child.on('error', (error: NodeJS.ErrnoException) => {
       started = false;
-      options.log.error(`Cannot run ${command.program}: ${error.code === 'ENOENT' ? 'no such program on PATH or in the working directory' : error.message}. Install it in an earlier step, or give its path.`);
+      options.log.error(
+        `Cannot run ${command.program}: ${error.code === 'ENOENT' ? 'no such program on PATH or in the working directory' : error.message}. Install it in an earlier step, or give its path.`,
+      );
       resolve(127);
     });
     child.on('close', (code, signal) => {

@@ -129,7 +129,9 @@ export function compareVersions(a: string, b: string): number {
 export function sortMigrations<T extends { version: string; fileName: string }>(files: T[], options: { textOrder?: boolean } = {}): T[] {
   const numeric = !options.textOrder && files.every((file) => DOTTED.test(file.version));
   const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return files.sort((a, b) => (numeric ? compareVersions(a.version, b.version) : options.textOrder ? text(a.version, b.version) : 0) || text(a.fileName, b.fileName));
+  return files.sort(
+    (a, b) => (numeric ? compareVersions(a.version, b.version) : options.textOrder ? text(a.version, b.version) : 0) || text(a.fileName, b.fileName),
+  );
 }
 
 /** Parses SQL, turning a syntax error into a file problem that names the file and line. */
@@ -138,7 +140,10 @@ export async function parseSqlFile(sql: string, path: string, input: string): Pr
     return await splitStatements(sql);
   } catch (error) {
     if (error instanceof SqlSyntaxError) {
-      throw new InputError(input, `${path}:${error.line}:${error.column}: Postgres cannot parse this file: ${error.message}. Fix the SQL; nothing was applied.`);
+      throw new InputError(
+        input,
+        `${path}:${error.line}:${error.column}: Postgres cannot parse this file: ${error.message}. Fix the SQL; nothing was applied.`,
+      );
     }
     throw error;
   }
@@ -186,7 +191,15 @@ export interface Layout {
 }
 
 export const LAYOUTS: readonly Layout[] = [
-  { name: 'prisma', title: 'Prisma (<timestamp>_<name>/migration.sql)', example: '20240501093000_add_users/migration.sql', inside: 'migration.sql', entry: /^(\d{14})_(.+)$/, ignored: /^migration_lock\.toml$/, keyedByName: true },
+  {
+    name: 'prisma',
+    title: 'Prisma (<timestamp>_<name>/migration.sql)',
+    example: '20240501093000_add_users/migration.sql',
+    inside: 'migration.sql',
+    entry: /^(\d{14})_(.+)$/,
+    ignored: /^migration_lock\.toml$/,
+    keyedByName: true,
+  },
   {
     name: 'diesel',
     title: 'Diesel (<yyyy-mm-dd-hhmmss>_<name>/up.sql)',
@@ -198,10 +211,35 @@ export const LAYOUTS: readonly Layout[] = [
     textOrder: true,
     noTransactionFile: { name: 'metadata.toml', pattern: /^\s*run_in_transaction\s*=\s*false\b/m, marker: 'run_in_transaction = false in metadata.toml' },
   },
-  { name: 'golang-migrate', title: 'golang-migrate (<n>_<name>.up.sql)', example: '000001_add_users.up.sql', entry: /^(\d+)_(.+)\.up\.sql$/i, ignored: /^\d+_.+\.down\.sql$/i },
-  { name: 'flyway', title: 'Flyway (V<version>__<name>.sql)', example: 'V1_1__add_users.sql', entry: /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/, version: (match) => match[1]!.replace(/_/g, '.') },
-  { name: 'dbmate', title: 'dbmate (-- migrate:up / -- migrate:down sections)', example: '20240501093000_add_users.sql', entry: /^(\d+)(?:_(.*))?\.sql$/i, content: /^--\s*migrate:up\b/m, sections: true },
-  { name: 'flat', title: 'flat files (<version>_<name>.sql)', example: '20240501093000_add_users.sql', entry: /^(\d+)(?:[_\-.]+(.*))?\.sql$/i, ignored: /\.down\.sql$/i },
+  {
+    name: 'golang-migrate',
+    title: 'golang-migrate (<n>_<name>.up.sql)',
+    example: '000001_add_users.up.sql',
+    entry: /^(\d+)_(.+)\.up\.sql$/i,
+    ignored: /^\d+_.+\.down\.sql$/i,
+  },
+  {
+    name: 'flyway',
+    title: 'Flyway (V<version>__<name>.sql)',
+    example: 'V1_1__add_users.sql',
+    entry: /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/,
+    version: (match) => match[1]!.replace(/_/g, '.'),
+  },
+  {
+    name: 'dbmate',
+    title: 'dbmate (-- migrate:up / -- migrate:down sections)',
+    example: '20240501093000_add_users.sql',
+    entry: /^(\d+)(?:_(.*))?\.sql$/i,
+    content: /^--\s*migrate:up\b/m,
+    sections: true,
+  },
+  {
+    name: 'flat',
+    title: 'flat files (<version>_<name>.sql)',
+    example: '20240501093000_add_users.sql',
+    entry: /^(\d+)(?:[_\-.]+(.*))?\.sql$/i,
+    ignored: /\.down\.sql$/i,
+  },
 ];
 
 interface Entry {
@@ -241,7 +279,7 @@ export function detectLayout(entries: Entry[], absoluteDir: string): Layout {
 
 /** The offset of the first byte that is not part of valid UTF-8. */
 function firstInvalidUtf8(bytes: Buffer): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const byte = bytes[i]!;
     const length = byte < 0x80 ? 1 : byte >= 0xc2 && byte <= 0xdf ? 2 : byte >= 0xe0 && byte <= 0xef ? 3 : byte >= 0xf0 && byte <= 0xf4 ? 4 : 0;
     if (length === 0) return i;
@@ -250,7 +288,13 @@ function firstInvalidUtf8(bytes: Buffer): number {
       if (next === undefined || (next & 0xc0) !== 0x80) return i;
     }
     // Overlong forms, surrogates and code points above U+10FFFF.
-    if ((byte === 0xe0 && bytes[i + 1]! < 0xa0) || (byte === 0xed && bytes[i + 1]! > 0x9f) || (byte === 0xf0 && bytes[i + 1]! < 0x90) || (byte === 0xf4 && bytes[i + 1]! > 0x8f)) return i;
+    if (
+      (byte === 0xe0 && bytes[i + 1]! < 0xa0) ||
+      (byte === 0xed && bytes[i + 1]! > 0x9f) ||
+      (byte === 0xf0 && bytes[i + 1]! < 0x90) ||
+      (byte === 0xf4 && bytes[i + 1]! > 0x8f)
+    )
+      return i;
     i += length;
   }
   return bytes.length;
@@ -284,7 +328,12 @@ export function blank(text: string, from: number, to: number): string {
 function upSection(text: string, path: string): { text: string; noTransaction: boolean } {
   const up = /^--\s*migrate:up\b([^\n]*)/m.exec(text);
   if (!up) {
-    throw new FileProblemError({ file: path, line: 1, reason: "has no '-- migrate:up' line, and in a dbmate folder only that section runs.", fix: "Put '-- migrate:up' on a line before the file's statements (and '-- migrate:down' before its rollback)." });
+    throw new FileProblemError({
+      file: path,
+      line: 1,
+      reason: "has no '-- migrate:up' line, and in a dbmate folder only that section runs.",
+      fix: "Put '-- migrate:up' on a line before the file's statements (and '-- migrate:down' before its rollback).",
+    });
   }
   const upEnd = up.index + up[0].length;
   const down = /^--\s*migrate:down\b/m.exec(text.slice(upEnd));
@@ -343,9 +392,13 @@ export function findMetaCommands(text: string): MetaCommand[] {
       let depth = 1;
       i += 2;
       while (i < n && depth > 0) {
-        if (text[i] === '/' && text[i + 1] === '*') (depth++, (i += 2));
-        else if (text[i] === '*' && text[i + 1] === '/') (depth--, (i += 2));
-        else i++;
+        if (text[i] === '/' && text[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (text[i] === '*' && text[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else i++;
       }
     } else if (c === "'") {
       const escapes = /[eE]/.test(text[i - 1] ?? '') && !/[\w$]/.test(text[i - 2] ?? '');
@@ -370,7 +423,10 @@ export function findMetaCommands(text: string): MetaCommand[] {
       const close = text.indexOf(tag, i + tag.length);
       i = close === -1 ? n : close + tag.length;
     } else if (c === ';') {
-      const statement = text.slice(statementStart, i).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ').trim();
+      const statement = text
+        .slice(statementStart, i)
+        .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
+        .trim();
       i++;
       statementStart = i;
       if (COPY_FROM_STDIN.test(statement)) {
@@ -427,7 +483,15 @@ function stripMetaCommands(text: string, path: string, notes: string[], problems
   return out;
 }
 
-const CONTROL = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START', 'TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE', 'TRANS_STMT_COMMIT_PREPARED', 'TRANS_STMT_ROLLBACK_PREPARED']);
+const CONTROL = new Set([
+  'TRANS_STMT_BEGIN',
+  'TRANS_STMT_START',
+  'TRANS_STMT_COMMIT',
+  'TRANS_STMT_ROLLBACK',
+  'TRANS_STMT_PREPARE',
+  'TRANS_STMT_COMMIT_PREPARED',
+  'TRANS_STMT_ROLLBACK_PREPARED',
+]);
 
 function transactionStmt(statement: SqlStatement): { kind?: string; options?: unknown[]; chain?: boolean } | undefined {
   return (statement.node as { TransactionStmt?: { kind?: string; options?: unknown[]; chain?: boolean } }).TransactionStmt;
@@ -444,7 +508,10 @@ export function isTransactionControl(statement: SqlStatement): boolean {
  * top-level BEGIN ... COMMIT runs its body in the runner's transaction (the pair blanked out);
  * any other transaction control runs the file as written, statement by statement.
  */
-function transactionModel(file: { sql: string; statements: SqlStatement[] }, marker: string | undefined): Pick<MigrationFile, 'sql' | 'statements' | 'noTransaction' | 'transaction' | 'noTransactionReason'> {
+function transactionModel(
+  file: { sql: string; statements: SqlStatement[] },
+  marker: string | undefined,
+): Pick<MigrationFile, 'sql' | 'statements' | 'noTransaction' | 'transaction' | 'noTransactionReason'> {
   const { sql, statements } = file;
   if (marker) return { sql, statements, noTransaction: true, transaction: 'as-written', noTransactionReason: marker };
   const controls = statements.filter(isTransactionControl);
@@ -453,11 +520,23 @@ function transactionModel(file: { sql: string; statements: SqlStatement[] }, mar
   const last = statements.at(-1)!;
   const opens = transactionStmt(first);
   const closes = transactionStmt(last);
-  if (controls.length === 2 && (opens?.kind === 'TRANS_STMT_BEGIN' || opens?.kind === 'TRANS_STMT_START') && !opens.options?.length && closes?.kind === 'TRANS_STMT_COMMIT' && !closes.chain) {
+  if (
+    controls.length === 2 &&
+    (opens?.kind === 'TRANS_STMT_BEGIN' || opens?.kind === 'TRANS_STMT_START') &&
+    !opens.options?.length &&
+    closes?.kind === 'TRANS_STMT_COMMIT' &&
+    !closes.chain
+  ) {
     const unwrapped = blank(blank(sql, last.offset, last.offset + last.text.length), first.offset, first.offset + first.text.length);
     return { sql: unwrapped, statements: statements.slice(1, -1), noTransaction: false, transaction: 'unwrapped' };
   }
-  return { sql, statements, noTransaction: true, transaction: 'as-written', noTransactionReason: `its own transaction control (${controls[0]!.text.split(/\s/)[0]!.toUpperCase()} on line ${controls[0]!.line})` };
+  return {
+    sql,
+    statements,
+    noTransaction: true,
+    transaction: 'as-written',
+    noTransactionReason: `its own transaction control (${controls[0]!.text.split(/\s/)[0]!.toUpperCase()} on line ${controls[0]!.line})`,
+  };
 }
 
 function readBytes(path: string, shown: string): Buffer {
@@ -469,7 +548,14 @@ function readBytes(path: string, shown: string): Buffer {
 }
 
 /** Reads, decodes and parses one migration; its problems go into `problems`. */
-async function readMigration(layout: Layout, entry: string, match: RegExpExecArray, absoluteDir: string, cwd: string, problems: FileProblem[]): Promise<MigrationFile | undefined> {
+async function readMigration(
+  layout: Layout,
+  entry: string,
+  match: RegExpExecArray,
+  absoluteDir: string,
+  cwd: string,
+  problems: FileProblem[],
+): Promise<MigrationFile | undefined> {
   const absolutePath = join(absoluteDir, entry, layout.inside ?? '');
   const path = relative(cwd, absolutePath) || entry;
   const version = layout.version?.(match) ?? match[1]!;
@@ -537,10 +623,16 @@ export async function readMigrations(dir: string, workingDirectory: string, inpu
   try {
     if (!statSync(absoluteDir).isDirectory()) throw new Error('not a directory');
     entries = readdirSync(absoluteDir, { withFileTypes: true })
-      .map((entry) => ({ name: entry.name, directory: entry.isDirectory() || (entry.isSymbolicLink() && statSync(join(absoluteDir, entry.name)).isDirectory()) }))
+      .map((entry) => ({
+        name: entry.name,
+        directory: entry.isDirectory() || (entry.isSymbolicLink() && statSync(join(absoluteDir, entry.name)).isDirectory()),
+      }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (error) {
-    throw new InputError(input, `'${dir}' is not a readable directory (${errorMessage(error)}). Point it at the folder that holds your .sql migrations, relative to the repository root.`);
+    throw new InputError(
+      input,
+      `'${dir}' is not a readable directory (${errorMessage(error)}). Point it at the folder that holds your .sql migrations, relative to the repository root.`,
+    );
   }
   const layout = detectLayout(entries, absoluteDir);
   const problems: FileProblem[] = [];
@@ -550,16 +642,23 @@ export async function readMigrations(dir: string, workingDirectory: string, inpu
     if (claim === 'ignored') continue;
     const shown = relative(workingDirectory, join(absoluteDir, entry.name)) || entry.name;
     if (!claim) {
-      const sqlInside = entry.directory && layout.inside && (() => {
-        try {
-          return readdirSync(join(absoluteDir, entry.name)).some((name) => name.toLowerCase().endsWith('.sql'));
-        } catch {
-          return false;
-        }
-      })();
+      const sqlInside =
+        entry.directory &&
+        layout.inside &&
+        (() => {
+          try {
+            return readdirSync(join(absoluteDir, entry.name)).some((name) => name.toLowerCase().endsWith('.sql'));
+          } catch {
+            return false;
+          }
+        })();
       // A loose .sql file beside Prisma's or Diesel's directories is not a migration to those tools either.
       if ((!entry.directory && !layout.inside && entry.name.toLowerCase().endsWith('.sql')) || sqlInside) {
-        problems.push({ file: shown, reason: `is not a migration of the ${layout.title} layout found in ${dir}, so it has no version.`, fix: `Name it like the others (for example ${layout.example}), or move it out of ${dir}.` });
+        problems.push({
+          file: shown,
+          reason: `is not a migration of the ${layout.title} layout found in ${dir}, so it has no version.`,
+          fix: `Name it like the others (for example ${layout.example}), or move it out of ${dir}.`,
+        });
       }
       continue;
     }
@@ -572,7 +671,11 @@ export async function readMigrations(dir: string, workingDirectory: string, inpu
     for (let i = 1; i < files.length; i++) {
       const [a, b] = [files[i - 1]!, files[i]!];
       if (numeric ? compareVersions(a.version, b.version) === 0 : a.version === b.version) {
-        problems.push({ file: b.path, reason: `has the same version ${b.version} as ${a.path}; ${layout.name === 'flat' ? 'the runner' : `${layout.title.split(' (')[0]}`} keys its history by version.`, fix: 'Give one of them a new, later version.' });
+        problems.push({
+          file: b.path,
+          reason: `has the same version ${b.version} as ${a.path}; ${layout.name === 'flat' ? 'the runner' : `${layout.title.split(' (')[0]}`} keys its history by version.`,
+          fix: 'Give one of them a new, later version.',
+        });
       }
     }
   }
@@ -587,7 +690,10 @@ export async function readSeeds(paths: string[], workingDirectory: string, probl
     let list: string[];
     try {
       list = statSync(absolute).isDirectory()
-        ? readdirSync(absolute).filter((name) => name.toLowerCase().endsWith('.sql')).sort().map((name) => join(absolute, name))
+        ? readdirSync(absolute)
+            .filter((name) => name.toLowerCase().endsWith('.sql'))
+            .sort()
+            .map((name) => join(absolute, name))
         : [absolute];
     } catch (error) {
       throw new InputError('seed', `cannot read '${given}' (${errorMessage(error)}). List .sql files or directories relative to the repository root.`);
@@ -626,7 +732,8 @@ export function nonTransactionalReason(statement: SqlStatement, serverVersionNum
   if (node.DropStmt?.concurrent) return 'DROP INDEX CONCURRENTLY';
   const reindexParams = node.ReindexStmt?.params as Array<{ DefElem?: { defname?: string } }> | undefined;
   if (reindexParams?.some((param) => param.DefElem?.defname === 'concurrently')) return 'REINDEX CONCURRENTLY';
-  if (node.AlterEnumStmt && node.AlterEnumStmt.newVal !== undefined && node.AlterEnumStmt.oldVal === undefined && serverVersionNum < 120000) return 'ALTER TYPE ... ADD VALUE (before Postgres 12)';
+  if (node.AlterEnumStmt && node.AlterEnumStmt.newVal !== undefined && node.AlterEnumStmt.oldVal === undefined && serverVersionNum < 120000)
+    return 'ALTER TYPE ... ADD VALUE (before Postgres 12)';
   if (node.VacuumStmt?.is_vacuumcmd) return 'VACUUM';
   if (node.CreatedbStmt) return 'CREATE DATABASE';
   if (node.DropdbStmt) return 'DROP DATABASE';

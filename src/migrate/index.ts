@@ -47,7 +47,6 @@ export function migrateSettings(databaseUrl: string, workingDirectory: string, o
   };
 }
 
-
 /** Neon's pooled hosts carry `-pooler` in their first label. */
 export function isPooledNeonUrl(url: string): boolean {
   try {
@@ -56,7 +55,6 @@ export function isPooledNeonUrl(url: string): boolean {
     return false;
   }
 }
-
 
 /** No database to talk to: the run lints offline (a fork's pull request gets no secrets, or lint-only). */
 export function isOffline(settings: Pick<MigrateSettings, 'databaseUrl' | 'lintOnly'>): boolean {
@@ -80,14 +78,25 @@ export function validateDatabaseUrl(databaseUrl: string): void {
 /** Every check but the target's: the root action runs it before the preview (and its URL) exists. */
 export function validateOptions(settings: Omit<MigrateSettings, 'databaseUrl'>): void {
   validateRuleNames(settings.lintDisable, 'lint-disable');
-  if (settings.seed.length > 0 && settings.protected) throw new SettingError('seed', 'seeding is for preview databases and is refused with protected: true. Remove seed for this database.');
-  if (settings.runner === 'command' && !settings.command) throw new SettingError('command', "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
+  if (settings.seed.length > 0 && settings.protected)
+    throw new SettingError('seed', 'seeding is for preview databases and is refused with protected: true. Remove seed for this database.');
+  if (settings.runner === 'command' && !settings.command)
+    throw new SettingError('command', "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
   // Run without a shell: refuse shell syntax now, before anything changes.
   if (settings.runner !== 'builtin' && settings.command) parseCommand(settings.command, 'command');
-  for (const name of settings.exportEnv) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new SettingError('exportEnv', `'${name}' is not an environment variable name.`);
+  for (const name of settings.exportEnv)
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new SettingError('exportEnv', `'${name}' is not an environment variable name.`);
   if (settings.runner === 'builtin') parseTableName(settings.historyTable, 'history-table');
-  if (settings.checkDown && settings.protected) throw new SettingError('checkDown', 'runs down steps on the database and is refused with protected: true. Check reversibility on a preview database instead.');
-  if (settings.checkDown && settings.runner !== 'builtin') throw new SettingError('checkDown', `works with the built-in runner (<name>.down.sql beside <name>.sql); runner ${settings.runner} applies migrations with its own tool, whose down steps this action does not run. Remove check-down, or use runner: builtin.`);
+  if (settings.checkDown && settings.protected)
+    throw new SettingError(
+      'checkDown',
+      'runs down steps on the database and is refused with protected: true. Check reversibility on a preview database instead.',
+    );
+  if (settings.checkDown && settings.runner !== 'builtin')
+    throw new SettingError(
+      'checkDown',
+      `works with the built-in runner (<name>.down.sql beside <name>.sql); runner ${settings.runner} applies migrations with its own tool, whose down steps this action does not run. Remove check-down, or use runner: builtin.`,
+    );
   if (settings.requireDown && !settings.checkDown) throw new SettingError('requireDown', 'applies to check-down; set check-down: true too, or remove it.');
 }
 
@@ -116,31 +125,53 @@ export async function migrate(settings: MigrateSettings, log: Log): Promise<Migr
     durationMs: 0,
   };
   if (!isOffline(settings) && isPooledNeonUrl(settings.databaseUrl)) {
-    const warning = "database-url points at Neon's connection pooler (-pooler in the host). Migrations need the direct URL: advisory locks and session settings do not survive a transaction pooler. Use the branch's direct URL (create-branch's database-url-direct output).";
+    const warning =
+      "database-url points at Neon's connection pooler (-pooler in the host). Migrations need the direct URL: advisory locks and session settings do not survive a transaction pooler. Use the branch's direct URL (create-branch's database-url-direct output).";
     log.warning(warning, { title: 'Pooled database URL' });
     state.warnings.push(warning);
   }
   // check-down compares with the schema before this run applied anything.
-  const before = settings.checkDown && !settings.dryRun && !isOffline(settings) ? await readSchemaAt(settings.databaseUrl, settings.historyTable, log, (settings.connectTimeoutSeconds ?? 60) * 1000) : undefined;
+  const before =
+    settings.checkDown && !settings.dryRun && !isOffline(settings)
+      ? await readSchemaAt(settings.databaseUrl, settings.historyTable, log, (settings.connectTimeoutSeconds ?? 60) * 1000)
+      : undefined;
   if (isOffline(settings)) await runOffline(settings, log, state);
   else if (settings.runner === 'builtin') await runBuiltin(settings, log, state);
   else await runExternal(settings, settings.runner, log, state);
   if (before && state.ok) {
     state.downCheck = await log.group('Checking the down steps', () =>
-      checkDownMigrations({ databaseUrl: settings.databaseUrl, workingDirectory: settings.workingDirectory, historyTable: settings.historyTable, requireDown: settings.requireDown ?? false, applied: state.applied, before, lockWaitSeconds: settings.lockWaitSeconds }, log),
+      checkDownMigrations(
+        {
+          databaseUrl: settings.databaseUrl,
+          workingDirectory: settings.workingDirectory,
+          historyTable: settings.historyTable,
+          requireDown: settings.requireDown ?? false,
+          applied: state.applied,
+          before,
+          lockWaitSeconds: settings.lockWaitSeconds,
+        },
+        log,
+      ),
     );
     if (!state.downCheck.ok) fail(state, { message: downFailureMessage(state.downCheck) });
   }
   state.durationMs = performance.now() - started;
   annotate(state, settings, log);
-  if (state.error) log.error(describeFailure(state.error), state.error.file ? { file: state.error.file, line: state.error.line, column: state.error.column, title: 'Migration failed' } : undefined);
+  if (state.error)
+    log.error(
+      describeFailure(state.error),
+      state.error.file ? { file: state.error.file, line: state.error.line, column: state.error.column, title: 'Migration failed' } : undefined,
+    );
   return { ...state, reportMarkdown: renderMigrateReport(state) };
 }
 
 function downFailureMessage(check: NonNullable<State['downCheck']>): string {
   const parts: string[] = [];
   const names = [...check.afterDown, ...check.afterReapply].map((c) => `${c.kind} ${c.name}`);
-  if (names.length > 0) parts.push(`the down steps do not undo this run's migrations: ${[...new Set(names)].join(', ')} differ${check.afterDown.length > 0 ? ' after the down steps' : ' after applying the ups again'}.`);
+  if (names.length > 0)
+    parts.push(
+      `the down steps do not undo this run's migrations: ${[...new Set(names)].join(', ')} differ${check.afterDown.length > 0 ? ' after the down steps' : ' after applying the ups again'}.`,
+    );
   if (check.failure) parts.push(`${check.failure.file}: the down-migration check failed (${check.failure.phase}): ${check.failure.message}`);
   if (parts.length === 0) parts.push(`require-down: no down step for ${check.missing.join(', ')}.`);
   return parts.join(' ');
@@ -161,4 +192,3 @@ function annotate(state: State, settings: MigrateSettings, log: Log): void {
     else log.warning(text, where);
   }
 }
-

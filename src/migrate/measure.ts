@@ -26,7 +26,10 @@ export function lockStrength(mode: string): number {
 
 /** `AccessExclusiveLock` → `ACCESS EXCLUSIVE`. */
 export function lockModeName(mode: string): string {
-  return mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+  return mode
+    .replace(/Lock$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toUpperCase();
 }
 
 /** SHARE and stronger block writes; ACCESS EXCLUSIVE blocks reads too. */
@@ -82,7 +85,11 @@ export function formatThreshold(ms: number): string {
 }
 
 export function summarize(text: string): string {
-  const first = text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+  const first =
+    text
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? '';
   return first.length > 80 ? `${first.slice(0, 77)}...` : first;
 }
 
@@ -146,11 +153,13 @@ export async function runStatements(client: Client, statements: SqlStatement[], 
         // One round trip: [BEGIN;] the statement, then the locks it left (a simple query of several statements).
         const prefix = begin ? 'BEGIN;\n' : '';
         begin = false;
-        const results = await client.query(`${prefix}${statement.text}\n;\n${options.measureLocks ? OWN_LOCKS : 'SELECT 1 WHERE false'}`).catch((error: { position?: string }) => {
-          // The cursor position counts from the start of what was sent: make it the statement's.
-          if (prefix && error.position !== undefined) error.position = String(Math.max(1, Number(error.position) - prefix.length));
-          throw error;
-        });
+        const results = await client
+          .query(`${prefix}${statement.text}\n;\n${options.measureLocks ? OWN_LOCKS : 'SELECT 1 WHERE false'}`)
+          .catch((error: { position?: string }) => {
+            // The cursor position counts from the start of what was sent: make it the statement's.
+            if (prefix && error.position !== undefined) error.position = String(Math.max(1, Number(error.position) - prefix.length));
+            throw error;
+          });
         if (options.measureLocks) rows = ((Array.isArray(results) ? results.at(-1) : results) as { rows: Array<{ oid: number; mode: string }> }).rows;
       } else {
         await runStatement(client, statement);
@@ -257,7 +266,8 @@ export function lockEntries(
   for (const lock of run.seen) {
     const facts = relations.get(lock.oid);
     const statement = run.statements[lock.statementIndex];
-    if (facts && statement && ['r', 'p', 'm'].includes(facts.relkind)) statement.locks.push({ table: facts.name, mode: lock.mode, heldMs: Math.max(0, finishedAt - lock.since) });
+    if (facts && statement && ['r', 'p', 'm'].includes(facts.relkind))
+      statement.locks.push({ table: facts.name, mode: lock.mode, heldMs: Math.max(0, finishedAt - lock.since) });
     if (!facts || !['r', 'p', 'm'].includes(facts.relkind) || !blocksWrites(lock.mode)) continue;
     const current = byTable.get(lock.oid);
     if (!current || lockStrength(lock.mode) > lockStrength(current.mode)) byTable.set(lock.oid, lock);
@@ -284,8 +294,14 @@ export function lockEntries(
  * inside the migration's own transaction (not yet committed), so each count runs in a savepoint
  * that is rolled back, leaving the migration's transaction as it was.
  */
-export async function countRows(client: Client, entries: Array<{ table: string; reltuples: number }>, options: { inTransaction?: boolean } = {}): Promise<Map<string, { rows?: number; estimated: boolean }>> {
-  const [open, close] = options.inTransaction ? ['SAVEPOINT preview_db_count', 'ROLLBACK TO SAVEPOINT preview_db_count; RELEASE SAVEPOINT preview_db_count'] : ['BEGIN', 'ROLLBACK'];
+export async function countRows(
+  client: Client,
+  entries: Array<{ table: string; reltuples: number }>,
+  options: { inTransaction?: boolean } = {},
+): Promise<Map<string, { rows?: number; estimated: boolean }>> {
+  const [open, close] = options.inTransaction
+    ? ['SAVEPOINT preview_db_count', 'ROLLBACK TO SAVEPOINT preview_db_count; RELEASE SAVEPOINT preview_db_count']
+    : ['BEGIN', 'ROLLBACK'];
   const counts = new Map<string, { rows?: number; estimated: boolean }>();
   const toCount: string[] = [];
   for (const entry of entries) {
@@ -363,14 +379,25 @@ export function gradeFindings<T extends Gradable>(
     const worst = statement.locks.filter((lock) => blocksWrites(lock.mode)).sort((a, b) => b.heldMs - a.heldMs)[0];
     if (finding.rule === 'require-timeout-settings') {
       // A missing lock_timeout matters when the migration takes a write-blocking lock on an existing table.
-      if (migration.locks.length === 0) return { ...finding, severity: 'note', message: `${finding.message} Measured on the preview: no write-blocking lock on an existing table.` };
+      if (migration.locks.length === 0)
+        return { ...finding, severity: 'note', message: `${finding.message} Measured on the preview: no write-blocking lock on an existing table.` };
       return finding;
     }
     if (worst && worst.heldMs >= thresholdMs) {
       const rows = rowsOf(worst.table);
-      return { ...finding, severity: 'error', message: `${finding.message} Measured on the preview: ${lockModeName(worst.mode)} on ${worst.table}${rows !== undefined ? ` (${rows.toLocaleString('en-US')} rows)` : ''} held ${formatMillis(worst.heldMs)}, over the ${formatThreshold(thresholdMs)} threshold.` };
+      return {
+        ...finding,
+        severity: 'error',
+        message: `${finding.message} Measured on the preview: ${lockModeName(worst.mode)} on ${worst.table}${rows !== undefined ? ` (${rows.toLocaleString('en-US')} rows)` : ''} held ${formatMillis(worst.heldMs)}, over the ${formatThreshold(thresholdMs)} threshold.`,
+      };
     }
-    const took = worst ? `${lockModeName(worst.mode)} on ${worst.table} held ${formatMillis(worst.heldMs)}` : `the statement took ${formatMillis(statement.durationMs)} and held no write-blocking lock on an existing table`;
-    return { ...finding, severity: 'note', message: `${finding.message} Measured on the preview: ${took}, under the ${formatThreshold(thresholdMs)} threshold.` };
+    const took = worst
+      ? `${lockModeName(worst.mode)} on ${worst.table} held ${formatMillis(worst.heldMs)}`
+      : `the statement took ${formatMillis(statement.durationMs)} and held no write-blocking lock on an existing table`;
+    return {
+      ...finding,
+      severity: 'note',
+      message: `${finding.message} Measured on the preview: ${took}, under the ${formatThreshold(thresholdMs)} threshold.`,
+    };
   });
 }

@@ -28,7 +28,11 @@ export async function readMigrationSet(settings: MigrateOptions): Promise<ReadMi
   if (settings.runner === 'builtin') {
     const { files, problems } = await readMigrations(settings.migrationsDir || 'migrations', cwd);
     await readSeeds(settings.seed, cwd);
-    return { files: files.map((file) => ({ path: file.path, version: file.version, name: file.name, sql: file.sql, noTransaction: file.noTransaction })), transactionModel: 'per-file', problems };
+    return {
+      files: files.map((file) => ({ path: file.path, version: file.version, name: file.name, sql: file.sql, noTransaction: file.noTransaction })),
+      transactionModel: 'per-file',
+      problems,
+    };
   }
   const profile = PROFILES[settings.runner];
   const dir = settings.migrationsDir || profile.defaultDir;
@@ -48,7 +52,8 @@ export async function readMigrationSet(settings: MigrateOptions): Promise<ReadMi
 }
 
 /** Why a run lints offline, for the log and the report. */
-export const OFFLINE_REASON = 'No database-url (a pull request from a fork gets no secrets, or lint-only: true): linted offline with the same rules, graded statically; nothing was applied or measured.';
+export const OFFLINE_REASON =
+  'No database-url (a pull request from a fork gets no secrets, or lint-only: true): linted offline with the same rules, graded statically; nothing was applied or measured.';
 
 /**
  * Lints every migration without a database: the same rules and parser as a run against one,

@@ -73,7 +73,9 @@ export function byOrder(a: { order: string | bigint }, b: { order: string | bigi
 
 function sqlFiles(absoluteDir: string, pattern: RegExp): string[] {
   if (!existsSync(absoluteDir) || !statSync(absoluteDir).isDirectory()) return [];
-  return readdirSync(absoluteDir).filter((name) => pattern.test(name)).sort();
+  return readdirSync(absoluteDir)
+    .filter((name) => pattern.test(name))
+    .sort();
 }
 
 /** Keeps the lines of the up part of a file with up/down comment markers; blanks the rest. */
@@ -147,7 +149,12 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
       return {
         exists,
         table,
-        rows: rows.map((row) => ({ id: row.migration_name, checksum: row.checksum, succeeded: row.finished_at !== null, rolledBack: row.rolled_back_at !== null })),
+        rows: rows.map((row) => ({
+          id: row.migration_name,
+          checksum: row.checksum,
+          succeeded: row.finished_at !== null,
+          rolledBack: row.rolled_back_at !== null,
+        })),
       };
     },
   },
@@ -167,12 +174,23 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
         .filter((entry) => existsSync(join(root, `${entry.tag}.sql`)))
         .map((entry) => {
           const sql = readFileSync(join(root, `${entry.tag}.sql`), 'utf8');
-          return { id: String(entry.when), path: relative(cwd, join(root, `${entry.tag}.sql`)), sql, checksum: sha256(sql), order: BigInt(entry.when), noTransaction: false };
+          return {
+            id: String(entry.when),
+            path: relative(cwd, join(root, `${entry.tag}.sql`)),
+            sql,
+            checksum: sha256(sql),
+            order: BigInt(entry.when),
+            noTransaction: false,
+          };
         });
     },
     async readHistory(query) {
       const table = 'drizzle.__drizzle_migrations';
-      const { exists, rows } = await tableRows<{ hash: string; created_at: string }>(query, table, `SELECT hash, created_at::text FROM ${table} ORDER BY created_at`);
+      const { exists, rows } = await tableRows<{ hash: string; created_at: string }>(
+        query,
+        table,
+        `SELECT hash, created_at::text FROM ${table} ORDER BY created_at`,
+      );
       return { exists, table, rows: rows.map((row) => ({ id: row.created_at, checksum: row.hash, succeeded: true })) };
     },
   },
@@ -213,12 +231,20 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
     transactionModel: 'per-file',
     list(dir, cwd) {
       const root = join(cwd, dir);
-      return sqlFiles(root, /^\d+.*\.sql$/i).map((name) => {
-        const text = readFileSync(join(root, name), 'utf8');
-        const version = /^(\d+)/.exec(name)![1]!;
-        const sql = upSection(text, /^\s*--\s*migrate:up\b/i, /^\s*--\s*migrate:down\b/i);
-        return { id: version, path: relative(cwd, join(root, name)), sql, order: BigInt(version), noTransaction: /^\s*--\s*migrate:up\b.*\btransaction:false\b/im.test(text) };
-      }).sort(byOrder);
+      return sqlFiles(root, /^\d+.*\.sql$/i)
+        .map((name) => {
+          const text = readFileSync(join(root, name), 'utf8');
+          const version = /^(\d+)/.exec(name)![1]!;
+          const sql = upSection(text, /^\s*--\s*migrate:up\b/i, /^\s*--\s*migrate:down\b/i);
+          return {
+            id: version,
+            path: relative(cwd, join(root, name)),
+            sql,
+            order: BigInt(version),
+            noTransaction: /^\s*--\s*migrate:up\b.*\btransaction:false\b/im.test(text),
+          };
+        })
+        .sort(byOrder);
     },
     async readHistory(query) {
       const table = 'public.schema_migrations';
@@ -236,10 +262,18 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
     transactionModel: 'none',
     list(dir, cwd) {
       const root = join(cwd, dir);
-      return sqlFiles(root, /^\d+_.*\.up\.sql$/i).map((name) => {
-        const version = /^(\d+)/.exec(name)![1]!;
-        return { id: String(BigInt(version)), path: relative(cwd, join(root, name)), sql: readFileSync(join(root, name), 'utf8'), order: BigInt(version), noTransaction: true };
-      }).sort(byOrder);
+      return sqlFiles(root, /^\d+_.*\.up\.sql$/i)
+        .map((name) => {
+          const version = /^(\d+)/.exec(name)![1]!;
+          return {
+            id: String(BigInt(version)),
+            path: relative(cwd, join(root, name)),
+            sql: readFileSync(join(root, name), 'utf8'),
+            order: BigInt(version),
+            noTransaction: true,
+          };
+        })
+        .sort(byOrder);
     },
     async readHistory(query) {
       const table = 'public.schema_migrations';
@@ -263,12 +297,17 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
     transactionModel: 'per-file',
     list(dir, cwd) {
       const root = join(cwd, dir);
-      return sqlFiles(root, /^V[\d._]+__.*\.sql$/).map((name) => {
-        const version = /^V([\d._]+?)__/.exec(name)![1]!.replace(/_/g, '.');
-        const sql = readFileSync(join(root, name), 'utf8');
-        const order = version.split('.').map((part) => part.padStart(12, '0')).join('.');
-        return { id: version, path: relative(cwd, join(root, name)), sql, checksum: String(flywayChecksum(sql)), order, noTransaction: false };
-      }).sort(byOrder);
+      return sqlFiles(root, /^V[\d._]+__.*\.sql$/)
+        .map((name) => {
+          const version = /^V([\d._]+?)__/.exec(name)![1]!.replace(/_/g, '.');
+          const sql = readFileSync(join(root, name), 'utf8');
+          const order = version
+            .split('.')
+            .map((part) => part.padStart(12, '0'))
+            .join('.');
+          return { id: version, path: relative(cwd, join(root, name)), sql, checksum: String(flywayChecksum(sql)), order, noTransaction: false };
+        })
+        .sort(byOrder);
     },
     async readHistory(query) {
       const table = 'public.flyway_schema_history';
@@ -288,7 +327,13 @@ export const PROFILES: Record<ExternalRunner, ToolProfile> = {
     transactionModel: 'none',
     list(dir, cwd) {
       const root = join(cwd, dir);
-      return sqlFiles(root, /\.sql$/i).map((name) => ({ id: name, path: relative(cwd, join(root, name)), sql: readFileSync(join(root, name), 'utf8'), order: name, noTransaction: true }));
+      return sqlFiles(root, /\.sql$/i).map((name) => ({
+        id: name,
+        path: relative(cwd, join(root, name)),
+        sql: readFileSync(join(root, name), 'utf8'),
+        order: name,
+        noTransaction: true,
+      }));
     },
   },
 };

@@ -37,8 +37,10 @@ export function renderMigrateReport(result: Omit<MigrateResult, 'reportMarkdown'
   const earlier = result.earlier ?? [];
   if (result.applied.length > 0 || earlier.length > 0) {
     out.push('| Migration | Duration | Statements |', '| --- | ---: | ---: |');
-    for (const m of earlier) out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} (applied by an earlier push) | ${formatMillis(m.durationMs)} | – |`);
-    for (const m of result.applied) out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} | ${formatMillis(m.durationMs)} | ${m.statements.length || '–'} |`);
+    for (const m of earlier)
+      out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} (applied by an earlier push) | ${formatMillis(m.durationMs)} | – |`);
+    for (const m of result.applied)
+      out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} | ${formatMillis(m.durationMs)} | ${m.statements.length || '–'} |`);
     out.push('');
   }
   if (result.applied.length === 0 && result.pendingMigrations.length > 0 && (result.dryRun || !result.ok)) {
@@ -50,21 +52,34 @@ export function renderMigrateReport(result: Omit<MigrateResult, 'reportMarkdown'
     if (result.locks.length === 0) {
       out.push('No existing table was locked SHARE or stronger.', '');
     } else {
-      out.push(`Held until commit; threshold ${formatThreshold(result.lockThresholdMs)}.`, '', '| Table | Lock | Rows | Held | Statement |', '| --- | --- | ---: | ---: | --- |');
+      out.push(
+        `Held until commit; threshold ${formatThreshold(result.lockThresholdMs)}.`,
+        '',
+        '| Table | Lock | Rows | Held | Statement |',
+        '| --- | --- | ---: | ---: | --- |',
+      );
       for (const lock of [...result.locks].sort((a, b) => b.heldMs - a.heldMs)) {
         const held = `${lock.overThreshold ? '🛑 ' : ''}${formatMillis(lock.heldMs)}`;
-        out.push(`| \`${cell(lock.table)}\` | ${lockModeName(lock.mode)} | ${rows(lock.rows, lock.rowsEstimated)} | ${held} | \`${cell(lock.file)}:${lock.line}\` |`);
+        out.push(
+          `| \`${cell(lock.table)}\` | ${lockModeName(lock.mode)} | ${rows(lock.rows, lock.rowsEstimated)} | ${held} | \`${cell(lock.file)}:${lock.line}\` |`,
+        );
       }
       out.push('');
       const blocking = result.locks.filter((lock) => lock.overThreshold);
-      if (blocking.length > 0) out.push(`🛑 ${blocking.length} lock(s) held longer than ${formatThreshold(result.lockThresholdMs)}: production would stall ${blocking.map((lock) => `\`${cell(lock.table)}\``).join(', ')} for that long.`, '');
+      if (blocking.length > 0)
+        out.push(
+          `🛑 ${blocking.length} lock(s) held longer than ${formatThreshold(result.lockThresholdMs)}: production would stall ${blocking.map((lock) => `\`${cell(lock.table)}\``).join(', ')} for that long.`,
+          '',
+        );
     }
   }
 
   if (result.findings.length > 0) {
     out.push('#### Lint findings', '', '| Severity | Rule | Where | Finding | Safer |', '| --- | --- | --- | --- | --- |');
     for (const finding of result.findings) {
-      out.push(`| ${SEVERITY_ICON[finding.severity]} | \`${finding.rule}\` | \`${cell(finding.file)}:${finding.line}\` | ${cell(finding.message)} | ${cell(finding.safer)} |`);
+      out.push(
+        `| ${SEVERITY_ICON[finding.severity]} | \`${finding.rule}\` | \`${cell(finding.file)}:${finding.line}\` | ${cell(finding.message)} | ${cell(finding.safer)} |`,
+      );
     }
     out.push('');
   }
@@ -72,7 +87,8 @@ export function renderMigrateReport(result: Omit<MigrateResult, 'reportMarkdown'
   const refused = result.problems ?? [];
   if (refused.length > 0) {
     out.push('#### Files refused', '', '| File | Problem | Fix |', '| --- | --- | --- |');
-    for (const problem of refused) out.push(`| \`${cell(problem.file)}${problem.line ? `:${problem.line}` : ''}\` | ${cell(problem.reason)} | ${cell(problem.fix)} |`);
+    for (const problem of refused)
+      out.push(`| \`${cell(problem.file)}${problem.line ? `:${problem.line}` : ''}\` | ${cell(problem.reason)} | ${cell(problem.fix)} |`);
     out.push('');
   }
 
@@ -111,7 +127,11 @@ function more(count: number, what: string): string[] {
 function locksByTable(locks: LockReportEntry[]): Array<{ worst: LockReportEntry; count: number; over: number }> {
   const byTable = new Map<string, { worst: LockReportEntry; count: number; over: number }>();
   const worse = (a: LockReportEntry, b: LockReportEntry): boolean =>
-    a.overThreshold !== b.overThreshold ? a.overThreshold : lockStrength(a.mode) !== lockStrength(b.mode) ? lockStrength(a.mode) > lockStrength(b.mode) : a.heldMs > b.heldMs;
+    a.overThreshold !== b.overThreshold
+      ? a.overThreshold
+      : lockStrength(a.mode) !== lockStrength(b.mode)
+        ? lockStrength(a.mode) > lockStrength(b.mode)
+        : a.heldMs > b.heldMs;
   for (const lock of locks) {
     const entry = byTable.get(lock.table);
     if (!entry) byTable.set(lock.table, { worst: lock, count: 1, over: lock.overThreshold ? 1 : 0 });
@@ -137,7 +157,14 @@ function findingsByRule(findings: LintFinding[]): RuleGroup[] {
   const groups = new Map<string, RuleGroup>();
   for (const finding of findings) {
     const key = `${finding.rule}\u0000${finding.severity}`;
-    const group = groups.get(key) ?? { rule: finding.rule, severity: finding.severity, count: 0, files: new Set<string>(), first: finding, safer: finding.safer };
+    const group = groups.get(key) ?? {
+      rule: finding.rule,
+      severity: finding.severity,
+      count: 0,
+      files: new Set<string>(),
+      first: finding,
+      safer: finding.safer,
+    };
     group.count++;
     group.files.add(finding.file);
     groups.set(key, group);
@@ -191,7 +218,8 @@ export function renderMigrateSummary(result: Omit<MigrateResult, 'reportMarkdown
     const outside = result.applied.filter((m) => m.noTransaction).length;
     out.push(`${plural(result.applied.length, 'migration')} applied${outside > 0 ? ` (${outside} without a transaction)` : ''}; the slowest:`, '');
     out.push('| Migration | Duration | Statements |', '| --- | ---: | ---: |');
-    for (const m of slowest) out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} | ${formatMillis(m.durationMs)} | ${m.statements.length || '–'} |`);
+    for (const m of slowest)
+      out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} | ${formatMillis(m.durationMs)} | ${m.statements.length || '–'} |`);
     out.push('');
   } else if (result.pendingMigrations.length > 0 && (result.dryRun || !result.ok)) {
     const pending = result.pendingMigrations;
@@ -212,7 +240,9 @@ export function renderMigrateSummary(result: Omit<MigrateResult, 'reportMarkdown
       );
       for (const { worst, count, over } of tables.slice(0, TOP)) {
         const held = `${worst.overThreshold ? '🛑 ' : ''}${formatMillis(worst.heldMs)}`;
-        out.push(`| \`${cell(worst.table)}\` | ${lockModeName(worst.mode)} | ${rows(worst.rows, worst.rowsEstimated)} | ${held} | ${count}${over > 0 ? ` (${over} 🛑)` : ''} | ${where(worst)} |`);
+        out.push(
+          `| \`${cell(worst.table)}\` | ${lockModeName(worst.mode)} | ${rows(worst.rows, worst.rowsEstimated)} | ${held} | ${count}${over > 0 ? ` (${over} 🛑)` : ''} | ${where(worst)} |`,
+        );
       }
       out.push(...more(tables.length - TOP, 'table'), '');
       if (blocking.length > 0) out.push(`🛑 ${plural(blocking.length, 'lock')} held longer than ${formatThreshold(result.lockThresholdMs)}.`, '');
@@ -223,10 +253,17 @@ export function renderMigrateSummary(result: Omit<MigrateResult, 'reportMarkdown
     const findings = result.findings;
     const count = (severity: LintFinding['severity']): number => findings.filter((f) => f.severity === severity).length;
     const files = new Set(findings.map((f) => f.file)).size;
-    out.push('#### Lint findings', '', `${plural(findings.length, 'finding')} in ${plural(files, 'file')}: ${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${plural(count('note'), 'note')}.`, '');
+    out.push(
+      '#### Lint findings',
+      '',
+      `${plural(findings.length, 'finding')} in ${plural(files, 'file')}: ${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${plural(count('note'), 'note')}.`,
+      '',
+    );
     out.push('By rule:', '', '| Severity | Rule | Findings | Files | First at | Safer |', '| --- | --- | ---: | ---: | --- | --- |');
     for (const group of findingsByRule(findings)) {
-      out.push(`| ${SEVERITY_ICON[group.severity]} | \`${group.rule}\` | ${group.count.toLocaleString('en-US')} | ${group.files.size.toLocaleString('en-US')} | ${where(group.first)} | ${cell(group.safer)} |`);
+      out.push(
+        `| ${SEVERITY_ICON[group.severity]} | \`${group.rule}\` | ${group.count.toLocaleString('en-US')} | ${group.files.size.toLocaleString('en-US')} | ${where(group.first)} | ${cell(group.safer)} |`,
+      );
     }
     out.push('');
     const tables = findingsByTable(findings);
@@ -234,7 +271,9 @@ export function renderMigrateSummary(result: Omit<MigrateResult, 'reportMarkdown
       out.push('By table, most errors first:', '', '| Table | Findings | Errors | Rules |', '| --- | ---: | ---: | --- |');
       for (const table of tables.slice(0, TOP)) {
         const rules = [...table.rules].sort((a, b) => b[1] - a[1]).map(([rule, n]) => `\`${rule}\` ×${n}`);
-        out.push(`| \`${cell(table.table)}\` | ${table.count.toLocaleString('en-US')} | ${table.errors.toLocaleString('en-US')} | ${rules.slice(0, 4).join(', ')}${rules.length > 4 ? `, +${rules.length - 4}` : ''} |`);
+        out.push(
+          `| \`${cell(table.table)}\` | ${table.count.toLocaleString('en-US')} | ${table.errors.toLocaleString('en-US')} | ${rules.slice(0, 4).join(', ')}${rules.length > 4 ? `, +${rules.length - 4}` : ''} |`,
+        );
       }
       out.push(...more(tables.length - TOP, 'table'), '');
     }
@@ -254,6 +293,8 @@ export function renderMigrateSummary(result: Omit<MigrateResult, 'reportMarkdown
   if (problems.length > 0) out.push('#### History', '', ...problems.slice(0, TOP).map((p) => `- ${p}`), ...more(problems.length - TOP, 'problem'), '');
   if (result.seeded.length > 0) out.push(`Seeded: ${plural(result.seeded.length, 'file')}.`, '');
   if (result.downCheck) out.push(...renderDownCheck(result.downCheck));
-  out.push('_This is a summary: the full report, with every migration, lock and finding, is in the `report-file` output (and the `report` output); every finding is also in the `lint-findings` output._');
+  out.push(
+    '_This is a summary: the full report, with every migration, lock and finding, is in the `report-file` output (and the `report` output); every finding is also in the `lint-findings` output._',
+  );
   return truncateMarkdown(out.join('\n'), limit).text;
 }

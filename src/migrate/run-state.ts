@@ -115,7 +115,8 @@ export function lintErrorsBlock(state: State, settings: MigrateSettings, deferre
 }
 
 /** What opens a lint: error guard: reviewed sources only (never the pull request's description). */
-export const LINT_ERROR_FIX = "Fix them, or accept one in a reviewed place: a '-- squawk-ignore <rule>' comment in the migration, the workflow's lint-disable input, or lint: warn. A line in the pull request's description only marks a finding as acknowledged in the report.";
+export const LINT_ERROR_FIX =
+  "Fix them, or accept one in a reviewed place: a '-- squawk-ignore <rule>' comment in the migration, the workflow's lint-disable input, or lint: warn. A line in the pull request's description only marks a finding as acknowledged in the report.";
 
 export function checkHistory(state: State, settings: MigrateSettings, log: Log): boolean {
   for (const missing of state.missing) {
@@ -134,7 +135,10 @@ export function checkHistory(state: State, settings: MigrateSettings, log: Log):
   }
   if (state.drifted.length === 0) return true;
   for (const drifted of state.drifted) {
-    log[settings.allowDrift ? 'warning' : 'error'](`${drifted.file} changed after it was applied (checksum differs).`, { file: drifted.file, title: 'Migration edited after it was applied' });
+    log[settings.allowDrift ? 'warning' : 'error'](`${drifted.file} changed after it was applied (checksum differs).`, {
+      file: drifted.file,
+      title: 'Migration edited after it was applied',
+    });
   }
   if (settings.allowDrift) {
     const text = `Edited after being applied (allowed by allow-drift): ${state.drifted.map((m) => m.file).join(', ')}.`;

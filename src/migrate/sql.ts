@@ -186,7 +186,11 @@ export function withoutCopyData(sql: string, statements: SqlStatement[]): string
   let at = 0;
   for (const span of spans) {
     out += sql.slice(at, span.start);
-    for (const line of sql.slice(span.start, span.end).split('\n').map((part) => ' '.repeat(Buffer.byteLength(part, 'utf8')))) out += `${line}\n`;
+    for (const line of sql
+      .slice(span.start, span.end)
+      .split('\n')
+      .map((part) => ' '.repeat(Buffer.byteLength(part, 'utf8'))))
+      out += `${line}\n`;
     out = out.slice(0, -1);
     at = span.end;
   }
@@ -277,7 +281,11 @@ export async function splitStatements(sql: string, options: SplitOptions = {}): 
       if (!failure) break;
       const open = stmts.at(-1);
       if (open && isCopyFromStdin(open.stmt as Node)) {
-        throw syntaxError(file, `${failure.message}; if the lines after the COPY ... FROM stdin on line ${file.positionOfByte(from + (open.stmt_location ?? 0)).line} are its data, end the COPY with a semicolon`, from + failure.cursor);
+        throw syntaxError(
+          file,
+          `${failure.message}; if the lines after the COPY ... FROM stdin on line ${file.positionOfByte(from + (open.stmt_location ?? 0)).line} are its data, end the COPY with a semicolon`,
+          from + failure.cursor,
+        );
       }
       throw syntaxError(file, failure.message, from + failure.cursor);
     }
@@ -341,7 +349,11 @@ async function attachCopyData(file: FileText, statement: SqlStatement, copyStart
   const { bytes } = file;
   const copyLine = file.positionOfByte(copyStart).line;
   if (bytes[semicolon] !== 0x3b) {
-    throw syntaxError(file, `COPY ... FROM stdin needs a semicolon at the end of its line, with its data on the lines after it and a line \\. after the data`, copyStart);
+    throw syntaxError(
+      file,
+      `COPY ... FROM stdin needs a semicolon at the end of its line, with its data on the lines after it and a line \\. after the data`,
+      copyStart,
+    );
   }
   const newline = bytes.indexOf(NEWLINE, semicolon);
   const lineEnd = newline === -1 ? bytes.length : newline;
@@ -355,13 +367,21 @@ async function attachCopyData(file: FileText, statement: SqlStatement, copyStart
       tokens = undefined;
     }
     if (!tokens || tokens.some((token) => token.tokenName !== 'SQL_COMMENT' && token.tokenName !== 'C_COMMENT')) {
-      throw syntaxError(file, 'nothing but a comment may follow COPY ... FROM stdin; on its line: the data starts on the next line. Move the rest after the data\'s \\. line', semicolon + 1);
+      throw syntaxError(
+        file,
+        "nothing but a comment may follow COPY ... FROM stdin; on its line: the data starts on the next line. Move the rest after the data's \\. line",
+        semicolon + 1,
+      );
     }
   }
   const dataStart = newline === -1 ? bytes.length : newline + 1;
   const terminator = terminatorLine(bytes, dataStart);
   if (!terminator) {
-    throw syntaxError(file, `COPY ... FROM stdin on line ${copyLine} has no end-of-data line: put a line \\. (backslash, period, nothing else) after its last row`, copyStart);
+    throw syntaxError(
+      file,
+      `COPY ... FROM stdin on line ${copyLine} has no end-of-data line: put a line \\. (backslash, period, nothing else) after its last row`,
+      copyStart,
+    );
   }
   const start = file.charOffset(dataStart);
   statement.copyData = file.text.slice(start, file.charOffset(terminator.start));

@@ -6,7 +6,17 @@ import type { Log } from '../shared/log.js';
 import { applySessionSettings, connect, serverVersionNum, type Client } from './db.js';
 import { compareWithHistory, flywayEnvironment, parseCommand, runCommand, showCommand, type CommandLine } from './external.js';
 import { isTransactionControl, nonTransactionalReason, parseSqlFile } from './files.js';
-import { StatementFailure, countRows, describeRelations, gradeFindings, lockEntries, runStatements, type LockReportEntry, type MeasuredRun, type MeasuredStatement } from './measure.js';
+import {
+  StatementFailure,
+  countRows,
+  describeRelations,
+  gradeFindings,
+  lockEntries,
+  runStatements,
+  type LockReportEntry,
+  type MeasuredRun,
+  type MeasuredStatement,
+} from './measure.js';
 import { DATABASE_URL_ARG, PROFILES, type ExternalRunner, type ToolMigration, type TransactionModel } from './profiles.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
 import type { MigrateSettings, PlannedMigration } from './types.js';
@@ -27,7 +37,8 @@ export async function runExternal(settings: MigrateSettings, runner: ExternalRun
     log.warning(`No ${profile.title} migrations found in '${dir}'. Set migrations-dir if they live elsewhere.`);
   }
   const parsed = new Map<string, SqlStatement[]>();
-  for (const migration of migrations) if (migration.sql !== undefined && migration.path) parsed.set(migration.id, await parseSqlFile(migration.sql, migration.path, 'migrations-dir'));
+  for (const migration of migrations)
+    if (migration.sql !== undefined && migration.path) parsed.set(migration.id, await parseSqlFile(migration.sql, migration.path, 'migrations-dir'));
 
   const client = await connect(settings.databaseUrl, log, connectOptions(settings));
   try {
@@ -57,7 +68,11 @@ export async function runExternal(settings: MigrateSettings, runner: ExternalRun
     if (!measure && lintErrorsBlock(state, settings)) return;
     if (settings.dryRun) return;
 
-    const measuredFiles = measure ? await log.group('Measuring pending SQL (rolled back)', () => measureRolledBack(client, settings, before.pending, parsed, profile.transactionModel, state, log)) : new Map<string, { statements: MeasuredStatement[]; durationMs: number }>();
+    const measuredFiles = measure
+      ? await log.group('Measuring pending SQL (rolled back)', () =>
+          measureRolledBack(client, settings, before.pending, parsed, profile.transactionModel, state, log),
+        )
+      : new Map<string, { statements: MeasuredStatement[]; durationMs: number }>();
     // Graded by the rolled-back measurement: a blocking finding stops the run before the tool commits anything.
     if (measure && lintErrorsBlock(state, settings)) return;
 
@@ -72,7 +87,9 @@ export async function runExternal(settings: MigrateSettings, runner: ExternalRun
     // Never through a shell: the input split into words ($NAME from the tool's environment), or the profile's argument array.
     const command: CommandLine = settings.command
       ? parseCommand(settings.command, 'command', { ...process.env, ...env })
-      : (([program, ...args]) => ({ program: program!, args, env: {} }))(profile.defaultCommand(dir).map((word) => (word === DATABASE_URL_ARG ? settings.databaseUrl : word)));
+      : (([program, ...args]) => ({ program: program!, args, env: {} }))(
+          profile.defaultCommand(dir).map((word) => (word === DATABASE_URL_ARG ? settings.databaseUrl : word)),
+        );
     const shown = settings.command ?? showCommand({ ...command, args: profile.defaultCommand(dir).slice(1) });
     const started = performance.now();
     const exitCode = await log.group(`Running ${profile.title}: ${shown}`, () => runCommand(command, { cwd, env, log }));
@@ -83,7 +100,14 @@ export async function runExternal(settings: MigrateSettings, runner: ExternalRun
       const wasApplied = new Set(before.applied.map((m) => m.id));
       for (const m of after.applied.filter((m) => !wasApplied.has(m.id))) {
         const measuredFile = measuredFiles.get(m.id);
-        state.applied.push({ version: m.id, name: m.id, file: m.path ?? m.id, durationMs: measuredFile?.durationMs ?? 0, statements: measuredFile?.statements ?? [], noTransaction: profile.transactionModel === 'none' });
+        state.applied.push({
+          version: m.id,
+          name: m.id,
+          file: m.path ?? m.id,
+          durationMs: measuredFile?.durationMs ?? 0,
+          statements: measuredFile?.statements ?? [],
+          noTransaction: profile.transactionModel === 'none',
+        });
       }
       for (const id of after.failed.filter((id) => !before.failed.includes(id))) state.failedInHistory.push(id);
     }
@@ -121,7 +145,8 @@ async function measureRolledBack(
       const statements = parsed.get(migration.id);
       if (!statements) continue;
       const runnable = statements.filter((statement) => !nonTransactionalReason(statement, serverVersion) && !isTransactionControl(statement));
-      if (runnable.length < statements.length) log.info(`${migration.path}: ${statements.length - runnable.length} statement(s) cannot run in a transaction and were not measured.`);
+      if (runnable.length < statements.length)
+        log.info(`${migration.path}: ${statements.length - runnable.length} statement(s) cannot run in a transaction and were not measured.`);
       const started = performance.now();
       try {
         const run = await runStatements(client, runnable, { measureLocks: true });
@@ -149,7 +174,11 @@ async function measureRolledBack(
     const finishedAt = model === 'single' ? endOfAll : endedAt;
     const { entries } = lockEntries(run, relations, finishedAt, { name: migration.id, file: migration.path! }, settings.lockThresholdMs);
     const counts = await countRows(client, entries);
-    const locks = entries.map(({ reltuples: _r, ...entry }) => ({ ...entry, rows: counts.get(entry.table)?.rows, rowsEstimated: counts.get(entry.table)?.estimated ?? true }));
+    const locks = entries.map(({ reltuples: _r, ...entry }) => ({
+      ...entry,
+      rows: counts.get(entry.table)?.rows,
+      rowsEstimated: counts.get(entry.table)?.estimated ?? true,
+    }));
     state.locks.push(...locks);
     measured.push({ file: migration.path!, statements: run.statements, locks });
   }

@@ -44,7 +44,8 @@ export interface SequenceInfo {
   lastValue: string | null;
 }
 
-const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'";
+const USER_SCHEMAS =
+  "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'";
 // Tables an extension owns (PostGIS's spatial_ref_sys) are the extension's to fill.
 const NOT_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
 
@@ -64,7 +65,16 @@ export async function readTables(client: pg.Client): Promise<Map<string, TableIn
       ORDER BY a.attrelid, a.attnum`,
     [tables.rows.map((row) => row.oid)],
   );
-  const constraints = await client.query<{ oid: number; name: string; type: string; columns: string[]; ref_schema: string | null; ref_table: string | null; ref_columns: string[] | null; definition: string }>(
+  const constraints = await client.query<{
+    oid: number;
+    name: string;
+    type: string;
+    columns: string[];
+    ref_schema: string | null;
+    ref_table: string | null;
+    ref_columns: string[] | null;
+    definition: string;
+  }>(
     `SELECT con.conrelid::int AS oid, con.conname AS name, con.contype AS type,
             ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS columns,
             rn.nspname AS ref_schema, rc.relname AS ref_table,
@@ -80,16 +90,34 @@ export async function readTables(client: pg.Client): Promise<Map<string, TableIn
   const byOid = new Map<number, TableInfo>();
   const result = new Map<string, TableInfo>();
   for (const row of tables.rows) {
-    const info: TableInfo = { name: `${row.schema}.${row.relname}`, schema: row.schema, relname: row.relname, partitioned: row.kind === 'p', columns: [], primaryKey: [], foreignKeys: [], hasUserTriggers: row.triggers };
+    const info: TableInfo = {
+      name: `${row.schema}.${row.relname}`,
+      schema: row.schema,
+      relname: row.relname,
+      partitioned: row.kind === 'p',
+      columns: [],
+      primaryKey: [],
+      foreignKeys: [],
+      hasUserTriggers: row.triggers,
+    };
     byOid.set(row.oid, info);
     result.set(info.name, info);
   }
-  for (const row of columns.rows) byOid.get(row.oid)?.columns.push({ name: row.name, type: row.type, category: row.category, notNull: row.not_null, generated: row.generated });
+  for (const row of columns.rows)
+    byOid.get(row.oid)?.columns.push({ name: row.name, type: row.type, category: row.category, notNull: row.not_null, generated: row.generated });
   for (const row of constraints.rows) {
     const table = byOid.get(row.oid);
     if (!table) continue;
     if (row.type === 'p') table.primaryKey = row.columns;
-    else table.foreignKeys.push({ name: row.name, table: table.name, references: `${row.ref_schema}.${row.ref_table}`, columns: row.columns, referencedColumns: row.ref_columns ?? [], definition: row.definition });
+    else
+      table.foreignKeys.push({
+        name: row.name,
+        table: table.name,
+        references: `${row.ref_schema}.${row.ref_table}`,
+        columns: row.columns,
+        referencedColumns: row.ref_columns ?? [],
+        definition: row.definition,
+      });
   }
   return new Map([...result.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }

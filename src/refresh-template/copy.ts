@@ -66,7 +66,15 @@ export async function joinSnapshot(source: pg.Client, snapshot: string): Promise
  * Copies one table. Rejects (and the target rolls the COPY back) when either side fails.
  * `label` names the table in a warning when buffers grow past four highWaterMarks.
  */
-export async function copyTable(source: pg.Client, target: pg.Client, copyOut: string, copyIn: string, log: Log, label: string, highWaterMark = HIGH_WATER_MARK): Promise<TableCopyStats> {
+export async function copyTable(
+  source: pg.Client,
+  target: pg.Client,
+  copyOut: string,
+  copyIn: string,
+  log: Log,
+  label: string,
+  highWaterMark = HIGH_WATER_MARK,
+): Promise<TableCopyStats> {
   const started = performance.now();
   const reader = source.query(copyStreams.to(copyOut, { highWaterMark }));
   const writer = target.query(copyStreams.from(copyIn, { highWaterMark }));
@@ -83,7 +91,9 @@ export async function copyTable(source: pg.Client, target: pg.Client, copyOut: s
       if (buffered > maxBuffered) maxBuffered = buffered;
       if (!warned && buffered > 4 * highWaterMark) {
         warned = true;
-        log.warning(`${label}: ${buffered} bytes waiting in the copy pipe (source ${reader.readableLength}, sink ${writer.writableLength}, target socket ${targetSocket()}); expected at most about ${3 * highWaterMark}.`);
+        log.warning(
+          `${label}: ${buffered} bytes waiting in the copy pipe (source ${reader.readableLength}, sink ${writer.writableLength}, target socket ${targetSocket()}); expected at most about ${3 * highWaterMark}.`,
+        );
       }
       callback(null, chunk);
     },

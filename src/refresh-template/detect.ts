@@ -49,7 +49,11 @@ const sampled = (column: ColumnInfo) => column.category === 'S' || column.catego
  * Lists the columns of `tables` without a rule (`hasRule`) that look personal. One query per
  * table with text columns: a sample of at most SAMPLE_ROWS rows, matched in production.
  */
-export async function detectPersonalColumns(client: pg.Client, tables: TableInfo[], hasRule: (table: string, column: string) => boolean): Promise<PersonalColumn[]> {
+export async function detectPersonalColumns(
+  client: pg.Client,
+  tables: TableInfo[],
+  hasRule: (table: string, column: string) => boolean,
+): Promise<PersonalColumn[]> {
   const found: PersonalColumn[] = [];
   for (const table of tables) {
     const candidates = table.columns.filter((c) => !c.generated && !hasRule(table.name, c.name));

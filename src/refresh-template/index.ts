@@ -58,7 +58,6 @@ export interface RefreshSettings {
   salt?: string;
 }
 
-
 export interface PhaseTime {
   phase: string;
   ms: number;
@@ -86,7 +85,13 @@ export interface RefreshResult {
 const MAX_IDENTIFIER = 63;
 
 /** Settings with the action's defaults, for the CLI, the Node API and tests. */
-export function refreshSettings(sourceUrl: string, postgresUrl: string, template: string, workingDirectory: string, overrides: Partial<RefreshSettings> = {}): RefreshSettings {
+export function refreshSettings(
+  sourceUrl: string,
+  postgresUrl: string,
+  template: string,
+  workingDirectory: string,
+  overrides: Partial<RefreshSettings> = {},
+): RefreshSettings {
   return {
     sourceUrl,
     postgresUrl,
@@ -104,8 +109,15 @@ export function refreshSettings(sourceUrl: string, postgresUrl: string, template
 
 /** Checks what can be checked without a connection and reads the masking file; throws InputError. */
 export function validateRefreshSettings(settings: RefreshSettings): MaskingRules {
-  for (const [input, url] of [['source-url', settings.sourceUrl], ['postgres-url', settings.postgresUrl]] as const) {
-    if (!url) throw new InputError(input, input === 'source-url' ? "is required: production's connection URL (a read-only role is enough)." : "is required: the preview server's admin URL.");
+  for (const [input, url] of [
+    ['source-url', settings.sourceUrl],
+    ['postgres-url', settings.postgresUrl],
+  ] as const) {
+    if (!url)
+      throw new InputError(
+        input,
+        input === 'source-url' ? "is required: production's connection URL (a read-only role is enough)." : "is required: the preview server's admin URL.",
+      );
     if (!/^postgres(ql)?:\/\//.test(url)) throw new InputError(input, 'is not a postgres:// or postgresql:// URL.');
   }
   const template = settings.template;
@@ -114,14 +126,21 @@ export function validateRefreshSettings(settings: RefreshSettings): MaskingRules
     throw new InputError('template', `'${template}' is too long: '${nextName(template)}' must fit Postgres's ${MAX_IDENTIFIER} bytes. Use a shorter name.`);
   }
   if (['postgres', 'template0', 'template1'].includes(template) || template === describeUrl(settings.postgresUrl).database) {
-    throw new InputError('template', `'${template}' is a system database or postgres-url's own database. Name a dedicated template database such as app_template.`);
+    throw new InputError(
+      'template',
+      `'${template}' is a system database or postgres-url's own database. Name a dedicated template database such as app_template.`,
+    );
   }
-  if (!Number.isInteger(settings.parallel) || settings.parallel < 1 || settings.parallel > 64) throw new InputError('parallel', `${settings.parallel} is not a number of tables between 1 and 64.`);
+  if (!Number.isInteger(settings.parallel) || settings.parallel < 1 || settings.parallel > 64)
+    throw new InputError('parallel', `${settings.parallel} is not a number of tables between 1 and 64.`);
   if (settings.runner === 'command' && !settings.command) throw new InputError('command', 'is required with runner: command.');
   if (settings.runner === 'builtin') parseTableName(settings.historyTable, 'history-table');
   const path = isAbsolute(settings.maskingRules) ? settings.maskingRules : join(settings.workingDirectory, settings.maskingRules);
   if (!existsSync(path)) {
-    throw new InputError('masking-rules', `${settings.maskingRules} does not exist. Write the masking rules there (see docs/refresh-template.md); a file with just \`tables: {}\` copies every column as it is.`);
+    throw new InputError(
+      'masking-rules',
+      `${settings.maskingRules} does not exist. Write the masking rules there (see docs/refresh-template.md); a file with just \`tables: {}\` copies every column as it is.`,
+    );
   }
   return parseMaskingRules(readFileSync(path, 'utf8'), settings.maskingRules);
 }
@@ -137,13 +156,17 @@ function historyTables(settings: RefreshSettings): string[] {
 }
 
 async function serverIdentity(client: pg.Client): Promise<{ server: string; database: string }> {
-  const { rows } = await client.query<{ started: string; port: number | null; database: string }>('SELECT pg_postmaster_start_time()::text AS started, inet_server_port() AS port, current_database() AS database');
+  const { rows } = await client.query<{ started: string; port: number | null; database: string }>(
+    'SELECT pg_postmaster_start_time()::text AS started, inet_server_port() AS port, current_database() AS database',
+  );
   return { server: `${rows[0]!.started}:${rows[0]!.port}`, database: rows[0]!.database };
 }
 
 function describeChange(change: SchemaChange): string {
-  if (change.change === 'removed') return `production has ${change.kind} ${change.name} (${change.before || change.kind}) that the migrations do not create: production drifted from the repository.`;
-  if (change.change === 'added') return `the migrations create ${change.kind} ${change.name} (${change.after || change.kind}) that production lacks: a deploy is pending, or production drifted.`;
+  if (change.change === 'removed')
+    return `production has ${change.kind} ${change.name} (${change.before || change.kind}) that the migrations do not create: production drifted from the repository.`;
+  if (change.change === 'added')
+    return `the migrations create ${change.kind} ${change.name} (${change.after || change.kind}) that production lacks: a deploy is pending, or production drifted.`;
   return `${change.kind} ${change.name} differs: production has ${change.before}, the migrations give ${change.after}.`;
 }
 
@@ -183,24 +206,42 @@ export async function refreshTemplate(settings: RefreshSettings, log: Log): Prom
       if (personal.length > 0) {
         const list = personal.map((p) => `${p.column} (${p.kind}, by ${p.by})`).join(', ');
         if (settings.requireMaskingRules) {
-          throw new Error(`${personal.length} column(s) look personal and have no masking rule: ${list}. Give each a rule in ${settings.maskingRules} (\`keep\` when it is not personal); require-masking-rules is true, so nothing was copied.`);
+          throw new Error(
+            `${personal.length} column(s) look personal and have no masking rule: ${list}. Give each a rule in ${settings.maskingRules} (\`keep\` when it is not personal); require-masking-rules is true, so nothing was copied.`,
+          );
         }
-        log.warning(`${personal.length} column(s) look personal and have no masking rule, so they are copied as they are: ${list}. Give each a rule in ${settings.maskingRules} (\`keep\` when it is not personal).`, { title: 'Unmasked personal-looking columns' });
+        log.warning(
+          `${personal.length} column(s) look personal and have no masking rule, so they are copied as they are: ${list}. Give each a rule in ${settings.maskingRules} (\`keep\` when it is not personal).`,
+          { title: 'Unmasked personal-looking columns' },
+        );
       }
       admin = await connectWithRetry(settings.postgresUrl, deadline(), log, 'preview server');
       const { rows } = await admin.query<{ can: boolean }>('SELECT rolcreatedb OR rolsuper AS can FROM pg_roles WHERE rolname = current_user');
       if (!rows[0]?.can) throw new InputError('postgres-url', 'its role may not create databases. Use a role with CREATEDB that owns the template.');
       const [production, preview] = [await serverIdentity(source), await serverIdentity(admin)];
       if (production.server === preview.server && [template, next, oldName(template)].includes(production.database)) {
-        throw new InputError('template', `'${template}' is production's own database (source-url) on the same server. Refusing: the swap would replace production.`);
+        throw new InputError(
+          'template',
+          `'${template}' is production's own database (source-url) on the same server. Refusing: the swap would replace production.`,
+        );
       }
-      const lock = await admin.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext('preview-db refresh-template'), hashtext($1)) AS locked", [template]);
+      const lock = await admin.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext('preview-db refresh-template'), hashtext($1)) AS locked", [
+        template,
+      ]);
       if (!lock.rows[0]!.locked) throw new Error(`Another refresh of '${template}' is running on this server. Wait for it to finish.`);
       const current = await databaseFacts(admin, template);
-      if (current.exists && !current.mayOwn) throw new InputError('template', `'${template}' is owned by another role; postgres-url's role must own it to swap it (ALTER DATABASE ${quoteIdent(template)} OWNER TO <that role>).`);
+      if (current.exists && !current.mayOwn)
+        throw new InputError(
+          'template',
+          `'${template}' is owned by another role; postgres-url's role must own it to swap it (ALTER DATABASE ${quoteIdent(template)} OWNER TO <that role>).`,
+        );
       for (const leftover of [next, oldName(template)]) {
         const facts = await databaseFacts(admin, leftover);
-        if (facts.exists && !facts.ours) throw new InputError('template', `database '${leftover}' exists and was not built by refresh-template. Rename or drop it: this action needs the name.`);
+        if (facts.exists && !facts.ours)
+          throw new InputError(
+            'template',
+            `database '${leftover}' exists and was not built by refresh-template. Rename or drop it: this action needs the name.`,
+          );
       }
       // Every table's SELECT (masking expressions, where) planned by production, not run:
       // a typo in the masking file fails here, before anything is created.
@@ -209,7 +250,10 @@ export async function refreshTemplate(settings: RefreshSettings, log: Log): Prom
         try {
           await source.query(`EXPLAIN ${t.select}`);
         } catch (error) {
-          throw new InputError('masking-rules', `${settings.maskingRules}: the SELECT for ${t.table.name} does not plan on production: ${errorMessage(error)}. Check its sql expressions and where.`);
+          throw new InputError(
+            'masking-rules',
+            `${settings.maskingRules}: the SELECT for ${t.table.name} does not plan on production: ${errorMessage(error)}. Check its sql expressions and where.`,
+          );
         }
       }
       return { personal, plan };
@@ -232,13 +276,24 @@ export async function refreshTemplate(settings: RefreshSettings, log: Log): Prom
         secret: (v) => log.secret(v),
         group: (title, body) => (log.info(title), body()),
       };
-      const migrated = await migrate(migrateSettings(nextUrl, settings.workingDirectory, { runner: settings.runner, migrationsDir: settings.migrationsDir, command: settings.command, historyTable: settings.historyTable, lint: 'off' }), flat);
+      const migrated = await migrate(
+        migrateSettings(nextUrl, settings.workingDirectory, {
+          runner: settings.runner,
+          migrationsDir: settings.migrationsDir,
+          command: settings.command,
+          historyTable: settings.historyTable,
+          lint: 'off',
+        }),
+        flat,
+      );
       if (!migrated.ok) throw new Error(`The migrations failed on '${next}': ${migrated.error?.message ?? 'see the log'}`);
       const target = await openTarget(nextUrl);
       try {
         const changes = diffSchemas(await readSchema(source, { ignoreTables: ignored }), await readSchema(target, { ignoreTables: ignored }));
         if (changes.length > 0) {
-          throw new Error(`The schema the migrations build differs from production's in ${changes.length} object(s), so no data was copied:\n- ${changes.map(describeChange).join('\n- ')}`);
+          throw new Error(
+            `The schema the migrations build differs from production's in ${changes.length} object(s), so no data was copied:\n- ${changes.map(describeChange).join('\n- ')}`,
+          );
         }
       } finally {
         await target.end().catch(() => {});
@@ -248,17 +303,25 @@ export async function refreshTemplate(settings: RefreshSettings, log: Log): Prom
 
     // 3. The rows, masked in production's SELECT.
     const plan = checked.plan;
-    const { reports, sequences } = await timed(phases, 'Copy', log, () => loadRows(withDatabase(settings.postgresUrl, next), settings.sourceUrl, settings.parallel, plan, source, log));
+    const { reports, sequences } = await timed(phases, 'Copy', log, () =>
+      loadRows(withDatabase(settings.postgresUrl, next), settings.sourceUrl, settings.parallel, plan, source, log),
+    );
 
     // 4. The swap.
     const swapped = await timed(phases, 'Swap', log, async () => {
       const outcome = await swapIn(admin!, template, Date.now() + settings.waitTimeoutSeconds * 1000, log);
       built = false;
-      log.info(`'${template}' now holds the refreshed data${outcome.replaced ? `; the previous template was ${outcome.oldDropped ? 'dropped' : `kept as '${oldName(template)}'`}` : ''}.`);
+      log.info(
+        `'${template}' now holds the refreshed data${outcome.replaced ? `; the previous template was ${outcome.oldDropped ? 'dropped' : `kept as '${oldName(template)}'`}` : ''}.`,
+      );
       return outcome;
     });
 
-    const maskedColumns = [...rules.tables.values()].flatMap((rule) => [...rule.columns].filter(([, column]) => column.strategy !== 'keep').map(([name, column]) => ({ column: `${rule.table}.${name}`, strategy: column.strategy })));
+    const maskedColumns = [...rules.tables.values()].flatMap((rule) =>
+      [...rule.columns]
+        .filter(([, column]) => column.strategy !== 'keep')
+        .map(([name, column]) => ({ column: `${rule.table}.${name}`, strategy: column.strategy })),
+    );
     const result: Omit<RefreshResult, 'reportMarkdown'> = {
       template,
       tables: reports,
@@ -277,7 +340,9 @@ export async function refreshTemplate(settings: RefreshSettings, log: Log): Prom
   } catch (error) {
     if (built && admin) {
       // The previous template was never touched; the half-built one goes.
-      await dropOurs(admin, next).catch((dropError) => log.warning(`Could not drop the half-built '${next}': ${errorMessage(dropError)}. The next refresh drops it.`));
+      await dropOurs(admin, next).catch((dropError) =>
+        log.warning(`Could not drop the half-built '${next}': ${errorMessage(dropError)}. The next refresh drops it.`),
+      );
     }
     throw error;
   } finally {

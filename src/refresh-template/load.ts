@@ -28,7 +28,14 @@ export interface TableReport {
  * snapshot of production; then adds back the deferred foreign keys, re-enables triggers,
  * sets the sequences and analyzes.
  */
-export async function loadRows(nextUrl: string, sourceUrl: string, parallel: number, plan: CopyPlan, source: pg.Client, log: Log): Promise<{ reports: TableReport[]; sequences: number }> {
+export async function loadRows(
+  nextUrl: string,
+  sourceUrl: string,
+  parallel: number,
+  plan: CopyPlan,
+  source: pg.Client,
+  log: Log,
+): Promise<{ reports: TableReport[]; sequences: number }> {
   const main = await openTarget(nextUrl);
   const workers: Array<{ source: pg.Client; target: pg.Client }> = [];
   try {
@@ -77,7 +84,9 @@ export async function loadRows(nextUrl: string, sourceUrl: string, parallel: num
       set++;
     }
     // Materialized views the migrations made were computed over empty tables.
-    const views = await main.query<{ name: string }>("SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND c.relispopulated ORDER BY c.oid");
+    const views = await main.query<{ name: string }>(
+      "SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND c.relispopulated ORDER BY c.oid",
+    );
     for (const view of views.rows) await main.query(`REFRESH MATERIALIZED VIEW ${view.name}`);
     await main.query('ANALYZE');
     return { reports, sequences: set };

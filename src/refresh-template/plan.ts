@@ -78,10 +78,19 @@ function components(nodes: string[], edges: Map<string, string[]>): Map<string, 
  * Orders `tables` parents-first. A foreign key between two tables of one cycle (or from a
  * table to itself) is deferred: dropped before the load, added back and validated after.
  */
-export function orderTables(tables: TableInfo[]): { order: TableInfo[]; deferred: ForeignKey[]; parents: Map<string, string[]>; component: Map<string, number> } {
+export function orderTables(tables: TableInfo[]): {
+  order: TableInfo[];
+  deferred: ForeignKey[];
+  parents: Map<string, string[]>;
+  component: Map<string, number>;
+} {
   const names = new Set(tables.map((t) => t.name));
   const edges = new Map<string, string[]>();
-  for (const table of tables) edges.set(table.name, table.foreignKeys.filter((fk) => names.has(fk.references)).map((fk) => fk.references));
+  for (const table of tables)
+    edges.set(
+      table.name,
+      table.foreignKeys.filter((fk) => names.has(fk.references)).map((fk) => fk.references),
+    );
   const component = components([...names], edges);
   const deferred: ForeignKey[] = [];
   const parents = new Map<string, string[]>();
@@ -143,7 +152,9 @@ export function buildPlan(tables: TableInfo[], rules: MaskingRules, salt: string
   };
   /** The rows of `child` that are kept: all of them, or its own keep-set. */
   const keptRows = (child: TableInfo, alias: string) =>
-    isRestricted(child.name) ? `${only(child)} ${alias} WHERE (${alias}.tableoid, ${alias}.ctid) IN (SELECT tableoid, ctid FROM ${cteName(child.name)})` : `${only(child)} ${alias}`;
+    isRestricted(child.name)
+      ? `${only(child)} ${alias} WHERE (${alias}.tableoid, ${alias}.ctid) IN (SELECT tableoid, ctid FROM ${cteName(child.name)})`
+      : `${only(child)} ${alias}`;
   /** Rows of `table` that the kept rows of `fk`'s table reference. */
   const referencedBy = (table: TableInfo, fk: ForeignKey) =>
     `SELECT p.tableoid, p.ctid FROM ${only(table)} p WHERE ${tuple('p', fk.referencedColumns)} IN (SELECT ${fk.columns.map((c) => `c.${quoteIdent(c)}`).join(', ')} FROM ${keptRows(byName.get(fk.table)!, 'c')})`;
@@ -213,7 +224,9 @@ export function buildPlan(tables: TableInfo[], rules: MaskingRules, salt: string
       const own = into.size > 0 ? `WITH ${recursive.value ? 'RECURSIVE ' : ''}${[...into.values()].join(',\n')}\n` : '';
       query = `${own}SELECT ${select} FROM ${from} WHERE (t.tableoid, t.ctid) IN (SELECT tableoid, ctid FROM ${cteName(table.name)})`;
       baseCount = `SELECT count(*)::bigint AS n FROM (${baseSelect(table, rule!)}) base`;
-      subset = rule!.skip ? 'skip' : [rule!.where ? `where ${rule!.where}` : '', rule!.limit !== undefined ? `limit ${rule!.limit}` : ''].filter(Boolean).join(', ');
+      subset = rule!.skip
+        ? 'skip'
+        : [rule!.where ? `where ${rule!.where}` : '', rule!.limit !== undefined ? `limit ${rule!.limit}` : ''].filter(Boolean).join(', ');
     }
     return {
       table,

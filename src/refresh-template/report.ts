@@ -27,11 +27,29 @@ export function renderRefreshReport(result: Omit<RefreshResult, 'reportMarkdown'
     ...result.tables.map((t) => `| \`${t.table}\` | ${t.rows} | ${bytes(t.bytes)} | ${formatMillis(t.ms)} | ${cell(t.why)} |`),
   ];
   if (result.maskedColumns.length > 0) {
-    lines.push('', '<details><summary>Masked columns</summary>', '', '| Column | Strategy |', '| --- | --- |', ...result.maskedColumns.map((m) => `| \`${m.column}\` | ${m.strategy} |`), '', '</details>');
+    lines.push(
+      '',
+      '<details><summary>Masked columns</summary>',
+      '',
+      '| Column | Strategy |',
+      '| --- | --- |',
+      ...result.maskedColumns.map((m) => `| \`${m.column}\` | ${m.strategy} |`),
+      '',
+      '</details>',
+    );
   }
   if (result.unmaskedPersonalColumns.length > 0) {
-    lines.push('', `> [!WARNING]`, `> ${result.unmaskedPersonalColumns.length} column(s) look personal and were copied unmasked: give each a rule (\`keep\` when it is not personal).`, '', '| Column | Looks like | Found by |', '| --- | --- | --- |', ...result.unmaskedPersonalColumns.map((p) => `| \`${p.column}\` | ${p.kind} | ${p.by} |`));
+    lines.push(
+      '',
+      `> [!WARNING]`,
+      `> ${result.unmaskedPersonalColumns.length} column(s) look personal and were copied unmasked: give each a rule (\`keep\` when it is not personal).`,
+      '',
+      '| Column | Looks like | Found by |',
+      '| --- | --- | --- |',
+      ...result.unmaskedPersonalColumns.map((p) => `| \`${p.column}\` | ${p.kind} | ${p.by} |`),
+    );
   }
-  if (result.deferredForeignKeys.length > 0) lines.push('', `Foreign keys in a cycle, added back and validated after the load: ${result.deferredForeignKeys.map((fk) => `\`${fk}\``).join(', ')}.`);
+  if (result.deferredForeignKeys.length > 0)
+    lines.push('', `Foreign keys in a cycle, added back and validated after the load: ${result.deferredForeignKeys.map((fk) => `\`${fk}\``).join(', ')}.`);
   return `${lines.join('\n')}\n`;
 }

@@ -52,7 +52,8 @@ function parseColumnRule(file: string, where: string, raw: unknown, defaultDeter
   // YAML reads a bare `null` as no value: the strategy of that name is what it says.
   if (raw === null) return { strategy: 'null', deterministic: defaultDeterministic };
   if (typeof raw === 'string') {
-    if (!SIMPLE.has(raw as Strategy)) fail(file, where, `'${raw}' is not a strategy. Use one of ${[...SIMPLE].join(', ')}, or { fixed: value }, { shift-date: 30d }, { sql: expression }.`);
+    if (!SIMPLE.has(raw as Strategy))
+      fail(file, where, `'${raw}' is not a strategy. Use one of ${[...SIMPLE].join(', ')}, or { fixed: value }, { shift-date: 30d }, { sql: expression }.`);
     return { strategy: raw as Strategy, deterministic: defaultDeterministic };
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(file, where, 'must be a strategy name or a mapping such as { fixed: value }.');
@@ -83,7 +84,9 @@ function parseColumnRule(file: string, where: string, raw: unknown, defaultDeter
     return { strategy: 'sql', value: value.trim(), deterministic };
   }
   if (key === 'shift-date') {
-    const text = String(value ?? '').trim().replace(/^(±|\+-|\+\/-)/, '');
+    const text = String(value ?? '')
+      .trim()
+      .replace(/^(±|\+-|\+\/-)/, '');
     let seconds: number;
     try {
       seconds = parseDuration(text, INPUT);
@@ -120,25 +123,30 @@ export function parseMaskingRules(text: string, file: string): MaskingRules {
     const rule: TableRule = { table, columns: new Map(), skip: false };
     const body = (rawRule ?? {}) as Record<string, unknown>;
     if (typeof body !== 'object' || Array.isArray(body)) fail(file, `tables.${rawName}`, 'must be a mapping (columns, where, limit, skip).');
-    for (const key of Object.keys(body)) if (!TABLE_KEYS.has(key)) fail(file, `tables.${rawName}.${key}`, 'unknown key (expected columns, where, limit, skip).');
+    for (const key of Object.keys(body))
+      if (!TABLE_KEYS.has(key)) fail(file, `tables.${rawName}.${key}`, 'unknown key (expected columns, where, limit, skip).');
     if (body.skip !== undefined) {
       if (typeof body.skip !== 'boolean') fail(file, `tables.${rawName}.skip`, 'must be true or false.');
       rule.skip = body.skip;
     }
     if (body.where !== undefined) {
-      if (typeof body.where !== 'string' || body.where.trim() === '') fail(file, `tables.${rawName}.where`, 'must be an SQL condition, e.g. "created_at > now() - interval \'90 days\'".');
+      if (typeof body.where !== 'string' || body.where.trim() === '')
+        fail(file, `tables.${rawName}.where`, 'must be an SQL condition, e.g. "created_at > now() - interval \'90 days\'".');
       if (body.where.includes(';')) fail(file, `tables.${rawName}.where`, 'must be one condition, without `;`.');
       rule.where = body.where.trim();
     }
     if (body.limit !== undefined) {
-      if (typeof body.limit !== 'number' || !Number.isInteger(body.limit) || body.limit < 0) fail(file, `tables.${rawName}.limit`, 'must be a whole number of rows.');
+      if (typeof body.limit !== 'number' || !Number.isInteger(body.limit) || body.limit < 0)
+        fail(file, `tables.${rawName}.limit`, 'must be a whole number of rows.');
       rule.limit = body.limit;
     }
     const columns = body.columns ?? {};
-    if (typeof columns !== 'object' || Array.isArray(columns) || columns === null) fail(file, `tables.${rawName}.columns`, 'must be a mapping of column names to strategies.');
+    if (typeof columns !== 'object' || Array.isArray(columns) || columns === null)
+      fail(file, `tables.${rawName}.columns`, 'must be a mapping of column names to strategies.');
     for (const [column, raw] of Object.entries(columns as Record<string, unknown>)) {
       const parsed = parseColumnRule(file, `tables.${rawName}.columns.${column}`, raw, defaultDeterministic);
-      if (parsed.strategy === 'sql' && parsed.value!.includes(';')) fail(file, `tables.${rawName}.columns.${column}`, 'sql must be one expression, without `;`.');
+      if (parsed.strategy === 'sql' && parsed.value!.includes(';'))
+        fail(file, `tables.${rawName}.columns.${column}`, 'sql must be one expression, without `;`.');
       rule.columns.set(column, parsed);
     }
     tables.set(table, rule);
@@ -182,14 +190,57 @@ function isDateLike(column: ColumnInfo): boolean {
 
 function typeProblem(rule: ColumnRule, column: ColumnInfo): string | undefined {
   if (column.generated) return 'is a generated column: Postgres computes it in the template, so it takes no rule.';
-  if (['email', 'name', 'phone', 'address', 'hash'].includes(rule.strategy) && !isText(column)) return `strategy ${rule.strategy} needs a text column, but the column is ${column.type}. Use { sql: ... } or { fixed: ... }.`;
+  if (['email', 'name', 'phone', 'address', 'hash'].includes(rule.strategy) && !isText(column))
+    return `strategy ${rule.strategy} needs a text column, but the column is ${column.type}. Use { sql: ... } or { fixed: ... }.`;
   if (rule.strategy === 'shift-date' && !isDateLike(column)) return `shift-date needs a date or timestamp column, but the column is ${column.type}.`;
   if (rule.strategy === 'null' && column.notNull) return `strategy null on a NOT NULL column (${column.type}). Use { fixed: ... } instead.`;
   return undefined;
 }
 
-const FIRST_NAMES = ['Alex', 'Blake', 'Casey', 'Dana', 'Eden', 'Finley', 'Gray', 'Harper', 'Indy', 'Jordan', 'Kai', 'Logan', 'Morgan', 'Noel', 'Oakley', 'Parker', 'Quinn', 'Riley', 'Sage', 'Taylor'];
-const LAST_NAMES = ['Adler', 'Brook', 'Carter', 'Dale', 'Ellis', 'Fox', 'Grant', 'Hayes', 'Irving', 'Jensen', 'Keller', 'Lane', 'Marsh', 'North', 'Oliver', 'Perry', 'Reed', 'Stone', 'Tate', 'West'];
+const FIRST_NAMES = [
+  'Alex',
+  'Blake',
+  'Casey',
+  'Dana',
+  'Eden',
+  'Finley',
+  'Gray',
+  'Harper',
+  'Indy',
+  'Jordan',
+  'Kai',
+  'Logan',
+  'Morgan',
+  'Noel',
+  'Oakley',
+  'Parker',
+  'Quinn',
+  'Riley',
+  'Sage',
+  'Taylor',
+];
+const LAST_NAMES = [
+  'Adler',
+  'Brook',
+  'Carter',
+  'Dale',
+  'Ellis',
+  'Fox',
+  'Grant',
+  'Hayes',
+  'Irving',
+  'Jensen',
+  'Keller',
+  'Lane',
+  'Marsh',
+  'North',
+  'Oliver',
+  'Perry',
+  'Reed',
+  'Stone',
+  'Tate',
+  'West',
+];
 const STREETS = ['Maple Avenue', 'Oak Street', 'Pine Road', 'Cedar Lane', 'Elm Drive', 'Birch Way', 'Willow Court', 'Aspen Place'];
 
 const sqlArray = (items: string[]) => `ARRAY[${items.map(quoteLiteral).join(', ')}]`;
@@ -211,7 +262,9 @@ export function maskExpression(rule: ColumnRule | undefined, column: ColumnInfo,
     case 'email':
       return unlessNull(`'user_' || substr(${seed}, 1, 16) || '@example.com'`);
     case 'name':
-      return unlessNull(`(${sqlArray(FIRST_NAMES)})[1 + ${number(1)} % ${FIRST_NAMES.length}] || ' ' || (${sqlArray(LAST_NAMES)})[1 + ${number(16)} % ${LAST_NAMES.length}]`);
+      return unlessNull(
+        `(${sqlArray(FIRST_NAMES)})[1 + ${number(1)} % ${FIRST_NAMES.length}] || ' ' || (${sqlArray(LAST_NAMES)})[1 + ${number(16)} % ${LAST_NAMES.length}]`,
+      );
     case 'phone':
       return unlessNull(`'+1555' || lpad((${number(1)} % 10000000)::text, 7, '0')`);
     case 'address':

@@ -33,7 +33,9 @@ export async function databaseFacts(admin: pg.Client, name: string): Promise<Dat
 export async function createNext(admin: pg.Client, template: string): Promise<void> {
   const next = nextName(template);
   await admin.query(`CREATE DATABASE ${quoteIdent(next)}`);
-  await admin.query(`COMMENT ON DATABASE ${quoteIdent(next)} IS ${quoteLiteral(`${REFRESH_MARK}; template=${template}; started-at=${new Date().toISOString()}`)}`);
+  await admin.query(
+    `COMMENT ON DATABASE ${quoteIdent(next)} IS ${quoteLiteral(`${REFRESH_MARK}; template=${template}; started-at=${new Date().toISOString()}`)}`,
+  );
 }
 
 /** Drops a database this action built (connections to it are ended first). */
@@ -75,8 +77,13 @@ export async function swapIn(admin: pg.Client, template: string, deadline: numbe
     const sessions = current.exists ? await sessionsOn(admin, template) : [];
     if (sessions.length > 0) {
       if (Date.now() >= deadline) {
-        const who = sessions.slice(0, 5).map((s) => `pid ${s.pid} (${s.user}, ${s.application})`).join(', ');
-        throw new Error(`template '${template}' still has ${sessions.length} connected session(s) after wait-timeout: ${who}. Postgres cannot rename a database in use; the previous template is left as it was. Stop what connects to the template (it should be a database applications never use), or raise wait-timeout.`);
+        const who = sessions
+          .slice(0, 5)
+          .map((s) => `pid ${s.pid} (${s.user}, ${s.application})`)
+          .join(', ');
+        throw new Error(
+          `template '${template}' still has ${sessions.length} connected session(s) after wait-timeout: ${who}. Postgres cannot rename a database in use; the previous template is left as it was. Stop what connects to the template (it should be a database applications never use), or raise wait-timeout.`,
+        );
       }
       if (attempt === 1) log.info(`Waiting for ${sessions.length} session(s) on '${template}' to leave before the swap.`);
       await sleep(Math.min(1000, Math.max(50, deadline - Date.now())));
@@ -87,7 +94,9 @@ export async function swapIn(admin: pg.Client, template: string, deadline: numbe
       if (current.exists) {
         await admin.query(`ALTER DATABASE ${quoteIdent(template)} RENAME TO ${quoteIdent(old)}`);
         // Marked as ours, so a later run may drop it should this run's drop fail.
-        await admin.query(`COMMENT ON DATABASE ${quoteIdent(old)} IS ${quoteLiteral(`${REFRESH_MARK}; template=${template}; replaced-at=${new Date().toISOString()}`)}`);
+        await admin.query(
+          `COMMENT ON DATABASE ${quoteIdent(old)} IS ${quoteLiteral(`${REFRESH_MARK}; template=${template}; replaced-at=${new Date().toISOString()}`)}`,
+        );
       }
       await admin.query(`ALTER DATABASE ${quoteIdent(next)} RENAME TO ${quoteIdent(template)}`);
       await admin.query('COMMIT');
@@ -107,7 +116,9 @@ export async function swapIn(admin: pg.Client, template: string, deadline: numbe
         await admin.query(`DROP DATABASE ${quoteIdent(old)}`);
         oldDropped = true;
       } catch (error) {
-        log.warning(`The new template is in place, but the old one, now '${old}', could not be dropped (${(error as Error).message}). The next refresh drops it; or run DROP DATABASE ${quoteIdent(old)}.`);
+        log.warning(
+          `The new template is in place, but the old one, now '${old}', could not be dropped (${(error as Error).message}). The next refresh drops it; or run DROP DATABASE ${quoteIdent(old)}.`,
+        );
       }
     }
     return { waitedSeconds: (Date.now() - started) / 1000, replaced: current.exists, oldDropped };

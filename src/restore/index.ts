@@ -19,7 +19,10 @@ function countsFor(verify: VerifySettings | undefined) {
     if (verify.expectCounts !== 'recorded') return verify.expectCounts;
     const counts = recordedCounts(plan.snapshotTags);
     if (Object.keys(counts).length === 0) {
-      throw new InputError('expect-counts', `is 'recorded', but snapshot ${plan.snapshotId} carries no recorded row counts (row-count:<table> tags). Take snapshots with record-counts on the snapshot action, or give the counts as JSON.`);
+      throw new InputError(
+        'expect-counts',
+        `is 'recorded', but snapshot ${plan.snapshotId} carries no recorded row counts (row-count:<table> tags). Take snapshots with record-counts on the snapshot action, or give the counts as JSON.`,
+      );
     }
     return counts;
   };
@@ -31,7 +34,11 @@ export async function restoreRds(request: RdsRestoreRequest, deps: RunDeps & { l
 }
 
 export async function restoreNeon(request: NeonRestoreRequest, deps: RunDeps & { log: Log }): Promise<RestoreResult> {
-  if (request.verify?.expectCounts === 'recorded') throw new InputError('expect-counts', "'recorded' applies to RDS snapshots (their tags hold the counts); Neon snapshots have no tags. Give the counts as JSON.");
+  if (request.verify?.expectCounts === 'recorded')
+    throw new InputError(
+      'expect-counts',
+      "'recorded' applies to RDS snapshots (their tags hold the counts); Neon snapshots have no tags. Give the counts as JSON.",
+    );
   const { backend, deadline } = neonRestoreBackend(request, deps);
   return runRestore(backend, { drill: request.drill, verify: request.verify, expectCounts: countsFor(request.verify), deadline }, deps);
 }

@@ -56,7 +56,11 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
       const branches = await listBranches(context);
       source = request.branch ? branches.find((b) => b.id === request.branch || b.name === request.branch) : branches.find((b) => b.default);
       if (!source) {
-        if (request.branch) throw new InputError('branch', `no branch named or with id '${request.branch}' in Neon project ${request.projectId}. Leave it empty for the project's default branch.`);
+        if (request.branch)
+          throw new InputError(
+            'branch',
+            `no branch named or with id '${request.branch}' in Neon project ${request.projectId}. Leave it empty for the project's default branch.`,
+          );
         throw new PermanentError(`Neon project ${request.projectId} reports no default branch; set branch.`);
       }
       const where = `Neon branch ${source.name} (${source.id}) of project ${request.projectId}`;
@@ -68,11 +72,19 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
         const chosen = wanted
           ? snapshots.find((s) => s.id === wanted || s.name === wanted || s.name.startsWith(`${wanted} (`))
           : newestPreDeploy(
-              snapshots.filter((s) => s.source_branch_id === source!.id).map((s) => ({ id: s.id, status: 'available', createdAt: new Date(s.created_at), tags: neonSnapshotTags(s.name), snapshot: s })),
+              snapshots
+                .filter((s) => s.source_branch_id === source!.id)
+                .map((s) => ({ id: s.id, status: 'available', createdAt: new Date(s.created_at), tags: neonSnapshotTags(s.name), snapshot: s })),
             )?.snapshot;
         if (!chosen) {
-          if (wanted) throw new InputError('snapshot-identifier', `no snapshot with id or name '${wanted}' in Neon project ${request.projectId}. Leave it empty for the newest pre-deploy snapshot of ${source.name}.`);
-          throw new PermanentError(`No pre-deploy snapshot of ${where} (snapshots named by the snapshot action). Take one with the snapshot action, name one in snapshot-identifier, or give restore-time for a point-in-time restore. Nothing was created.`);
+          if (wanted)
+            throw new InputError(
+              'snapshot-identifier',
+              `no snapshot with id or name '${wanted}' in Neon project ${request.projectId}. Leave it empty for the newest pre-deploy snapshot of ${source.name}.`,
+            );
+          throw new PermanentError(
+            `No pre-deploy snapshot of ${where} (snapshots named by the snapshot action). Take one with the snapshot action, name one in snapshot-identifier, or give restore-time for a point-in-time restore. Nothing was created.`,
+          );
         }
         snapshotId = chosen.id;
         snapshotCreatedAt = chosen.created_at;
@@ -84,8 +96,20 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
         log.info(`Point-in-time restore of ${source.name} at ${snapshotCreatedAt}.`);
       }
       const targetId = request.targetIdentifier ?? defaultTargetIdentifier(source.name, new Date(now()), request.drill, 'branch');
-      if (await findBranchByName(context, targetId)) throw new InputError('target-identifier', `a branch named ${targetId} already exists in Neon project ${request.projectId}. A restore never overwrites anything: choose another name, or leave it empty for a generated one.`);
-      return { source: where, kind: 'branch', targetId, snapshotId: snapshotId === POINT_IN_TIME ? `${source.name}@${snapshotCreatedAt}` : snapshotId, snapshotCreatedAt, snapshotTags: {}, copied: [] };
+      if (await findBranchByName(context, targetId))
+        throw new InputError(
+          'target-identifier',
+          `a branch named ${targetId} already exists in Neon project ${request.projectId}. A restore never overwrites anything: choose another name, or leave it empty for a generated one.`,
+        );
+      return {
+        source: where,
+        kind: 'branch',
+        targetId,
+        snapshotId: snapshotId === POINT_IN_TIME ? `${source.name}@${snapshotCreatedAt}` : snapshotId,
+        snapshotCreatedAt,
+        snapshotTags: {},
+        copied: [],
+      };
     },
 
     planned(plan) {
@@ -105,7 +129,14 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
         ));
       }
       log.info(`Restoring into the new branch ${branch.name} (${branch.id}).`);
-      const created: CreatedTarget = { provider: 'neon', kind: 'branch', id: branch.id, name: branch.name, projectId: request.projectId, apiHost: request.apiHost };
+      const created: CreatedTarget = {
+        provider: 'neon',
+        kind: 'branch',
+        id: branch.id,
+        name: branch.name,
+        projectId: request.projectId,
+        apiHost: request.apiHost,
+      };
       pending = operations;
       return created;
     },
@@ -114,11 +145,15 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
       await waitForOperations(context, pending, `restoring ${created.id}`);
       if (request.drill) {
         const expires = new Date(now() + Math.min(drillLifetimeMs(request.waitTimeoutSeconds), NEON_MAX_EXPIRY_SECONDS * 1000));
-        await callNeon(context, `set expires_at on ${created.id}`, () => api.updateProjectBranch(request.projectId, created.id, { branch: { expires_at: rfc3339Seconds(expires) } }));
+        await callNeon(context, `set expires_at on ${created.id}`, () =>
+          api.updateProjectBranch(request.projectId, created.id, { branch: { expires_at: rfc3339Seconds(expires) } }),
+        );
       }
       let endpoint = (await listBranchEndpoints(context, created.id)).find((e) => e.type === EndpointType.ReadWrite);
       if (!endpoint) {
-        const added = await callNeon(context, `add a compute to ${created.id}`, () => api.createProjectEndpoint(request.projectId, { endpoint: { branch_id: created.id, type: EndpointType.ReadWrite } }));
+        const added = await callNeon(context, `add a compute to ${created.id}`, () =>
+          api.createProjectEndpoint(request.projectId, { endpoint: { branch_id: created.id, type: EndpointType.ReadWrite } }),
+        );
         await waitForOperations(context, added.operations, `starting the compute of ${created.id}`);
         endpoint = added.endpoint;
       }
@@ -131,8 +166,14 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
       const given = new URL(settings.url);
       const role = decodeURIComponent(given.username);
       const database = decodeURIComponent(given.pathname.replace(/^\//, ''));
-      if (!role || !database) throw new InputError('verify-url', 'names no role or database: for Neon, give a URL such as postgres://neondb_owner@restored/neondb (the host is ignored; Neon gives the restored branch its own).');
-      const { uri } = await callNeon(context, `connection URI of ${created.id}`, () => api.getConnectionUri({ projectId: request.projectId, branch_id: created.id, endpoint_id: endpointId, database_name: database, role_name: role }));
+      if (!role || !database)
+        throw new InputError(
+          'verify-url',
+          'names no role or database: for Neon, give a URL such as postgres://neondb_owner@restored/neondb (the host is ignored; Neon gives the restored branch its own).',
+        );
+      const { uri } = await callNeon(context, `connection URI of ${created.id}`, () =>
+        api.getConnectionUri({ projectId: request.projectId, branch_id: created.id, endpoint_id: endpointId, database_name: database, role_name: role }),
+      );
       log.secret(uri);
       const password = new URL(uri).password;
       if (password) log.secret(decodeURIComponent(password));
@@ -148,7 +189,9 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
 
 async function deleteBranch(context: NeonCallContext, branchId: string): Promise<boolean> {
   try {
-    const { operations } = await callNeon(context, `delete branch ${branchId}`, () => context.api.deleteProjectBranch({ projectId: context.projectId, branchId }));
+    const { operations } = await callNeon(context, `delete branch ${branchId}`, () =>
+      context.api.deleteProjectBranch({ projectId: context.projectId, branchId }),
+    );
     await waitForOperations(context, operations, `deleting ${branchId}`);
     return true;
   } catch (error) {

@@ -27,7 +27,10 @@ const INPUT_OF = { instance: 'db-instance-identifier', cluster: 'db-cluster-iden
 /** States a restored instance or cluster does not come back from on its own. */
 const RESTORE_FAILED = /^(failed|incompatible-.*|inaccessible-encryption-credentials.*|storage-full|deleting|deleted|stopped)$/;
 
-export async function rdsRestoreBackend(request: RdsRestoreRequest, deps: { log: Log; now?: () => number }): Promise<{ backend: RestoreBackend; region: string; deadline: number }> {
+export async function rdsRestoreBackend(
+  request: RdsRestoreRequest,
+  deps: { log: Log; now?: () => number },
+): Promise<{ backend: RestoreBackend; region: string; deadline: number }> {
   const { log } = deps;
   const now = deps.now ?? Date.now;
   const { source } = request;
@@ -40,7 +43,15 @@ export async function rdsRestoreBackend(request: RdsRestoreRequest, deps: { log:
   const restores = new RdsRestores(client, region, policy(deadline));
   const snapshots = new RdsSnapshots(client, region, source.kind, policy(deadline));
   const where = `${source.kind === 'instance' ? 'DB instance' : 'DB cluster'} ${source.id} in ${region}`;
-  const waitOptions = (what: string) => ({ what, deadline, log, initialIntervalMs: timing.initialIntervalMs, maxIntervalMs: timing.maxIntervalMs, now, failed: (s: string) => RESTORE_FAILED.test(s) });
+  const waitOptions = (what: string) => ({
+    what,
+    deadline,
+    log,
+    initialIntervalMs: timing.initialIntervalMs,
+    maxIntervalMs: timing.maxIntervalMs,
+    now,
+    failed: (s: string) => RESTORE_FAILED.test(s),
+  });
   /** Cleanup gets a deadline of its own: it also runs after the wait ran out of time. */
   const cleanup = () => new RdsRestores(client, region, policy(now() + request.waitTimeoutSeconds * 1000));
 
@@ -79,9 +90,22 @@ export async function rdsRestoreBackend(request: RdsRestoreRequest, deps: { log:
       if (source.kind === 'instance') {
         const info = await restores.instance(source.id);
         found = Boolean(info);
-        if (info?.clusterId) throw new InputError('db-instance-identifier', `${source.id} is a member of the DB cluster ${info.clusterId}; its data is restored with the cluster. Set db-cluster-identifier: ${info.clusterId} instead.`);
+        if (info?.clusterId)
+          throw new InputError(
+            'db-instance-identifier',
+            `${source.id} is a member of the DB cluster ${info.clusterId}; its data is restored with the cluster. Set db-cluster-identifier: ${info.clusterId} instead.`,
+          );
         if (info) {
-          settings = { instanceClass: info.instanceClass, subnetGroup: info.subnetGroup, securityGroups: info.securityGroups, parameterGroup: info.parameterGroup, optionGroup: info.optionGroup, multiAz: info.multiAz, storageType: info.storageType, tags: [] };
+          settings = {
+            instanceClass: info.instanceClass,
+            subnetGroup: info.subnetGroup,
+            securityGroups: info.securityGroups,
+            parameterGroup: info.parameterGroup,
+            optionGroup: info.optionGroup,
+            multiAz: info.multiAz,
+            storageType: info.storageType,
+            tags: [],
+          };
           sourceTags = info.tags;
           engine = info.engine;
         }
@@ -97,43 +121,82 @@ export async function rdsRestoreBackend(request: RdsRestoreRequest, deps: { log:
         }
       }
       if (!found) {
-        log.warning(`${where} was not found: the restored copy gets RDS's defaults (default VPC subnet group and security group, default parameter group) instead of the source's settings.`, { title: 'Source not found' });
+        log.warning(
+          `${where} was not found: the restored copy gets RDS's defaults (default VPC subnet group and security group, default parameter group) instead of the source's settings.`,
+          { title: 'Source not found' },
+        );
       } else {
-        const names: Array<[string, unknown]> = [['instance class', settings.instanceClass ?? sourceWriter?.instanceClass], ['subnet group', settings.subnetGroup], ['security groups', settings.securityGroups?.length ? settings.securityGroups : undefined], ['parameter group', settings.parameterGroup], ['option group', settings.optionGroup], ['Multi-AZ', settings.multiAz], ['storage type', settings.storageType], ['tags', Object.keys(sourceTags).length > 0 ? true : undefined]];
+        const names: Array<[string, unknown]> = [
+          ['instance class', settings.instanceClass ?? sourceWriter?.instanceClass],
+          ['subnet group', settings.subnetGroup],
+          ['security groups', settings.securityGroups?.length ? settings.securityGroups : undefined],
+          ['parameter group', settings.parameterGroup],
+          ['option group', settings.optionGroup],
+          ['Multi-AZ', settings.multiAz],
+          ['storage type', settings.storageType],
+          ['tags', Object.keys(sourceTags).length > 0 ? true : undefined],
+        ];
         for (const [name, value] of names) if (value !== undefined) copied.push(name);
         log.info(`${where}: copying ${copied.join(', ')} to the restored copy.`);
       }
 
       const snapshot = await chooseSnapshot();
-      if (snapshot.sourceId && snapshot.sourceId !== source.id) log.warning(`Snapshot ${snapshot.id} was taken of ${snapshot.sourceId}, not ${source.id}; restoring it with ${source.id}'s settings.`);
+      if (snapshot.sourceId && snapshot.sourceId !== source.id)
+        log.warning(`Snapshot ${snapshot.id} was taken of ${snapshot.sourceId}, not ${source.id}; restoring it with ${source.id}'s settings.`);
       engine = snapshot.engine ?? engine;
 
       const targetId = request.targetIdentifier ?? defaultTargetIdentifier(source.id, new Date(now()), request.drill, source.kind);
       if (source.kind === 'instance') {
         const taken = await restores.instance(targetId);
-        if (taken) throw new InputError('target-identifier', `a DB instance named ${targetId} already exists in ${region} (${taken.status}). A restore never overwrites anything: choose another target-identifier, or leave it empty for a generated one.`);
+        if (taken)
+          throw new InputError(
+            'target-identifier',
+            `a DB instance named ${targetId} already exists in ${region} (${taken.status}). A restore never overwrites anything: choose another target-identifier, or leave it empty for a generated one.`,
+          );
       } else {
         const taken = await restores.cluster(targetId);
-        if (taken) throw new InputError('target-identifier', `a DB cluster named ${targetId} already exists in ${region} (${taken.status}). A restore never overwrites anything: choose another target-identifier, or leave it empty for a generated one.`);
+        if (taken)
+          throw new InputError(
+            'target-identifier',
+            `a DB cluster named ${targetId} already exists in ${region} (${taken.status}). A restore never overwrites anything: choose another target-identifier, or leave it empty for a generated one.`,
+          );
         const writer = await restores.instance(`${targetId}${WRITER_SUFFIX}`);
-        if (writer) throw new InputError('target-identifier', `the writer instance ${targetId}${WRITER_SUFFIX} of the new cluster would clash with an existing DB instance. Choose another target-identifier.`);
+        if (writer)
+          throw new InputError(
+            'target-identifier',
+            `the writer instance ${targetId}${WRITER_SUFFIX} of the new cluster would clash with an existing DB instance. Choose another target-identifier.`,
+          );
       }
 
       const quotas = await restores.quotas();
       const instances = quotas.DBInstances;
-      if (instances && instances.used + 1 > instances.max) throw new PermanentError(`The account's DB instance quota in ${region} is full (${instances.used} of ${instances.max} used): a restore needs one more instance. Delete an unused instance (stale drills are tagged drill-expires) or ask AWS for a higher quota; nothing was created.`);
+      if (instances && instances.used + 1 > instances.max)
+        throw new PermanentError(
+          `The account's DB instance quota in ${region} is full (${instances.used} of ${instances.max} used): a restore needs one more instance. Delete an unused instance (stale drills are tagged drill-expires) or ask AWS for a higher quota; nothing was created.`,
+        );
       const clusters = quotas.DBClusters;
-      if (source.kind === 'cluster' && clusters && clusters.used + 1 > clusters.max) throw new PermanentError(`The account's DB cluster quota in ${region} is full (${clusters.used} of ${clusters.max} used); nothing was created.`);
+      if (source.kind === 'cluster' && clusters && clusters.used + 1 > clusters.max)
+        throw new PermanentError(`The account's DB cluster quota in ${region} is full (${clusters.used} of ${clusters.max} used); nothing was created.`);
       if (instances) log.info(`DB instance quota: ${instances.used} of ${instances.max} used.`);
       // RDS has no dry-run for restores: a missing permission surfaces on the restore call itself.
 
       const drillExpires = request.drill ? new Date(now() + drillLifetimeMs(request.waitTimeoutSeconds)) : undefined;
       settings.tags = restoreTags({ run: request.run, userTags: request.userTags, sourceTags, snapshotId: snapshot.id, drillExpires });
-      return { source: where, kind: source.kind, targetId, snapshotId: snapshot.id, snapshotCreatedAt: snapshot.createdAt?.toISOString(), snapshotTags: snapshot.tags, copied };
+      return {
+        source: where,
+        kind: source.kind,
+        targetId,
+        snapshotId: snapshot.id,
+        snapshotCreatedAt: snapshot.createdAt?.toISOString(),
+        snapshotTags: snapshot.tags,
+        copied,
+      };
     },
 
     planned(plan) {
-      return source.kind === 'instance' ? { provider: 'rds', kind: 'instance', id: plan.targetId, region } : { provider: 'rds', kind: 'cluster', id: plan.targetId, region, writerId: `${plan.targetId}${WRITER_SUFFIX}` };
+      return source.kind === 'instance'
+        ? { provider: 'rds', kind: 'instance', id: plan.targetId, region }
+        : { provider: 'rds', kind: 'cluster', id: plan.targetId, region, writerId: `${plan.targetId}${WRITER_SUFFIX}` };
     },
 
     async create(plan) {
@@ -143,7 +206,14 @@ export async function rdsRestoreBackend(request: RdsRestoreRequest, deps: { log:
         return { provider: 'rds', kind: 'instance', id: plan.targetId, region };
       }
       if (!engine) throw new PermanentError(`Snapshot ${plan.snapshotId} does not say its engine; cannot restore the cluster.`);
-      const restored = await restores.restoreCluster(plan.targetId, plan.snapshotId, { engine, engineVersion, subnetGroup: settings.subnetGroup, securityGroups: settings.securityGroups, parameterGroup: settings.parameterGroup, tags: settings.tags });
+      const restored = await restores.restoreCluster(plan.targetId, plan.snapshotId, {
+        engine,
+        engineVersion,
+        subnetGroup: settings.subnetGroup,
+        securityGroups: settings.securityGroups,
+        parameterGroup: settings.parameterGroup,
+        tags: settings.tags,
+      });
       log.info(`Restoring ${plan.snapshotId} into the new DB cluster ${restored.id || plan.targetId} (${restored.status}).`);
       return { provider: 'rds', kind: 'cluster', id: plan.targetId, region, writerId: `${plan.targetId}${WRITER_SUFFIX}` };
     },
@@ -175,8 +245,15 @@ export async function rdsRestoreBackend(request: RdsRestoreRequest, deps: { log:
   async function chooseSnapshot(): Promise<RdsSnapshotInfo> {
     if (request.snapshotIdentifier) {
       const found = await snapshots.get(request.snapshotIdentifier);
-      if (!found) throw new InputError('snapshot-identifier', `no ${source.kind === 'instance' ? 'DB' : 'DB cluster'} snapshot named ${request.snapshotIdentifier} in ${region}. Check the name and the region, or leave it empty for the newest pre-deploy snapshot of ${source.id}.`);
-      if (found.status !== 'available') throw new PermanentError(`Snapshot ${found.id} is ${found.status}, not available: it cannot be restored${/creating|pending|copying/.test(found.status) ? ' yet; wait for it, then run again' : ''}. Nothing was created.`);
+      if (!found)
+        throw new InputError(
+          'snapshot-identifier',
+          `no ${source.kind === 'instance' ? 'DB' : 'DB cluster'} snapshot named ${request.snapshotIdentifier} in ${region}. Check the name and the region, or leave it empty for the newest pre-deploy snapshot of ${source.id}.`,
+        );
+      if (found.status !== 'available')
+        throw new PermanentError(
+          `Snapshot ${found.id} is ${found.status}, not available: it cannot be restored${/creating|pending|copying/.test(found.status) ? ' yet; wait for it, then run again' : ''}. Nothing was created.`,
+        );
       log.info(`Snapshot ${found.id} of ${found.sourceId}, taken ${found.createdAt?.toISOString() ?? 'at an unknown time'}.`);
       return found;
     }
@@ -184,9 +261,13 @@ export async function rdsRestoreBackend(request: RdsRestoreRequest, deps: { log:
     const chosen = newestPreDeploy(all, request.restoreTime);
     if (!chosen) {
       const when = request.restoreTime ? ` taken at or before ${request.restoreTime.toISOString()}` : '';
-      throw new PermanentError(`No available pre-deploy snapshot of ${where}${when} (manual snapshots tagged managed-by=preview-db; ${all.length} manual snapshot${all.length === 1 ? '' : 's'} found). Check ${INPUT_OF[source.kind]} and region, take one with the snapshot action, or name one in snapshot-identifier. Nothing was created.`);
+      throw new PermanentError(
+        `No available pre-deploy snapshot of ${where}${when} (manual snapshots tagged managed-by=preview-db; ${all.length} manual snapshot${all.length === 1 ? '' : 's'} found). Check ${INPUT_OF[source.kind]} and region, take one with the snapshot action, or name one in snapshot-identifier. Nothing was created.`,
+      );
     }
-    log.info(`Newest pre-deploy snapshot of ${source.id}${request.restoreTime ? ` at or before ${request.restoreTime.toISOString()}` : ''}: ${chosen.id}, taken ${chosen.createdAt?.toISOString()}.`);
+    log.info(
+      `Newest pre-deploy snapshot of ${source.id}${request.restoreTime ? ` at or before ${request.restoreTime.toISOString()}` : ''}: ${chosen.id}, taken ${chosen.createdAt?.toISOString()}.`,
+    );
     return chosen;
   }
 
@@ -194,10 +275,18 @@ export async function rdsRestoreBackend(request: RdsRestoreRequest, deps: { log:
 }
 
 /** Deletes what a cancelled drill left behind (the post step). */
-export async function deleteRdsTarget(created: CreatedTarget, options: { waitTimeoutSeconds: number; log: Log; timing?: RestoreCommon['timing'] }): Promise<boolean> {
+export async function deleteRdsTarget(
+  created: CreatedTarget,
+  options: { waitTimeoutSeconds: number; log: Log; timing?: RestoreCommon['timing'] },
+): Promise<boolean> {
   const timing = pollIntervals(options.timing);
   const client = createRdsClient(created.region);
-  const rds = new RdsRestores(client, created.region ?? '', { deadline: Date.now() + options.waitTimeoutSeconds * 1000, log: options.log, baseDelayMs: timing.retryBaseMs, maxDelayMs: timing.retryMaxMs });
+  const rds = new RdsRestores(client, created.region ?? '', {
+    deadline: Date.now() + options.waitTimeoutSeconds * 1000,
+    log: options.log,
+    baseDelayMs: timing.retryBaseMs,
+    maxDelayMs: timing.retryMaxMs,
+  });
   if (created.kind === 'instance') return rds.deleteInstance(created.id);
   if (created.writerId) await rds.deleteInstance(created.writerId);
   return rds.deleteCluster(created.id);

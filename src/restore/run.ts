@@ -87,11 +87,24 @@ export async function runRestore(
       const url = backend.verifyUrl ? await backend.verifyUrl(created, verify) : verify.url;
       const checks: Check[] = await log.group(`Verifying ${created.id}`, () =>
         // A fresh database may refuse connections for a moment; an unreachable one (private subnet) never answers: give up after a few minutes.
-        verifyRestored({ url, endpoint: backend.verifyUrl ? undefined : endpoint, expectCounts, sql: verify.sql, deadline: Math.min(options.deadline, now() + VERIFY_CONNECT_MS) }, log),
+        verifyRestored(
+          {
+            url,
+            endpoint: backend.verifyUrl ? undefined : endpoint,
+            expectCounts,
+            sql: verify.sql,
+            deadline: Math.min(options.deadline, now() + VERIFY_CONNECT_MS),
+          },
+          log,
+        ),
       );
       result.checks = checks;
       result.verified = checks.every((c) => c.ok);
-      if (!result.verified) result.failure = `verification of ${created.id} failed: ${checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')}`;
+      if (!result.verified)
+        result.failure = `verification of ${created.id} failed: ${checks
+          .filter((c) => !c.ok)
+          .map((c) => `${c.name}: ${c.detail}`)
+          .join('; ')}`;
     }
     result.recoverySeconds = Math.round((now() - started) / 100) / 10;
   } catch (error) {
@@ -105,7 +118,9 @@ export async function runRestore(
           result.deleted = true;
           deps.onDeleted?.(created);
         } catch (error) {
-          log.error(`Could not delete drill target ${created.id}: ${errorMessage(error)}. Delete it by hand; the next drill's sweep deletes it once its drill-expires tag has passed.`);
+          log.error(
+            `Could not delete drill target ${created.id}: ${errorMessage(error)}. Delete it by hand; the next drill's sweep deletes it once its drill-expires tag has passed.`,
+          );
         }
       });
     }

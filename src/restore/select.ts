@@ -16,4 +16,3 @@ export function newestPreDeploy<T extends SnapshotCandidate>(snapshots: T[], bef
     .filter((s) => !before || s.createdAt!.getTime() <= before.getTime())
     .sort((a, b) => b.createdAt!.getTime() - a.createdAt!.getTime() || b.id.localeCompare(a.id))[0];
 }
-

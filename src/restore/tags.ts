@@ -14,12 +14,19 @@ export function validateRestoreTags(pairs: Array<[string, string]>): Array<[stri
   return validateUserTags(pairs);
 }
 
-export function restoreTags(options: { run: TagRun; userTags: Array<[string, string]>; sourceTags: Record<string, string>; snapshotId: string; drillExpires?: Date }): SnapshotTag[] {
+export function restoreTags(options: {
+  run: TagRun;
+  userTags: Array<[string, string]>;
+  sourceTags: Record<string, string>;
+  snapshotId: string;
+  drillExpires?: Date;
+}): SnapshotTag[] {
   const own = snapshotTags(options.run, []);
   const ownKeys = new Set([...own.map((t) => t.Key), TAG_RESTORED_FROM, TAG_DRILL_EXPIRES]);
   const merged = new Map<string, string>();
   // The source's tags first (not AWS's own, not ours: those describe the source), the user's over them.
-  for (const [key, value] of Object.entries(options.sourceTags)) if (!/^aws:/i.test(key) && !ownKeys.has(key) && !key.startsWith('row-count:')) merged.set(key, value);
+  for (const [key, value] of Object.entries(options.sourceTags))
+    if (!/^aws:/i.test(key) && !ownKeys.has(key) && !key.startsWith('row-count:')) merged.set(key, value);
   for (const [key, value] of options.userTags) merged.set(key, value);
   for (const tag of own) merged.set(tag.Key, tag.Value);
   merged.set(TAG_RESTORED_FROM, options.snapshotId);

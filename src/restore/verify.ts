@@ -26,8 +26,8 @@ export function urlFor(url: string, endpoint?: { address: string; port: number }
   return parsed.toString();
 }
 
-
-const truthy = (value: unknown) => value === true || value === 't' || (typeof value === 'number' && value !== 0) || (typeof value === 'string' && /^(true|t|1|ok)$/i.test(value));
+const truthy = (value: unknown) =>
+  value === true || value === 't' || (typeof value === 'number' && value !== 0) || (typeof value === 'string' && /^(true|t|1|ok)$/i.test(value));
 
 export async function verifyRestored(target: VerifyTarget, log: Log): Promise<Check[]> {
   const checks: Check[] = [];
@@ -52,7 +52,11 @@ export async function verifyRestored(target: VerifyTarget, log: Log): Promise<Ch
         await client.query('BEGIN READ ONLY');
         const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedTable(table)}`);
         const actual = Number(rows[0]?.n);
-        checks.push({ name: `rows in ${table}`, ok: actual === expected, detail: actual === expected ? `${actual}, as recorded` : `${actual}, expected ${expected}` });
+        checks.push({
+          name: `rows in ${table}`,
+          ok: actual === expected,
+          detail: actual === expected ? `${actual}, as recorded` : `${actual}, expected ${expected}`,
+        });
       } catch (error) {
         checks.push({ name: `rows in ${table}`, ok: false, detail: errorMessage(error) });
       } finally {
@@ -70,10 +74,17 @@ export async function verifyRestored(target: VerifyTarget, log: Log): Promise<Ch
           if (!result.fields || result.fields.length === 0) return;
           result.rows.forEach((row: Record<string, unknown>, rowIndex: number) => {
             const first = row[result.fields[0]!.name];
-            if (!truthy(first)) failed.push(`statement ${index + 1}${result.rows.length > 1 ? ` row ${rowIndex + 1}` : ''} (${result.fields[0]!.name}) returned ${JSON.stringify(first)}`);
+            if (!truthy(first))
+              failed.push(
+                `statement ${index + 1}${result.rows.length > 1 ? ` row ${rowIndex + 1}` : ''} (${result.fields[0]!.name}) returned ${JSON.stringify(first)}`,
+              );
           });
         });
-        checks.push({ name, ok: failed.length === 0, detail: failed.length === 0 ? `${list.length} statement${list.length === 1 ? '' : 's'} held` : failed.join('; ') });
+        checks.push({
+          name,
+          ok: failed.length === 0,
+          detail: failed.length === 0 ? `${list.length} statement${list.length === 1 ? '' : 's'} held` : failed.join('; '),
+        });
       } catch (error) {
         checks.push({ name, ok: false, detail: errorMessage(error) });
       } finally {

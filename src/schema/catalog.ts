@@ -14,7 +14,8 @@ export interface SchemaObject {
   definition: string;
 }
 
-const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'";
+const USER_SCHEMAS =
+  "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'";
 
 export async function readSchema(client: pg.Client, options: { ignoreTables?: string[] } = {}): Promise<SchemaObject[]> {
   const ignored = new Set(options.ignoreTables ?? []);
@@ -50,9 +51,15 @@ export async function readSchema(client: pg.Client, options: { ignoreTables?: st
       WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND ${USER_SCHEMAS}`,
   );
   const objects: SchemaObject[] = [];
-  for (const row of tables.rows) if (!ignored.has(row.name)) objects.push({ kind: 'table', name: row.name, table: row.name, definition: row.kind === 'p' ? 'partitioned' : '' });
-  for (const row of columns.rows) if (!ignored.has(row.table_name)) objects.push({ kind: 'column', name: `${row.table_name}.${row.name}`, table: row.table_name, definition: row.definition });
-  for (const row of indexes.rows) if (!ignored.has(row.table_name)) objects.push({ kind: 'index', name: row.name, table: row.table_name, definition: row.definition });
-  for (const row of constraints.rows) if (!ignored.has(row.table_name)) objects.push({ kind: 'constraint', name: `${row.table_name}.${row.name}`, table: row.table_name, definition: row.definition });
+  for (const row of tables.rows)
+    if (!ignored.has(row.name)) objects.push({ kind: 'table', name: row.name, table: row.name, definition: row.kind === 'p' ? 'partitioned' : '' });
+  for (const row of columns.rows)
+    if (!ignored.has(row.table_name))
+      objects.push({ kind: 'column', name: `${row.table_name}.${row.name}`, table: row.table_name, definition: row.definition });
+  for (const row of indexes.rows)
+    if (!ignored.has(row.table_name)) objects.push({ kind: 'index', name: row.name, table: row.table_name, definition: row.definition });
+  for (const row of constraints.rows)
+    if (!ignored.has(row.table_name))
+      objects.push({ kind: 'constraint', name: `${row.table_name}.${row.name}`, table: row.table_name, definition: row.definition });
   return objects.sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
 }

@@ -18,9 +18,11 @@ export function diffSchemas(parent: SchemaObject[], preview: SchemaObject[]): Sc
   for (const [id, object] of after) {
     const old = before.get(id);
     if (!old) changes.push({ change: 'added', kind: object.kind, name: object.name, table: object.table, after: object.definition });
-    else if (old.definition !== object.definition) changes.push({ change: 'changed', kind: object.kind, name: object.name, table: object.table, before: old.definition, after: object.definition });
+    else if (old.definition !== object.definition)
+      changes.push({ change: 'changed', kind: object.kind, name: object.name, table: object.table, before: old.definition, after: object.definition });
   }
-  for (const [id, object] of before) if (!after.has(id)) changes.push({ change: 'removed', kind: object.kind, name: object.name, table: object.table, before: object.definition });
+  for (const [id, object] of before)
+    if (!after.has(id)) changes.push({ change: 'removed', kind: object.kind, name: object.name, table: object.table, before: object.definition });
   // The parts of a table added or removed as a whole say nothing new.
   const wholeTables = new Set(changes.filter((c) => c.kind === 'table').map((c) => `${c.change}:${c.table}`));
   const order = { table: 0, column: 1, index: 2, constraint: 3 } as const;

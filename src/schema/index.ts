@@ -10,8 +10,7 @@ import { diffSchemas, summarizeUnifiedDiff, type SchemaChange } from './diff.js'
 export type { SchemaChange } from './diff.js';
 
 export type SchemaReport =
-  | { source: 'catalog'; against: string; changes: SchemaChange[] }
-  | { source: 'neon'; against: string; diff: string; added: number; removed: number };
+  { source: 'catalog'; against: string; changes: SchemaChange[] } | { source: 'neon'; against: string; diff: string; added: number; removed: number };
 
 async function schemaOf(url: string, deadline: number, log: Log, ignoreTables: string[]): Promise<SchemaObject[]> {
   const client = await connectWithRetry(url, deadline, log, 'schema comparison');
@@ -26,7 +25,13 @@ async function schemaOf(url: string, deadline: number, log: Log, ignoreTables: s
  * Postgres provider: compares the catalogs of the preview and its template (or an empty
  * database when there is none). Bookkeeping tables (migration history) are left out.
  */
-export async function compareWithTemplate(preview: PreviewDatabase, adminUrl: string, template: string | undefined, log: Log, ignoreTables: string[] = []): Promise<SchemaReport> {
+export async function compareWithTemplate(
+  preview: PreviewDatabase,
+  adminUrl: string,
+  template: string | undefined,
+  log: Log,
+  ignoreTables: string[] = [],
+): Promise<SchemaReport> {
   const deadline = Date.now() + 60_000;
   const after = await schemaOf(preview.databaseUrlDirect, deadline, log, ignoreTables);
   const before = template ? await schemaOf(withDatabase(adminUrl, template), deadline, log, ignoreTables) : [];
@@ -38,7 +43,12 @@ export async function compareWithNeonParent(preview: PreviewDatabase, connection
   if (!preview.parentId) return undefined;
   const api = createNeonApi(connection);
   const data = await callNeon({ api, projectId: connection.projectId, log, deadline: Date.now() + 60_000 }, 'compare the schema with the parent', () =>
-    api.getProjectBranchSchemaComparison({ projectId: connection.projectId, branchId: preview.branchId, base_branch_id: preview.parentId, db_name: preview.database }),
+    api.getProjectBranchSchemaComparison({
+      projectId: connection.projectId,
+      branchId: preview.branchId,
+      base_branch_id: preview.parentId,
+      db_name: preview.database,
+    }),
   );
   const summary = summarizeUnifiedDiff(data.diff ?? '');
   return { source: 'neon', against: preview.parentName ?? preview.parentId, diff: summary.text, added: summary.added, removed: summary.removed };

@@ -19,7 +19,8 @@ export function parseDuration(text: string, input = 'duration'): number {
 const ABSURD_SECONDS = 1000 * 365 * 86400;
 
 function notAbsurd(seconds: number, text: string, input: string): number {
-  if (!Number.isSafeInteger(seconds) || seconds > ABSURD_SECONDS) throw new InputError(input, `'${text.trim()}' is far too long a duration. Use units s, m, h, d, w such as 30s, 5m, 7d.`);
+  if (!Number.isSafeInteger(seconds) || seconds > ABSURD_SECONDS)
+    throw new InputError(input, `'${text.trim()}' is far too long a duration. Use units s, m, h, d, w such as 30s, 5m, 7d.`);
   return seconds;
 }
 
@@ -45,7 +46,12 @@ export function formatDuration(totalSeconds: number): string {
   if (totalSeconds === 0) return '0s';
   let rest = Math.round(totalSeconds);
   let out = '';
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (rest >= size) {
       out += `${Math.floor(rest / size)}${unit}`;
       rest %= size;

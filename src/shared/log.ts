@@ -21,12 +21,24 @@ export class ConsoleLog implements Log {
   private mask(message: string): string {
     return this.masked.reduce((text, secret) => text.split(secret).join('***'), message);
   }
-  info(message: string) { console.error(this.mask(message)); }
-  warning(message: string) { console.error(`warning: ${this.mask(message)}`); }
-  notice(message: string) { console.error(`notice: ${this.mask(message)}`); }
-  error(message: string) { console.error(`error: ${this.mask(message)}`); }
-  debug(message: string) { if (this.verbose) console.error(`debug: ${this.mask(message)}`); }
-  secret(value: string) { if (value) this.masked.push(value); }
+  info(message: string) {
+    console.error(this.mask(message));
+  }
+  warning(message: string) {
+    console.error(`warning: ${this.mask(message)}`);
+  }
+  notice(message: string) {
+    console.error(`notice: ${this.mask(message)}`);
+  }
+  error(message: string) {
+    console.error(`error: ${this.mask(message)}`);
+  }
+  debug(message: string) {
+    if (this.verbose) console.error(`debug: ${this.mask(message)}`);
+  }
+  secret(value: string) {
+    if (value) this.masked.push(value);
+  }
   async group<T>(title: string, body: () => Promise<T>): Promise<T> {
     console.error(`== ${this.mask(title)}`);
     return body();

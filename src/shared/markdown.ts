@@ -14,11 +14,7 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
  */
 export function escapeTableCell(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value);
-  return text
-    .replace(/\r\n?/g, '\n')
-    .trim()
-    .replace(/\|/g, '\\|')
-    .replace(/\n/g, '<br>');
+  return text.replace(/\r\n?/g, '\n').trim().replace(/\|/g, '\\|').replace(/\n/g, '<br>');
 }
 
 /**
@@ -32,8 +28,7 @@ export function table(
   options: { align?: ReadonlyArray<'left' | 'right' | 'center' | undefined> } = {},
 ): string {
   if (header.length === 0) throw new Error('table: the header needs at least one column');
-  const line = (cells: readonly unknown[]) =>
-    `| ${header.map((_, index) => escapeTableCell(cells[index])).join(' | ')} |`;
+  const line = (cells: readonly unknown[]) => `| ${header.map((_, index) => escapeTableCell(cells[index])).join(' | ')} |`;
   const rule = header.map((_, index) => {
     switch (options.align?.[index]) {
       case 'right':

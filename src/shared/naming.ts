@@ -25,7 +25,8 @@ export function validateBranchName(name: string, input = 'branch-name'): string 
   if (/[\u0000-\u001f\u007f]/.test(name)) throw new InputError(input, 'contains control characters. Use letters, digits, /, -, _ and .');
   if (name.trim() !== name) throw new InputError(input, 'starts or ends with a space. Remove it.');
   // A Postgres preview's database is named from the letters and digits: '///' would leave nothing.
-  if (!/[A-Za-z0-9]/.test(name)) throw new InputError(input, `'${name}' has no letter or digit, so no preview can be named after it. Use a name such as preview/pr-42.`);
+  if (!/[A-Za-z0-9]/.test(name))
+    throw new InputError(input, `'${name}' has no letter or digit, so no preview can be named after it. Use a name such as preview/pr-42.`);
   return name;
 }
 

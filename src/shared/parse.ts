@@ -54,7 +54,10 @@ export function exactlyOneOf(values: Record<string, string | undefined>): string
   const set = Object.entries(values).filter(([, value]) => value !== undefined && value.trim() !== '');
   const names = Object.keys(values);
   if (set.length !== 1) {
-    throw new InputError(names.join("' or '"), set.length === 0 ? `set one of ${names.join(', ')}.` : `set only one of ${names.join(', ')}, not ${set.map(([name]) => name).join(' and ')}.`);
+    throw new InputError(
+      names.join("' or '"),
+      set.length === 0 ? `set one of ${names.join(', ')}.` : `set only one of ${names.join(', ')}, not ${set.map(([name]) => name).join(' and ')}.`,
+    );
   }
   return set[0]![0];
 }

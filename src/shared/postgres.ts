@@ -43,7 +43,15 @@ export function classifyPostgresError(error: unknown): RetryVerdict {
  */
 export function isConnectionLoss(error: unknown): boolean {
   const code = codeOf(error);
-  return code === '57P01' || code === '57P02' || code === '57P03' || code.startsWith('08') || code === 'ECONNRESET' || code === 'EPIPE' || CONNECTION_LOST_MESSAGE.test(messageOf(error));
+  return (
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    code.startsWith('08') ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    CONNECTION_LOST_MESSAGE.test(messageOf(error))
+  );
 }
 
 /** Where a URL points, without its credentials: `host:port/database`, for messages. */
@@ -136,7 +144,8 @@ async function openWithRetry(url: string, deadline: number, log: Log, what: stri
       maxDelayMs: options.maxDelayMs ?? 3_000,
       ...(signal ? { sleep: (ms: number) => abortableSleep(ms, signal) } : {}),
       // Fast polling would flood the log: the first miss and then every tenth say so.
-      onRetry: ({ attempt, reason, delayMs }) => (attempt === 1 || attempt % 10 === 0 ? log.info : log.debug).call(log, `${what} not reachable yet (${reason}); retrying in ${delayMs}ms`),
+      onRetry: ({ attempt, reason, delayMs }) =>
+        (attempt === 1 || attempt % 10 === 0 ? log.info : log.debug).call(log, `${what} not reachable yet (${reason}); retrying in ${delayMs}ms`),
     },
   );
 }

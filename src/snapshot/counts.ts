@@ -12,10 +12,17 @@ import { qualifiedTable } from '../shared/naming.js';
 export const MAX_COUNTED_TABLES = 20;
 
 export function validateCountedTables(tables: string[], input = 'record-counts'): string[] {
-  if (tables.length > MAX_COUNTED_TABLES) throw new InputError(input, `names ${tables.length} tables; at most ${MAX_COUNTED_TABLES} fit in the snapshot's tags. Pick the tables whose loss you would notice first.`);
+  if (tables.length > MAX_COUNTED_TABLES)
+    throw new InputError(
+      input,
+      `names ${tables.length} tables; at most ${MAX_COUNTED_TABLES} fit in the snapshot's tags. Pick the tables whose loss you would notice first.`,
+    );
   for (const table of tables) {
     if (!/^[A-Za-z0-9_$]+(\.[A-Za-z0-9_$]+)?$/.test(table) || `${ROW_COUNT_TAG_PREFIX}${table}`.length > 128) {
-      throw new InputError(input, `'${table}' is not a table name this action can record (table or schema.table; letters, digits, _ and $; the tag key row-count:<table> must fit in 128 characters).`);
+      throw new InputError(
+        input,
+        `'${table}' is not a table name this action can record (table or schema.table; letters, digits, _ and $; the tag key row-count:<table> must fit in 128 characters).`,
+      );
     }
   }
   return tables;
@@ -31,10 +38,17 @@ export async function countRows(url: string, tables: string[], deadline: number,
         const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedTable(table)}`);
         counts[table] = Number(rows[0]!.n);
       } catch (error) {
-        throw new InputError('record-counts', `cannot count ${table}: ${errorMessage(error)}. Check the table name and that database-url's user may read it; no snapshot was taken.`);
+        throw new InputError(
+          'record-counts',
+          `cannot count ${table}: ${errorMessage(error)}. Check the table name and that database-url's user may read it; no snapshot was taken.`,
+        );
       }
     }
-    log.info(`Row counts: ${Object.entries(counts).map(([t, n]) => `${t}=${n}`).join(', ')}`);
+    log.info(
+      `Row counts: ${Object.entries(counts)
+        .map(([t, n]) => `${t}=${n}`)
+        .join(', ')}`,
+    );
     return counts;
   } finally {
     await client.query('ROLLBACK').catch(() => {});

@@ -48,7 +48,10 @@ export function validateSnapshotIdentifier(id: string, scope: SnapshotScope, inp
   if (id.includes('--')) problems.push('it contains two hyphens in a row');
   if (id.endsWith('-')) problems.push('it ends with a hyphen');
   if (problems.length > 0) {
-    throw new InputError(input, `'${id}' is not a legal snapshot identifier: ${problems.join('; ')}. For example: ${legalizeIdentifier(id || 'pre-deploy', max)}. Leave it empty for the generated pre-deploy-<time>-<sha>-<run>-<attempt>.`);
+    throw new InputError(
+      input,
+      `'${id}' is not a legal snapshot identifier: ${problems.join('; ')}. For example: ${legalizeIdentifier(id || 'pre-deploy', max)}. Leave it empty for the generated pre-deploy-<time>-<sha>-<run>-<attempt>.`,
+    );
   }
   return id.toLowerCase();
 }

@@ -45,14 +45,25 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
   const now = deps.now ?? Date.now;
   const deadline = now() + request.waitTimeoutSeconds * 1000;
   log.secret(request.apiKey);
-  const context: NeonCallContext = { api: createNeonApi({ apiKey: request.apiKey, projectId: request.projectId, apiHost: request.apiHost }), projectId: request.projectId, log, deadline };
-  const identifier = request.snapshotIdentifier ? validateSnapshotIdentifier(request.snapshotIdentifier, 'neon') : defaultSnapshotIdentifier(request.run, new Date(now()), 'neon');
+  const context: NeonCallContext = {
+    api: createNeonApi({ apiKey: request.apiKey, projectId: request.projectId, apiHost: request.apiHost }),
+    projectId: request.projectId,
+    log,
+    deadline,
+  };
+  const identifier = request.snapshotIdentifier
+    ? validateSnapshotIdentifier(request.snapshotIdentifier, 'neon')
+    : defaultSnapshotIdentifier(request.run, new Date(now()), 'neon');
 
   const branch = await log.group(`Pre-flight: Neon project ${request.projectId}`, async () => {
     const branches = await listBranches(context);
     const found = request.branch ? branches.find((b) => b.id === request.branch || b.name === request.branch) : branches.find((b) => b.default);
     if (!found) {
-      if (request.branch) throw new InputError('branch', `no branch named or with id '${request.branch}' in Neon project ${request.projectId}. Leave it empty for the project's default branch.`);
+      if (request.branch)
+        throw new InputError(
+          'branch',
+          `no branch named or with id '${request.branch}' in Neon project ${request.projectId}. Leave it empty for the project's default branch.`,
+        );
       throw new PermanentError(`Neon project ${request.projectId} reports no default branch; set branch.`);
     }
     log.info(`Branch ${found.name} (${found.id}): ${found.current_state}`);
@@ -74,7 +85,9 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
   let operations: Operation[] = [];
   if (!snapshot) {
     const name = neonSnapshotName(identifier, request.run);
-    const created = await log.group(`Snapshot ${identifier}`, () => callNeon(context, `snapshot ${where}`, () => context.api.createSnapshot({ projectId: request.projectId, branchId: branch.id, name })));
+    const created = await log.group(`Snapshot ${identifier}`, () =>
+      callNeon(context, `snapshot ${where}`, () => context.api.createSnapshot({ projectId: request.projectId, branchId: branch.id, name })),
+    );
     snapshot = created.snapshot;
     operations = created.operations;
     log.info(`Started snapshot ${snapshot.id} (${snapshot.name}).`);
@@ -92,11 +105,17 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
       await waitForOperations({ ...context, deadline }, operations, `snapshotting ${branch.name}`);
       // Finished operations are not enough: the snapshot must be there.
       const present = (await listOwn()).find((s) => s.id === taken.id);
-      if (!present) throw new PermanentError(`Neon snapshot ${taken.id} of ${where} was not found after it was taken: it was deleted or failed. It is not usable; run again.`);
+      if (!present)
+        throw new PermanentError(
+          `Neon snapshot ${taken.id} of ${where} was not found after it was taken: it was deleted or failed. It is not usable; run again.`,
+        );
     });
   } catch (error) {
     if (error instanceof DeadlineExceededError) {
-      throw new SnapshotIncompleteError(`Neon snapshot ${taken.id} of ${where} was not finished within wait-timeout (${formatDuration(request.waitTimeoutSeconds)}); a re-run of this workflow run reuses it. (${errorMessage(error)})`, partial('creating'));
+      throw new SnapshotIncompleteError(
+        `Neon snapshot ${taken.id} of ${where} was not finished within wait-timeout (${formatDuration(request.waitTimeoutSeconds)}); a re-run of this workflow run reuses it. (${errorMessage(error)})`,
+        partial('creating'),
+      );
     }
     throw new SnapshotIncompleteError(errorMessage(error), partial(/not found/.test(errorMessage(error)) ? 'not-found' : 'failed'));
   }
@@ -107,23 +126,27 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
   let decisions: PruneDecision[] = [];
   if (pruningEnabled(request)) {
     // The new snapshot is good whatever happens here: a pruning failure is a warning, not a failed deploy gate.
-    await log.group(`Pruning snapshots of ${branch.name}${request.pruneDryRun ? ' (dry run)' : ''}`, () => pruneQuietly(async () => {
-      const candidates = (await listOwn()).map((s) => ({ id: s.id, status: 'available', createdAt: new Date(s.created_at), tags: neonSnapshotTags(s.name) }));
-      decisions = planPrune(candidates, request, { now: now(), newId: taken.id });
-      for (const decision of decisions) {
-        if (!decision.remove) log.info(`keep ${decision.id}: ${decision.reason}`);
-        else if (request.pruneDryRun) {
-          log.info(`would remove ${decision.id}: ${decision.reason}`);
-          pruned.push(decision.id);
-        } else {
-          const { operations: deleting } = await callNeon(context, `delete snapshot ${decision.id}`, () => context.api.deleteSnapshot(request.projectId, decision.id));
-          await waitForOperations(context, deleting, `deleting snapshot ${decision.id}`);
-          log.info(`removed ${decision.id}: ${decision.reason}`);
-          pruned.push(decision.id);
+    await log.group(`Pruning snapshots of ${branch.name}${request.pruneDryRun ? ' (dry run)' : ''}`, () =>
+      pruneQuietly(async () => {
+        const candidates = (await listOwn()).map((s) => ({ id: s.id, status: 'available', createdAt: new Date(s.created_at), tags: neonSnapshotTags(s.name) }));
+        decisions = planPrune(candidates, request, { now: now(), newId: taken.id });
+        for (const decision of decisions) {
+          if (!decision.remove) log.info(`keep ${decision.id}: ${decision.reason}`);
+          else if (request.pruneDryRun) {
+            log.info(`would remove ${decision.id}: ${decision.reason}`);
+            pruned.push(decision.id);
+          } else {
+            const { operations: deleting } = await callNeon(context, `delete snapshot ${decision.id}`, () =>
+              context.api.deleteSnapshot(request.projectId, decision.id),
+            );
+            await waitForOperations(context, deleting, `deleting snapshot ${decision.id}`);
+            log.info(`removed ${decision.id}: ${decision.reason}`);
+            pruned.push(decision.id);
+          }
         }
-      }
-      if (pruned.length === 0) log.info('Nothing to prune.');
-    }));
+        if (pruned.length === 0) log.info('Nothing to prune.');
+      }),
+    );
   } else {
     log.info('Pruning is off (set retain-count and/or retain-days to turn it on).');
   }
@@ -133,7 +156,10 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
     try {
       await body();
     } catch (error) {
-      log.warning(`Pruning stopped: ${errorMessage(error)}. Snapshot ${taken.id} itself is available; old snapshots were left in place${pruned.length > 0 ? ` (removed before the error: ${pruned.join(', ')})` : ''}.`, { title: 'Snapshot pruning failed' });
+      log.warning(
+        `Pruning stopped: ${errorMessage(error)}. Snapshot ${taken.id} itself is available; old snapshots were left in place${pruned.length > 0 ? ` (removed before the error: ${pruned.join(', ')})` : ''}.`,
+        { title: 'Snapshot pruning failed' },
+      );
     }
   }
 
@@ -147,7 +173,13 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
       reused,
       pruned: prunedIds,
       pruneDecisions,
-      restoreCommand: restoreCommand({ provider: 'neon', apiHost: request.apiHost, projectId: request.projectId, snapshotId: taken.id, branchName: branch.name }),
+      restoreCommand: restoreCommand({
+        provider: 'neon',
+        apiHost: request.apiHost,
+        projectId: request.projectId,
+        snapshotId: taken.id,
+        branchName: branch.name,
+      }),
       source: where,
     };
   }

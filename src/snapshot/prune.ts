@@ -32,7 +32,11 @@ export function pruningEnabled(policy: RetainPolicy): boolean {
  * Decides for every snapshot. `newId` is the one just taken; when planning before it
  * exists (quota advice), `reserveNewSlot` counts it among the newest all the same.
  */
-export function planPrune(snapshots: PruneCandidate[], policy: RetainPolicy, options: { now: number; newId?: string; reserveNewSlot?: boolean }): PruneDecision[] {
+export function planPrune(
+  snapshots: PruneCandidate[],
+  policy: RetainPolicy,
+  options: { now: number; newId?: string; reserveNewSlot?: boolean },
+): PruneDecision[] {
   if (!pruningEnabled(policy)) return [];
   const { retainCount, retainDays } = policy;
   const time = (s: PruneCandidate) => s.createdAt?.getTime() ?? Number.POSITIVE_INFINITY; // not started yet: newest
@@ -45,17 +49,37 @@ export function planPrune(snapshots: PruneCandidate[], policy: RetainPolicy, opt
   for (const s of [...snapshots].sort((a, b) => time(b) - time(a) || b.id.localeCompare(a.id))) {
     const createdAt = s.createdAt?.toISOString();
     const keep = (reason: string) => decisions.push({ id: s.id, createdAt, remove: false, reason });
-    if (s.id === options.newId) { keep('the snapshot just taken'); continue; }
-    if (!isManaged(s.tags)) { keep('not made by preview-db (no managed-by=preview-db tag)'); continue; }
-    if (s.status !== 'available') { keep(`still ${s.status}`); continue; }
+    if (s.id === options.newId) {
+      keep('the snapshot just taken');
+      continue;
+    }
+    if (!isManaged(s.tags)) {
+      keep('not made by preview-db (no managed-by=preview-db tag)');
+      continue;
+    }
+    if (s.status !== 'available') {
+      keep(`still ${s.status}`);
+      continue;
+    }
     const position = rank.get(s.id)!;
     const ageMs = options.now - time(s);
     const age = formatDuration(Math.max(0, Math.floor(ageMs / 1000)));
     const keptByCount = retainCount !== undefined && position < retainCount;
     const keptByDays = retainDays !== undefined && ageMs < retainDays * 86_400_000;
-    if (keptByCount) { keep(`one of the ${retainCount} newest (#${position + 1})`); continue; }
-    if (keptByDays) { keep(`younger than ${retainDays}d (${age} old)`); continue; }
-    const why = [retainCount !== undefined ? `not among the ${retainCount} newest (#${position + 1})` : '', retainDays !== undefined ? `older than ${retainDays}d (${age} old)` : ''].filter(Boolean).join(' and ');
+    if (keptByCount) {
+      keep(`one of the ${retainCount} newest (#${position + 1})`);
+      continue;
+    }
+    if (keptByDays) {
+      keep(`younger than ${retainDays}d (${age} old)`);
+      continue;
+    }
+    const why = [
+      retainCount !== undefined ? `not among the ${retainCount} newest (#${position + 1})` : '',
+      retainDays !== undefined ? `older than ${retainDays}d (${age} old)` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
     decisions.push({ id: s.id, createdAt, remove: true, reason: why });
   }
   return decisions;

@@ -37,7 +37,8 @@ const INPUT_OF = { instance: 'db-instance-identifier', cluster: 'db-cluster-iden
 /** States in which RDS takes a snapshot. */
 const ACCEPTS = new Set(['available', 'storage-optimization']);
 /** States that pass on their own: wait for them (within wait-timeout) rather than fail. */
-const PASSING = /^(backing-up|modifying|rebooting|maintenance|upgrading|configuring-.*|renaming|resetting-master-credentials|creating|starting|backtracking|migrating|promoting|converting-to-vpc|moving-to-vpc|storage-config-upgrade|update-iam-db-auth)$/;
+const PASSING =
+  /^(backing-up|modifying|rebooting|maintenance|upgrading|configuring-.*|renaming|resetting-master-credentials|creating|starting|backtracking|migrating|promoting|converting-to-vpc|moving-to-vpc|storage-config-upgrade|update-iam-db-auth)$/;
 
 function describe(target: RdsTarget, region: string): string {
   return `${target.kind === 'instance' ? 'DB instance' : 'DB cluster'} ${target.id} in ${region}`;
@@ -67,7 +68,8 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
   let reused = false;
 
   const expired = (what: string) => {
-    if (!snapshot) return `AWS credentials expired or were rejected before ${what} (${where}); no snapshot was taken. Check role-to-assume / the credentials step, and its role-duration-seconds.`;
+    if (!snapshot)
+      return `AWS credentials expired or were rejected before ${what} (${where}); no snapshot was taken. Check role-to-assume / the credentials step, and its role-duration-seconds.`;
     return `AWS credentials expired while ${what}: snapshot ${snapshot.id} of ${where} was still being created (last seen ${snapshot.status}${snapshot.percent !== undefined ? ` ${snapshot.percent}%` : ''}). RDS finishes it on its own: do not take another. Re-run this job to pick it up (a re-run of this workflow run reuses it), or check it with: aws rds ${target.kind === 'instance' ? 'describe-db-snapshots --db-snapshot-identifier' : 'describe-db-cluster-snapshots --db-cluster-snapshot-identifier'} ${snapshot.id} --region ${region}. To wait longer, raise role-duration-seconds in aws-actions/configure-aws-credentials (wait-timeout is ${formatDuration(request.waitTimeoutSeconds)}).`;
   };
   const guard = async <T>(what: string, body: () => Promise<T>): Promise<T> => {
@@ -80,7 +82,10 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
         throw new PermanentError(expired(what));
       }
       if (error instanceof DeadlineExceededError && partial) {
-        throw new SnapshotIncompleteError(`${what} did not finish within wait-timeout (${formatDuration(request.waitTimeoutSeconds)}): snapshot ${snapshot!.id} is ${snapshot!.status}${snapshot!.percent !== undefined ? ` ${snapshot!.percent}%` : ''}. RDS finishes it on its own; a re-run of this workflow run reuses it. Raise wait-timeout for large databases. (${errorMessage(error)})`, partial);
+        throw new SnapshotIncompleteError(
+          `${what} did not finish within wait-timeout (${formatDuration(request.waitTimeoutSeconds)}): snapshot ${snapshot!.id} is ${snapshot!.status}${snapshot!.percent !== undefined ? ` ${snapshot!.percent}%` : ''}. RDS finishes it on its own; a re-run of this workflow run reuses it. Raise wait-timeout for large databases. (${errorMessage(error)})`,
+          partial,
+        );
       }
       if (partial && !(error instanceof SnapshotIncompleteError)) throw new SnapshotIncompleteError(errorMessage(error), partial);
       throw error;
@@ -91,24 +96,38 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
   const existing = await log.group(`Pre-flight: ${where}`, () =>
     guard('checking the database', async () => {
       targetInfo = await rds.describeTarget(target.id);
-      if (!targetInfo) throw new InputError(INPUT_OF[target.kind], `no ${where}. Check the identifier and the region${target.kind === 'instance' ? ' (for Aurora, name the cluster with db-cluster-identifier)' : ''}.`);
+      if (!targetInfo)
+        throw new InputError(
+          INPUT_OF[target.kind],
+          `no ${where}. Check the identifier and the region${target.kind === 'instance' ? ' (for Aurora, name the cluster with db-cluster-identifier)' : ''}.`,
+        );
       if (target.kind === 'instance' && targetInfo.clusterId) {
-        throw new InputError('db-instance-identifier', `${target.id} is a member of the DB cluster ${targetInfo.clusterId}; its data is snapshotted with the cluster. Set db-cluster-identifier: ${targetInfo.clusterId} instead of db-instance-identifier.`);
+        throw new InputError(
+          'db-instance-identifier',
+          `${target.id} is a member of the DB cluster ${targetInfo.clusterId}; its data is snapshotted with the cluster. Set db-cluster-identifier: ${targetInfo.clusterId} instead of db-instance-identifier.`,
+        );
       }
       log.info(`${where}: ${targetInfo.status}${targetInfo.engine ? ` (${targetInfo.engine})` : ''}${targetInfo.encrypted ? ', encrypted' : ''}`);
       if (request.copyToRegion && targetInfo.encrypted && !request.copyKmsKeyId) {
-        throw new InputError('copy-kms-key-id', `${where} is encrypted, so its snapshot's copy in ${request.copyToRegion} must be encrypted with a KMS key of that region, and RDS refuses the copy without one. Set copy-kms-key-id to the key's ARN or alias in ${request.copyToRegion} (e.g. arn:aws:kms:${request.copyToRegion}:111122223333:alias/rds-dr); nothing was created.`);
+        throw new InputError(
+          'copy-kms-key-id',
+          `${where} is encrypted, so its snapshot's copy in ${request.copyToRegion} must be encrypted with a KMS key of that region, and RDS refuses the copy without one. Set copy-kms-key-id to the key's ARN or alias in ${request.copyToRegion} (e.g. arn:aws:kms:${request.copyToRegion}:111122223333:alias/rds-dr); nothing was created.`,
+        );
       }
       const snapshots = await rds.listManual(target.id);
       const own = snapshots.filter((s) => isFromRun(s.tags, request.run) && !/^(failed|deleting|deleted)$/.test(s.status));
       if (own.length > 0) {
         const previous = own.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0]!;
-        log.info(`Workflow run ${request.run.runId} already took ${previous.id} (attempt ${previous.tags[TAG_RUN_ATTEMPT] ?? '?'}, ${previous.status}): reusing it instead of taking another.`);
+        log.info(
+          `Workflow run ${request.run.runId} already took ${previous.id} (attempt ${previous.tags[TAG_RUN_ATTEMPT] ?? '?'}, ${previous.status}): reusing it instead of taking another.`,
+        );
         return previous;
       }
       if (!ACCEPTS.has(targetInfo.status)) {
         if (!PASSING.test(targetInfo.status)) {
-          throw new PermanentError(`${where} is '${targetInfo.status}' and cannot be snapshotted in that state. ${/stopp/.test(targetInfo.status) ? 'Start it first, or snapshot another target.' : 'Fix the database first (see its events in the RDS console), then run again.'}`);
+          throw new PermanentError(
+            `${where} is '${targetInfo.status}' and cannot be snapshotted in that state. ${/stopp/.test(targetInfo.status) ? 'Start it first, or snapshot another target.' : 'Fix the database first (see its events in the RDS console), then run again.'}`,
+          );
         }
         log.info(`${where} is '${targetInfo.status}' (a backup, another snapshot or a change is running); waiting for it to be available.`);
         await pollUntil(
@@ -140,7 +159,8 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
       return `${head} Set retain-count and/or retain-days so this action prunes its old snapshots (${ours} of ${target.id}'s manual snapshots carry managed-by=preview-db), delete snapshots by hand, or ask AWS for a higher quota.`;
     }
     const plan = planPrune(snapshots, request, { now: now(), reserveNewSlot: true }).filter((d) => d.remove);
-    if (plan.length === 0) return `${head} Pruning with the current retain-count/retain-days would remove none of ${target.id}'s snapshots: lower them, delete snapshots by hand, or ask AWS for a higher quota.`;
+    if (plan.length === 0)
+      return `${head} Pruning with the current retain-count/retain-days would remove none of ${target.id}'s snapshots: lower them, delete snapshots by hand, or ask AWS for a higher quota.`;
     return `${head} Pruning only runs after a new snapshot is available; with the current settings it would remove:\n${listDecisions(plan)}\nDelete these (for example: aws rds ${target.kind === 'instance' ? 'delete-db-snapshot --db-snapshot-identifier' : 'delete-db-cluster-snapshot --db-cluster-snapshot-identifier'} ${plan[0]!.id} --region ${region}) or raise the quota, then run again.`;
   }
 
@@ -170,7 +190,10 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
             reused = true;
             return found;
           }
-          throw new InputError('snapshot-identifier', `a snapshot named ${snapshotId} already exists in ${region}${found ? ` (of ${found.sourceId}, taken ${found.createdAt?.toISOString() ?? 'at an unknown time'})` : ''} and was not taken by this workflow run. Choose another snapshot-identifier, or leave it empty for a generated one.`);
+          throw new InputError(
+            'snapshot-identifier',
+            `a snapshot named ${snapshotId} already exists in ${region}${found ? ` (of ${found.sourceId}, taken ${found.createdAt?.toISOString() ?? 'at an unknown time'})` : ''} and was not taken by this workflow run. Choose another snapshot-identifier, or leave it empty for a generated one.`,
+          );
         }
       }),
     );
@@ -196,7 +219,9 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
   let copy: SnapshotResult['copy'];
 
   if (!request.wait) {
-    log.info(`Not waiting (wait: false): ${snapshot.id} is ${snapshot.status}. Pruning is skipped, since nothing is pruned before the new snapshot is available.`);
+    log.info(
+      `Not waiting (wait: false): ${snapshot.id} is ${snapshot.status}. Pruning is skipped, since nothing is pruned before the new snapshot is available.`,
+    );
     return result();
   }
 
@@ -217,11 +242,18 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
   log.info(`Snapshot ${snapshot.id} is available (created ${snapshot.createdAt?.toISOString() ?? 'at an unknown time'}).`);
 
   if (request.copyToRegion) {
-    copy = await log.group(`Copy to ${request.copyToRegion}`, () => guard(`copying snapshot ${snapshot!.id} to ${request.copyToRegion}`, () => copyToRegion(request.copyToRegion!)));
+    copy = await log.group(`Copy to ${request.copyToRegion}`, () =>
+      guard(`copying snapshot ${snapshot!.id} to ${request.copyToRegion}`, () => copyToRegion(request.copyToRegion!)),
+    );
   }
 
   async function copyToRegion(destination: string): Promise<NonNullable<SnapshotResult['copy']>> {
-    const remote = new RdsSnapshots(createRdsClient(destination), destination, target.kind, { deadline, log, baseDelayMs: timing.retryBaseMs, maxDelayMs: timing.retryMaxMs });
+    const remote = new RdsSnapshots(createRdsClient(destination), destination, target.kind, {
+      deadline,
+      log,
+      baseDelayMs: timing.retryBaseMs,
+      maxDelayMs: timing.retryMaxMs,
+    });
     const source = snapshot!;
     const copyTags = Object.entries(source.tags).map(([Key, Value]) => ({ Key, Value }));
     let copied: RdsSnapshotInfo | undefined;
@@ -231,10 +263,23 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
       copied = await remote.get(source.id);
-      if (!copied || !isFromRun(copied.tags, request.run)) throw new PermanentError(`a snapshot named ${source.id} already exists in ${destination} and is not a copy made by this workflow run; cannot copy there.`);
+      if (!copied || !isFromRun(copied.tags, request.run))
+        throw new PermanentError(
+          `a snapshot named ${source.id} already exists in ${destination} and is not a copy made by this workflow run; cannot copy there.`,
+        );
       log.info(`A copy of ${source.id} in ${destination} was already made by this workflow run: reusing it.`);
     }
-    const done = copied.status === 'available' ? copied : await waitForSnapshot(() => remote.get(source.id), { what: `copy of ${source.id} in ${destination}`, deadline, log, initialIntervalMs: timing.initialIntervalMs, maxIntervalMs: timing.maxIntervalMs, now });
+    const done =
+      copied.status === 'available'
+        ? copied
+        : await waitForSnapshot(() => remote.get(source.id), {
+            what: `copy of ${source.id} in ${destination}`,
+            deadline,
+            log,
+            initialIntervalMs: timing.initialIntervalMs,
+            maxIntervalMs: timing.maxIntervalMs,
+            now,
+          });
     return { region: destination, snapshotId: done.id, snapshotArn: done.arn, status: done.status };
   }
 
@@ -242,7 +287,10 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     try {
       await body();
     } catch (error) {
-      log.warning(`Pruning stopped: ${errorMessage(error)}. Snapshot ${snapshot!.id} itself is available; old snapshots were left in place${pruned.length > 0 ? ` (removed before the error: ${pruned.join(', ')})` : ''}.`, { title: 'Snapshot pruning failed' });
+      log.warning(
+        `Pruning stopped: ${errorMessage(error)}. Snapshot ${snapshot!.id} itself is available; old snapshots were left in place${pruned.length > 0 ? ` (removed before the error: ${pruned.join(', ')})` : ''}.`,
+        { title: 'Snapshot pruning failed' },
+      );
     }
   }
 

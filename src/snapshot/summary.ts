@@ -15,7 +15,12 @@ export function renderSnapshotSummary(result: SnapshotResult, options: { dryRun?
   ];
   if (result.snapshotArn) lines.push(`| ARN | ${code(result.snapshotArn)} |`);
   if (result.createdAt) lines.push(`| Created | ${result.createdAt} |`);
-  if (result.recordedCounts) lines.push(`| Row counts recorded | ${Object.entries(result.recordedCounts).map(([t, n]) => `${code(t)} ${n}`).join(', ')} |`);
+  if (result.recordedCounts)
+    lines.push(
+      `| Row counts recorded | ${Object.entries(result.recordedCounts)
+        .map(([t, n]) => `${code(t)} ${n}`)
+        .join(', ')} |`,
+    );
   if (result.copy) lines.push(`| Copy | ${code(result.copy.snapshotId)} in ${result.copy.region} (${result.copy.status}) |`);
   lines.push('', 'Restore with:', '', '```sh', result.restoreCommand, '```', '');
   if (result.pruneDecisions.length > 0) {

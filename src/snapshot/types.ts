@@ -52,7 +52,12 @@ export class SnapshotIncompleteError extends Error {
   }
 }
 
-export function pollIntervals(timing: SnapshotTiming | undefined): { initialIntervalMs: number; maxIntervalMs: number; retryBaseMs: number; retryMaxMs: number } {
+export function pollIntervals(timing: SnapshotTiming | undefined): {
+  initialIntervalMs: number;
+  maxIntervalMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+} {
   const floor = Math.max(1, timing?.pollFloorMs ?? 1000);
   return { initialIntervalMs: floor, maxIntervalMs: floor * 5, retryBaseMs: Math.max(1, Math.round(floor / 4)), retryMaxMs: floor * 10 };
 }

@@ -39,7 +39,9 @@ export async function waitForSnapshot<T extends SnapshotProgress>(read: () => Pr
     async () => {
       const snapshot = await read();
       if (!snapshot) {
-        throw new PermanentError(`${what} was not found while waiting for it: it was deleted, or RDS removed it after a failure. It is not usable; check the instance's events, then run again.`);
+        throw new PermanentError(
+          `${what} was not found while waiting for it: it was deleted, or RDS removed it after a failure. It is not usable; check the instance's events, then run again.`,
+        );
       }
       const progress = `${snapshot.status}${snapshot.percent !== undefined ? ` ${snapshot.percent}%` : ''}`;
       if (progress !== last) {
@@ -47,9 +49,17 @@ export async function waitForSnapshot<T extends SnapshotProgress>(read: () => Pr
         last = progress;
       }
       if (ready(snapshot.status)) return snapshot;
-      if (failed(snapshot.status)) throw new PermanentError(`${what} ended in state '${snapshot.status}'. It is not usable; check the events of the database, then run again.`);
+      if (failed(snapshot.status))
+        throw new PermanentError(`${what} ended in state '${snapshot.status}'. It is not usable; check the events of the database, then run again.`);
       return undefined;
     },
-    { deadline: options.deadline, what, initialIntervalMs: options.initialIntervalMs, maxIntervalMs: options.maxIntervalMs, now, ...(options.sleep ? { sleep: options.sleep } : {}) },
+    {
+      deadline: options.deadline,
+      what,
+      initialIntervalMs: options.initialIntervalMs,
+      maxIntervalMs: options.maxIntervalMs,
+      now,
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+    },
   );
 }

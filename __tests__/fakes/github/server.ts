@@ -23,7 +23,25 @@ import type { components } from '@octokit/openapi-types';
 type SimpleUser = components['schemas']['simple-user'];
 export type IssueComment = components['schemas']['issue-comment'] & { id: number; body: string; user: SimpleUser };
 type PullRequest = components['schemas']['pull-request'];
-type PullRequestFields = Pick<PullRequest, 'url' | 'id' | 'node_id' | 'html_url' | 'number' | 'state' | 'locked' | 'title' | 'body' | 'created_at' | 'updated_at' | 'closed_at' | 'merged_at' | 'draft' | 'merged' | 'user'> & {
+type PullRequestFields = Pick<
+  PullRequest,
+  | 'url'
+  | 'id'
+  | 'node_id'
+  | 'html_url'
+  | 'number'
+  | 'state'
+  | 'locked'
+  | 'title'
+  | 'body'
+  | 'created_at'
+  | 'updated_at'
+  | 'closed_at'
+  | 'merged_at'
+  | 'draft'
+  | 'merged'
+  | 'user'
+> & {
   head: Pick<PullRequest['head'], 'label' | 'ref' | 'sha'> & { repo: { full_name: string } | null };
   base: Pick<PullRequest['base'], 'label' | 'ref' | 'sha'> & { repo: { full_name: string } };
 };
@@ -265,16 +283,35 @@ export async function startFakeGitHub(options: { token: string; login: string; r
       }
       const retryAfter = String(fault.retryAfter ?? 1);
       if (fault.kind === 'secondary') {
-        return send(res, 403, error(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID FAKE.', 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits'), { 'retry-after': retryAfter });
+        return send(
+          res,
+          403,
+          error(
+            403,
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID FAKE.',
+            'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+          ),
+          { 'retry-after': retryAfter },
+        );
       }
       if (fault.kind === 'primary') {
-        return send(res, 403, error(403, 'API rate limit exceeded for installation ID 1.', 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api'), {
-          'x-ratelimit-remaining': '0',
-          'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + (fault.retryAfter ?? 1)),
-        });
+        return send(
+          res,
+          403,
+          error(403, 'API rate limit exceeded for installation ID 1.', 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api'),
+          {
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + (fault.retryAfter ?? 1)),
+          },
+        );
       }
       const status = fault.status ?? 500;
-      return send(res, status, status === 429 ? error(429, 'Too Many Requests') : error(status, status >= 500 ? 'Server Error' : 'Injected fault'), status === 429 ? { 'retry-after': retryAfter } : {});
+      return send(
+        res,
+        status,
+        status === 429 ? error(429, 'Too Many Requests') : error(status, status >= 500 ? 'Server Error' : 'Injected fault'),
+        status === 429 ? { 'retry-after': retryAfter } : {},
+      );
     }
 
     const authorization = req.headers.authorization ?? '';
@@ -308,7 +345,11 @@ export async function startFakeGitHub(options: { token: string; login: string; r
         if (identity.readOnly) return forbidden('https://docs.github.com/rest/issues/comments#create-an-issue-comment');
         const text = (body as { body?: unknown } | undefined)?.body;
         if (typeof text !== 'string' || text === '') {
-          return send(res, 422, error(422, 'Invalid request.\n\n"body" wasn\'t supplied.', 'https://docs.github.com/rest/issues/comments#create-an-issue-comment'));
+          return send(
+            res,
+            422,
+            error(422, 'Invalid request.\n\n"body" wasn\'t supplied.', 'https://docs.github.com/rest/issues/comments#create-an-issue-comment'),
+          );
         }
         if (text.length > COMMENT_BODY_LIMIT) return send(res, 422, tooLong('create-an-issue-comment'));
         const comment = makeComment(repo, issueNumber, text, actor);
@@ -352,7 +393,13 @@ export async function startFakeGitHub(options: { token: string; login: string; r
       if (!repo) return send(res, 404, error(404, 'Not Found'));
       const state = url.searchParams.get('state') ?? 'open';
       if (!['open', 'closed', 'all'].includes(state)) {
-        return send(res, 422, error(422, 'Validation Failed', 'https://docs.github.com/rest/pulls/pulls#list-pull-requests', { errors: [{ value: state, resource: 'Issue', field: 'state', code: 'invalid' }] }));
+        return send(
+          res,
+          422,
+          error(422, 'Validation Failed', 'https://docs.github.com/rest/pulls/pulls#list-pull-requests', {
+            errors: [{ value: state, resource: 'Issue', field: 'state', code: 'invalid' }],
+          }),
+        );
       }
       const direction = url.searchParams.get('direction') ?? 'desc';
       const all = [...repo.pulls.values()]

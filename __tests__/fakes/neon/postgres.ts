@@ -62,10 +62,7 @@ export class RealPostgres {
   async cloneDatabase(name: string, template: string, owner: string): Promise<void> {
     const attempts = 6;
     for (let attempt = 1; ; attempt++) {
-      await this.admin.query(
-        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-        [template],
-      );
+      await this.admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [template]);
       try {
         await this.admin.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)} OWNER ${quoteIdent(owner)}`);
         return;
@@ -82,10 +79,7 @@ export class RealPostgres {
   }
 
   async renameDatabase(from: string, to: string): Promise<void> {
-    await this.admin.query(
-      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-      [from],
-    );
+    await this.admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [from]);
     await this.admin.query(`ALTER DATABASE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`);
   }
 
@@ -120,9 +114,7 @@ export class RealPostgres {
     return this.withClient(database, async (client) => {
       const userNs = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
       const out: string[] = [];
-      const schemas = await client.query<{ nspname: string }>(
-        `SELECT n.nspname FROM pg_namespace n WHERE ${userNs} AND n.nspname <> 'public' ORDER BY 1`,
-      );
+      const schemas = await client.query<{ nspname: string }>(`SELECT n.nspname FROM pg_namespace n WHERE ${userNs} AND n.nspname <> 'public' ORDER BY 1`);
       for (const s of schemas.rows) out.push(`CREATE SCHEMA ${quoteIdent(s.nspname)};`, '');
       const enums = await client.query<{ name: string; labels: string[] }>(
         `SELECT format('%I.%I', n.nspname, t.typname) AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels

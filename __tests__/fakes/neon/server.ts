@@ -203,8 +203,50 @@ const API_ROLE = 'neondb_owner';
 const API_DB = 'neondb';
 const LOCKED_MESSAGE = 'project already has running conflicting operations, scheduling of new ones is prohibited';
 const MAX_EXPIRY_MS = 30 * 24 * 3600 * 1000;
-const WORDS_A = ['aged', 'bold', 'calm', 'damp', 'eager', 'fancy', 'green', 'hidden', 'icy', 'jolly', 'lively', 'misty', 'noisy', 'odd', 'proud', 'quiet', 'raspy', 'shiny', 'tiny', 'wild'];
-const WORDS_B = ['salad', 'breeze', 'hill', 'dream', 'sound', 'river', 'cloud', 'field', 'forest', 'leaf', 'moon', 'pond', 'rain', 'sea', 'snow', 'star', 'sun', 'tree', 'wave', 'wind'];
+const WORDS_A = [
+  'aged',
+  'bold',
+  'calm',
+  'damp',
+  'eager',
+  'fancy',
+  'green',
+  'hidden',
+  'icy',
+  'jolly',
+  'lively',
+  'misty',
+  'noisy',
+  'odd',
+  'proud',
+  'quiet',
+  'raspy',
+  'shiny',
+  'tiny',
+  'wild',
+];
+const WORDS_B = [
+  'salad',
+  'breeze',
+  'hill',
+  'dream',
+  'sound',
+  'river',
+  'cloud',
+  'field',
+  'forest',
+  'leaf',
+  'moon',
+  'pond',
+  'rain',
+  'sea',
+  'snow',
+  'star',
+  'sun',
+  'tree',
+  'wave',
+  'wind',
+];
 
 class HttpError extends Error {
   constructor(
@@ -227,7 +269,16 @@ interface Operation {
 
 interface InternalBranch extends Omit<FakeBranch, 'currentState' | 'endpoints' | 'realDatabases'> {
   createOpIds: string[];
-  anonymization?: { state: string; createdAt: Date; updatedAt: Date; startedAt?: Date; completedAt?: Date; masked?: number; message?: string; visibleAt?: number };
+  anonymization?: {
+    state: string;
+    createdAt: Date;
+    updatedAt: Date;
+    startedAt?: Date;
+    completedAt?: Date;
+    masked?: number;
+    message?: string;
+    visibleAt?: number;
+  };
 }
 
 interface InternalEndpoint extends Omit<FakeEndpoint, 'currentState'> {
@@ -301,7 +352,10 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
 
   function newRealDbName(apiName: string): string {
     dbCounter += 1;
-    const clean = apiName.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 30);
+    const clean = apiName
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_')
+      .slice(0, 30);
     return `nf_${suffix}_${dbCounter}_${clean}`;
   }
 
@@ -533,7 +587,12 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
     lastActiveAt?: Date;
     virtual?: boolean;
     annotations?: Record<string, string>;
-    endpoints?: Array<{ type: 'read_write' | 'read_only'; suspend_timeout_seconds?: number; autoscaling_limit_min_cu?: number; autoscaling_limit_max_cu?: number }>;
+    endpoints?: Array<{
+      type: 'read_write' | 'read_only';
+      suspend_timeout_seconds?: number;
+      autoscaling_limit_min_cu?: number;
+      autoscaling_limit_max_cu?: number;
+    }>;
     /** Clone from these real databases instead of the parent's (snapshot restore). */
     sources?: Array<{ name: string; ownerName: string; realName: string | null }>;
     withOperations: boolean;
@@ -650,7 +709,10 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$/i.test(value)) {
       // Neon documents RFC 3339 "with precision up to seconds" (e.g. 2025-06-09T18:02:16Z).
-      throw new HttpError(400, `expires_at must be an RFC 3339 timestamp with precision up to seconds (e.g. 2025-06-09T18:02:16Z), got ${JSON.stringify(value)}`);
+      throw new HttpError(
+        400,
+        `expires_at must be an RFC 3339 timestamp with precision up to seconds (e.g. 2025-06-09T18:02:16Z), got ${JSON.stringify(value)}`,
+      );
     }
     const d = new Date(value);
     if (Number.isNaN(d.getTime())) throw new HttpError(400, `expires_at is not a valid timestamp: ${value}`);
@@ -712,8 +774,7 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
     const limitRaw = ctx.query.get('limit');
     const cursor = ctx.query.get('cursor');
     let list = [...branches.values()].filter((b) => !search || b.name.toLowerCase().includes(search) || b.id.toLowerCase().includes(search));
-    const key = (b: InternalBranch): string =>
-      sortBy === 'name' ? b.name : sortBy === 'created_at' ? b.createdAt.toISOString() : b.updatedAt.toISOString();
+    const key = (b: InternalBranch): string => (sortBy === 'name' ? b.name : sortBy === 'created_at' ? b.createdAt.toISOString() : b.updatedAt.toISOString());
     const cmp = (a: InternalBranch, b: InternalBranch) => {
       const ka = key(a);
       const kb = key(b);
@@ -773,7 +834,11 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
     const eps = (body.endpoints ?? []) as CreateSpec['endpoints'];
     if ((eps ?? []).filter((e) => e.type === 'read_write').length > 1) throw new HttpError(400, 'a branch can have only one read_write endpoint');
     const annotationValue = (body.annotation_value ?? {}) as Record<string, string>;
-    const { branch, ops, eps: created } = await createBranch({
+    const {
+      branch,
+      ops,
+      eps: created,
+    } = await createBranch({
       name: b.name as string | undefined,
       parentId: b.parent_id as string | undefined,
       protected: b.protected as boolean | undefined,
@@ -1056,7 +1121,10 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
       let masked = 0;
       for (const d of b.databases) {
         if (!d.realName) continue;
-        masked += await real.applyMasking(d.realName, b.maskingRules.filter((r) => r.database_name === d.name));
+        masked += await real.applyMasking(
+          d.realName,
+          b.maskingRules.filter((r) => r.database_name === d.name),
+        );
       }
       a.state = 'anonymized';
       a.masked = masked;
@@ -1263,7 +1331,11 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
     return undefined;
   }
 
-  async function dispatch(ctx: Ctx, validator: SpecValidator | undefined, headers: IncomingMessage['headers']): Promise<{ reply: Reply; operationId?: string }> {
+  async function dispatch(
+    ctx: Ctx,
+    validator: SpecValidator | undefined,
+    headers: IncomingMessage['headers'],
+  ): Promise<{ reply: Reply; operationId?: string }> {
     // Spec conformance of the request.
     let operationId: string | undefined;
     if (validator) {
@@ -1323,7 +1395,8 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
     if (fault?.status) {
       send({
         status: fault.status,
-        body: fault.body ?? errorBody(fault.status === 423 ? LOCKED_MESSAGE : fault.status === 429 ? 'rate limit exceeded' : `injected failure (${fault.status})`),
+        body:
+          fault.body ?? errorBody(fault.status === 423 ? LOCKED_MESSAGE : fault.status === 429 ? 'rate limit exceeded' : `injected failure (${fault.status})`),
         headers: fault.retryAfter ? { 'retry-after': fault.retryAfter } : {},
       });
       return;
@@ -1425,16 +1498,19 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
   });
   addEndpoint(branches.get(rootId)!, { type: 'read_write' }, false);
 
-  const computeGate = options.computeStartMs === undefined ? undefined : {
-    admit(startup: Record<string, string>): boolean {
-      const branch = [...branches.values()].find((b) => b.databases.some((d) => d.realName === startup.database));
-      if (!branch) return true;
-      const ops = operations.filter((o) => o.branchId === branch.id);
-      if (ops.some(opRunning)) return false;
-      const lastFinish = Math.max(0, ...ops.map((o) => o.finishAt));
-      return now() >= lastFinish + options.computeStartMs!;
-    },
-  };
+  const computeGate =
+    options.computeStartMs === undefined
+      ? undefined
+      : {
+          admit(startup: Record<string, string>): boolean {
+            const branch = [...branches.values()].find((b) => b.databases.some((d) => d.realName === startup.database));
+            if (!branch) return true;
+            const ops = operations.filter((o) => o.branchId === branch.id);
+            if (ops.some(opRunning)) return false;
+            const lastFinish = Math.max(0, ...ops.map((o) => o.finishAt));
+            return now() >= lastFinish + options.computeStartMs!;
+          },
+        };
   proxy = await startTcpProxy(pgHost, pgPort, computeGate);
   if (computeGate) directProxy = await startTcpProxy(pgHost, pgPort, computeGate);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

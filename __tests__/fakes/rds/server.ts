@@ -251,15 +251,22 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
   function instanceXml(i: FakeInstance): string {
     const st = instanceStatus(i);
     // A new instance has no endpoint until it is up, as RDS reports it.
-    const endpoint = st === 'creating' ? '' : `<Endpoint>${el('Address', i.endpoint?.address ?? `${i.id}.cexample.${i.region}.rds.amazonaws.com`)}${el('Port', i.endpoint?.port ?? 5432)}</Endpoint>`;
+    const endpoint =
+      st === 'creating'
+        ? ''
+        : `<Endpoint>${el('Address', i.endpoint?.address ?? `${i.id}.cexample.${i.region}.rds.amazonaws.com`)}${el('Port', i.endpoint?.port ?? 5432)}</Endpoint>`;
     const subnet = i.subnetGroup ?? 'default';
     const subnetXml = `<DBSubnetGroup>${el('DBSubnetGroupName', subnet)}${el('DBSubnetGroupDescription', `${subnet} subnets`)}${el('VpcId', 'vpc-0example')}${el('SubnetGroupStatus', 'Complete')}<Subnets/></DBSubnetGroup>`;
     const parameterXml = `<DBParameterGroups><DBParameterGroup>${el('DBParameterGroupName', i.parameterGroup ?? defaultParameterGroup(i.engine))}${el('ParameterApplyStatus', 'in-sync')}</DBParameterGroup></DBParameterGroups>`;
-    const optionXml = i.clusterId ? '' : `<OptionGroupMemberships><OptionGroupMembership>${el('OptionGroupName', i.optionGroup ?? defaultOptionGroup(i.engine))}${el('Status', 'in-sync')}</OptionGroupMembership></OptionGroupMemberships>`;
+    const optionXml = i.clusterId
+      ? ''
+      : `<OptionGroupMemberships><OptionGroupMembership>${el('OptionGroupName', i.optionGroup ?? defaultOptionGroup(i.engine))}${el('Status', 'in-sync')}</OptionGroupMembership></OptionGroupMemberships>`;
     return `<DBInstance>${el('DBInstanceIdentifier', i.id)}${el('DBInstanceClass', i.instanceClass ?? (i.clusterId ? 'db.r6g.large' : 'db.t4g.micro'))}${el('Engine', i.engine)}${el('DBInstanceStatus', st)}${el('MasterUsername', 'postgres')}${endpoint}${el('AllocatedStorage', 20)}${el('InstanceCreateTime', iso(Date.UTC(2024, 0, 1)))}${el('BackupRetentionPeriod', 7)}${groupsXml(i.securityGroups ?? ['sg-0default'])}${parameterXml}${subnetXml}${el('MultiAZ', i.multiAz ?? false)}${el('EngineVersion', '16.4')}${optionXml}${el('StorageType', i.storageType ?? 'gp2')}${el('DBClusterIdentifier', i.clusterId)}${el('StorageEncrypted', i.encrypted ?? Boolean(i.clusterId))}${el('DbiResourceId', `db-${i.id.toUpperCase().replace(/-/g, '')}`)}${el('DBInstanceArn', arn(i.region, 'db', i.id))}${tagsXml(i.tags ?? [])}</DBInstance>`;
   }
   function clusterXml(c: FakeCluster): string {
-    const members = c.members.map((id, index) => `<DBClusterMember>${el('DBInstanceIdentifier', id)}${el('IsClusterWriter', index === 0)}${el('PromotionTier', 1)}</DBClusterMember>`).join('');
+    const members = c.members
+      .map((id, index) => `<DBClusterMember>${el('DBInstanceIdentifier', id)}${el('IsClusterWriter', index === 0)}${el('PromotionTier', 1)}</DBClusterMember>`)
+      .join('');
     return `<DBCluster>${el('AllocatedStorage', 1)}${el('BackupRetentionPeriod', 7)}${el('DBClusterParameterGroup', c.parameterGroup ?? `default.${c.engine}16`)}${el('DBSubnetGroup', c.subnetGroup ?? 'default')}${el('DBClusterIdentifier', c.id)}${el('Status', clusterStatus(c))}${el('Endpoint', c.endpoint?.address ?? `${c.id}.cluster-cexample.${c.region}.rds.amazonaws.com`)}${el('MultiAZ', c.members.length > 1)}${el('Engine', c.engine)}${el('EngineVersion', '16.4')}${el('Port', c.endpoint?.port ?? 5432)}${el('MasterUsername', 'postgres')}<DBClusterMembers>${members}</DBClusterMembers>${groupsXml(c.securityGroups ?? ['sg-0default'])}${el('StorageEncrypted', true)}${el('DBClusterArn', arn(c.region, 'cluster', c.id))}${tagsXml(c.tags ?? [])}</DBCluster>`;
   }
 
@@ -279,12 +286,14 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
   }
   function tagsParam(params: Record<string, string>): Array<{ Key: string; Value: string }> {
     const tags: Array<{ Key: string; Value: string }> = [];
-    for (let n = 1; params[`Tags.Tag.${n}.Key`] !== undefined; n++) tags.push({ Key: params[`Tags.Tag.${n}.Key`]!, Value: params[`Tags.Tag.${n}.Value`] ?? '' });
+    for (let n = 1; params[`Tags.Tag.${n}.Key`] !== undefined; n++)
+      tags.push({ Key: params[`Tags.Tag.${n}.Key`]!, Value: params[`Tags.Tag.${n}.Value`] ?? '' });
     return tags;
   }
   function page<T>(items: T[], params: Record<string, string>): { items: T[]; marker?: string } {
     const max = params.MaxRecords === undefined ? 100 : Number(params.MaxRecords);
-    if (!Number.isInteger(max) || max < 20 || max > 100) throw new RdsError('InvalidParameterValue', 400, `Invalid value ${params.MaxRecords} for MaxRecords. Must be between 20 and 100`);
+    if (!Number.isInteger(max) || max < 20 || max > 100)
+      throw new RdsError('InvalidParameterValue', 400, `Invalid value ${params.MaxRecords} for MaxRecords. Must be between 20 and 100`);
     const size = Math.min(max, pageSize);
     const start = params.Marker ? Number(Buffer.from(params.Marker, 'base64').toString('utf8')) : 0;
     if (!Number.isInteger(start) || start < 0) throw new RdsError('InvalidParameterValue', 400, 'The marker is not valid.');
@@ -310,11 +319,14 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
     return s && settle(s);
   }
   function notFound(kind: SnapshotKind, id: string): RdsError {
-    return kind === 'instance' ? new RdsError('DBSnapshotNotFound', 404, `DBSnapshot ${id} not found.`) : new RdsError('DBClusterSnapshotNotFoundFault', 404, `DBClusterSnapshot ${id} not found.`);
+    return kind === 'instance'
+      ? new RdsError('DBSnapshotNotFound', 404, `DBSnapshot ${id} not found.`)
+      : new RdsError('DBClusterSnapshotNotFoundFault', 404, `DBClusterSnapshot ${id} not found.`);
   }
   function resolveArn(resource: string | undefined): { kind: SnapshotKind | 'db' | 'cluster'; region: string; id: string } {
     const parts = (resource ?? '').split(':');
-    if (parts.length !== 7 || parts[0] !== 'arn' || parts[2] !== 'rds') throw new RdsError('InvalidParameterValue', 400, `The specified resource name does not match an RDS resource in this region.`);
+    if (parts.length !== 7 || parts[0] !== 'arn' || parts[2] !== 'rds')
+      throw new RdsError('InvalidParameterValue', 400, `The specified resource name does not match an RDS resource in this region.`);
     const type = parts[5]!;
     const kind = type === 'snapshot' ? 'instance' : type === 'cluster-snapshot' ? 'cluster' : type === 'db' ? 'db' : type === 'cluster' ? 'cluster' : undefined;
     if (!kind) throw new RdsError('InvalidParameterValue', 400, `Unsupported resource type ${type}.`);
@@ -332,16 +344,44 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
     return s;
   }
 
-  function createSnapshot(kind: SnapshotKind, region: string, id: string, sourceId: string, engine: string, tags: Array<{ Key: string; Value: string }>, encrypted: boolean, copiedFrom?: string): FakeSnapshot {
+  function createSnapshot(
+    kind: SnapshotKind,
+    region: string,
+    id: string,
+    sourceId: string,
+    engine: string,
+    tags: Array<{ Key: string; Value: string }>,
+    encrypted: boolean,
+    copiedFrom?: string,
+  ): FakeSnapshot {
     if (!legalIdentifier(id, kind === 'instance' ? 255 : 63)) {
-      throw new RdsError('InvalidParameterValue', 400, `The parameter ${kind === 'instance' ? 'DBSnapshotIdentifier' : 'DBClusterSnapshotIdentifier'} is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`);
+      throw new RdsError(
+        'InvalidParameterValue',
+        400,
+        `The parameter ${kind === 'instance' ? 'DBSnapshotIdentifier' : 'DBClusterSnapshotIdentifier'} is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`,
+      );
     }
     if (liveSnapshot(kind, region, id)) {
-      throw kind === 'instance' ? new RdsError('DBSnapshotAlreadyExists', 400, `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`) : new RdsError('DBClusterSnapshotAlreadyExistsFault', 400, `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`);
+      throw kind === 'instance'
+        ? new RdsError('DBSnapshotAlreadyExists', 400, `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`)
+        : new RdsError('DBClusterSnapshotAlreadyExistsFault', 400, `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`);
     }
-    if (manualCount(region, kind) >= quotaMaxFor(region)) throw new RdsError('SnapshotQuotaExceeded', 400, `Cannot create more than ${quotaMaxFor(region)} manual snapshots`);
+    if (manualCount(region, kind) >= quotaMaxFor(region))
+      throw new RdsError('SnapshotQuotaExceeded', 400, `Cannot create more than ${quotaMaxFor(region)} manual snapshots`);
     const now = Date.now();
-    const snapshot: FakeSnapshot = { kind, id: id.toLowerCase(), region, sourceId, type: 'manual', engine, createdAt: now, readyAt: now + delayMs, tags, encrypted, copiedFrom };
+    const snapshot: FakeSnapshot = {
+      kind,
+      id: id.toLowerCase(),
+      region,
+      sourceId,
+      type: 'manual',
+      engine,
+      createdAt: now,
+      readyAt: now + delayMs,
+      tags,
+      encrypted,
+      copiedFrom,
+    };
     const fate = fates.get(snapshot.id) ?? nextFate;
     if (fate) {
       snapshot.fate = fate;
@@ -385,7 +425,8 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
       const sourceRegion = sourceParam.split(':')[3]!;
       // Real RDS needs a presigned URL from the source region for a cross-region copy;
       // the SDK makes one from SourceRegion or the source ARN.
-      if (sourceRegion !== region && !params.PreSignedUrl) throw new RdsError('InvalidParameterValue', 400, 'PreSignedUrl must be specified for a cross-region copy.');
+      if (sourceRegion !== region && !params.PreSignedUrl)
+        throw new RdsError('InvalidParameterValue', 400, 'PreSignedUrl must be specified for a cross-region copy.');
       source = liveSnapshot(kind, sourceRegion, sourceParam.split(':')[6]!);
     } else {
       source = liveSnapshot(kind, region, sourceParam);
@@ -398,7 +439,12 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
         ? new RdsError('InvalidParameterValue', 400, 'Must specify new KMS key for cross region encrypted snapshot copy.')
         : new RdsError('KMSKeyNotAccessibleFault', 400, 'Specified KMS key [None] does not exist, is not enabled or you do not have permissions to access it.');
     }
-    if (status(source).status !== 'available') throw new RdsError(kind === 'instance' ? 'InvalidDBSnapshotState' : 'InvalidDBClusterSnapshotStateFault', 400, `Snapshot ${source.id} is not in the available state.`);
+    if (status(source).status !== 'available')
+      throw new RdsError(
+        kind === 'instance' ? 'InvalidDBSnapshotState' : 'InvalidDBClusterSnapshotStateFault',
+        400,
+        `Snapshot ${source.id} is not in the available state.`,
+      );
     const tags = [...(params.CopyTags === 'true' ? source.tags : []), ...tagsParam(params)];
     const copy = createSnapshot(kind, region, target, source.sourceId, source.engine, tags, source.encrypted, snapshotArn(source));
     if (params.KmsKeyId) copy.kmsKeyId = params.KmsKeyId;
@@ -408,9 +454,15 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
   function deleteSnapshot(kind: SnapshotKind, region: string, id: string | undefined): FakeSnapshot {
     const s = id ? liveSnapshot(kind, region, id) : undefined;
     if (!s) throw notFound(kind, id ?? '');
-    if (s.type !== 'manual') throw new RdsError(kind === 'instance' ? 'InvalidDBSnapshotState' : 'InvalidDBClusterSnapshotStateFault', 400, 'Only manual snapshots can be deleted.');
+    if (s.type !== 'manual')
+      throw new RdsError(kind === 'instance' ? 'InvalidDBSnapshotState' : 'InvalidDBClusterSnapshotStateFault', 400, 'Only manual snapshots can be deleted.');
     const st = status(s).status;
-    if (st !== 'available' && st !== 'failed') throw new RdsError(kind === 'instance' ? 'InvalidDBSnapshotState' : 'InvalidDBClusterSnapshotStateFault', 400, `Cannot delete snapshot ${s.id} in state ${st}.`);
+    if (st !== 'available' && st !== 'failed')
+      throw new RdsError(
+        kind === 'instance' ? 'InvalidDBSnapshotState' : 'InvalidDBClusterSnapshotStateFault',
+        400,
+        `Cannot delete snapshot ${s.id} in state ${st}.`,
+      );
     state.snapshots.delete(snapshotKey(kind, region, s.id));
     return s;
   }
@@ -427,7 +479,12 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
     return value;
   }
   function checkNewInstanceId(region: string, id: string): void {
-    if (!legalIdentifier(id, 63)) throw new RdsError('InvalidParameterValue', 400, 'The parameter DBInstanceIdentifier is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.');
+    if (!legalIdentifier(id, 63))
+      throw new RdsError(
+        'InvalidParameterValue',
+        400,
+        'The parameter DBInstanceIdentifier is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.',
+      );
     sweepDeleted();
     if (state.instances.has(key(region, id.toLowerCase()))) throw new RdsError('DBInstanceAlreadyExists', 400, 'DB instance already exists');
     const used = [...state.instances.values()].filter((i) => i.region === region).length;
@@ -459,9 +516,18 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
     return instance;
   }
   function snapshotParam(kind: SnapshotKind, region: string, value: string): FakeSnapshot {
-    const s = value.startsWith('arn:') ? (value.split(':')[3] === region ? liveSnapshot(kind, region, value.split(':')[6]!) : undefined) : liveSnapshot(kind, region, value);
+    const s = value.startsWith('arn:')
+      ? value.split(':')[3] === region
+        ? liveSnapshot(kind, region, value.split(':')[6]!)
+        : undefined
+      : liveSnapshot(kind, region, value);
     if (!s) throw notFound(kind, value);
-    if (status(s).status !== 'available') throw new RdsError(kind === 'instance' ? 'InvalidDBSnapshotState' : 'InvalidDBClusterSnapshotStateFault', 400, `Snapshot ${s.id} is not in the available state.`);
+    if (status(s).status !== 'available')
+      throw new RdsError(
+        kind === 'instance' ? 'InvalidDBSnapshotState' : 'InvalidDBClusterSnapshotStateFault',
+        400,
+        `Snapshot ${s.id} is not in the available state.`,
+      );
     return s;
   }
 
@@ -475,19 +541,41 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
         // else falls back to the defaults (default VPC subnet group and security group,
         // default parameter and option groups, Single-AZ, no tags).
         const source = state.instances.get(key(region, snapshot.sourceId));
-        const instance = newInstance(region, params, { id, region, status: 'available', engine: snapshot.engine, instanceClass: source?.instanceClass ?? 'db.t4g.micro', restoredFrom: snapshot.id });
+        const instance = newInstance(region, params, {
+          id,
+          region,
+          status: 'available',
+          engine: snapshot.engine,
+          instanceClass: source?.instanceClass ?? 'db.t4g.micro',
+          restoredFrom: snapshot.id,
+        });
         return instanceXml(instance);
       }
       case 'RestoreDBClusterFromSnapshot': {
         const id = requireParam(params, 'DBClusterIdentifier');
         const snapshot = snapshotParam('cluster', region, requireParam(params, 'SnapshotIdentifier'));
         const engine = requireParam(params, 'Engine');
-        if (engine !== snapshot.engine) throw new RdsError('InvalidParameterCombination', 400, `The engine ${engine} does not match the snapshot's engine ${snapshot.engine}.`);
+        if (engine !== snapshot.engine)
+          throw new RdsError('InvalidParameterCombination', 400, `The engine ${engine} does not match the snapshot's engine ${snapshot.engine}.`);
         if (!legalIdentifier(id, 63)) throw new RdsError('InvalidParameterValue', 400, 'The parameter DBClusterIdentifier is not a valid identifier.');
         sweepDeleted();
         if (state.clusters.has(key(region, id.toLowerCase()))) throw new RdsError('DBClusterAlreadyExistsFault', 400, 'DB Cluster already exists');
-        if ([...state.clusters.values()].filter((c) => c.region === region).length >= 40) throw new RdsError('DBClusterQuotaExceededFault', 403, 'Cannot create more than 40 DB clusters');
-        const cluster: FakeCluster = { id: id.toLowerCase(), region, status: 'available', engine, members: [], subnetGroup: params.DBSubnetGroupName, securityGroups: listParam(params, 'VpcSecurityGroupIds.VpcSecurityGroupId'), parameterGroup: params.DBClusterParameterGroupName, tags: tagsParam(params), readyAt: Date.now() + instanceDelayMs, restoredFrom: snapshot.id, endpoint: options.restoredEndpoint };
+        if ([...state.clusters.values()].filter((c) => c.region === region).length >= 40)
+          throw new RdsError('DBClusterQuotaExceededFault', 403, 'Cannot create more than 40 DB clusters');
+        const cluster: FakeCluster = {
+          id: id.toLowerCase(),
+          region,
+          status: 'available',
+          engine,
+          members: [],
+          subnetGroup: params.DBSubnetGroupName,
+          securityGroups: listParam(params, 'VpcSecurityGroupIds.VpcSecurityGroupId'),
+          parameterGroup: params.DBClusterParameterGroupName,
+          tags: tagsParam(params),
+          readyAt: Date.now() + instanceDelayMs,
+          restoredFrom: snapshot.id,
+          endpoint: options.restoredEndpoint,
+        };
         state.clusters.set(key(region, cluster.id), cluster);
         return clusterXml(cluster);
       }
@@ -498,8 +586,10 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
         const clusterId = params.DBClusterIdentifier;
         if (!clusterId) throw new RdsError('InvalidParameterValue', 400, 'This fake creates DB instances only inside a DB cluster (DBClusterIdentifier).');
         const cluster = findCluster(region, clusterId);
-        if (engine !== cluster.engine) throw new RdsError('InvalidParameterCombination', 400, `The engine ${engine} does not match the DB cluster's engine ${cluster.engine}.`);
-        if (clusterStatus(cluster) !== 'available') throw new RdsError('InvalidDBClusterStateFault', 400, `DB cluster ${cluster.id} is not in the available state (${clusterStatus(cluster)}).`);
+        if (engine !== cluster.engine)
+          throw new RdsError('InvalidParameterCombination', 400, `The engine ${engine} does not match the DB cluster's engine ${cluster.engine}.`);
+        if (clusterStatus(cluster) !== 'available')
+          throw new RdsError('InvalidDBClusterStateFault', 400, `DB cluster ${cluster.id} is not in the available state (${clusterStatus(cluster)}).`);
         checkNewInstanceId(region, id);
         const instance = newInstance(region, params, { id, region, status: 'available', engine, clusterId: cluster.id });
         cluster.members.push(instance.id);
@@ -510,8 +600,10 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
         const st = instanceStatus(instance);
         if (st === 'deleting') throw new RdsError('InvalidDBInstanceState', 400, `Instance ${instance.id} is already being deleted.`);
         if (st === 'creating' || st === 'backing-up') throw new RdsError('InvalidDBInstanceState', 400, `Instance ${instance.id} is not in available state.`);
-        if (!instance.clusterId && params.SkipFinalSnapshot !== 'true' && !params.FinalDBSnapshotIdentifier) throw new RdsError('InvalidParameterCombination', 400, 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
-        if (st === 'failed' && params.SkipFinalSnapshot !== 'true') throw new RdsError('InvalidParameterCombination', 400, 'A failed instance can only be deleted with SkipFinalSnapshot.');
+        if (!instance.clusterId && params.SkipFinalSnapshot !== 'true' && !params.FinalDBSnapshotIdentifier)
+          throw new RdsError('InvalidParameterCombination', 400, 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+        if (st === 'failed' && params.SkipFinalSnapshot !== 'true')
+          throw new RdsError('InvalidParameterCombination', 400, 'A failed instance can only be deleted with SkipFinalSnapshot.');
         instance.deletingUntil = Date.now() + instanceDelayMs;
         return instanceXml(instance);
       }
@@ -521,8 +613,10 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
         if (st === 'deleting') throw new RdsError('InvalidDBClusterStateFault', 400, `DB cluster ${cluster.id} is already being deleted.`);
         if (st !== 'available') throw new RdsError('InvalidDBClusterStateFault', 400, `DB cluster ${cluster.id} is not in the available state.`);
         const live = cluster.members.filter((m) => state.instances.get(key(region, m))?.deletingUntil === undefined);
-        if (live.length > 0) throw new RdsError('InvalidDBClusterStateFault', 400, 'Cluster cannot be deleted, it still contains DB instances in non-deleting state.');
-        if (params.SkipFinalSnapshot !== 'true' && !params.FinalDBSnapshotIdentifier) throw new RdsError('InvalidParameterCombination', 400, 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+        if (live.length > 0)
+          throw new RdsError('InvalidDBClusterStateFault', 400, 'Cluster cannot be deleted, it still contains DB instances in non-deleting state.');
+        if (params.SkipFinalSnapshot !== 'true' && !params.FinalDBSnapshotIdentifier)
+          throw new RdsError('InvalidParameterCombination', 400, 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
         cluster.deletingUntil = Date.now() + instanceDelayMs;
         return clusterXml(cluster);
       }
@@ -544,8 +638,18 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
         const id = params.DBSnapshotIdentifier;
         if (!id) throw new RdsError('MissingParameter', 400, 'The request must contain the parameter DBSnapshotIdentifier');
         const instance = findInstance(region, params.DBInstanceIdentifier);
-        if (instance.clusterId) throw new RdsError('InvalidParameterValue', 400, `The specified instance is a member of DB cluster ${instance.clusterId}. Create a DB cluster snapshot instead.`);
-        if (instanceStatus(instance) !== 'available') throw new RdsError('InvalidDBInstanceState', 400, `Cannot create a snapshot because the database instance ${instance.id} is not currently in the available state.`);
+        if (instance.clusterId)
+          throw new RdsError(
+            'InvalidParameterValue',
+            400,
+            `The specified instance is a member of DB cluster ${instance.clusterId}. Create a DB cluster snapshot instead.`,
+          );
+        if (instanceStatus(instance) !== 'available')
+          throw new RdsError(
+            'InvalidDBInstanceState',
+            400,
+            `Cannot create a snapshot because the database instance ${instance.id} is not currently in the available state.`,
+          );
         const snapshot = createSnapshot('instance', region, id, instance.id, instance.engine, tagsParam(params), instance.encrypted ?? false);
         // The instance backs up while its snapshot is taken, as RDS reports it.
         instance.lockedUntil = Math.max(instance.lockedUntil ?? 0, Math.min(snapshot.readyAt, Date.now() + 50));
@@ -555,7 +659,8 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
         const id = params.DBClusterSnapshotIdentifier;
         if (!id) throw new RdsError('MissingParameter', 400, 'The request must contain the parameter DBClusterSnapshotIdentifier');
         const cluster = findCluster(region, params.DBClusterIdentifier);
-        if (cluster.status !== 'available') throw new RdsError('InvalidDBClusterStateFault', 400, `DBCluster ${cluster.id} is not in the available state (${cluster.status}).`);
+        if (cluster.status !== 'available')
+          throw new RdsError('InvalidDBClusterStateFault', 400, `DBCluster ${cluster.id} is not in the available state (${cluster.status}).`);
         const snapshot = createSnapshot('cluster', region, id, cluster.id, cluster.engine, tagsParam(params), true);
         return snapshotXml(snapshot);
       }
@@ -569,7 +674,10 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
       case 'DeleteDBSnapshot':
         return snapshotXml(deleteSnapshot('instance', region, params.DBSnapshotIdentifier)).replace(/<Status>[^<]*<\/Status>/, '<Status>deleted</Status>');
       case 'DeleteDBClusterSnapshot':
-        return snapshotXml(deleteSnapshot('cluster', region, params.DBClusterSnapshotIdentifier)).replace(/<Status>[^<]*<\/Status>/, '<Status>deleted</Status>');
+        return snapshotXml(deleteSnapshot('cluster', region, params.DBClusterSnapshotIdentifier)).replace(
+          /<Status>[^<]*<\/Status>/,
+          '<Status>deleted</Status>',
+        );
       case 'CopyDBSnapshot':
         return snapshotXml(copySnapshot('instance', region, params));
       case 'CopyDBClusterSnapshot':
@@ -586,7 +694,8 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
       case 'ListTagsForResource':
         return tagsXml(snapshotByArn(params.ResourceName).tags);
       case 'DescribeAccountAttributes': {
-        const quota = (name: string, used: number, max: number) => `<AccountQuota>${el('AccountQuotaName', name)}${el('Used', used)}${el('Max', max)}</AccountQuota>`;
+        const quota = (name: string, used: number, max: number) =>
+          `<AccountQuota>${el('AccountQuotaName', name)}${el('Used', used)}${el('Max', max)}</AccountQuota>`;
         return `<AccountQuotas>${quota('DBInstances', (sweepDeleted(), [...state.instances.values()].filter((i) => i.region === region).length), instanceQuotaMax)}${quota('ManualSnapshots', manualCount(region, 'instance'), quotaMaxFor(region))}${quota('ManualClusterSnapshots', manualCount(region, 'cluster'), quotaMaxFor(region))}${quota('DBClusters', [...state.clusters.values()].filter((c) => c.region === region).length, 40)}</AccountQuotas>`;
       }
       default:
@@ -606,7 +715,11 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
   }
   function sendError(response: ServerResponse, error: RdsError) {
     const requestId = randomUUID();
-    send(response, error.status, `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${error.type}</Type><Code>${escape(error.code)}</Code><Message>${escape(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`);
+    send(
+      response,
+      error.status,
+      `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${error.type}</Type><Code>${escape(error.code)}</Code><Message>${escape(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+    );
   }
 
   const server = createServer((request, response) => {
@@ -639,7 +752,11 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
         const requestId = randomUUID();
         const payload = action === 'AddTagsToResource' ? '' : `<${action}Result>${result}</${action}Result>`;
         record(200);
-        send(response, 200, `<${action}Response xmlns="${XMLNS}">${payload}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`);
+        send(
+          response,
+          200,
+          `<${action}Response xmlns="${XMLNS}">${payload}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+        );
       } catch (error) {
         const rdsError = error instanceof RdsError ? error : new RdsError('InternalFailure', 500, String(error));
         record(rdsError.status);
@@ -655,19 +772,44 @@ export async function startFakeRds(options: FakeRdsOptions = {}): Promise<FakeRd
     state,
     requests,
     addInstance(instance) {
-      const full: FakeInstance = { region: defaultRegion, status: 'available', engine: instance.clusterId ? 'aurora-postgresql' : 'postgres', ...instance, id: instance.id.toLowerCase() };
+      const full: FakeInstance = {
+        region: defaultRegion,
+        status: 'available',
+        engine: instance.clusterId ? 'aurora-postgresql' : 'postgres',
+        ...instance,
+        id: instance.id.toLowerCase(),
+      };
       state.instances.set(key(full.region, full.id), full);
       return full;
     },
     addCluster(cluster) {
-      const full: FakeCluster = { region: defaultRegion, status: 'available', engine: 'aurora-postgresql', members: [], ...cluster, id: cluster.id.toLowerCase() };
+      const full: FakeCluster = {
+        region: defaultRegion,
+        status: 'available',
+        engine: 'aurora-postgresql',
+        members: [],
+        ...cluster,
+        id: cluster.id.toLowerCase(),
+      };
       state.clusters.set(key(full.region, full.id), full);
-      for (const member of full.members) state.instances.set(key(full.region, member), { id: member, region: full.region, status: 'available', engine: full.engine, clusterId: full.id });
+      for (const member of full.members)
+        state.instances.set(key(full.region, member), { id: member, region: full.region, status: 'available', engine: full.engine, clusterId: full.id });
       return full;
     },
     addSnapshot(snapshot) {
       const createdAt = snapshot.createdAt ?? Date.now();
-      const full: FakeSnapshot = { kind: 'instance', region: defaultRegion, type: 'manual', engine: 'postgres', createdAt, readyAt: createdAt, tags: [], encrypted: false, ...snapshot, id: snapshot.id.toLowerCase() };
+      const full: FakeSnapshot = {
+        kind: 'instance',
+        region: defaultRegion,
+        type: 'manual',
+        engine: 'postgres',
+        createdAt,
+        readyAt: createdAt,
+        tags: [],
+        encrypted: false,
+        ...snapshot,
+        id: snapshot.id.toLowerCase(),
+      };
       state.snapshots.set(snapshotKey(full.kind, full.region, full.id), full);
       return full;
     },

@@ -33,7 +33,11 @@ async function main(): Promise<void> {
     setOutputs(outputsOf({ candidates: [], deleted: [], skipped: [{ name: cleanup.settings.branchName ?? '', reason: cleanup.skipReason }], failed: [] }));
     return;
   }
-  const store = previewStoreFor({ provider: cleanup.connection.provider, neon: cleanup.connection.neon, postgresUrl: cleanup.connection.postgresUrl }, actionLog, { waitForDeletion: cleanup.settings.mode === 'pr', repository: facts.repository });
+  const store = previewStoreFor(
+    { provider: cleanup.connection.provider, neon: cleanup.connection.neon, postgresUrl: cleanup.connection.postgresUrl },
+    actionLog,
+    { waitForDeletion: cleanup.settings.mode === 'pr', repository: facts.repository },
+  );
   let report: CleanupReport;
   try {
     report = await runCleanup(cleanup.settings, store, actionLog, {

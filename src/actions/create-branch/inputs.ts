@@ -29,14 +29,16 @@ export function parseSuspendTimeout(text: string): number | undefined {
   if (text === '') return undefined;
   if (text === '-1') return -1;
   const seconds = parseDuration(text, 'suspend-timeout');
-  if (seconds !== 0 && (seconds < 60 || seconds > 604800)) throw new InputError('suspend-timeout', `${text} is outside Neon's range: use -1 (never), 0 (Neon's default) or 1m to 7d.`);
+  if (seconds !== 0 && (seconds < 60 || seconds > 604800))
+    throw new InputError('suspend-timeout', `${text} is outside Neon's range: use -1 (never), 0 (Neon's default) or 1m to 7d.`);
   return seconds;
 }
 
 export function parseParentAt(text: string): { timestamp: string } | { lsn: string } | undefined {
   if (text === '') return undefined;
   if (/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(text)) return { lsn: text.toUpperCase() };
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) && !Number.isNaN(Date.parse(text))) return { timestamp: new Date(text).toISOString() };
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) && !Number.isNaN(Date.parse(text)))
+    return { timestamp: new Date(text).toISOString() };
   throw new InputError('parent-at', `'${text}' is neither an RFC 3339 timestamp (2026-01-31T09:00:00Z) nor an LSN (0/1A2B3C4).`);
 }
 
@@ -46,7 +48,10 @@ export function parseMaskingRules(text: string): MaskingRule[] | undefined {
   try {
     rules = JSON.parse(text);
   } catch {
-    throw new InputError('masking-rules', 'is not valid JSON. Give a JSON list such as [{"database_name":"neondb","schema_name":"public","table_name":"users","column_name":"email","masking_function":"anon.dummy_free_email()"}].');
+    throw new InputError(
+      'masking-rules',
+      'is not valid JSON. Give a JSON list such as [{"database_name":"neondb","schema_name":"public","table_name":"users","column_name":"email","masking_function":"anon.dummy_free_email()"}].',
+    );
   }
   if (!Array.isArray(rules) || rules.length === 0) throw new InputError('masking-rules', 'must be a non-empty JSON list of rules.');
   return rules.map((rule, index) => {
@@ -54,7 +59,8 @@ export function parseMaskingRules(text: string): MaskingRule[] | undefined {
     for (const field of fields) {
       if (typeof rule?.[field] !== 'string' || rule[field] === '') throw new InputError('masking-rules', `rule ${index + 1} needs a string '${field}'.`);
     }
-    if (rule.masking_function === undefined && rule.masking_value === undefined) throw new InputError('masking-rules', `rule ${index + 1} needs masking_function or masking_value.`);
+    if (rule.masking_function === undefined && rule.masking_value === undefined)
+      throw new InputError('masking-rules', `rule ${index + 1} needs masking_function or masking_value.`);
     return rule as MaskingRule;
   });
 }
@@ -90,7 +96,8 @@ export function getCreateBranchInputs(facts: RunFacts): CreateBranchInputs {
   if (connection.provider === 'neon' && raw.expiresIn !== undefined && raw.expiresIn > NEON_MAX_EXPIRY_SECONDS) {
     throw new InputError('expires-in', `Neon lets a branch expire at most 30 days ahead; use 30d or less.`);
   }
-  if (connection.provider === 'postgres' && raw.maskingRules) throw new InputError('masking-rules', 'is not supported yet for provider postgres (only Neon anonymized branches). Remove it or use provider neon.');
+  if (connection.provider === 'postgres' && raw.maskingRules)
+    throw new InputError('masking-rules', 'is not supported yet for provider postgres (only Neon anonymized branches). Remove it or use provider neon.');
   if (connection.provider === 'postgres' && (raw.parentAt || raw.branchType !== 'data')) {
     throw new InputError(raw.parentAt ? 'parent-at' : 'branch-type', 'is only supported for provider neon.');
   }
@@ -102,11 +109,21 @@ export function getCreateBranchInputs(facts: RunFacts): CreateBranchInputs {
       onExisting: raw.onExisting,
       waitTimeoutSeconds: raw.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
       expiresInSeconds: raw.expiresIn,
-      annotations: previewAnnotations({ repository: facts.repository, pullRequest: facts.pullRequest?.number, sha: facts.pullRequest?.headSha || facts.sha, runId: facts.runId, serverUrl: facts.serverUrl }),
+      annotations: previewAnnotations({
+        repository: facts.repository,
+        pullRequest: facts.pullRequest?.number,
+        sha: facts.pullRequest?.headSha || facts.sha,
+        runId: facts.runId,
+        serverUrl: facts.serverUrl,
+      }),
     },
   };
   if (missing && facts.pullRequest?.fromFork) {
-    return { settings, exportEnv: raw.exportEnv, skipReason: `This pull request comes from a fork, and GitHub gives such runs no secrets (${missing} is empty). No preview database is created; a maintainer can run the workflow for it from a branch of this repository.` };
+    return {
+      settings,
+      exportEnv: raw.exportEnv,
+      skipReason: `This pull request comes from a fork, and GitHub gives such runs no secrets (${missing} is empty). No preview database is created; a maintainer can run the workflow for it from a branch of this repository.`,
+    };
   }
   requireProviderConnection(connection);
   if (connection.provider === 'neon') {

@@ -20,7 +20,13 @@ async function main(): Promise<void> {
   const preview = await createPreview(settings, actionLog);
   exportPreviewEnv(exportEnv, preview);
   setOutputs({ ...previewOutputs(preview), skipped: false });
-  await core.summary.addRaw(`### Preview database\n\n${describePreview(preview).map((line) => `- ${line}`).join('\n')}\n`).write();
+  await core.summary
+    .addRaw(
+      `### Preview database\n\n${describePreview(preview)
+        .map((line) => `- ${line}`)
+        .join('\n')}\n`,
+    )
+    .write();
 }
 
 await runAction(main, PROVIDER_SETTING_INPUTS);

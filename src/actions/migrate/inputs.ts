@@ -27,7 +27,11 @@ const SESSION_TIMEOUT_BOUNDS = { min: 1, max: 86400 };
  * Everything migrate needs except the target: shared with the root lifecycle action, whose
  * target is the preview it just made (and which names the command input `migrate-command`).
  */
-export function readMigrateOptions(facts: RunFacts, options: { commandInput: 'command' | 'migrate-command'; isProtected: boolean; exportEnv: string[] }, env: NodeJS.ProcessEnv = process.env): Omit<MigrateSettings, 'databaseUrl'> {
+export function readMigrateOptions(
+  facts: RunFacts,
+  options: { commandInput: 'command' | 'migrate-command'; isProtected: boolean; exportEnv: string[] },
+  env: NodeJS.ProcessEnv = process.env,
+): Omit<MigrateSettings, 'databaseUrl'> {
   const settings: Omit<MigrateSettings, 'databaseUrl'> = {
     runner: inputs.choice('runner', RUNNERS, 'builtin'),
     migrationsDir: inputs.optional('migrations-dir'),
@@ -53,7 +57,10 @@ export function readMigrateOptions(facts: RunFacts, options: { commandInput: 'co
     pullRequest: facts.pullRequest?.number,
   };
   if (settings.analyze && settings.protected) {
-    throw new InputError('analyze', 'cannot be true with protected: true. Measuring runs migrations statement by statement on the target; measure on a preview database instead.');
+    throw new InputError(
+      'analyze',
+      'cannot be true with protected: true. Measuring runs migrations statement by statement on the target; measure on a preview database instead.',
+    );
   }
   return settings;
 }

@@ -19,8 +19,12 @@ export function migrateOutputs(result: MigrateResult | undefined, reportFile: st
   return {
     applied: result?.applied.length ?? 0,
     pending: result?.pending ?? 0,
-    'applied-migrations': JSON.stringify((result?.applied ?? []).map((m) => ({ name: m.name, version: m.version, file: m.file, duration: Math.round(m.durationMs) }))),
-    'lint-findings': JSON.stringify((result?.findings ?? []).map(({ rule, severity, file, line, column, message }) => ({ rule, severity, file, line, column, message }))),
+    'applied-migrations': JSON.stringify(
+      (result?.applied ?? []).map((m) => ({ name: m.name, version: m.version, file: m.file, duration: Math.round(m.durationMs) })),
+    ),
+    'lint-findings': JSON.stringify(
+      (result?.findings ?? []).map(({ rule, severity, file, line, column, message }) => ({ rule, severity, file, line, column, message })),
+    ),
     // The summary: the full report of a long history is over GitHub's 1 MB per output; report-file has it all.
     report: result ? renderMigrateSummary(result) : '',
     'report-file': result ? reportFile : '',

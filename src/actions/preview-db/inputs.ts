@@ -30,14 +30,19 @@ export function getLifecycleInputs(facts: RunFacts, phase: LifecyclePhase | unde
   const created = getCreateBranchInputs(facts);
   // The tool's command gets DATABASE_URL and every name export-env gives (all the direct URL:
   // migrations need a real session).
-  const migrateOptions = readMigrateOptions(facts, { commandInput: 'migrate-command', isProtected: false, exportEnv: ['DATABASE_URL', ...created.exportEnv.map((entry) => entry.name)] });
+  const migrateOptions = readMigrateOptions(facts, {
+    commandInput: 'migrate-command',
+    isProtected: false,
+    exportEnv: ['DATABASE_URL', ...created.exportEnv.map((entry) => entry.name)],
+  });
   const githubToken = inputs.secret('github-token');
   const comment = inputs.boolean('comment', true);
   // The target is the preview, known only once it exists: everything else is checked now.
   validateOptions({ ...migrateOptions, exportEnv: [...new Set(migrateOptions.exportEnv)] });
   const workspaceMigrations = join(migrateOptions.workingDirectory, 'migrations');
   const nothingToMigrate = migrateOptions.runner === 'builtin' && !migrateOptions.migrationsDir && !existsSync(workspaceMigrations);
-  if (phase === 'open' && comment && !githubToken) throw new InputError('github-token', 'is empty but comment is true. Pass github-token (the default is the workflow token) or set comment: false.');
+  if (phase === 'open' && comment && !githubToken)
+    throw new InputError('github-token', 'is empty but comment is true. Pass github-token (the default is the workflow token) or set comment: false.');
   return {
     ...created,
     migrate: nothingToMigrate ? undefined : { ...migrateOptions, exportEnv: [...new Set(migrateOptions.exportEnv)] },

@@ -6,7 +6,14 @@ import { getOctokit } from '@actions/github';
 import { describeFailure, type MigrateResult } from '../../migrate/index.js';
 import { closePreview, lintWithoutPreview, openPreview, phaseOf } from '../../lifecycle/index.js';
 import { errorMessage } from '../../shared/errors.js';
-import { COMMENT_KEY, renderClosedComment, renderFailedComment, renderLintOnlyComment, renderOpenComment, type CommentContext } from '../../lifecycle/comment.js';
+import {
+  COMMENT_KEY,
+  renderClosedComment,
+  renderFailedComment,
+  renderLintOnlyComment,
+  renderOpenComment,
+  type CommentContext,
+} from '../../lifecycle/comment.js';
 import { commentMarker, upsertStickyComment } from '../../github/sticky-comment.js';
 import { workflowRunUrl } from '../../github/console-links.js';
 import { readRunFacts, type RunFacts } from '../context.js';
@@ -41,12 +48,18 @@ async function main(): Promise<void> {
   const settings = getLifecycleInputs(facts, phase);
   const branchName = settings.settings.request.branchName;
   if (!phase) {
-    const why = facts.eventName === 'pull_request_target' ? ' (pull_request_target would run a fork\'s migrations with this repository\'s secrets; use pull_request)' : '';
-    core.notice(`preview-db acts on pull_request opened, reopened, synchronize and closed; this is ${facts.eventName}${facts.action ? ` (${facts.action})` : ''}, so it does nothing${why}.`);
+    const why =
+      facts.eventName === 'pull_request_target' ? " (pull_request_target would run a fork's migrations with this repository's secrets; use pull_request)" : '';
+    core.notice(
+      `preview-db acts on pull_request opened, reopened, synchronize and closed; this is ${facts.eventName}${facts.action ? ` (${facts.action})` : ''}, so it does nothing${why}.`,
+    );
     setOutputs({ ...EMPTY_OUTPUTS, 'branch-name': branchName });
     return;
   }
-  const context: CommentContext = { sha: facts.pullRequest?.headSha || facts.sha, runUrl: facts.runId ? workflowRunUrl(facts.serverUrl, facts.repository, facts.runId) : undefined };
+  const context: CommentContext = {
+    sha: facts.pullRequest?.headSha || facts.sha,
+    runUrl: facts.runId ? workflowRunUrl(facts.serverUrl, facts.repository, facts.runId) : undefined,
+  };
   /** No preview: the offline lint report, as the comment, the summary and the migrate outputs. */
   const reportWithoutPreview = async (reason: string, migration: MigrateResult | undefined, skipped: boolean): Promise<void> => {
     let commentUrl = '';

@@ -1,7 +1,14 @@
 // Reads and validates every refresh-template input before anything changes.
 import { InputError } from '../../shared/errors.js';
 import { DEFAULT_HISTORY_TABLE, RUNNERS } from '../../migrate/index.js';
-import { DEFAULT_MASKING_RULES, DEFAULT_PARALLEL, DEFAULT_WAIT_TIMEOUT_SECONDS, SALT_ENV, validateRefreshSettings, type RefreshSettings } from '../../refresh-template/index.js';
+import {
+  DEFAULT_MASKING_RULES,
+  DEFAULT_PARALLEL,
+  DEFAULT_WAIT_TIMEOUT_SECONDS,
+  SALT_ENV,
+  validateRefreshSettings,
+  type RefreshSettings,
+} from '../../refresh-template/index.js';
 import { inputs, maskSecret } from '../runtime.js';
 
 export function getRefreshTemplateInputs(env: NodeJS.ProcessEnv = process.env): RefreshSettings {

@@ -34,11 +34,16 @@ export function parseExpectCounts(text: string): VerifySettings['expectCounts'] 
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new InputError('expect-counts', 'is neither JSON nor `recorded`. Give {"public.orders": 1200, "customers": 310}, or `recorded` for the counts the snapshot action recorded (record-counts).');
+    throw new InputError(
+      'expect-counts',
+      'is neither JSON nor `recorded`. Give {"public.orders": 1200, "customers": 310}, or `recorded` for the counts the snapshot action recorded (record-counts).',
+    );
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) throw new InputError('expect-counts', 'must be a JSON object of table → row count, e.g. {"orders": 1200}.');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0)
+    throw new InputError('expect-counts', 'must be a JSON object of table → row count, e.g. {"orders": 1200}.');
   for (const [table, count] of Object.entries(parsed)) {
-    if (!Number.isInteger(count) || (count as number) < 0) throw new InputError('expect-counts', `the count for '${table}' is ${JSON.stringify(count)}; give a whole number of rows.`);
+    if (!Number.isInteger(count) || (count as number) < 0)
+      throw new InputError('expect-counts', `the count for '${table}' is ${JSON.stringify(count)}; give a whole number of rows.`);
     if (!/^[^.\s]+(\.[^.\s]+)?$/.test(table)) throw new InputError('expect-counts', `'${table}' is not a table name (table or schema.table).`);
   }
   return parsed as Record<string, number>;
@@ -46,7 +51,8 @@ export function parseExpectCounts(text: string): VerifySettings['expectCounts'] 
 
 export function parseRestoreTime(text: string): Date | undefined {
   if (text === '') return undefined;
-  if (!RFC3339.test(text) || Number.isNaN(Date.parse(text))) throw new InputError('restore-time', `'${text}' is not an RFC 3339 time such as 2026-11-30T18:00:00Z.`);
+  if (!RFC3339.test(text) || Number.isNaN(Date.parse(text)))
+    throw new InputError('restore-time', `'${text}' is not an RFC 3339 time such as 2026-11-30T18:00:00Z.`);
   return new Date(text);
 }
 
@@ -77,45 +83,86 @@ export function getRestoreInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proce
     try {
       parsed = new URL(verifyUrl);
     } catch {
-      throw new InputError('verify-url', 'is not a URL. Use postgres://user:password@any-host/database: the host and port are replaced by the restored database\'s.');
+      throw new InputError(
+        'verify-url',
+        "is not a URL. Use postgres://user:password@any-host/database: the host and port are replaced by the restored database's.",
+      );
     }
     if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new InputError('verify-url', `uses ${parsed.protocol}; use a postgres:// or postgresql:// URL.`);
   }
-  if (!verifyUrl && (verifySqlPath || expectCounts)) throw new InputError(verifySqlPath ? 'verify-sql' : 'expect-counts', 'needs verify-url: the checks run on the restored database through it.');
+  if (!verifyUrl && (verifySqlPath || expectCounts))
+    throw new InputError(verifySqlPath ? 'verify-sql' : 'expect-counts', 'needs verify-url: the checks run on the restored database through it.');
   let sql: VerifySettings['sql'];
   if (verifySqlPath) {
     const full = isAbsolute(verifySqlPath) ? verifySqlPath : resolve(env.GITHUB_WORKSPACE || process.cwd(), verifySqlPath);
-    if (!existsSync(full)) throw new InputError('verify-sql', `no file at ${verifySqlPath} (relative to the workspace). Check out the repository first, or fix the path.`);
+    if (!existsSync(full))
+      throw new InputError('verify-sql', `no file at ${verifySqlPath} (relative to the workspace). Check out the repository first, or fix the path.`);
     sql = { path: verifySqlPath, text: readFileSync(full, 'utf8') };
   }
   const verify: VerifySettings | undefined = verifyUrl ? { url: verifyUrl, expectCounts, sql } : undefined;
-  const common = { restoreTime, drill, verify, waitTimeoutSeconds, userTags, run: { repository: facts.repository, sha: facts.sha, runId: facts.runId, runAttempt: facts.runAttempt }, timing: timingFromEnvironment(env) };
+  const common = {
+    restoreTime,
+    drill,
+    verify,
+    waitTimeoutSeconds,
+    userTags,
+    run: { repository: facts.repository, sha: facts.sha, runId: facts.runId, runAttempt: facts.runAttempt },
+    timing: timingFromEnvironment(env),
+  };
 
   if (provider === 'neon') {
-    for (const [name, value] of [['db-instance-identifier', instanceId], ['db-cluster-identifier', clusterId], ['region', regionInput]] as const) {
+    for (const [name, value] of [
+      ['db-instance-identifier', instanceId],
+      ['db-cluster-identifier', clusterId],
+      ['region', regionInput],
+    ] as const) {
       if (value) throw new InputError(name, 'applies to provider rds only; remove it or set provider: rds.');
     }
-    if (!neonApiKey) throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
+    if (!neonApiKey)
+      throw new InputError('neon-api-key', 'is required for provider neon. Pass a Neon API key from a secret, e.g. neon-api-key: ${{ secrets.NEON_API_KEY }}.');
     if (!neonProjectId) throw new InputError('neon-project-id', 'is required for provider neon. Find it in the Neon console under Settings → General.');
-    if (!/^[a-z0-9-]+$/.test(neonProjectId)) throw new InputError('neon-project-id', `'${neonProjectId}' is not a Neon project id (lowercase words joined by hyphens, e.g. misty-fog-123456).`);
-    if (!/^https?:\/\//.test(apiHost)) throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
-    if (snapshotInput && restoreTime) throw new InputError('restore-time', 'and snapshot-identifier exclude each other on Neon: restore a snapshot, or the branch at a point in time.');
-    if (expectCounts === 'recorded') throw new InputError('expect-counts', "'recorded' applies to RDS snapshots (their tags hold the counts); Neon snapshots have no tags. Give the counts as JSON.");
+    if (!/^[a-z0-9-]+$/.test(neonProjectId))
+      throw new InputError('neon-project-id', `'${neonProjectId}' is not a Neon project id (lowercase words joined by hyphens, e.g. misty-fog-123456).`);
+    if (!/^https?:\/\//.test(apiHost))
+      throw new InputError('api-host', `'${apiHost}' is not an http(s) URL. Use the API base URL including /api/v2, e.g. ${DEFAULT_NEON_API_HOST}.`);
+    if (snapshotInput && restoreTime)
+      throw new InputError('restore-time', 'and snapshot-identifier exclude each other on Neon: restore a snapshot, or the branch at a point in time.');
+    if (expectCounts === 'recorded')
+      throw new InputError(
+        'expect-counts',
+        "'recorded' applies to RDS snapshots (their tags hold the counts); Neon snapshots have no tags. Give the counts as JSON.",
+      );
     return {
       provider,
-      request: { ...common, snapshotIdentifier: snapshotInput, targetIdentifier: targetInput && validateTargetIdentifier(targetInput, 'branch', branch ?? ''), apiKey: neonApiKey, projectId: neonProjectId, apiHost, branch },
+      request: {
+        ...common,
+        snapshotIdentifier: snapshotInput,
+        targetIdentifier: targetInput && validateTargetIdentifier(targetInput, 'branch', branch ?? ''),
+        apiKey: neonApiKey,
+        projectId: neonProjectId,
+        apiHost,
+        branch,
+      },
     };
   }
 
-  for (const [name, value] of [['neon-project-id', neonProjectId], ['branch', branch]] as const) {
+  for (const [name, value] of [
+    ['neon-project-id', neonProjectId],
+    ['branch', branch],
+  ] as const) {
     if (value) throw new InputError(name, 'applies to provider neon only; remove it or set provider: neon.');
   }
   const which = exactlyOneOf({ 'db-instance-identifier': instanceId, 'db-cluster-identifier': clusterId });
   const kind = which === 'db-instance-identifier' ? 'instance' : 'cluster';
   const sourceId = (kind === 'instance' ? instanceId : clusterId)!;
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(sourceId)) throw new InputError(which, `'${sourceId}' is not an RDS identifier (a letter, then letters, digits and hyphens, at most 63 characters).`);
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(sourceId))
+    throw new InputError(which, `'${sourceId}' is not an RDS identifier (a letter, then letters, digits and hyphens, at most 63 characters).`);
   if (regionInput && !REGION.test(regionInput)) throw new InputError('region', `'${regionInput}' is not an AWS region such as us-east-1.`);
-  if (snapshotInput && restoreTime) throw new InputError('restore-time', 'picks the newest pre-deploy snapshot taken at or before that time; with snapshot-identifier set too there is nothing to pick. Set one of them.');
+  if (snapshotInput && restoreTime)
+    throw new InputError(
+      'restore-time',
+      'picks the newest pre-deploy snapshot taken at or before that time; with snapshot-identifier set too there is nothing to pick. Set one of them.',
+    );
   return {
     provider,
     request: {

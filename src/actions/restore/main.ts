@@ -56,7 +56,10 @@ async function post(): Promise<void> {
   const waitTimeoutSeconds = inputs.duration('wait-timeout') ?? 3600;
   core.warning(`The drill did not finish: deleting its restored copy ${created.id}.`, { title: 'Restore drill cleanup' });
   const { deleteRdsTarget, deleteNeonTarget } = await import('../../restore/index.js');
-  const deleted = created.provider === 'rds' ? await deleteRdsTarget(created, { waitTimeoutSeconds, log: actionLog, timing: timingFromEnvironment(process.env) }) : await deleteNeonTarget(created, { apiKey: inputs.secret('neon-api-key'), waitTimeoutSeconds, log: actionLog });
+  const deleted =
+    created.provider === 'rds'
+      ? await deleteRdsTarget(created, { waitTimeoutSeconds, log: actionLog, timing: timingFromEnvironment(process.env) })
+      : await deleteNeonTarget(created, { apiKey: inputs.secret('neon-api-key'), waitTimeoutSeconds, log: actionLog });
   core.info(deleted ? `Deletion of ${created.id} started.` : `${created.id} was already gone.`);
 }
 

@@ -14,9 +14,7 @@ import { validateCountedTables } from '../../snapshot/counts.js';
 
 export const SNAPSHOT_PROVIDERS = ['rds', 'neon'] as const;
 
-export type SnapshotSettings =
-  | { provider: 'rds'; request: RdsSnapshotRequest }
-  | { provider: 'neon'; request: NeonSnapshotRequest };
+export type SnapshotSettings = { provider: 'rds'; request: RdsSnapshotRequest } | { provider: 'neon'; request: NeonSnapshotRequest };
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const DEFAULT_WAIT_TIMEOUT_SECONDS = 60 * 60;
@@ -68,42 +66,81 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
     timing: timingFromEnvironment(env),
   };
 
-  if (recordTables.length > 0 && !databaseUrl) throw new InputError('database-url', 'is required with record-counts: the rows are counted through it. Pass the database\'s connection URL from a secret.');
-  if (databaseUrl && recordTables.length === 0) throw new InputError('database-url', 'is only used to count rows for record-counts; set record-counts too, or remove it.');
+  if (recordTables.length > 0 && !databaseUrl)
+    throw new InputError('database-url', "is required with record-counts: the rows are counted through it. Pass the database's connection URL from a secret.");
+  if (databaseUrl && recordTables.length === 0)
+    throw new InputError('database-url', 'is only used to count rows for record-counts; set record-counts too, or remove it.');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new InputError('database-url', 'is not a postgres:// or postgresql:// URL.');
 
   if (provider === 'neon') {
-    if (recordTables.length > 0) throw new InputError('record-counts', 'applies to provider rds only: Neon snapshots have no tags to record counts in. On Neon, give the restore action the counts as JSON in expect-counts.');
-    for (const [name, value] of [['db-instance-identifier', instanceId], ['db-cluster-identifier', clusterId], ['copy-to-region', copyToRegion], ['copy-kms-key-id', copyKmsKeyId], ['region', regionInput]] as const) {
+    if (recordTables.length > 0)
+      throw new InputError(
+        'record-counts',
+        'applies to provider rds only: Neon snapshots have no tags to record counts in. On Neon, give the restore action the counts as JSON in expect-counts.',
+      );
+    for (const [name, value] of [
+      ['db-instance-identifier', instanceId],
+      ['db-cluster-identifier', clusterId],
+      ['copy-to-region', copyToRegion],
+      ['copy-kms-key-id', copyKmsKeyId],
+      ['region', regionInput],
+    ] as const) {
       if (value) throw new InputError(name, 'applies to provider rds only; remove it or set provider: rds.');
     }
     checkNeonInputs({ apiKey: neonApiKey, projectId: neonProjectId, apiHost });
     return {
       provider,
-      request: { ...common, snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, 'neon'), apiKey: neonApiKey, projectId: neonProjectId, apiHost, branch },
+      request: {
+        ...common,
+        snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, 'neon'),
+        apiKey: neonApiKey,
+        projectId: neonProjectId,
+        apiHost,
+        branch,
+      },
     };
   }
 
-  for (const [name, value] of [['neon-project-id', neonProjectId], ['branch', branch]] as const) {
+  for (const [name, value] of [
+    ['neon-project-id', neonProjectId],
+    ['branch', branch],
+  ] as const) {
     if (value) throw new InputError(name, 'applies to provider neon only; remove it or set provider: neon.');
   }
   const which = exactlyOneOf({ 'db-instance-identifier': instanceId, 'db-cluster-identifier': clusterId });
   const kind = which === 'db-instance-identifier' ? 'instance' : 'cluster';
   const targetId = (kind === 'instance' ? instanceId : clusterId)!;
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(targetId)) throw new InputError(which, `'${targetId}' is not an RDS identifier (a letter, then letters, digits and hyphens, at most 63 characters).`);
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(targetId))
+    throw new InputError(which, `'${targetId}' is not an RDS identifier (a letter, then letters, digits and hyphens, at most 63 characters).`);
   const region = regionInput ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
   if (regionInput && !REGION.test(regionInput)) throw new InputError('region', `'${regionInput}' is not an AWS region such as us-east-1.`);
   if (copyToRegion && !REGION.test(copyToRegion)) throw new InputError('copy-to-region', `'${copyToRegion}' is not an AWS region such as eu-west-1.`);
-  if (copyToRegion && copyToRegion === region) throw new InputError('copy-to-region', `is the snapshot's own region (${region}); name a second region for disaster recovery.`);
-  if (copyKmsKeyId && !copyToRegion) throw new InputError('copy-kms-key-id', 'applies to the copy made with copy-to-region; set copy-to-region too, or remove it.');
+  if (copyToRegion && copyToRegion === region)
+    throw new InputError('copy-to-region', `is the snapshot's own region (${region}); name a second region for disaster recovery.`);
+  if (copyKmsKeyId && !copyToRegion)
+    throw new InputError('copy-kms-key-id', 'applies to the copy made with copy-to-region; set copy-to-region too, or remove it.');
   if (copyKmsKeyId && !/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/\S+|alias\/\S+|[0-9a-f-]{36}|mrk-[0-9a-f]{32})$/.test(copyKmsKeyId)) {
-    throw new InputError('copy-kms-key-id', `'${copyKmsKeyId}' is not a KMS key id, alias or ARN (e.g. arn:aws:kms:${copyToRegion}:111122223333:alias/rds-dr).`);
+    throw new InputError(
+      'copy-kms-key-id',
+      `'${copyKmsKeyId}' is not a KMS key id, alias or ARN (e.g. arn:aws:kms:${copyToRegion}:111122223333:alias/rds-dr).`,
+    );
   }
   if (copyKmsKeyId && /^arn:/.test(copyKmsKeyId) && copyKmsKeyId.split(':')[3] !== copyToRegion) {
-    throw new InputError('copy-kms-key-id', `is a key in ${copyKmsKeyId.split(':')[3]}, but the copy is made in ${copyToRegion}: KMS keys are regional; give a key of ${copyToRegion}.`);
+    throw new InputError(
+      'copy-kms-key-id',
+      `is a key in ${copyKmsKeyId.split(':')[3]}, but the copy is made in ${copyToRegion}: KMS keys are regional; give a key of ${copyToRegion}.`,
+    );
   }
   return {
     provider,
-    request: { ...common, snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, kind), target: { kind, id: targetId.toLowerCase() }, region, copyToRegion, copyKmsKeyId, recordCounts: recordTables.length > 0 ? { url: databaseUrl, tables: recordTables } : undefined },
+    request: {
+      ...common,
+      snapshotIdentifier: explicitId && validateSnapshotIdentifier(explicitId, kind),
+      target: { kind, id: targetId.toLowerCase() },
+      region,
+      copyToRegion,
+      copyKmsKeyId,
+      recordCounts: recordTables.length > 0 ? { url: databaseUrl, tables: recordTables } : undefined,
+    },
   };
 }

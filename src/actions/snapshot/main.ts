@@ -19,7 +19,9 @@ async function main(): Promise<void> {
     // A snapshot exists but is not (yet) usable: still publish its identifier, so nobody takes another by mistake.
     if (error instanceof SnapshotIncompleteError) {
       setOutputs({ 'snapshot-id': error.partial.snapshotId, 'snapshot-arn': error.partial.snapshotArn, status: error.partial.status });
-      await core.summary.addRaw(`### Pre-deploy snapshot: not usable yet\n\nSnapshot \`${error.partial.snapshotId}\` is ${error.partial.status}.\n\n${error.message}\n`).write();
+      await core.summary
+        .addRaw(`### Pre-deploy snapshot: not usable yet\n\nSnapshot \`${error.partial.snapshotId}\` is ${error.partial.status}.\n\n${error.message}\n`)
+        .write();
     }
     throw error;
   }

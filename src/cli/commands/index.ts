@@ -18,9 +18,18 @@ export interface CommandSpec {
   run(ctx: CommandContext): Promise<CommandResult>;
 }
 
-const NAME_FROM_GIT: Positional = { name: 'name', required: false, description: 'The branch (Neon) or database (Postgres) name. Default: the current git branch.' };
+const NAME_FROM_GIT: Positional = {
+  name: 'name',
+  required: false,
+  description: 'The branch (Neon) or database (Postgres) name. Default: the current git branch.',
+};
 const NAME: Positional = { name: 'name', required: true, description: 'The branch (Neon) or database (Postgres) name, as `preview-db list` shows it.' };
-const ALLOW_PROTECTED: OptionDef = { name: 'allow-protected', type: 'boolean', description: 'Allow the default branch, a protected branch or a database preview-db did not make; you get a read-only connection (Neon: a read-only compute) where the provider can make one.' };
+const ALLOW_PROTECTED: OptionDef = {
+  name: 'allow-protected',
+  type: 'boolean',
+  description:
+    'Allow the default branch, a protected branch or a database preview-db did not make; you get a read-only connection (Neon: a read-only compute) where the provider can make one.',
+};
 const WAIT_TIMEOUT = input('create-branch', 'wait-timeout');
 
 export const COMMANDS: CommandSpec[] = [
@@ -42,15 +51,27 @@ export const COMMANDS: CommandSpec[] = [
       ...MIGRATE_AFTER_OPTIONS,
       { name: 'switch', type: 'boolean', description: 'Then write its URLs into the env file, as `preview-db switch` does.' },
       ...ENV_FILE_OPTIONS,
-      { name: 'show-secrets', type: 'boolean', description: 'Print the connection URLs (they hold the password). Without it, create never prints them (--json does include them).' },
+      {
+        name: 'show-secrets',
+        type: 'boolean',
+        description: 'Print the connection URLs (they hold the password). Without it, create never prints them (--json does include them).',
+      },
     ],
     run: async (ctx) => (await import('./create.js')).create(ctx),
   },
   {
     name: 'reset',
-    summary: "Reset a database to its parent's current state (Neon: restore from the parent; Postgres: drop and clone the template again), keeping its name, URLs and role.",
+    summary:
+      "Reset a database to its parent's current state (Neon: restore from the parent; Postgres: drop and clone the template again), keeping its name, URLs and role.",
     positionals: [NAME_FROM_GIT],
-    options: [...CONNECTION_OPTIONS, input('create-branch', 'parent', 'Default for reset: the branch\'s own parent.'), ...NEON_TARGET_OPTIONS, input('create-branch', 'template'), WAIT_TIMEOUT, ...MIGRATE_AFTER_OPTIONS],
+    options: [
+      ...CONNECTION_OPTIONS,
+      input('create-branch', 'parent', "Default for reset: the branch's own parent."),
+      ...NEON_TARGET_OPTIONS,
+      input('create-branch', 'template'),
+      WAIT_TIMEOUT,
+      ...MIGRATE_AFTER_OPTIONS,
+    ],
     run: async (ctx) => (await import('./reset.js')).reset(ctx),
   },
   {
@@ -64,7 +85,10 @@ export const COMMANDS: CommandSpec[] = [
     name: 'list',
     summary: 'List the branches preview-db made: kind, parent, created, last active, expiry, size.',
     positionals: [],
-    options: [...CONNECTION_OPTIONS, { name: 'all', type: 'boolean', description: 'Also list what preview-db did not make (the default branch, branches made by hand, other databases).' }],
+    options: [
+      ...CONNECTION_OPTIONS,
+      { name: 'all', type: 'boolean', description: 'Also list what preview-db did not make (the default branch, branches made by hand, other databases).' },
+    ],
     run: async (ctx) => (await import('./list.js')).list(ctx),
   },
   {
@@ -75,7 +99,13 @@ export const COMMANDS: CommandSpec[] = [
       ...CONNECTION_OPTIONS,
       { name: 'pooled', type: 'boolean', description: 'The pooled URL (the default; on Postgres the same as direct).' },
       { name: 'direct', type: 'boolean', description: 'The direct (non-pooled) URL, for migrations and tools that need a session.' },
-      { name: 'format', type: 'string', value: URL_FORMATS.join('|'), default: 'uri', description: 'uri: the URL; env: NAME="url" lines for env-vars; psql: libpq key=value; prisma: DATABASE_URL and DIRECT_URL lines; json: an object.' },
+      {
+        name: 'format',
+        type: 'string',
+        value: URL_FORMATS.join('|'),
+        default: 'uri',
+        description: 'uri: the URL; env: NAME="url" lines for env-vars; psql: libpq key=value; prisma: DATABASE_URL and DIRECT_URL lines; json: an object.',
+      },
       ALLOW_PROTECTED,
       ...NEON_TARGET_OPTIONS,
       ENV_FILE_OPTIONS[1]!,
@@ -86,7 +116,15 @@ export const COMMANDS: CommandSpec[] = [
     name: 'delete',
     summary: 'Delete a branch preview-db made. Never the default or a protected branch, nor one with children.',
     positionals: [NAME],
-    options: [...CONNECTION_OPTIONS, { name: 'force', type: 'string', value: 'name', description: 'Delete a branch preview-db did not make: repeat its name, e.g. `preview-db delete old-test --force old-test`.' }],
+    options: [
+      ...CONNECTION_OPTIONS,
+      {
+        name: 'force',
+        type: 'string',
+        value: 'name',
+        description: 'Delete a branch preview-db did not make: repeat its name, e.g. `preview-db delete old-test --force old-test`.',
+      },
+    ],
     run: async (ctx) => (await import('./delete.js')).remove(ctx),
   },
   {

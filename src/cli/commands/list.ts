@@ -45,10 +45,33 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
   const all = await ctx.term.group('Listing branches', () => project.list());
   const shown = all.filter((branch) => ctx.flag('all') || branch.madeByPreviewDb).sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''));
   const now = Date.now();
-  const rows = [['NAME', 'KIND', 'PARENT', 'CREATED', 'LAST ACTIVE', 'EXPIRES', 'SIZE', 'BY'], ...shown.map((b) => [b.name, b.kind, b.parent ?? '-', ago(b.createdAt, now), ago(b.lastActive, now), b.expiresAt ? ago(b.expiresAt, now) : 'never', size(b.sizeBytes), b.madeByPreviewDb ? 'preview-db' : '-'])];
+  const rows = [
+    ['NAME', 'KIND', 'PARENT', 'CREATED', 'LAST ACTIVE', 'EXPIRES', 'SIZE', 'BY'],
+    ...shown.map((b) => [
+      b.name,
+      b.kind,
+      b.parent ?? '-',
+      ago(b.createdAt, now),
+      ago(b.lastActive, now),
+      b.expiresAt ? ago(b.expiresAt, now) : 'never',
+      size(b.sizeBytes),
+      b.madeByPreviewDb ? 'preview-db' : '-',
+    ]),
+  ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const table = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+  const table = rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
   const hidden = all.length - shown.length;
   if (hidden > 0) ctx.term.say(`${hidden} other branch(es) not made by preview-db; --all shows them.`);
-  return { exitCode: 0, json: { provider: project.provider, branches: shown.map(branchJson), hidden }, text: shown.length ? table : 'no branches made by preview-db' };
+  return {
+    exitCode: 0,
+    json: { provider: project.provider, branches: shown.map(branchJson), hidden },
+    text: shown.length ? table : 'no branches made by preview-db',
+  };
 }

@@ -26,7 +26,10 @@ export function envFileUrl(ctx: CommandContext): { url: string; variable: string
 export async function migrate(ctx: CommandContext): Promise<CommandResult> {
   if (!ctx.settings.has('database-url')) {
     const fromFile = envFileUrl(ctx);
-    if (!fromFile) throw new UsageError(`no database to migrate. Pass --database-url, set DATABASE_URL, or write the URL into ${relative(ctx.io.cwd, ctx.envFile())} with \`preview-db switch <name>\`.`);
+    if (!fromFile)
+      throw new UsageError(
+        `no database to migrate. Pass --database-url, set DATABASE_URL, or write the URL into ${relative(ctx.io.cwd, ctx.envFile())} with \`preview-db switch <name>\`.`,
+      );
     for (const secret of secretsOfUrl(fromFile.url)) ctx.term.secret(secret);
     ctx.term.say(`Migrating the database in ${fromFile.variable} of ${relative(ctx.io.cwd, fromFile.file)}.`);
     ctx.settings.overrides.set('database-url', fromFile.url);

@@ -17,7 +17,10 @@ export async function reset(ctx: CommandContext): Promise<CommandResult> {
   const branch = await findExisting(ctx, name);
   const reason = protectedReason(branch) ?? (branch.madeByPreviewDb ? undefined : 'a branch preview-db did not make');
   if (reason) throw new RefusedError(`'${name}' is ${reason}; reset replaces all its data, so it only resets databases preview-db made.`);
-  if (branch.children.length > 0) throw new RefusedError(`'${name}' has branches made from it (${branch.children.join(', ')}); resetting it would cut them off from their history. Delete them first.`);
+  if (branch.children.length > 0)
+    throw new RefusedError(
+      `'${name}' has branches made from it (${branch.children.join(', ')}); resetting it would cut them off from their history. Delete them first.`,
+    );
   const settings = createSettings(ctx, name, 'reset', branch.parentId);
   const preview = await createPreview(settings, ctx.term);
   ctx.term.say(`Reset '${preview.branchName}' to the current state of ${preview.parentName ?? 'its parent'}; its name, URLs and role are unchanged.`);

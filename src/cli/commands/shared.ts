@@ -56,18 +56,29 @@ export async function connectionUrls(ctx: CommandContext, branch: BranchInfo): P
   const reason = protectedReason(branch);
   if (reason) {
     if (!ctx.flag('allow-protected')) {
-      throw new RefusedError(`'${branch.name}' is ${reason}; pointing your app at it could change data others rely on. Pass --allow-protected to get a read-only connection instead.`);
+      throw new RefusedError(
+        `'${branch.name}' is ${reason}; pointing your app at it could change data others rely on. Pass --allow-protected to get a read-only connection instead.`,
+      );
     }
     if (branch.reserved) throw new RefusedError(`'${branch.name}' is ${reason}.`);
     ctx.term.say(`'${branch.name}' is ${reason}: handing out a read-only connection.`);
-    return ctx.project().readOnlyUrls(branch, { database: ctx.settings.get('database') || undefined, role: ctx.settings.get('role') || undefined, waitTimeoutSeconds: 300 });
+    return ctx
+      .project()
+      .readOnlyUrls(branch, { database: ctx.settings.get('database') || undefined, role: ctx.settings.get('role') || undefined, waitTimeoutSeconds: 300 });
   }
   const preview = await createPreview(createSettings(ctx, branch.name, 'reuse', branch.parentId), ctx.term);
   return urlsOf(preview);
 }
 
 export function urlsOf(preview: PreviewDatabase): ConnectionUrls {
-  return { pooled: preview.databaseUrl, direct: preview.databaseUrlDirect, host: preview.host, database: preview.database, role: preview.role, readOnly: false };
+  return {
+    pooled: preview.databaseUrl,
+    direct: preview.databaseUrlDirect,
+    host: preview.host,
+    database: preview.database,
+    role: preview.role,
+    readOnly: false,
+  };
 }
 
 export async function findExisting(ctx: CommandContext, name: string): Promise<BranchInfo> {

@@ -26,7 +26,12 @@ export async function status(ctx: CommandContext): Promise<CommandResult> {
   const shown = relative(ctx.io.cwd, file) || file;
   const target = envFileUrl(ctx);
   if (!target) {
-    throw new Error(`${shown} has no ${ctx.envVars().map((v) => v.name).join(' or ')}: it points at no database. \`preview-db switch <name>\` writes one.`);
+    throw new Error(
+      `${shown} has no ${ctx
+        .envVars()
+        .map((v) => v.name)
+        .join(' or ')}: it points at no database. \`preview-db switch <name>\` writes one.`,
+    );
   }
   for (const secret of secretsOfUrl(target.url)) ctx.term.secret(secret);
   let parts: ReturnType<typeof describeUrl>;
@@ -47,7 +52,9 @@ export async function status(ctx: CommandContext): Promise<CommandResult> {
   await ctx.term.group(`Asking ${parts.host}/${parts.database}`, async () => {
     try {
       await client.connect();
-      const { rows } = await client.query<{ comment: string | null }>("SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = current_database()");
+      const { rows } = await client.query<{ comment: string | null }>(
+        "SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = current_database()",
+      );
       answers = true;
       branch = parseMarker(rows[0]?.comment)?.branch;
       if (runner === 'builtin') {
@@ -78,11 +85,23 @@ export async function status(ctx: CommandContext): Promise<CommandResult> {
     `${shown}: ${target.variable} → ${parts.database} on ${parts.host}${parts.port ? `:${parts.port}` : ''} as ${parts.user}${branch ? ` (preview-db branch '${branch}')` : ''}`,
     answers ? 'answers: yes' : `answers: no (${error})`,
   ];
-  if (m) lines.push(m.pending === 0 ? `migrations: up to date (${m.applied} applied from ${m.dir})` : `migrations: ${m.pending} pending in ${m.dir}: ${m.pendingFiles.join(', ')}`);
+  if (m)
+    lines.push(
+      m.pending === 0
+        ? `migrations: up to date (${m.applied} applied from ${m.dir})`
+        : `migrations: ${m.pending} pending in ${m.dir}: ${m.pendingFiles.join(', ')}`,
+    );
   else if (answers) lines.push(`migrations: not counted for runner ${runner} (preview-db reads only its own history table)`);
   return {
     exitCode: answers ? 0 : 1,
-    json: { envFile: file, variable: target.variable, target: { host: parts.host, port: parts.port || null, database: parts.database, role: parts.user, branch: branch ?? null }, answers, error: error ?? null, migrations: m },
+    json: {
+      envFile: file,
+      variable: target.variable,
+      target: { host: parts.host, port: parts.port || null, database: parts.database, role: parts.user, branch: branch ?? null },
+      answers,
+      error: error ?? null,
+      migrations: m,
+    },
     text: lines.join('\n'),
   };
 }

@@ -9,9 +9,14 @@ import { relative } from 'node:path';
 export function writeUrls(ctx: CommandContext, urls: ConnectionUrls) {
   const file = ctx.envFile();
   const vars = ctx.envVars();
-  const result = writeEnvFile(file, vars.map((v) => [v.name, v.kind === 'pooled' ? urls.pooled : urls.direct]));
+  const result = writeEnvFile(
+    file,
+    vars.map((v) => [v.name, v.kind === 'pooled' ? urls.pooled : urls.direct]),
+  );
   const shown = relative(ctx.io.cwd, file) || file;
-  ctx.term.say(`Wrote ${vars.map((v) => `${v.name} (${v.kind}${urls.readOnly ? ', read-only' : ''})`).join(', ')} to ${shown}${result.created ? ' (new file, mode 0600)' : ''}.`);
+  ctx.term.say(
+    `Wrote ${vars.map((v) => `${v.name} (${v.kind}${urls.readOnly ? ', read-only' : ''})`).join(', ')} to ${shown}${result.created ? ' (new file, mode 0600)' : ''}.`,
+  );
   return { path: file, created: result.created, variables: vars.map((v) => ({ name: v.name, kind: v.kind })) };
 }
 
@@ -24,7 +29,10 @@ export async function switchTo(ctx: CommandContext): Promise<CommandResult> {
   const written = writeUrls(ctx, urls);
   return {
     exitCode: 0,
-    json: { branch: { name: branch.name, id: branch.id, kind: branch.kind, host: urls.host, database: urls.database, role: urls.role, readOnly: urls.readOnly }, envFile: written },
+    json: {
+      branch: { name: branch.name, id: branch.id, kind: branch.kind, host: urls.host, database: urls.database, role: urls.role, readOnly: urls.readOnly },
+      envFile: written,
+    },
     text: `switched ${written.path} to ${branch.name}${urls.readOnly ? ' (read-only)' : ''}`,
   };
 }

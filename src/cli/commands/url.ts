@@ -6,15 +6,23 @@ import { URL_FORMATS } from '../options.js';
 import type { CommandResult } from './types.js';
 import { branchName, connectionUrls, findExisting } from './shared.js';
 
-
 /** libpq's key=value form, each value quoted as libpq wants. */
 function conninfo(url: string): string {
   const parts = describeUrl(url);
   const params = new URL(url).searchParams;
   const quote = (value: string) => (/^[^\s'\\]+$/.test(value) ? value : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
-  const fields: Array<[string, string]> = [['host', parts.host], ['port', parts.port || '5432'], ['dbname', parts.database], ['user', parts.user], ['password', parts.password]];
+  const fields: Array<[string, string]> = [
+    ['host', parts.host],
+    ['port', parts.port || '5432'],
+    ['dbname', parts.database],
+    ['user', parts.user],
+    ['password', parts.password],
+  ];
   for (const [key, value] of params) fields.push([key, value]);
-  return fields.filter(([, value]) => value !== '').map(([key, value]) => `${key}=${quote(value)}`).join(' ');
+  return fields
+    .filter(([, value]) => value !== '')
+    .map(([key, value]) => `${key}=${quote(value)}`)
+    .join(' ');
 }
 
 export async function url(ctx: CommandContext): Promise<CommandResult> {
@@ -31,7 +39,10 @@ export async function url(ctx: CommandContext): Promise<CommandResult> {
   let text: string;
   switch (format) {
     case 'env':
-      text = ctx.envVars().map((v) => `${v.name}=${JSON.stringify(v.kind === 'pooled' ? urls.pooled : urls.direct)}`).join('\n');
+      text = ctx
+        .envVars()
+        .map((v) => `${v.name}=${JSON.stringify(v.kind === 'pooled' ? urls.pooled : urls.direct)}`)
+        .join('\n');
       break;
     case 'psql':
       text = conninfo(chosen);
@@ -43,7 +54,17 @@ export async function url(ctx: CommandContext): Promise<CommandResult> {
     default:
       text = chosen;
   }
-  const json = { branch: { name: branch.name, id: branch.id, kind: branch.kind }, kind, url: chosen, pooled: urls.pooled, direct: urls.direct, host: urls.host, database: urls.database, role: urls.role, readOnly: urls.readOnly };
+  const json = {
+    branch: { name: branch.name, id: branch.id, kind: branch.kind },
+    kind,
+    url: chosen,
+    pooled: urls.pooled,
+    direct: urls.direct,
+    host: urls.host,
+    database: urls.database,
+    role: urls.role,
+    readOnly: urls.readOnly,
+  };
   // --format json is --json's object.
   return { exitCode: 0, json, text: format === 'json' ? JSON.stringify({ command: 'url', ok: true, ...json }, null, 2) : text };
 }

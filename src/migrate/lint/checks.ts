@@ -78,10 +78,65 @@ function qualifiedName(names: string[]): string {
 
 // Words that must be quoted to be used as a name (the reserved ones ORMs meet most often).
 const RESERVED = new Set([
-  'all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'both', 'case', 'cast', 'check', 'collate', 'column', 'constraint',
-  'create', 'current_user', 'default', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for', 'foreign', 'from',
-  'grant', 'group', 'having', 'in', 'into', 'is', 'join', 'limit', 'not', 'null', 'offset', 'on', 'only', 'or', 'order', 'primary',
-  'references', 'select', 'session_user', 'table', 'then', 'to', 'true', 'union', 'unique', 'user', 'using', 'when', 'where', 'with',
+  'all',
+  'analyse',
+  'analyze',
+  'and',
+  'any',
+  'array',
+  'as',
+  'asc',
+  'both',
+  'case',
+  'cast',
+  'check',
+  'collate',
+  'column',
+  'constraint',
+  'create',
+  'current_user',
+  'default',
+  'desc',
+  'distinct',
+  'do',
+  'else',
+  'end',
+  'except',
+  'false',
+  'fetch',
+  'for',
+  'foreign',
+  'from',
+  'grant',
+  'group',
+  'having',
+  'in',
+  'into',
+  'is',
+  'join',
+  'limit',
+  'not',
+  'null',
+  'offset',
+  'on',
+  'only',
+  'or',
+  'order',
+  'primary',
+  'references',
+  'select',
+  'session_user',
+  'table',
+  'then',
+  'to',
+  'true',
+  'union',
+  'unique',
+  'user',
+  'using',
+  'when',
+  'where',
+  'with',
 ]);
 
 /**
@@ -151,14 +206,51 @@ function defElemNames(nodes: Node[] | undefined): string[] {
 // Zero-argument (or constant-argument) functions that are STABLE or IMMUTABLE, so a column
 // default built from them is evaluated once and does not rewrite the table (Postgres 11+).
 const NON_VOLATILE_FUNCTIONS = new Set([
-  'now', 'transaction_timestamp', 'statement_timestamp', 'current_timestamp', 'current_date', 'localtimestamp',
-  'current_user', 'current_schema', 'current_database', 'version', 'lower', 'upper', 'length', 'abs', 'round',
-  'concat', 'make_interval', 'make_date', 'to_jsonb', 'to_json', 'jsonb_build_object', 'json_build_object',
-  'jsonb_build_array', 'json_build_array', 'array_fill', 'to_timestamp', 'to_date', 'date_trunc', 'md5', 'inet',
+  'now',
+  'transaction_timestamp',
+  'statement_timestamp',
+  'current_timestamp',
+  'current_date',
+  'localtimestamp',
+  'current_user',
+  'current_schema',
+  'current_database',
+  'version',
+  'lower',
+  'upper',
+  'length',
+  'abs',
+  'round',
+  'concat',
+  'make_interval',
+  'make_date',
+  'to_jsonb',
+  'to_json',
+  'jsonb_build_object',
+  'json_build_object',
+  'jsonb_build_array',
+  'json_build_array',
+  'array_fill',
+  'to_timestamp',
+  'to_date',
+  'date_trunc',
+  'md5',
+  'inet',
 ]);
 const VOLATILE_FUNCTIONS = new Set([
-  'random', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'uuidv4', 'uuidv7',
-  'clock_timestamp', 'timeofday', 'nextval', 'setseed', 'txid_current', 'pg_current_xact_id',
+  'random',
+  'gen_random_uuid',
+  'uuid_generate_v1',
+  'uuid_generate_v1mc',
+  'uuid_generate_v4',
+  'uuidv4',
+  'uuidv7',
+  'clock_timestamp',
+  'timeofday',
+  'nextval',
+  'setseed',
+  'txid_current',
+  'pg_current_xact_id',
 ]);
 
 /** Why a column default would rewrite the table, or undefined when it is a non-volatile expression. */
@@ -391,7 +483,9 @@ class Linter {
 
   private report(rule: RuleName, message: string, byteLocation?: number, extra: Partial<RawFinding> = {}): void {
     const position =
-      byteLocation !== undefined && byteLocation >= 0 ? this.file.source.positionOfByte(byteLocation) : { line: this.statement.line, column: this.statement.column };
+      byteLocation !== undefined && byteLocation >= 0
+        ? this.file.source.positionOfByte(byteLocation)
+        : { line: this.statement.line, column: this.statement.column };
     this.findings.push({ rule, message, ...position, statement: this.statementIndex, table: this.subject, ...extra });
   }
 
@@ -418,7 +512,10 @@ class Linter {
         : this.settings.transactionModel === 'single'
           ? 'inside the one transaction the migration tool wraps around all files'
           : 'inside the transaction the migration runner wraps around each file';
-      this.report('ban-concurrent-index-creation-in-transaction', `${NO_TRANSACTION_LABELS[statement.kind] ?? statement.kind} cannot run in a transaction block, and this file runs it ${where}: it will fail.`);
+      this.report(
+        'ban-concurrent-index-creation-in-transaction',
+        `${NO_TRANSACTION_LABELS[statement.kind] ?? statement.kind} cannot run in a transaction block, and this file runs it ${where}: it will fail.`,
+      );
     }
     switch (statement.kind) {
       case 'CreateStmt':
@@ -474,7 +571,10 @@ class Linter {
       case 'DropStmt':
         return this.drop(inner<DropStmt>(node, 'DropStmt')!, robust);
       case 'DropdbStmt':
-        this.report('ban-drop-database', `DROP DATABASE ${quoteIdent(inner<{ dbname?: string }>(node, 'DropdbStmt')?.dbname ?? '')} deletes the whole database.`);
+        this.report(
+          'ban-drop-database',
+          `DROP DATABASE ${quoteIdent(inner<{ dbname?: string }>(node, 'DropdbStmt')?.dbname ?? '')} deletes the whole database.`,
+        );
         return false;
       case 'TruncateStmt':
         return this.truncate(node);
@@ -488,13 +588,21 @@ class Linter {
         return this.alterTable(inner<AlterTableStmt>(node, 'AlterTableStmt')!, robust);
       case 'AlterDomainStmt': {
         const alter = inner<{ subtype?: string }>(node, 'AlterDomainStmt');
-        if (alter?.subtype === 'C') this.report('ban-alter-domain-with-add-constraint', 'Adding a constraint to a domain checks every column of every table that uses the domain while holding locks.');
+        if (alter?.subtype === 'C')
+          this.report(
+            'ban-alter-domain-with-add-constraint',
+            'Adding a constraint to a domain checks every column of every table that uses the domain while holding locks.',
+          );
         return true;
       }
       case 'AlterEnumStmt': {
         // RENAME VALUE has an oldVal too; only ADD VALUE appends.
         const alter = inner<{ oldVal?: string; newVal?: string; newValNeighbor?: string }>(node, 'AlterEnumStmt');
-        if (alter?.newVal && alter.oldVal === undefined && !alter.newValNeighbor) this.report('require-enum-value-ordering', `ADD VALUE '${alter.newVal}' without BEFORE or AFTER appends it at the end, which changes the order comparisons see.`);
+        if (alter?.newVal && alter.oldVal === undefined && !alter.newValNeighbor)
+          this.report(
+            'require-enum-value-ordering',
+            `ADD VALUE '${alter.newVal}' without BEFORE or AFTER appends it at the end, which changes the order comparisons see.`,
+          );
         return false;
       }
       case 'VacuumStmt': {
@@ -510,11 +618,19 @@ class Linter {
         return true;
       case 'ReindexStmt': {
         const reindex = inner<{ kind?: string; params?: Node[]; relation?: RangeVar }>(node, 'ReindexStmt');
-        const table = reindex?.kind === 'REINDEX_OBJECT_INDEX' ? this.indexTable(reindex.relation) : reindex?.kind === 'REINDEX_OBJECT_TABLE' ? tableName(reindex.relation) : undefined;
+        const table =
+          reindex?.kind === 'REINDEX_OBJECT_INDEX'
+            ? this.indexTable(reindex.relation)
+            : reindex?.kind === 'REINDEX_OBJECT_TABLE'
+              ? tableName(reindex.relation)
+              : undefined;
         if (table !== undefined && this.isNew(table)) return false;
         if (reindex?.kind === 'REINDEX_OBJECT_TABLE') this.subject = shownTable(reindex.relation);
         if (!defElemNames(reindex?.params).includes('concurrently')) {
-          this.report('require-concurrent-reindex', 'REINDEX without CONCURRENTLY blocks writes to the table (and reads that use the index) until the rebuild finishes.');
+          this.report(
+            'require-concurrent-reindex',
+            'REINDEX without CONCURRENTLY blocks writes to the table (and reads that use the index) until the rebuild finishes.',
+          );
         }
         return true;
       }
@@ -538,15 +654,23 @@ class Linter {
 
   private createDomain(node: Node): boolean {
     const domain = inner<{ constraints?: Node[] }>(node, 'CreateDomainStmt');
-    const constrained = (domain?.constraints ?? []).some((item) => ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(inner<Constraint>(item, 'Constraint')?.contype ?? ''));
-    if (constrained) this.report('ban-create-domain-with-constraint', 'A domain with a constraint: changing that constraint later checks every column that uses the domain while holding locks.');
+    const constrained = (domain?.constraints ?? []).some((item) =>
+      ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(inner<Constraint>(item, 'Constraint')?.contype ?? ''),
+    );
+    if (constrained)
+      this.report(
+        'ban-create-domain-with-constraint',
+        'A domain with a constraint: changing that constraint later checks every column that uses the domain while holding locks.',
+      );
     return false;
   }
 
   /** For statements naming a relation: false when all are tables created in this set. */
   private onlyNewRelations(node: Node): boolean {
     const payload = Object.values(node)[0] as { relation?: RangeVar; table?: RangeVar; relations?: Node[] } | undefined;
-    const relations = [payload?.relation, payload?.table, ...(payload?.relations ?? []).map((item) => inner<RangeVar>(item, 'RangeVar'))].filter((item): item is RangeVar => item !== undefined);
+    const relations = [payload?.relation, payload?.table, ...(payload?.relations ?? []).map((item) => inner<RangeVar>(item, 'RangeVar'))].filter(
+      (item): item is RangeVar => item !== undefined,
+    );
     return relations.length > 0 && relations.every((relation) => this.isNew(tableName(relation)));
   }
 
@@ -557,7 +681,11 @@ class Linter {
     this.subject = shownTable(create.relation);
     const alreadyThere = create.if_not_exists && this.settings.existingTables !== undefined && !this.absentBefore(table);
     if (!alreadyThere) this.newTables.add(table);
-    if (robust && !create.if_not_exists) this.report('prefer-robust-stmts', 'CREATE TABLE without IF NOT EXISTS in a file that runs without a transaction: a re-run after a later failure stops here.');
+    if (robust && !create.if_not_exists)
+      this.report(
+        'prefer-robust-stmts',
+        'CREATE TABLE without IF NOT EXISTS in a file that runs without a transaction: a re-run after a later failure stops here.',
+      );
     let locksOthers = false;
     const bare = create.relation?.relname ?? '';
     const constraintIndex = (constraint: Constraint | undefined, columns: string[]): void => {
@@ -575,7 +703,8 @@ class Linter {
         const sequence = owned ? defaultSequenceName(bare, column.colname ?? '') : undefined;
         if (sequence) this.newObjects.add(`${(create.relation?.schemaname ?? 'public').toLowerCase()}.${sequence.toLowerCase()}`);
         this.columnType(column.typeName);
-        if (constraintsOf(column).some((constraint) => constraint.contype === 'CONSTR_FOREIGN' && !this.isNew(tableName(constraint.pktable)))) locksOthers = true;
+        if (constraintsOf(column).some((constraint) => constraint.contype === 'CONSTR_FOREIGN' && !this.isNew(tableName(constraint.pktable))))
+          locksOthers = true;
       }
       const constraint = inner<Constraint>(element, 'Constraint');
       constraintIndex(constraint, strings(constraint?.keys));
@@ -594,11 +723,18 @@ class Linter {
       return element?.name ?? 'expr';
     });
     this.rememberIndex(index.relation?.schemaname, index.idxname ?? defaultIndexName(index.relation?.relname ?? '', columns, 'idx'), table);
-    if (robust && !index.if_not_exists) this.report('prefer-robust-stmts', 'CREATE INDEX without IF NOT EXISTS in a file that runs without a transaction: a re-run after a later failure stops here.');
+    if (robust && !index.if_not_exists)
+      this.report(
+        'prefer-robust-stmts',
+        'CREATE INDEX without IF NOT EXISTS in a file that runs without a transaction: a re-run after a later failure stops here.',
+      );
     if (this.isNew(table)) return false;
     this.subject = shownTable(index.relation);
     if (!index.concurrent) {
-      this.report('require-concurrent-index-creation', `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX without CONCURRENTLY on the existing table ${this.subject} blocks writes (SHARE lock) until the index is built.`);
+      this.report(
+        'require-concurrent-index-creation',
+        `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX without CONCURRENTLY on the existing table ${this.subject} blocks writes (SHARE lock) until the index is built.`,
+      );
     }
     return true;
   }
@@ -623,7 +759,8 @@ class Linter {
       case 'OBJECT_TABLE': {
         const existing = names.filter((name) => !this.isNew(name));
         this.subject = shown.get(existing[0] ?? names[0] ?? '');
-        if (existing.length > 0) this.report('ban-drop-table', `DROP TABLE ${show(existing)} deletes the table and all its rows; code still using it breaks.${cascade}`);
+        if (existing.length > 0)
+          this.report('ban-drop-table', `DROP TABLE ${show(existing)} deletes the table and all its rows; code still using it breaks.${cascade}`);
         for (const name of names) {
           this.newTables.delete(name);
           this.filled.delete(name);
@@ -636,7 +773,11 @@ class Linter {
           this.newSchemas.delete(name);
           this.droppedSchemas.add(name);
         }
-        if (existing.length > 0) this.report('ban-drop-schema', `DROP SCHEMA ${show(existing)} deletes the schema${cascade || ' (it fails unless empty; with CASCADE it deletes every table in it).'}`);
+        if (existing.length > 0)
+          this.report(
+            'ban-drop-schema',
+            `DROP SCHEMA ${show(existing)} deletes the schema${cascade || ' (it fails unless empty; with CASCADE it deletes every table in it).'}`,
+          );
         return existing.length > 0;
       }
       case 'OBJECT_INDEX': {
@@ -645,7 +786,11 @@ class Linter {
           return table === undefined || !this.isNew(table);
         });
         if (existing.length === 0) return false;
-        if (!drop.concurrent) this.report('require-concurrent-index-deletion', `DROP INDEX ${show(existing)} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table, blocking reads and writes.`);
+        if (!drop.concurrent)
+          this.report(
+            'require-concurrent-index-deletion',
+            `DROP INDEX ${show(existing)} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table, blocking reads and writes.`,
+          );
         return true;
       }
       case 'OBJECT_VIEW':
@@ -674,7 +819,10 @@ class Linter {
     this.subject = existing[0] ?? all[0];
     if (existing.length > 0) this.report('ban-truncate', `TRUNCATE ${existing.join(', ')} deletes every row under an ACCESS EXCLUSIVE lock.`);
     if (truncate?.behavior === 'DROP_CASCADE') {
-      this.report('ban-truncate-cascade', `TRUNCATE ... CASCADE also empties every table with a foreign key to ${all.join(', ')}, recursively, without naming them.`);
+      this.report(
+        'ban-truncate-cascade',
+        `TRUNCATE ... CASCADE also empties every table with a foreign key to ${all.join(', ')}, recursively, without naming them.`,
+      );
     }
     return existing.length > 0;
   }
@@ -692,9 +840,17 @@ class Linter {
     const added = this.addedColumns.get(table) ?? new Set<string>();
     const overwrites = columns.filter((column) => !added.has(column.toLowerCase()));
     if (overwrites.length > 0) {
-      this.report('ban-update-without-where', `UPDATE ${shown} without WHERE overwrites ${overwrites.map(quoteIdent).join(', ')} in every row; the old values are lost.`, undefined, { severity: 'error', destructive: true });
+      this.report(
+        'ban-update-without-where',
+        `UPDATE ${shown} without WHERE overwrites ${overwrites.map(quoteIdent).join(', ')} in every row; the old values are lost.`,
+        undefined,
+        { severity: 'error', destructive: true },
+      );
     } else {
-      this.report('ban-update-without-where', `UPDATE ${shown} without WHERE backfills every row in one transaction, holding a row lock on each until commit and bloating the table.`);
+      this.report(
+        'ban-update-without-where',
+        `UPDATE ${shown} without WHERE backfills every row in one transaction, holding a row lock on each until commit and bloating the table.`,
+      );
     }
     return false;
   }
@@ -711,7 +867,10 @@ class Linter {
         for (const [index, indexed] of this.indexTables) if (indexed === table) this.indexTables.set(index, target);
         return false;
       }
-      this.report('renaming-table', `Renaming ${this.subject} to ${quoteIdent(rename.newname ?? '')}: code still using the old name fails as soon as this runs.`);
+      this.report(
+        'renaming-table',
+        `Renaming ${this.subject} to ${quoteIdent(rename.newname ?? '')}: code still using the old name fails as soon as this runs.`,
+      );
       this.renamedExisting.add(target);
       return true;
     }
@@ -726,7 +885,10 @@ class Linter {
     }
     if (rename.renameType === 'OBJECT_COLUMN' && rename.relation) {
       if (this.isNew(table)) return false;
-      this.report('renaming-column', `Renaming column ${quoteIdent(rename.subname ?? '')} of ${this.subject} to ${quoteIdent(rename.newname ?? '')}: code still using the old name fails as soon as this runs.`);
+      this.report(
+        'renaming-column',
+        `Renaming column ${quoteIdent(rename.subname ?? '')} of ${this.subject} to ${quoteIdent(rename.newname ?? '')}: code still using the old name fails as soon as this runs.`,
+      );
       return true;
     }
     return rename.relation !== undefined && !this.isNew(table);
@@ -760,28 +922,41 @@ class Linter {
         }
         case 'AT_DropColumn':
           if (!command.missing_ok) robustness('DROP COLUMN without IF EXISTS');
-          if (existing) this.report('ban-drop-column', `Dropping column ${quoteIdent(command.name ?? '')} of ${shown} deletes its data; code still using it breaks.`);
+          if (existing)
+            this.report('ban-drop-column', `Dropping column ${quoteIdent(command.name ?? '')} of ${shown} deletes its data; code still using it breaks.`);
           break;
         case 'AT_AlterColumnType': {
           const column = inner<ColumnDef>(command.def, 'ColumnDef');
           this.columnType(column?.typeName);
           if (existing) {
-            this.report('changing-column-type', `Changing the type of ${shown}.${quoteIdent(command.name ?? '')} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, column?.typeName?.location);
+            this.report(
+              'changing-column-type',
+              `Changing the type of ${shown}.${quoteIdent(command.name ?? '')} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock, blocking reads and writes.`,
+              column?.typeName?.location,
+            );
           }
           break;
         }
         case 'AT_SetNotNull':
           if (existing && !this.validatedNotNull.get(table)?.has((command.name ?? '').toLowerCase())) {
-            this.report('adding-not-nullable-field', `SET NOT NULL on ${shown}.${quoteIdent(command.name ?? '')} scans the whole table under an ACCESS EXCLUSIVE lock, since no validated CHECK (${quoteIdent(command.name ?? '')} IS NOT NULL) exists.`);
+            this.report(
+              'adding-not-nullable-field',
+              `SET NOT NULL on ${shown}.${quoteIdent(command.name ?? '')} scans the whole table under an ACCESS EXCLUSIVE lock, since no validated CHECK (${quoteIdent(command.name ?? '')} IS NOT NULL) exists.`,
+            );
           }
           break;
         case 'AT_DropNotNull':
-          if (existing) this.report('ban-drop-not-null', `Dropping NOT NULL on ${shown}.${quoteIdent(command.name ?? '')}: code that assumes the column is never NULL may break.`);
+          if (existing)
+            this.report(
+              'ban-drop-not-null',
+              `Dropping NOT NULL on ${shown}.${quoteIdent(command.name ?? '')}: code that assumes the column is never NULL may break.`,
+            );
           break;
         case 'AT_AddConstraint': {
           const constraint = inner<Constraint>(command.def, 'Constraint');
           if (!constraint) break;
-          if (!constraint.conname || !this.droppedIfExists.has(constraint.conname.toLowerCase())) robustness('ADD CONSTRAINT without a preceding DROP CONSTRAINT IF EXISTS');
+          if (!constraint.conname || !this.droppedIfExists.has(constraint.conname.toLowerCase()))
+            robustness('ADD CONSTRAINT without a preceding DROP CONSTRAINT IF EXISTS');
           this.addConstraint(table, shown, existing, constraint);
           break;
         }
@@ -794,7 +969,10 @@ class Linter {
           break;
         case 'AT_DetachPartition':
           if (existing && !inner<{ concurrent?: boolean }>(command.def, 'PartitionCmd')?.concurrent) {
-            this.report('require-concurrent-partition-detach', `DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on ${shown}, blocking reads and writes.`);
+            this.report(
+              'require-concurrent-partition-detach',
+              `DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on ${shown}, blocking reads and writes.`,
+            );
           }
           break;
         default:
@@ -818,22 +996,45 @@ class Linter {
     }
     if (defaultValue) {
       const why = volatileDefault(defaultValue.raw_expr);
-      if (why) this.report('adding-field-with-default', `Adding ${shown}.${name} with this default: ${why}, under an ACCESS EXCLUSIVE lock.`, defaultValue.location);
+      if (why)
+        this.report('adding-field-with-default', `Adding ${shown}.${name} with this default: ${why}, under an ACCESS EXCLUSIVE lock.`, defaultValue.location);
     }
     if (generated && generated.generated_kind !== 'v') {
-      this.report('adding-field-with-default', `Adding the stored generated column ${shown}.${name} rewrites the table under an ACCESS EXCLUSIVE lock.`, generated.location);
+      this.report(
+        'adding-field-with-default',
+        `Adding the stored generated column ${shown}.${name} rewrites the table under an ACCESS EXCLUSIVE lock.`,
+        generated.location,
+      );
     }
     if (identity) {
-      this.report('adding-field-with-default', `Adding the identity column ${shown}.${name} fills every existing row: the table is rewritten under an ACCESS EXCLUSIVE lock.`, identity.location);
+      this.report(
+        'adding-field-with-default',
+        `Adding the identity column ${shown}.${name} fills every existing row: the table is rewritten under an ACCESS EXCLUSIVE lock.`,
+        identity.location,
+      );
     }
     const foreignKey = has('CONSTR_FOREIGN');
     if (foreignKey) {
-      this.report('adding-foreign-key-constraint', `Adding ${shown}.${name} with REFERENCES validates the foreign key at once, locking ${shown} and ${shownTable(foreignKey.pktable)} against writes while it scans.`, foreignKey.location);
+      this.report(
+        'adding-foreign-key-constraint',
+        `Adding ${shown}.${name} with REFERENCES validates the foreign key at once, locking ${shown} and ${shownTable(foreignKey.pktable)} against writes while it scans.`,
+        foreignKey.location,
+      );
     }
     const unique = has('CONSTR_UNIQUE');
-    if (unique) this.report('disallowed-unique-constraint', `Adding ${shown}.${name} with UNIQUE builds the index under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, unique.location);
+    if (unique)
+      this.report(
+        'disallowed-unique-constraint',
+        `Adding ${shown}.${name} with UNIQUE builds the index under an ACCESS EXCLUSIVE lock, blocking reads and writes.`,
+        unique.location,
+      );
     const primary = has('CONSTR_PRIMARY');
-    if (primary) this.report('adding-serial-primary-key-field', `Adding ${shown}.${name} as PRIMARY KEY builds the index under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, primary.location);
+    if (primary)
+      this.report(
+        'adding-serial-primary-key-field',
+        `Adding ${shown}.${name} as PRIMARY KEY builds the index under an ACCESS EXCLUSIVE lock, blocking reads and writes.`,
+        primary.location,
+      );
   }
 
   private addConstraint(table: string, shown: string, existing: boolean, constraint: Constraint): void {
@@ -855,28 +1056,48 @@ class Linter {
     switch (constraint.contype) {
       case 'CONSTR_CHECK':
         if (!notValid) {
-          this.report('constraint-missing-not-valid', `Adding CHECK${label} without NOT VALID scans the whole table under an ACCESS EXCLUSIVE lock, blocking reads and writes.`, constraint.location);
+          this.report(
+            'constraint-missing-not-valid',
+            `Adding CHECK${label} without NOT VALID scans the whole table under an ACCESS EXCLUSIVE lock, blocking reads and writes.`,
+            constraint.location,
+          );
         }
         break;
       case 'CONSTR_FOREIGN':
         if (!notValid) {
-          this.report('adding-foreign-key-constraint', `Adding FOREIGN KEY${label} without NOT VALID validates every row at once, blocking writes to ${shown} and ${shownTable(constraint.pktable)} while it scans.`, constraint.location);
+          this.report(
+            'adding-foreign-key-constraint',
+            `Adding FOREIGN KEY${label} without NOT VALID validates every row at once, blocking writes to ${shown} and ${shownTable(constraint.pktable)} while it scans.`,
+            constraint.location,
+          );
         }
         break;
       case 'CONSTR_UNIQUE':
         if (!constraint.indexname) {
-          this.report('disallowed-unique-constraint', `Adding UNIQUE${label} builds its index under an ACCESS EXCLUSIVE lock on ${shown}, blocking reads and writes.`, constraint.location);
+          this.report(
+            'disallowed-unique-constraint',
+            `Adding UNIQUE${label} builds its index under an ACCESS EXCLUSIVE lock on ${shown}, blocking reads and writes.`,
+            constraint.location,
+          );
         }
         break;
       case 'CONSTR_PRIMARY':
         if (!constraint.indexname) {
-          this.report('adding-serial-primary-key-field', `Adding PRIMARY KEY builds its index under an ACCESS EXCLUSIVE lock on ${shown}, blocking reads and writes.`, constraint.location);
+          this.report(
+            'adding-serial-primary-key-field',
+            `Adding PRIMARY KEY builds its index under an ACCESS EXCLUSIVE lock on ${shown}, blocking reads and writes.`,
+            constraint.location,
+          );
         }
         break;
       case 'CONSTR_NOTNULL':
         // Postgres 18: ADD CONSTRAINT name NOT NULL col [NOT VALID] behaves like SET NOT NULL.
         if (!notValid && notNullColumn && !this.validatedNotNull.get(table)?.has(notNullColumn)) {
-          this.report('adding-not-nullable-field', `Adding NOT NULL on ${shown}.${quoteIdent(notNullWritten ?? '')} scans the whole table under an ACCESS EXCLUSIVE lock, since no validated CHECK (${quoteIdent(notNullWritten ?? '')} IS NOT NULL) exists.`, constraint.location);
+          this.report(
+            'adding-not-nullable-field',
+            `Adding NOT NULL on ${shown}.${quoteIdent(notNullWritten ?? '')} scans the whole table under an ACCESS EXCLUSIVE lock, since no validated CHECK (${quoteIdent(notNullWritten ?? '')} IS NOT NULL) exists.`,
+            constraint.location,
+          );
         }
         break;
       default:
@@ -914,7 +1135,8 @@ class Linter {
     if (catalog && name === 'varchar' && (typeName.typmods?.length ?? 0) > 0) {
       this.report('prefer-text-field', 'varchar(n): raising the limit later needs an ACCESS EXCLUSIVE lock; a CHECK constraint on text can change online.', at);
     }
-    if (catalog && name === 'timestamp') this.report('prefer-timestamptz', 'timestamp without time zone stores no offset, so values are ambiguous across time zones.', at);
+    if (catalog && name === 'timestamp')
+      this.report('prefer-timestamptz', 'timestamp without time zone stores no offset, so values are ambiguous across time zones.', at);
     if ((catalog && name === 'int4') || ['serial', 'serial4'].includes(name)) {
       this.report('prefer-bigint-over-int', 'A 32-bit integer column can run out of values (2,147,483,647) on a busy table.', at);
     }
@@ -932,8 +1154,16 @@ class Linter {
     switch (kind) {
       case 'TRANS_STMT_BEGIN':
       case 'TRANS_STMT_START':
-        if (this.explicitBegin) this.report('transaction-nesting', 'BEGIN inside a transaction that is already open: Postgres ignores it with a warning, and the first COMMIT ends both.');
-        else if (this.toolTransaction) this.report('transaction-nesting', 'BEGIN in a file that the migration tool already runs inside a transaction: its COMMIT will end the tool\'s transaction early.');
+        if (this.explicitBegin)
+          this.report(
+            'transaction-nesting',
+            'BEGIN inside a transaction that is already open: Postgres ignores it with a warning, and the first COMMIT ends both.',
+          );
+        else if (this.toolTransaction)
+          this.report(
+            'transaction-nesting',
+            "BEGIN in a file that the migration tool already runs inside a transaction: its COMMIT will end the tool's transaction early.",
+          );
         if (!this.explicitBegin) {
           this.explicitBegin = this.statement;
           if (!this.toolTransaction) this.transaction = this.nextTransaction();
@@ -942,7 +1172,10 @@ class Linter {
       case 'TRANS_STMT_COMMIT':
       case 'TRANS_STMT_ROLLBACK':
         if (!this.explicitBegin && this.toolTransaction) {
-          this.report('transaction-nesting', `${kind === 'TRANS_STMT_COMMIT' ? 'COMMIT' : 'ROLLBACK'} ends the transaction the migration tool wraps around this file: later statements run outside it and a failure can no longer roll the file back.`);
+          this.report(
+            'transaction-nesting',
+            `${kind === 'TRANS_STMT_COMMIT' ? 'COMMIT' : 'ROLLBACK'} ends the transaction the migration tool wraps around this file: later statements run outside it and a failure can no longer roll the file back.`,
+          );
         }
         this.explicitBegin = undefined;
         if (this.lockTimeout === 'transaction') this.lockTimeout = 'none';
@@ -984,7 +1217,6 @@ class Linter {
     // SET LOCAL outside a transaction block has no effect (Postgres only warns).
     else if (this.inTransaction) this.lockTimeout = this.lockTimeout === 'session' ? 'session' : 'transaction';
   }
-
 }
 
 /** The text of a constant (string or number), as SET and set_config see it. */

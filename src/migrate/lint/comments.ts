@@ -67,7 +67,10 @@ export function ignoreDirective(comment: SqlComment): IgnoreDirective | undefine
     if (!text.toLowerCase().startsWith(prefix)) continue;
     const rest = text.slice(prefix.length);
     if (rest !== '' && !/^[\s,]/.test(rest)) continue;
-    const names = rest.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    const names = rest
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
     const rules = new Set<RuleName>();
     const unknown: string[] = [];
     for (const name of names) {
@@ -96,7 +99,8 @@ export function transactionMarkers(comments: SqlComment[], firstStatementOffset:
     const text = comment.body.trim().toLowerCase();
     if (text === 'squawk-disable-assume-in-transaction') squawk ??= false;
     if (text === 'squawk-enable-assume-in-transaction') squawk ??= true;
-    if (comment.start < firstStatementOffset && (/^preview-db:\s*no-transaction$/.test(text) || /^migrate:up\b.*\btransaction:false\b/.test(text))) optOut = true;
+    if (comment.start < firstStatementOffset && (/^preview-db:\s*no-transaction$/.test(text) || /^migrate:up\b.*\btransaction:false\b/.test(text)))
+      optOut = true;
   }
   return { optOut, squawk };
 }

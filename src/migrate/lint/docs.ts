@@ -92,23 +92,32 @@ export function renderLintRulesDoc(): string {
   const rules = Object.entries(RULES) as Array<[RuleName, RuleInfo]>;
   const out: string[] = [INTRO, '## Rules', ''];
   out.push('| Rule | Severity | Destructive | squawk |', '| --- | --- | --- | --- |');
-  for (const [name, info] of rules) out.push(`| [\`${name}\`](#${name}) | ${SEVERITY[info.severity]} | ${info.destructive ? 'yes' : ''} | ${squawkCell(name)} |`);
+  for (const [name, info] of rules)
+    out.push(`| [\`${name}\`](#${name}) | ${SEVERITY[info.severity]} | ${info.destructive ? 'yes' : ''} | ${squawkCell(name)} |`);
   out.push('');
   const groups = [...new Set(rules.map(([, info]) => info.group))];
   for (const group of groups) {
     out.push(`### ${group}`, '');
     for (const [name, info] of rules.filter(([, rule]) => rule.group === group)) {
       const squawk = squawkName(name);
-      const aliases = Object.entries(RULE_ALIASES).filter(([, target]) => target === name).map(([alias]) => `\`${alias}\``);
+      const aliases = Object.entries(RULE_ALIASES)
+        .filter(([, target]) => target === name)
+        .map(([alias]) => `\`${alias}\``);
       out.push(`#### ${name}`, '');
       out.push(`**Catches:** ${cell(info.catches)}`, '');
       out.push(`**Safer:** ${cell(info.safer)}`, '');
-      const facts = [`severity ${SEVERITY[info.severity]}`, info.destructive ? 'destructive (refused on a protected database unless `allow-destructive`)' : undefined];
+      const facts = [
+        `severity ${SEVERITY[info.severity]}`,
+        info.destructive ? 'destructive (refused on a protected database unless `allow-destructive`)' : undefined,
+      ];
       facts.push(squawk === undefined ? 'not in squawk' : squawk === name ? 'squawk has it under the same name' : `squawk calls it \`${squawk}\``);
       if (aliases.length > 0) facts.push(`also accepted as ${aliases.join(', ')}`);
       out.push(`<sub>${facts.filter(Boolean).join(' · ')}</sub>`, '');
     }
   }
   out.push(IGNORE, WAIVERS, TRANSACTIONS);
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

@@ -55,7 +55,10 @@ export function validateRuleNames(names: string[], input = 'lint-disable'): Rule
     else unknown.push(name);
   }
   if (unknown.length > 0) {
-    throw new InputError(input, `unknown lint rule${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `'${name}'`).join(', ')}. Known rules: ${KNOWN_RULES.join(', ')}.`);
+    throw new InputError(
+      input,
+      `unknown lint rule${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `'${name}'`).join(', ')}. Known rules: ${KNOWN_RULES.join(', ')}.`,
+    );
   }
   return rules;
 }

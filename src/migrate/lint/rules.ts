@@ -37,7 +37,8 @@ export const RULES = {
     severity: 'error',
     destructive: true,
     squawk: true,
-    safer: 'Deploy code that no longer reads or writes the table first; drop it in a later migration after a backup or snapshot, or rename it aside and drop it once nothing breaks.',
+    safer:
+      'Deploy code that no longer reads or writes the table first; drop it in a later migration after a backup or snapshot, or rename it aside and drop it once nothing breaks.',
   },
   'ban-drop-column': {
     group: 'Data loss',
@@ -45,7 +46,8 @@ export const RULES = {
     severity: 'error',
     destructive: true,
     squawk: true,
-    safer: 'Deploy code that no longer uses the column first (e.g. ignore it in the ORM), then drop it in a later migration; keep a backup of its data if it may be needed.',
+    safer:
+      'Deploy code that no longer uses the column first (e.g. ignore it in the ORM), then drop it in a later migration; keep a backup of its data if it may be needed.',
   },
   'ban-drop-schema': {
     group: 'Data loss',
@@ -89,11 +91,13 @@ export const RULES = {
   },
   'ban-update-without-where': {
     group: 'Data loss',
-    catches: 'UPDATE without WHERE on an existing table: an error when it overwrites columns that already held data, a warning when it only backfills columns added in this set.',
+    catches:
+      'UPDATE without WHERE on an existing table: an error when it overwrites columns that already held data, a warning when it only backfills columns added in this set.',
     severity: 'warning',
     destructive: false,
     squawk: false,
-    safer: 'Add a WHERE clause, and backfill large tables in batches (e.g. by primary-key ranges) outside the schema migration so no transaction holds every row lock at once.',
+    safer:
+      'Add a WHERE clause, and backfill large tables in batches (e.g. by primary-key ranges) outside the schema migration so no transaction holds every row lock at once.',
   },
   // Locks, rewrites and scans on existing tables.
   'require-concurrent-index-creation': {
@@ -106,7 +110,8 @@ export const RULES = {
   },
   'require-concurrent-index-deletion': {
     group: 'Locks, rewrites and scans on existing tables',
-    catches: 'DROP INDEX without CONCURRENTLY of an index on an existing table (indexes on tables made in this set are known, also after ALTER INDEX ... RENAME).',
+    catches:
+      'DROP INDEX without CONCURRENTLY of an index on an existing table (indexes on tables made in this set are known, also after ALTER INDEX ... RENAME).',
     severity: 'warning',
     destructive: false,
     squawk: true,
@@ -130,7 +135,8 @@ export const RULES = {
   },
   'ban-concurrent-index-creation-in-transaction': {
     group: 'Locks, rewrites and scans on existing tables',
-    catches: 'A statement that cannot run in a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ALTER SYSTEM, ...) in a file that runs inside one: it fails.',
+    catches:
+      'A statement that cannot run in a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ALTER SYSTEM, ...) in a file that runs inside one: it fails.',
     severity: 'error',
     destructive: false,
     squawk: true,
@@ -138,7 +144,8 @@ export const RULES = {
   },
   'constraint-missing-not-valid': {
     group: 'Locks, rewrites and scans on existing tables',
-    catches: 'ADD CONSTRAINT ... CHECK without NOT VALID on an existing table, and VALIDATE CONSTRAINT in the same transaction that added the constraint NOT VALID.',
+    catches:
+      'ADD CONSTRAINT ... CHECK without NOT VALID on an existing table, and VALIDATE CONSTRAINT in the same transaction that added the constraint NOT VALID.',
     severity: 'warning',
     destructive: false,
     squawk: true,
@@ -236,7 +243,8 @@ export const RULES = {
     severity: 'warning',
     destructive: false,
     squawk: true,
-    safer: 'Put CHECK constraints on the table columns (added NOT VALID, then validated) instead of on the domain; domain constraints cannot be changed online.',
+    safer:
+      'Put CHECK constraints on the table columns (added NOT VALID, then validated) instead of on the domain; domain constraints cannot be changed online.',
   },
   'ban-alter-domain-with-add-constraint': {
     group: 'Locks, rewrites and scans on existing tables',
@@ -244,7 +252,8 @@ export const RULES = {
     severity: 'warning',
     destructive: false,
     squawk: true,
-    safer: 'Add the CHECK to the table columns that use the domain (NOT VALID, then VALIDATE) instead of to the domain, which checks every column using it under lock.',
+    safer:
+      'Add the CHECK to the table columns that use the domain (NOT VALID, then VALIDATE) instead of to the domain, which checks every column using it under lock.',
   },
   'prefer-repack': {
     group: 'Locks, rewrites and scans on existing tables',
@@ -256,7 +265,8 @@ export const RULES = {
   },
   'require-timeout-settings': {
     group: 'Locks, rewrites and scans on existing tables',
-    catches: 'The first statement of a file that locks an existing table, when no lock_timeout is set before it (SET, SET LOCAL, set_config or the `lock-timeout` input).',
+    catches:
+      'The first statement of a file that locks an existing table, when no lock_timeout is set before it (SET, SET LOCAL, set_config or the `lock-timeout` input).',
     severity: 'warning',
     destructive: false,
     squawk: true,
@@ -270,7 +280,8 @@ export const RULES = {
     severity: 'error',
     destructive: false,
     squawk: true,
-    safer: 'Remove BEGIN/COMMIT from the file: the migration tool already runs it in a transaction; a COMMIT inside ends that transaction early and a later failure can no longer roll the whole file back.',
+    safer:
+      'Remove BEGIN/COMMIT from the file: the migration tool already runs it in a transaction; a COMMIT inside ends that transaction early and a later failure can no longer roll the whole file back.',
   },
   'ban-uncommitted-transaction': {
     group: 'Transactions',
@@ -282,7 +293,8 @@ export const RULES = {
   },
   'prefer-robust-stmts': {
     group: 'Transactions',
-    catches: 'In a file that runs without a transaction and has several statements: CREATE/DROP/ADD/DROP COLUMN without IF [NOT] EXISTS, so a re-run after a failure half-way stops at the first statement that already ran.',
+    catches:
+      'In a file that runs without a transaction and has several statements: CREATE/DROP/ADD/DROP COLUMN without IF [NOT] EXISTS, so a re-run after a failure half-way stops at the first statement that already ran.',
     severity: 'warning',
     destructive: false,
     squawk: true,

@@ -39,11 +39,20 @@ export async function waitForOperations(context: NeonCallContext, operations: Op
     if (OPERATION_DONE.has(operation.status)) continue;
     await pollUntil(
       async () => {
-        const { operation: current } = await callNeon(context, `read operation ${operation.id}`, () => context.api.getProjectOperation(context.projectId, operation.id));
-        if (OPERATION_FAILED.has(current.status)) throw new Error(`Neon operation ${current.action} (${current.id}) ${current.status} while ${what}${current.error ? `: ${current.error}` : ''}.`);
+        const { operation: current } = await callNeon(context, `read operation ${operation.id}`, () =>
+          context.api.getProjectOperation(context.projectId, operation.id),
+        );
+        if (OPERATION_FAILED.has(current.status))
+          throw new Error(`Neon operation ${current.action} (${current.id}) ${current.status} while ${what}${current.error ? `: ${current.error}` : ''}.`);
         return OPERATION_DONE.has(current.status) ? current : undefined;
       },
-      { deadline: context.deadline, what: `Neon operation ${operation.action} (${operation.id}) while ${what}`, initialIntervalMs: 100, maxIntervalMs: 3_000, ...polling },
+      {
+        deadline: context.deadline,
+        what: `Neon operation ${operation.action} (${operation.id}) while ${what}`,
+        initialIntervalMs: 100,
+        maxIntervalMs: 3_000,
+        ...polling,
+      },
     );
   }
 }

@@ -72,14 +72,21 @@ export class NeonPreviews implements PreviewProvider {
   async preflight(request: PreviewRequest): Promise<void> {
     const context = this.context(Date.now() + request.waitTimeoutSeconds * 1000);
     const branches = await listBranches(context).catch((error: unknown) => {
-      if (error instanceof PermanentError && error.status === 404) throw new SettingError('neonProjectId', `project '${this.settings.projectId}' was not found. Check the project id (Settings → General in the Neon console) and that the API key belongs to its organization.`);
+      if (error instanceof PermanentError && error.status === 404)
+        throw new SettingError(
+          'neonProjectId',
+          `project '${this.settings.projectId}' was not found. Check the project id (Settings → General in the Neon console) and that the API key belongs to its organization.`,
+        );
       if (error instanceof PermanentError && error.status === 401) throw new SettingError('neonApiKey', error.message);
       throw error;
     });
     const parent = this.resolveParent(branches);
     const existing = branches.find((branch) => branch.name === request.branchName);
     if (existing && (existing.default || existing.protected || existing.id === parent.id)) {
-      throw new SettingError('branchName', `'${request.branchName}' is ${existing.default ? 'the default branch' : existing.protected ? 'a protected branch' : 'the parent'} of project '${this.settings.projectId}'; a preview must be a branch of its own. Use a preview name such as preview/pr-42.`);
+      throw new SettingError(
+        'branchName',
+        `'${request.branchName}' is ${existing.default ? 'the default branch' : existing.protected ? 'a protected branch' : 'the parent'} of project '${this.settings.projectId}'; a preview must be a branch of its own. Use a preview name such as preview/pr-42.`,
+      );
     }
     const { database, role } = await this.resolveDatabaseAndRole(context, parent);
     this.resolved = { parent, database, role, existing };
@@ -94,8 +101,14 @@ export class NeonPreviews implements PreviewProvider {
     }
     const parent = branches.find((branch) => branch.id === wanted) ?? branches.find((branch) => branch.name === wanted);
     if (!parent) {
-      const names = branches.filter((branch) => !branch.name.startsWith('preview/')).slice(0, 10).map((branch) => branch.name);
-      throw new SettingError('parent', `no branch named or with id '${wanted}' in project '${this.settings.projectId}'. Existing branches include: ${names.join(', ') || '(none)'}.`);
+      const names = branches
+        .filter((branch) => !branch.name.startsWith('preview/'))
+        .slice(0, 10)
+        .map((branch) => branch.name);
+      throw new SettingError(
+        'parent',
+        `no branch named or with id '${wanted}' in project '${this.settings.projectId}'. Existing branches include: ${names.join(', ') || '(none)'}.`,
+      );
     }
     return parent;
   }
@@ -104,16 +117,25 @@ export class NeonPreviews implements PreviewProvider {
     // Both lists at once: two round trips on the path to the create cost one.
     const [{ databases }, roleList] = await Promise.all([
       callNeon(context, `list the databases of branch '${parent.name}'`, () => this.api.listProjectBranchDatabases(this.settings.projectId, parent.id)),
-      this.settings.role ? callNeon(context, `list the roles of branch '${parent.name}'`, () => this.api.listProjectBranchRoles(this.settings.projectId, parent.id)) : undefined,
+      this.settings.role
+        ? callNeon(context, `list the roles of branch '${parent.name}'`, () => this.api.listProjectBranchRoles(this.settings.projectId, parent.id))
+        : undefined,
     ]);
     let database: Database | undefined;
     if (this.settings.database) {
       database = databases.find((candidate) => candidate.name === this.settings.database);
-      if (!database) throw new SettingError('database', `branch '${parent.name}' has no database '${this.settings.database}'. Its databases: ${databases.map((d) => d.name).join(', ') || '(none)'}.`);
+      if (!database)
+        throw new SettingError(
+          'database',
+          `branch '${parent.name}' has no database '${this.settings.database}'. Its databases: ${databases.map((d) => d.name).join(', ') || '(none)'}.`,
+        );
     } else if (databases.length === 1) {
       database = databases[0]!;
     } else {
-      throw new SettingError('database', `branch '${parent.name}' has ${databases.length} databases (${databases.map((d) => d.name).join(', ') || 'none'}); name the one to use.`);
+      throw new SettingError(
+        'database',
+        `branch '${parent.name}' has ${databases.length} databases (${databases.map((d) => d.name).join(', ') || 'none'}); name the one to use.`,
+      );
     }
     if (this.settings.role) {
       const roles = roleList!.roles;
@@ -170,7 +192,14 @@ export class NeonPreviews implements PreviewProvider {
     const [pooled, direct] = await Promise.all(
       [true, false].map((isPooled) =>
         callNeon(context, 'read the connection URI', () =>
-          this.api.getConnectionUri({ projectId: this.settings.projectId, branch_id: branch!.id, endpoint_id: computeId, database_name: database, role_name: role, pooled: isPooled }),
+          this.api.getConnectionUri({
+            projectId: this.settings.projectId,
+            branch_id: branch!.id,
+            endpoint_id: computeId,
+            database_name: database,
+            role_name: role,
+            pooled: isPooled,
+          }),
         ).then((data) => data.uri),
       ),
     );
@@ -207,7 +236,9 @@ export class NeonPreviews implements PreviewProvider {
     const answered = waitForSelectOne(url, context.deadline, this.log, what, { ...COMPUTE_POLL, signal: stopped });
     const failed = pending.length
       ? abortableSleep(OPERATION_WATCH_DELAY_MS, stopped)
-          .then(() => waitForOperations(context, pending, doing, { initialIntervalMs: 1_000, maxIntervalMs: 5_000, sleep: (ms) => abortableSleep(ms, stopped) }))
+          .then(() =>
+            waitForOperations(context, pending, doing, { initialIntervalMs: 1_000, maxIntervalMs: 5_000, sleep: (ms) => abortableSleep(ms, stopped) }),
+          )
           .then(() => new Promise<never>(() => {}))
       : new Promise<never>(() => {});
     answered.catch(() => {});
@@ -224,7 +255,12 @@ export class NeonPreviews implements PreviewProvider {
    * running (waitUntilAnswering waits); an anonymized branch is returned only once masked.
    * A 409 means a twin run made it first, which is as good.
    */
-  private async createBranch(context: NeonCallContext, request: PreviewRequest, parent: Branch, expiresAt: string | undefined): Promise<{ branch: Branch; isNew: boolean; endpoints?: Endpoint[]; operations?: Operation[] }> {
+  private async createBranch(
+    context: NeonCallContext,
+    request: PreviewRequest,
+    parent: Branch,
+    expiresAt: string | undefined,
+  ): Promise<{ branch: Branch; isNew: boolean; endpoints?: Endpoint[]; operations?: Operation[] }> {
     const parentAt = this.settings.parentAt;
     const branchSpec = {
       name: request.branchName,
@@ -234,10 +270,17 @@ export class NeonPreviews implements PreviewProvider {
       ...(expiresAt ? { expires_at: expiresAt } : {}),
       ...(this.settings.branchType === 'schema-only' ? { init_source: 'schema-only' } : {}),
     };
-    const endpoints = [{ type: EndpointType.ReadWrite, ...(this.settings.suspendTimeoutSeconds !== undefined ? { suspend_timeout_seconds: this.settings.suspendTimeoutSeconds } : {}) }];
+    const endpoints = [
+      {
+        type: EndpointType.ReadWrite,
+        ...(this.settings.suspendTimeoutSeconds !== undefined ? { suspend_timeout_seconds: this.settings.suspendTimeoutSeconds } : {}),
+      },
+    ];
     this.log.info(`Creating preview branch '${request.branchName}' from '${parent.name}'${this.settings.maskingRules ? ' with masked data' : ''}.`);
     if (this.settings.branchType === 'schema-only') {
-      this.log.warning(`'${request.branchName}' is a schema-only branch: Neon counts it as a root branch, and projects allow only a few of those. Delete it when done (cleanup does) or use branch-type: data.`);
+      this.log.warning(
+        `'${request.branchName}' is a schema-only branch: Neon counts it as a root branch, and projects allow only a few of those. Delete it when done (cleanup does) or use branch-type: data.`,
+      );
     }
     let created: { branch: Branch; operations: Operation[]; endpoints?: Endpoint[] };
     try {
@@ -275,7 +318,10 @@ export class NeonPreviews implements PreviewProvider {
     await pollUntil(
       async () => {
         const status = await callNeon(context, 'read the anonymization status', () => this.api.getAnonymizedBranchStatus(this.settings.projectId, branch.id));
-        if (status.state === 'error' || status.state === 'initialization_error') throw new Error(`Neon could not anonymize branch '${branch.name}': ${status.status_message ?? status.state}. No connection details are returned for a branch whose data may not be masked.`);
+        if (status.state === 'error' || status.state === 'initialization_error')
+          throw new Error(
+            `Neon could not anonymize branch '${branch.name}': ${status.status_message ?? status.state}. No connection details are returned for a branch whose data may not be masked.`,
+          );
         return status.state === 'anonymized' ? status : undefined;
       },
       { deadline: context.deadline, what: `anonymization of '${branch.name}'`, initialIntervalMs: 200, maxIntervalMs: 5_000 },
@@ -283,12 +329,16 @@ export class NeonPreviews implements PreviewProvider {
   }
 
   private async setExpiry(context: NeonCallContext, branch: Branch, expiresAt: string): Promise<void> {
-    const { operations } = await callNeon(context, `set the expiry of '${branch.name}'`, () => this.api.updateProjectBranch(this.settings.projectId, branch.id, { branch: { expires_at: expiresAt } }));
+    const { operations } = await callNeon(context, `set the expiry of '${branch.name}'`, () =>
+      this.api.updateProjectBranch(this.settings.projectId, branch.id, { branch: { expires_at: expiresAt } }),
+    );
     await waitForOperations(context, operations, `updating '${branch.name}'`);
   }
 
   private async deleteBranch(context: NeonCallContext, branch: Branch): Promise<void> {
-    const { operations } = await callNeon(context, `delete branch '${branch.name}'`, () => this.api.deleteProjectBranch({ projectId: this.settings.projectId, branchId: branch.id }));
+    const { operations } = await callNeon(context, `delete branch '${branch.name}'`, () =>
+      this.api.deleteProjectBranch({ projectId: this.settings.projectId, branchId: branch.id }),
+    );
     await waitForOperations(context, operations, `deleting '${branch.name}'`);
   }
 
@@ -300,7 +350,11 @@ export class NeonPreviews implements PreviewProvider {
     try {
       const created = await callNeon(context, `add a compute to '${branch.name}'`, () =>
         this.api.createProjectEndpoint(this.settings.projectId, {
-          endpoint: { branch_id: branch.id, type: EndpointType.ReadWrite, ...(this.settings.suspendTimeoutSeconds !== undefined ? { suspend_timeout_seconds: this.settings.suspendTimeoutSeconds } : {}) },
+          endpoint: {
+            branch_id: branch.id,
+            type: EndpointType.ReadWrite,
+            ...(this.settings.suspendTimeoutSeconds !== undefined ? { suspend_timeout_seconds: this.settings.suspendTimeoutSeconds } : {}),
+          },
         }),
       );
       await waitForOperations(context, created.operations, `starting the compute of '${branch.name}'`);

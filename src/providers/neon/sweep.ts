@@ -113,17 +113,36 @@ export class NeonPreviewStore implements PreviewStore {
     let branches: Branch[];
     try {
       branches = await collectPages(async (cursor) => {
-        const page = await callNeon(this.context(), 'list branches', this.paced(() => this.api.listProjectBranches({ projectId, cursor, limit: this.settings.pageSize ?? SWEEP_PAGE_SIZE, sort_by: 'created_at', sort_order: 'asc' })));
+        const page = await callNeon(
+          this.context(),
+          'list branches',
+          this.paced(() =>
+            this.api.listProjectBranches({ projectId, cursor, limit: this.settings.pageSize ?? SWEEP_PAGE_SIZE, sort_by: 'created_at', sort_order: 'asc' }),
+          ),
+        );
         Object.assign(annotations, page.annotations ?? {});
         return { items: page.branches, next: page.pagination?.next };
       });
     } catch (error) {
-      if (error instanceof PermanentError && error.status === 404) throw new SettingError('neonProjectId', `project '${projectId}' was not found. Check the project id (Settings → General in the Neon console) and that the API key belongs to its organization.`);
+      if (error instanceof PermanentError && error.status === 404)
+        throw new SettingError(
+          'neonProjectId',
+          `project '${projectId}' was not found. Check the project id (Settings → General in the Neon console) and that the API key belongs to its organization.`,
+        );
       if (error instanceof PermanentError && error.status === 401) throw new SettingError('neonApiKey', error.message);
       throw error;
     }
     // Computes matter only for staleness; one request lists the whole project's.
-    const endpoints = mode === 'stale' ? (await callNeon(this.context(), 'list computes', this.paced(() => this.api.listProjectEndpoints(projectId)))).endpoints : [];
+    const endpoints =
+      mode === 'stale'
+        ? (
+            await callNeon(
+              this.context(),
+              'list computes',
+              this.paced(() => this.api.listProjectEndpoints(projectId)),
+            )
+          ).endpoints
+        : [];
     const byBranch = new Map<string, Endpoint[]>();
     for (const endpoint of endpoints) byBranch.set(endpoint.branch_id, [...(byBranch.get(endpoint.branch_id) ?? []), endpoint]);
     const children = new Map<string, Branch[]>();
@@ -145,7 +164,11 @@ export class NeonPreviewStore implements PreviewStore {
   async remove(resource: PreviewResource): Promise<{ alreadyGone: boolean; note?: string }> {
     const context = this.context();
     try {
-      const deleted = await callNeon(context, `delete branch '${resource.name}'`, this.paced(() => this.api.deleteProjectBranch({ projectId: this.settings.projectId, branchId: resource.id })));
+      const deleted = await callNeon(
+        context,
+        `delete branch '${resource.name}'`,
+        this.paced(() => this.api.deleteProjectBranch({ projectId: this.settings.projectId, branchId: resource.id })),
+      );
       // Neon documents 204 (no body) for a branch that does not exist or is already deleted.
       if (!deleted || typeof deleted !== 'object' || !deleted.branch) return { alreadyGone: true };
       if (this.settings.waitForDeletion) await waitForOperations(context, deleted.operations ?? [], `deleting '${resource.name}'`);

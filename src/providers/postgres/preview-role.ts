@@ -92,13 +92,23 @@ $transfer$`;
  * Creates (or brings up to date) the preview's role, gives it the database and everything
  * in it, and closes the database to every other role. Idempotent and twin-safe.
  */
-export async function ensurePreviewRole(admin: pg.Client, adminUrl: string, database: string, deadline: number, log: Log): Promise<{ role: string; password: string }> {
+export async function ensurePreviewRole(
+  admin: pg.Client,
+  adminUrl: string,
+  database: string,
+  deadline: number,
+  log: Log,
+): Promise<{ role: string; password: string }> {
   const role = previewRoleName(database);
   const password = previewRolePassword(adminUrl, role);
   log.secret(password);
-  const { rows } = await admin.query<{ comment: string | null }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [role]);
+  const { rows } = await admin.query<{ comment: string | null }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [
+    role,
+  ]);
   if (rows.length > 0 && rows[0]!.comment !== roleMark(database)) {
-    throw new Error(`role '${role}' already exists and is not the preview role of '${database}' (no preview-db mark); refusing to take it over. Drop or rename it.`);
+    throw new Error(
+      `role '${role}' already exists and is not the preview role of '${database}' (no preview-db mark); refusing to take it over. Drop or rename it.`,
+    );
   }
   if (rows.length === 0) {
     // Role and mark in one transaction: a twin never sees the role without its mark (and would
@@ -118,7 +128,8 @@ export async function ensurePreviewRole(admin: pg.Client, adminUrl: string, data
   }
   // Postgres 16+: a role with CREATEROLE may hand objects to a role only as a member of it.
   const { rows: superuser } = await admin.query<{ su: boolean }>('SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user');
-  if (!superuser[0]?.su) await admin.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER`).catch((error: Error) => log.debug(`GRANT ${role} TO CURRENT_USER: ${error.message}`));
+  if (!superuser[0]?.su)
+    await admin.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER`).catch((error: Error) => log.debug(`GRANT ${role} TO CURRENT_USER: ${error.message}`));
   await admin.query(`ALTER DATABASE ${quoteIdent(database)} OWNER TO ${quoteIdent(role)}`);
   await admin.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
   const inside = await connectWithRetry(withDatabase(adminUrl, database), deadline, log, `preview database '${database}'`);
@@ -131,11 +142,18 @@ export async function ensurePreviewRole(admin: pg.Client, adminUrl: string, data
 }
 
 /** `ensurePreviewRole`, again while a twin run hands the same objects over at the same moment (until `deadline`). */
-export function ensurePreviewRoleRetrying(admin: pg.Client, adminUrl: string, database: string, deadline: number, log: Log): Promise<{ role: string; password: string }> {
+export function ensurePreviewRoleRetrying(
+  admin: pg.Client,
+  adminUrl: string,
+  database: string,
+  deadline: number,
+  log: Log,
+): Promise<{ role: string; password: string }> {
   return withRetries(() => ensurePreviewRole(admin, adminUrl, database, deadline, log), {
     deadline,
     // 40001/40P01: serialization or deadlock with the twin; XX000: "tuple concurrently updated" on the same catalog row.
-    classify: (error) => (['40001', '40P01', 'XX000'].includes((error as { code?: string }).code ?? '') ? { retry: true, reason: (error as Error).message } : { retry: false }),
+    classify: (error) =>
+      ['40001', '40P01', 'XX000'].includes((error as { code?: string }).code ?? '') ? { retry: true, reason: (error as Error).message } : { retry: false },
   });
 }
 
@@ -146,7 +164,9 @@ export function ensurePreviewRoleRetrying(admin: pg.Client, adminUrl: string, da
  */
 export async function dropPreviewRole(admin: pg.Client, database: string, log: Log): Promise<boolean> {
   const role = previewRoleName(database);
-  const { rows } = await admin.query<{ comment: string | null }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [role]);
+  const { rows } = await admin.query<{ comment: string | null }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [
+    role,
+  ]);
   if (rows.length === 0 || rows[0]!.comment !== roleMark(database)) return false;
   try {
     await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);

@@ -61,15 +61,25 @@ export class PostgresPreviews implements PreviewProvider {
       if (!rows[0]?.can) throw new SettingError('postgresAdminUrl', 'its role may not create databases. Use a role with CREATEDB (or the server admin).');
       this.ownRole = await canCreateRoles(client);
       if (!this.ownRole) {
-        this.log.warning("postgres-url's role may not create roles, so the preview uses postgres-url's own credentials, and the job can reach every database that role can. Give it CREATEROLE (Postgres 16+ limits that to the roles it creates) for a role per preview.", { title: 'Preview shares the admin credentials' });
+        this.log.warning(
+          "postgres-url's role may not create roles, so the preview uses postgres-url's own credentials, and the job can reach every database that role can. Give it CREATEROLE (Postgres 16+ limits that to the roles it creates) for a role per preview.",
+          { title: 'Preview shares the admin credentials' },
+        );
       }
       if (this.settings.template) {
         const template = await this.find(client, this.settings.template);
-        if (!template) throw new SettingError('template', `database '${this.settings.template}' does not exist on the server. Name an existing database, or leave template empty for an empty preview.`);
+        if (!template)
+          throw new SettingError(
+            'template',
+            `database '${this.settings.template}' does not exist on the server. Name an existing database, or leave template empty for an empty preview.`,
+          );
       }
       const name = databaseNameForBranch(request.branchName);
       if (name === this.settings.template || name === describeUrl(this.settings.adminUrl).database) {
-        throw new SettingError('branchName', `'${request.branchName}' maps to database '${name}', which is the template or the admin database. Choose another branch name.`);
+        throw new SettingError(
+          'branchName',
+          `'${request.branchName}' maps to database '${name}', which is the template or the admin database. Choose another branch name.`,
+        );
       }
       const existing = await this.find(client, name);
       if (existing) this.assertOurs(existing, request.branchName);
@@ -79,10 +89,16 @@ export class PostgresPreviews implements PreviewProvider {
   /** Never adopt a database this project did not create for this branch. */
   private assertOurs(existing: ExistingDatabase, branchName: string): void {
     if (!existing.marker) {
-      throw new SettingError('branchName', `database '${existing.name}' already exists and is not a preview made by preview-db (its comment has no managed-by=preview-db mark). Refusing to touch it: choose another branch name.`);
+      throw new SettingError(
+        'branchName',
+        `database '${existing.name}' already exists and is not a preview made by preview-db (its comment has no managed-by=preview-db mark). Refusing to touch it: choose another branch name.`,
+      );
     }
     if (existing.marker.branch !== branchName) {
-      throw new SettingError('branchName', `database '${existing.name}' belongs to the preview of branch '${existing.marker.branch}', not '${branchName}'. Choose a branch name that differs by more than punctuation.`);
+      throw new SettingError(
+        'branchName',
+        `database '${existing.name}' belongs to the preview of branch '${existing.marker.branch}', not '${branchName}'. Choose a branch name that differs by more than punctuation.`,
+      );
     }
   }
 
@@ -92,7 +108,13 @@ export class PostgresPreviews implements PreviewProvider {
     const name = databaseNameForBranch(request.branchName);
     const expiresAt = request.expiresInSeconds ? new Date(Date.now() + request.expiresInSeconds * 1000).toISOString() : undefined;
     const pullRequest = Number(request.annotations['github-pr-number']) || undefined;
-    const marker: PreviewMarker = { branch: request.branchName, createdAt: new Date().toISOString(), expiresAt, repository: request.annotations['github-repo'], pullRequest };
+    const marker: PreviewMarker = {
+      branch: request.branchName,
+      createdAt: new Date().toISOString(),
+      expiresAt,
+      repository: request.annotations['github-repo'],
+      pullRequest,
+    };
 
     const outcome = await this.admin(deadline, async (client) => {
       let existing = await this.find(client, name);
@@ -105,7 +127,9 @@ export class PostgresPreviews implements PreviewProvider {
           this.log.info(`Reusing preview database '${name}'.`);
           return { created: false, outcome: 'reused' as const, marker: existing.marker! };
         }
-        this.log.info(`${request.onExisting === 'reset' ? 'Resetting' : 'Recreating'} preview database '${name}': dropping it (open connections are terminated).`);
+        this.log.info(
+          `${request.onExisting === 'reset' ? 'Resetting' : 'Recreating'} preview database '${name}': dropping it (open connections are terminated).`,
+        );
         await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
       }
       const createdNow = await this.create(client, name, marker, deadline);
@@ -171,7 +195,9 @@ export class PostgresPreviews implements PreviewProvider {
       // 42P04 duplicate_database; 23505 when the twin's insert into pg_database wins the race.
       if (['42P04', '23505'].includes((error as { code?: string }).code ?? '')) return false;
       if ((error as { code?: string }).code === '55006' || (error as Error).name === 'DeadlineExceededError') {
-        throw new Error(`Could not clone template '${this.settings.template}': other sessions stayed connected to it until wait-timeout. Postgres copies a template only while nobody is connected; use a dedicated template database that applications do not connect to.`);
+        throw new Error(
+          `Could not clone template '${this.settings.template}': other sessions stayed connected to it until wait-timeout. Postgres copies a template only while nobody is connected; use a dedicated template database that applications do not connect to.`,
+        );
       }
       throw error;
     }

@@ -57,7 +57,8 @@ export function toPreviewResource(row: DatabaseRow, adminDatabase: string, now: 
   else if (SYSTEM_DATABASES.has(row.datname)) reserved = `'${row.datname}' is a system database`;
   else if (row.datistemplate) reserved = 'it is a template database';
   else if (!row.datallowconn) reserved = 'it does not allow connections (a system or maintenance database)';
-  else if (marker && databaseNameForBranch(marker.branch) !== row.datname) reserved = `its mark names branch '${marker.branch}', which maps to another database (was it renamed?)`;
+  else if (marker && databaseNameForBranch(marker.branch) !== row.datname)
+    reserved = `its mark names branch '${marker.branch}', which maps to another database (was it renamed?)`;
   else if (marker && wanted !== undefined && marker.branch !== wanted) reserved = `it belongs to the preview of branch '${marker.branch}'`;
 
   // Activity: the mark's creation, then sessions open now.
@@ -81,7 +82,8 @@ export function toPreviewResource(row: DatabaseRow, adminDatabase: string, now: 
     reserved,
     lastActivity,
     activitySource,
-    pullRequest: marker && !(marker.repository && repository && marker.repository !== repository) ? (marker.pullRequest ?? pullRequestFromName(marker.branch)) : undefined,
+    pullRequest:
+      marker && !(marker.repository && repository && marker.repository !== repository) ? (marker.pullRequest ?? pullRequestFromName(marker.branch)) : undefined,
     incarnation: marker?.createdAt,
     expiresAt: marker?.expiresAt && !Number.isNaN(Date.parse(marker.expiresAt)) ? new Date(marker.expiresAt) : undefined,
   };
@@ -120,8 +122,12 @@ export class PostgresPreviewStore implements PreviewStore {
       const versionResult = await client.query<{ server_version_num: string }>('SHOW server_version_num');
       return { rows: result.rows, version: Number(versionResult.rows[0]!.server_version_num) };
     });
-    const resources = rows.map((row) => toPreviewResource(row, this.adminDatabase, request.now, wanted ? request.branchName : undefined, this.settings.repository));
-    this.log.info(`The server has ${rows.length} database(s)${wanted ? ` named '${wanted}'` : ''}; ${resources.filter((resource) => resource.marked && !resource.reserved).length} carry the preview-db mark.`);
+    const resources = rows.map((row) =>
+      toPreviewResource(row, this.adminDatabase, request.now, wanted ? request.branchName : undefined, this.settings.repository),
+    );
+    this.log.info(
+      `The server has ${rows.length} database(s)${wanted ? ` named '${wanted}'` : ''}; ${resources.filter((resource) => resource.marked && !resource.reserved).length} carry the preview-db mark.`,
+    );
     if (request.mode === 'stale' && version >= 160000) await this.addTableActivity(resources, request);
     return resources;
   }
@@ -133,7 +139,9 @@ export class PostgresPreviewStore implements PreviewStore {
     await forEachBounded(idle, 4, async (resource) => {
       try {
         const lastScan = await this.withClient(withDatabase(this.settings.adminUrl, resource.id), `database '${resource.id}'`, async (client) => {
-          const { rows } = await client.query<{ last_scan: Date | null }>('SELECT max(greatest(last_seq_scan, last_idx_scan)) AS last_scan FROM pg_stat_user_tables');
+          const { rows } = await client.query<{ last_scan: Date | null }>(
+            'SELECT max(greatest(last_seq_scan, last_idx_scan)) AS last_scan FROM pg_stat_user_tables',
+          );
           return rows[0]?.last_scan ?? null;
         });
         if (lastScan && lastScan > resource.lastActivity!) {
@@ -163,21 +171,28 @@ export class PostgresPreviewStore implements PreviewStore {
       }
       const marker = parseMarker(rows[0]!.comment);
       if (!marker || marker.branch !== resource.name || databaseNameForBranch(marker.branch) !== resource.id || marker.createdAt !== resource.incarnation) {
-        throw new Error(`database '${resource.id}' changed since it was listed (its mark is now ${marker ? `for '${marker.branch}', created ${marker.createdAt}` : 'gone'}); not dropped. A re-run judges it afresh.`);
+        throw new Error(
+          `database '${resource.id}' changed since it was listed (its mark is now ${marker ? `for '${marker.branch}', created ${marker.createdAt}` : 'gone'}); not dropped. A re-run judges it afresh.`,
+        );
       }
       const { sessions } = rows[0]!;
       const force = Number(rows[0]!.version) >= 130000;
-      if (sessions > 0) this.log.info(`Database '${resource.id}' has ${sessions} open connection(s); ${force ? 'DROP DATABASE ... WITH (FORCE) terminates them' : 'terminating them first'}.`);
+      if (sessions > 0)
+        this.log.info(
+          `Database '${resource.id}' has ${sessions} open connection(s); ${force ? 'DROP DATABASE ... WITH (FORCE) terminates them' : 'terminating them first'}.`,
+        );
       await withRetries(
         async () => {
-          if (!force && sessions > 0) await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [resource.id]);
+          if (!force && sessions > 0)
+            await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [resource.id]);
           await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(resource.id)}${force ? ' WITH (FORCE)' : ''}`);
         },
         {
           deadline: this.deadline(),
           baseDelayMs: 250,
           // 55006: sessions reconnected between terminating and dropping (Postgres before 13).
-          classify: (error) => ((error as { code?: string }).code === '55006' ? { retry: true, reason: 'the database is still in use' } : classifyPostgresError(error)),
+          classify: (error) =>
+            (error as { code?: string }).code === '55006' ? { retry: true, reason: 'the database is still in use' } : classifyPostgresError(error),
           onRetry: ({ reason, delayMs }) => this.log.info(`Dropping '${resource.id}': ${reason}; retrying in ${delayMs}ms`),
         },
       );

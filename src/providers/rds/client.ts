@@ -50,7 +50,15 @@ function codeIs(error: unknown, ...codes: string[]): boolean {
   return codes.some((code) => code === e.Code || code === e.name || `${code}Fault` === e.name);
 }
 
-const THROTTLING = ['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'RequestThrottled', 'RequestThrottledException', 'SlowDown'];
+const THROTTLING = [
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+];
 /** The instance or cluster is doing something else (a backup, another snapshot, a modification). */
 const BUSY = ['InvalidDBInstanceState', 'InvalidDBInstanceStateFault', 'InvalidDBClusterStateFault'];
 const EXPIRED = ['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired'];
@@ -93,7 +101,8 @@ export function classifyRdsError(error: unknown, options: { busyHeals?: boolean 
   if (codeIs(error, ...THROTTLING)) return { retry: true, reason: `throttled by RDS (${rdsErrorCode(error)})` };
   if (options.busyHeals && isBusy(error)) return { retry: true, reason: `busy: ${e.message ?? rdsErrorCode(error)}` };
   const status = rdsStatus(error);
-  if ((status !== undefined && status >= 500) || e.$fault === 'server') return { retry: true, reason: `RDS answered ${status ?? 'a server error'} ${rdsErrorCode(error) ?? ''}`.trim() };
+  if ((status !== undefined && status >= 500) || e.$fault === 'server')
+    return { retry: true, reason: `RDS answered ${status ?? 'a server error'} ${rdsErrorCode(error) ?? ''}`.trim() };
   const networkCode = e.code ?? e.name ?? '';
   if (TRANSIENT_NETWORK_CODES.has(networkCode) || networkCode === 'TimeoutError' || /socket hang up/i.test(e.message ?? '')) {
     return { retry: true, reason: `network error ${networkCode}` };

@@ -166,7 +166,9 @@ export class RdsRestores {
   async quotas(): Promise<Record<string, RdsQuota>> {
     const { AccountQuotas } = await this.call('DescribeAccountAttributes', () => this.client.send(new DescribeAccountAttributesCommand({})));
     const result: Record<string, RdsQuota> = {};
-    for (const q of AccountQuotas ?? []) if (q.AccountQuotaName && q.Used !== undefined && q.Max !== undefined) result[q.AccountQuotaName] = { name: q.AccountQuotaName, used: q.Used, max: q.Max };
+    for (const q of AccountQuotas ?? [])
+      if (q.AccountQuotaName && q.Used !== undefined && q.Max !== undefined)
+        result[q.AccountQuotaName] = { name: q.AccountQuotaName, used: q.Used, max: q.Max };
     return result;
   }
 
@@ -212,7 +214,16 @@ export class RdsRestores {
   async createClusterInstance(clusterId: string, instanceId: string, engine: string, instanceClass: string, tags: Tag[]): Promise<RdsInstanceShape> {
     const { DBInstance } = await this.call(
       'CreateDBInstance',
-      () => this.client.send(new CreateDBInstanceCommand({ DBClusterIdentifier: clusterId, DBInstanceIdentifier: instanceId, Engine: engine, DBInstanceClass: instanceClass, Tags: tags })),
+      () =>
+        this.client.send(
+          new CreateDBInstanceCommand({
+            DBClusterIdentifier: clusterId,
+            DBInstanceIdentifier: instanceId,
+            Engine: engine,
+            DBInstanceClass: instanceClass,
+            Tags: tags,
+          }),
+        ),
       { busyHeals: true },
     );
     return instanceShape(DBInstance ?? {});
@@ -221,7 +232,11 @@ export class RdsRestores {
   /** Deletes an instance for good (no final snapshot); false when it was already gone. A busy instance is waited out. */
   async deleteInstance(id: string): Promise<boolean> {
     try {
-      await this.call('DeleteDBInstance', () => this.client.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true })), { busyHeals: true });
+      await this.call(
+        'DeleteDBInstance',
+        () => this.client.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true })),
+        { busyHeals: true },
+      );
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -232,7 +247,9 @@ export class RdsRestores {
 
   async deleteCluster(id: string): Promise<boolean> {
     try {
-      await this.call('DeleteDBCluster', () => this.client.send(new DeleteDBClusterCommand({ DBClusterIdentifier: id, SkipFinalSnapshot: true })), { busyHeals: true });
+      await this.call('DeleteDBCluster', () => this.client.send(new DeleteDBClusterCommand({ DBClusterIdentifier: id, SkipFinalSnapshot: true })), {
+        busyHeals: true,
+      });
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;

@@ -72,7 +72,12 @@ export interface RdsCallPolicy {
 }
 
 /** One RDS call with retries under the policy; `busyHeals` also waits out a busy instance or cluster. */
-export function callRds<T>(policy: RdsCallPolicy, what: string, operation: () => Promise<T>, options: { busyHeals?: boolean; permanent?: (error: unknown) => boolean } = {}): Promise<T> {
+export function callRds<T>(
+  policy: RdsCallPolicy,
+  what: string,
+  operation: () => Promise<T>,
+  options: { busyHeals?: boolean; permanent?: (error: unknown) => boolean } = {},
+): Promise<T> {
   return withRetries(operation, {
     deadline: policy.deadline,
     baseDelayMs: policy.baseDelayMs,
@@ -140,7 +145,16 @@ export class RdsSnapshots {
       if (this.kind === 'instance') {
         const { DBInstances } = await this.call('DescribeDBInstances', () => this.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })));
         const i = DBInstances?.[0];
-        return i && { id: i.DBInstanceIdentifier ?? id, status: i.DBInstanceStatus ?? 'unknown', arn: i.DBInstanceArn, engine: i.Engine, clusterId: i.DBClusterIdentifier, encrypted: i.StorageEncrypted };
+        return (
+          i && {
+            id: i.DBInstanceIdentifier ?? id,
+            status: i.DBInstanceStatus ?? 'unknown',
+            arn: i.DBInstanceArn,
+            engine: i.Engine,
+            clusterId: i.DBClusterIdentifier,
+            encrypted: i.StorageEncrypted,
+          }
+        );
       }
       const { DBClusters } = await this.call('DescribeDBClusters', () => this.client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })));
       const c = DBClusters?.[0];
@@ -154,10 +168,18 @@ export class RdsSnapshots {
   /** Starts a manual snapshot; a busy target is waited out until the deadline. */
   async create(targetId: string, snapshotId: string, tags: Tag[]): Promise<RdsSnapshotInfo> {
     if (this.kind === 'instance') {
-      const { DBSnapshot } = await this.call('CreateDBSnapshot', () => this.client.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: targetId, DBSnapshotIdentifier: snapshotId, Tags: tags })), { busyHeals: true });
+      const { DBSnapshot } = await this.call(
+        'CreateDBSnapshot',
+        () => this.client.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: targetId, DBSnapshotIdentifier: snapshotId, Tags: tags })),
+        { busyHeals: true },
+      );
       return fromInstanceSnapshot(DBSnapshot ?? {}, this.region);
     }
-    const { DBClusterSnapshot } = await this.call('CreateDBClusterSnapshot', () => this.client.send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: targetId, DBClusterSnapshotIdentifier: snapshotId, Tags: tags })), { busyHeals: true });
+    const { DBClusterSnapshot } = await this.call(
+      'CreateDBClusterSnapshot',
+      () => this.client.send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: targetId, DBClusterSnapshotIdentifier: snapshotId, Tags: tags })),
+      { busyHeals: true },
+    );
     return fromClusterSnapshot(DBClusterSnapshot ?? {}, this.region);
   }
 
@@ -165,10 +187,14 @@ export class RdsSnapshots {
   async get(snapshotId: string): Promise<RdsSnapshotInfo | undefined> {
     try {
       if (this.kind === 'instance') {
-        const { DBSnapshots } = await this.call('DescribeDBSnapshots', () => this.client.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshotId })));
+        const { DBSnapshots } = await this.call('DescribeDBSnapshots', () =>
+          this.client.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshotId })),
+        );
         return DBSnapshots?.[0] && fromInstanceSnapshot(DBSnapshots[0], this.region);
       }
-      const { DBClusterSnapshots } = await this.call('DescribeDBClusterSnapshots', () => this.client.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: snapshotId })));
+      const { DBClusterSnapshots } = await this.call('DescribeDBClusterSnapshots', () =>
+        this.client.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: snapshotId })),
+      );
       return DBClusterSnapshots?.[0] && fromClusterSnapshot(DBClusterSnapshots[0], this.region);
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -182,11 +208,15 @@ export class RdsSnapshots {
     let marker: string | undefined;
     do {
       if (this.kind === 'instance') {
-        const page = await this.call('DescribeDBSnapshots', () => this.client.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: targetId, SnapshotType: 'manual', MaxRecords: 100, Marker: marker })));
+        const page = await this.call('DescribeDBSnapshots', () =>
+          this.client.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: targetId, SnapshotType: 'manual', MaxRecords: 100, Marker: marker })),
+        );
         all.push(...(page.DBSnapshots ?? []).map((s) => fromInstanceSnapshot(s, this.region)));
         marker = page.Marker;
       } else {
-        const page = await this.call('DescribeDBClusterSnapshots', () => this.client.send(new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: targetId, SnapshotType: 'manual', MaxRecords: 100, Marker: marker })));
+        const page = await this.call('DescribeDBClusterSnapshots', () =>
+          this.client.send(new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: targetId, SnapshotType: 'manual', MaxRecords: 100, Marker: marker })),
+        );
         all.push(...(page.DBClusterSnapshots ?? []).map((s) => fromClusterSnapshot(s, this.region)));
         marker = page.Marker;
       }
@@ -197,7 +227,8 @@ export class RdsSnapshots {
   /** Deletes a manual snapshot; false when it was already gone. */
   async delete(snapshotId: string): Promise<boolean> {
     try {
-      if (this.kind === 'instance') await this.call('DeleteDBSnapshot', () => this.client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId })));
+      if (this.kind === 'instance')
+        await this.call('DeleteDBSnapshot', () => this.client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId })));
       else await this.call('DeleteDBClusterSnapshot', () => this.client.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: snapshotId })));
       return true;
     } catch (error) {
@@ -218,10 +249,30 @@ export class RdsSnapshots {
   async copyFrom(sourceArn: string, targetSnapshotId: string, tags: Tag[], kmsKeyId?: string): Promise<RdsSnapshotInfo> {
     // The SDK presigns the request for the source region from the source ARN.
     if (this.kind === 'instance') {
-      const { DBSnapshot } = await this.call('CopyDBSnapshot', () => this.client.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: sourceArn, TargetDBSnapshotIdentifier: targetSnapshotId, CopyTags: false, Tags: tags, KmsKeyId: kmsKeyId })));
+      const { DBSnapshot } = await this.call('CopyDBSnapshot', () =>
+        this.client.send(
+          new CopyDBSnapshotCommand({
+            SourceDBSnapshotIdentifier: sourceArn,
+            TargetDBSnapshotIdentifier: targetSnapshotId,
+            CopyTags: false,
+            Tags: tags,
+            KmsKeyId: kmsKeyId,
+          }),
+        ),
+      );
       return fromInstanceSnapshot(DBSnapshot ?? {}, this.region);
     }
-    const { DBClusterSnapshot } = await this.call('CopyDBClusterSnapshot', () => this.client.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: sourceArn, TargetDBClusterSnapshotIdentifier: targetSnapshotId, CopyTags: false, Tags: tags, KmsKeyId: kmsKeyId })));
+    const { DBClusterSnapshot } = await this.call('CopyDBClusterSnapshot', () =>
+      this.client.send(
+        new CopyDBClusterSnapshotCommand({
+          SourceDBClusterSnapshotIdentifier: sourceArn,
+          TargetDBClusterSnapshotIdentifier: targetSnapshotId,
+          CopyTags: false,
+          Tags: tags,
+          KmsKeyId: kmsKeyId,
+        }),
+      ),
+    );
     return fromClusterSnapshot(DBClusterSnapshot ?? {}, this.region);
   }
 }
