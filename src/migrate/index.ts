@@ -95,7 +95,7 @@ export function validateOptions(settings: Omit<MigrateSettings, 'databaseUrl'>):
   if (settings.checkDown && settings.runner !== 'builtin')
     throw new SettingError(
       'checkDown',
-      `works with the built-in runner (<name>.down.sql beside <name>.sql); runner ${settings.runner} applies migrations with its own tool, whose down steps this action does not run. Remove check-down, or use runner: builtin.`,
+      `works with the built-in runner (down steps in the layouts it reads: <name>.down.sql or a '-- preview-db: down' section, golang-migrate's .down.sql, Diesel's down.sql, dbmate's '-- migrate:down'); runner ${settings.runner} applies migrations with its own tool, whose down steps this action does not run. Remove check-down, or use runner: builtin.`,
     );
   if (settings.requireDown && !settings.checkDown) throw new SettingError('requireDown', 'applies to check-down; set check-down: true too, or remove it.');
 }
@@ -145,6 +145,7 @@ export async function migrate(settings: MigrateSettings, log: Log): Promise<Migr
           databaseUrl: settings.databaseUrl,
           workingDirectory: settings.workingDirectory,
           historyTable: settings.historyTable,
+          migrationsDir: settings.migrationsDir || 'migrations',
           requireDown: settings.requireDown ?? false,
           applied: state.applied,
           before,
