@@ -16,7 +16,7 @@ import { parseCommand } from './external.js';
 import { runOffline } from './offline.js';
 
 export * from './types.js';
-export { renderMigrateReport, renderMigrateSummary, migrateHeadline } from './report.js';
+export { renderMigrateReport, renderMigrateSummary, migrateHeadline, findingsOutput, FINDINGS_OUTPUT_BYTES, TRUNCATED_RULE } from './report.js';
 export { RUNNERS, PROFILES } from './profiles.js';
 export { KNOWN_RULES } from './lint/index.js';
 export { readMigrationSet, OFFLINE_REASON } from './offline.js';
