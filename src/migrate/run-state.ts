@@ -22,7 +22,7 @@ export async function lint(
   files: Array<{ path: string; sql: string; noTransaction?: boolean }>,
   settings: MigrateSettings,
   transactionModel: TransactionModel,
-  existingTables: Set<string> | undefined,
+  existingTables: ExistingTables | undefined,
   protectedRun: boolean,
 ): Promise<LintFinding[]> {
   // A protected run lints even with lint off: destructive changes need the explicit yes.
@@ -34,6 +34,7 @@ export async function lint(
     sessionLockTimeout: settings.lockTimeoutSeconds !== undefined,
     transactionModel,
     existingTables,
+    existingSchemas: existingTables?.schemas,
   });
   return acknowledge(findings, settings.prBody);
 }
@@ -54,14 +55,25 @@ export function acknowledge(findings: LintFinding[], prBody: string | undefined)
   );
 }
 
-export async function existingTables(client: Client): Promise<Set<string>> {
+/** Tables that exist before the run (`schema.table`, lower case), and the schemas that exist (`schemas`). */
+export type ExistingTables = Set<string> & { schemas?: Set<string> };
+
+/**
+ * The tables (and, as `schemas`, the schemas) the database holds before the run: the linter
+ * then knows a table created earlier from one new in the set, and that `DROP SCHEMA IF EXISTS`
+ * of a schema that does not exist takes no lock and drops nothing.
+ */
+export async function existingTables(client: Client): Promise<ExistingTables> {
   const { rows } = await client.query<{ schema: string; name: string }>(
     `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
   );
   const names = new Set<string>();
   for (const row of rows) names.add(`${row.schema}.${row.name}`.toLowerCase());
-  return names;
+  const schemas = await client.query<{ name: string }>(
+    `SELECT nspname AS name FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`,
+  );
+  return Object.assign(names, { schemas: new Set(schemas.rows.map((row) => row.name.toLowerCase())) });
 }
 
 /** Destructive findings on a protected database stop the run unless explicitly allowed. */
