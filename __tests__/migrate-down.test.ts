@@ -181,3 +181,89 @@ test('through the migrate action: check-down reports in the summary and fails th
   expect(run.summary).toContain('column public.users.nickname is left behind');
   expect(run.stdout).toMatch(/::error.*column public\.users\.nickname/);
 });
+
+// Down steps in every layout the runner reads (files.ts LAYOUTS): each round trip on the real server.
+const LAYOUT_CASES: Array<[string, Record<string, string>, string[]]> = [
+  [
+    'golang-migrate',
+    {
+      'migrations/000001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n',
+      'migrations/000001_users.down.sql': 'DROP TABLE users;\n',
+      'migrations/000002_email.up.sql': 'ALTER TABLE users ADD COLUMN email text;\n',
+      'migrations/000002_email.down.sql': 'ALTER TABLE users DROP COLUMN email;\n',
+    },
+    ['migrations/000002_email.up.sql', 'migrations/000001_users.up.sql'],
+  ],
+  [
+    'diesel',
+    {
+      'migrations/2024-05-01-093000_users/up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n',
+      'migrations/2024-05-01-093000_users/down.sql': 'DROP TABLE users;\n',
+      'migrations/2024-05-02-093000_email/up.sql': 'CREATE INDEX CONCURRENTLY users_id ON users (id);\n',
+      // run_in_transaction = false covers the down step too: DROP INDEX CONCURRENTLY needs it.
+      'migrations/2024-05-02-093000_email/down.sql': 'DROP INDEX CONCURRENTLY users_id;\n',
+      'migrations/2024-05-02-093000_email/metadata.toml': 'run_in_transaction = false\n',
+    },
+    ['migrations/2024-05-02-093000_email/up.sql', 'migrations/2024-05-01-093000_users/up.sql'],
+  ],
+  [
+    'dbmate',
+    {
+      'migrations/20240501093000_users.sql': '-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE users;\n',
+      'migrations/20240502093000_email.sql':
+        '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_id ON users (id);\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_id;\n',
+    },
+    ['migrations/20240502093000_email.sql', 'migrations/20240501093000_users.sql'],
+  ],
+  [
+    'flat with a -- preview-db: down section',
+    {
+      'migrations/0001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n-- preview-db: down\nDROP TABLE users;\n',
+      'migrations/0002_email.sql': 'ALTER TABLE users ADD COLUMN email text;\n\n  -- preview-db: down  \nALTER TABLE users DROP COLUMN email;\n',
+    },
+    ['migrations/0002_email.sql', 'migrations/0001_users.sql'],
+  ],
+];
+
+test.each(LAYOUT_CASES)('%s: the down steps are found and the round trip is clean', async (_layout, files, checked) => {
+  const db = await createDatabase('down_layout', created);
+  const cwd = workspace(files);
+  const result = await migrate(settings(db.url, cwd, { checkDown: true }), new MemoryLog());
+  expect(result.error).toBeUndefined();
+  expect(result.downCheck).toMatchObject({ ok: true, checked, missing: [], afterDown: [], afterReapply: [] });
+  expect(await query(db.url, "SELECT to_regclass('public.users')::text AS t")).toEqual([{ t: 'users' }]);
+  expect(await historyCount(db.url)).toBe(2);
+});
+
+test('a -- preview-db: down section never runs going up, and a down section that leaves a column behind is caught', async () => {
+  const db = await createDatabase('down_section', created);
+  const cwd = workspace(USERS);
+  expect((await migrate(settings(db.url, cwd), new MemoryLog())).ok).toBe(true);
+  // Going up, the section would drop the table the up just altered: it must not run.
+  writeFiles(cwd, { 'migrations/0002_bio.sql': 'ALTER TABLE users ADD COLUMN bio text;\n-- preview-db: down\nDROP TABLE users;\n' });
+  const plain = await migrate(settings(db.url, cwd), new MemoryLog());
+  expect(plain.error).toBeUndefined();
+  expect(await columns(db.url, 'users')).toEqual(['id', 'name', 'bio']);
+
+  writeFiles(cwd, {
+    'migrations/0003_age.sql':
+      'ALTER TABLE users ADD COLUMN age int;\nALTER TABLE users ADD COLUMN tz text;\n-- preview-db: down\nALTER TABLE users DROP COLUMN age;\n',
+  });
+  const checked = await migrate(settings(db.url, cwd, { checkDown: true }), new MemoryLog());
+  expect(checked.ok).toBe(false);
+  expect(checked.downCheck!.afterDown).toEqual([expect.objectContaining({ change: 'added', kind: 'column', name: 'public.users.tz' })]);
+});
+
+test('a dbmate file without a down section is listed with where the step belongs; Prisma has none to find', async () => {
+  const db = await createDatabase('down_dbmate_missing', created);
+  const cwd = workspace({ 'migrations/20240501093000_users.sql': '-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY);\n' });
+  const result = await migrate(settings(db.url, cwd, { checkDown: true }), new MemoryLog());
+  expect(result.ok).toBe(true);
+  expect(result.downCheck!.missing).toEqual(['migrations/20240501093000_users.sql']);
+  expect(result.reportMarkdown).toContain('(expected: a `-- migrate:down` section in `migrations/20240501093000_users.sql`)');
+
+  const prisma = workspace({ 'migrations/20240501093000_users/migration.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n' });
+  const steps = await readDownSteps([{ version: '20240501093000', name: 'users', file: 'migrations/20240501093000_users/migration.sql' }], prisma);
+  expect(steps[0]!.down).toBeUndefined();
+  expect(steps[0]!.expected).toMatch(/Prisma keeps no down steps/);
+});

@@ -6,6 +6,8 @@ export interface PullRequestFacts {
   number: number;
   headSha: string;
   headRef: string;
+  /** The commit the pull request is compared with (`pull_request.base.sha`): offline lint checks only what it adds or changes. */
+  baseSha?: string;
   /** The head repository differs from the base one: secrets are withheld. */
   fromFork: boolean;
   body: string;
@@ -78,6 +80,7 @@ export function readRunFacts(env: NodeJS.ProcessEnv = process.env): RunFacts {
           number: number!,
           headSha: String(pr.head?.sha ?? ''),
           headRef: String(pr.head?.ref ?? ''),
+          baseSha: typeof pr.base?.sha === 'string' ? pr.base.sha : undefined,
           fromFork: Boolean(pr.head?.repo && pr.base?.repo && pr.head.repo.full_name !== pr.base.repo.full_name),
           body: String(pr.body ?? ''),
           state: String(pr.state ?? ''),

@@ -4,17 +4,21 @@
 // A down step that fails, or a difference either way, is a finding that names the objects.
 // Migrations without a down step are listed (a failure only with `require-down`).
 //
-// Down steps of the built-in runner: `<name>.down.sql` beside `<name>.sql`. This module takes
-// the applied migration files and returns their down SQL, so other layouts can be added here.
+// Down steps, in each layout the built-in runner reads (see LAYOUTS in files.ts): flat files'
+// `<name>.down.sql` beside `<name>.sql` or a `-- preview-db: down` section (sections.ts),
+// golang-migrate's `<n>_<name>.down.sql` beside `.up.sql`, Diesel's `<dir>/down.sql` (with the
+// directory's metadata.toml), dbmate's `-- migrate:down` section. Prisma and Flyway keep none.
+// The ups run again exactly as the runner ran them (read through readMigrations).
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { errorMessage } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import { readSchema, type SchemaObject } from '../schema/catalog.js';
 import { diffSchemas, type SchemaChange } from '../schema/diff.js';
 import { escapeTableCell as cell } from '../shared/markdown.js';
 import { acquireAdvisoryLock, advisoryLockKey, connect, parseTableName, releaseAdvisoryLock, type Client } from './db.js';
-import { hasNoTransactionMarker, parseSqlFile } from './files.js';
+import { decodeSql, hasNoTransactionMarker, parseSqlFile, readMigrations, type Layout } from './files.js';
+import { dbmateDown, splitPreviewDown, DOWN_MARKER, type DownSection } from './sections.js';
 import type { SqlStatement } from './sql.js';
 
 export interface MigrationRef {
@@ -36,6 +40,10 @@ export interface DownStep {
   up: SqlFile;
   /** Undefined when the migration has no down step. */
   down?: SqlFile;
+  /** Where the layout keeps this migration's down step, for the report when there is none. */
+  expected: string;
+  /** The down step (or the up) cannot be read or parsed: why. */
+  problem?: { file: string; message: string };
 }
 
 export interface DownCheckResult {
@@ -43,6 +51,8 @@ export interface DownCheckResult {
   checked: string[];
   /** Migrations of this run without a down step. */
   missing: string[];
+  /** For each migration without a down step: where its layout would keep one. */
+  expected?: Record<string, string>;
   /** The round trip did not run, and why (a missing down step, nothing applied). */
   skipped?: string;
   /** A down (or re-applied up) step that failed, with Postgres's message. */
@@ -70,20 +80,72 @@ function catalogName(historyTable: string): string {
   return `${schema}.${table}`;
 }
 
-async function readSqlFile(path: string, workingDirectory: string, input: string): Promise<SqlFile> {
-  const sql = readFileSync(join(workingDirectory, path), 'utf8');
-  const statements = await parseSqlFile(sql, path, input);
-  return { path, sql, statements, noTransaction: hasNoTransactionMarker(sql, statements) };
+function readText(path: string, workingDirectory: string): string {
+  return decodeSql(readFileSync(join(workingDirectory, path)), path);
 }
 
-/** The up and down SQL of each applied migration (down undefined when there is none). */
-export async function readDownSteps(applied: MigrationRef[], workingDirectory: string): Promise<DownStep[]> {
+async function sqlFile(path: string, sql: string, noTransaction = false): Promise<SqlFile> {
+  const statements = await parseSqlFile(sql, path, 'migrations-dir');
+  return { path, sql, statements, noTransaction: noTransaction || hasNoTransactionMarker(sql, statements) };
+}
+
+async function fromSection(path: string, section: DownSection): Promise<SqlFile> {
+  return sqlFile(path, section.text, section.noTransaction);
+}
+
+/** Where a layout keeps the down step of the migration whose up file is `upPath`, and the step itself when there is one. */
+async function downStepOf(layout: Layout, upPath: string, workingDirectory: string): Promise<{ down?: SqlFile; expected: string }> {
+  const exists = (path: string) => existsSync(join(workingDirectory, path));
+  switch (layout.name) {
+    case 'flat': {
+      const side = downPathFor(upPath);
+      const expected = `\`${side}\` or a \`${DOWN_MARKER}\` section`;
+      if (exists(side)) return { down: await sqlFile(side, readText(side, workingDirectory)), expected };
+      const section = splitPreviewDown(readText(upPath, workingDirectory)).down;
+      return { down: section ? await fromSection(upPath, section) : undefined, expected };
+    }
+    case 'golang-migrate': {
+      const side = upPath.replace(/\.up\.sql$/i, '.down.sql');
+      return { down: exists(side) ? await sqlFile(side, readText(side, workingDirectory)) : undefined, expected: `\`${side}\`` };
+    }
+    case 'diesel': {
+      const side = join(dirname(upPath), 'down.sql');
+      if (!exists(side)) return { expected: `\`${side}\`` };
+      // metadata.toml's run_in_transaction = false covers the down step too, as in Diesel.
+      const rule = layout.noTransactionFile;
+      const metadata = rule ? join(dirname(upPath), rule.name) : undefined;
+      const outside = Boolean(rule && metadata && exists(metadata) && rule.pattern.test(readFileSync(join(workingDirectory, metadata), 'utf8')));
+      return { down: await sqlFile(side, readText(side, workingDirectory), outside), expected: `\`${side}\`` };
+    }
+    case 'dbmate': {
+      const section = dbmateDown(readText(upPath, workingDirectory));
+      return { down: section ? await fromSection(upPath, section) : undefined, expected: `a \`-- migrate:down\` section in \`${upPath}\`` };
+    }
+    default:
+      return { expected: `none: ${layout.title.split(' (')[0]} keeps no down steps beside its migrations` };
+  }
+}
+
+/**
+ * The up and down SQL of each applied migration (down undefined when there is none), in the
+ * layout of the migrations directory. The up is the SQL the runner sent (a dbmate down section
+ * or an outer BEGIN/COMMIT blanked), read again the way the runner reads it.
+ */
+export async function readDownSteps(applied: MigrationRef[], workingDirectory: string, migrationsDir = 'migrations'): Promise<DownStep[]> {
+  const set = await readMigrations(migrationsDir, workingDirectory);
+  const byPath = new Map(set.files.map((file) => [file.path, file]));
   const steps: DownStep[] = [];
   for (const migration of applied) {
-    const up = await readSqlFile(migration.file, workingDirectory, 'migrations-dir');
-    const downPath = downPathFor(migration.file);
-    const down = existsSync(join(workingDirectory, downPath)) ? await readSqlFile(downPath, workingDirectory, 'migrations-dir') : undefined;
-    steps.push({ migration, up, down });
+    const read = byPath.get(migration.file);
+    const up: SqlFile = read
+      ? { path: read.path, sql: read.sql, statements: read.statements, noTransaction: read.noTransaction }
+      : { path: migration.file, sql: '', statements: [], noTransaction: false };
+    try {
+      const { down, expected } = await downStepOf(set.layout, migration.file, workingDirectory);
+      steps.push({ migration, up, down, expected, problem: read ? undefined : { file: migration.file, message: 'the runner can no longer read this file' } });
+    } catch (error) {
+      steps.push({ migration, up, expected: migration.file, problem: { file: migration.file, message: errorMessage(error) } });
+    }
   }
   return steps;
 }
@@ -117,6 +179,8 @@ export interface DownCheckRequest {
   databaseUrl: string;
   workingDirectory: string;
   historyTable: string;
+  /** The migrations directory, relative to workingDirectory (default `migrations`). */
+  migrationsDir?: string;
   requireDown: boolean;
   /** This run's migrations, in the order they were applied. */
   applied: MigrationRef[];
@@ -135,9 +199,20 @@ export async function checkDownMigrations(request: DownCheckRequest, log: Log): 
     result.skipped = 'this run applied no migration';
     return finish();
   }
-  const steps = await readDownSteps(request.applied, request.workingDirectory);
-  result.missing = steps.filter((s) => !s.down).map((s) => s.migration.file);
-  for (const file of result.missing) log.info(`${file} has no down step (${downPathFor(file)}).`);
+  const steps = await readDownSteps(request.applied, request.workingDirectory, request.migrationsDir);
+  const broken = steps.find((s) => s.problem);
+  if (broken) {
+    result.failure = { ...broken.problem!, phase: 'down' };
+    log.error(`${broken.problem!.file}: the down step cannot be read: ${broken.problem!.message}`, {
+      file: broken.problem!.file,
+      title: 'Down migration failed',
+    });
+    return finish();
+  }
+  const withoutDown = steps.filter((s) => !s.down);
+  result.missing = withoutDown.map((s) => s.migration.file);
+  if (withoutDown.length > 0) result.expected = Object.fromEntries(withoutDown.map((s) => [s.migration.file, s.expected]));
+  for (const step of withoutDown) log.info(`${step.migration.file} has no down step (expected: ${step.expected}).`);
   if (result.missing.length > 0) {
     result.skipped = `the round trip needs a down step for every migration this run applied; missing: ${result.missing.join(', ')}`;
     return finish();
@@ -226,7 +301,7 @@ export function renderDownCheck(check: DownCheckResult): string[] {
   if (check.missing.length > 0) {
     out.push(
       `${check.requireDown ? '🛑' : 'ℹ️'} No down step${check.requireDown ? ' (require-down)' : ''}:`,
-      ...check.missing.map((file) => `- \`${cell(file)}\` (expected \`${cell(downPathFor(file))}\`)`),
+      ...check.missing.map((file) => `- \`${cell(file)}\` (expected: ${cell(check.expected?.[file] ?? downPathFor(file))})`),
       '',
     );
   }

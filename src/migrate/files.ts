@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { InputError, errorMessage } from '../shared/errors.js';
 import { SqlSyntaxError, splitStatements, type SqlStatement } from './sql.js';
 import type { FileProblem } from './types.js';
+import { withoutPreviewDown } from './sections.js';
 
 export type { FileProblem } from './types.js';
 
@@ -569,6 +570,7 @@ async function readMigration(
       text = section.text;
       if (section.noTransaction) marker = "dbmate's transaction:false";
     }
+    if (layout.name === 'flat') text = withoutPreviewDown(text);
     const notes: string[] = [];
     text = stripMetaCommands(text, path, notes, found);
     let statements: SqlStatement[] = [];

@@ -8,7 +8,7 @@ import { parseTableName } from './db.js';
 import { validateRuleNames } from './lint/index.js';
 import { renderMigrateReport } from './report.js';
 import type { MigrateFailure, MigrateResult, MigrateSettings } from './types.js';
-import { fail, type State } from './run-state.js';
+import { annotatedProblems, fail, type State } from './run-state.js';
 import { runBuiltin } from './builtin.js';
 import { runExternal } from './tool-run.js';
 import { checkDownMigrations, readSchemaAt } from './down.js';
@@ -16,7 +16,7 @@ import { parseCommand } from './external.js';
 import { runOffline } from './offline.js';
 
 export * from './types.js';
-export { renderMigrateReport, renderMigrateSummary, migrateHeadline } from './report.js';
+export { renderMigrateReport, renderMigrateSummary, migrateHeadline, findingsOutput, FINDINGS_OUTPUT_BYTES, TRUNCATED_RULE } from './report.js';
 export { RUNNERS, PROFILES } from './profiles.js';
 export { KNOWN_RULES } from './lint/index.js';
 export { readMigrationSet, OFFLINE_REASON } from './offline.js';
@@ -95,7 +95,7 @@ export function validateOptions(settings: Omit<MigrateSettings, 'databaseUrl'>):
   if (settings.checkDown && settings.runner !== 'builtin')
     throw new SettingError(
       'checkDown',
-      `works with the built-in runner (<name>.down.sql beside <name>.sql); runner ${settings.runner} applies migrations with its own tool, whose down steps this action does not run. Remove check-down, or use runner: builtin.`,
+      `works with the built-in runner (down steps in the layouts it reads: <name>.down.sql or a '-- preview-db: down' section, golang-migrate's .down.sql, Diesel's down.sql, dbmate's '-- migrate:down'); runner ${settings.runner} applies migrations with its own tool, whose down steps this action does not run. Remove check-down, or use runner: builtin.`,
     );
   if (settings.requireDown && !settings.checkDown) throw new SettingError('requireDown', 'applies to check-down; set check-down: true too, or remove it.');
 }
@@ -145,6 +145,7 @@ export async function migrate(settings: MigrateSettings, log: Log): Promise<Migr
           databaseUrl: settings.databaseUrl,
           workingDirectory: settings.workingDirectory,
           historyTable: settings.historyTable,
+          migrationsDir: settings.migrationsDir || 'migrations',
           requireDown: settings.requireDown ?? false,
           applied: state.applied,
           before,
@@ -182,13 +183,48 @@ export function describeFailure(failure: MigrateFailure): string {
   return `${where}${failure.message}${failure.detail ? `\nDetail: ${failure.detail}` : ''}${failure.hint ? `\nHint: ${failure.hint}` : ''}`;
 }
 
+/** GitHub shows at most 10 error, 10 warning and 10 notice annotations per step (and 50 per job); more only fill the log. */
+export const ANNOTATIONS_PER_KIND = 10;
+
+/** Where every finding is when an annotation kind runs out. */
+export const FULL_FINDINGS_LIST = 'every finding is in the report (the report-file output, one row each) and in the lint-findings output';
+
+/**
+ * One annotation per finding, up to GitHub's limit per kind; past it, one line per kind saying how
+ * many more there are and where to read them. Error annotations leave room for the run's own
+ * failure message and the refused files annotated before (checkFileProblems).
+ */
 function annotate(state: State, settings: MigrateSettings, log: Log): void {
   if (settings.lint === 'off') return;
+  const kindOf = (finding: State['findings'][number]): AnnotationKind =>
+    finding.severity === 'note' ? 'notice' : finding.severity === 'error' && settings.lint === 'error' ? 'error' : 'warning';
+  const room: Record<AnnotationKind, number> = {
+    error: Math.max(0, ANNOTATIONS_PER_KIND - annotatedProblems(state) - (state.error ? 1 : 0)),
+    warning: ANNOTATIONS_PER_KIND,
+    notice: ANNOTATIONS_PER_KIND,
+  };
+  const total: Record<AnnotationKind, number> = { error: 0, warning: 0, notice: 0 };
+  for (const finding of state.findings) total[kindOf(finding)]++;
+  // Over the limit, the last annotation of the kind is the line that counts the rest.
+  const shown: Record<AnnotationKind, number> = { error: 0, warning: 0, notice: 0 };
+  for (const kind of KINDS) shown[kind] = total[kind] > room[kind] ? Math.max(0, room[kind] - 1) : total[kind];
+  const done: Record<AnnotationKind, number> = { error: 0, warning: 0, notice: 0 };
   for (const finding of state.findings) {
+    const kind = kindOf(finding);
+    if (done[kind] >= shown[kind]) continue;
+    done[kind]++;
     const where = { file: finding.file, line: finding.line, column: finding.column, title: `${finding.rule} (${finding.severity})` };
-    const text = `${finding.message} Safer: ${finding.safer}`;
-    if (finding.severity === 'note') log.notice(text, where);
-    else if (finding.severity === 'error' && settings.lint === 'error') log.error(text, where);
-    else log.warning(text, where);
+    log[kind](`${finding.message} Safer: ${finding.safer}`, where);
+  }
+  for (const kind of KINDS) {
+    const more = total[kind] - shown[kind];
+    if (more > 0)
+      log[kind](
+        `${more} more lint finding(s) of this kind are not annotated (GitHub shows ${ANNOTATIONS_PER_KIND} ${kind} annotations per step): ${FULL_FINDINGS_LIST}.`,
+        { title: `${more} more lint ${kind}s` },
+      );
   }
 }
+
+type AnnotationKind = 'error' | 'warning' | 'notice';
+const KINDS: readonly AnnotationKind[] = ['error', 'warning', 'notice'];

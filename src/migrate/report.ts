@@ -298,3 +298,44 @@ export function renderMigrateSummary(result: Omit<MigrateResult, 'reportMarkdown
   );
   return truncateMarkdown(out.join('\n'), limit).text;
 }
+
+/** The `lint-findings` output's bound: GitHub caps one output at 1 MB; the rest of the margin is the other outputs'. */
+export const FINDINGS_OUTPUT_BYTES = 900_000;
+
+/** The `rule` of the entry that ends a cut `lint-findings` list. */
+export const TRUNCATED_RULE = 'truncated';
+
+/**
+ * The `lint-findings` output: JSON `{rule, severity, file, line, column, message}` per finding.
+ * Over `maxBytes` (about 4,000 findings), the list keeps errors first, then warnings, then notes,
+ * and ends with one entry `{rule: "truncated", severity: "note", more: <count>, ...}` saying how
+ * many were left out and that the report file lists every one.
+ */
+export function findingsOutput(findings: readonly LintFinding[], maxBytes = FINDINGS_OUTPUT_BYTES): string {
+  const entries = findings.map(({ rule, severity, file, line, column, message }) => JSON.stringify({ rule, severity, file, line, column, message }));
+  const size = (list: string[]) => list.reduce((sum, entry) => sum + Buffer.byteLength(entry) + 1, 1);
+  if (size(entries) <= maxBytes) return `[${entries.join(',')}]`;
+  const rank = { error: 0, warning: 1, note: 2 } as const;
+  const order = findings.map((finding, index) => ({ index, rank: rank[finding.severity] })).sort((a, b) => a.rank - b.rank || a.index - b.index);
+  const marker = (more: number) =>
+    JSON.stringify({
+      rule: TRUNCATED_RULE,
+      severity: 'note',
+      file: '',
+      line: 0,
+      column: 0,
+      message: `${more} more finding(s) left out of this output (GitHub's 1 MB limit per output): every finding is in the report (the report-file output).`,
+      more,
+    });
+  // Room for the marker with the largest count it can carry.
+  let budget = maxBytes - Buffer.byteLength(marker(findings.length)) - 2;
+  const kept: string[] = [];
+  for (const { index } of order) {
+    const bytes = Buffer.byteLength(entries[index]!) + 1;
+    if (bytes > budget) break;
+    budget -= bytes;
+    kept.push(entries[index]!);
+  }
+  kept.push(marker(findings.length - kept.length));
+  return `[${kept.join(',')}]`;
+}

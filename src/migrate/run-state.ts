@@ -22,7 +22,7 @@ export async function lint(
   files: Array<{ path: string; sql: string; noTransaction?: boolean }>,
   settings: MigrateSettings,
   transactionModel: TransactionModel,
-  existingTables: Set<string> | undefined,
+  existingTables: ExistingTables | undefined,
   protectedRun: boolean,
 ): Promise<LintFinding[]> {
   // A protected run lints even with lint off: destructive changes need the explicit yes.
@@ -34,6 +34,7 @@ export async function lint(
     sessionLockTimeout: settings.lockTimeoutSeconds !== undefined,
     transactionModel,
     existingTables,
+    existingSchemas: existingTables?.schemas,
   });
   return acknowledge(findings, settings.prBody);
 }
@@ -54,14 +55,25 @@ export function acknowledge(findings: LintFinding[], prBody: string | undefined)
   );
 }
 
-export async function existingTables(client: Client): Promise<Set<string>> {
+/** Tables that exist before the run (`schema.table`, lower case), and the schemas that exist (`schemas`). */
+export type ExistingTables = Set<string> & { schemas?: Set<string> };
+
+/**
+ * The tables (and, as `schemas`, the schemas) the database holds before the run: the linter
+ * then knows a table created earlier from one new in the set, and that `DROP SCHEMA IF EXISTS`
+ * of a schema that does not exist takes no lock and drops nothing.
+ */
+export async function existingTables(client: Client): Promise<ExistingTables> {
   const { rows } = await client.query<{ schema: string; name: string }>(
     `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
   );
   const names = new Set<string>();
   for (const row of rows) names.add(`${row.schema}.${row.name}`.toLowerCase());
-  return names;
+  const schemas = await client.query<{ name: string }>(
+    `SELECT nspname AS name FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`,
+  );
+  return Object.assign(names, { schemas: new Set(schemas.rows.map((row) => row.name.toLowerCase())) });
 }
 
 /** Destructive findings on a protected database stop the run unless explicitly allowed. */
@@ -80,20 +92,36 @@ export function guardDestructive(state: State, settings: MigrateSettings): boole
   return false;
 }
 
+/** Error annotations refused files may take: GitHub shows 10 per step, and the run's failure message needs one. */
+const PROBLEM_ANNOTATIONS = 9;
+
+/** How many error annotations checkFileProblems writes for the run's refused files (with the line counting the rest). */
+export function annotatedProblems(state: Pick<State, 'problems'>): number {
+  return Math.min(state.problems.length, PROBLEM_ANNOTATIONS);
+}
+
 /**
  * The files the run refused (state.problems), each as an error at its file and line; the run
  * fails with their count before anything is applied. Returns false when there are any.
  */
 export function checkFileProblems(state: State, log: Log): boolean {
   if (state.problems.length === 0) return true;
-  for (const problem of state.problems) {
+  // GitHub shows 10 error annotations per step: the first refused files, one line counting the
+  // rest, and the run's failure message.
+  const shown = annotatedProblems(state) - (state.problems.length > PROBLEM_ANNOTATIONS ? 1 : 0);
+  for (const problem of state.problems.slice(0, shown)) {
     log.error(`${problem.reason} ${problem.fix}`, { file: problem.file, line: problem.line, column: problem.column, title: 'Migration file refused' });
   }
+  if (state.problems.length > shown)
+    log.error(
+      `${state.problems.length - shown} more problem(s) in migration files are not annotated (GitHub shows 10 error annotations per step): every one is listed in the report (the report-file output).`,
+      { title: 'More refused files' },
+    );
   const files = new Set(state.problems.map((problem) => problem.file)).size;
   const first = state.problems[0]!;
   // Each problem is annotated at its file above and listed in the report; the failure counts them.
   fail(state, {
-    message: `${files} file(s) have problems (${state.problems.length} in all), found before anything ran; nothing was applied. The first: ${first.file}${first.line ? `:${first.line}` : ''}: ${first.reason} ${first.fix}${state.problems.length > 1 ? ' The others are annotated at their files and listed in the report.' : ''}`,
+    message: `${files} file(s) have problems (${state.problems.length} in all), found before anything ran; nothing was applied. The first: ${first.file}${first.line ? `:${first.line}` : ''}: ${first.reason} ${first.fix}${state.problems.length > 1 ? ' The others are listed in the report (the first ones annotated at their files).' : ''}`,
   });
   return false;
 }

@@ -55,6 +55,11 @@ export interface MigrateSettings {
    * the report covers every migration the pull request adds, not only this push's.
    */
   pullRequest?: number;
+  /**
+   * The pull request's base commit (`pull_request.base.sha`). Offline lint then checks only the
+   * migrations the pull request adds or changes (`git diff <base>...HEAD`); earlier ones count as applied.
+   */
+  baseSha?: string;
   /** How long to wait for another run holding the migration lock (default 10 minutes). */
   lockWaitSeconds?: number;
   /** How long to keep retrying a connection that fails transiently (default 60 s; a waking compute). */

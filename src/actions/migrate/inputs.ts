@@ -55,6 +55,7 @@ export function readMigrateOptions(
     requireDown: inputs.boolean('require-down', false),
     lintOnly: inputs.boolean('lint-only', false),
     pullRequest: facts.pullRequest?.number,
+    baseSha: facts.pullRequest?.baseSha,
   };
   if (settings.analyze && settings.protected) {
     throw new InputError(

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { renderMigrateSummary, type MigrateResult } from '../../migrate/index.js';
+import { findingsOutput, renderMigrateSummary, type MigrateResult } from '../../migrate/index.js';
 import type { OutputOf } from '../contract.generated.js';
 
 export type MigrateOutputs = Record<OutputOf<'migrate'>, string | number>;
@@ -22,9 +22,7 @@ export function migrateOutputs(result: MigrateResult | undefined, reportFile: st
     'applied-migrations': JSON.stringify(
       (result?.applied ?? []).map((m) => ({ name: m.name, version: m.version, file: m.file, duration: Math.round(m.durationMs) })),
     ),
-    'lint-findings': JSON.stringify(
-      (result?.findings ?? []).map(({ rule, severity, file, line, column, message }) => ({ rule, severity, file, line, column, message })),
-    ),
+    'lint-findings': findingsOutput(result?.findings ?? []),
     // The summary: the full report of a long history is over GitHub's 1 MB per output; report-file has it all.
     report: result ? renderMigrateSummary(result) : '',
     'report-file': result ? reportFile : '',

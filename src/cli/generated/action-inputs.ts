@@ -133,7 +133,7 @@ export const ACTION_INPUTS: Record<ActionName, Record<string, { description: str
       "default": "1s"
     },
     "check-down": {
-      "description": "Check reversibility on the preview (built-in runner): after applying, run this run's down steps (`<name>.down.sql` beside `<name>.sql`) newest first, compare the schema with the one before the run, apply the ups again and compare again. A failing down step or a difference fails the run, naming the objects. Refused with `protected` and with other runners.",
+      "description": "Check reversibility on the preview (built-in runner): after applying, run this run's down steps (`<name>.down.sql` beside `<name>.sql` or a `-- preview-db: down` section; golang-migrate's `.down.sql`, Diesel's `down.sql`, dbmate's `-- migrate:down`) newest first, compare the schema with the one before the run, apply the ups again and compare again. A failing down step or a difference fails the run, naming the objects. Refused with `protected` and with other runners.",
       "default": "false"
     },
     "require-down": {
