@@ -89,3 +89,30 @@ describe('bulk INSERTs in a measured migration', () => {
     expect(await query(db.url, 'SELECT count(*)::int AS n FROM bulk')).toEqual([{ n: 201 }]);
   });
 });
+
+describe('large inline COPY data', () => {
+  test('data of several megabytes (multi-byte characters across the pieces it is sent in) arrives row for row', async () => {
+    const db = await createDatabase('bulk_copy_big', created);
+    const rows = 40_000;
+    let data = '';
+    for (let i = 1; i <= rows; i++) data += `${i}\tgratuité € 😀 row ${i} ${'x'.repeat(i % 50)}\n`;
+    expect(Buffer.byteLength(data)).toBeGreaterThan(2 * (1 << 20));
+    const cwd = workspace({
+      'migrations/1_copy.sql': `CREATE TABLE big_copy (id int PRIMARY KEY, note text);\nCOPY big_copy (id, note) FROM stdin;\n${data}\\.\n`,
+    });
+    const result = await migrate(settings(db.url, cwd, { analyze: false }), new MemoryLog());
+    expect(result.error).toBeUndefined();
+    const expected = data
+      .slice(0, -1)
+      .split('\n')
+      .map((line) => line.split('\t')[1]!);
+    const stored = (await query<{ note: string }>(db.url, 'SELECT note FROM big_copy ORDER BY id')).map((row) => row.note);
+    const firstDifference = stored.findIndex((note, index) => note !== expected[index]);
+    expect({ rows: stored.length, firstDifference, stored: stored[firstDifference], expected: expected[firstDifference] }).toEqual({
+      rows,
+      firstDifference: -1,
+      stored: undefined,
+      expected: undefined,
+    });
+  });
+});

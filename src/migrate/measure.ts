@@ -126,6 +126,18 @@ export interface MeasuredRun {
   seen: SeenLock[];
 }
 
+/** COPY data goes in pieces of about this many characters, cut at line ends: no second copy of a large data section at once. */
+const COPY_CHUNK = 1 << 20;
+
+function* copyChunks(data: string): Generator<Buffer> {
+  for (let at = 0; at < data.length;) {
+    const newline = data.indexOf('\n', at + COPY_CHUNK);
+    const end = newline === -1 ? data.length : newline + 1;
+    yield Buffer.from(data.slice(at, end), 'utf8');
+    at = end;
+  }
+}
+
 /**
  * Runs one statement. A `COPY ... FROM stdin` with inline data streams its rows to the server
  * with COPY's own protocol, as psql does; a failing row fails the statement.
@@ -135,7 +147,7 @@ export async function runStatement(client: Client, statement: SqlStatement): Pro
     await client.query(statement.text);
     return;
   }
-  await pipeline(Readable.from([Buffer.from(statement.copyData, 'utf8')]), client.query(copyFrom(statement.text)));
+  await pipeline(Readable.from(copyChunks(statement.copyData)), client.query(copyFrom(statement.text)));
 }
 
 /** A run of at least this many consecutive INSERTs is bulk data: it travels in groups, each measured as one. */
