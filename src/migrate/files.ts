@@ -563,7 +563,8 @@ async function readMigration(
   const found: FileProblem[] = [];
   try {
     const bytes = readBytes(absolutePath, path);
-    let text = decodeSql(bytes, path);
+    const decoded = decodeSql(bytes, path);
+    let text = decoded;
     let marker: string | undefined;
     if (layout.sections) {
       const section = upSection(text, path);
@@ -575,7 +576,9 @@ async function readMigration(
     text = stripMetaCommands(text, path, notes, found);
     let statements: SqlStatement[] = [];
     try {
-      statements = await splitStatements(text, SPLIT);
+      // The bytes as read, when they are the text's encoding (no byte-order mark, nothing blanked): no second copy of a large file.
+      const same = text === decoded && !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf);
+      statements = await splitStatements(text, same ? { ...SPLIT, bytes } : SPLIT);
     } catch (error) {
       if (!(error instanceof SqlSyntaxError)) throw error;
       // A meta-command is the parse error's cause; report it alone.

@@ -53,6 +53,13 @@ export interface MeasuredStatement {
   durationMs: number;
   /** Locks this statement took on tables that existed before the migration. */
   locks: StatementLock[];
+  /** How many statements this entry stands for: a long run of INSERTs is measured in groups (see runStatements). Absent: one. */
+  count?: number;
+}
+
+/** The statements a list of measured entries stands for. */
+export function statementCount(statements: MeasuredStatement[]): number {
+  return statements.reduce((sum, statement) => sum + (statement.count ?? 1), 0);
 }
 
 export interface LockReportEntry {
@@ -119,6 +126,18 @@ export interface MeasuredRun {
   seen: SeenLock[];
 }
 
+/** COPY data goes in pieces of about this many characters, cut at line ends: no second copy of a large data section at once. */
+const COPY_CHUNK = 1 << 20;
+
+function* copyChunks(data: string): Generator<Buffer> {
+  for (let at = 0; at < data.length;) {
+    const newline = data.indexOf('\n', at + COPY_CHUNK);
+    const end = newline === -1 ? data.length : newline + 1;
+    yield Buffer.from(data.slice(at, end), 'utf8');
+    at = end;
+  }
+}
+
 /**
  * Runs one statement. A `COPY ... FROM stdin` with inline data streams its rows to the server
  * with COPY's own protocol, as psql does; a failing row fails the statement.
@@ -128,13 +147,47 @@ export async function runStatement(client: Client, statement: SqlStatement): Pro
     await client.query(statement.text);
     return;
   }
-  await pipeline(Readable.from([Buffer.from(statement.copyData, 'utf8')]), client.query(copyFrom(statement.text)));
+  await pipeline(Readable.from(copyChunks(statement.copyData)), client.query(copyFrom(statement.text)));
+}
+
+/** A run of at least this many consecutive INSERTs is bulk data: it travels in groups, each measured as one. */
+export const BULK_RUN = 50;
+/** A group holds up to this many statements or bytes of SQL. */
+const GROUP_STATEMENTS = 1000;
+const GROUP_BYTES = 256 << 10;
+
+/** The bulk groups of a statement list: index ranges [start, end) of runs of plain INSERTs, cut to the group limits. */
+function bulkGroups(statements: SqlStatement[]): Map<number, number> {
+  const groups = new Map<number, number>();
+  const plainInsert = (statement: SqlStatement | undefined) => statement?.kind === 'InsertStmt' && statement.copyData === undefined;
+  for (let i = 0; i < statements.length;) {
+    let end = i;
+    while (plainInsert(statements[end])) end++;
+    if (end - i < BULK_RUN) {
+      i = Math.max(end, i + 1);
+      continue;
+    }
+    while (i < end) {
+      let to = i;
+      let bytes = 0;
+      while (to < end && to - i < GROUP_STATEMENTS && (to === i || bytes + statements[to]!.text.length <= GROUP_BYTES)) bytes += statements[to++]!.text.length;
+      groups.set(i, to);
+      i = to;
+    }
+  }
+  return groups;
 }
 
 /**
  * Runs statements one by one on a client already inside a transaction (or in autocommit
  * for no-transaction files, where `measureLocks` is false: their locks end with each
  * statement). Throws StatementFailure naming the statement that failed.
+ *
+ * Bulk data (a run of BULK_RUN or more plain INSERTs, as a data migration or a dump holds) goes
+ * in groups of whole statements, one round trip and one lock reading per group, measured as one
+ * entry: 400,000 INSERTs one round trip each (and two when measured) cost minutes, and their
+ * locks are the table's ROW EXCLUSIVE. Each group runs in a savepoint: when it fails, it is
+ * rolled back to the savepoint and replayed statement by statement to name the failing one.
  */
 export async function runStatements(client: Client, statements: SqlStatement[], options: { measureLocks: boolean; begin?: boolean }): Promise<MeasuredRun> {
   const done: MeasuredStatement[] = [];
@@ -145,11 +198,18 @@ export async function runStatements(client: Client, statements: SqlStatement[], 
     await client.query('BEGIN');
     begin = false;
   }
-  for (const [index, statement] of statements.entries()) {
+  const groups = bulkGroups(statements);
+  for (let index = 0; index < statements.length;) {
+    const statement = statements[index]!;
     const started = performance.now();
+    const groupEnd = groups.get(index);
+    const last = groupEnd ?? index + 1;
     let rows: Array<{ oid: number; mode: string }> = [];
     try {
-      if (statement.copyData === undefined && (options.measureLocks || begin)) {
+      if (groupEnd !== undefined) {
+        rows = await runGroup(client, statements, index, groupEnd, { measureLocks: options.measureLocks, begin });
+        begin = false;
+      } else if (statement.copyData === undefined && (options.measureLocks || begin)) {
         // One round trip: [BEGIN;] the statement, then the locks it left (a simple query of several statements).
         const prefix = begin ? 'BEGIN;\n' : '';
         begin = false;
@@ -166,18 +226,62 @@ export async function runStatements(client: Client, statements: SqlStatement[], 
         if (options.measureLocks) rows = (await client.query<{ oid: number; mode: string }>(OWN_LOCKS)).rows;
       }
     } catch (error) {
+      if (error instanceof StatementFailure) throw new StatementFailure(error.statementIndex, error.cause, done);
       throw new StatementFailure(index, error, done);
     }
     const durationMs = performance.now() - started;
     if (options.measureLocks) {
       for (const row of rows) {
         const key = `${row.oid}:${row.mode}`;
-        if (!seen.has(key)) seen.set(key, { oid: row.oid, mode: row.mode, statementIndex: index, since: started });
+        if (!seen.has(key)) seen.set(key, { oid: row.oid, mode: row.mode, statementIndex: done.length, since: started });
       }
     }
-    done.push({ line: statement.line, column: statement.column, kind: statement.kind, summary: summarize(statement.text), durationMs, locks: [] });
+    const count = last - index;
+    done.push({
+      line: statement.line,
+      column: statement.column,
+      kind: statement.kind,
+      summary: count > 1 ? `${summarize(statement.text)} (and ${count - 1} more INSERTs)` : summarize(statement.text),
+      durationMs,
+      locks: [],
+      ...(count > 1 ? { count } : {}),
+    });
+    index = last;
   }
   return { statements: done, seen: [...seen.values()] };
+}
+
+const GROUP_SAVEPOINT = 'preview_db_bulk';
+
+/** Statements [from, to) in one round trip inside a savepoint, then the locks; a failure is replayed to name its statement (StatementFailure). */
+async function runGroup(
+  client: Client,
+  statements: SqlStatement[],
+  from: number,
+  to: number,
+  options: { measureLocks: boolean; begin: boolean },
+): Promise<Array<{ oid: number; mode: string }>> {
+  if (options.begin) await client.query('BEGIN');
+  let text = `SAVEPOINT ${GROUP_SAVEPOINT};\n`;
+  for (let i = from; i < to; i++) text += `${statements[i]!.text}\n;\n`;
+  text += `RELEASE SAVEPOINT ${GROUP_SAVEPOINT};\n${options.measureLocks ? OWN_LOCKS : 'SELECT 1 WHERE false'}`;
+  try {
+    const results = await client.query(text);
+    return options.measureLocks ? ((Array.isArray(results) ? results.at(-1) : results) as { rows: Array<{ oid: number; mode: string }> }).rows : [];
+  } catch (error) {
+    // Which statement: back to the savepoint, then one by one (the group's work is undone, so each runs as it did).
+    await client.query(`ROLLBACK TO SAVEPOINT ${GROUP_SAVEPOINT}`).catch(() => {
+      throw error;
+    });
+    for (let i = from; i < to; i++) {
+      try {
+        await client.query(statements[i]!.text);
+      } catch (replayed) {
+        throw new StatementFailure(i, replayed, []);
+      }
+    }
+    throw new StatementFailure(from, error, []);
+  }
 }
 
 interface RelationFacts {

@@ -2,7 +2,7 @@
 // the lifecycle comment embeds. Never holds a URL or password (the result has none).
 import { escapeTableCell as cell, truncateMarkdown } from '../shared/markdown.js';
 import { formatMillis } from '../shared/duration.js';
-import { formatThreshold, lockModeName, lockStrength } from './measure.js';
+import { formatThreshold, lockModeName, lockStrength, statementCount } from './measure.js';
 import type { LintFinding, LockReportEntry, MigrateResult } from './types.js';
 import { renderDownCheck } from './down.js';
 
@@ -40,7 +40,7 @@ export function renderMigrateReport(result: Omit<MigrateResult, 'reportMarkdown'
     for (const m of earlier)
       out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} (applied by an earlier push) | ${formatMillis(m.durationMs)} | – |`);
     for (const m of result.applied)
-      out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} | ${formatMillis(m.durationMs)} | ${m.statements.length || '–'} |`);
+      out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} | ${formatMillis(m.durationMs)} | ${statementCount(m.statements) || '–'} |`);
     out.push('');
   }
   if (result.applied.length === 0 && result.pendingMigrations.length > 0 && (result.dryRun || !result.ok)) {
@@ -219,7 +219,7 @@ export function renderMigrateSummary(result: Omit<MigrateResult, 'reportMarkdown
     out.push(`${plural(result.applied.length, 'migration')} applied${outside > 0 ? ` (${outside} without a transaction)` : ''}; the slowest:`, '');
     out.push('| Migration | Duration | Statements |', '| --- | ---: | ---: |');
     for (const m of slowest)
-      out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} | ${formatMillis(m.durationMs)} | ${m.statements.length || '–'} |`);
+      out.push(`| \`${cell(m.file)}\`${m.noTransaction ? ' (no transaction)' : ''} | ${formatMillis(m.durationMs)} | ${statementCount(m.statements) || '–'} |`);
     out.push('');
   } else if (result.pendingMigrations.length > 0 && (result.dryRun || !result.ok)) {
     const pending = result.pendingMigrations;

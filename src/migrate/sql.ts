@@ -238,6 +238,8 @@ export interface SplitOptions {
    * their kind (`{ InsertStmt: {} }`). A seed of 400,000 INSERTs needs their text, not their trees.
    */
   keepNode?: (kind: string) => boolean;
+  /** What each kept parse tree is stored as: the linter keeps of a plain INSERT ... VALUES only what its checks read. */
+  shrink?: (node: Node, kind: string) => Node;
   /** The window's size in bytes (tests use small ones). */
   windowBytes?: number;
   /** The text's UTF-8 bytes, when the caller has them (the file as read). */
@@ -335,7 +337,7 @@ async function toStatement(file: FileText, node: Node, startByte: number, endByt
   return {
     // Slices of the file's text: no copy of it per statement.
     text: text.slice(offset, charEnd),
-    node: !options.keepNode || options.keepNode(kind) || isCopyFromStdin(node) ? node : emptyNode(kind),
+    node: !options.keepNode || options.keepNode(kind) || isCopyFromStdin(node) ? (options.shrink?.(node, kind) ?? node) : emptyNode(kind),
     kind,
     line,
     column,

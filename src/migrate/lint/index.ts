@@ -4,6 +4,7 @@
 import { InputError } from '../../shared/errors.js';
 import { SqlSyntaxError, splitStatements, withoutCopyData } from '../sql.js';
 import type { SqlStatement } from '../sql.js';
+import type { Node } from 'libpg-query';
 import { cannotRunInTransaction, migrationSetChecker } from './checks.js';
 import type { ParsedFile, RawFinding } from './checks.js';
 import { SourceText, ignoreDirective, scanComments, transactionMarkers } from './comments.js';
@@ -41,6 +42,8 @@ export interface LintOptions {
   existingTables?: Set<string>;
   /** Schemas that exist before these migrations (lowercased), so `DROP SCHEMA IF EXISTS` of another one is known to do nothing. */
   existingSchemas?: Set<string>;
+  /** Keep every parse tree whole (see shrinkInsert; tests compare both ways). */
+  wholeTrees?: boolean;
 }
 
 export const KNOWN_RULES: string[] = Object.keys(RULES);
@@ -75,12 +78,33 @@ interface PreparedFile extends ParsedFile {
 /** Every ignore comment and transaction marker contains one of these (see comments.ts). */
 const STEERING_WORDS = /squawk-|preview-db:|migrate:up/i;
 
+/** True when a parse tree holds a reference to a relation (a subquery, a CTE, a function's FROM) anywhere. */
+function namesRelation(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(namesRelation);
+  if (value === null || typeof value !== 'object') return false;
+  for (const [key, child] of Object.entries(value)) if (key === 'RangeVar' || key === 'CommonTableExpr' || namesRelation(child)) return true;
+  return false;
+}
+
+/**
+ * A plain `INSERT ... VALUES` whose values name no relation keeps only its target: the checks
+ * read an INSERT's target and the relations its rows come from (a table filled from another is
+ * not empty), and VALUES of constants names none. A dump or data migration of 400,000 INSERTs
+ * otherwise holds 400,000 whole parse trees while the file is checked (900 MB).
+ */
+export function shrinkInsert(node: Node, kind: string): Node {
+  if (kind !== 'InsertStmt') return node;
+  const insert = (node as unknown as { InsertStmt: { relation?: unknown; selectStmt?: unknown; withClause?: unknown; returningList?: unknown } }).InsertStmt;
+  if (insert.withClause !== undefined || namesRelation(insert.selectStmt) || namesRelation(insert.returningList)) return node;
+  return { InsertStmt: { relation: insert.relation } } as unknown as Node;
+}
+
 /** `noTransaction`: the runner runs the file outside a transaction for a reason its text may not show (Diesel's metadata.toml, its own BEGIN/COMMIT). */
-async function prepare(file: { path: string; sql: string; noTransaction?: boolean }): Promise<PreparedFile> {
+async function prepare(file: { path: string; sql: string; noTransaction?: boolean }, wholeTrees = false): Promise<PreparedFile> {
   let statements: SqlStatement[];
   try {
     // libpg-query refuses an empty string ("Query cannot be empty"); an empty migration is just empty.
-    statements = file.sql === '' ? [] : await splitStatements(file.sql);
+    statements = file.sql === '' ? [] : await splitStatements(file.sql, wholeTrees ? {} : { shrink: shrinkInsert });
   } catch (error) {
     if (error instanceof SqlSyntaxError) throw new SqlSyntaxError(`${file.path}: ${error.message}`, error.line, error.column);
     throw error;
@@ -130,7 +154,7 @@ export async function lintMigrations(files: Array<{ path: string; sql: string; n
   // One file at a time: its parse trees are dropped before the next file is parsed, so memory
   // stays that of the largest file however long the history.
   for (const source of files) {
-    const file = await prepare(source);
+    const file = await prepare(source, options.wholeTrees);
     const unknownNames: RawFinding[] = file.ignores.flatMap((directive) =>
       directive.unknown.map((name) => ({
         rule: 'unused-ignore' as const,
