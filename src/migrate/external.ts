@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { parse, quote } from 'shell-quote';
 import { SettingError } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
-import type { ToolHistory, ToolMigration } from './profiles.js';
+import type { ToolHistory, ToolMigration } from './tool/profiles.js';
 
 export interface ToolStatus {
   historyTable?: string;

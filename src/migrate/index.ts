@@ -17,7 +17,7 @@ import { runOffline } from './offline.js';
 
 export * from './types.js';
 export { renderMigrateReport, renderMigrateSummary, migrateHeadline } from './report.js';
-export { RUNNERS, PROFILES } from './profiles.js';
+export { RUNNERS, PROFILES } from './tool/profiles.js';
 export { KNOWN_RULES } from './lint/index.js';
 export { readMigrationSet, OFFLINE_REASON } from './offline.js';
 

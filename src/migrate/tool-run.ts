@@ -17,7 +17,7 @@ import {
   type MeasuredRun,
   type MeasuredStatement,
 } from './measure.js';
-import { DATABASE_URL_ARG, PROFILES, type ExternalRunner, type ToolMigration, type TransactionModel } from './profiles.js';
+import { DATABASE_URL_ARG, PROFILES, type ExternalRunner, type ToolMigration, type TransactionModel } from './tool/profiles.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
 import type { MigrateSettings, PlannedMigration } from './types.js';
 import { checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
