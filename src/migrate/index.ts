@@ -12,7 +12,7 @@ import { fail, type State } from './run-state.js';
 import { runBuiltin } from './builtin.js';
 import { runExternal } from './tool-run.js';
 import { checkDownMigrations, readSchemaAt } from './down.js';
-import { parseCommand } from './external.js';
+import { parseCommand } from './tool/command.js';
 import { runOffline } from './offline.js';
 
 export * from './types.js';

@@ -4,7 +4,7 @@ import { InputError, errorMessage } from '../shared/errors.js';
 import { formatMillis } from '../shared/duration.js';
 import type { Log } from '../shared/log.js';
 import { applySessionSettings, connect, serverVersionNum, type Client } from './db.js';
-import { compareWithHistory, flywayEnvironment, parseCommand, runCommand, showCommand, type CommandLine } from './external.js';
+import { compareWithHistory, flywayEnvironment, parseCommand, runCommand, showCommand, type CommandLine } from './tool/command.js';
 import { isTransactionControl, nonTransactionalReason, parseSqlFile } from './files.js';
 import {
   StatementFailure,
