@@ -10,7 +10,7 @@ import { renderMigrateReport } from './report.js';
 import type { MigrateFailure, MigrateResult, MigrateSettings } from './types.js';
 import { fail, type State } from './run-state.js';
 import { runBuiltin } from './builtin.js';
-import { runExternal } from './tool-run.js';
+import { runExternal } from './tool/run.js';
 import { checkDownMigrations, readSchemaAt } from './down.js';
 import { parseCommand } from './tool/command.js';
 import { runOffline } from './offline.js';
