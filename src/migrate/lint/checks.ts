@@ -15,11 +15,9 @@ import type {
   TypeName,
   VariableSetStmt,
 } from 'libpg-query';
-import type { SqlStatement } from '../sql.js';
-import type { SourceText } from './comments.js';
+import type { FileText, SqlStatement } from '../sql.js';
+import type { TransactionModel } from '../tool/profiles.js';
 import type { RuleName } from './rules.js';
-
-export type TransactionModel = 'per-file' | 'single' | 'none';
 
 export interface RawFinding {
   rule: RuleName;
@@ -45,7 +43,7 @@ export interface CheckSettings {
 
 export interface ParsedFile {
   path: string;
-  source: SourceText;
+  source: FileText;
   statements: SqlStatement[];
   /** Comment markers: opted out of the per-file transaction, or squawk's assume-in-transaction override. */
   markers: { optOut: boolean; squawk?: boolean };
