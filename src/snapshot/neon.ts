@@ -11,12 +11,12 @@ import { formatDuration } from '../shared/duration.js';
 import { MANAGED_BY } from '../shared/naming.js';
 import type { Log } from '../shared/log.js';
 import { createNeonApi, callNeon, type NeonCallContext } from '../providers/neon/client.js';
-import { listBranches, waitForOperations } from '../providers/neon/branches.js';
+import { listBranches, waitForOperations, type OperationPolling } from '../providers/neon/branches.js';
 import { defaultSnapshotIdentifier, validateSnapshotIdentifier } from './identifier.js';
 import { isFromRun, TAG_MANAGED_BY, TAG_REPOSITORY, TAG_WORKFLOW_RUN, TAG_RUN_ATTEMPT, type TagRun } from './tags.js';
 import { planPrune, pruningEnabled, type PruneDecision } from './prune.js';
 import { restoreCommand } from './restore-command.js';
-import { SnapshotIncompleteError, type SnapshotCommon, type SnapshotResult } from './types.js';
+import { pollIntervals, SnapshotIncompleteError, type SnapshotCommon, type SnapshotResult } from './types.js';
 
 export interface NeonSnapshotRequest extends SnapshotCommon {
   apiKey: string;
@@ -40,10 +40,21 @@ export function neonSnapshotTags(name: string): Record<string, string> {
   return { [TAG_MANAGED_BY]: MANAGED_BY, [TAG_REPOSITORY]: match[2]!, [TAG_WORKFLOW_RUN]: match[3]!, [TAG_RUN_ATTEMPT]: match[4]! };
 }
 
+/**
+ * How to poll Neon's operations: the request's timing when it has one (as RDS polls), else
+ * Neon's own pace (operations usually end within seconds, so polling starts at 100 ms).
+ */
+export function neonOperationPolling(timing: SnapshotCommon['timing']): OperationPolling {
+  if (!timing) return {};
+  const { initialIntervalMs, maxIntervalMs } = pollIntervals(timing);
+  return { initialIntervalMs, maxIntervalMs };
+}
+
 export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log: Log; now?: () => number }): Promise<SnapshotResult> {
   const { log } = deps;
   const now = deps.now ?? Date.now;
   const deadline = now() + request.waitTimeoutSeconds * 1000;
+  const polling = neonOperationPolling(request.timing);
   log.secret(request.apiKey);
   const context: NeonCallContext = {
     api: createNeonApi({ apiKey: request.apiKey, projectId: request.projectId, apiHost: request.apiHost }),
@@ -102,7 +113,7 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
   }
   try {
     await log.group(`Waiting for ${taken.id}`, async () => {
-      await waitForOperations({ ...context, deadline }, operations, `snapshotting ${branch.name}`);
+      await waitForOperations({ ...context, deadline }, operations, `snapshotting ${branch.name}`, polling);
       // Finished operations are not enough: the snapshot must be there.
       const present = (await listOwn()).find((s) => s.id === taken.id);
       if (!present)
@@ -139,7 +150,7 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
             const { operations: deleting } = await callNeon(context, `delete snapshot ${decision.id}`, () =>
               context.api.deleteSnapshot(request.projectId, decision.id),
             );
-            await waitForOperations(context, deleting, `deleting snapshot ${decision.id}`);
+            await waitForOperations(context, deleting, `deleting snapshot ${decision.id}`, polling);
             log.info(`removed ${decision.id}: ${decision.reason}`);
             pruned.push(decision.id);
           }
