@@ -14,7 +14,7 @@ import { createNeonApi, callNeon, type NeonCallContext } from '../providers/neon
 import { listBranches, waitForOperations, type OperationPolling } from '../providers/neon/branches.js';
 import { defaultSnapshotIdentifier, validateSnapshotIdentifier } from './identifier.js';
 import { isFromRun, TAG_MANAGED_BY, TAG_REPOSITORY, TAG_WORKFLOW_RUN, TAG_RUN_ATTEMPT, type TagRun } from './tags.js';
-import { planPrune, pruningEnabled, type PruneDecision } from './prune.js';
+import { pruneSnapshots, type PruneDecision } from './prune.js';
 import { restoreCommand } from './restore-command.js';
 import { pollIntervals, SnapshotIncompleteError, type SnapshotCommon, type SnapshotResult } from './types.js';
 
@@ -133,46 +133,22 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
   status = 'available';
   log.info(`Snapshot ${taken.id} is available.`);
 
-  const pruned: string[] = [];
-  let decisions: PruneDecision[] = [];
-  if (pruningEnabled(request)) {
-    // The new snapshot is good whatever happens here: a pruning failure is a warning, not a failed deploy gate.
-    await log.group(`Pruning snapshots of ${branch.name}${request.pruneDryRun ? ' (dry run)' : ''}`, () =>
-      pruneQuietly(async () => {
-        const candidates = (await listOwn()).map((s) => ({ id: s.id, status: 'available', createdAt: new Date(s.created_at), tags: neonSnapshotTags(s.name) }));
-        decisions = planPrune(candidates, request, { now: now(), newId: taken.id });
-        for (const decision of decisions) {
-          if (!decision.remove) log.info(`keep ${decision.id}: ${decision.reason}`);
-          else if (request.pruneDryRun) {
-            log.info(`would remove ${decision.id}: ${decision.reason}`);
-            pruned.push(decision.id);
-          } else {
-            const { operations: deleting } = await callNeon(context, `delete snapshot ${decision.id}`, () =>
-              context.api.deleteSnapshot(request.projectId, decision.id),
-            );
-            await waitForOperations(context, deleting, `deleting snapshot ${decision.id}`, polling);
-            log.info(`removed ${decision.id}: ${decision.reason}`);
-            pruned.push(decision.id);
-          }
-        }
-        if (pruned.length === 0) log.info('Nothing to prune.');
-      }),
-    );
-  } else {
-    log.info('Pruning is off (set retain-count and/or retain-days to turn it on).');
-  }
-  return result(pruned, decisions);
-
-  async function pruneQuietly(body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (error) {
-      log.warning(
-        `Pruning stopped: ${errorMessage(error)}. Snapshot ${taken.id} itself is available; old snapshots were left in place${pruned.length > 0 ? ` (removed before the error: ${pruned.join(', ')})` : ''}.`,
-        { title: 'Snapshot pruning failed' },
+  const { pruned, decisions } = await pruneSnapshots(request, {
+    of: branch.name,
+    newId: taken.id,
+    dryRun: request.pruneDryRun,
+    now: now(),
+    log,
+    list: async () => (await listOwn()).map((s) => ({ id: s.id, status: 'available', createdAt: new Date(s.created_at), tags: neonSnapshotTags(s.name) })),
+    remove: async (decision) => {
+      const { operations: deleting } = await callNeon(context, `delete snapshot ${decision.id}`, () =>
+        context.api.deleteSnapshot(request.projectId, decision.id),
       );
-    }
-  }
+      await waitForOperations(context, deleting, `deleting snapshot ${decision.id}`, polling);
+      return 'removed';
+    },
+  });
+  return result(pruned, decisions);
 
   function result(prunedIds: string[], pruneDecisions: PruneDecision[]): SnapshotResult {
     return {

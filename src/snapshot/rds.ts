@@ -10,7 +10,7 @@ import { createRdsClient, resolvedRegion, isAlreadyExists, isExpiredCredentials,
 import { RdsSnapshots, type RdsSnapshotInfo, type RdsTarget, type RdsTargetInfo } from '../providers/rds/snapshots.js';
 import { defaultSnapshotIdentifier, validateSnapshotIdentifier } from './identifier.js';
 import { snapshotTags, isFromRun, TAG_RUN_ATTEMPT } from './tags.js';
-import { planPrune, pruningEnabled, type PruneDecision } from './prune.js';
+import { planPrune, pruneSnapshots, pruningEnabled, type PruneDecision } from './prune.js';
 import { restoreCommand } from './restore-command.js';
 import { waitForSnapshot } from './wait.js';
 import { countRows, countTags } from './counts.js';
@@ -214,7 +214,7 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     copy,
     recordedCounts,
   });
-  const pruned: string[] = [];
+  let pruned: string[] = [];
   let pruneDecisions: PruneDecision[] = [];
   let copy: SnapshotResult['copy'];
 
@@ -283,44 +283,22 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     return { region: destination, snapshotId: done.id, snapshotArn: done.arn, status: done.status };
   }
 
-  async function pruneQuietly(body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (error) {
-      log.warning(
-        `Pruning stopped: ${errorMessage(error)}. Snapshot ${snapshot!.id} itself is available; old snapshots were left in place${pruned.length > 0 ? ` (removed before the error: ${pruned.join(', ')})` : ''}.`,
-        { title: 'Snapshot pruning failed' },
-      );
-    }
-  }
-
-  if (pruningEnabled(request)) {
-    // The new snapshot is good whatever happens here: a pruning failure is a warning, not a failed deploy gate.
-    await log.group(`Pruning snapshots of ${target.id}${request.pruneDryRun ? ' (dry run)' : ''}`, () =>
-      pruneQuietly(async () => {
-        pruneDecisions = planPrune(await rds.listManual(target.id), request, { now: now(), newId: snapshot!.id });
-        for (const decision of pruneDecisions) {
-          if (!decision.remove) {
-            log.info(`keep ${decision.id}: ${decision.reason}`);
-          } else if (request.pruneDryRun) {
-            log.info(`would remove ${decision.id}: ${decision.reason}`);
-            pruned.push(decision.id);
-          } else {
-            try {
-              const removed = await rds.delete(decision.id);
-              log.info(`${removed ? 'removed' : 'already gone'} ${decision.id}: ${decision.reason}`);
-              pruned.push(decision.id);
-            } catch (error) {
-              if (!isSnapshotStateError(error)) throw error;
-              log.warning(`could not remove ${decision.id} (${errorMessage(error)}); keeping it.`);
-            }
-          }
-        }
-        if (pruned.length === 0) log.info('Nothing to prune.');
-      }),
-    );
-  } else {
-    log.info('Pruning is off (set retain-count and/or retain-days to turn it on).');
-  }
+  ({ pruned, decisions: pruneDecisions } = await pruneSnapshots(request, {
+    of: target.id,
+    newId: snapshot.id,
+    dryRun: request.pruneDryRun,
+    now: now(),
+    log,
+    list: () => rds.listManual(target.id),
+    remove: async (decision) => {
+      try {
+        return (await rds.delete(decision.id)) ? 'removed' : 'already gone';
+      } catch (error) {
+        if (!isSnapshotStateError(error)) throw error;
+        log.warning(`could not remove ${decision.id} (${errorMessage(error)}); keeping it.`);
+        return undefined;
+      }
+    },
+  }));
   return result();
 }
