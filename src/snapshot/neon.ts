@@ -87,23 +87,9 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
     return snapshots.filter((s) => s.source_branch_id === branch.id);
   };
 
+  // The phases, in order: pre-flight (above), reuse or create, wait, prune, result.
   let reused = false;
-  let snapshot: Snapshot | undefined = (await listOwn()).find((s) => isFromRun(neonSnapshotTags(s.name), request.run));
-  if (snapshot) {
-    reused = true;
-    log.info(`Workflow run ${request.run.runId} already took ${snapshot.name} (${snapshot.id}): reusing it instead of taking another.`);
-  }
-  let operations: Operation[] = [];
-  if (!snapshot) {
-    const name = neonSnapshotName(identifier, request.run);
-    const created = await log.group(`Snapshot ${identifier}`, () =>
-      callNeon(context, `snapshot ${where}`, () => context.api.createSnapshot({ projectId: request.projectId, branchId: branch.id, name })),
-    );
-    snapshot = created.snapshot;
-    operations = created.operations;
-    log.info(`Started snapshot ${snapshot.id} (${snapshot.name}).`);
-  }
-  const taken = snapshot;
+  const { snapshot: taken, operations } = await reuseOrCreate();
   const partial = (status: string) => ({ provider: 'neon' as const, snapshotId: taken.id, snapshotArn: taken.id, status });
   let status = operations.length === 0 || operations.every((o) => o.status === 'finished' || o.status === 'skipped') ? 'available' : 'creating';
 
@@ -111,25 +97,7 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
     log.info(`Not waiting (wait: false): ${taken.id} is ${status}. Pruning is skipped, since nothing is pruned before the new snapshot is available.`);
     return result([], []);
   }
-  try {
-    await log.group(`Waiting for ${taken.id}`, async () => {
-      await waitForOperations({ ...context, deadline }, operations, `snapshotting ${branch.name}`, polling);
-      // Finished operations are not enough: the snapshot must be there.
-      const present = (await listOwn()).find((s) => s.id === taken.id);
-      if (!present)
-        throw new PermanentError(
-          `Neon snapshot ${taken.id} of ${where} was not found after it was taken: it was deleted or failed. It is not usable; run again.`,
-        );
-    });
-  } catch (error) {
-    if (error instanceof DeadlineExceededError) {
-      throw new SnapshotIncompleteError(
-        `Neon snapshot ${taken.id} of ${where} was not finished within wait-timeout (${formatDuration(request.waitTimeoutSeconds)}); a re-run of this workflow run reuses it. (${errorMessage(error)})`,
-        partial('creating'),
-      );
-    }
-    throw new SnapshotIncompleteError(errorMessage(error), partial(/not found/.test(errorMessage(error)) ? 'not-found' : 'failed'));
-  }
+  await waitUntilAvailable();
   status = 'available';
   log.info(`Snapshot ${taken.id} is available.`);
 
@@ -149,6 +117,45 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
     },
   });
   return result(pruned, decisions);
+
+  /** Reuse: the snapshot this workflow run took before; create: a new one, named with the run's marks. */
+  async function reuseOrCreate(): Promise<{ snapshot: Snapshot; operations: Operation[] }> {
+    const earlier = (await listOwn()).find((s) => isFromRun(neonSnapshotTags(s.name), request.run));
+    if (earlier) {
+      reused = true;
+      log.info(`Workflow run ${request.run.runId} already took ${earlier.name} (${earlier.id}): reusing it instead of taking another.`);
+      return { snapshot: earlier, operations: [] };
+    }
+    const name = neonSnapshotName(identifier, request.run);
+    const created = await log.group(`Snapshot ${identifier}`, () =>
+      callNeon(context, `snapshot ${where}`, () => context.api.createSnapshot({ projectId: request.projectId, branchId: branch.id, name })),
+    );
+    log.info(`Started snapshot ${created.snapshot.id} (${created.snapshot.name}).`);
+    return { snapshot: created.snapshot, operations: created.operations };
+  }
+
+  /** Finished operations and a snapshot that is still listed; a timeout or failure keeps what is known of it. */
+  async function waitUntilAvailable(): Promise<void> {
+    try {
+      await log.group(`Waiting for ${taken.id}`, async () => {
+        await waitForOperations({ ...context, deadline }, operations, `snapshotting ${branch.name}`, polling);
+        // Finished operations are not enough: the snapshot must be there.
+        const present = (await listOwn()).find((s) => s.id === taken.id);
+        if (!present)
+          throw new PermanentError(
+            `Neon snapshot ${taken.id} of ${where} was not found after it was taken: it was deleted or failed. It is not usable; run again.`,
+          );
+      });
+    } catch (error) {
+      if (error instanceof DeadlineExceededError) {
+        throw new SnapshotIncompleteError(
+          `Neon snapshot ${taken.id} of ${where} was not finished within wait-timeout (${formatDuration(request.waitTimeoutSeconds)}); a re-run of this workflow run reuses it. (${errorMessage(error)})`,
+          partial('creating'),
+        );
+      }
+      throw new SnapshotIncompleteError(errorMessage(error), partial(/not found/.test(errorMessage(error)) ? 'not-found' : 'failed'));
+    }
+  }
 
   function result(prunedIds: string[], pruneDecisions: PruneDecision[]): SnapshotResult {
     return {
