@@ -4,7 +4,7 @@
 // `<identifier> (preview-db <repository> run <run id> attempt <n>)`. Only snapshots named
 // that way are ours: they are the only ones pruning may remove, and a re-run of the same
 // workflow run finds its snapshot by that name and reuses it.
-import type { Operation, Snapshot } from '@neondatabase/api-client';
+import type { Branch, Operation, Snapshot } from '@neondatabase/api-client';
 import { InputError, PermanentError, errorMessage } from '../shared/errors.js';
 import { DeadlineExceededError } from '../shared/retry.js';
 import { formatDuration } from '../shared/duration.js';
@@ -50,6 +50,15 @@ export function neonOperationPolling(timing: SnapshotCommon['timing']): Operatio
   return { initialIntervalMs, maxIntervalMs };
 }
 
+/** The branch a snapshot (or restore) is of: the one named or with that id, else the project's default. */
+export function sourceBranch(branches: Branch[], requested: string | undefined, projectId: string): Branch {
+  const found = requested ? branches.find((b) => b.id === requested || b.name === requested) : branches.find((b) => b.default);
+  if (found) return found;
+  if (requested)
+    throw new InputError('branch', `no branch named or with id '${requested}' in Neon project ${projectId}. Leave it empty for the project's default branch.`);
+  throw new PermanentError(`Neon project ${projectId} reports no default branch; set branch.`);
+}
+
 export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log: Log; now?: () => number }): Promise<SnapshotResult> {
   const { log } = deps;
   const now = deps.now ?? Date.now;
@@ -67,16 +76,7 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
     : defaultSnapshotIdentifier(request.run, new Date(now()), 'neon');
 
   const branch = await log.group(`Pre-flight: Neon project ${request.projectId}`, async () => {
-    const branches = await listBranches(context);
-    const found = request.branch ? branches.find((b) => b.id === request.branch || b.name === request.branch) : branches.find((b) => b.default);
-    if (!found) {
-      if (request.branch)
-        throw new InputError(
-          'branch',
-          `no branch named or with id '${request.branch}' in Neon project ${request.projectId}. Leave it empty for the project's default branch.`,
-        );
-      throw new PermanentError(`Neon project ${request.projectId} reports no default branch; set branch.`);
-    }
+    const found = sourceBranch(await listBranches(context), request.branch, request.projectId);
     log.info(`Branch ${found.name} (${found.id}): ${found.current_state}`);
     return found;
   });
