@@ -3,8 +3,8 @@
 import { afterAll, expect, test } from '@jest/globals';
 import { MemoryLog } from './support/memory-log.js';
 import { migrate } from '../src/migrate/index.js';
-import { PROFILES, flywayChecksum, type ToolHistory } from '../src/migrate/profiles.js';
-import { compareWithHistory, flywayEnvironment } from '../src/migrate/external.js';
+import { PROFILES, flywayChecksum, type ToolHistory } from '../src/migrate/tool/profiles.js';
+import { compareWithHistory, flywayEnvironment } from '../src/migrate/tool/command.js';
 import { sha256 } from '../src/migrate/files.js';
 import { createDatabase, dropAll, query, settings, workspace } from './fixtures/migrate/support.js';
 

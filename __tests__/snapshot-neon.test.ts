@@ -2,7 +2,7 @@
 // checks every exchange against Neon's OpenAPI spec and keeps real copies of the databases).
 import { createApiClient } from '@neondatabase/api-client';
 import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
-import { takeNeonSnapshot, neonSnapshotName, neonSnapshotTags, type NeonSnapshotRequest } from '../src/snapshot/neon.js';
+import { neonOperationPolling, takeNeonSnapshot, neonSnapshotName, neonSnapshotTags, type NeonSnapshotRequest } from '../src/snapshot/neon.js';
 import { SnapshotIncompleteError } from '../src/snapshot/types.js';
 import { InputError } from '../src/shared/errors.js';
 import { MemoryLog } from './support/memory-log.js';
@@ -111,4 +111,38 @@ test('an unknown branch is an input error; a snapshot that disappears is not suc
   const gone = await take(request({ run: { ...RUN, runId: '500' } }));
   expect(gone.error).toBeInstanceOf(SnapshotIncompleteError);
   expect(gone.error!.message).toMatch(/was not found after it was taken/);
+});
+
+describe("the request's timing paces the polling of Neon's operations", () => {
+  // An operation that runs for seconds: a first poll interval longer than wait-timeout leaves no
+  // second look, so the wait stops at once. Ignoring the timing (Neon's 100 ms pace) would see
+  // the snapshot finish and succeed.
+  let slow: FakeNeon;
+  beforeAll(async () => {
+    slow = await startFakeNeon({ postgresUrl: process.env.TEST_DATABASE_URL!, operationDelayMs: 8_000 });
+  });
+  afterAll(async () => {
+    expect(slow.violations).toEqual([]);
+    await slow.close();
+  });
+
+  test('a poll interval beyond wait-timeout stops the wait after the first look', async () => {
+    const { error, log } = await take({
+      ...request(),
+      apiKey: slow.apiKey,
+      projectId: slow.projectId,
+      apiHost: slow.apiHost,
+      waitTimeoutSeconds: 30,
+      timing: { pollFloorMs: 120_000 },
+    });
+    expect(error).toBeInstanceOf(SnapshotIncompleteError);
+    expect((error as SnapshotIncompleteError).partial.status).toBe('creating');
+    expect(error!.message).toMatch(/not finished within wait-timeout \(30s\)/);
+    expect(log.lines.map((l) => l.message).join('\n')).not.toMatch(/is available/);
+  });
+
+  test('without timing, Neon keeps its own pace', () => {
+    expect(neonOperationPolling(undefined)).toEqual({});
+    expect(neonOperationPolling({ pollFloorMs: 20 })).toEqual({ initialIntervalMs: 20, maxIntervalMs: 100 });
+  });
 });

@@ -1,6 +1,8 @@
 // Inputs shared by the actions that reach a preview provider (create-branch, cleanup,
 // snapshot's Neon path and the root lifecycle action): the one place for readers more than one action uses.
 import { InputError } from '../shared/errors.js';
+import { exactlyOneOf } from '../shared/parse.js';
+import type { SnapshotTiming } from '../snapshot/types.js';
 import { DEFAULT_NEON_API_HOST } from '../providers/neon/client.js';
 import type { ProviderKind } from '../providers/types.js';
 import { secretsOfUrl } from '../shared/secrets.js';
@@ -83,4 +85,40 @@ export function requireProviderConnection(connection: ProviderConnectionInputs):
     }
     if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new InputError('postgres-url', `uses ${parsed.protocol}; use a postgres:// or postgresql:// URL.`);
   }
+}
+
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** An AWS region input, if set, looks like one (`us-east-1`). */
+export function checkAwsRegion(name: 'region' | 'copy-to-region', value: string | undefined, example = 'us-east-1'): void {
+  if (value && !AWS_REGION.test(value)) throw new InputError(name, `'${value}' is not an AWS region such as ${example}.`);
+}
+
+/**
+ * The RDS instance or cluster of the snapshot and restore actions, checked here once: no
+ * Neon-only input, exactly one of the two identifiers, a valid identifier, a valid region.
+ */
+export function readRdsTarget(given: { instanceId?: string; clusterId?: string; region?: string; neonProjectId?: string; branch?: string }): {
+  kind: 'instance' | 'cluster';
+  id: string;
+} {
+  for (const [name, value] of [
+    ['neon-project-id', given.neonProjectId],
+    ['branch', given.branch],
+  ] as const) {
+    if (value) throw new InputError(name, 'applies to provider neon only; remove it or set provider: neon.');
+  }
+  const which = exactlyOneOf({ 'db-instance-identifier': given.instanceId, 'db-cluster-identifier': given.clusterId });
+  const kind = which === 'db-instance-identifier' ? 'instance' : 'cluster';
+  const id = (kind === 'instance' ? given.instanceId : given.clusterId)!;
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(id))
+    throw new InputError(which, `'${id}' is not an RDS identifier (a letter, then letters, digits and hyphens, at most 63 characters).`);
+  checkAwsRegion('region', given.region);
+  return { kind, id };
+}
+
+/** Undocumented, for tests: the first poll interval in ms of snapshot and restore waits (later polls back off to 5x). */
+export function snapshotTimingFromEnvironment(env: NodeJS.ProcessEnv): SnapshotTiming | undefined {
+  const value = Number(env.PREVIEW_DB_SNAPSHOT_POLL_MS);
+  return Number.isFinite(value) && value > 0 ? { pollFloorMs: value } : undefined;
 }

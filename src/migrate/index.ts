@@ -10,14 +10,14 @@ import { renderMigrateReport } from './report.js';
 import type { MigrateFailure, MigrateResult, MigrateSettings } from './types.js';
 import { annotatedProblems, fail, type State } from './run-state.js';
 import { runBuiltin } from './builtin.js';
-import { runExternal } from './tool-run.js';
+import { runExternal } from './tool/run.js';
 import { checkDownMigrations, readSchemaAt } from './down.js';
-import { parseCommand } from './external.js';
+import { parseCommand } from './tool/command.js';
 import { runOffline } from './offline.js';
 
 export * from './types.js';
 export { renderMigrateReport, renderMigrateSummary, migrateHeadline, findingsOutput, FINDINGS_OUTPUT_BYTES, TRUNCATED_RULE } from './report.js';
-export { RUNNERS, PROFILES } from './profiles.js';
+export { RUNNERS, PROFILES } from './tool/profiles.js';
 export { KNOWN_RULES } from './lint/index.js';
 export { readMigrationSet, OFFLINE_REASON } from './offline.js';
 

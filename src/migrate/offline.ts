@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { InputError, errorMessage } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import { readMigrations, readSeeds, parseSqlFile } from './files.js';
-import { PROFILES, type TransactionModel } from './profiles.js';
+import { PROFILES, type TransactionModel } from './tool/profiles.js';
 import { checkFileProblems, lint, lintErrorsBlock, guardDestructive, type State } from './run-state.js';
 import type { FileProblem, MigrateSettings } from './types.js';
 

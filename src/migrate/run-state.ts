@@ -3,7 +3,7 @@ import type { Log } from '../shared/log.js';
 import { type Client } from './db.js';
 import { lintMigrations, prWaivers, type RuleName } from './lint/index.js';
 import type { LintFinding } from './types.js';
-import { type TransactionModel } from './profiles.js';
+import { type TransactionModel } from './tool/profiles.js';
 import type { MigrateFailure, MigrateResult, MigrateSettings } from './types.js';
 
 /** What a run has found so far; the migrate() result without its report. */

@@ -2,7 +2,7 @@
 // lifecycle action and the CLI all speak it.
 import type { LintFinding as LinterFinding } from './lint/index.js';
 import type { LockReportEntry, MeasuredStatement } from './measure.js';
-import type { RunnerName } from './profiles.js';
+import type { RunnerName } from './tool/profiles.js';
 import type { DownCheckResult } from './down.js';
 
 /** A linter finding as the run reports it. */
@@ -11,7 +11,7 @@ export type LintFinding = LinterFinding & {
   acknowledged?: boolean;
 };
 export type { LockReportEntry, MeasuredStatement } from './measure.js';
-export type { RunnerName } from './profiles.js';
+export type { RunnerName } from './tool/profiles.js';
 
 export type LintLevel = 'off' | 'warn' | 'error';
 

@@ -8,7 +8,7 @@ import type { Log } from '../shared/log.js';
 import { createNeonApi, callNeon, type NeonCallContext } from '../providers/neon/client.js';
 import { listBranches, findBranchByName, listBranchEndpoints, waitForOperations } from '../providers/neon/branches.js';
 import { rfc3339Seconds, NEON_MAX_EXPIRY_SECONDS } from '../providers/neon/preview.js';
-import { neonSnapshotTags } from '../snapshot/neon.js';
+import { neonSnapshotTags, sourceBranch } from '../snapshot/neon.js';
 import { defaultTargetIdentifier } from './identifier.js';
 import { newestPreDeploy } from './select.js';
 import { drillLifetimeMs } from './tags.js';
@@ -54,15 +54,7 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
 
     async preflight(): Promise<RestorePlan> {
       const branches = await listBranches(context);
-      source = request.branch ? branches.find((b) => b.id === request.branch || b.name === request.branch) : branches.find((b) => b.default);
-      if (!source) {
-        if (request.branch)
-          throw new InputError(
-            'branch',
-            `no branch named or with id '${request.branch}' in Neon project ${request.projectId}. Leave it empty for the project's default branch.`,
-          );
-        throw new PermanentError(`Neon project ${request.projectId} reports no default branch; set branch.`);
-      }
+      source = sourceBranch(branches, request.branch, request.projectId);
       const where = `Neon branch ${source.name} (${source.id}) of project ${request.projectId}`;
       let snapshotId: string;
       let snapshotCreatedAt: string | undefined;

@@ -4,19 +4,19 @@
 // `<identifier> (preview-db <repository> run <run id> attempt <n>)`. Only snapshots named
 // that way are ours: they are the only ones pruning may remove, and a re-run of the same
 // workflow run finds its snapshot by that name and reuses it.
-import type { Operation, Snapshot } from '@neondatabase/api-client';
+import type { Branch, Operation, Snapshot } from '@neondatabase/api-client';
 import { InputError, PermanentError, errorMessage } from '../shared/errors.js';
 import { DeadlineExceededError } from '../shared/retry.js';
 import { formatDuration } from '../shared/duration.js';
 import { MANAGED_BY } from '../shared/naming.js';
 import type { Log } from '../shared/log.js';
 import { createNeonApi, callNeon, type NeonCallContext } from '../providers/neon/client.js';
-import { listBranches, waitForOperations } from '../providers/neon/branches.js';
+import { listBranches, waitForOperations, type OperationPolling } from '../providers/neon/branches.js';
 import { defaultSnapshotIdentifier, validateSnapshotIdentifier } from './identifier.js';
 import { isFromRun, TAG_MANAGED_BY, TAG_REPOSITORY, TAG_WORKFLOW_RUN, TAG_RUN_ATTEMPT, type TagRun } from './tags.js';
-import { planPrune, pruningEnabled, type PruneDecision } from './prune.js';
+import { pruneSnapshots, type PruneDecision } from './prune.js';
 import { restoreCommand } from './restore-command.js';
-import { SnapshotIncompleteError, type SnapshotCommon, type SnapshotResult } from './types.js';
+import { pollIntervals, SnapshotIncompleteError, type SnapshotCommon, type SnapshotResult } from './types.js';
 
 export interface NeonSnapshotRequest extends SnapshotCommon {
   apiKey: string;
@@ -40,10 +40,30 @@ export function neonSnapshotTags(name: string): Record<string, string> {
   return { [TAG_MANAGED_BY]: MANAGED_BY, [TAG_REPOSITORY]: match[2]!, [TAG_WORKFLOW_RUN]: match[3]!, [TAG_RUN_ATTEMPT]: match[4]! };
 }
 
+/**
+ * How to poll Neon's operations: the request's timing when it has one (as RDS polls), else
+ * Neon's own pace (operations usually end within seconds, so polling starts at 100 ms).
+ */
+export function neonOperationPolling(timing: SnapshotCommon['timing']): OperationPolling {
+  if (!timing) return {};
+  const { initialIntervalMs, maxIntervalMs } = pollIntervals(timing);
+  return { initialIntervalMs, maxIntervalMs };
+}
+
+/** The branch a snapshot (or restore) is of: the one named or with that id, else the project's default. */
+export function sourceBranch(branches: Branch[], requested: string | undefined, projectId: string): Branch {
+  const found = requested ? branches.find((b) => b.id === requested || b.name === requested) : branches.find((b) => b.default);
+  if (found) return found;
+  if (requested)
+    throw new InputError('branch', `no branch named or with id '${requested}' in Neon project ${projectId}. Leave it empty for the project's default branch.`);
+  throw new PermanentError(`Neon project ${projectId} reports no default branch; set branch.`);
+}
+
 export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log: Log; now?: () => number }): Promise<SnapshotResult> {
   const { log } = deps;
   const now = deps.now ?? Date.now;
   const deadline = now() + request.waitTimeoutSeconds * 1000;
+  const polling = neonOperationPolling(request.timing);
   log.secret(request.apiKey);
   const context: NeonCallContext = {
     api: createNeonApi({ apiKey: request.apiKey, projectId: request.projectId, apiHost: request.apiHost }),
@@ -56,16 +76,7 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
     : defaultSnapshotIdentifier(request.run, new Date(now()), 'neon');
 
   const branch = await log.group(`Pre-flight: Neon project ${request.projectId}`, async () => {
-    const branches = await listBranches(context);
-    const found = request.branch ? branches.find((b) => b.id === request.branch || b.name === request.branch) : branches.find((b) => b.default);
-    if (!found) {
-      if (request.branch)
-        throw new InputError(
-          'branch',
-          `no branch named or with id '${request.branch}' in Neon project ${request.projectId}. Leave it empty for the project's default branch.`,
-        );
-      throw new PermanentError(`Neon project ${request.projectId} reports no default branch; set branch.`);
-    }
+    const found = sourceBranch(await listBranches(context), request.branch, request.projectId);
     log.info(`Branch ${found.name} (${found.id}): ${found.current_state}`);
     return found;
   });
@@ -76,23 +87,9 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
     return snapshots.filter((s) => s.source_branch_id === branch.id);
   };
 
+  // The phases, in order: pre-flight (above), reuse or create, wait, prune, result.
   let reused = false;
-  let snapshot: Snapshot | undefined = (await listOwn()).find((s) => isFromRun(neonSnapshotTags(s.name), request.run));
-  if (snapshot) {
-    reused = true;
-    log.info(`Workflow run ${request.run.runId} already took ${snapshot.name} (${snapshot.id}): reusing it instead of taking another.`);
-  }
-  let operations: Operation[] = [];
-  if (!snapshot) {
-    const name = neonSnapshotName(identifier, request.run);
-    const created = await log.group(`Snapshot ${identifier}`, () =>
-      callNeon(context, `snapshot ${where}`, () => context.api.createSnapshot({ projectId: request.projectId, branchId: branch.id, name })),
-    );
-    snapshot = created.snapshot;
-    operations = created.operations;
-    log.info(`Started snapshot ${snapshot.id} (${snapshot.name}).`);
-  }
-  const taken = snapshot;
+  const { snapshot: taken, operations } = await reuseOrCreate();
   const partial = (status: string) => ({ provider: 'neon' as const, snapshotId: taken.id, snapshotArn: taken.id, status });
   let status = operations.length === 0 || operations.every((o) => o.status === 'finished' || o.status === 'skipped') ? 'available' : 'creating';
 
@@ -100,66 +97,63 @@ export async function takeNeonSnapshot(request: NeonSnapshotRequest, deps: { log
     log.info(`Not waiting (wait: false): ${taken.id} is ${status}. Pruning is skipped, since nothing is pruned before the new snapshot is available.`);
     return result([], []);
   }
-  try {
-    await log.group(`Waiting for ${taken.id}`, async () => {
-      await waitForOperations({ ...context, deadline }, operations, `snapshotting ${branch.name}`);
-      // Finished operations are not enough: the snapshot must be there.
-      const present = (await listOwn()).find((s) => s.id === taken.id);
-      if (!present)
-        throw new PermanentError(
-          `Neon snapshot ${taken.id} of ${where} was not found after it was taken: it was deleted or failed. It is not usable; run again.`,
-        );
-    });
-  } catch (error) {
-    if (error instanceof DeadlineExceededError) {
-      throw new SnapshotIncompleteError(
-        `Neon snapshot ${taken.id} of ${where} was not finished within wait-timeout (${formatDuration(request.waitTimeoutSeconds)}); a re-run of this workflow run reuses it. (${errorMessage(error)})`,
-        partial('creating'),
-      );
-    }
-    throw new SnapshotIncompleteError(errorMessage(error), partial(/not found/.test(errorMessage(error)) ? 'not-found' : 'failed'));
-  }
+  await waitUntilAvailable();
   status = 'available';
   log.info(`Snapshot ${taken.id} is available.`);
 
-  const pruned: string[] = [];
-  let decisions: PruneDecision[] = [];
-  if (pruningEnabled(request)) {
-    // The new snapshot is good whatever happens here: a pruning failure is a warning, not a failed deploy gate.
-    await log.group(`Pruning snapshots of ${branch.name}${request.pruneDryRun ? ' (dry run)' : ''}`, () =>
-      pruneQuietly(async () => {
-        const candidates = (await listOwn()).map((s) => ({ id: s.id, status: 'available', createdAt: new Date(s.created_at), tags: neonSnapshotTags(s.name) }));
-        decisions = planPrune(candidates, request, { now: now(), newId: taken.id });
-        for (const decision of decisions) {
-          if (!decision.remove) log.info(`keep ${decision.id}: ${decision.reason}`);
-          else if (request.pruneDryRun) {
-            log.info(`would remove ${decision.id}: ${decision.reason}`);
-            pruned.push(decision.id);
-          } else {
-            const { operations: deleting } = await callNeon(context, `delete snapshot ${decision.id}`, () =>
-              context.api.deleteSnapshot(request.projectId, decision.id),
-            );
-            await waitForOperations(context, deleting, `deleting snapshot ${decision.id}`);
-            log.info(`removed ${decision.id}: ${decision.reason}`);
-            pruned.push(decision.id);
-          }
-        }
-        if (pruned.length === 0) log.info('Nothing to prune.');
-      }),
-    );
-  } else {
-    log.info('Pruning is off (set retain-count and/or retain-days to turn it on).');
-  }
+  const { pruned, decisions } = await pruneSnapshots(request, {
+    of: branch.name,
+    newId: taken.id,
+    dryRun: request.pruneDryRun,
+    now: now(),
+    log,
+    list: async () => (await listOwn()).map((s) => ({ id: s.id, status: 'available', createdAt: new Date(s.created_at), tags: neonSnapshotTags(s.name) })),
+    remove: async (decision) => {
+      const { operations: deleting } = await callNeon(context, `delete snapshot ${decision.id}`, () =>
+        context.api.deleteSnapshot(request.projectId, decision.id),
+      );
+      await waitForOperations(context, deleting, `deleting snapshot ${decision.id}`, polling);
+      return 'removed';
+    },
+  });
   return result(pruned, decisions);
 
-  async function pruneQuietly(body: () => Promise<void>): Promise<void> {
+  /** Reuse: the snapshot this workflow run took before; create: a new one, named with the run's marks. */
+  async function reuseOrCreate(): Promise<{ snapshot: Snapshot; operations: Operation[] }> {
+    const earlier = (await listOwn()).find((s) => isFromRun(neonSnapshotTags(s.name), request.run));
+    if (earlier) {
+      reused = true;
+      log.info(`Workflow run ${request.run.runId} already took ${earlier.name} (${earlier.id}): reusing it instead of taking another.`);
+      return { snapshot: earlier, operations: [] };
+    }
+    const name = neonSnapshotName(identifier, request.run);
+    const created = await log.group(`Snapshot ${identifier}`, () =>
+      callNeon(context, `snapshot ${where}`, () => context.api.createSnapshot({ projectId: request.projectId, branchId: branch.id, name })),
+    );
+    log.info(`Started snapshot ${created.snapshot.id} (${created.snapshot.name}).`);
+    return { snapshot: created.snapshot, operations: created.operations };
+  }
+
+  /** Finished operations and a snapshot that is still listed; a timeout or failure keeps what is known of it. */
+  async function waitUntilAvailable(): Promise<void> {
     try {
-      await body();
+      await log.group(`Waiting for ${taken.id}`, async () => {
+        await waitForOperations({ ...context, deadline }, operations, `snapshotting ${branch.name}`, polling);
+        // Finished operations are not enough: the snapshot must be there.
+        const present = (await listOwn()).find((s) => s.id === taken.id);
+        if (!present)
+          throw new PermanentError(
+            `Neon snapshot ${taken.id} of ${where} was not found after it was taken: it was deleted or failed. It is not usable; run again.`,
+          );
+      });
     } catch (error) {
-      log.warning(
-        `Pruning stopped: ${errorMessage(error)}. Snapshot ${taken.id} itself is available; old snapshots were left in place${pruned.length > 0 ? ` (removed before the error: ${pruned.join(', ')})` : ''}.`,
-        { title: 'Snapshot pruning failed' },
-      );
+      if (error instanceof DeadlineExceededError) {
+        throw new SnapshotIncompleteError(
+          `Neon snapshot ${taken.id} of ${where} was not finished within wait-timeout (${formatDuration(request.waitTimeoutSeconds)}); a re-run of this workflow run reuses it. (${errorMessage(error)})`,
+          partial('creating'),
+        );
+      }
+      throw new SnapshotIncompleteError(errorMessage(error), partial(/not found/.test(errorMessage(error)) ? 'not-found' : 'failed'));
     }
   }
 

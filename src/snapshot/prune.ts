@@ -3,6 +3,8 @@
 // keeps the N newest marked snapshots (the new one included); retain-days D keeps every
 // marked snapshot younger than D days; with both, a snapshot goes only when neither keeps it.
 import { formatDuration } from '../shared/duration.js';
+import { errorMessage } from '../shared/errors.js';
+import type { Log } from '../shared/log.js';
 import { isManaged } from './tags.js';
 
 export interface PruneCandidate {
@@ -83,4 +85,57 @@ export function planPrune(
     decisions.push({ id: s.id, createdAt, remove: true, reason: why });
   }
   return decisions;
+}
+
+export interface PruneRun {
+  /** `orders-db`, for the log group's title. */
+  of: string;
+  /** The snapshot just taken: never removed, and named in the warning when pruning fails. */
+  newId: string;
+  dryRun: boolean;
+  now: number;
+  log: Log;
+  /** The snapshots of the same source, our own and others. */
+  list: () => Promise<PruneCandidate[]>;
+  /** Removes one; says what became of it (`removed`, `already gone`), or undefined when it was kept after all. */
+  remove: (decision: PruneDecision) => Promise<string | undefined>;
+}
+
+/**
+ * Prunes after a new snapshot is available, the same way for every provider. The new snapshot is
+ * good whatever happens here: a pruning failure is a warning, not a failed deploy gate.
+ */
+export async function pruneSnapshots(policy: RetainPolicy, run: PruneRun): Promise<{ pruned: string[]; decisions: PruneDecision[] }> {
+  const { log } = run;
+  const pruned: string[] = [];
+  let decisions: PruneDecision[] = [];
+  if (!pruningEnabled(policy)) {
+    log.info('Pruning is off (set retain-count and/or retain-days to turn it on).');
+    return { pruned, decisions };
+  }
+  await log.group(`Pruning snapshots of ${run.of}${run.dryRun ? ' (dry run)' : ''}`, async () => {
+    try {
+      decisions = planPrune(await run.list(), policy, { now: run.now, newId: run.newId });
+      for (const decision of decisions) {
+        if (!decision.remove) {
+          log.info(`keep ${decision.id}: ${decision.reason}`);
+        } else if (run.dryRun) {
+          log.info(`would remove ${decision.id}: ${decision.reason}`);
+          pruned.push(decision.id);
+        } else {
+          const outcome = await run.remove(decision);
+          if (outcome === undefined) continue;
+          log.info(`${outcome} ${decision.id}: ${decision.reason}`);
+          pruned.push(decision.id);
+        }
+      }
+      if (pruned.length === 0) log.info('Nothing to prune.');
+    } catch (error) {
+      log.warning(
+        `Pruning stopped: ${errorMessage(error)}. Snapshot ${run.newId} itself is available; old snapshots were left in place${pruned.length > 0 ? ` (removed before the error: ${pruned.join(', ')})` : ''}.`,
+        { title: 'Snapshot pruning failed' },
+      );
+    }
+  });
+  return { pruned, decisions };
 }

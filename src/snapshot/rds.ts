@@ -10,7 +10,7 @@ import { createRdsClient, resolvedRegion, isAlreadyExists, isExpiredCredentials,
 import { RdsSnapshots, type RdsSnapshotInfo, type RdsTarget, type RdsTargetInfo } from '../providers/rds/snapshots.js';
 import { defaultSnapshotIdentifier, validateSnapshotIdentifier } from './identifier.js';
 import { snapshotTags, isFromRun, TAG_RUN_ATTEMPT } from './tags.js';
-import { planPrune, pruningEnabled, type PruneDecision } from './prune.js';
+import { planPrune, pruneSnapshots, pruningEnabled, type PruneDecision } from './prune.js';
 import { restoreCommand } from './restore-command.js';
 import { waitForSnapshot } from './wait.js';
 import { countRows, countTags } from './counts.js';
@@ -92,65 +92,104 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     }
   };
 
-  // Pre-flight: nothing changes until the target, its state and the quota have been checked.
-  const existing = await log.group(`Pre-flight: ${where}`, () =>
-    guard('checking the database', async () => {
-      targetInfo = await rds.describeTarget(target.id);
-      if (!targetInfo)
-        throw new InputError(
-          INPUT_OF[target.kind],
-          `no ${where}. Check the identifier and the region${target.kind === 'instance' ? ' (for Aurora, name the cluster with db-cluster-identifier)' : ''}.`,
-        );
-      if (target.kind === 'instance' && targetInfo.clusterId) {
-        throw new InputError(
-          'db-instance-identifier',
-          `${target.id} is a member of the DB cluster ${targetInfo.clusterId}; its data is snapshotted with the cluster. Set db-cluster-identifier: ${targetInfo.clusterId} instead of db-instance-identifier.`,
-        );
-      }
-      log.info(`${where}: ${targetInfo.status}${targetInfo.engine ? ` (${targetInfo.engine})` : ''}${targetInfo.encrypted ? ', encrypted' : ''}`);
-      if (request.copyToRegion && targetInfo.encrypted && !request.copyKmsKeyId) {
-        throw new InputError(
-          'copy-kms-key-id',
-          `${where} is encrypted, so its snapshot's copy in ${request.copyToRegion} must be encrypted with a KMS key of that region, and RDS refuses the copy without one. Set copy-kms-key-id to the key's ARN or alias in ${request.copyToRegion} (e.g. arn:aws:kms:${request.copyToRegion}:111122223333:alias/rds-dr); nothing was created.`,
-        );
-      }
-      const snapshots = await rds.listManual(target.id);
-      const own = snapshots.filter((s) => isFromRun(s.tags, request.run) && !/^(failed|deleting|deleted)$/.test(s.status));
-      if (own.length > 0) {
-        const previous = own.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0]!;
-        log.info(
-          `Workflow run ${request.run.runId} already took ${previous.id} (attempt ${previous.tags[TAG_RUN_ATTEMPT] ?? '?'}, ${previous.status}): reusing it instead of taking another.`,
-        );
-        return previous;
-      }
-      if (!ACCEPTS.has(targetInfo.status)) {
-        if (!PASSING.test(targetInfo.status)) {
-          throw new PermanentError(
-            `${where} is '${targetInfo.status}' and cannot be snapshotted in that state. ${/stopp/.test(targetInfo.status) ? 'Start it first, or snapshot another target.' : 'Fix the database first (see its events in the RDS console), then run again.'}`,
+  const result = (): SnapshotResult => ({
+    provider: 'rds',
+    snapshotId: snapshot!.id,
+    snapshotArn: snapshot!.arn,
+    status: snapshot!.status,
+    createdAt: snapshot!.createdAt?.toISOString(),
+    reused,
+    pruned,
+    pruneDecisions,
+    restoreCommand: restoreCommand({ provider: 'rds', kind: target.kind, sourceId: target.id, snapshotId: snapshot!.id, region, engine }),
+    source: where,
+    copy,
+    recordedCounts,
+  });
+
+  // The phases, in order (each is a function below). Nothing changes until pre-flight has passed.
+  const existing = await preflight();
+  if (!existing && request.recordCounts) await recordCounts(request.recordCounts);
+  snapshot = await reuseOrCreate(existing);
+  const engine = snapshot.engine ?? targetInfo?.engine;
+  let pruned: string[] = [];
+  let pruneDecisions: PruneDecision[] = [];
+  let copy: SnapshotResult['copy'];
+  if (!request.wait) {
+    log.info(
+      `Not waiting (wait: false): ${snapshot.id} is ${snapshot.status}. Pruning is skipped, since nothing is pruned before the new snapshot is available.`,
+    );
+    return result();
+  }
+  snapshot = await waitUntilAvailable(snapshot);
+  if (request.copyToRegion) {
+    const destination = request.copyToRegion;
+    copy = await log.group(`Copy to ${destination}`, () => guard(`copying snapshot ${snapshot!.id} to ${destination}`, () => copyToRegion(destination)));
+  }
+  ({ pruned, decisions: pruneDecisions } = await prune());
+  return result();
+
+  /** Pre-flight: the target exists, accepts a snapshot (or is busy for a while) and the quota has room; or this run's earlier snapshot, to reuse. */
+  async function preflight(): Promise<RdsSnapshotInfo | undefined> {
+    return log.group(`Pre-flight: ${where}`, () =>
+      guard('checking the database', async () => {
+        targetInfo = await rds.describeTarget(target.id);
+        if (!targetInfo)
+          throw new InputError(
+            INPUT_OF[target.kind],
+            `no ${where}. Check the identifier and the region${target.kind === 'instance' ? ' (for Aurora, name the cluster with db-cluster-identifier)' : ''}.`,
+          );
+        if (target.kind === 'instance' && targetInfo.clusterId) {
+          throw new InputError(
+            'db-instance-identifier',
+            `${target.id} is a member of the DB cluster ${targetInfo.clusterId}; its data is snapshotted with the cluster. Set db-cluster-identifier: ${targetInfo.clusterId} instead of db-instance-identifier.`,
           );
         }
-        log.info(`${where} is '${targetInfo.status}' (a backup, another snapshot or a change is running); waiting for it to be available.`);
-        await pollUntil(
-          async () => {
-            const info = await rds.describeTarget(target.id);
-            if (!info) throw new PermanentError(`${where} disappeared while waiting for it to be available.`);
-            if (ACCEPTS.has(info.status)) return info;
-            if (!PASSING.test(info.status)) throw new PermanentError(`${where} went from busy to '${info.status}', in which it cannot be snapshotted.`);
-            return undefined;
-          },
-          { deadline, what: `${where} to be available`, initialIntervalMs: timing.initialIntervalMs, maxIntervalMs: timing.maxIntervalMs * 2 },
-        );
-      }
-      const quota = await rds.quota();
-      if (quota) {
-        log.info(`Manual snapshot quota (${quota.name}): ${quota.used} of ${quota.max} used.`);
-        if (quota.used >= quota.max) throw new PermanentError(quotaAdvice(`${quota.used} of ${quota.max} used`, snapshots));
-      } else {
-        log.debug('RDS did not report a manual snapshot quota; skipping the quota check.');
-      }
-      return undefined;
-    }),
-  );
+        log.info(`${where}: ${targetInfo.status}${targetInfo.engine ? ` (${targetInfo.engine})` : ''}${targetInfo.encrypted ? ', encrypted' : ''}`);
+        if (request.copyToRegion && targetInfo.encrypted && !request.copyKmsKeyId) {
+          throw new InputError(
+            'copy-kms-key-id',
+            `${where} is encrypted, so its snapshot's copy in ${request.copyToRegion} must be encrypted with a KMS key of that region, and RDS refuses the copy without one. Set copy-kms-key-id to the key's ARN or alias in ${request.copyToRegion} (e.g. arn:aws:kms:${request.copyToRegion}:111122223333:alias/rds-dr); nothing was created.`,
+          );
+        }
+        const snapshots = await rds.listManual(target.id);
+        const own = snapshots.filter((s) => isFromRun(s.tags, request.run) && !/^(failed|deleting|deleted)$/.test(s.status));
+        if (own.length > 0) {
+          const previous = own.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0]!;
+          log.info(
+            `Workflow run ${request.run.runId} already took ${previous.id} (attempt ${previous.tags[TAG_RUN_ATTEMPT] ?? '?'}, ${previous.status}): reusing it instead of taking another.`,
+          );
+          return previous;
+        }
+        if (!ACCEPTS.has(targetInfo.status)) {
+          if (!PASSING.test(targetInfo.status)) {
+            throw new PermanentError(
+              `${where} is '${targetInfo.status}' and cannot be snapshotted in that state. ${/stopp/.test(targetInfo.status) ? 'Start it first, or snapshot another target.' : 'Fix the database first (see its events in the RDS console), then run again.'}`,
+            );
+          }
+          log.info(`${where} is '${targetInfo.status}' (a backup, another snapshot or a change is running); waiting for it to be available.`);
+          await pollUntil(
+            async () => {
+              const info = await rds.describeTarget(target.id);
+              if (!info) throw new PermanentError(`${where} disappeared while waiting for it to be available.`);
+              if (ACCEPTS.has(info.status)) return info;
+              if (!PASSING.test(info.status)) throw new PermanentError(`${where} went from busy to '${info.status}', in which it cannot be snapshotted.`);
+              return undefined;
+            },
+            { deadline, what: `${where} to be available`, initialIntervalMs: timing.initialIntervalMs, maxIntervalMs: timing.maxIntervalMs * 2 },
+          );
+        }
+        const quota = await rds.quota();
+        if (quota) {
+          log.info(`Manual snapshot quota (${quota.name}): ${quota.used} of ${quota.max} used.`);
+          if (quota.used >= quota.max) throw new PermanentError(quotaAdvice(`${quota.used} of ${quota.max} used`, snapshots));
+        } else {
+          log.debug('RDS did not report a manual snapshot quota; skipping the quota check.');
+        }
+        return undefined;
+      }),
+    );
+  }
 
   function quotaAdvice(usage: string, snapshots: RdsSnapshotInfo[]): string {
     const head = `The account's manual snapshot quota in ${region} is full (${usage}), so no snapshot of ${target.id} was taken.`;
@@ -164,18 +203,19 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     return `${head} Pruning only runs after a new snapshot is available; with the current settings it would remove:\n${listDecisions(plan)}\nDelete these (for example: aws rds ${target.kind === 'instance' ? 'delete-db-snapshot --db-snapshot-identifier' : 'delete-db-cluster-snapshot --db-cluster-snapshot-identifier'} ${plan[0]!.id} --region ${region}) or raise the quota, then run again.`;
   }
 
-  if (!existing && request.recordCounts) {
-    const { url, tables } = request.recordCounts;
+  async function recordCounts({ url, tables }: NonNullable<RdsSnapshotRequest['recordCounts']>): Promise<void> {
     recordedCounts = await log.group('Recording row counts', () => countRows(url, tables, deadline, log));
     tags = [...tags, ...countTags(recordedCounts)];
   }
 
-  if (existing) {
-    snapshot = existing;
-    snapshotId = existing.id;
-    reused = true;
-  } else {
-    snapshot = await log.group(`Snapshot ${snapshotId}`, () =>
+  /** Reuse: the snapshot this workflow run took before; create: a new one, tagged. */
+  async function reuseOrCreate(existing: RdsSnapshotInfo | undefined): Promise<RdsSnapshotInfo> {
+    if (existing) {
+      snapshotId = existing.id;
+      reused = true;
+      return existing;
+    }
+    return log.group(`Snapshot ${snapshotId}`, () =>
       guard(`creating snapshot ${snapshotId}`, async () => {
         try {
           const created = await rds.create(target.id, snapshotId, tags);
@@ -199,52 +239,31 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     );
   }
 
-  const engine = snapshot.engine ?? targetInfo?.engine;
-  const result = (): SnapshotResult => ({
-    provider: 'rds',
-    snapshotId: snapshot!.id,
-    snapshotArn: snapshot!.arn,
-    status: snapshot!.status,
-    createdAt: snapshot!.createdAt?.toISOString(),
-    reused,
-    pruned,
-    pruneDecisions,
-    restoreCommand: restoreCommand({ provider: 'rds', kind: target.kind, sourceId: target.id, snapshotId: snapshot!.id, region, engine }),
-    source: where,
-    copy,
-    recordedCounts,
-  });
-  const pruned: string[] = [];
-  let pruneDecisions: PruneDecision[] = [];
-  let copy: SnapshotResult['copy'];
-
-  if (!request.wait) {
-    log.info(
-      `Not waiting (wait: false): ${snapshot.id} is ${snapshot.status}. Pruning is skipped, since nothing is pruned before the new snapshot is available.`,
-    );
-    return result();
-  }
-
-  if (snapshot.status !== 'available') {
-    snapshot = await log.group(`Waiting for ${snapshot.id}`, () =>
-      guard(`waiting for snapshot ${snapshot!.id}`, () =>
-        waitForSnapshot(
-          async () => {
-            const current = await rds.get(snapshotId);
-            snapshot = current ?? { ...snapshot!, status: 'not-found', percent: undefined };
-            return current;
-          },
-          { what: `snapshot ${snapshotId} of ${where}`, deadline, log, initialIntervalMs: timing.initialIntervalMs, maxIntervalMs: timing.maxIntervalMs, now },
+  async function waitUntilAvailable(started: RdsSnapshotInfo): Promise<RdsSnapshotInfo> {
+    let available = started;
+    if (started.status !== 'available') {
+      available = await log.group(`Waiting for ${started.id}`, () =>
+        guard(`waiting for snapshot ${started.id}`, () =>
+          waitForSnapshot(
+            async () => {
+              const current = await rds.get(snapshotId);
+              snapshot = current ?? { ...snapshot!, status: 'not-found', percent: undefined };
+              return current;
+            },
+            {
+              what: `snapshot ${snapshotId} of ${where}`,
+              deadline,
+              log,
+              initialIntervalMs: timing.initialIntervalMs,
+              maxIntervalMs: timing.maxIntervalMs,
+              now,
+            },
+          ),
         ),
-      ),
-    );
-  }
-  log.info(`Snapshot ${snapshot.id} is available (created ${snapshot.createdAt?.toISOString() ?? 'at an unknown time'}).`);
-
-  if (request.copyToRegion) {
-    copy = await log.group(`Copy to ${request.copyToRegion}`, () =>
-      guard(`copying snapshot ${snapshot!.id} to ${request.copyToRegion}`, () => copyToRegion(request.copyToRegion!)),
-    );
+      );
+    }
+    log.info(`Snapshot ${available.id} is available (created ${available.createdAt?.toISOString() ?? 'at an unknown time'}).`);
+    return available;
   }
 
   async function copyToRegion(destination: string): Promise<NonNullable<SnapshotResult['copy']>> {
@@ -283,44 +302,23 @@ export async function takeRdsSnapshot(request: RdsSnapshotRequest, deps: RdsSnap
     return { region: destination, snapshotId: done.id, snapshotArn: done.arn, status: done.status };
   }
 
-  async function pruneQuietly(body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (error) {
-      log.warning(
-        `Pruning stopped: ${errorMessage(error)}. Snapshot ${snapshot!.id} itself is available; old snapshots were left in place${pruned.length > 0 ? ` (removed before the error: ${pruned.join(', ')})` : ''}.`,
-        { title: 'Snapshot pruning failed' },
-      );
-    }
-  }
-
-  if (pruningEnabled(request)) {
-    // The new snapshot is good whatever happens here: a pruning failure is a warning, not a failed deploy gate.
-    await log.group(`Pruning snapshots of ${target.id}${request.pruneDryRun ? ' (dry run)' : ''}`, () =>
-      pruneQuietly(async () => {
-        pruneDecisions = planPrune(await rds.listManual(target.id), request, { now: now(), newId: snapshot!.id });
-        for (const decision of pruneDecisions) {
-          if (!decision.remove) {
-            log.info(`keep ${decision.id}: ${decision.reason}`);
-          } else if (request.pruneDryRun) {
-            log.info(`would remove ${decision.id}: ${decision.reason}`);
-            pruned.push(decision.id);
-          } else {
-            try {
-              const removed = await rds.delete(decision.id);
-              log.info(`${removed ? 'removed' : 'already gone'} ${decision.id}: ${decision.reason}`);
-              pruned.push(decision.id);
-            } catch (error) {
-              if (!isSnapshotStateError(error)) throw error;
-              log.warning(`could not remove ${decision.id} (${errorMessage(error)}); keeping it.`);
-            }
-          }
+  async function prune(): Promise<{ pruned: string[]; decisions: PruneDecision[] }> {
+    return pruneSnapshots(request, {
+      of: target.id,
+      newId: snapshot!.id,
+      dryRun: request.pruneDryRun,
+      now: now(),
+      log,
+      list: () => rds.listManual(target.id),
+      remove: async (decision) => {
+        try {
+          return (await rds.delete(decision.id)) ? 'removed' : 'already gone';
+        } catch (error) {
+          if (!isSnapshotStateError(error)) throw error;
+          log.warning(`could not remove ${decision.id} (${errorMessage(error)}); keeping it.`);
+          return undefined;
         }
-        if (pruned.length === 0) log.info('Nothing to prune.');
-      }),
-    );
-  } else {
-    log.info('Pruning is off (set retain-count and/or retain-days to turn it on).');
+      },
+    });
   }
-  return result();
 }

@@ -2,30 +2,24 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { InputError } from '../../shared/errors.js';
-import { exactlyOneOf } from '../../shared/parse.js';
 import { DEFAULT_NEON_API_HOST } from '../../providers/neon/client.js';
 import { validateSnapshotIdentifier } from '../../snapshot/identifier.js';
 import { validateTargetIdentifier } from '../../restore/identifier.js';
 import { validateRestoreTags } from '../../restore/tags.js';
 import type { RdsRestoreRequest, NeonRestoreRequest } from '../../restore/index.js';
-import type { RestoreCommon, VerifySettings } from '../../restore/types.js';
+import type { VerifySettings } from '../../restore/types.js';
 import type { RunFacts } from '../context.js';
-import { maskUrlPassword } from '../provider-inputs.js';
+import { maskUrlPassword, readRdsTarget, snapshotTimingFromEnvironment } from '../provider-inputs.js';
 import { inputs } from '../runtime.js';
 
 export const RESTORE_PROVIDERS = ['rds', 'neon'] as const;
 
 export type RestoreSettings = { provider: 'rds'; request: RdsRestoreRequest } | { provider: 'neon'; request: NeonRestoreRequest };
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const DEFAULT_WAIT_TIMEOUT_SECONDS = 60 * 60;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
-/** Undocumented, for tests: the first poll interval in ms (later polls back off to 5x). */
-export function timingFromEnvironment(env: NodeJS.ProcessEnv): RestoreCommon['timing'] {
-  const value = Number(env.PREVIEW_DB_SNAPSHOT_POLL_MS);
-  return Number.isFinite(value) && value > 0 ? { pollFloorMs: value } : undefined;
-}
+export { snapshotTimingFromEnvironment as timingFromEnvironment } from '../provider-inputs.js';
 
 export function parseExpectCounts(text: string): VerifySettings['expectCounts'] {
   if (text === '') return undefined;
@@ -107,7 +101,7 @@ export function getRestoreInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proce
     waitTimeoutSeconds,
     userTags,
     run: { repository: facts.repository, sha: facts.sha, runId: facts.runId, runAttempt: facts.runAttempt },
-    timing: timingFromEnvironment(env),
+    timing: snapshotTimingFromEnvironment(env),
   };
 
   if (provider === 'neon') {
@@ -146,18 +140,7 @@ export function getRestoreInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proce
     };
   }
 
-  for (const [name, value] of [
-    ['neon-project-id', neonProjectId],
-    ['branch', branch],
-  ] as const) {
-    if (value) throw new InputError(name, 'applies to provider neon only; remove it or set provider: neon.');
-  }
-  const which = exactlyOneOf({ 'db-instance-identifier': instanceId, 'db-cluster-identifier': clusterId });
-  const kind = which === 'db-instance-identifier' ? 'instance' : 'cluster';
-  const sourceId = (kind === 'instance' ? instanceId : clusterId)!;
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(sourceId))
-    throw new InputError(which, `'${sourceId}' is not an RDS identifier (a letter, then letters, digits and hyphens, at most 63 characters).`);
-  if (regionInput && !REGION.test(regionInput)) throw new InputError('region', `'${regionInput}' is not an AWS region such as us-east-1.`);
+  const { kind, id: sourceId } = readRdsTarget({ instanceId, clusterId, region: regionInput, neonProjectId, branch });
   if (snapshotInput && restoreTime)
     throw new InputError(
       'restore-time',

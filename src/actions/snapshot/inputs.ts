@@ -1,6 +1,5 @@
 // Every input of actions/snapshot, read and checked in one place before anything is called.
 import { InputError } from '../../shared/errors.js';
-import { exactlyOneOf } from '../../shared/parse.js';
 import { DEFAULT_NEON_API_HOST } from '../../providers/neon/client.js';
 import { validateSnapshotIdentifier } from '../../snapshot/identifier.js';
 import { validateUserTags } from '../../snapshot/tags.js';
@@ -9,21 +8,14 @@ import type { NeonSnapshotRequest } from '../../snapshot/neon.js';
 import type { SnapshotCommon } from '../../snapshot/types.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';
-import { checkNeonInputs, maskUrlPassword } from '../provider-inputs.js';
+import { checkAwsRegion, checkNeonInputs, maskUrlPassword, readRdsTarget, snapshotTimingFromEnvironment } from '../provider-inputs.js';
 import { validateCountedTables } from '../../snapshot/counts.js';
 
 export const SNAPSHOT_PROVIDERS = ['rds', 'neon'] as const;
 
 export type SnapshotSettings = { provider: 'rds'; request: RdsSnapshotRequest } | { provider: 'neon'; request: NeonSnapshotRequest };
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const DEFAULT_WAIT_TIMEOUT_SECONDS = 60 * 60;
-
-/** Undocumented, for tests: the first poll interval in ms (later polls back off to 5x). */
-function timingFromEnvironment(env: NodeJS.ProcessEnv): SnapshotCommon['timing'] {
-  const value = Number(env.PREVIEW_DB_SNAPSHOT_POLL_MS);
-  return Number.isFinite(value) && value > 0 ? { pollFloorMs: value } : undefined;
-}
 
 function positive(name: string, value: number | undefined): number | undefined {
   if (value === 0) throw new InputError(name, 'must be at least 1 (leave it empty to turn this rule off).');
@@ -63,7 +55,7 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
     retainDays,
     pruneDryRun,
     run: { repository: facts.repository, sha: facts.sha, runId: facts.runId, runAttempt: facts.runAttempt },
-    timing: timingFromEnvironment(env),
+    timing: snapshotTimingFromEnvironment(env),
   };
 
   if (recordTables.length > 0 && !databaseUrl)
@@ -101,20 +93,9 @@ export function getSnapshotInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proc
     };
   }
 
-  for (const [name, value] of [
-    ['neon-project-id', neonProjectId],
-    ['branch', branch],
-  ] as const) {
-    if (value) throw new InputError(name, 'applies to provider neon only; remove it or set provider: neon.');
-  }
-  const which = exactlyOneOf({ 'db-instance-identifier': instanceId, 'db-cluster-identifier': clusterId });
-  const kind = which === 'db-instance-identifier' ? 'instance' : 'cluster';
-  const targetId = (kind === 'instance' ? instanceId : clusterId)!;
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(targetId))
-    throw new InputError(which, `'${targetId}' is not an RDS identifier (a letter, then letters, digits and hyphens, at most 63 characters).`);
+  const { kind, id: targetId } = readRdsTarget({ instanceId, clusterId, region: regionInput, neonProjectId, branch });
   const region = regionInput ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
-  if (regionInput && !REGION.test(regionInput)) throw new InputError('region', `'${regionInput}' is not an AWS region such as us-east-1.`);
-  if (copyToRegion && !REGION.test(copyToRegion)) throw new InputError('copy-to-region', `'${copyToRegion}' is not an AWS region such as eu-west-1.`);
+  checkAwsRegion('copy-to-region', copyToRegion, 'eu-west-1');
   if (copyToRegion && copyToRegion === region)
     throw new InputError('copy-to-region', `is the snapshot's own region (${region}); name a second region for disaster recovery.`);
   if (copyKmsKeyId && !copyToRegion)

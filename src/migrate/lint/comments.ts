@@ -7,9 +7,8 @@ import { scan } from 'libpg-query';
 import { canonicalRule } from './rules.js';
 import type { RuleName } from './rules.js';
 
-// One position map for the splitter and the linter: byte offsets to lines and columns.
-export { FileText as SourceText } from '../sql.js';
-import type { FileText as SourceText } from '../sql.js';
+// One position map for the splitter and the linter (byte offsets to lines and columns): FileText.
+import type { FileText } from '../sql.js';
 
 export interface SqlComment {
   /** The comment's text without `--` or `/* *\/`. */
@@ -25,7 +24,7 @@ export interface SqlComment {
  * The comments of a file. `scanned` is the text given to the scanner when it differs from the
  * file's: the file with its inline COPY data blanked out byte for byte (see withoutCopyData).
  */
-export async function scanComments(source: SourceText, scanned = source.text): Promise<SqlComment[]> {
+export async function scanComments(source: FileText, scanned = source.text): Promise<SqlComment[]> {
   if (scanned.trim() === '') return [];
   const { tokens } = await scan(scanned);
   const comments: SqlComment[] = [];

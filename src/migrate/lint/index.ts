@@ -2,12 +2,12 @@
 // ignore comments so teams that know squawk feel at home. The rules live in checks.ts, their
 // severities and safer patterns in rules.ts, and the comments that steer them in comments.ts.
 import { InputError } from '../../shared/errors.js';
-import { SqlSyntaxError, splitStatements, withoutCopyData } from '../sql.js';
+import { FileText, SqlSyntaxError, splitStatements, withoutCopyData } from '../sql.js';
 import type { SqlStatement } from '../sql.js';
 import type { Node } from 'libpg-query';
 import { cannotRunInTransaction, migrationSetChecker } from './checks.js';
 import type { ParsedFile, RawFinding } from './checks.js';
-import { SourceText, ignoreDirective, scanComments, transactionMarkers } from './comments.js';
+import { ignoreDirective, scanComments, transactionMarkers } from './comments.js';
 import type { IgnoreDirective } from './comments.js';
 import { RULES, canonicalRule } from './rules.js';
 import type { RuleName } from './rules.js';
@@ -109,7 +109,7 @@ async function prepare(file: { path: string; sql: string; noTransaction?: boolea
     if (error instanceof SqlSyntaxError) throw new SqlSyntaxError(`${file.path}: ${error.message}`, error.line, error.column);
     throw error;
   }
-  const source = new SourceText(file.sql);
+  const source = new FileText(file.sql);
   // Rows of COPY ... FROM stdin are data, not SQL: the scanner reads the file without them.
   // Only comments that steer the linter matter, and each names one of these words: a file
   // without them needs no second pass of the scanner.

@@ -2,7 +2,7 @@
 // per-request timeouts, and every call retried on Neon's transient answers.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createApiClient, type Api } from '@neondatabase/api-client';
-import { PermanentError } from '../../shared/errors.js';
+import { PermanentError, SettingError } from '../../shared/errors.js';
 import { withRetries, parseRetryAfter, isTransientStatus, TRANSIENT_NETWORK_CODES, type RetryVerdict } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 
@@ -148,4 +148,15 @@ export async function collectPages<T>(fetchPage: (cursor: string | undefined) =>
     seen.add(page.next);
     cursor = page.next;
   }
+}
+
+/** Listing a project's branches failed: a 404 is the project id's fault and a 401 the API key's; anything else as it came. */
+export function projectAccessError(error: unknown, projectId: string): unknown {
+  if (error instanceof PermanentError && error.status === 404)
+    return new SettingError(
+      'neonProjectId',
+      `project '${projectId}' was not found. Check the project id (Settings → General in the Neon console) and that the API key belongs to its organization.`,
+    );
+  if (error instanceof PermanentError && error.status === 401) return new SettingError('neonApiKey', error.message);
+  return error;
 }

@@ -7,7 +7,7 @@ import { pollUntil } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 import type { PreviewDatabase, PreviewProvider, PreviewRequest } from '../types.js';
 import { abortableSleep, describeUrl, waitForSelectOne } from '../../shared/postgres.js';
-import { callNeon, createNeonApi, type NeonApi, type NeonCallContext, type NeonConnection } from './client.js';
+import { callNeon, createNeonApi, projectAccessError, type NeonApi, type NeonCallContext, type NeonConnection } from './client.js';
 import { findBranchByName, listBranchEndpoints, listBranches, waitForBranchReady, waitForOperations } from './branches.js';
 
 /** Neon's documented maximum for a branch's expiration. */
@@ -72,13 +72,7 @@ export class NeonPreviews implements PreviewProvider {
   async preflight(request: PreviewRequest): Promise<void> {
     const context = this.context(Date.now() + request.waitTimeoutSeconds * 1000);
     const branches = await listBranches(context).catch((error: unknown) => {
-      if (error instanceof PermanentError && error.status === 404)
-        throw new SettingError(
-          'neonProjectId',
-          `project '${this.settings.projectId}' was not found. Check the project id (Settings → General in the Neon console) and that the API key belongs to its organization.`,
-        );
-      if (error instanceof PermanentError && error.status === 401) throw new SettingError('neonApiKey', error.message);
-      throw error;
+      throw projectAccessError(error, this.settings.projectId);
     });
     const parent = this.resolveParent(branches);
     const existing = branches.find((branch) => branch.name === request.branchName);

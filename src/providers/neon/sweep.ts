@@ -3,12 +3,22 @@
 // goes through one shared Pacer, so a sweep's workers together stay inside Neon's rate
 // limits, and a 429 pauses them all for its Retry-After.
 import type { AnnotationData, Branch, Endpoint } from '@neondatabase/api-client';
-import { SettingError, PermanentError } from '../../shared/errors.js';
+import { PermanentError } from '../../shared/errors.js';
 import type { Log } from '../../shared/log.js';
 import { Pacer, NEON_RATE_LIMIT, type RateLimit } from '../../shared/pacer.js';
 import type { CleanupMode, ListRequest, PreviewResource, PreviewStore } from '../store.js';
 import { pullRequestFromName } from '../../shared/naming.js';
-import { callNeon, classifyNeonError, collectPages, createNeonApi, neonStatus, type NeonApi, type NeonCallContext, type NeonConnection } from './client.js';
+import {
+  callNeon,
+  classifyNeonError,
+  collectPages,
+  createNeonApi,
+  neonStatus,
+  projectAccessError,
+  type NeonApi,
+  type NeonCallContext,
+  type NeonConnection,
+} from './client.js';
 import { waitForOperations } from './branches.js';
 
 /** Neon accepts up to 10,000 branches per page; fewer, larger pages spend less of the rate limit. */
@@ -124,13 +134,7 @@ export class NeonPreviewStore implements PreviewStore {
         return { items: page.branches, next: page.pagination?.next };
       });
     } catch (error) {
-      if (error instanceof PermanentError && error.status === 404)
-        throw new SettingError(
-          'neonProjectId',
-          `project '${projectId}' was not found. Check the project id (Settings → General in the Neon console) and that the API key belongs to its organization.`,
-        );
-      if (error instanceof PermanentError && error.status === 401) throw new SettingError('neonApiKey', error.message);
-      throw error;
+      throw projectAccessError(error, projectId);
     }
     // Computes matter only for staleness; one request lists the whole project's.
     const endpoints =

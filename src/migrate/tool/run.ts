@@ -1,11 +1,11 @@
 // The project's own migration tool: read its history, measure the pending SQL in a
 // rolled-back transaction, then run the tool.
-import { InputError, errorMessage } from '../shared/errors.js';
-import { formatMillis } from '../shared/duration.js';
-import type { Log } from '../shared/log.js';
-import { applySessionSettings, connect, serverVersionNum, type Client } from './db.js';
-import { compareWithHistory, flywayEnvironment, parseCommand, runCommand, showCommand, type CommandLine } from './external.js';
-import { isTransactionControl, nonTransactionalReason, parseSqlFile } from './files.js';
+import { InputError, errorMessage } from '../../shared/errors.js';
+import { formatMillis } from '../../shared/duration.js';
+import type { Log } from '../../shared/log.js';
+import { applySessionSettings, connect, serverVersionNum, type Client } from '../db.js';
+import { compareWithHistory, flywayEnvironment, parseCommand, runCommand, showCommand, type CommandLine } from './command.js';
+import { isTransactionControl, nonTransactionalReason, parseSqlFile } from '../files.js';
 import {
   StatementFailure,
   countRows,
@@ -16,11 +16,11 @@ import {
   type LockReportEntry,
   type MeasuredRun,
   type MeasuredStatement,
-} from './measure.js';
+} from '../measure.js';
 import { DATABASE_URL_ARG, PROFILES, type ExternalRunner, type ToolMigration, type TransactionModel } from './profiles.js';
-import { copyErrorLine, type SqlStatement } from './sql.js';
-import type { MigrateSettings, PlannedMigration } from './types.js';
-import { checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from './run-state.js';
+import { copyErrorLine, type SqlStatement } from '../sql.js';
+import type { MigrateSettings, PlannedMigration } from '../types.js';
+import { checkHistory, connectOptions, existingTables, fail, guardDestructive, lint, lintErrorsBlock, type State } from '../run-state.js';
 
 export async function runExternal(settings: MigrateSettings, runner: ExternalRunner, log: Log, state: State): Promise<void> {
   const profile = PROFILES[runner];

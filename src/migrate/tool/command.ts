@@ -3,8 +3,8 @@
 // database URL exported, output streamed, and its exit status kept.
 import { spawn } from 'node:child_process';
 import { parse, quote } from 'shell-quote';
-import { SettingError } from '../shared/errors.js';
-import type { Log } from '../shared/log.js';
+import { SettingError } from '../../shared/errors.js';
+import type { Log } from '../../shared/log.js';
 import type { ToolHistory, ToolMigration } from './profiles.js';
 
 export interface ToolStatus {

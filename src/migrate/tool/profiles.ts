@@ -3,7 +3,7 @@
 // (so lint does not raise alarms about transactions the tool never opens).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { sha256 } from './files.js';
+import { sha256 } from '../files.js';
 
 export const RUNNERS = ['builtin', 'prisma', 'drizzle', 'node-pg-migrate', 'dbmate', 'golang-migrate', 'flyway', 'command'] as const;
 export type RunnerName = (typeof RUNNERS)[number];
