@@ -49,8 +49,7 @@ function setup(
   return { template, settings: refreshSettings(overrides.sourceUrl ?? prod.url, adminUrl(), template, dir, { waitTimeoutSeconds: 10, ...overrides }) };
 }
 
-async function refresh(settings: RefreshSettings): Promise<{ result: RefreshResult; log: MemoryLog }> {
-  const log = new MemoryLog();
+async function refresh(settings: RefreshSettings, log = new MemoryLog()): Promise<{ result: RefreshResult; log: MemoryLog }> {
   const result = await refreshTemplate(settings, log);
   return { result, log };
 }
@@ -308,9 +307,15 @@ test('the swap waits for a session on the old template; one that stays past wait
   expect(await databaseExists(`${template}_next`)).toBe(false);
   expect(await databaseExists(template)).toBe(true);
 
-  // A session that leaves within wait-timeout: the swap waits for it, then goes ahead.
-  setTimeout(() => void session.end().catch(() => {}), 1500);
-  const { result, log } = await refresh({ ...settings, waitTimeoutSeconds: 60 });
+  // A session that leaves within wait-timeout: the swap waits for it, then goes ahead. The session
+  // leaves once the swap says it is waiting (not after a fixed time, which a loaded machine outruns).
+  class LeavingWhenWaited extends MemoryLog {
+    override info(message: string): void {
+      super.info(message);
+      if (message.startsWith('Waiting for 1 session(s) on')) setTimeout(() => void session.end().catch(() => {}), 300);
+    }
+  }
+  const { result, log } = await refresh({ ...settings, waitTimeoutSeconds: 60 }, new LeavingWhenWaited());
   expect(log.text()).toMatch(/Waiting for 1 session\(s\) on/);
   expect(result.replaced).toBe(true);
   expect(result.oldDropped).toBe(true);
