@@ -1,7 +1,7 @@
 // Inputs shared by the actions that reach a preview provider (create-branch, cleanup,
 // snapshot's Neon path and the root lifecycle action): the one place for readers more than one action uses.
 import { InputError } from '../shared/errors.js';
-import { DEFAULT_NEON_API_HOST } from '../providers/neon/client.js';
+import { DEFAULT_NEON_API_HOST } from '../providers/neon/defaults.js';
 import type { ProviderKind } from '../providers/types.js';
 import { secretsOfUrl } from '../shared/secrets.js';
 import { defaultBranchName, validateBranchName } from '../shared/naming.js';
