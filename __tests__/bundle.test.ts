@@ -71,7 +71,9 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
     // What an action loads at start, before its inputs are validated: its entry, the runner's
     // toolkit and the input readers. The clients behind the work (and their HTTP stacks) come
     // after, through import(), so a bad input fails fast and nothing heavy loads for it.
-    const HEAVY = ['@neondatabase/', 'axios/', '@octokit/', '@actions/github/', '@aws-sdk/', '@smithy/'];
+    // @actions/http-client and @actions/exec: @actions/core's OIDC client and platform details,
+    // which load node:http, node:https, node:tls and node:child_process (scripts/bundle/*-on-demand.mjs).
+    const HEAVY = ['@neondatabase/', 'axios/', '@octokit/', '@actions/github/', '@aws-sdk/', '@smithy/', '@actions/http-client/', '@actions/exec/'];
     const heavyAtStart = (name: string) => [
       ...new Set(
         sourcesOf(bundleFiles(dist, name).atStart)
