@@ -67,6 +67,37 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
     expect(sourcesOf(snapshot.onDemand).some((source) => source.includes('@aws-sdk/client-rds'))).toBe(true);
   });
 
+  test('each action checks its inputs before loading a provider client: Neon, Octokit, the AWS SDK and pg load on demand', () => {
+    // What an action loads at start, before its inputs are validated: its entry, the runner's
+    // toolkit and the input readers. The clients behind the work (and their HTTP stacks) come
+    // after, through import(), so a bad input fails fast and nothing heavy loads for it.
+    // @actions/http-client and @actions/exec: @actions/core's OIDC client and platform details,
+    // which load node:http, node:https, node:tls and node:child_process (scripts/bundle/*-on-demand.mjs).
+    const HEAVY = ['@neondatabase/', 'axios/', '@octokit/', '@actions/github/', '@aws-sdk/', '@smithy/', '@actions/http-client/', '@actions/exec/'];
+    const heavyAtStart = (name: string) => [
+      ...new Set(
+        sourcesOf(bundleFiles(dist, name).atStart)
+          .map((source) => HEAVY.find((heavy) => source.includes(`node_modules/${heavy}`)))
+          .filter(Boolean),
+      ),
+    ];
+    const loadsAtStart = (name: string, module: string) => sourcesOf(bundleFiles(dist, name).atStart).some((source) => source.includes(module));
+    const loadsLater = (name: string, module: string) => sourcesOf(bundleFiles(dist, name).onDemand).some((source) => source.includes(module));
+    for (const name of names) expect([name, heavyAtStart(name)]).toEqual([name, []]);
+    // ...and they are still there, on demand, for the runs that need them.
+    for (const name of ['preview-db', 'create-branch', 'cleanup', 'snapshot', 'restore', 'cli'])
+      expect([name, loadsLater(name, 'node_modules/@neondatabase/api-client/')]).toEqual([name, true]);
+    for (const name of ['preview-db', 'cleanup']) expect([name, loadsLater(name, 'node_modules/@octokit/core/')]).toEqual([name, true]);
+    // pg, too, only once the inputs are valid, where no input check needs a database.
+    expect(['create-branch', 'cleanup', 'restore', 'cli'].filter((name) => loadsAtStart(name, 'node_modules/pg/'))).toEqual([]);
+    // The migrate and root actions set the baseline-WebAssembly flags in-process (no second Node start to relaunch).
+    for (const name of ['migrate', 'preview-db']) expect([name, loadsAtStart(name, 'src/actions/with-baseline-wasm.ts')]).toEqual([name, true]);
+    const flagSetters = filesUnder(dist).filter((file) => file.endsWith('.js') && readFileSync(file, 'utf8').includes('--no-wasm-tier-up'));
+    expect(flagSetters).toHaveLength(1);
+    const setter = readFileSync(flagSetters[0]!, 'utf8');
+    expect([setter.includes('setFlagsFromString'), setter.includes('process.argv.slice(1)')]).toEqual([true, false]);
+  });
+
   test('libpg-query’s WebAssembly is in dist/ once, loaded only by the actions that lint', () => {
     const wasm = filesUnder(dist)
       .filter((file) => file.endsWith('.wasm'))

@@ -37,6 +37,17 @@ const undiciOnDemand = {
   },
 };
 
+/** Inside @actions/core: its OIDC client and platform details → stand-ins that load them on first use. */
+const actionsCoreOnDemand = {
+  name: 'actions-core-on-demand',
+  setup(esbuild) {
+    const standIns = { './oidc-utils.js': 'scripts/bundle/oidc-on-demand.mjs', './platform.js': 'scripts/bundle/platform-on-demand.mjs' };
+    esbuild.onResolve({ filter: /^\.\/(oidc-utils|platform)\.js$/ }, (args) =>
+      /node_modules\/@actions\/core\/lib\/core\.js$/.test(args.importer.split('\\').join('/')) ? { path: join(root, standIns[args.path]) } : undefined,
+    );
+  },
+};
+
 async function bundleInto(outRoot) {
   const result = await build({
     absWorkingDir: root,
@@ -56,7 +67,7 @@ async function bundleInto(outRoot) {
     metafile: true,
     // pg only loads pg-native when asked for it, which we never do.
     external: ['pg-native'],
-    plugins: [undiciOnDemand],
+    plugins: [undiciOnDemand, actionsCoreOnDemand],
     legalComments: 'none',
     logLevel: 'warning',
   });

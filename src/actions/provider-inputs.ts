@@ -3,7 +3,7 @@
 import { InputError } from '../shared/errors.js';
 import { exactlyOneOf } from '../shared/parse.js';
 import type { SnapshotTiming } from '../snapshot/types.js';
-import { DEFAULT_NEON_API_HOST } from '../providers/neon/client.js';
+import { DEFAULT_NEON_API_HOST } from '../providers/neon/defaults.js';
 import type { ProviderKind } from '../providers/types.js';
 import { secretsOfUrl } from '../shared/secrets.js';
 import { defaultBranchName, validateBranchName } from '../shared/naming.js';

@@ -1,8 +1,5 @@
-// Imported first by the actions that parse SQL: runs the action again with the V8 flags of
-// baseline-wasm.ts when they are missing, and exits with that run's status.
-import { needsRelaunch, relaunch } from './baseline-wasm.js';
+// Imported first by the actions that parse SQL: sets the V8 flags of baseline-wasm.ts before
+// libpg-query compiles its WebAssembly (PREVIEW_DB_WASM_TIER_UP=true leaves V8's defaults).
+import { needsBaselineFlags, useBaselineWasm } from './baseline-wasm.js';
 
-if (needsRelaunch(process.execArgv, process.env)) {
-  const status = await relaunch();
-  if (status !== undefined) process.exit(status);
-}
+if (needsBaselineFlags(process.execArgv, process.env)) useBaselineWasm();

@@ -7,7 +7,7 @@ import { secretsOfUrl } from '../shared/secrets.js';
 import { UsageError } from './errors.js';
 import { Settings, type ConfigFile } from './config.js';
 import { parseEnvVars, type EnvVar } from './env-file.js';
-import { NeonProject, PostgresProject, type Project } from './project.js';
+import type { Project } from './project.js';
 import { SECRET_SETTINGS } from './options.js';
 import type { CliIO, Terminal } from './terminal.js';
 import { isAbsolute, join } from 'node:path';
@@ -28,7 +28,8 @@ export interface CommandContext {
   /** A CLI-only flag's value as given ('' when absent): never from the environment or config. */
   flagValue(name: string): string;
   connection(): ProviderConnectionInputs;
-  project(): Project;
+  /** The provider's side (the Neon client or pg), loaded on first use. */
+  project(): Promise<Project>;
   envFile(): string;
   envVars(): EnvVar[];
 }
@@ -77,8 +78,9 @@ export function createContext(
       connection = read;
       return read;
     },
-    project() {
+    async project() {
       const { provider, neon, postgresUrl } = context.connection();
+      const { NeonProject, PostgresProject } = await import('./project.js');
       return provider === 'neon' ? new NeonProject(neon, term) : new PostgresProject(postgresUrl, term);
     },
     envFile() {

@@ -1,18 +1,18 @@
 // actions/cleanup: inputs → runCleanup (one pull request's preview, or a stale sweep) → outputs and summary.
 import * as core from '@actions/core';
-import { getOctokit } from '@actions/github';
 import { renderCleanupSummary, runCleanup, type ClosedPullRequestLookup, type CleanupReport } from '../../cleanup/index.js';
-import { previewStoreFor } from '../../cleanup/stores.js';
-import { closedPullRequestNumbers } from '../../github/pull-requests.js';
 import { readRunFacts, type RunFacts } from '../context.js';
 import { actionLog, runAction, setOutputs } from '../runtime.js';
 import { getCleanupInputs } from './inputs.js';
 import { PROVIDER_SETTING_INPUTS } from '../provider-inputs.js';
 
+/** Octokit loads only when a sweep asks GitHub which pull requests closed. */
 function closedPullRequestLookup(token: string, facts: RunFacts): ClosedPullRequestLookup {
   const [owner, repo] = facts.repository.split('/') as [string, string];
-  const octokit = getOctokit(token, { baseUrl: facts.apiUrl });
-  return (numbers) => closedPullRequestNumbers({ octokit, owner, repo, numbers, log: actionLog });
+  return async (numbers) => {
+    const [{ getOctokit }, { closedPullRequestNumbers }] = await Promise.all([import('@actions/github'), import('../../github/pull-requests.js')]);
+    return closedPullRequestNumbers({ octokit: getOctokit(token, { baseUrl: facts.apiUrl }), owner, repo, numbers, log: actionLog });
+  };
 }
 
 function outputsOf(report: Pick<CleanupReport, 'candidates' | 'deleted' | 'skipped' | 'failed'>) {
@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     setOutputs(outputsOf({ candidates: [], deleted: [], skipped: [{ name: cleanup.settings.branchName ?? '', reason: cleanup.skipReason }], failed: [] }));
     return;
   }
+  // The stores (the Neon client, pg) load once the inputs are valid.
+  const { previewStoreFor } = await import('../../cleanup/stores.js');
   const store = previewStoreFor(
     { provider: cleanup.connection.provider, neon: cleanup.connection.neon, postgresUrl: cleanup.connection.postgresUrl },
     actionLog,

@@ -2,9 +2,9 @@
 import type { MaskingRule } from '@neondatabase/api-client';
 import { InputError } from '../../shared/errors.js';
 import { parseDuration } from '../../shared/duration.js';
-import { NEON_MAX_EXPIRY_SECONDS } from '../../providers/neon/preview.js';
+import { NEON_MAX_EXPIRY_SECONDS } from '../../providers/neon/defaults.js';
 import type { CreateBranchSettings } from '../../create-branch/index.js';
-import { previewAnnotations } from '../../create-branch/index.js';
+import { previewAnnotations } from '../../create-branch/annotations.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';
 import { missingCredential, readBranchName, readProviderConnection, requireProviderConnection } from '../provider-inputs.js';

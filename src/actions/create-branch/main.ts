@@ -1,6 +1,5 @@
 // actions/create-branch: inputs → createPreview → outputs.
 import * as core from '@actions/core';
-import { createPreview, describePreview } from '../../create-branch/index.js';
 import { readRunFacts } from '../context.js';
 import { actionLog, emptyOutputs, runAction, setOutputs } from '../runtime.js';
 import { getCreateBranchInputs } from './inputs.js';
@@ -17,6 +16,8 @@ async function main(): Promise<void> {
     setOutputs({ ...EMPTY_OUTPUTS, 'branch-name': settings.request.branchName, skipped: true });
     return;
   }
+  // The core (and the provider behind it: the Neon client, pg) loads once the inputs are valid.
+  const { createPreview, describePreview } = await import('../../create-branch/index.js');
   const preview = await createPreview(settings, actionLog);
   exportPreviewEnv(exportEnv, preview);
   setOutputs({ ...previewOutputs(preview), skipped: false });

@@ -2,9 +2,8 @@
 // First: may run this action again with V8 flags that keep SQL parsing fast (see the module).
 import '../with-baseline-wasm.js';
 import * as core from '@actions/core';
-import { getOctokit } from '@actions/github';
 import { describeFailure, type MigrateResult } from '../../migrate/index.js';
-import { closePreview, lintWithoutPreview, openPreview, phaseOf } from '../../lifecycle/index.js';
+import { phaseOf } from '../../lifecycle/phase.js';
 import { errorMessage } from '../../shared/errors.js';
 import {
   COMMENT_KEY,
@@ -14,7 +13,6 @@ import {
   renderOpenComment,
   type CommentContext,
 } from '../../lifecycle/comment.js';
-import { commentMarker, upsertStickyComment } from '../../github/sticky-comment.js';
 import { workflowRunUrl } from '../../github/console-links.js';
 import { readRunFacts, type RunFacts } from '../context.js';
 import { actionLog, asInputError, emptyOutputs, redactSecrets, runAction, setOutputs, type Outputs } from '../runtime.js';
@@ -29,6 +27,8 @@ const EMPTY_OUTPUTS: Outputs = { ...emptyOutputs('preview-db'), created: false, 
 async function postComment(settings: LifecycleInputs, facts: RunFacts, body: string): Promise<string> {
   if (!settings.comment || !facts.pullRequest) return '';
   const [owner, repo] = facts.repository.split('/');
+  // Octokit loads only when there is a comment to post.
+  const [{ getOctokit }, { commentMarker, upsertStickyComment }] = await Promise.all([import('@actions/github'), import('../../github/sticky-comment.js')]);
   const result = await upsertStickyComment({
     octokit: getOctokit(settings.githubToken, { baseUrl: facts.apiUrl }),
     owner: owner!,
@@ -78,6 +78,8 @@ async function main(): Promise<void> {
     });
     if (migration && !migration.ok) process.exitCode = 1;
   };
+  // The lifecycle (every core, the providers behind them) loads once the inputs are valid.
+  const { closePreview, lintWithoutPreview, openPreview } = await import('../../lifecycle/index.js');
   const lintOnly = phase === 'open' && settings.migrate?.lintOnly;
   if (settings.skipReason || lintOnly) {
     const reason = settings.skipReason ?? 'lint-only is true, so no preview database is created: the migrations are linted offline.';

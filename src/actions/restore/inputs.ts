@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { InputError } from '../../shared/errors.js';
-import { DEFAULT_NEON_API_HOST } from '../../providers/neon/client.js';
+import { DEFAULT_NEON_API_HOST } from '../../providers/neon/defaults.js';
 import { validateSnapshotIdentifier } from '../../snapshot/identifier.js';
 import { validateTargetIdentifier } from '../../restore/identifier.js';
 import { validateRestoreTags } from '../../restore/tags.js';

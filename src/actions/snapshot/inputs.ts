@@ -1,6 +1,6 @@
 // Every input of actions/snapshot, read and checked in one place before anything is called.
 import { InputError } from '../../shared/errors.js';
-import { DEFAULT_NEON_API_HOST } from '../../providers/neon/client.js';
+import { DEFAULT_NEON_API_HOST } from '../../providers/neon/defaults.js';
 import { validateSnapshotIdentifier } from '../../snapshot/identifier.js';
 import { validateUserTags } from '../../snapshot/tags.js';
 import type { RdsSnapshotRequest } from '../../snapshot/rds.js';

@@ -13,7 +13,7 @@ export async function create(ctx: CommandContext): Promise<CommandResult> {
   const settings = createSettings(ctx, name, 'reuse');
   if (ctx.flag('switch')) ctx.envVars();
   const migrateAfter = wantsMigrate(ctx);
-  const project = ctx.project();
+  const project = await ctx.project();
   const existing = await ctx.term.group(`Looking up '${name}'`, () => project.find(name));
   if (existing && (existing.isDefault || existing.isProtected || existing.reserved || existing.resource.marked === false)) {
     const what = existing.isDefault

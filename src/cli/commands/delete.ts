@@ -11,7 +11,7 @@ export async function remove(ctx: CommandContext): Promise<CommandResult> {
   const force = ctx.flagValue('force');
   if (force && force !== name)
     throw new UsageError(`--force must repeat the name exactly (--force '${name}'), so a forced delete is never a slip of the shell history.`);
-  const project = ctx.project();
+  const project = await ctx.project();
   const branch = await ctx.term.group(`Looking up '${name}'`, () => project.find(name));
   if (!branch) {
     ctx.term.say(`There is no branch named '${name}': nothing to delete.`);

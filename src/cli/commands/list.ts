@@ -41,7 +41,7 @@ export function branchJson(branch: BranchInfo) {
 }
 
 export async function list(ctx: CommandContext): Promise<CommandResult> {
-  const project = ctx.project();
+  const project = await ctx.project();
   const all = await ctx.term.group('Listing branches', () => project.list());
   const shown = all.filter((branch) => ctx.flag('all') || branch.madeByPreviewDb).sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''));
   const now = Date.now();

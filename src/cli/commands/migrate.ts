@@ -1,13 +1,10 @@
 // `preview-db migrate`: what the migrate action does, against the database the flags, the
 // environment (DATABASE_URL) or the env file name.
-import { getMigrateInputs } from '../../actions/migrate/inputs.js';
-import { migrate as runMigrate } from '../../migrate/index.js';
 import { secretsOfUrl } from '../../shared/secrets.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { readEnvFile } from '../env-file.js';
 import type { CommandResult } from './types.js';
-import { laptopFacts, migrateJson } from './shared.js';
 import { relative } from 'node:path';
 
 /** The URL in the env file: a variable meant for the direct URL first (migrations need one). */
@@ -34,6 +31,12 @@ export async function migrate(ctx: CommandContext): Promise<CommandResult> {
     ctx.term.say(`Migrating the database in ${fromFile.variable} of ${relative(ctx.io.cwd, fromFile.file)}.`);
     ctx.settings.overrides.set('database-url', fromFile.url);
   }
+  // The migrate core (the SQL parser, pg, the runners) loads once there is a database to migrate.
+  const [{ getMigrateInputs }, { migrate: runMigrate }, { laptopFacts, migrateJson }] = await Promise.all([
+    import('../../actions/migrate/inputs.js'),
+    import('../../migrate/index.js'),
+    import('./shared.js'),
+  ]);
   const settings = getMigrateInputs(laptopFacts(), { GITHUB_WORKSPACE: ctx.io.cwd });
   const result = await ctx.term.group('Applying migrations', () => runMigrate(settings, ctx.term));
   return { exitCode: result.ok ? 0 : result.exitCode || 1, json: { migrate: migrateJson(result) }, text: result.reportMarkdown };

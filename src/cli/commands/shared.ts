@@ -62,9 +62,11 @@ export async function connectionUrls(ctx: CommandContext, branch: BranchInfo): P
     }
     if (branch.reserved) throw new RefusedError(`'${branch.name}' is ${reason}.`);
     ctx.term.say(`'${branch.name}' is ${reason}: handing out a read-only connection.`);
-    return ctx
-      .project()
-      .readOnlyUrls(branch, { database: ctx.settings.get('database') || undefined, role: ctx.settings.get('role') || undefined, waitTimeoutSeconds: 300 });
+    return (await ctx.project()).readOnlyUrls(branch, {
+      database: ctx.settings.get('database') || undefined,
+      role: ctx.settings.get('role') || undefined,
+      waitTimeoutSeconds: 300,
+    });
   }
   const preview = await createPreview(createSettings(ctx, branch.name, 'reuse', branch.parentId), ctx.term);
   return urlsOf(preview);
@@ -82,7 +84,7 @@ export function urlsOf(preview: PreviewDatabase): ConnectionUrls {
 }
 
 export async function findExisting(ctx: CommandContext, name: string): Promise<BranchInfo> {
-  const branch = await ctx.term.group(`Looking up '${name}'`, () => ctx.project().find(name));
+  const branch = await ctx.term.group(`Looking up '${name}'`, async () => (await ctx.project()).find(name));
   if (!branch) throw new Error(`there is no branch named '${name}'. \`preview-db list\` shows them; \`preview-db create ${name}\` makes it.`);
   return branch;
 }

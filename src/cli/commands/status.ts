@@ -74,7 +74,7 @@ export async function status(ctx: CommandContext): Promise<CommandResult> {
   // Neon: which branch that compute belongs to, when the project's credentials are at hand.
   if (!branch && answers && neonEndpointIdOfHost(parts.host) && ctx.settings.get('neon-api-key') && ctx.settings.get('neon-project-id')) {
     try {
-      const project = ctx.project();
+      const project = await ctx.project();
       if (project instanceof NeonProject) branch = await project.branchOfHost(parts.host);
     } catch (caught) {
       ctx.term.debug(`Could not look the branch up: ${errorMessage(caught)}`);

@@ -6,7 +6,9 @@ import { PermanentError, SettingError } from '../../shared/errors.js';
 import { withRetries, parseRetryAfter, isTransientStatus, TRANSIENT_NETWORK_CODES, type RetryVerdict } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 
-export const DEFAULT_NEON_API_HOST = 'https://console.neon.tech/api/v2';
+import { DEFAULT_NEON_API_HOST } from './defaults.js';
+
+export { DEFAULT_NEON_API_HOST };
 
 export type NeonApi = Api<unknown>;
 

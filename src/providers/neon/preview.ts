@@ -10,8 +10,7 @@ import { abortableSleep, describeUrl, waitForSelectOne } from '../../shared/post
 import { callNeon, createNeonApi, projectAccessError, type NeonApi, type NeonCallContext, type NeonConnection } from './client.js';
 import { findBranchByName, listBranchEndpoints, listBranches, waitForBranchReady, waitForOperations } from './branches.js';
 
-/** Neon's documented maximum for a branch's expiration. */
-export const NEON_MAX_EXPIRY_SECONDS = 30 * 86400;
+export { NEON_MAX_EXPIRY_SECONDS } from './defaults.js';
 
 export interface NeonPreviewSettings extends NeonConnection {
   /** Branch name or id; empty means the project's default branch. */
