@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname, relative } from 'node:path';
 import { parse } from 'yaml';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from './support/run-action.js';
+import { NODE24, ROOT } from './support/run-action.js';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -35,6 +35,10 @@ test('the committed dist/ is exactly a fresh bundle of the sources', () => {
   // If this fails: run `npm run bundle` and commit dist/.
   expect(stale).toEqual([]);
 }, 120_000);
+
+test("the tests labelled 'node 24' really run Node 24, the runner's node24", () => {
+  expect(execFileSync(NODE24, ['--version']).toString().trim()).toMatch(/^v24\./);
+});
 
 test.each(actionFiles().map((file) => [relative(ROOT, file), file]))('%s runs a committed bundle on node24', (_label, file) => {
   const manifest = parse(readFileSync(file, 'utf8')) as { runs: { using: string; main: string }; name: string; description: string };

@@ -28,6 +28,8 @@ const runs: ActionRun[] = [];
 const SALT = 'salt-of-the-action-test-5417';
 const READER = `rt_reader_${process.pid}`;
 const READER_PASSWORD = 'reader-pw-not-real-93xq';
+/** Not the reader's password: a wrong one, with every character a URL or a shell treats specially. */
+const ODD_PASSWORD = `wrong pa$(id)'"ss@w/rd%#?:`;
 let prod: { name: string; url: string };
 let readerUrl: string;
 
@@ -144,10 +146,25 @@ test.each([
   expect(await databaseExists(`${template}_next`)).toBe(false);
 });
 
-test('no run printed a secret or an unmasked value', () => {
+test('a source-url whose odd password is wrong fails before anything is created, and neither form of the password prints', async () => {
+  const template = templateName('rt_bad');
+  const url = new URL(readerUrl);
+  url.password = encodeURIComponent(ODD_PASSWORD);
+  const run = await refreshAction(inputsFor(template, { 'source-url': url.toString() }));
+  expect(run.status).toBe(1);
+  expect(run.stdout).toMatch(/password authentication failed/);
+  expect(leakedSecrets(run, [url.toString(), url.password, ODD_PASSWORD], { outputFiles: true })).toEqual([]);
+  expect(await databaseExists(`${template}_next`)).toBe(false);
+  expect(await databaseExists(template)).toBe(false);
+});
+
+test('no run printed a secret or an unmasked value, nor set one as an output', () => {
+  // The runs of the tests above (both nodes, the warned and the refused run, every bad input).
+  expect(runs.length).toBeGreaterThanOrEqual(NODES.length + 2 + 10 + 1);
   const secrets = [...secretsOfUrl(readerUrl), ...secretsOfUrl(adminUrl()), SALT].filter((secret) => secret.length >= 6);
+  expect(secrets).toEqual(expect.arrayContaining([readerUrl, READER_PASSWORD, SALT]));
   for (const run of runs) {
-    expect(leakedSecrets(run, secrets)).toEqual([]);
+    expect(leakedSecrets(run, secrets, { outputFiles: true })).toEqual([]);
     for (const text of [run.stdout, run.stderr, run.summary, run.files.output]) expect(text).not.toMatch(/ORIG/);
   }
 });

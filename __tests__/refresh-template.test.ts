@@ -264,6 +264,26 @@ test('a rule naming a missing column, or a strategy its type cannot take, fails 
   );
 });
 
+test('a URL that cannot be parsed, or a template name with a newline, is refused naming the input, without quoting the URL', async () => {
+  const password = 'p#ss@w/rd-not-real';
+  const unencoded = prod.url.replace(/\/\/([^:]+):[^@]*@/, `//$1:${password}@`);
+  expect(unencoded).toContain(password);
+  const cases: Array<[Partial<RefreshSettings>, RegExp]> = [
+    [{ sourceUrl: unencoded }, /^Input 'source-url': cannot be parsed as a URL\. Percent-encode/],
+    [{ postgresUrl: 'postgres://admin:x@[::1/postgres' }, /^Input 'postgres-url': cannot be parsed as a URL/],
+    [{ template: 'app\n::warning::x' }, /^Input 'template': "app\\n::warning::x" has a control character/],
+    [{ template: ' app_template' }, /^Input 'template': .* surrounding spaces/],
+  ];
+  for (const [overrides, message] of cases) {
+    const { settings } = setup('tables: {}\n');
+    const { error, log } = await failure({ ...settings, ...overrides });
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.message).toMatch(message);
+    expect(`${error.message}\n${log.text()}`).not.toContain(password);
+    expect(await databaseExists(`${settings.template}_next`)).toBe(false);
+  }
+});
+
 test('schema drift fails naming each object, drops the half-built template and leaves the old one untouched', async () => {
   const drifted = await production('rt_drift', created, 'ALTER TABLE users ADD COLUMN legacy_flag boolean; CREATE INDEX users_plan ON users (plan);');
   const { settings, template } = setup(MASKING, { sourceUrl: drifted.url });

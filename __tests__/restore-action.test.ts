@@ -17,6 +17,8 @@ let workspace: string;
 const runs: ActionRun[] = [];
 const HOUR = 3_600_000;
 const PASSWORD = 'test-password-not-secret';
+/** Not the database's password: a wrong one, with every character a URL or a shell treats specially. */
+const ODD_PASSWORD = `wrong pa$(id)'"ss@w/rd%#?:`;
 const marked = (extra: Record<string, string> = {}) =>
   Object.entries({ 'managed-by': 'preview-db', repository: 'example-org/example-app', 'workflow-run': '1', ...extra }).map(([Key, Value]) => ({ Key, Value }));
 let counter = 0;
@@ -293,6 +295,25 @@ test('provider neon: a drill of the default branch, through the Neon API', async
   } finally {
     await neon.close();
   }
+});
+
+test('a verify-url whose odd password is wrong: the drill fails and deletes its copy, and neither form of the password prints', async () => {
+  const id = source();
+  const url = new URL(verifyUrl);
+  url.password = encodeURIComponent(ODD_PASSWORD);
+  expect(url.password).not.toBe(ODD_PASSWORD);
+  const run = await restore({ 'db-instance-identifier': id, drill: 'true', 'verify-url': url.toString(), 'expect-counts': '{"orders": 4}' });
+  expect(run.status).toBe(1);
+  expect(run.outputs).toMatchObject({ verified: 'false', deleted: 'true' });
+  expect(run.stdout).toMatch(/password authentication failed|verification of \S+ failed/);
+  expect(leakedSecrets(run, [url.toString(), url.password, ODD_PASSWORD], { outputFiles: true })).toEqual([]);
+});
+
+test('no run of this file printed a secret, nor set one as an output', () => {
+  // Drills and failures, RDS and Neon: the restore's outputs are identifiers, never credentials.
+  expect(runs.length).toBeGreaterThanOrEqual(10);
+  for (const run of runs)
+    expect(leakedSecrets(run, [verifyUrl, PASSWORD, 'fake-secret-key-for-tests', 'fake-session-token'], { outputFiles: true })).toEqual([]);
 });
 
 test('the action reads and sets exactly what action.yml declares', () => {

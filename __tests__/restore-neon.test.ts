@@ -4,6 +4,7 @@ import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
 import { takeNeonSnapshot } from '../src/snapshot/neon.js';
 import { restoreNeon, deleteNeonTarget, RestoreFailedError, type NeonRestoreRequest } from '../src/restore/index.js';
 import { InputError } from '../src/shared/errors.js';
+import { validateTargetIdentifier } from '../src/restore/identifier.js';
 import { MemoryLog } from './support/memory-log.js';
 import { sql, databaseUrl } from './support/sql.js';
 
@@ -140,4 +141,13 @@ test('the post step deletes a drill branch left behind', async () => {
   );
   expect(byName).toBe(true);
   expect(fake.branches().some((b) => b.id === second!.restoredIdentifier)).toBe(false);
+});
+
+test('a target branch name with a control character (a newline), or padded with spaces, is refused naming target-identifier', () => {
+  for (const bad of ['drill\nnext', 'drill\u0007', ' drill', '', 'x'.repeat(257)]) {
+    expect(() => validateTargetIdentifier(bad, 'branch', 'production')).toThrow(/Input 'target-identifier': .*not a usable Neon branch name/);
+  }
+  // Quotes and shell syntax are only characters in a name that goes nowhere near a shell.
+  expect(validateTargetIdentifier(`drill $(id) "x"`, 'branch', 'production')).toBe(`drill $(id) "x"`);
+  expect(() => validateTargetIdentifier('production', 'branch', 'production')).toThrow(/is the source branch itself/);
 });

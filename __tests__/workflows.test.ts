@@ -258,9 +258,14 @@ test('the workflows this repository ships are all here', () => {
       '.github/workflows/ci.yml',
       '.github/workflows/preview-database.yml',
       '.github/workflows/cleanup-stale.yml',
+      '.github/workflows/pre-deploy-snapshot.yml',
+      '.github/workflows/refresh-template.yml',
+      '.github/workflows/restore-drill.yml',
       'examples/preview-database.yml',
       'examples/cleanup-stale.yml',
       'examples/pre-deploy-snapshot.yml',
+      'examples/refresh-template.yml',
+      'examples/restore-drill.yml',
     ]),
   );
 });
@@ -285,10 +290,14 @@ describe.each(files)('%s', (file) => {
 });
 
 test('reusable workflows are workflow_call only and never cancel a cleanup', () => {
-  for (const file of ['.github/workflows/preview-database.yml', '.github/workflows/cleanup-stale.yml']) {
+  const reusable = files.filter((file) => file.startsWith('.github/workflows/') && file !== '.github/workflows/ci.yml');
+  expect(reusable).toHaveLength(5);
+  for (const file of reusable) {
     const workflow = parseYaml(readFileSync(join(ROOT, file), 'utf8')) as Workflow & { on: Record<string, unknown> };
     expect(Object.keys(workflow.on)).toEqual(['workflow_call']);
-    expect(workflow.permissions).toEqual({});
+    // Nothing granted by default: each job asks for exactly what it needs.
+    expect([file, workflow.permissions]).toEqual([file, {}]);
+    for (const [id, job] of Object.entries(workflow.jobs ?? {})) expect([file, id, job.permissions === undefined]).toEqual([file, id, false]);
   }
   const preview = parseYaml(readFileSync(join(ROOT, '.github/workflows/preview-database.yml'), 'utf8')) as {
     jobs: Record<string, { concurrency?: { group: string; 'cancel-in-progress': unknown } }>;

@@ -154,15 +154,18 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
 
 /**
  * Every place a secret must not appear, except the outputs and env files (the intended
- * outputs) and the `::add-mask::` commands that register it (the runner consumes those).
+ * outputs of actions that hand out URLs) and the `::add-mask::` commands that register it
+ * (the runner consumes those). `outputFiles: true` checks those files too, for actions whose
+ * outputs carry no secret (the runner does not mask what a later step reads from an output).
  */
-export function leakedSecrets(run: ActionRun, secrets: string[]): string[] {
+export function leakedSecrets(run: ActionRun, secrets: string[], options: { outputFiles?: boolean } = {}): string[] {
   const withoutMaskCommands = (text: string) =>
     text
       .split('\n')
       .filter((line) => !line.startsWith('::add-mask::'))
       .join('\n');
-  const places = { stdout: withoutMaskCommands(run.stdout), stderr: withoutMaskCommands(run.stderr), summary: run.summary };
+  const places: Record<string, string> = { stdout: withoutMaskCommands(run.stdout), stderr: withoutMaskCommands(run.stderr), summary: run.summary };
+  if (options.outputFiles) Object.assign(places, { 'output file': run.files.output, 'env file': run.files.env });
   const leaks: string[] = [];
   for (const secret of secrets) {
     // A short "secret" would match by chance and a missing one would pass vacuously.

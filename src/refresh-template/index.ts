@@ -119,9 +119,21 @@ export function validateRefreshSettings(settings: RefreshSettings): MaskingRules
         input === 'source-url' ? "is required: production's connection URL (a read-only role is enough)." : "is required: the preview server's admin URL.",
       );
     if (!/^postgres(ql)?:\/\//.test(url)) throw new InputError(input, 'is not a postgres:// or postgresql:// URL.');
+    // Never quoted back: the URL is a secret.
+    if (!URL.canParse(url))
+      throw new InputError(
+        input,
+        'cannot be parsed as a URL. Percent-encode special characters in the user and password (@ as %40, / as %2F, # as %23, ? as %3F, % as %25).',
+      );
   }
   const template = settings.template;
   if (!template) throw new InputError('template', 'is required: the name of the template database previews are cloned from.');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(template) || template.trim() !== template)
+    throw new InputError(
+      'template',
+      `${JSON.stringify(template)} has a control character (such as a newline) or surrounding spaces. Use a name such as app_template.`,
+    );
   if (Buffer.byteLength(oldName(template)) > MAX_IDENTIFIER || Buffer.byteLength(nextName(template)) > MAX_IDENTIFIER) {
     throw new InputError('template', `'${template}' is too long: '${nextName(template)}' must fit Postgres's ${MAX_IDENTIFIER} bytes. Use a shorter name.`);
   }

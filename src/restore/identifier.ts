@@ -21,8 +21,12 @@ export function defaultTargetIdentifier(sourceId: string, at: Date, drill: boole
 /** Checks a target identifier the user gave; returns it lowercased (RDS) or as given (Neon). */
 export function validateTargetIdentifier(id: string, kind: 'instance' | 'cluster' | 'branch', sourceId: string): string {
   if (kind === 'branch') {
-    if (id.length > 256 || id.trim() !== id || id === '')
-      throw new InputError('target-identifier', `'${id}' is not a usable Neon branch name (1-256 characters, no leading or trailing spaces).`);
+    // eslint-disable-next-line no-control-regex
+    if (id.length > 256 || id.trim() !== id || id === '' || /[\u0000-\u001f\u007f]/.test(id))
+      throw new InputError(
+        'target-identifier',
+        `${JSON.stringify(id)} is not a usable Neon branch name (1-256 characters, no control characters such as a newline, no leading or trailing spaces).`,
+      );
     if (id === sourceId)
       throw new InputError(
         'target-identifier',

@@ -889,14 +889,14 @@ export async function startFakeNeon(options: FakeNeonOptions): Promise<FakeNeon>
     if (b.protected) throw new HttpError(422, 'cannot delete a protected branch');
     if ([...branches.values()].some((c) => c.parentId === b.id)) throw new HttpError(422, 'cannot delete a branch that has child branches');
     assertNotBusy(b);
-    const ops: Operation[] = [];
-    for (const e of branchEndpoints(b.id)) {
-      ops.push(addOperation('suspend_compute', b.id, e.id));
-      endpoints.delete(e.id);
-    }
-    ops.push(addOperation('delete_timeline', b.id));
+    const gone = branchEndpoints(b.id);
+    for (const e of gone) endpoints.delete(e.id);
     branches.delete(b.id);
+    // The real databases go first, and the operations start after: like Neon's, they are still
+    // running when the answer arrives, however long the drop took on a loaded machine.
     for (const d of b.databases) if (d.realName) await dropReal(d.realName);
+    const ops: Operation[] = gone.map((e) => addOperation('suspend_compute', b.id, e.id));
+    ops.push(addOperation('delete_timeline', b.id));
     return { status: 200, body: { branch: branchJson(b), operations: ops.map(operationJson) } };
   });
 
