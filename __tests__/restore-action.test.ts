@@ -171,6 +171,9 @@ test('bad inputs fail before any RDS call, naming the input', async () => {
     [{ 'db-instance-identifier': id, 'verify-url': verifyUrl, 'expect-counts': '{orders: 4}' }, 'expect-counts', /neither JSON nor `recorded`/],
     [{ 'db-instance-identifier': id, 'restore-time': 'yesterday' }, 'restore-time', /not an RFC 3339 time/],
     [{ 'db-instance-identifier': id, 'verify-url': verifyUrl, 'verify-sql': 'missing.sql' }, 'verify-sql', /no file at missing\.sql/],
+    [{ 'db-instance-identifier': id, 'verify-url': verifyUrl, 'verify-sql': '../../../etc/passwd' }, 'verify-sql', /outside the workspace/],
+    [{ 'db-instance-identifier': id, 'verify-url': verifyUrl, 'verify-sql': '/etc/passwd' }, 'verify-sql', /outside the workspace/],
+    [{ 'db-instance-identifier': id, 'wait-timeout': '10s' }, 'wait-timeout', /outside the allowed range/],
   ];
   for (const [inputs, input, message] of cases) {
     const run = await restore(inputs);

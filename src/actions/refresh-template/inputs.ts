@@ -31,7 +31,8 @@ export function getRefreshTemplateInputs(env: NodeJS.ProcessEnv = process.env): 
     maskingRules: inputs.optional('masking-rules') ?? DEFAULT_MASKING_RULES,
     requireMaskingRules: inputs.boolean('require-masking-rules', false),
     parallel: inputs.count('parallel', DEFAULT_PARALLEL)!,
-    waitTimeoutSeconds: inputs.duration('wait-timeout') ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
+    // The reusable workflow's job stops at 120 minutes; a refresh longer than 6 hours is a stuck one.
+    waitTimeoutSeconds: inputs.duration('wait-timeout', { min: 1, max: 6 * 3600 }) ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
     salt,
   };
   validateRefreshSettings(settings);

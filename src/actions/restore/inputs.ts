@@ -1,6 +1,6 @@
 // Every input of actions/restore, read and checked in one place before anything is called.
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { InputError } from '../../shared/errors.js';
 import { DEFAULT_NEON_API_HOST } from '../../providers/neon/defaults.js';
 import { validateSnapshotIdentifier } from '../../snapshot/identifier.js';
@@ -17,6 +17,8 @@ export const RESTORE_PROVIDERS = ['rds', 'neon'] as const;
 export type RestoreSettings = { provider: 'rds'; request: RdsRestoreRequest } | { provider: 'neon'; request: NeonRestoreRequest };
 
 const DEFAULT_WAIT_TIMEOUT_SECONDS = 60 * 60;
+/** A restore takes minutes to hours; RDS gives up on a restore after days. */
+export const RESTORE_WAIT_BOUNDS = { min: 60, max: 5 * 86400 };
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export { snapshotTimingFromEnvironment as timingFromEnvironment } from '../provider-inputs.js';
@@ -68,10 +70,9 @@ export function getRestoreInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proce
   maskUrlPassword(verifyUrl);
   const verifySqlPath = inputs.optional('verify-sql');
   const expectCounts = parseExpectCounts(inputs.text('expect-counts'));
-  const waitTimeoutSeconds = inputs.duration('wait-timeout') ?? DEFAULT_WAIT_TIMEOUT_SECONDS;
+  const waitTimeoutSeconds = inputs.duration('wait-timeout', RESTORE_WAIT_BOUNDS) ?? DEFAULT_WAIT_TIMEOUT_SECONDS;
   const userTags = validateRestoreTags(inputs.keyValues('tags'));
 
-  if (waitTimeoutSeconds <= 0) throw new InputError('wait-timeout', 'must be longer than 0s, e.g. 60m.');
   if (verifyUrl) {
     let parsed: URL;
     try {
@@ -88,7 +89,11 @@ export function getRestoreInputs(facts: RunFacts, env: NodeJS.ProcessEnv = proce
     throw new InputError(verifySqlPath ? 'verify-sql' : 'expect-counts', 'needs verify-url: the checks run on the restored database through it.');
   let sql: VerifySettings['sql'];
   if (verifySqlPath) {
-    const full = isAbsolute(verifySqlPath) ? verifySqlPath : resolve(env.GITHUB_WORKSPACE || process.cwd(), verifySqlPath);
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const full = isAbsolute(verifySqlPath) ? verifySqlPath : resolve(workspace, verifySqlPath);
+    // The checks are the repository's own file: never one from elsewhere on the runner.
+    if (relative(workspace, full).startsWith('..') || isAbsolute(relative(workspace, full)))
+      throw new InputError('verify-sql', `'${verifySqlPath}' is outside the workspace. Give the path of a file in the repository, relative to its root.`);
     if (!existsSync(full))
       throw new InputError('verify-sql', `no file at ${verifySqlPath} (relative to the workspace). Check out the repository first, or fix the path.`);
     sql = { path: verifySqlPath, text: readFileSync(full, 'utf8') };

@@ -6,7 +6,7 @@ import type { RestoreResult, CreatedTarget } from '../../restore/index.js';
 import { renderRestoreSummary } from '../../restore/summary.js';
 import { readRunFacts } from '../context.js';
 import { actionLog, inputs, runAction, setOutputs } from '../runtime.js';
-import { getRestoreInputs, timingFromEnvironment } from './inputs.js';
+import { RESTORE_WAIT_BOUNDS, getRestoreInputs, timingFromEnvironment } from './inputs.js';
 
 /** State the runner hands to the post step. */
 export const STATE = { isPost: 'isPost', drillTarget: 'drill-target', drillDeleted: 'drill-deleted' } as const;
@@ -53,7 +53,7 @@ async function post(): Promise<void> {
   const saved = core.getState(STATE.drillTarget);
   if (!saved || core.getState(STATE.drillDeleted) === 'true') return;
   const created = JSON.parse(saved) as CreatedTarget;
-  const waitTimeoutSeconds = inputs.duration('wait-timeout') ?? 3600;
+  const waitTimeoutSeconds = inputs.duration('wait-timeout', RESTORE_WAIT_BOUNDS) ?? 3600;
   core.warning(`The drill did not finish: deleting its restored copy ${created.id}.`, { title: 'Restore drill cleanup' });
   const { deleteRdsTarget, deleteNeonTarget } = await import('../../restore/index.js');
   const deleted =
