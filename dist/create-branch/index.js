@@ -3,9 +3,9 @@ import { fileURLToPath as __previewDbFileURLToPath } from 'node:url';
 const require = __previewDbCreateRequire(import.meta.url);
 const __filename = __previewDbFileURLToPath(import.meta.url);
 const __dirname = __previewDbFileURLToPath(new URL('.', import.meta.url));
-import{a as d,b as v}from"../chunks/chunk-OYOSWPHH.js";import{a as n,b as s,c as w}from"../chunks/chunk-ABVI6QVH.js";import"../chunks/chunk-72ND4VJV.js";import{a as p}from"../chunks/chunk-VWYH4WAS.js";import"../chunks/chunk-KAOFVWIN.js";import"../chunks/chunk-HOJB2WWI.js";import"../chunks/chunk-AD5WEEAL.js";import"../chunks/chunk-YBEOWTAK.js";import{a as f}from"../chunks/chunk-HTNPA5B3.js";import"../chunks/chunk-K7M6NPVS.js";import{e as i,j as o,s as c,t as m,u as t,w as u}from"../chunks/chunk-7AOPKEAX.js";import"../chunks/chunk-4HJD7QUG.js";import"../chunks/chunk-35EGJ6Y5.js";import"../chunks/chunk-Y3IVT4GW.js";var E={...m("create-branch"),created:!1};async function O(){let P=p(),{settings:r,exportEnv:b,skipReason:a}=w(P);if(a){o(a,{title:"Preview database skipped"}),t({...E,"branch-name":r.request.branchName,skipped:!0});return}let e=await n(r,c);v(b,e),t({...d(e),skipped:!1}),await i.addRaw(`### Preview database
+import{a as w,b as d}from"../chunks/chunk-Y5QL3Z4C.js";import{a as u}from"../chunks/chunk-SMROLJRR.js";import"../chunks/chunk-K5Q5ATFX.js";import{a as n}from"../chunks/chunk-NQ73VBCE.js";import"../chunks/chunk-PMKNJA2Q.js";import"../chunks/chunk-W3XBGRWV.js";import{a as m}from"../chunks/chunk-HTNPA5B3.js";import{f as s,g as p,h as t,j as c}from"../chunks/chunk-SI3N3X5U.js";import{a as i,j as o}from"../chunks/chunk-OV4AXA4F.js";import"../chunks/chunk-ERV4GWKY.js";import"../chunks/chunk-4HJD7QUG.js";import"../chunks/chunk-PKEE3M75.js";import"../chunks/chunk-KEKOQBUL.js";import"../chunks/chunk-Y3IVT4GW.js";var E={...p("create-branch"),created:!1};async function O(){let f=n(),{settings:r,exportEnv:v,skipReason:a}=u(f);if(a){o(a,{title:"Preview database skipped"}),t({...E,"branch-name":r.request.branchName,skipped:!0});return}let{createPreview:P,describePreview:b}=await import("../chunks/create-branch-AQNDX5HL.js"),e=await P(r,s);d(v,e),t({...w(e),skipped:!1}),await i.addRaw(`### Preview database
 
-${s(e).map(T=>`- ${T}`).join(`
+${b(e).map(T=>`- ${T}`).join(`
 `)}
-`).write()}await u(O,f);
+`).write()}await c(O,m);
 //# sourceMappingURL=index.js.map

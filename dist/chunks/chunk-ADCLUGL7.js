@@ -1,7 +1,0 @@
-import { createRequire as __previewDbCreateRequire } from 'node:module';
-import { fileURLToPath as __previewDbFileURLToPath } from 'node:url';
-const require = __previewDbCreateRequire(import.meta.url);
-const __filename = __previewDbFileURLToPath(import.meta.url);
-const __dirname = __previewDbFileURLToPath(new URL('.', import.meta.url));
-import{b as l,i as d}from"./chunk-M5EZZW7Q.js";import{b as m}from"./chunk-CVUWNMLF.js";import{p as s}from"./chunk-7UJT57QP.js";import{b as p}from"./chunk-FMRHM6WS.js";import{b as f}from"./chunk-PPHKAJY4.js";import{a}from"./chunk-4HJD7QUG.js";import{relative as u}from"node:path";function g(e){let i=e.envFile(),t=p(i);if(!t)return;let r=e.envVars();for(let n of[...r.filter(o=>o.kind==="direct"),...r.filter(o=>o.kind==="pooled")]){let o=t.get(n.name);if(o)return{url:o,variable:n.name,file:i}}}async function F(e){if(!e.settings.has("database-url")){let r=g(e);if(!r)throw new f(`no database to migrate. Pass --database-url, set DATABASE_URL, or write the URL into ${u(e.io.cwd,e.envFile())} with \`preview-db switch <name>\`.`);for(let n of a(r.url))e.term.secret(n);e.term.say(`Migrating the database in ${r.variable} of ${u(e.io.cwd,r.file)}.`),e.settings.overrides.set("database-url",r.url)}let i=m(l(),{GITHUB_WORKSPACE:e.io.cwd}),t=await e.term.group("Applying migrations",()=>s(i,e.term));return{exitCode:t.ok?0:t.exitCode||1,json:{migrate:d(t)},text:t.reportMarkdown}}export{g as a,F as b};
-//# sourceMappingURL=chunk-ADCLUGL7.js.map
