@@ -146,169 +146,55 @@ interface Applied {
   migration: AppliedMigration;
 }
 
+/** What every phase of one built-in run works with. */
+interface BuiltinRun {
+  settings: MigrateSettings;
+  log: Log;
+  state: State;
+  client: Client;
+  table: ReturnType<typeof parseTableName>;
+  serverVersion: number;
+  /** Statement by statement with locks observed (analyze on, not protected, not a dry run). */
+  measure: boolean;
+}
+
+/**
+ * The built-in runner, phase by phase as node-pg-migrate's runner reads: read the files, plan
+ * and check read-only, take the lock and plan again, apply, seed. Nothing changes before the
+ * lock, and every check that can refuse the run decides before it.
+ */
 export async function runBuiltin(settings: MigrateSettings, log: Log, state: State): Promise<void> {
-  const cwd = settings.workingDirectory;
   const table = parseTableName(settings.historyTable, 'history-table');
-  const dir = settings.migrationsDir || 'migrations';
   // Connect while the files are read and parsed; bad input still wins, before any change.
   const connecting = connect(settings.databaseUrl, log, connectOptions(settings));
   connecting.catch(() => {});
-  let files: MigrationFile[];
-  let seeds: Awaited<ReturnType<typeof readSeeds>>;
+  let read: Awaited<ReturnType<typeof readFiles>>;
   try {
-    const set = await readMigrations(dir, cwd);
-    files = set.files;
-    state.problems.push(...set.problems);
-    log.info(`${dir}: ${set.layout.title}.`);
-    for (const file of files) {
-      for (const note of file.notes) log.info(note);
-      if (file.transaction === 'unwrapped') log.info(`${file.path} has its own BEGIN ... COMMIT: its statements run in the runner's transaction.`);
-      if (file.noTransactionReason) log.info(`${file.path} runs as written, statement by statement, outside a transaction: ${file.noTransactionReason}.`);
-    }
-    seeds = await readSeeds(settings.seed, cwd, state.problems);
+    read = await readFiles(settings, state, log);
   } catch (error) {
     connecting.then((client) => client.end()).catch(() => {});
     throw error;
   }
-  const measure = settings.analyze && !settings.protected && !settings.dryRun;
-
+  const { files, seeds } = read;
   const client = await connecting;
-  let observer: Client | undefined;
-  let locked = false;
+  const run: BuiltinRun = { settings, log, state, client, table, serverVersion: 0, measure: settings.analyze && !settings.protected && !settings.dryRun };
   const lockKey = advisoryLockKey(table.qualified);
+  let locked = false;
+  let observer: Client | undefined;
   try {
-    const serverVersion = await serverVersionNum(client);
-    // Read-only first: plan and lint before taking any lock or creating anything.
-    let history = await readHistory(client, table);
-    let p = plan(files, history);
-    checkTransactionModel(state, p.pending, serverVersion);
-    applyPlan(state, p);
-    const tables = settings.lint === 'off' && !settings.protected ? undefined : await existingTables(client);
-    state.findings = await lint(p.pending, settings, 'per-file', tables, settings.protected);
-    log.info(`${files.length} migration(s) in ${dir}; ${p.pending.length} pending.`);
-
-    // Every refused file and every drift at once, before anything changes.
-    const filesOk = checkFileProblems(state, log);
-    if (!checkHistory(state, settings, log) || !filesOk) return;
-    if (!guardDestructive(state, settings)) return;
-    // With measurement on, a lock rule's error is decided by what is measured, inside its
-    // migration's transaction (see decide below); every other error blocks here, before anything runs.
-    const measuredInTransaction = new Set(p.pending.filter((file) => !file.noTransaction).map((file) => file.path));
-    const deferred = (finding: { rule: string; file: string }) => measure && LOCK_RULES.has(finding.rule) && measuredInTransaction.has(finding.file);
-    if (lintErrorsBlock(state, settings, deferred)) return;
-    if (settings.dryRun) {
-      for (const file of p.pending) log.info(`Would apply ${file.path}`);
-      return;
-    }
-
-    try {
-      await log.group('Waiting for the migration lock', () =>
-        acquireAdvisoryLock(client, lockKey, log, { timeoutMs: (settings.lockWaitSeconds ?? 600) * 1000 }),
-      );
-    } catch (error) {
-      if (!(error instanceof DeadlineExceededError)) throw error;
-      fail(state, { message: `${error.message}. Nothing was applied.` });
-      return;
-    }
-    locked = true;
-    await ensureHistoryTable(client, table);
-    // Another run may have applied migrations while this one waited.
-    history = await readHistory(client, table);
-    p = plan(files, history);
-    applyPlan(state, p);
-    if (!checkHistory(state, settings, log)) return;
-    await applySessionSettings(client, settings);
-    if (measure && p.pending.length > 0) {
+    run.serverVersion = await serverVersionNum(client);
+    const checked = await planAndCheck(run, files);
+    if (!checked || settings.dryRun) return;
+    locked = await takeLock(run, lockKey);
+    if (!locked) return;
+    const replanned = await replan(run, files);
+    if (!replanned) return;
+    if (run.measure && replanned.plan.pending.length > 0) {
       observer = await connect(settings.databaseUrl, log, { ...connectOptions(settings), applicationName: 'preview-db migrate (observer)' });
       state.measured = true;
     }
-
-    // Kept with each history row: what was found and measured, for the reports of later pushes.
-    const reportOf = (path: string): MigrationRecord => ({
-      pullRequest: settings.pullRequest,
-      measured: observer !== undefined,
-      findings: state.findings.filter((finding) => finding.file === path),
-      locks: state.locks.filter((lock) => lock.file === path),
-    });
-    // What the observer knows about relations, kept for this run (see RelationCache).
-    const relationCache = new RelationCache();
-    const queue = [...p.pending];
-    while (queue.length > 0 && state.ok) {
-      if (!measure && batchable(queue[0]!)) {
-        // The fast path: consecutive files go in batches, each file its own transaction.
-        // Files with inline COPY data run statement by statement below, in their own transaction.
-        // Before Postgres 13 statement_timeout covered a whole multi-statement query: one file at a time then.
-        const batch = takeBatch(queue, settings.statementTimeoutSeconds !== undefined && serverVersion < 130000 ? 1 : BATCH_FILES);
-        const outcome = await log.group(`Applying ${batch.length} migration(s): ${batch[0]!.path}${batch.length > 1 ? ` .. ${batch.at(-1)!.path}` : ''}`, () =>
-          applyBatch(client, batch, table, settings, log, reportOf),
-        );
-        for (const migration of outcome.applied) {
-          state.applied.push(migration);
-          log.info(`Applied ${migration.file} in ${formatMillis(migration.durationMs)}.`);
-        }
-        if (outcome.failure) fail(state, outcome.failure);
-        continue;
-      }
-      const file = queue.shift()!;
-      // Measured: grade the file's findings by its locks before it commits; a blocking one rolls it back.
-      const decide: Decide | undefined = observer
-        ? async (run, relations, finishedAt) => {
-            const locks = await migrationLocks(client, run, relations, finishedAt, file, settings.lockThresholdMs);
-            state.locks.push(...locks);
-            state.findings = gradeFindings(state.findings, [{ file: file.path, statements: run.statements, locks }], settings.lockThresholdMs);
-            return blockingIn(state, settings, file.path, (finding) => finding.file === file.path);
-          }
-        : undefined;
-      // A no-transaction file: each statement its own transaction, measured and decided before it commits.
-      const decideStatement: DecideStatement | undefined = observer
-        ? async (statementIndex, measured, relations, seen, finishedAt) => {
-            const run: MeasuredRun = { statements: [measured], seen: seen.map((lock) => ({ ...lock, statementIndex: 0 })) };
-            const locks = await migrationLocks(client, run, relations, finishedAt, file, settings.lockThresholdMs);
-            state.locks.push(...locks);
-            const next = file.statements[statementIndex + 1];
-            const own = (finding: { file: string; line: number }) =>
-              finding.file === file.path && finding.line >= measured.line && (!next || finding.line < next.line);
-            const graded = gradeFindings(state.findings.filter(own), [{ file: file.path, statements: [measured], locks }], settings.lockThresholdMs);
-            state.findings = [...state.findings.filter((finding) => !own(finding)), ...graded].sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
-            return blockingIn(state, settings, file.path, own, 'This statement was rolled back before it committed');
-          }
-        : undefined;
-      const outcome = await log.group(`Applying ${file.path}`, () =>
-        file.noTransaction
-          ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement, reportOf, relationCache)
-          : applyMigration(client, observer, file, table, decide, reportOf, relationCache),
-      );
-      if ('failure' in outcome) {
-        fail(state, outcome.failure);
-        break;
-      }
-      const { migration } = outcome;
-      state.applied.push(migration);
-      log.info(`Applied ${file.path} in ${formatMillis(migration.durationMs)}.`);
-    }
-
-    if (state.ok && seeds.length > 0) {
-      const seeded = new Map(history.filter((row) => row.kind === 'seed').map((row) => [row.version, row.checksum]));
-      for (const seed of seeds) {
-        const version = `seed:${seed.path}`;
-        if (seeded.get(version) === seed.checksum) {
-          log.info(`Seed ${seed.path} already ran (unchanged); skipped.`);
-          continue;
-        }
-        const record = historyInsert(table, { version, name: seed.path, checksum: seed.checksum, durationMs: 'transaction', kind: 'seed' });
-        try {
-          await runSeed(client, seed, record);
-          state.seeded.push(seed.path);
-          log.info(`Seeded ${seed.path}.`);
-        } catch (error) {
-          const part = error instanceof SeedFailure ? error.part : undefined;
-          const cause = error instanceof SeedFailure ? error.cause : error;
-          const failed = part && 'copy' in part ? part.copy : undefined;
-          fail(state, failureAt(seed, failed, cause, 'seed failed and was rolled back: ', failed?.offset ?? (part && 'start' in part ? part.start : 0)));
-          break;
-        }
-      }
-    }
+    await applyPending(run, replanned.plan.pending, observer);
+    if (state.ok && seeds.length > 0) await runSeeds(run, seeds, replanned.history);
   } finally {
     await addEarlier(client, table, files, settings, state).catch((error) =>
       log.debug(`earlier migrations of this pull request not read: ${errorMessage(error)}`),
@@ -316,6 +202,164 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
     if (locked) await releaseAdvisoryLock(client, lockKey).catch(() => {});
     await observer?.end().catch(() => {});
     await client.end().catch(() => {});
+  }
+}
+
+/** Read: every migration and seed, parsed; refused files go to state.problems (reported together later). */
+async function readFiles(settings: MigrateSettings, state: State, log: Log): Promise<{ files: MigrationFile[]; seeds: SeedFile[] }> {
+  const cwd = settings.workingDirectory;
+  const dir = settings.migrationsDir || 'migrations';
+  const set = await readMigrations(dir, cwd);
+  state.problems.push(...set.problems);
+  log.info(`${dir}: ${set.layout.title}.`);
+  for (const file of set.files) {
+    for (const note of file.notes) log.info(note);
+    if (file.transaction === 'unwrapped') log.info(`${file.path} has its own BEGIN ... COMMIT: its statements run in the runner's transaction.`);
+    if (file.noTransactionReason) log.info(`${file.path} runs as written, statement by statement, outside a transaction: ${file.noTransactionReason}.`);
+  }
+  const seeds = await readSeeds(settings.seed, cwd, state.problems);
+  return { files: set.files, seeds };
+}
+
+/** Plan, read-only: what is pending, lint, and every check that can refuse the run (false: refused, or nothing more to do). */
+async function planAndCheck(run: BuiltinRun, files: MigrationFile[]): Promise<boolean> {
+  const { client, settings, state, log, table, measure } = run;
+  const history = await readHistory(client, table);
+  const p = plan(files, history);
+  checkTransactionModel(state, p.pending, run.serverVersion);
+  applyPlan(state, p);
+  const tables = settings.lint === 'off' && !settings.protected ? undefined : await existingTables(client);
+  state.findings = await lint(p.pending, settings, 'per-file', tables, settings.protected);
+  log.info(`${files.length} migration(s) in ${settings.migrationsDir || 'migrations'}; ${p.pending.length} pending.`);
+
+  // Every refused file and every drift at once, before anything changes.
+  const filesOk = checkFileProblems(state, log);
+  if (!checkHistory(state, settings, log) || !filesOk) return false;
+  if (!guardDestructive(state, settings)) return false;
+  // With measurement on, a lock rule's error is decided by what is measured, inside its
+  // migration's transaction (see applyPending); every other error blocks here, before anything runs.
+  const measuredInTransaction = new Set(p.pending.filter((file) => !file.noTransaction).map((file) => file.path));
+  const deferred = (finding: { rule: string; file: string }) => measure && LOCK_RULES.has(finding.rule) && measuredInTransaction.has(finding.file);
+  if (lintErrorsBlock(state, settings, deferred)) return false;
+  if (settings.dryRun) for (const file of p.pending) log.info(`Would apply ${file.path}`);
+  return true;
+}
+
+/** Lock: the advisory lock, polled; false (and the run failed) when another run holds it past the wait. */
+async function takeLock(run: BuiltinRun, lockKey: string): Promise<boolean> {
+  try {
+    await run.log.group('Waiting for the migration lock', () =>
+      acquireAdvisoryLock(run.client, lockKey, run.log, { timeoutMs: (run.settings.lockWaitSeconds ?? 600) * 1000 }),
+    );
+    return true;
+  } catch (error) {
+    if (!(error instanceof DeadlineExceededError)) throw error;
+    fail(run.state, { message: `${error.message}. Nothing was applied.` });
+    return false;
+  }
+}
+
+/** Re-plan under the lock: another run may have applied migrations while this one waited. */
+async function replan(run: BuiltinRun, files: MigrationFile[]): Promise<{ plan: Plan; history: HistoryRow[] } | undefined> {
+  const { client, settings, state, log, table } = run;
+  await ensureHistoryTable(client, table);
+  const history = await readHistory(client, table);
+  const p = plan(files, history);
+  applyPlan(state, p);
+  if (!checkHistory(state, settings, log)) return undefined;
+  await applySessionSettings(client, settings);
+  return { plan: p, history };
+}
+
+/** Apply: batched when nothing is measured; measured files graded before they commit. */
+async function applyPending(run: BuiltinRun, pending: MigrationFile[], observer: Client | undefined): Promise<void> {
+  const { client, settings, state, log, table, measure, serverVersion } = run;
+  // Kept with each history row: what was found and measured, for the reports of later pushes.
+  const reportOf = (path: string): MigrationRecord => ({
+    pullRequest: settings.pullRequest,
+    measured: observer !== undefined,
+    findings: state.findings.filter((finding) => finding.file === path),
+    locks: state.locks.filter((lock) => lock.file === path),
+  });
+  // What the observer knows about relations, kept for this run (see RelationCache).
+  const relationCache = new RelationCache();
+  const queue = [...pending];
+  while (queue.length > 0 && state.ok) {
+    if (!measure && batchable(queue[0]!)) {
+      // The fast path: consecutive files go in batches, each file its own transaction.
+      // Files with inline COPY data run statement by statement below, in their own transaction.
+      // Before Postgres 13 statement_timeout covered a whole multi-statement query: one file at a time then.
+      const batch = takeBatch(queue, settings.statementTimeoutSeconds !== undefined && serverVersion < 130000 ? 1 : BATCH_FILES);
+      const outcome = await log.group(`Applying ${batch.length} migration(s): ${batch[0]!.path}${batch.length > 1 ? ` .. ${batch.at(-1)!.path}` : ''}`, () =>
+        applyBatch(client, batch, table, settings, log, reportOf),
+      );
+      for (const migration of outcome.applied) {
+        state.applied.push(migration);
+        log.info(`Applied ${migration.file} in ${formatMillis(migration.durationMs)}.`);
+      }
+      if (outcome.failure) fail(state, outcome.failure);
+      continue;
+    }
+    const file = queue.shift()!;
+    // Measured: grade the file's findings by its locks before it commits; a blocking one rolls it back.
+    const decide: Decide | undefined = observer
+      ? async (measuredRun, relations, finishedAt) => {
+          const locks = await migrationLocks(client, measuredRun, relations, finishedAt, file, settings.lockThresholdMs);
+          state.locks.push(...locks);
+          state.findings = gradeFindings(state.findings, [{ file: file.path, statements: measuredRun.statements, locks }], settings.lockThresholdMs);
+          return blockingIn(state, settings, file.path, (finding) => finding.file === file.path);
+        }
+      : undefined;
+    // A no-transaction file: each statement its own transaction, measured and decided before it commits.
+    const decideStatement: DecideStatement | undefined = observer
+      ? async (statementIndex, measured, relations, seen, finishedAt) => {
+          const measuredRun: MeasuredRun = { statements: [measured], seen: seen.map((lock) => ({ ...lock, statementIndex: 0 })) };
+          const locks = await migrationLocks(client, measuredRun, relations, finishedAt, file, settings.lockThresholdMs);
+          state.locks.push(...locks);
+          const next = file.statements[statementIndex + 1];
+          const own = (finding: { file: string; line: number }) =>
+            finding.file === file.path && finding.line >= measured.line && (!next || finding.line < next.line);
+          const graded = gradeFindings(state.findings.filter(own), [{ file: file.path, statements: [measured], locks }], settings.lockThresholdMs);
+          state.findings = [...state.findings.filter((finding) => !own(finding)), ...graded].sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
+          return blockingIn(state, settings, file.path, own, 'This statement was rolled back before it committed');
+        }
+      : undefined;
+    const outcome = await log.group(`Applying ${file.path}`, () =>
+      file.noTransaction
+        ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement, reportOf, relationCache)
+        : applyMigration(client, observer, file, table, decide, reportOf, relationCache),
+    );
+    if ('failure' in outcome) {
+      fail(state, outcome.failure);
+      break;
+    }
+    state.applied.push(outcome.migration);
+    log.info(`Applied ${file.path} in ${formatMillis(outcome.migration.durationMs)}.`);
+  }
+}
+
+/** Seed: each seed in one transaction with its history row; an unchanged seed does not run again. */
+async function runSeeds(run: BuiltinRun, seeds: SeedFile[], history: HistoryRow[]): Promise<void> {
+  const { client, state, log, table } = run;
+  const seeded = new Map(history.filter((row) => row.kind === 'seed').map((row) => [row.version, row.checksum]));
+  for (const seed of seeds) {
+    const version = `seed:${seed.path}`;
+    if (seeded.get(version) === seed.checksum) {
+      log.info(`Seed ${seed.path} already ran (unchanged); skipped.`);
+      continue;
+    }
+    const record = historyInsert(table, { version, name: seed.path, checksum: seed.checksum, durationMs: 'transaction', kind: 'seed' });
+    try {
+      await runSeed(client, seed, record);
+      state.seeded.push(seed.path);
+      log.info(`Seeded ${seed.path}.`);
+    } catch (error) {
+      const part = error instanceof SeedFailure ? error.part : undefined;
+      const cause = error instanceof SeedFailure ? error.cause : error;
+      const failed = part && 'copy' in part ? part.copy : undefined;
+      fail(state, failureAt(seed, failed, cause, 'seed failed and was rolled back: ', failed?.offset ?? (part && 'start' in part ? part.start : 0)));
+      break;
+    }
   }
 }
 
