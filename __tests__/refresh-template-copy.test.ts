@@ -2,11 +2,11 @@
 // trigger that sleeps 2 s at the first row, long enough for production to send the whole
 // table, then now and then, as a busy server would): the busy side must slow the other
 // down instead of filling memory. Measured in a process of its own, so the test
-// runner's own memory does not blur the numbers. Reports rows/s, and, where psql happens to
-// be installed, the ratio to a `psql \copy | psql \copy` pipe on the same data.
+// runner's own memory does not blur the numbers. Reports rows/s; the comparison with psql's
+// \copy pipe is the bench's job (bench/refresh-template.bench.ts), not a test's.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -103,22 +103,6 @@ test('a large table streams with bounded memory, to a fast target and to a slow 
     `fast target ${Math.round(ROWS / (fast.ms / 1000))} rows/s, peak RSS +${((fast.peakRss - fast.baselineRss) / MB).toFixed(1)} MB, pipe at most ${(fast.maxBufferedBytes / MB).toFixed(2)} MB;`,
     `slow target ${Math.round(ROWS / (slow.ms / 1000))} rows/s, peak RSS +${((slow.peakRss - slow.baselineRss) / MB).toFixed(1)} MB, pipe at most ${(slow.maxBufferedBytes / MB).toFixed(2)} MB.`,
   ];
-  // The same data through psql's \copy pipe, only where psql is installed (never required).
-  const psql = ['/usr/bin/psql', '/usr/lib/postgresql/15/bin/psql'].find((path) => existsSync(path));
-  if (psql) {
-    await query(target.url, 'TRUNCATE big');
-    const started = performance.now();
-    execFileSync(
-      '/bin/sh',
-      [
-        '-c',
-        `"$PSQL" -X -q -d "$SOURCE" -c '\\copy (SELECT id, label, payload, at FROM ONLY public.big) to stdout' | "$PSQL" -X -q -d "$TARGET" -c '\\copy public.big from stdin'`,
-      ],
-      { env: { PATH: process.env.PATH, PSQL: psql, SOURCE: source.url, TARGET: target.url }, stdio: 'pipe' },
-    );
-    const ms = performance.now() - started;
-    report.push(`psql \\copy pipe: ${Math.round(ROWS / (ms / 1000))} rows/s; refresh-template/psql time ratio ${(fast.ms / ms).toFixed(2)}.`);
-  }
   console.log(report.join('\n'));
 }, 120_000);
 
