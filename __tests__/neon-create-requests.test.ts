@@ -3,7 +3,7 @@
 // read while Neon's operations run, and the wait for the compute polls connections (which
 // cost no API requests) instead of operations. Counts and order, never timings.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import pg from 'pg';
+import { answersNow } from './support/sql.js';
 import { createApiClient, EndpointType } from '@neondatabase/api-client';
 import { startFakeNeon, type FakeNeon } from './fakes/neon/server.js';
 import { NeonPreviews } from '../src/providers/neon/preview.js';
@@ -31,20 +31,6 @@ const route = (entry: { method: string; path: string }) =>
     .replace(/\?.*$/, '')
     .replace(/\/br-[\w-]+/, '/{branch}')}`;
 
-async function connects(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 test('the fake compute refuses connections while it starts, then answers (what the create waits for)', async () => {
   const api = createApiClient({ apiKey: fake.apiKey, baseURL: fake.apiHost });
   const { data } = await api.createProjectBranch(fake.projectId, { branch: { name: 'preview/gate' }, endpoints: [{ type: EndpointType.ReadWrite }] });
@@ -53,15 +39,15 @@ test('the fake compute refuses connections while it starts, then answers (what t
       .getConnectionUri({ projectId: fake.projectId, branch_id: data.branch.id, database_name: 'neondb', role_name: 'neondb_owner', pooled })
       .then((response) => response.data.uri);
   const [direct, pooled] = await Promise.all([uri(false), uri(true)]);
-  expect(await connects(direct)).toBe(false);
-  expect(await connects(pooled)).toBe(false);
+  expect(await answersNow(direct)).toBe(false);
+  expect(await answersNow(pooled)).toBe(false);
   let answered = false;
   for (let attempt = 0; attempt < 100 && !answered; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    answered = await connects(direct);
+    answered = await answersNow(direct);
   }
   expect(answered).toBe(true);
-  expect(await connects(pooled)).toBe(true);
+  expect(await answersNow(pooled)).toBe(true);
   // It answered only once its operations were over.
   const { data: ops } = await api.listProjectOperations({ projectId: fake.projectId });
   expect(ops.operations.filter((operation) => operation.branch_id === data.branch.id).map((operation) => operation.status)).toEqual(['finished', 'finished']);
@@ -81,7 +67,7 @@ test('a new preview takes 6 requests (it took 14): list, databases ∥ roles, cr
   expect(made.slice(6).every((entry) => entry === 'GET /operations/{id}' || /^GET \/operations\//.test(entry))).toBe(true);
   expect(made.length).toBeLessThanOrEqual(8);
   expect(preview.outcome).toBe('created');
-  expect(await connects(preview.databaseUrlDirect)).toBe(true);
+  expect(await answersNow(preview.databaseUrlDirect)).toBe(true);
 });
 
 test('reusing an existing preview: list, databases ∥ roles, its computes, both URIs', async () => {

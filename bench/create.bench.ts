@@ -13,7 +13,7 @@
 // And: deleting a branch while Neon answers 423 (a running operation): time from the lock
 // clearing to the deletion, ours (423 retries capped at 0.75 s) beside the same retries
 // without that cap (what it was), and the busiest second of requests meanwhile.
-import pg from 'pg';
+import { answersNow } from '../__tests__/support/sql.js';
 import { createApiClient, EndpointType } from '@neondatabase/api-client';
 import { startFakeNeon, type FakeNeon } from '../__tests__/fakes/neon/server.js';
 import { NeonPreviews } from '../src/providers/neon/preview.js';
@@ -30,20 +30,6 @@ const ROUNDS = Number(process.env.BENCH_CREATE_ROUNDS ?? 5);
 const LOCK_MS = 2_500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function answers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 /** The create's round trip beyond the latency: the fake's own cloning time, not Neon's. */
 function cloneMs(made: Array<{ method: string; at: number }>): number {
@@ -93,7 +79,7 @@ async function anchor(fake: FakeNeon, name: string): Promise<{ ms: number; reque
   // name and port, so the replay asks for it (one request more, while the operation runs).
   const url = (await api.getConnectionUri({ projectId, branch_id: created.id, database_name: 'neondb', role_name: 'neondb_owner' })).data.uri;
   const requests = fake.requests.length - before;
-  while (!(await answers(url))) await sleep(50);
+  while (!(await answersNow(url))) await sleep(50);
   if (process.env.BENCH_TRACE)
     say(
       `anchor: ${fake.requests
