@@ -151,3 +151,33 @@ test('a target branch name with a control character (a newline), or padded with 
   expect(validateTargetIdentifier(`drill $(id) "x"`, 'branch', 'production')).toBe(`drill $(id) "x"`);
   expect(() => validateTargetIdentifier('production', 'branch', 'production')).toThrow(/is the source branch itself/);
 });
+
+describe("the request's timing paces the polling of the restore's Neon operations", () => {
+  // As for snapshots: an operation that runs for seconds and a first poll interval longer than
+  // wait-timeout leave no second look, so the wait stops at once. Ignoring the timing (Neon's
+  // 100 ms pace) would see the restore finish and succeed.
+  let slow: FakeNeon;
+  beforeAll(async () => {
+    slow = await startFakeNeon({ postgresUrl: process.env.TEST_DATABASE_URL!, operationDelayMs: 6_000 });
+    await slow.seedBranch({ name: 'production', withEndpoint: true });
+  });
+  afterAll(async () => {
+    expect(slow.violations).toEqual([]);
+    await slow.close();
+  });
+
+  test('a poll interval beyond wait-timeout stops the wait after the first look', async () => {
+    const { error } = await restore(
+      request({
+        apiKey: slow.apiKey,
+        projectId: slow.projectId,
+        apiHost: slow.apiHost,
+        restoreTime: new Date(Date.now() - 1000),
+        targetIdentifier: 'production-paced',
+        waitTimeoutSeconds: 30,
+        timing: { pollFloorMs: 120_000 },
+      }),
+    );
+    expect(error?.message).toMatch(/wait-timeout|not finished|did not finish|timed out/i);
+  });
+});

@@ -6,9 +6,9 @@ import { EndpointType, type Branch, type Operation } from '@neondatabase/api-cli
 import { InputError, PermanentError } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import { createNeonApi, callNeon, type NeonCallContext } from '../providers/neon/client.js';
-import { listBranches, findBranchByName, listBranchEndpoints, waitForOperations } from '../providers/neon/branches.js';
+import { listBranches, findBranchByName, listBranchEndpoints, waitForOperations, type OperationPolling } from '../providers/neon/branches.js';
 import { rfc3339Seconds, NEON_MAX_EXPIRY_SECONDS } from '../providers/neon/preview.js';
-import { neonSnapshotTags, sourceBranch } from '../snapshot/neon.js';
+import { neonOperationPolling, neonSnapshotTags, sourceBranch } from '../snapshot/neon.js';
 import { defaultTargetIdentifier } from './identifier.js';
 import { newestPreDeploy } from './select.js';
 import { drillLifetimeMs } from './tags.js';
@@ -33,6 +33,7 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
   log.secret(request.apiKey);
   const api = createNeonApi({ apiKey: request.apiKey, projectId: request.projectId, apiHost: request.apiHost });
   const context: NeonCallContext = { api, projectId: request.projectId, log, deadline };
+  const polling = neonOperationPolling(request.timing);
   const cleanupContext = (): NeonCallContext => ({ ...context, deadline: now() + request.waitTimeoutSeconds * 1000 });
   let source: Branch | undefined;
   let endpointId: string | undefined;
@@ -45,7 +46,7 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
       for (const branch of await listBranches(context)) {
         if (!DRILL_NAME.test(branch.name) || !branch.expires_at || Date.parse(branch.expires_at) > now()) continue;
         log.info(`Stale drill branch ${branch.name} (expired ${branch.expires_at}): deleting.`);
-        await deleteBranch(context, branch.id);
+        await deleteBranch(context, branch.id, polling);
         swept.push(branch.name);
       }
       if (swept.length === 0) log.info('No stale drill branches.');
@@ -134,7 +135,7 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
     },
 
     async waitAvailable(created) {
-      await waitForOperations(context, pending, `restoring ${created.id}`);
+      await waitForOperations(context, pending, `restoring ${created.id}`, polling);
       if (request.drill) {
         const expires = new Date(now() + Math.min(drillLifetimeMs(request.waitTimeoutSeconds), NEON_MAX_EXPIRY_SECONDS * 1000));
         await callNeon(context, `set expires_at on ${created.id}`, () =>
@@ -146,7 +147,7 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
         const added = await callNeon(context, `add a compute to ${created.id}`, () =>
           api.createProjectEndpoint(request.projectId, { endpoint: { branch_id: created.id, type: EndpointType.ReadWrite } }),
         );
-        await waitForOperations(context, added.operations, `starting the compute of ${created.id}`);
+        await waitForOperations(context, added.operations, `starting the compute of ${created.id}`, polling);
         endpoint = added.endpoint;
       }
       endpointId = endpoint.id;
@@ -173,18 +174,18 @@ export function neonRestoreBackend(request: NeonRestoreRequest, deps: { log: Log
     },
 
     async remove(created) {
-      return deleteBranch(cleanupContext(), created.id);
+      return deleteBranch(cleanupContext(), created.id, polling);
     },
   };
   return { backend, deadline };
 }
 
-async function deleteBranch(context: NeonCallContext, branchId: string): Promise<boolean> {
+async function deleteBranch(context: NeonCallContext, branchId: string, polling: OperationPolling = {}): Promise<boolean> {
   try {
     const { operations } = await callNeon(context, `delete branch ${branchId}`, () =>
       context.api.deleteProjectBranch({ projectId: context.projectId, branchId }),
     );
-    await waitForOperations(context, operations, `deleting ${branchId}`);
+    await waitForOperations(context, operations, `deleting ${branchId}`, polling);
     return true;
   } catch (error) {
     if (error instanceof PermanentError && error.status === 404) return false;
