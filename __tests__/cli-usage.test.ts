@@ -74,6 +74,8 @@ test.each([
   [['create', 'a', 'b'], "unexpected argument 'b'"],
   [['switch'], "needs the branch's name"],
   [['delete', ''], '<name> is empty'],
+  // A control character is shown escaped: the error stays one line and cannot forge a second one.
+  [['delete', 'bad\nerror: forged'], '<name> "bad\\nerror: forged": contains control characters'],
   [['list', 'x'], "unexpected argument 'x'"],
   [
     ['url', '--pooled', '--direct', '--provider', 'postgres', '--postgres-url', 'postgres://a:b@127.0.0.1:1/postgres'],

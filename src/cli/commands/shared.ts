@@ -21,7 +21,9 @@ export async function branchName(ctx: CommandContext, required: boolean): Promis
   try {
     return validateBranchName(name, 'name');
   } catch (error) {
-    throw new UsageError(`<name> '${name}': ${(error as InputError).message.replace(/^Input '[^']*': /, '')}`);
+    // eslint-disable-next-line no-control-regex
+    const shown = /[\u0000-\u001f\u007f]/.test(name) ? JSON.stringify(name) : `'${name}'`;
+    throw new UsageError(`<name> ${shown}: ${(error as InputError).message.replace(/^Input '[^']*': /, '')}`);
   }
 }
 
