@@ -222,6 +222,19 @@ describe('lint without a database', () => {
     expect(result.error!.message).toMatch(/lint found 1 error\(s\) \(lint: error\): migrations\/3_drop.sql:1 ban-drop-table/);
   });
 
+  test('with many errors the failure message names the first few and counts the rest (each is annotated and in the report)', async () => {
+    const many: Record<string, string> = {};
+    // Tables from before this history: dropping each is an error.
+    for (let i = 1; i <= 20; i++) many[`migrations/${i}_drop_legacy_${i}.sql`] = `DROP TABLE legacy_${i};`;
+    const result = await migrate(settings('', workspace(many), { lintOnly: true, lint: 'error' }), new MemoryLog());
+    expect(result.ok).toBe(false);
+    const message = result.error!.message;
+    expect(message).toMatch(/^lint found 20 error\(s\) \(lint: error\): migrations\/1_drop_legacy_1.sql:1 ban-drop-table; /);
+    expect(message).toContain('and 15 more');
+    expect(message.match(/ban-drop-table/g)).toHaveLength(5);
+    expect(result.findings.filter((finding) => finding.severity === 'error')).toHaveLength(20);
+  });
+
   test('offline with protected: true: a destructive change still needs allow-destructive', async () => {
     const result = await migrate(
       settings('', workspace(files), { protected: true, analyze: false, prBody: 'preview-db: allow ban-drop-table' }),

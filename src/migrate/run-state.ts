@@ -134,13 +134,18 @@ export function checkFileProblems(state: State, log: Log): boolean {
 export function lintErrorsBlock(state: State, settings: MigrateSettings, deferred: (finding: LintFinding) => boolean = () => false): boolean {
   const errors = state.findings.filter((finding) => finding.severity === 'error' && !deferred(finding));
   if (settings.lint !== 'error' || errors.length === 0) return false;
+  // The first few by name: on a long history the rest are annotated at their lines and listed in the report.
+  const named = errors.slice(0, LINT_ERRORS_NAMED).map((f) => `${f.file}:${f.line} ${f.rule}`);
+  if (errors.length > LINT_ERRORS_NAMED) named.push(`and ${errors.length - LINT_ERRORS_NAMED} more (each annotated at its line, all in the report)`);
   fail(state, {
-    message: `lint found ${errors.length} error(s) (lint: error): ${errors.map((f) => `${f.file}:${f.line} ${f.rule}`).join('; ')}. Nothing was applied. ${LINT_ERROR_FIX}`,
+    message: `lint found ${errors.length} error(s) (lint: error): ${named.join('; ')}. Nothing was applied. ${LINT_ERROR_FIX}`,
     file: errors[0]!.file,
     line: errors[0]!.line,
   });
   return true;
 }
+
+const LINT_ERRORS_NAMED = 5;
 
 /** What opens a lint: error guard: reviewed sources only (never the pull request's description). */
 export const LINT_ERROR_FIX =
