@@ -3,17 +3,33 @@
 // `pg_dump | pg_restore` of the same table where this machine's pg_dump can dump the server
 // (it refuses a newer one), and `psql \copy | psql \copy` where psql is installed. Each
 // copy runs into an empty table on the same server; medians of three rounds, as ratios.
-import { execFileSync, spawnSync } from 'node:child_process';
+// The pipes are two processes joined by Node, never a shell.
+import { spawn, spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { copyTable, openSource, openTarget } from '../src/refresh-template/copy.js';
 import { maskExpression } from '../src/refresh-template/rules.js';
 import { MemoryLog } from '../__tests__/support/memory-log.js';
 import { quoteIdent } from '../src/shared/naming.js';
 import { startEmbeddedPostgres } from '../__tests__/support/test-postgres.mjs';
+import { median, ms as formatMs, type BenchRow } from './rows.js';
 
 const ROWS = 1_000_000;
 const ROUNDS = 3;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** `producer | consumer` without a shell: resolves when both exit 0. */
+function pipe(producer: string[], consumer: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const from = spawn(producer[0]!, producer.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const to = spawn(consumer[0]!, consumer.slice(1), { env, stdio: ['pipe', 'ignore', 'pipe'] });
+  from.stdout.pipe(to.stdin);
+  const exited = (child: ReturnType<typeof spawn>, what: string) =>
+    new Promise<void>((resolve, reject) => {
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${what} exited ${code}: ${stderr}`))));
+    });
+  return Promise.all([exited(from, producer[0]!), exited(to, consumer[0]!)]).then(() => undefined);
+}
 
 function urlOf(url: string, database: string): string {
   const parsed = new URL(url);
@@ -33,7 +49,8 @@ async function run(url: string, sql: string): Promise<void> {
 
 const major = (text: string) => Number(/(\d+)(\.\d+)?/.exec(text)?.[1] ?? 0);
 
-export default async function bench(): Promise<void> {
+export default async function bench(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
   const started = process.env.TEST_DATABASE_URL ? undefined : await startEmbeddedPostgres();
   const admin = process.env.TEST_DATABASE_URL ?? started!.url;
   const source = urlOf(admin, 'bench_refresh_src');
@@ -111,10 +128,7 @@ export default async function bench(): Promise<void> {
               'pg_dump -Fc --data-only | pg_restore',
               async () => {
                 const start = performance.now();
-                execFileSync('/bin/sh', ['-c', 'pg_dump -Fc -Z0 --data-only -t public.big "$SOURCE" | pg_restore --data-only -d "$TARGET"'], {
-                  env: { ...process.env, SOURCE: source, TARGET: target },
-                  stdio: 'pipe',
-                });
+                await pipe(['pg_dump', '-Fc', '-Z0', '--data-only', '-t', 'public.big', source], ['pg_restore', '--data-only', '-d', target], process.env);
                 return { ms: performance.now() - start };
               },
             ] as [string, () => Promise<{ ms: number }>],
@@ -126,10 +140,10 @@ export default async function bench(): Promise<void> {
               'psql \\copy | psql \\copy',
               async () => {
                 const start = performance.now();
-                execFileSync(
-                  '/bin/sh',
-                  ['-c', `psql -X -q -d "$SOURCE" -c '\\copy public.big to stdout' | psql -X -q -d "$TARGET" -c '\\copy public.big from stdin'`],
-                  { env: { ...process.env, SOURCE: source, TARGET: target }, stdio: 'pipe' },
+                await pipe(
+                  ['psql', '-X', '-q', '-d', source, '-c', '\\copy public.big to stdout'],
+                  ['psql', '-X', '-q', '-d', target, '-c', '\\copy public.big from stdin'],
+                  process.env,
                 );
                 return { ms: performance.now() - start };
               },
@@ -141,13 +155,27 @@ export default async function bench(): Promise<void> {
       `${ROWS} rows, Postgres ${server}; pg_dump ${canDump ? 'runs' : `cannot dump this server (${pgDump.status === 0 ? pgDump.stdout.trim() : 'not installed'})`}; psql ${hasPsql ? 'installed' : 'not installed'}.\n`,
     );
     const times = new Map<string, number[]>();
+    const growth = new Map<string, number[]>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const [label, copy] of tools) {
         await run(target, 'TRUNCATE big');
         const { ms, rss } = await copy();
         times.set(label, [...(times.get(label) ?? []), ms]);
+        if (rss !== undefined) growth.set(label, [...(growth.get(label) ?? []), rss]);
         if (rss !== undefined && round === ROUNDS - 1) console.log(`${label}: peak RSS growth ${(rss / 1024 / 1024).toFixed(1)} MB`);
       }
+    }
+    const rowsPerSecond = (label: string) => `${Math.round(ROWS / (median(times.get(label)!) / 1000)).toLocaleString('en-US')} rows/s`;
+    const anchor = tools.slice(2).at(-1)?.[0];
+    for (const [mine] of tools.slice(0, 2)) {
+      const peak = Math.max(...growth.get(mine)!);
+      rows.push({
+        section: 'refresh-template',
+        measure: `copy of ${(ROWS / 1e6).toFixed(0)}M rows, ${mine.replace(/^refresh-template copy \((.*)\)$/, '$1')}`,
+        value: `${formatMs(median(times.get(mine)!))}, ${rowsPerSecond(mine)}, memory +${(peak / 1e6).toFixed(0)} MB${anchor ? ` (${anchor}: ${formatMs(median(times.get(anchor)!))})` : ''}`,
+        ...(anchor ? { ratio: median(times.get(mine)!) / median(times.get(anchor)!), ratioOf: `÷ ${anchor}` } : {}),
+        note: mine.includes('masked') ? "masking runs in production's SELECT: the psql pipe masks nothing" : 'median of 3; memory: the largest RSS growth of 3',
+      });
     }
     for (const [label] of tools) {
       const ms = median(times.get(label)!);
@@ -161,6 +189,7 @@ export default async function bench(): Promise<void> {
     for (const [mine] of tools.slice(0, 2)) {
       for (const [label] of tools.slice(2)) console.log(`${mine} / ${label}: ${(median(times.get(mine)!) / median(times.get(label)!)).toFixed(2)}`);
     }
+    return rows;
   } finally {
     for (const name of ['bench_refresh_src', 'bench_refresh_dst']) await run(admin, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).catch(() => {});
     await started?.stop();

@@ -57,16 +57,20 @@ try {
 const machine = { cpus: cpus().length, loadAverage: { min: Math.min(...load), max: Math.max(...load) }, node: process.version };
 const totalSeconds = Math.round((Date.now() - started) / 1000);
 const verdict = (row) => (row.met === undefined ? '' : row.met ? 'met' : 'MISSED');
+// A `|` inside a cell would end it in Markdown.
+const cell = (text) => text.replaceAll('|', '\\|');
 const table = [
   ['section', 'measure', 'value', 'ratio', 'target', ''],
-  ...rows.map((row) => [
-    row.section,
-    row.measure,
-    row.value,
-    row.ratio === undefined ? '' : `${row.ratio.toFixed(2)} ${row.ratioOf ?? ''}`.trim(),
-    row.target ?? '',
-    verdict(row),
-  ]),
+  ...rows.map((row) =>
+    [
+      row.section,
+      row.measure,
+      row.value,
+      row.ratio === undefined ? '' : `${row.ratio.toFixed(2)} ${row.ratioOf ?? ''}`.trim(),
+      row.target ?? '',
+      verdict(row),
+    ].map(cell),
+  ),
 ];
 const widths = table[0].map((_, column) => Math.max(...table.map((line) => line[column].length)));
 const line = (cells) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
