@@ -26,7 +26,7 @@ import { median, ms, say, type BenchRow } from './rows.js';
 const LATENCY_MS = 50;
 const OPERATION_MS = 800;
 const COMPUTE_START_MS = 500;
-const ROUNDS = Number(process.env.BENCH_CREATE_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_CREATE_ROUNDS ?? 7);
 const LOCK_MS = 2_500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

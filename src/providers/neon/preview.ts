@@ -40,7 +40,7 @@ interface ResolvedTarget {
  */
 const OPERATION_WATCH_DELAY_MS = 2_000;
 /** Connection attempts on a compute that is starting: cheap, so close together. */
-const COMPUTE_POLL = { baseDelayMs: 25, maxDelayMs: 50 };
+const COMPUTE_POLL = { baseDelayMs: 10, maxDelayMs: 25 };
 
 /** Neon takes RFC 3339 times with second precision (no milliseconds). */
 export function rfc3339Seconds(date: Date): string {
