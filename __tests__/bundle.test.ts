@@ -92,9 +92,17 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
     for (const name of ['preview-db', 'create-branch', 'cleanup', 'snapshot', 'restore', 'cli'])
       expect([name, loadsLater(name, 'node_modules/@neondatabase/api-client/')]).toEqual([name, true]);
     for (const name of ['preview-db', 'cleanup']) expect([name, loadsLater(name, 'node_modules/@octokit/core/')]).toEqual([name, true]);
-    // pg, too, only once the inputs are valid, where no input check needs a database.
-    expect(['create-branch', 'cleanup', 'restore', 'cli'].filter((name) => loadsAtStart(name, 'node_modules/pg/'))).toEqual([]);
-    // The migrate and root actions set the baseline-WebAssembly flags in-process (no second Node start to relaunch).
+    // The database stack, too: pg, the SQL parser and COPY streams load once the inputs are valid
+    // (the input readers import the cores' light settings modules, never the cores).
+    const DATABASE = ['pg/', 'libpg-query/', 'pg-copy-streams/'];
+    for (const name of names) expect([name, DATABASE.filter((module) => loadsAtStart(name, `node_modules/${module}`))]).toEqual([name, []]);
+    // ...and on demand wherever a run talks to a database or lints.
+    for (const name of ['preview-db', 'create-branch', 'migrate', 'cleanup', 'snapshot', 'restore', 'refresh-template', 'cli'])
+      expect([name, loadsLater(name, 'node_modules/pg/')]).toEqual([name, true]);
+    for (const name of ['migrate', 'preview-db', 'cli'])
+      expect([name, DATABASE.filter((module) => loadsLater(name, `node_modules/${module}`))]).toEqual([name, DATABASE]);
+    // The migrate and root actions set the baseline-WebAssembly flags in-process (no second Node start to relaunch),
+    // at start, so before the parser (on demand) compiles its WebAssembly.
     for (const name of ['migrate', 'preview-db']) expect([name, loadsAtStart(name, 'src/actions/with-baseline-wasm.ts')]).toEqual([name, true]);
     const flagSetters = filesUnder(dist).filter((file) => file.endsWith('.js') && readFileSync(file, 'utf8').includes('--no-wasm-tier-up'));
     expect(flagSetters).toHaveLength(1);
@@ -109,11 +117,12 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
     expect(wasm).toHaveLength(1);
     const loadsParser = (name: string) => sourcesOf(bundleFiles(dist, name).atStart).some((source) => source.includes('libpg-query/'));
     const mayLoadParser = (name: string) => sourcesOf(bundleFiles(dist, name).onDemand).some((source) => source.includes('libpg-query/'));
-    // The actions that lint load it; those that never do, never (actions added later may go either way).
-    expect(['migrate', 'preview-db'].filter(loadsParser)).toEqual(['migrate', 'preview-db']);
-    expect(['cleanup', 'create-branch', 'snapshot', 'restore'].filter(loadsParser)).toEqual([]);
-    // The CLI loads each command when it runs: the parser only for the commands that lint.
-    expect([loadsParser('cli'), mayLoadParser('cli')]).toEqual([false, true]);
+    // None loads it at start: a bad input fails before it compiles.
+    expect(names.filter(loadsParser)).toEqual([]);
+    // The actions that lint load it once their inputs are valid (the CLI: only the commands that lint);
+    // those that never lint, never (actions added later may go either way).
+    expect(['migrate', 'preview-db', 'cli'].filter(mayLoadParser)).toEqual(['migrate', 'preview-db', 'cli']);
+    expect(['cleanup', 'create-branch', 'snapshot', 'restore'].filter((name) => loadsParser(name) || mayLoadParser(name))).toEqual([]);
     // The chunk that loads it sits beside it (its loader looks in its own directory).
     const loaders = filesUnder(dist).filter((file) => file.endsWith('.js') && readFileSync(file, 'utf8').includes('libpg-query.wasm'));
     expect(loaders.map((file) => dirname(relative(dist, file)))).toEqual([dirname(wasm[0]!)]);

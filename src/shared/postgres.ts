@@ -176,29 +176,5 @@ export async function waitForSelectOne(url: string, deadline: number, log: Log, 
   }
 }
 
-/** Splits a connection URL into the parts the actions output; the password stays a separate value. */
-export function describeUrl(url: string): { host: string; port: string; database: string; user: string; password: string } {
-  const parsed = new URL(url);
-  return {
-    host: parsed.hostname,
-    port: parsed.port,
-    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
-    user: decodeURIComponent(parsed.username),
-    password: decodeURIComponent(parsed.password),
-  };
-}
-
-/** The same server and credentials, another database. */
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${encodeURIComponent(database)}`;
-  return parsed.toString();
-}
-
-/** The same server and database, other credentials. */
-export function withCredentials(url: string, user: string, password: string): string {
-  const parsed = new URL(url);
-  parsed.username = encodeURIComponent(user);
-  parsed.password = encodeURIComponent(password);
-  return parsed.toString();
-}
+// Light helpers on the URL alone (no pg), for the input readers too.
+export { describeUrl, withCredentials, withDatabase } from './postgres-url.js';
