@@ -2,7 +2,9 @@
 // The input readers (the actions', the CLI's) import this and nothing heavier, so a bad input
 // fails before pg, libpg-query or the lint handlers load; each entry point loads the core
 // (index.ts) with import() once its inputs are valid. Keep this module's imports light.
-import { InputError, SettingError } from '../shared/errors.js';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, SettingError, errorMessage } from '../shared/errors.js';
 import { quoteIdent } from '../shared/naming.js';
 import { RULES, canonicalRule, type RuleName } from './lint/rules.js';
 import { parseCommand } from './tool/command.js';
@@ -90,6 +92,25 @@ export function isOffline(settings: Pick<MigrateSettings, 'databaseUrl' | 'lintO
 export function validateSettings(settings: MigrateSettings): void {
   if (!isOffline(settings)) validateDatabaseUrl(settings.databaseUrl);
   validateOptions(settings);
+  // The built-in runner reads its directory first thing: a wrong path fails here, before the core loads.
+  // (Not in validateOptions: the root action skips migrating when the default directory is absent.)
+  if (settings.runner === 'builtin') checkMigrationsDir(settings.migrationsDir || 'migrations', settings.workingDirectory);
+}
+
+/** The migrations directory (relative to workingDirectory) is a directory, or an InputError naming `input`. */
+export function checkMigrationsDir(dir: string, workingDirectory: string, input = 'migrations-dir'): void {
+  try {
+    if (!statSync(join(workingDirectory, dir)).isDirectory()) throw new Error('not a directory');
+  } catch (error) {
+    throw unreadableMigrationsDir(dir, error, input);
+  }
+}
+
+export function unreadableMigrationsDir(dir: string, error: unknown, input = 'migrations-dir'): InputError {
+  return new InputError(
+    input,
+    `'${dir}' is not a readable directory (${errorMessage(error)}). Point it at the folder that holds your .sql migrations, relative to the repository root.`,
+  );
 }
 
 export function validateDatabaseUrl(databaseUrl: string): void {
