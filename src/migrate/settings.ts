@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { InputError, SettingError, errorMessage } from '../shared/errors.js';
 import { quoteIdent } from '../shared/naming.js';
 import { RULES, canonicalRule, type RuleName } from './lint/rules.js';
-import { parseCommand } from './tool/command.js';
+import { parseCommand } from './tool/command-line.js';
 import type { MigrateSettings } from './types.js';
 
 export const DEFAULT_HISTORY_TABLE = 'public.preview_db_migrations';
