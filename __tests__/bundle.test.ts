@@ -101,6 +101,16 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
       expect([name, loadsLater(name, 'node_modules/pg/')]).toEqual([name, true]);
     for (const name of ['migrate', 'preview-db', 'cli'])
       expect([name, DATABASE.filter((module) => loadsLater(name, `node_modules/${module}`))]).toEqual([name, DATABASE]);
+    // Node built-ins that are a share of the start themselves (node:crypto's load is about a tenth of
+    // it) load on first use as well: @actions/core's file commands and our hashes require node:crypto when called.
+    const LAZY_BUILTINS = ['crypto', 'child_process', 'http', 'https', 'tls', 'net', 'zlib'];
+    const builtinsAtStart = (name: string) =>
+      bundleFiles(dist, name).atStart.flatMap((file) =>
+        [...readFileSync(join(dist, file), 'utf8').matchAll(/\bfrom\s*["'](?:node:)?([a-z_]+)["']/g)]
+          .map((match) => match[1]!)
+          .filter((builtin) => LAZY_BUILTINS.includes(builtin)),
+      );
+    for (const name of names) expect([name, builtinsAtStart(name)]).toEqual([name, []]);
     // The migrate and root actions set the baseline-WebAssembly flags in-process (no second Node start to relaunch),
     // at start, so before the parser (on demand) compiles its WebAssembly.
     for (const name of ['migrate', 'preview-db']) expect([name, loadsAtStart(name, 'src/actions/with-baseline-wasm.ts')]).toEqual([name, true]);

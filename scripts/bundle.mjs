@@ -37,13 +37,19 @@ const undiciOnDemand = {
   },
 };
 
-/** Inside @actions/core: its OIDC client and platform details → stand-ins that load them on first use. */
+/** Inside @actions/core: its OIDC client, platform details and node:crypto → stand-ins that load them on first use. */
 const actionsCoreOnDemand = {
   name: 'actions-core-on-demand',
   setup(esbuild) {
     const standIns = { './oidc-utils.js': 'scripts/bundle/oidc-on-demand.mjs', './platform.js': 'scripts/bundle/platform-on-demand.mjs' };
     esbuild.onResolve({ filter: /^\.\/(oidc-utils|platform)\.js$/ }, (args) =>
       /node_modules\/@actions\/core\/lib\/core\.js$/.test(args.importer.split('\\').join('/')) ? { path: join(root, standIns[args.path]) } : undefined,
+    );
+    // Its file commands' node:crypto (one randomUUID per output) → a stand-in that loads it on first use.
+    esbuild.onResolve({ filter: /^crypto$/ }, (args) =>
+      /node_modules\/@actions\/core\/lib\/file-command\.js$/.test(args.importer.split('\\').join('/'))
+        ? { path: join(root, 'scripts/bundle/crypto-on-demand.mjs') }
+        : undefined,
     );
   },
 };
