@@ -138,6 +138,19 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
     expect(loaders.map((file) => dirname(relative(dist, file)))).toEqual([dirname(wasm[0]!)]);
   });
 
+  test("the Neon client's HTTP stack loads without Node's bundled undici (axios's load-time fetch probes wait for first use)", () => {
+    const axios = filesUnder(dist).filter(
+      (file) => file.endsWith('.js') && sourcesOf([relative(dist, file)]).some((source) => source.includes('node_modules/axios/')),
+    );
+    expect(axios).toHaveLength(1);
+    const script = "await import(process.argv[1]); console.log(process.moduleLoadList.some((m) => m.includes('undici')))";
+    const loaded = execFileSync(NODE24, ['--input-type=module', '-e', script, pathToFileURL(axios[0]!).href], { cwd: ROOT, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop();
+    expect(loaded).toBe('false');
+  });
+
   test('every bundle file has a linked source map whose sources are the files in src/, and Node maps code back to them', () => {
     const scripts = filesUnder(dist).filter((file) => /\.js$/.test(file));
     for (const file of scripts) {

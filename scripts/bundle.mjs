@@ -54,6 +54,34 @@ const actionsCoreOnDemand = {
   },
 };
 
+/**
+ * axios touches the fetch API's globals when it loads, and the first touch of one (FormData,
+ * Request, Response) loads Node's bundled undici: 10-20 ms of CPU before the Neon client's first
+ * request. Requests here go through axios's http adapter, so two load-time lines change: the
+ * fetch adapter's probe runs on that adapter's first use (axios calls it then itself), and
+ * isFormData stops comparing with the global FormData class (a FormData instance still passes
+ * its next check, on Symbol.toStringTag: whoever made one has loaded undici already).
+ * Each line must be found exactly once, so an axios upgrade fails the bundle until rechecked.
+ */
+const AXIOS_LOAD_TIME_GLOBALS = [
+  ['\ngetFetch();\n', '\n'],
+  ["const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;", 'const FormDataCtor = undefined;'],
+];
+const axiosGlobalsOnDemand = {
+  name: 'axios-globals-on-demand',
+  setup(esbuild) {
+    esbuild.onLoad({ filter: /node_modules[\\/]axios[\\/]dist[\\/]node[\\/]axios\.cjs$/ }, (args) => {
+      let source = readFileSync(args.path, 'utf8');
+      for (const [line, replacement] of AXIOS_LOAD_TIME_GLOBALS) {
+        if (source.split(line).length !== 2)
+          throw new Error(`bundle: ${JSON.stringify(line)} is not once in ${args.path}: check axiosGlobalsOnDemand against this axios`);
+        source = source.replace(line, replacement);
+      }
+      return { contents: source, loader: 'js' };
+    });
+  },
+};
+
 async function bundleInto(outRoot) {
   const result = await build({
     absWorkingDir: root,
@@ -73,7 +101,7 @@ async function bundleInto(outRoot) {
     metafile: true,
     // pg only loads pg-native when asked for it, which we never do.
     external: ['pg-native'],
-    plugins: [undiciOnDemand, actionsCoreOnDemand],
+    plugins: [undiciOnDemand, actionsCoreOnDemand, axiosGlobalsOnDemand],
     legalComments: 'none',
     logLevel: 'warning',
   });
