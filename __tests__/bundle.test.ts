@@ -138,7 +138,7 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
     expect(loaders.map((file) => dirname(relative(dist, file)))).toEqual([dirname(wasm[0]!)]);
   });
 
-  test("the Neon client's HTTP stack loads without Node's bundled undici (axios's load-time fetch probes wait for first use)", () => {
+  test("the Neon client's HTTP stack loads without Node's bundled undici or form-data's MIME table (each waits for first use)", () => {
     const axios = filesUnder(dist).filter(
       (file) => file.endsWith('.js') && sourcesOf([relative(dist, file)]).some((source) => source.includes('node_modules/axios/')),
     );
@@ -149,6 +149,10 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
       .split('\n')
       .pop();
     expect(loaded).toBe('false');
+    // form-data (with mime-db, ~165 KB) is bundled apart; axios's stand-in loads it for a multipart body.
+    expect(sourcesOf([relative(dist, axios[0]!)]).filter((source) => /node_modules\/(form-data|mime-db|mime-types)\//.test(source))).toEqual([]);
+    const vendored = "const FormData = require(process.argv[1]); const form = new FormData(); form.append('a', '1'); console.log(typeof form.getBoundary())";
+    expect(execFileSync(NODE24, ['-e', vendored, join(dist, 'vendor', 'form-data.cjs')], { encoding: 'utf8' }).trim()).toBe('string');
   });
 
   test('every bundle file has a linked source map whose sources are the files in src/, and Node maps code back to them', () => {

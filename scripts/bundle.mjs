@@ -2,9 +2,9 @@
 // source map beside each file (sources point at src/, so `node --enable-source-maps`
 // traces point there too). Code shared by several actions goes once into dist/chunks/, and
 // what only some paths need is split off and loaded on first use (the AWS SDK for RDS
-// snapshots, undici for GitHub API calls). libpg-query's WebAssembly is copied once, beside
-// the one chunk that loads it. Deterministic: the same sources and lockfile give
-// byte-identical output, which the stale-bundle test relies on.
+// snapshots, undici for GitHub API calls, form-data for axios's multipart bodies).
+// libpg-query's WebAssembly is copied once, beside the one chunk that loads it. Deterministic:
+// the same sources and lockfile give byte-identical output, which the stale-bundle test relies on.
 // Usage: node scripts/bundle.mjs [outdir]
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +34,16 @@ const undiciOnDemand = {
   name: 'undici-on-demand',
   setup(esbuild) {
     esbuild.onResolve({ filter: /^undici$/ }, () => ({ path: join(root, 'scripts/bundle/undici-on-demand.mjs') }));
+  },
+};
+
+/** `form-data`, inside axios → a stand-in that loads dist/vendor/form-data.cjs on first use. */
+const formDataOnDemand = {
+  name: 'form-data-on-demand',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^form-data$/ }, (args) =>
+      /node_modules\/axios\//.test(args.importer.split('\\').join('/')) ? { path: join(root, 'scripts/bundle/form-data-on-demand.cjs') } : undefined,
+    );
   },
 };
 
@@ -101,7 +111,7 @@ async function bundleInto(outRoot) {
     metafile: true,
     // pg only loads pg-native when asked for it, which we never do.
     external: ['pg-native'],
-    plugins: [undiciOnDemand, actionsCoreOnDemand, axiosGlobalsOnDemand],
+    plugins: [undiciOnDemand, actionsCoreOnDemand, axiosGlobalsOnDemand, formDataOnDemand],
     legalComments: 'none',
     logLevel: 'warning',
   });
@@ -126,19 +136,24 @@ async function bundleInto(outRoot) {
   if (wasmDirs.size > 1) throw new Error(`bundle: libpg-query landed in ${[...wasmDirs].join(', ')}; it must stay in one shared chunk`);
   for (const dir of wasmDirs) cpSync(join(root, 'node_modules/libpg-query/wasm/libpg-query.wasm'), join(dir, 'libpg-query.wasm'));
 
-  // undici, for the stand-in above: CommonJS so that it loads synchronously where it is needed.
-  await build({
-    absWorkingDir: root,
-    entryPoints: ['node_modules/undici/index.js'],
-    outfile: join(outRoot, 'vendor', 'undici.cjs'),
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  // undici and form-data, for the stand-ins above: CommonJS so that they load synchronously where they are needed.
+  for (const [entry, vendored] of [
+    ['node_modules/undici/index.js', 'undici.cjs'],
+    ['node_modules/form-data/lib/form_data.js', 'form-data.cjs'],
+  ]) {
+    await build({
+      absWorkingDir: root,
+      entryPoints: [entry],
+      outfile: join(outRoot, 'vendor', vendored),
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+  }
 }
 
 // esbuild's chunk names hash the source maps too, whose paths are relative to the output:
