@@ -54,8 +54,9 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
   const dist = join(ROOT, 'dist');
   const names = readdirSync(dist).filter((name) => existsSync(join(dist, name, 'index.js')));
   let bundleFiles: (dist: string, name: string) => { atStart: string[]; onDemand: string[]; startBytes: number; onDemandBytes: number };
+  let staticClosure: (dist: string, file: string) => Set<string>;
   beforeAll(async () => {
-    ({ bundleFiles } = await import(join(ROOT, 'scripts', 'bundle', 'closure.mjs')));
+    ({ bundleFiles, staticClosure } = await import(join(ROOT, 'scripts', 'bundle', 'closure.mjs')));
   });
   const sourcesOf = (files: string[]) =>
     files.flatMap((file) => (JSON.parse(readFileSync(join(dist, `${file}.map`), 'utf8')) as { sources: string[] }).sources);
@@ -136,6 +137,15 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
     // The chunk that loads it sits beside it (its loader looks in its own directory).
     const loaders = filesUnder(dist).filter((file) => file.endsWith('.js') && readFileSync(file, 'utf8').includes('libpg-query.wasm'));
     expect(loaders.map((file) => dirname(relative(dist, file)))).toEqual([dirname(wasm[0]!)]);
+  });
+
+  test('a Neon preview reaches its first API request without pg: the Neon provider loads it once the branch exists', () => {
+    const scripts = filesUnder(dist).filter((file) => file.endsWith('.js'));
+    const neon = scripts.filter((file) => sourcesOf([relative(dist, file)]).includes('../../src/providers/neon/preview.ts'));
+    expect(neon).toHaveLength(1);
+    const loaded = sourcesOf([...staticClosure(dist, relative(dist, neon[0]!))]);
+    expect(loaded.filter((source) => /node_modules\/(pg|pg-protocol|pg-pool)\//.test(source))).toEqual([]);
+    expect(loaded).toContain('../../node_modules/@neondatabase/api-client/dist/index.js');
   });
 
   test("the Neon client's HTTP stack loads without Node's bundled undici or form-data's MIME table (each waits for first use)", () => {

@@ -2,7 +2,7 @@
 // retried), the one classification of errors a later attempt can outlive, telling a lost
 // connection apart, describing a target for messages, and reading the server's version.
 import pg from 'pg';
-import { DeadlineExceededError, withRetries, TRANSIENT_NETWORK_CODES, type RetryVerdict } from './retry.js';
+import { DeadlineExceededError, abortableSleep, withRetries, TRANSIENT_NETWORK_CODES, type RetryVerdict } from './retry.js';
 import { SettingError } from './errors.js';
 import type { Log } from './log.js';
 
@@ -150,22 +150,6 @@ async function openWithRetry(url: string, deadline: number, log: Log, what: stri
   );
 }
 
-/** Sleeps, or rejects with the signal's reason as soon as it is aborted. */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** The compute answers a real query: the honest definition of ready. */
 export async function waitForSelectOne(url: string, deadline: number, log: Log, what = 'database', options: ConnectOptions = {}): Promise<void> {
   const client = await connectWithRetry(url, deadline, log, what, options);
@@ -178,3 +162,4 @@ export async function waitForSelectOne(url: string, deadline: number, log: Log, 
 
 // Light helpers on the URL alone (no pg), for the input readers too.
 export { describeUrl, withCredentials, withDatabase } from './postgres-url.js';
+export { abortableSleep } from './retry.js';
