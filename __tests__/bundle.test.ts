@@ -54,8 +54,9 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
   const dist = join(ROOT, 'dist');
   const names = readdirSync(dist).filter((name) => existsSync(join(dist, name, 'index.js')));
   let bundleFiles: (dist: string, name: string) => { atStart: string[]; onDemand: string[]; startBytes: number; onDemandBytes: number };
+  let staticClosure: (dist: string, file: string) => Set<string>;
   beforeAll(async () => {
-    ({ bundleFiles } = await import(join(ROOT, 'scripts', 'bundle', 'closure.mjs')));
+    ({ bundleFiles, staticClosure } = await import(join(ROOT, 'scripts', 'bundle', 'closure.mjs')));
   });
   const sourcesOf = (files: string[]) =>
     files.flatMap((file) => (JSON.parse(readFileSync(join(dist, `${file}.map`), 'utf8')) as { sources: string[] }).sources);
@@ -92,9 +93,27 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
     for (const name of ['preview-db', 'create-branch', 'cleanup', 'snapshot', 'restore', 'cli'])
       expect([name, loadsLater(name, 'node_modules/@neondatabase/api-client/')]).toEqual([name, true]);
     for (const name of ['preview-db', 'cleanup']) expect([name, loadsLater(name, 'node_modules/@octokit/core/')]).toEqual([name, true]);
-    // pg, too, only once the inputs are valid, where no input check needs a database.
-    expect(['create-branch', 'cleanup', 'restore', 'cli'].filter((name) => loadsAtStart(name, 'node_modules/pg/'))).toEqual([]);
-    // The migrate and root actions set the baseline-WebAssembly flags in-process (no second Node start to relaunch).
+    // The database stack, too: pg, the SQL parser and COPY streams load once the inputs are valid
+    // (the input readers import the cores' light settings modules, never the cores).
+    const DATABASE = ['pg/', 'libpg-query/', 'pg-copy-streams/'];
+    for (const name of names) expect([name, DATABASE.filter((module) => loadsAtStart(name, `node_modules/${module}`))]).toEqual([name, []]);
+    // ...and on demand wherever a run talks to a database or lints.
+    for (const name of ['preview-db', 'create-branch', 'migrate', 'cleanup', 'snapshot', 'restore', 'refresh-template', 'cli'])
+      expect([name, loadsLater(name, 'node_modules/pg/')]).toEqual([name, true]);
+    for (const name of ['migrate', 'preview-db', 'cli'])
+      expect([name, DATABASE.filter((module) => loadsLater(name, `node_modules/${module}`))]).toEqual([name, DATABASE]);
+    // Node built-ins that are a share of the start themselves (node:crypto's load is about a tenth of
+    // it) load on first use as well: @actions/core's file commands and our hashes require node:crypto when called.
+    const LAZY_BUILTINS = ['crypto', 'child_process', 'http', 'https', 'tls', 'net', 'zlib'];
+    const builtinsAtStart = (name: string) =>
+      bundleFiles(dist, name).atStart.flatMap((file) =>
+        [...readFileSync(join(dist, file), 'utf8').matchAll(/\bfrom\s*["'](?:node:)?([a-z_]+)["']/g)]
+          .map((match) => match[1]!)
+          .filter((builtin) => LAZY_BUILTINS.includes(builtin)),
+      );
+    for (const name of names) expect([name, builtinsAtStart(name)]).toEqual([name, []]);
+    // The migrate and root actions set the baseline-WebAssembly flags in-process (no second Node start to relaunch),
+    // at start, so before the parser (on demand) compiles its WebAssembly.
     for (const name of ['migrate', 'preview-db']) expect([name, loadsAtStart(name, 'src/actions/with-baseline-wasm.ts')]).toEqual([name, true]);
     const flagSetters = filesUnder(dist).filter((file) => file.endsWith('.js') && readFileSync(file, 'utf8').includes('--no-wasm-tier-up'));
     expect(flagSetters).toHaveLength(1);
@@ -109,14 +128,41 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
     expect(wasm).toHaveLength(1);
     const loadsParser = (name: string) => sourcesOf(bundleFiles(dist, name).atStart).some((source) => source.includes('libpg-query/'));
     const mayLoadParser = (name: string) => sourcesOf(bundleFiles(dist, name).onDemand).some((source) => source.includes('libpg-query/'));
-    // The actions that lint load it; those that never do, never (actions added later may go either way).
-    expect(['migrate', 'preview-db'].filter(loadsParser)).toEqual(['migrate', 'preview-db']);
-    expect(['cleanup', 'create-branch', 'snapshot', 'restore'].filter(loadsParser)).toEqual([]);
-    // The CLI loads each command when it runs: the parser only for the commands that lint.
-    expect([loadsParser('cli'), mayLoadParser('cli')]).toEqual([false, true]);
+    // None loads it at start: a bad input fails before it compiles.
+    expect(names.filter(loadsParser)).toEqual([]);
+    // The actions that lint load it once their inputs are valid (the CLI: only the commands that lint);
+    // those that never lint, never (actions added later may go either way).
+    expect(['migrate', 'preview-db', 'cli'].filter(mayLoadParser)).toEqual(['migrate', 'preview-db', 'cli']);
+    expect(['cleanup', 'create-branch', 'snapshot', 'restore'].filter((name) => loadsParser(name) || mayLoadParser(name))).toEqual([]);
     // The chunk that loads it sits beside it (its loader looks in its own directory).
     const loaders = filesUnder(dist).filter((file) => file.endsWith('.js') && readFileSync(file, 'utf8').includes('libpg-query.wasm'));
     expect(loaders.map((file) => dirname(relative(dist, file)))).toEqual([dirname(wasm[0]!)]);
+  });
+
+  test('a Neon preview reaches its first API request without pg: the Neon provider loads it once the branch exists', () => {
+    const scripts = filesUnder(dist).filter((file) => file.endsWith('.js'));
+    const neon = scripts.filter((file) => sourcesOf([relative(dist, file)]).includes('../../src/providers/neon/preview.ts'));
+    expect(neon).toHaveLength(1);
+    const loaded = sourcesOf([...staticClosure(dist, relative(dist, neon[0]!))]);
+    expect(loaded.filter((source) => /node_modules\/(pg|pg-protocol|pg-pool)\//.test(source))).toEqual([]);
+    expect(loaded).toContain('../../node_modules/@neondatabase/api-client/dist/index.js');
+  });
+
+  test("the Neon client's HTTP stack loads without Node's bundled undici or form-data's MIME table (each waits for first use)", () => {
+    const axios = filesUnder(dist).filter(
+      (file) => file.endsWith('.js') && sourcesOf([relative(dist, file)]).some((source) => source.includes('node_modules/axios/')),
+    );
+    expect(axios).toHaveLength(1);
+    const script = "await import(process.argv[1]); console.log(process.moduleLoadList.some((m) => m.includes('undici')))";
+    const loaded = execFileSync(NODE24, ['--input-type=module', '-e', script, pathToFileURL(axios[0]!).href], { cwd: ROOT, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop();
+    expect(loaded).toBe('false');
+    // form-data (with mime-db, ~165 KB) is bundled apart; axios's stand-in loads it for a multipart body.
+    expect(sourcesOf([relative(dist, axios[0]!)]).filter((source) => /node_modules\/(form-data|mime-db|mime-types)\//.test(source))).toEqual([]);
+    const vendored = "const FormData = require(process.argv[1]); const form = new FormData(); form.append('a', '1'); console.log(typeof form.getBoundary())";
+    expect(execFileSync(NODE24, ['-e', vendored, join(dist, 'vendor', 'form-data.cjs')], { encoding: 'utf8' }).trim()).toBe('string');
   });
 
   test('every bundle file has a linked source map whose sources are the files in src/, and Node maps code back to them', () => {

@@ -88,7 +88,17 @@ describe('every duration input has a range, named in the error', () => {
       expect(inputError(() => getMigrateInputs(facts, {})).message).toBe(`Input '${input}': '${value}' is outside the allowed range: use ${range}.`);
     }
     given({ ...migrate, 'lock-timeout': '5s', 'statement-timeout': '10m', 'lock-threshold': '500ms' });
-    expect(getMigrateInputs(facts, {})).toMatchObject({ lockTimeoutSeconds: 5, statementTimeoutSeconds: 600, lockThresholdMs: 500 });
+    // The built-in runner's directory is checked with the inputs too (before the core loads).
+    const workspace = mkdtempSync(join(tmpdir(), 'preview-db-bounds-'));
+    expect(inputError(() => getMigrateInputs(facts, { GITHUB_WORKSPACE: workspace })).message).toMatch(
+      /^Input 'migrations-dir': 'migrations' is not a readable directory/,
+    );
+    mkdirSync(join(workspace, 'migrations'));
+    expect(getMigrateInputs(facts, { GITHUB_WORKSPACE: workspace })).toMatchObject({
+      lockTimeoutSeconds: 5,
+      statementTimeoutSeconds: 600,
+      lockThresholdMs: 500,
+    });
   });
 
   test('a count too large for a number is refused', () => {

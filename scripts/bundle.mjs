@@ -2,9 +2,9 @@
 // source map beside each file (sources point at src/, so `node --enable-source-maps`
 // traces point there too). Code shared by several actions goes once into dist/chunks/, and
 // what only some paths need is split off and loaded on first use (the AWS SDK for RDS
-// snapshots, undici for GitHub API calls). libpg-query's WebAssembly is copied once, beside
-// the one chunk that loads it. Deterministic: the same sources and lockfile give
-// byte-identical output, which the stale-bundle test relies on.
+// snapshots, undici for GitHub API calls, form-data for axios's multipart bodies).
+// libpg-query's WebAssembly is copied once, beside the one chunk that loads it. Deterministic:
+// the same sources and lockfile give byte-identical output, which the stale-bundle test relies on.
 // Usage: node scripts/bundle.mjs [outdir]
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +37,17 @@ const undiciOnDemand = {
   },
 };
 
-/** Inside @actions/core: its OIDC client and platform details → stand-ins that load them on first use. */
+/** `form-data`, inside axios → a stand-in that loads dist/vendor/form-data.cjs on first use. */
+const formDataOnDemand = {
+  name: 'form-data-on-demand',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^form-data$/ }, (args) =>
+      /node_modules\/axios\//.test(args.importer.split('\\').join('/')) ? { path: join(root, 'scripts/bundle/form-data-on-demand.cjs') } : undefined,
+    );
+  },
+};
+
+/** Inside @actions/core: its OIDC client, platform details and node:crypto → stand-ins that load them on first use. */
 const actionsCoreOnDemand = {
   name: 'actions-core-on-demand',
   setup(esbuild) {
@@ -45,6 +55,40 @@ const actionsCoreOnDemand = {
     esbuild.onResolve({ filter: /^\.\/(oidc-utils|platform)\.js$/ }, (args) =>
       /node_modules\/@actions\/core\/lib\/core\.js$/.test(args.importer.split('\\').join('/')) ? { path: join(root, standIns[args.path]) } : undefined,
     );
+    // Its file commands' node:crypto (one randomUUID per output) → a stand-in that loads it on first use.
+    esbuild.onResolve({ filter: /^crypto$/ }, (args) =>
+      /node_modules\/@actions\/core\/lib\/file-command\.js$/.test(args.importer.split('\\').join('/'))
+        ? { path: join(root, 'scripts/bundle/crypto-on-demand.mjs') }
+        : undefined,
+    );
+  },
+};
+
+/**
+ * axios touches the fetch API's globals when it loads, and the first touch of one (FormData,
+ * Request, Response) loads Node's bundled undici: 10-20 ms of CPU before the Neon client's first
+ * request. Requests here go through axios's http adapter, so two load-time lines change: the
+ * fetch adapter's probe runs on that adapter's first use (axios calls it then itself), and
+ * isFormData stops comparing with the global FormData class (a FormData instance still passes
+ * its next check, on Symbol.toStringTag: whoever made one has loaded undici already).
+ * Each line must be found exactly once, so an axios upgrade fails the bundle until rechecked.
+ */
+const AXIOS_LOAD_TIME_GLOBALS = [
+  ['\ngetFetch();\n', '\n'],
+  ["const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;", 'const FormDataCtor = undefined;'],
+];
+const axiosGlobalsOnDemand = {
+  name: 'axios-globals-on-demand',
+  setup(esbuild) {
+    esbuild.onLoad({ filter: /node_modules[\\/]axios[\\/]dist[\\/]node[\\/]axios\.cjs$/ }, (args) => {
+      let source = readFileSync(args.path, 'utf8');
+      for (const [line, replacement] of AXIOS_LOAD_TIME_GLOBALS) {
+        if (source.split(line).length !== 2)
+          throw new Error(`bundle: ${JSON.stringify(line)} is not once in ${args.path}: check axiosGlobalsOnDemand against this axios`);
+        source = source.replace(line, replacement);
+      }
+      return { contents: source, loader: 'js' };
+    });
   },
 };
 
@@ -67,7 +111,7 @@ async function bundleInto(outRoot) {
     metafile: true,
     // pg only loads pg-native when asked for it, which we never do.
     external: ['pg-native'],
-    plugins: [undiciOnDemand, actionsCoreOnDemand],
+    plugins: [undiciOnDemand, actionsCoreOnDemand, axiosGlobalsOnDemand, formDataOnDemand],
     legalComments: 'none',
     logLevel: 'warning',
   });
@@ -92,19 +136,24 @@ async function bundleInto(outRoot) {
   if (wasmDirs.size > 1) throw new Error(`bundle: libpg-query landed in ${[...wasmDirs].join(', ')}; it must stay in one shared chunk`);
   for (const dir of wasmDirs) cpSync(join(root, 'node_modules/libpg-query/wasm/libpg-query.wasm'), join(dir, 'libpg-query.wasm'));
 
-  // undici, for the stand-in above: CommonJS so that it loads synchronously where it is needed.
-  await build({
-    absWorkingDir: root,
-    entryPoints: ['node_modules/undici/index.js'],
-    outfile: join(outRoot, 'vendor', 'undici.cjs'),
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  // undici and form-data, for the stand-ins above: CommonJS so that they load synchronously where they are needed.
+  for (const [entry, vendored] of [
+    ['node_modules/undici/index.js', 'undici.cjs'],
+    ['node_modules/form-data/lib/form_data.js', 'form-data.cjs'],
+  ]) {
+    await build({
+      absWorkingDir: root,
+      entryPoints: [entry],
+      outfile: join(outRoot, 'vendor', vendored),
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+  }
 }
 
 // esbuild's chunk names hash the source maps too, whose paths are relative to the output:

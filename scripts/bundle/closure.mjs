@@ -6,6 +6,15 @@ import { dirname, join, relative, resolve } from 'node:path';
 const STATIC_IMPORT = /(?:^|[;}\n])\s*(?:import|export)\s*(?:[\w$*{}\s,]*?\s*from\s*)?["'](\.{1,2}\/[^"']+)["']/g;
 const DYNAMIC_IMPORT = /\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
 
+/** The files (relative to dist) that loading `file` loads: it and its static imports, transitively. */
+export function staticClosure(dist, file, seen = new Set()) {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const text = readFileSync(join(dist, file), 'utf8');
+  for (const match of text.matchAll(STATIC_IMPORT)) staticClosure(dist, relative(dist, resolve(dist, dirname(file), match[1])), seen);
+  return seen;
+}
+
 /** Files (relative to dist) loaded at start by dist/<name>/index.js, and those it may load later. */
 export function bundleFiles(dist, name) {
   const atStart = new Set();

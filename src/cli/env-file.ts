@@ -3,9 +3,12 @@
 // blank line and the order stay as they were; the file is replaced atomically (a temporary
 // file in the same directory, then rename) and a new file is readable by its owner only.
 import { closeSync, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from './errors.js';
+
+// node:crypto loads when a file is written, not with the CLI's start (which reads this module).
+const require = createRequire(import.meta.url);
 
 export type UrlKind = 'pooled' | 'direct';
 
@@ -105,7 +108,10 @@ export function writeEnvFile(path: string, values: Array<[string, string]>): { c
   if (existed && !statSync(target).isFile()) throw new UsageError(`${path} is not a file.`);
   const before = existed ? readFileSync(target, 'utf8') : '';
   const mode = existed ? statSync(target).mode & 0o777 : 0o600;
-  const temp = join(dirname(target), `.${basename(target)}.preview-db-${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(
+    dirname(target),
+    `.${basename(target)}.preview-db-${(require('node:crypto') as typeof import('node:crypto')).randomBytes(6).toString('hex')}.tmp`,
+  );
   const fd = openSync(temp, 'wx', mode);
   try {
     // Exactly this mode, whatever the umask.

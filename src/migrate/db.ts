@@ -2,7 +2,6 @@
 // serialises concurrent runs, session settings, and the built-in runner's history table.
 import pg from 'pg';
 import { createHash } from 'node:crypto';
-import { InputError } from '../shared/errors.js';
 import { quoteIdent, quoteLiteral } from '../shared/naming.js';
 import { DeadlineExceededError, sleep } from '../shared/retry.js';
 import { connectWithRetry } from '../shared/postgres.js';
@@ -20,16 +19,7 @@ export async function connect(url: string, log: Log, options: { deadlineMs?: num
   });
 }
 
-/** `schema.table` or `table` (schema public), each part a plain identifier. */
-export function parseTableName(text: string, input: string): { schema: string; table: string; qualified: string } {
-  const parts = text.trim().split('.');
-  const ident = /^[A-Za-z_][A-Za-z0-9_$]*$/;
-  if (parts.length > 2 || parts.some((part) => !ident.test(part))) {
-    throw new InputError(input, `'${text}' is not a table name. Use schema.table or table with letters, digits and _, such as public.preview_db_migrations.`);
-  }
-  const [schema, table] = parts.length === 2 ? [parts[0]!, parts[1]!] : ['public', parts[0]!];
-  return { schema, table, qualified: `${quoteIdent(schema)}.${quoteIdent(table)}` };
-}
+export { parseTableName } from './settings.js';
 
 /** A stable 64-bit advisory lock key per history table, so unrelated tools never collide. */
 export function advisoryLockKey(historyTable: string): string {

@@ -11,6 +11,7 @@ import { InputError, errorMessage } from '../shared/errors.js';
 import { SqlSyntaxError, splitStatements, type SqlStatement } from './sql.js';
 import type { FileProblem } from './types.js';
 import { withoutPreviewDown } from './sections.js';
+import { unreadableMigrationsDir } from './settings.js';
 
 export type { FileProblem } from './types.js';
 
@@ -634,10 +635,7 @@ export async function readMigrations(dir: string, workingDirectory: string, inpu
       }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (error) {
-    throw new InputError(
-      input,
-      `'${dir}' is not a readable directory (${errorMessage(error)}). Point it at the folder that holds your .sql migrations, relative to the repository root.`,
-    );
+    throw unreadableMigrationsDir(dir, error, input);
   }
   const layout = detectLayout(entries, absoluteDir);
   const problems: FileProblem[] = [];

@@ -2,103 +2,22 @@
 // tool, measure locks, and report. Takes plain settings and a Log; never touches
 // @actions/core, so the action, the lifecycle action and the CLI share it.
 import { secretsOfUrl } from '../shared/secrets.js';
-import { SettingError } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
-import { parseTableName } from './db.js';
-import { validateRuleNames } from './lint/index.js';
 import { renderMigrateReport } from './report.js';
 import type { MigrateFailure, MigrateResult, MigrateSettings } from './types.js';
 import { annotatedProblems, fail, type State } from './run-state.js';
 import { runBuiltin } from './builtin.js';
 import { runExternal } from './tool/run.js';
 import { checkDownMigrations, readSchemaAt } from './down.js';
-import { parseCommand } from './tool/command.js';
 import { runOffline } from './offline.js';
+import { isOffline, isPooledNeonUrl, validateSettings } from './settings.js';
 
 export * from './types.js';
+// The light half (names, defaults, checks), which the input readers import on their own.
+export * from './settings.js';
 export { renderMigrateReport, renderMigrateSummary, migrateHeadline, findingsOutput, FINDINGS_OUTPUT_BYTES, TRUNCATED_RULE } from './report.js';
-export { RUNNERS, PROFILES } from './tool/profiles.js';
-export { KNOWN_RULES } from './lint/index.js';
+export { PROFILES } from './tool/profiles.js';
 export { readMigrationSet, OFFLINE_REASON } from './offline.js';
-
-export const DEFAULT_HISTORY_TABLE = 'public.preview_db_migrations';
-
-/**
- * Settings with the action's documented defaults (built-in runner, lint warn, nothing
- * measured), for callers that drive the core directly: the Node API, tests and benches.
- */
-export function migrateSettings(databaseUrl: string, workingDirectory: string, overrides: Partial<MigrateSettings> = {}): MigrateSettings {
-  return {
-    databaseUrl,
-    runner: 'builtin',
-    workingDirectory,
-    historyTable: DEFAULT_HISTORY_TABLE,
-    exportEnv: ['DATABASE_URL'],
-    dryRun: false,
-    lint: 'warn',
-    lintDisable: [],
-    allowDestructive: false,
-    allowDrift: false,
-    protected: false,
-    seed: [],
-    analyze: false,
-    lockThresholdMs: 1000,
-    ...overrides,
-  };
-}
-
-/** Neon's pooled hosts carry `-pooler` in their first label. */
-export function isPooledNeonUrl(url: string): boolean {
-  try {
-    return new URL(url).hostname.includes('-pooler.');
-  } catch {
-    return false;
-  }
-}
-
-/** No database to talk to: the run lints offline (a fork's pull request gets no secrets, or lint-only). */
-export function isOffline(settings: Pick<MigrateSettings, 'databaseUrl' | 'lintOnly'>): boolean {
-  return Boolean(settings.lintOnly) || !settings.databaseUrl;
-}
-
-/**
- * Checks what can be checked without touching the database; throws SettingError naming the
- * setting (`command`, `seed`...), which each entry point maps to its input or flag.
- */
-export function validateSettings(settings: MigrateSettings): void {
-  if (!isOffline(settings)) validateDatabaseUrl(settings.databaseUrl);
-  validateOptions(settings);
-}
-
-export function validateDatabaseUrl(databaseUrl: string): void {
-  if (!databaseUrl) throw new SettingError('databaseUrl', 'is required: the direct (non-pooled) connection URL of the database to migrate.');
-  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new SettingError('databaseUrl', 'is not a postgres:// or postgresql:// URL.');
-}
-
-/** Every check but the target's: the root action runs it before the preview (and its URL) exists. */
-export function validateOptions(settings: Omit<MigrateSettings, 'databaseUrl'>): void {
-  validateRuleNames(settings.lintDisable, 'lint-disable');
-  if (settings.seed.length > 0 && settings.protected)
-    throw new SettingError('seed', 'seeding is for preview databases and is refused with protected: true. Remove seed for this database.');
-  if (settings.runner === 'command' && !settings.command)
-    throw new SettingError('command', "is required with runner: command. Give the command that applies your migrations, e.g. 'npm run migrate'.");
-  // Run without a shell: refuse shell syntax now, before anything changes.
-  if (settings.runner !== 'builtin' && settings.command) parseCommand(settings.command, 'command');
-  for (const name of settings.exportEnv)
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new SettingError('exportEnv', `'${name}' is not an environment variable name.`);
-  if (settings.runner === 'builtin') parseTableName(settings.historyTable, 'history-table');
-  if (settings.checkDown && settings.protected)
-    throw new SettingError(
-      'checkDown',
-      'runs down steps on the database and is refused with protected: true. Check reversibility on a preview database instead.',
-    );
-  if (settings.checkDown && settings.runner !== 'builtin')
-    throw new SettingError(
-      'checkDown',
-      `works with the built-in runner (down steps in the layouts it reads: <name>.down.sql or a '-- preview-db: down' section, golang-migrate's .down.sql, Diesel's down.sql, dbmate's '-- migrate:down'); runner ${settings.runner} applies migrations with its own tool, whose down steps this action does not run. Remove check-down, or use runner: builtin.`,
-    );
-  if (settings.requireDown && !settings.checkDown) throw new SettingError('requireDown', 'applies to check-down; set check-down: true too, or remove it.');
-}
 
 export async function migrate(settings: MigrateSettings, log: Log): Promise<MigrateResult> {
   for (const secret of secretsOfUrl(settings.databaseUrl)) log.secret(secret);

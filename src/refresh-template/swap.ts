@@ -4,12 +4,12 @@ import type pg from 'pg';
 import { quoteIdent, quoteLiteral } from '../shared/naming.js';
 import { sleep } from '../shared/retry.js';
 import type { Log } from '../shared/log.js';
+import { nextName, oldName } from './settings.js';
 
 /** The comment on databases this action builds. Not a preview's mark: cleanup never takes them. */
 export const REFRESH_MARK = 'refreshed-by=preview-db';
 
-export const nextName = (template: string) => `${template}_next`;
-export const oldName = (template: string) => `${template}_old`;
+export { nextName, oldName } from './settings.js';
 
 export interface DatabaseFacts {
   exists: boolean;

@@ -2,7 +2,7 @@
 // retried), the one classification of errors a later attempt can outlive, telling a lost
 // connection apart, describing a target for messages, and reading the server's version.
 import pg from 'pg';
-import { DeadlineExceededError, withRetries, TRANSIENT_NETWORK_CODES, type RetryVerdict } from './retry.js';
+import { DeadlineExceededError, abortableSleep, withRetries, TRANSIENT_NETWORK_CODES, type RetryVerdict } from './retry.js';
 import { SettingError } from './errors.js';
 import type { Log } from './log.js';
 
@@ -150,22 +150,6 @@ async function openWithRetry(url: string, deadline: number, log: Log, what: stri
   );
 }
 
-/** Sleeps, or rejects with the signal's reason as soon as it is aborted. */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** The compute answers a real query: the honest definition of ready. */
 export async function waitForSelectOne(url: string, deadline: number, log: Log, what = 'database', options: ConnectOptions = {}): Promise<void> {
   const client = await connectWithRetry(url, deadline, log, what, options);
@@ -176,29 +160,6 @@ export async function waitForSelectOne(url: string, deadline: number, log: Log, 
   }
 }
 
-/** Splits a connection URL into the parts the actions output; the password stays a separate value. */
-export function describeUrl(url: string): { host: string; port: string; database: string; user: string; password: string } {
-  const parsed = new URL(url);
-  return {
-    host: parsed.hostname,
-    port: parsed.port,
-    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
-    user: decodeURIComponent(parsed.username),
-    password: decodeURIComponent(parsed.password),
-  };
-}
-
-/** The same server and credentials, another database. */
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${encodeURIComponent(database)}`;
-  return parsed.toString();
-}
-
-/** The same server and database, other credentials. */
-export function withCredentials(url: string, user: string, password: string): string {
-  const parsed = new URL(url);
-  parsed.username = encodeURIComponent(user);
-  parsed.password = encodeURIComponent(password);
-  return parsed.toString();
-}
+// Light helpers on the URL alone (no pg), for the input readers too.
+export { describeUrl, withCredentials, withDatabase } from './postgres-url.js';
+export { abortableSleep } from './retry.js';

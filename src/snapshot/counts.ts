@@ -7,26 +7,9 @@ import { InputError, errorMessage } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import { connectWithRetry } from '../shared/postgres.js';
 import { qualifiedTable } from '../shared/naming.js';
+import { ROW_COUNT_TAG_PREFIX } from './counted-tables.js';
 
-/** RDS allows 50 tags a resource; ours and the user's need some. */
-export const MAX_COUNTED_TABLES = 20;
-
-export function validateCountedTables(tables: string[], input = 'record-counts'): string[] {
-  if (tables.length > MAX_COUNTED_TABLES)
-    throw new InputError(
-      input,
-      `names ${tables.length} tables; at most ${MAX_COUNTED_TABLES} fit in the snapshot's tags. Pick the tables whose loss you would notice first.`,
-    );
-  for (const table of tables) {
-    if (!/^[A-Za-z0-9_$]+(\.[A-Za-z0-9_$]+)?$/.test(table) || `${ROW_COUNT_TAG_PREFIX}${table}`.length > 128) {
-      throw new InputError(
-        input,
-        `'${table}' is not a table name this action can record (table or schema.table; letters, digits, _ and $; the tag key row-count:<table> must fit in 128 characters).`,
-      );
-    }
-  }
-  return tables;
-}
+export { MAX_COUNTED_TABLES, ROW_COUNT_TAG_PREFIX, validateCountedTables } from './counted-tables.js';
 
 export async function countRows(url: string, tables: string[], deadline: number, log: Log): Promise<Record<string, number>> {
   const client = await connectWithRetry(url, deadline, log, 'database to count');
@@ -59,9 +42,6 @@ export async function countRows(url: string, tables: string[], deadline: number,
 export function countTags(counts: Record<string, number>): Array<{ Key: string; Value: string }> {
   return Object.entries(counts).map(([table, n]) => ({ Key: `${ROW_COUNT_TAG_PREFIX}${table}`, Value: String(n) }));
 }
-
-/** Tag keys under which the snapshot action records row counts (`record-counts`). */
-export const ROW_COUNT_TAG_PREFIX = 'row-count:';
 
 export function recordedCounts(tags: Record<string, string>): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -1,7 +1,8 @@
 // Reads and validates every migrate input before anything changes.
 import { InputError } from '../../shared/errors.js';
 import { parseDuration } from '../../shared/duration.js';
-import { DEFAULT_HISTORY_TABLE, RUNNERS, validateSettings, type MigrateSettings } from '../../migrate/index.js';
+import { DEFAULT_HISTORY_TABLE, RUNNERS, validateSettings } from '../../migrate/settings.js';
+import type { MigrateSettings } from '../../migrate/types.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';
 

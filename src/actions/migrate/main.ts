@@ -2,14 +2,17 @@
 // First: may run this action again with V8 flags that keep SQL parsing fast (see the module).
 import '../with-baseline-wasm.js';
 import * as core from '@actions/core';
-import { migrate, renderMigrateSummary } from '../../migrate/index.js';
 import { readRunFacts } from '../context.js';
 import { actionLog, runAction, setOutputs } from '../runtime.js';
 import { MIGRATE_SETTING_INPUTS, getMigrateInputs } from './inputs.js';
-import { migrateOutputs, writeMigrateReport } from './outputs.js';
 
 async function main(): Promise<void> {
   const settings = getMigrateInputs(readRunFacts());
+  // The core (pg, the SQL parser, the lint rules) and its report load once the inputs are valid.
+  const [{ migrate, renderMigrateSummary }, { migrateOutputs, writeMigrateReport }] = await Promise.all([
+    import('../../migrate/index.js'),
+    import('./outputs.js'),
+  ]);
   const result = await migrate(settings, actionLog);
   const reportFile = writeMigrateReport(result);
   // GitHub takes at most 1 MiB per step summary and 1 MB per output: both get the summary, the file everything.

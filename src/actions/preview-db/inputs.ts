@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../shared/errors.js';
-import { validateOptions, type MigrateSettings } from '../../migrate/index.js';
+import { validateOptions } from '../../migrate/settings.js';
+import type { MigrateSettings } from '../../migrate/types.js';
 import type { LifecyclePhase } from '../../lifecycle/index.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';

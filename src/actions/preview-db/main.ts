@@ -2,33 +2,26 @@
 // First: may run this action again with V8 flags that keep SQL parsing fast (see the module).
 import '../with-baseline-wasm.js';
 import * as core from '@actions/core';
-import { describeFailure, type MigrateResult } from '../../migrate/index.js';
+import type { MigrateResult } from '../../migrate/types.js';
 import { phaseOf } from '../../lifecycle/phase.js';
 import { errorMessage } from '../../shared/errors.js';
-import {
-  COMMENT_KEY,
-  renderClosedComment,
-  renderFailedComment,
-  renderLintOnlyComment,
-  renderOpenComment,
-  type CommentContext,
-} from '../../lifecycle/comment.js';
+import type { CommentContext } from '../../lifecycle/comment.js';
 import { workflowRunUrl } from '../../github/console-links.js';
 import { readRunFacts, type RunFacts } from '../context.js';
 import { actionLog, asInputError, emptyOutputs, redactSecrets, runAction, setOutputs, type Outputs } from '../runtime.js';
 import { LIFECYCLE_SETTING_INPUTS, getLifecycleInputs, type LifecycleInputs } from './inputs.js';
 import { exportPreviewEnv, previewOutputs } from '../create-branch/outputs.js';
-import { migrateOutputs, writeMigrateReport } from '../migrate/outputs.js';
-
-/** What a run that creates nothing sets: every declared output, empty or "nothing happened". */
-const EMPTY_OUTPUTS: Outputs = { ...emptyOutputs('preview-db'), created: false, skipped: false, deleted: false, ...migrateOutputs(undefined, '') };
 
 /** Posts or updates the pull request's one comment; a failure is a warning, never the run's. */
 async function postComment(settings: LifecycleInputs, facts: RunFacts, body: string): Promise<string> {
   if (!settings.comment || !facts.pullRequest) return '';
   const [owner, repo] = facts.repository.split('/');
   // Octokit loads only when there is a comment to post.
-  const [{ getOctokit }, { commentMarker, upsertStickyComment }] = await Promise.all([import('@actions/github'), import('../../github/sticky-comment.js')]);
+  const [{ getOctokit }, { commentMarker, upsertStickyComment }, { COMMENT_KEY }] = await Promise.all([
+    import('@actions/github'),
+    import('../../github/sticky-comment.js'),
+    import('../../lifecycle/comment.js'),
+  ]);
   const result = await upsertStickyComment({
     octokit: getOctokit(settings.githubToken, { baseUrl: facts.apiUrl }),
     owner: owner!,
@@ -47,6 +40,21 @@ async function main(): Promise<void> {
   const phase = phaseOf(facts.eventName, facts.action);
   const settings = getLifecycleInputs(facts, phase);
   const branchName = settings.settings.request.branchName;
+  // The lifecycle (every core, the providers behind them), the comments and the migrate report
+  // load once the inputs are valid.
+  const [
+    { closePreview, lintWithoutPreview, openPreview },
+    { renderClosedComment, renderFailedComment, renderLintOnlyComment, renderOpenComment },
+    { describeFailure },
+    { migrateOutputs, writeMigrateReport },
+  ] = await Promise.all([
+    import('../../lifecycle/index.js'),
+    import('../../lifecycle/comment.js'),
+    import('../../migrate/index.js'),
+    import('../migrate/outputs.js'),
+  ]);
+  /** What a run that creates nothing sets: every declared output, empty or "nothing happened". */
+  const EMPTY_OUTPUTS: Outputs = { ...emptyOutputs('preview-db'), created: false, skipped: false, deleted: false, ...migrateOutputs(undefined, '') };
   if (!phase) {
     const why =
       facts.eventName === 'pull_request_target' ? " (pull_request_target would run a fork's migrations with this repository's secrets; use pull_request)" : '';
@@ -78,8 +86,6 @@ async function main(): Promise<void> {
     });
     if (migration && !migration.ok) process.exitCode = 1;
   };
-  // The lifecycle (every core, the providers behind them) loads once the inputs are valid.
-  const { closePreview, lintWithoutPreview, openPreview } = await import('../../lifecycle/index.js');
   const lintOnly = phase === 'open' && settings.migrate?.lintOnly;
   if (settings.skipReason || lintOnly) {
     const reason = settings.skipReason ?? 'lint-only is true, so no preview database is created: the migrations are linted offline.';

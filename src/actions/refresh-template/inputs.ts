@@ -1,14 +1,14 @@
 // Reads and validates every refresh-template input before anything changes.
 import { InputError } from '../../shared/errors.js';
-import { DEFAULT_HISTORY_TABLE, RUNNERS } from '../../migrate/index.js';
+import { DEFAULT_HISTORY_TABLE, RUNNERS } from '../../migrate/settings.js';
 import {
   DEFAULT_MASKING_RULES,
   DEFAULT_PARALLEL,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   SALT_ENV,
-  validateRefreshSettings,
+  checkRefreshSettings,
   type RefreshSettings,
-} from '../../refresh-template/index.js';
+} from '../../refresh-template/settings.js';
 import { inputs, maskSecret } from '../runtime.js';
 
 export function getRefreshTemplateInputs(env: NodeJS.ProcessEnv = process.env): RefreshSettings {
@@ -35,6 +35,7 @@ export function getRefreshTemplateInputs(env: NodeJS.ProcessEnv = process.env): 
     waitTimeoutSeconds: inputs.duration('wait-timeout', { min: 1, max: 6 * 3600 }) ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
     salt,
   };
-  validateRefreshSettings(settings);
+  // The masking file is parsed by the core, before it connects to anything.
+  checkRefreshSettings(settings);
   return settings;
 }

@@ -1,11 +1,12 @@
 // actions/refresh-template: inputs → refresh → outputs and step summary.
 import * as core from '@actions/core';
-import { refreshTemplate } from '../../refresh-template/index.js';
 import { actionLog, runAction, setOutputs } from '../runtime.js';
 import { getRefreshTemplateInputs } from './inputs.js';
 
 async function main(): Promise<void> {
   const settings = getRefreshTemplateInputs();
+  // The core (pg, the migrate core, the masking file's parser) loads once the inputs are valid.
+  const { refreshTemplate } = await import('../../refresh-template/index.js');
   const result = await refreshTemplate(settings, actionLog);
   await core.summary.addRaw(result.reportMarkdown).write();
   setOutputs({

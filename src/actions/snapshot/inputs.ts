@@ -9,7 +9,7 @@ import type { SnapshotCommon } from '../../snapshot/types.js';
 import type { RunFacts } from '../context.js';
 import { inputs } from '../runtime.js';
 import { checkAwsRegion, checkNeonInputs, maskUrlPassword, readRdsTarget, snapshotTimingFromEnvironment } from '../provider-inputs.js';
-import { validateCountedTables } from '../../snapshot/counts.js';
+import { validateCountedTables } from '../../snapshot/counted-tables.js';
 
 export const SNAPSHOT_PROVIDERS = ['rds', 'neon'] as const;
 

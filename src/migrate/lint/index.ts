@@ -1,7 +1,6 @@
 // Lints migration SQL with Postgres's own parser (libpg-query), using squawk's rule names and
 // ignore comments so teams that know squawk feel at home. The rules live in checks.ts, their
 // severities and safer patterns in rules.ts, and the comments that steer them in comments.ts.
-import { InputError } from '../../shared/errors.js';
 import { FileText, SqlSyntaxError, splitStatements, withoutCopyData } from '../sql.js';
 import type { SqlStatement } from '../sql.js';
 import type { Node } from 'libpg-query';
@@ -9,8 +8,8 @@ import { cannotRunInTransaction, migrationSetChecker } from './checks.js';
 import type { ParsedFile, RawFinding } from './checks.js';
 import { ignoreDirective, scanComments, transactionMarkers } from './comments.js';
 import type { IgnoreDirective } from './comments.js';
-import { RULES, canonicalRule } from './rules.js';
-import type { RuleName } from './rules.js';
+import { RULES } from './rules.js';
+import { validateRuleNames } from '../settings.js';
 
 export { cannotRunInTransaction } from './checks.js';
 export { RULES, RULE_ALIASES, SQUAWK_CHECKED_VERSION, squawkName } from './rules.js';
@@ -46,25 +45,7 @@ export interface LintOptions {
   wholeTrees?: boolean;
 }
 
-export const KNOWN_RULES: string[] = Object.keys(RULES);
-
-/** The rule names of `lint-disable`, canonical; an unknown name is an InputError naming the known ones. */
-export function validateRuleNames(names: string[], input = 'lint-disable'): RuleName[] {
-  const rules: RuleName[] = [];
-  const unknown: string[] = [];
-  for (const name of names.map((item) => item.trim()).filter((item) => item !== '')) {
-    const rule = canonicalRule(name);
-    if (rule) rules.push(rule);
-    else unknown.push(name);
-  }
-  if (unknown.length > 0) {
-    throw new InputError(
-      input,
-      `unknown lint rule${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `'${name}'`).join(', ')}. Known rules: ${KNOWN_RULES.join(', ')}.`,
-    );
-  }
-  return rules;
-}
+export { KNOWN_RULES, validateRuleNames } from '../settings.js';
 
 /** The statements of a file that cannot run inside a transaction block. */
 export function statementsNeedingNoTransaction(statements: SqlStatement[]): SqlStatement[] {

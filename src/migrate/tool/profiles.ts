@@ -4,9 +4,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { sha256 } from '../files.js';
+import type { RunnerName } from '../settings.js';
 
-export const RUNNERS = ['builtin', 'prisma', 'drizzle', 'node-pg-migrate', 'dbmate', 'golang-migrate', 'flyway', 'command'] as const;
-export type RunnerName = (typeof RUNNERS)[number];
+export { RUNNERS, type RunnerName } from '../settings.js';
 export type ExternalRunner = Exclude<RunnerName, 'builtin'>;
 
 export type TransactionModel = 'per-file' | 'single' | 'none';

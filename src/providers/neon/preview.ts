@@ -3,10 +3,10 @@
 import { EndpointType, type Branch, type Database, type Endpoint, type MaskingRule, type Operation } from '@neondatabase/api-client';
 import { SettingError, PermanentError } from '../../shared/errors.js';
 import { secretsOfUrl } from '../../shared/secrets.js';
-import { pollUntil } from '../../shared/retry.js';
+import { abortableSleep, pollUntil } from '../../shared/retry.js';
 import type { Log } from '../../shared/log.js';
 import type { PreviewDatabase, PreviewProvider, PreviewRequest } from '../types.js';
-import { abortableSleep, describeUrl, waitForSelectOne } from '../../shared/postgres.js';
+import { describeUrl } from '../../shared/postgres-url.js';
 import { callNeon, createNeonApi, projectAccessError, type NeonApi, type NeonCallContext, type NeonConnection } from './client.js';
 import { findBranchByName, listBranchEndpoints, listBranches, waitForBranchReady, waitForOperations } from './branches.js';
 
@@ -226,7 +226,10 @@ export class NeonPreviews implements PreviewProvider {
   private async waitUntilAnswering(context: NeonCallContext, url: string, what: string, pending: Operation[], doing: string): Promise<void> {
     const stop = new AbortController();
     const stopped = stop.signal;
-    const answered = waitForSelectOne(url, context.deadline, this.log, what, { ...COMPUTE_POLL, signal: stopped });
+    // pg loads here, once the branch exists, not before the first API request.
+    const answered = import('../../shared/postgres.js').then(({ waitForSelectOne }) =>
+      waitForSelectOne(url, context.deadline, this.log, what, { ...COMPUTE_POLL, signal: stopped }),
+    );
     const failed = pending.length
       ? abortableSleep(OPERATION_WATCH_DELAY_MS, stopped)
           .then(() =>
