@@ -4,13 +4,14 @@
 // and each file's statements parsed with Postgres's own grammar (see sql.ts). Every problem of
 // every file is collected, so one run reports them all.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { join, relative } from 'node:path';
 import { InputError, errorMessage } from '../shared/errors.js';
 import { SqlSyntaxError, splitStatements, type SqlStatement } from './sql.js';
 import type { FileProblem } from './types.js';
 import { withoutPreviewDown } from './sections.js';
+import { CHUNKED_FILE_BYTES, attachCopySources, readChunked, type ChunkedFile } from './copy-data.js';
 
 export type { FileProblem } from './types.js';
 
@@ -67,7 +68,7 @@ const SEED_PIECE_CHARS = 1 << 18;
  * Parses a seed into the parts it is sent in, keeping no per-statement objects but its COPY
  * statements: a seed of 400,000 INSERTs goes as about 150 queries of 256 KB.
  */
-export async function seedParts(sql: string, bytes?: Buffer): Promise<SeedPart[]> {
+export async function seedParts(sql: string, bytes?: Buffer, onCopy?: (statement: SqlStatement) => void): Promise<SeedPart[]> {
   const parts: SeedPart[] = [];
   let piece: { start: number; end: number } | undefined;
   await splitStatements(sql, {
@@ -75,6 +76,7 @@ export async function seedParts(sql: string, bytes?: Buffer): Promise<SeedPart[]
     bytes,
     keep: (statement) => {
       if (statement.copyData !== undefined) {
+        onCopy?.(statement);
         if (piece) parts.push(piece);
         piece = undefined;
         parts.push({ copy: statement });
@@ -257,7 +259,14 @@ function claims(layout: Layout, entry: Entry, absoluteDir: string): 'applies' | 
 
 function startsWith(path: string, pattern: RegExp): boolean {
   try {
-    return pattern.test(readFileSync(path).subarray(0, 65_536).toString('utf8'));
+    // Only the start: a large data file is not read whole to tell its layout.
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(65_536);
+      return pattern.test(head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('utf8'));
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return false;
   }
@@ -548,6 +557,19 @@ function readBytes(path: string, shown: string): Buffer {
   }
 }
 
+/** A large file with inline COPY data, read in chunks (see copy-data.ts); undefined: read it whole. */
+function readLarge(absolutePath: string): ChunkedFile | undefined {
+  try {
+    return statSync(absolutePath).size >= CHUNKED_FILE_BYTES ? readChunked(absolutePath) : undefined;
+  } catch {
+    // The whole read says what is wrong with it.
+    return undefined;
+  }
+}
+
+/** The chunked read and the parser disagree about a file's COPY data: read it whole. */
+const READ_WHOLE = Symbol('read whole');
+
 /** Reads, decodes and parses one migration; its problems go into `problems`. */
 async function readMigration(
   layout: Layout,
@@ -557,13 +579,34 @@ async function readMigration(
   cwd: string,
   problems: FileProblem[],
 ): Promise<MigrationFile | undefined> {
+  const chunked = readLarge(join(absoluteDir, entry, layout.inside ?? ''));
+  if (chunked) {
+    const found: FileProblem[] = [];
+    const file = await readMigrationFrom(layout, entry, match, absoluteDir, cwd, found, chunked);
+    if (file !== READ_WHOLE) {
+      problems.push(...found);
+      return file;
+    }
+  }
+  return (await readMigrationFrom(layout, entry, match, absoluteDir, cwd, problems)) as MigrationFile | undefined;
+}
+
+async function readMigrationFrom(
+  layout: Layout,
+  entry: string,
+  match: RegExpExecArray,
+  absoluteDir: string,
+  cwd: string,
+  problems: FileProblem[],
+  chunked?: ChunkedFile,
+): Promise<MigrationFile | undefined | typeof READ_WHOLE> {
   const absolutePath = join(absoluteDir, entry, layout.inside ?? '');
   const path = relative(cwd, absolutePath) || entry;
   const version = layout.version?.(match) ?? match[1]!;
   const found: FileProblem[] = [];
   try {
-    const bytes = readBytes(absolutePath, path);
-    const decoded = decodeSql(bytes, path);
+    const bytes = chunked ? undefined : readBytes(absolutePath, path);
+    const decoded = chunked ? chunked.text : decodeSql(bytes!, path);
     let text = decoded;
     let marker: string | undefined;
     if (layout.sections) {
@@ -577,10 +620,12 @@ async function readMigration(
     let statements: SqlStatement[] = [];
     try {
       // The bytes as read, when they are the text's encoding (no byte-order mark, nothing blanked): no second copy of a large file.
-      const same = text === decoded && !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf);
+      const same = bytes !== undefined && text === decoded && !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf);
       statements = await splitStatements(text, same ? { ...SPLIT, bytes } : SPLIT);
+      if (chunked && !attachCopySources(absolutePath, chunked.spans, statements)) return READ_WHOLE;
     } catch (error) {
       if (!(error instanceof SqlSyntaxError)) throw error;
+      if (chunked) return READ_WHOLE;
       // A meta-command is the parse error's cause; report it alone.
       if (found.length === 0) found.push(parseProblem(error, path));
     }
@@ -597,7 +642,7 @@ async function readMigration(
       fileName: entry,
       path,
       absolutePath,
-      checksum: sha256(bytes),
+      checksum: chunked ? chunked.checksum : sha256(bytes!),
       notes,
       ...transactionModel({ sql: text, statements }, marker),
     };
@@ -705,6 +750,14 @@ export async function readSeeds(paths: string[], workingDirectory: string, probl
     }
     for (const file of list) {
       const path = relative(workingDirectory, file);
+      const chunked = readLarge(file);
+      if (chunked) {
+        const seed = await chunkedSeed(file, path, chunked);
+        if (seed) {
+          seeds.push(seed);
+          continue;
+        }
+      }
       const found: FileProblem[] = [];
       try {
         const bytes = readBytes(file, path);
@@ -725,6 +778,22 @@ export async function readSeeds(paths: string[], workingDirectory: string, probl
     }
   }
   return seeds;
+}
+
+/** A large seed read in chunks, its COPY rows left on disk; undefined when the parser disagrees or has a problem with it (read it whole). */
+async function chunkedSeed(absolutePath: string, path: string, chunked: ChunkedFile): Promise<SeedFile | undefined> {
+  const found: FileProblem[] = [];
+  const sql = stripMetaCommands(chunked.text, path, [], found);
+  if (found.length > 0) return undefined;
+  const copies: SqlStatement[] = [];
+  let parts: SeedPart[];
+  try {
+    parts = await seedParts(sql, undefined, (statement) => copies.push(statement));
+  } catch (error) {
+    if (error instanceof SqlSyntaxError) return undefined;
+    throw error;
+  }
+  return attachCopySources(absolutePath, chunked.spans, copies) ? { path, sql, checksum: chunked.checksum, parts } : undefined;
 }
 
 /**
