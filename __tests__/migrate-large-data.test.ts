@@ -13,7 +13,7 @@ import { MemoryLog } from './support/memory-log.js';
 import { NODE24, ROOT } from './support/run-action.js';
 import { migrate } from '../src/migrate/index.js';
 import { blank, decodeSql, findMetaCommands, readMigrations, readSeeds } from '../src/migrate/files.js';
-import { CHUNKED_FILE_BYTES, readChunked } from '../src/migrate/copy-data.js';
+import { CHUNKED_FILE_BYTES, readChunked, readRange } from '../src/migrate/copy-data.js';
 import { splitStatements } from '../src/migrate/sql.js';
 import { createDatabase, dropAll, query, settings, workspace } from './fixtures/migrate/support.js';
 
@@ -78,7 +78,7 @@ describe('a large file with inline COPY data, read in chunks', () => {
       const count = statement.copyData!.split('\n').length - 1;
       for (let k = 0; k < count; k++) lines[statement.copyDataSpan.line - 1 + k] = '';
     }
-    const chunked = readChunked(path)!;
+    const chunked = (await readChunked(path))!;
     expect(chunked.text).toBe(lines.join('\n'));
     expect(chunked.checksum).toBe(sha256(bytes));
     expect(chunked.spans).toHaveLength(3);
@@ -165,7 +165,9 @@ describe('a large file with inline COPY data, read in chunks', () => {
       'seed/data.sql': `-- a data-only dump\nCOPY seeded (id, account, body) FROM stdin;\n${data.text}\\.\nUPDATE seeded SET account = upper(account) WHERE id = 1;\n`,
     });
     const seeds = await readSeeds(['seed/data.sql'], cwd);
-    expect(seeds[0]!.sql.length).toBeLessThan(data.text.length / 10);
+    // Nothing of the text is kept: the statements are read again from the file when they are sent.
+    expect(seeds[0]!.sql).toBe('');
+    expect(seeds[0]!.parts.map((part) => Object.keys(part)[0])).toEqual(['copy', 'read']);
     expect(seeds[0]!.checksum).toBe(sha256(readFileSync(join(cwd, 'seed/data.sql'))));
     for (let run = 0; run < 2; run++) {
       const result = await migrate(settings(db.url, cwd, { seed: ['seed/data.sql'] }), new MemoryLog());
@@ -176,6 +178,62 @@ describe('a large file with inline COPY data, read in chunks', () => {
     ]);
   });
 
+  test('a large seed of statements is parsed piece by piece and not kept: the pieces hold the same statements on the same lines, and it applies', async () => {
+    const db = await createDatabase('large_data_seed_sql', created);
+    // What a piece boundary must respect: strings with semicolons and newlines, dollar-quoted
+    // bodies, comments, psql's \\restrict pair (skipped), a byte-order mark.
+    const statements = ['\ufeff\\restrict Xy12', 'CREATE TABLE notes (id int PRIMARY KEY, body text);'];
+    for (let i = 1; i <= 30_000; i++) {
+      if (i % 1000 === 0) statements.push(`DO $do$ BEGIN\n  INSERT INTO notes VALUES (${i}, 'from a DO block; with a semicolon');\nEND $do$;`);
+      else if (i % 700 === 0) statements.push(`INSERT INTO notes VALUES (${i}, 'two lines;\n-- not a comment; still the string'); /* a comment; */`);
+      else statements.push(`INSERT INTO notes VALUES (${i}, 'note ${i} gratuité €');`);
+    }
+    statements.push('\\unrestrict Xy12', '');
+    const sql = statements.join('\n');
+    const cwd = workspace({ 'seed.sql': sql, 'migrations/1_a.sql': 'SELECT 1;\n' });
+    const path = join(cwd, 'seed.sql');
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBeGreaterThan(CHUNKED_FILE_BYTES);
+    const [seed] = await readSeeds(['seed.sql'], cwd);
+    expect(seed!.sql).toBe('');
+    expect(seed!.checksum).toBe(sha256(bytes));
+    const pieces = seed!.parts.map((part) => ('read' in part ? part.read : undefined));
+    expect(pieces.length).toBeGreaterThanOrEqual(3);
+    // The pieces' statements, placed in the file, are the whole read's.
+    const seen: Array<[string, number, string]> = [];
+    for (const piece of pieces) {
+      for (const statement of await splitStatements(readRange(path, piece!.start, piece!.end)))
+        seen.push([statement.kind, statement.line + piece!.line - 1, statement.text]);
+    }
+    const whole = decodeSql(bytes, path);
+    const expected = (await splitStatements(findMetaCommands(whole).reduce((text, command) => blank(text, command.start, command.end), whole))).map(
+      (statement): [string, number, string] => [statement.kind, statement.line, statement.text],
+    );
+    expect(seen).toEqual(expected);
+
+    const result = await migrate(settings(db.url, cwd, { seed: ['seed.sql'] }), new MemoryLog());
+    expect(result.error).toBeUndefined();
+    expect(await query(db.url, 'SELECT count(*)::int AS n, (SELECT body FROM notes WHERE id = 700) AS multiline FROM notes')).toEqual([
+      { n: 30_000, multiline: 'two lines;\n-- not a comment; still the string' },
+    ]);
+  });
+
+  test('a large seed with a syntax error or a meta-command deep inside is refused with its line before anything runs', async () => {
+    const db = await createDatabase('large_data_seed_bad', created);
+    const rows = Array.from({ length: 30_000 }, (_, i) => `INSERT INTO t VALUES (${i + 1}, 'row ${i + 1} with some text');`);
+    for (const [bad, reason] of [
+      ['INSERT INTO t VALUES (1, 2));', /Postgres cannot parse this file/],
+      ['\\connect other', /meta-command \\connect/],
+    ] as const) {
+      const lines = ['CREATE TABLE t (id int, note text);', ...rows.slice(0, 20_000), bad, ...rows.slice(20_000), ''];
+      const cwd = workspace({ 'seed.sql': lines.join('\n'), 'migrations/1_a.sql': 'CREATE TABLE marker (id int);\n' });
+      const result = await migrate(settings(db.url, cwd, { seed: ['seed.sql'] }), new MemoryLog());
+      expect(result.ok).toBe(false);
+      expect(result.problems).toEqual([expect.objectContaining({ file: 'seed.sql', line: 20_002, reason: expect.stringMatching(reason) })]);
+      expect(await query(db.url, "SELECT to_regclass('marker')::text AS t")).toEqual([{ t: null }]);
+    }
+  });
+
   test('a large file without COPY data is read whole, as before (its SQL is what the parser needs)', async () => {
     const inserts = ['CREATE TABLE plain (id int PRIMARY KEY, body text);\n'];
     for (let i = 1, size = 0; size < CHUNKED_FILE_BYTES + 1000; i++)
@@ -183,7 +241,7 @@ describe('a large file with inline COPY data, read in chunks', () => {
     const sql = inserts.join('');
     const cwd = workspace({ 'migrations/1_plain.sql': sql });
     const path = join(cwd, 'migrations/1_plain.sql');
-    expect(readChunked(path)).toBeUndefined();
+    expect(await readChunked(path)).toBeUndefined();
     const set = await readMigrations('migrations', cwd);
     expect(set.files[0]!.sql).toBe(sql);
     expect(set.files[0]!.checksum).toBe(sha256(readFileSync(path)));

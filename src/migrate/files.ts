@@ -11,7 +11,7 @@ import { InputError, errorMessage } from '../shared/errors.js';
 import { SqlSyntaxError, splitStatements, type SqlStatement } from './sql.js';
 import type { FileProblem } from './types.js';
 import { withoutPreviewDown } from './sections.js';
-import { CHUNKED_FILE_BYTES, attachCopySources, readChunked, type ChunkedFile } from './copy-data.js';
+import { CHUNKED_FILE_BYTES, attachCopySources, readChunked, readSeedInPieces, type ChunkedFile, type StreamedSeedPart } from './copy-data.js';
 
 export type { FileProblem } from './types.js';
 
@@ -52,11 +52,15 @@ export interface MigrationFile {
   notes: string[];
 }
 
-/** What a seed sends, in order: pieces of its text (whole statements, about 256 KB each) and COPY statements with their rows. */
-export type SeedPart = { start: number; end: number } | { copy: SqlStatement };
+/**
+ * What a seed sends, in order: pieces of its text (whole statements, about 256 KB each) and COPY
+ * statements with their rows; for a large seed, pieces of the file read when they are sent.
+ */
+export type SeedPart = { start: number; end: number } | { copy: SqlStatement } | StreamedSeedPart;
 
 export interface SeedFile {
   path: string;
+  /** The seed's text; empty for a large seed read in pieces (its parts say where they are in the file). */
   sql: string;
   checksum: string;
   parts: SeedPart[];
@@ -558,9 +562,9 @@ function readBytes(path: string, shown: string): Buffer {
 }
 
 /** A large file with inline COPY data, read in chunks (see copy-data.ts); undefined: read it whole. */
-function readLarge(absolutePath: string): ChunkedFile | undefined {
+async function readLarge(absolutePath: string): Promise<ChunkedFile | undefined> {
   try {
-    return statSync(absolutePath).size >= CHUNKED_FILE_BYTES ? readChunked(absolutePath) : undefined;
+    return statSync(absolutePath).size >= CHUNKED_FILE_BYTES ? await readChunked(absolutePath) : undefined;
   } catch {
     // The whole read says what is wrong with it.
     return undefined;
@@ -579,7 +583,7 @@ async function readMigration(
   cwd: string,
   problems: FileProblem[],
 ): Promise<MigrationFile | undefined> {
-  const chunked = readLarge(join(absoluteDir, entry, layout.inside ?? ''));
+  const chunked = await readLarge(join(absoluteDir, entry, layout.inside ?? ''));
   if (chunked) {
     const found: FileProblem[] = [];
     const file = await readMigrationFrom(layout, entry, match, absoluteDir, cwd, found, chunked);
@@ -750,13 +754,10 @@ export async function readSeeds(paths: string[], workingDirectory: string, probl
     }
     for (const file of list) {
       const path = relative(workingDirectory, file);
-      const chunked = readLarge(file);
-      if (chunked) {
-        const seed = await chunkedSeed(file, path, chunked);
-        if (seed) {
-          seeds.push(seed);
-          continue;
-        }
+      const streamed = await readLargeSeed(file, path);
+      if (streamed) {
+        seeds.push(streamed);
+        continue;
       }
       const found: FileProblem[] = [];
       try {
@@ -780,20 +781,15 @@ export async function readSeeds(paths: string[], workingDirectory: string, probl
   return seeds;
 }
 
-/** A large seed read in chunks, its COPY rows left on disk; undefined when the parser disagrees or has a problem with it (read it whole). */
-async function chunkedSeed(absolutePath: string, path: string, chunked: ChunkedFile): Promise<SeedFile | undefined> {
-  const found: FileProblem[] = [];
-  const sql = stripMetaCommands(chunked.text, path, [], found);
-  if (found.length > 0) return undefined;
-  const copies: SqlStatement[] = [];
-  let parts: SeedPart[];
+/** A large seed read in pieces (see copy-data.ts): nothing of it stays in memory but its COPY statements. Undefined: read it whole. */
+async function readLargeSeed(absolutePath: string, path: string): Promise<SeedFile | undefined> {
   try {
-    parts = await seedParts(sql, undefined, (statement) => copies.push(statement));
-  } catch (error) {
-    if (error instanceof SqlSyntaxError) return undefined;
-    throw error;
+    if (statSync(absolutePath).size < CHUNKED_FILE_BYTES) return undefined;
+  } catch {
+    return undefined;
   }
-  return attachCopySources(absolutePath, chunked.spans, copies) ? { path, sql, checksum: chunked.checksum, parts } : undefined;
+  const streamed = await readSeedInPieces(absolutePath);
+  return streamed && { path, sql: '', checksum: streamed.checksum, parts: streamed.parts };
 }
 
 /**
