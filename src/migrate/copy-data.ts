@@ -4,7 +4,8 @@
 // and the statements around the data, keep their line numbers). The rows stay on disk, and the
 // runner streams them to COPY from there when it applies the file (see runStatement), as psql
 // reads and sends them. The libpg-query WebAssembly memory never shrinks once grown: it never
-// sees the rows either.
+// sees the rows either. A large seed goes further (readSeedInPieces): its statements are parsed
+// piece by piece and read again from the file when they are sent, so none of its text is kept.
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
@@ -40,7 +41,7 @@ type Lexer = { in: 'none' } | { in: 'string'; escapes: boolean } | { in: 'name' 
 /**
  * Reads SQL line by line, knowing strings, quoted names, dollar-quoted bodies and comments
  * (across lines), and tells when a line ends a `COPY ... FROM stdin` statement. The parser
- * checks its answer afterwards (see matchesParser): where they disagree, the file is read whole.
+ * checks its answer afterwards (see attachCopySources): where they disagree, the file is read whole.
  */
 class LineScanner {
   private state: Lexer = { in: 'none' };
