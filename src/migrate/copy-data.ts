@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
+import { normalize } from 'libpg-query';
 import { splitStatements, type SqlStatement } from './sql.js';
 
 /** Files at least this big are read in chunks, their COPY rows left on disk; smaller ones are read whole. */
@@ -307,6 +308,12 @@ export async function readSeedInPieces(path: string): Promise<{ checksum: string
   };
   const parsePiece = async (next: Piece): Promise<void> => {
     const text = next.lines.join('\n');
+    if (!next.copy && !/\bFROM\s+STDIN\b/i.test(text)) {
+      // Statements only: Postgres's parser checks them without building their trees (normalize parses the text and returns it).
+      if (text.trim() !== '') await normalize(text);
+      parts.push({ read: { path, start: next.start, end: next.end, line: next.line } });
+      return;
+    }
     // A COPY's rows are on disk: the parser sees it with none.
     const statements = await splitStatements(next.copy ? `${text}\n\\.\n` : text, { keepNode: (kind) => kind === 'CopyStmt' });
     const copy = next.copy ? statements.at(-1) : undefined;
