@@ -131,7 +131,7 @@ export interface MeasuredRun {
 const COPY_CHUNK = 1 << 20;
 
 /** Rows read from disk in pieces of this many bytes. */
-const COPY_READ_BYTES = 1 << 16;
+const COPY_READ_BYTES = 1 << 18;
 
 function* copyChunks(data: string): Generator<Buffer> {
   for (let at = 0; at < data.length;) {
