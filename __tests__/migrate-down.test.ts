@@ -267,3 +267,19 @@ test('a dbmate file without a down section is listed with where the step belongs
   expect(steps[0]!.down).toBeUndefined();
   expect(steps[0]!.expected).toMatch(/Prisma keeps no down steps/);
 });
+
+test('an up with inline COPY data (small, and large enough to be read in chunks) runs again with its rows', async () => {
+  for (const rows of [3, 40_000]) {
+    const db = await createDatabase('down_copy', created);
+    let data = '';
+    for (let i = 1; i <= rows; i++) data += `${i}\tplan number ${i} with a name long enough\n`;
+    const cwd = workspace({
+      'migrations/0001_plans.sql': `CREATE TABLE plans (id int PRIMARY KEY, name text);\nCOPY plans (id, name) FROM stdin;\n${data}\\.\n`,
+      'migrations/0001_plans.down.sql': 'DROP TABLE plans;\n',
+    });
+    const result = await migrate(settings(db.url, cwd, { checkDown: true }), new MemoryLog());
+    expect(result.error).toBeUndefined();
+    expect(result.downCheck).toMatchObject({ ok: true, checked: ['migrations/0001_plans.sql'] });
+    expect(await query(db.url, 'SELECT count(*)::int AS n FROM plans')).toEqual([{ n: rows }]);
+  }
+});

@@ -44,6 +44,7 @@ import {
   type MeasuredStatement,
 } from './measure.js';
 import { copyErrorLine, type SqlStatement } from './sql.js';
+import { readRange } from './copy-data.js';
 import type { AppliedMigration, MigrateFailure, MigrateSettings, MigrationRecord, PlannedMigration } from './types.js';
 import {
   LINT_ERROR_FIX,
@@ -357,7 +358,13 @@ async function runSeeds(run: BuiltinRun, seeds: SeedFile[], history: HistoryRow[
       const part = error instanceof SeedFailure ? error.part : undefined;
       const cause = error instanceof SeedFailure ? error.cause : error;
       const failed = part && 'copy' in part ? part.copy : undefined;
-      fail(state, failureAt(seed, failed, cause, 'seed failed and was rolled back: ', failed?.offset ?? (part && 'start' in part ? part.start : 0)));
+      const prefix = 'seed failed and was rolled back: ';
+      if (part && 'read' in part) {
+        // A piece of a large seed: where in the piece, then where the piece is in the file.
+        const failure = failureAt({ path: seed.path, sql: readRange(part.read.path, part.read.start, part.read.end) }, undefined, cause, prefix, 0);
+        if (failure.line !== undefined) failure.line += part.read.line - 1;
+        fail(state, failure);
+      } else fail(state, failureAt(seed, failed, cause, prefix, failed?.offset ?? (part && 'start' in part ? part.start : 0)));
       break;
     }
   }
@@ -418,6 +425,7 @@ async function runSeed(client: Client, seed: SeedFile, record: string): Promise<
   try {
     for (part of seed.parts) {
       if ('copy' in part) await runStatements(client, [part.copy], { measureLocks: false });
+      else if ('read' in part) await client.query(readRange(part.read.path, part.read.start, part.read.end));
       else await client.query(seed.sql.slice(part.start, part.end));
     }
     part = undefined;

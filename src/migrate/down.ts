@@ -20,6 +20,7 @@ import { acquireAdvisoryLock, advisoryLockKey, connect, parseTableName, releaseA
 import { decodeSql, hasNoTransactionMarker, parseSqlFile, readMigrations, type Layout } from './files.js';
 import { dbmateDown, splitPreviewDown, DOWN_MARKER, type DownSection } from './sections.js';
 import type { SqlStatement } from './sql.js';
+import { runStatement } from './measure.js';
 
 export interface MigrationRef {
   version: string;
@@ -153,12 +154,14 @@ export async function readDownSteps(applied: MigrationRef[], workingDirectory: s
 /** One file, the way the runner runs it: in a transaction, or statement by statement with the no-transaction marker. */
 async function runFile(client: Client, file: SqlFile): Promise<void> {
   if (file.noTransaction) {
-    for (const statement of file.statements) await client.query(statement.text);
+    for (const statement of file.statements) await runStatement(client, statement);
     return;
   }
   await client.query('BEGIN');
   try {
-    await client.query(file.sql);
+    // COPY ... FROM stdin rows travel in COPY's protocol (from the file, for a large one): such a file goes statement by statement.
+    if (file.statements.some((statement) => statement.copyData !== undefined)) for (const statement of file.statements) await runStatement(client, statement);
+    else await client.query(file.sql);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});

@@ -4,7 +4,7 @@
 // and each file's statements parsed with Postgres's own grammar (see sql.ts). Every problem of
 // every file is collected, so one run reports them all.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { join, relative } from 'node:path';
 import { InputError, errorMessage } from '../shared/errors.js';
@@ -12,6 +12,7 @@ import { SqlSyntaxError, splitStatements, type SqlStatement } from './sql.js';
 import type { FileProblem } from './types.js';
 import { withoutPreviewDown } from './sections.js';
 import { unreadableMigrationsDir } from './settings.js';
+import { CHUNKED_FILE_BYTES, attachCopySources, readChunked, readSeedInPieces, type ChunkedFile, type StreamedSeedPart } from './copy-data.js';
 
 export type { FileProblem } from './types.js';
 
@@ -52,11 +53,15 @@ export interface MigrationFile {
   notes: string[];
 }
 
-/** What a seed sends, in order: pieces of its text (whole statements, about 256 KB each) and COPY statements with their rows. */
-export type SeedPart = { start: number; end: number } | { copy: SqlStatement };
+/**
+ * What a seed sends, in order: pieces of its text (whole statements, about 256 KB each) and COPY
+ * statements with their rows; for a large seed, pieces of the file read when they are sent.
+ */
+export type SeedPart = { start: number; end: number } | { copy: SqlStatement } | StreamedSeedPart;
 
 export interface SeedFile {
   path: string;
+  /** The seed's text; empty for a large seed read in pieces (its parts say where they are in the file). */
   sql: string;
   checksum: string;
   parts: SeedPart[];
@@ -68,7 +73,7 @@ const SEED_PIECE_CHARS = 1 << 18;
  * Parses a seed into the parts it is sent in, keeping no per-statement objects but its COPY
  * statements: a seed of 400,000 INSERTs goes as about 150 queries of 256 KB.
  */
-export async function seedParts(sql: string, bytes?: Buffer): Promise<SeedPart[]> {
+export async function seedParts(sql: string, bytes?: Buffer, onCopy?: (statement: SqlStatement) => void): Promise<SeedPart[]> {
   const parts: SeedPart[] = [];
   let piece: { start: number; end: number } | undefined;
   await splitStatements(sql, {
@@ -76,6 +81,7 @@ export async function seedParts(sql: string, bytes?: Buffer): Promise<SeedPart[]
     bytes,
     keep: (statement) => {
       if (statement.copyData !== undefined) {
+        onCopy?.(statement);
         if (piece) parts.push(piece);
         piece = undefined;
         parts.push({ copy: statement });
@@ -258,7 +264,14 @@ function claims(layout: Layout, entry: Entry, absoluteDir: string): 'applies' | 
 
 function startsWith(path: string, pattern: RegExp): boolean {
   try {
-    return pattern.test(readFileSync(path).subarray(0, 65_536).toString('utf8'));
+    // Only the start: a large data file is not read whole to tell its layout.
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(65_536);
+      return pattern.test(head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('utf8'));
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return false;
   }
@@ -549,6 +562,19 @@ function readBytes(path: string, shown: string): Buffer {
   }
 }
 
+/** A large file with inline COPY data, read in chunks (see copy-data.ts); undefined: read it whole. */
+async function readLarge(absolutePath: string): Promise<ChunkedFile | undefined> {
+  try {
+    return statSync(absolutePath).size >= CHUNKED_FILE_BYTES ? await readChunked(absolutePath) : undefined;
+  } catch {
+    // The whole read says what is wrong with it.
+    return undefined;
+  }
+}
+
+/** The chunked read and the parser disagree about a file's COPY data: read it whole. */
+const READ_WHOLE = Symbol('read whole');
+
 /** Reads, decodes and parses one migration; its problems go into `problems`. */
 async function readMigration(
   layout: Layout,
@@ -558,13 +584,34 @@ async function readMigration(
   cwd: string,
   problems: FileProblem[],
 ): Promise<MigrationFile | undefined> {
+  const chunked = await readLarge(join(absoluteDir, entry, layout.inside ?? ''));
+  if (chunked) {
+    const found: FileProblem[] = [];
+    const file = await readMigrationFrom(layout, entry, match, absoluteDir, cwd, found, chunked);
+    if (file !== READ_WHOLE) {
+      problems.push(...found);
+      return file;
+    }
+  }
+  return (await readMigrationFrom(layout, entry, match, absoluteDir, cwd, problems)) as MigrationFile | undefined;
+}
+
+async function readMigrationFrom(
+  layout: Layout,
+  entry: string,
+  match: RegExpExecArray,
+  absoluteDir: string,
+  cwd: string,
+  problems: FileProblem[],
+  chunked?: ChunkedFile,
+): Promise<MigrationFile | undefined | typeof READ_WHOLE> {
   const absolutePath = join(absoluteDir, entry, layout.inside ?? '');
   const path = relative(cwd, absolutePath) || entry;
   const version = layout.version?.(match) ?? match[1]!;
   const found: FileProblem[] = [];
   try {
-    const bytes = readBytes(absolutePath, path);
-    const decoded = decodeSql(bytes, path);
+    const bytes = chunked ? undefined : readBytes(absolutePath, path);
+    const decoded = chunked ? chunked.text : decodeSql(bytes!, path);
     let text = decoded;
     let marker: string | undefined;
     if (layout.sections) {
@@ -578,10 +625,12 @@ async function readMigration(
     let statements: SqlStatement[] = [];
     try {
       // The bytes as read, when they are the text's encoding (no byte-order mark, nothing blanked): no second copy of a large file.
-      const same = text === decoded && !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf);
+      const same = bytes !== undefined && text === decoded && !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf);
       statements = await splitStatements(text, same ? { ...SPLIT, bytes } : SPLIT);
+      if (chunked && !attachCopySources(absolutePath, chunked.spans, statements)) return READ_WHOLE;
     } catch (error) {
       if (!(error instanceof SqlSyntaxError)) throw error;
+      if (chunked) return READ_WHOLE;
       // A meta-command is the parse error's cause; report it alone.
       if (found.length === 0) found.push(parseProblem(error, path));
     }
@@ -598,7 +647,7 @@ async function readMigration(
       fileName: entry,
       path,
       absolutePath,
-      checksum: sha256(bytes),
+      checksum: chunked ? chunked.checksum : sha256(bytes!),
       notes,
       ...transactionModel({ sql: text, statements }, marker),
     };
@@ -703,6 +752,11 @@ export async function readSeeds(paths: string[], workingDirectory: string, probl
     }
     for (const file of list) {
       const path = relative(workingDirectory, file);
+      const streamed = await readLargeSeed(file, path);
+      if (streamed) {
+        seeds.push(streamed);
+        continue;
+      }
       const found: FileProblem[] = [];
       try {
         const bytes = readBytes(file, path);
@@ -723,6 +777,17 @@ export async function readSeeds(paths: string[], workingDirectory: string, probl
     }
   }
   return seeds;
+}
+
+/** A large seed read in pieces (see copy-data.ts): nothing of it stays in memory but its COPY statements. Undefined: read it whole. */
+async function readLargeSeed(absolutePath: string, path: string): Promise<SeedFile | undefined> {
+  try {
+    if (statSync(absolutePath).size < CHUNKED_FILE_BYTES) return undefined;
+  } catch {
+    return undefined;
+  }
+  const streamed = await readSeedInPieces(absolutePath);
+  return streamed && { path, sql: '', checksum: streamed.checksum, parts: streamed.parts };
 }
 
 /**

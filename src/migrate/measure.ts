@@ -1,6 +1,7 @@
 // Measured impact: runs a migration statement by statement inside its transaction, reads
 // the relation locks its own backend holds after each statement (pg_locks), and turns
 // them into hold times at commit. What no static linter can know.
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -129,6 +130,9 @@ export interface MeasuredRun {
 /** COPY data goes in pieces of about this many characters, cut at line ends: no second copy of a large data section at once. */
 const COPY_CHUNK = 1 << 20;
 
+/** Rows read from disk in pieces of this many bytes. */
+const COPY_READ_BYTES = 1 << 18;
+
 function* copyChunks(data: string): Generator<Buffer> {
   for (let at = 0; at < data.length;) {
     const newline = data.indexOf('\n', at + COPY_CHUNK);
@@ -147,7 +151,15 @@ export async function runStatement(client: Client, statement: SqlStatement): Pro
     await client.query(statement.text);
     return;
   }
-  await pipeline(Readable.from(copyChunks(statement.copyData)), client.query(copyFrom(statement.text)));
+  const source = statement.copySource;
+  // A large file's rows stream from disk, read as they are sent (see copy-data.ts).
+  const rows =
+    source === undefined
+      ? Readable.from(copyChunks(statement.copyData))
+      : source.end > source.start
+        ? createReadStream(source.path, { start: source.start, end: source.end - 1, highWaterMark: COPY_READ_BYTES })
+        : Readable.from([]);
+  await pipeline(rows, client.query(copyFrom(statement.text)));
 }
 
 /** A run of at least this many consecutive INSERTs is bulk data: it travels in groups, each measured as one. */

@@ -27,6 +27,11 @@ export interface SqlStatement {
   copyData?: string;
   /** Where that data sits in the file: character offsets of its first line and of the end of its `\.` line, and the first line's number. */
   copyDataSpan?: { start: number; end: number; line: number };
+  /**
+   * Where the rows are on disk, for a large file read in chunks (see copy-data.ts): bytes
+   * [start, end) of the file at `path`. `copyData` is empty then; the rows are streamed from the file.
+   */
+  copySource?: { path: string; start: number; end: number };
 }
 
 export class SqlSyntaxError extends Error {
@@ -51,7 +56,8 @@ const SPACE = 0x20;
 export class FileText {
   readonly bytes: Buffer;
   private readonly ascii: boolean;
-  private readonly lineStarts: number[] = [0];
+  /** Where each line starts (a typed array: a data file has hundreds of thousands of lines). */
+  private readonly lineStarts: Uint32Array;
   private cursorByte = 0;
   private cursorChar = 0;
 
@@ -62,7 +68,10 @@ export class FileText {
   ) {
     this.bytes = bytes ?? Buffer.from(text, 'utf8');
     this.ascii = this.bytes.length === text.length;
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === NEWLINE) this.lineStarts.push(i + 1);
+    let lines = 1;
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
+    this.lineStarts = new Uint32Array(lines);
+    for (let at = text.indexOf('\n'), line = 1; at !== -1; at = text.indexOf('\n', at + 1)) this.lineStarts[line++] = at + 1;
   }
 
   /** The character offset of a byte offset that falls on a character boundary. */
