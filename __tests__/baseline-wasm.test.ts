@@ -1,5 +1,5 @@
 // Actions that parse SQL set V8 flags that keep libpg-query's parser in the baseline compiler
-// (see src/actions/baseline-wasm.ts), in their own process: no second Node start. Checked on a
+// (see src/shared/baseline-wasm.ts), in their own process: no second Node start. Checked on a
 // real bundle of the module that parses real SQL with libpg-query: with the flags, V8 never
 // builds the optimized parser, whose compile alone needs hundreds of MB.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BASELINE_WASM_FLAGS, needsBaselineFlags } from '../src/actions/baseline-wasm.js';
+import { BASELINE_WASM_FLAGS, needsBaselineFlags } from '../src/shared/baseline-wasm.js';
 import { NODE24, ROOT } from './support/run-action.js';
 
 let dir: string;
@@ -20,7 +20,7 @@ beforeAll(async () => {
   // loaded from the project by path, after the module ran, as the actions' chunks load it).
   writeFileSync(
     entry,
-    `import '${join(ROOT, 'src/actions/with-baseline-wasm.ts')}';
+    `import '${join(ROOT, 'src/shared/with-baseline-wasm.ts')}';
 const libpgQuery = process.env.LIBPG_QUERY!;
 const { loadModule, parseSync } = await import(libpgQuery);
 await loadModule();

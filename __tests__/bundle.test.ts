@@ -112,9 +112,9 @@ describe('bundle sizes, shared WebAssembly and source maps', () => {
           .filter((builtin) => LAZY_BUILTINS.includes(builtin)),
       );
     for (const name of names) expect([name, builtinsAtStart(name)]).toEqual([name, []]);
-    // The migrate and root actions set the baseline-WebAssembly flags in-process (no second Node start to relaunch),
-    // at start, so before the parser (on demand) compiles its WebAssembly.
-    for (const name of ['migrate', 'preview-db']) expect([name, loadsAtStart(name, 'src/actions/with-baseline-wasm.ts')]).toEqual([name, true]);
+    // The migrate and root actions and the CLI set the baseline-WebAssembly flags in-process (no second Node start to
+    // relaunch), at start, so before the parser (on demand) compiles its WebAssembly.
+    for (const name of ['migrate', 'preview-db', 'cli']) expect([name, loadsAtStart(name, 'src/shared/with-baseline-wasm.ts')]).toEqual([name, true]);
     const flagSetters = filesUnder(dist).filter((file) => file.endsWith('.js') && readFileSync(file, 'utf8').includes('--no-wasm-tier-up'));
     expect(flagSetters).toHaveLength(1);
     const setter = readFileSync(flagSetters[0]!, 'utf8');

@@ -2,7 +2,7 @@
 // migrations, ~2,100 statements), the way the migrate action lints, compared with squawk on the
 // same files when squawk is installed (SQUAWK=/path/to/squawk, or `squawk` on the PATH; the npm
 // package squawk-cli ships one). Each is a whole process, started ROUNDS times, alternating:
-// - ours as the actions run it: node with the flags of src/actions/baseline-wasm.ts;
+// - ours as the actions run it: node with the flags of src/shared/baseline-wasm.ts;
 // - ours with V8's default tier-up of libpg-query's parser, to show what the flags save.
 // Reports medians of wall time and of CPU time (user + system of all threads, read from
 // /proc/self/stat's children times, Linux): on a loaded machine wall time mostly measures the
@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { BASELINE_WASM_FLAGS } from '../src/actions/baseline-wasm.js';
+import { BASELINE_WASM_FLAGS } from '../src/shared/baseline-wasm.js';
 import { generateHistory } from './lint-history.js';
 
 const COUNT = Number(process.env.LINT_BENCH_COUNT ?? 400);

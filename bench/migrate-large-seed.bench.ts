@@ -1,6 +1,6 @@
 // npm run bench migrate-large-seed: a 40 MB seed of 400,000 INSERTs, generated into a temp
 // directory, applied by the built-in runner in a process of its own (its peak RSS is that
-// process's; started with the V8 flags the migrate action sets, see src/actions/baseline-wasm.ts),
+// process's; started with the V8 flags the migrate action sets, see src/shared/baseline-wasm.ts),
 // with the action's defaults (lint warn, measurement on) and with both off, and by `psql -1 -f`
 // when the machine has psql. Reports time ratios (wall clock, process starts included) and memory.
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { migrate, migrateSettings } from '../src/migrate/index.js';
 import { MemoryLog } from '../__tests__/support/memory-log.js';
 import { startEmbeddedPostgres } from '../__tests__/support/test-postgres.mjs';
 import { peakRss } from './child/peak-rss.js';
-import { BASELINE_WASM_FLAGS } from '../src/actions/baseline-wasm.js';
+import { BASELINE_WASM_FLAGS } from '../src/shared/baseline-wasm.js';
 import { ms, type BenchRow } from './rows.js';
 
 const ROWS = 400_000;

@@ -2,7 +2,7 @@
 // action's defaults (lint warn, measurement on), printing {ok, error, applied, peakMb} as JSON (peakMb: the process's own high-water mark, VmHWM). The test starts
 // it with a small --max-old-space-size: a run that holds a large file's text dies of it. As the
 // migrate action does, it keeps libpg-query's parser in V8's baseline compiler (imported first).
-import '../../src/actions/with-baseline-wasm.js';
+import '../../src/shared/with-baseline-wasm.js';
 import { readFileSync } from 'node:fs';
 import { migrate, migrateSettings } from '../../src/migrate/index.js';
 import { MemoryLog } from './memory-log.js';

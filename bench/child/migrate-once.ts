@@ -1,9 +1,9 @@
 // Child process for the memory measurement: applies one migrations directory with the
 // built-in runner and prints {ms, maxRssBytes} as JSON (the peak: see peak-rss.ts). It starts
 // as the migrate action does: V8 flags that keep libpg-query's parser in the baseline compiler
-// first (see src/actions/baseline-wasm.ts); then lint and measurement as asked (default: the
+// first (see src/shared/baseline-wasm.ts); then lint and measurement as asked (default: the
 // action's, lint warn and measurement on).
-import '../../src/actions/with-baseline-wasm.js';
+import '../../src/shared/with-baseline-wasm.js';
 import { migrate, migrateSettings } from '../../src/migrate/index.js';
 import type { MigrateSettings } from '../../src/migrate/types.js';
 import { MemoryLog } from '../../__tests__/support/memory-log.js';

@@ -1,6 +1,6 @@
 // actions/migrate: inputs → migrate → outputs, report and step summary.
 // First: may run this action again with V8 flags that keep SQL parsing fast (see the module).
-import '../with-baseline-wasm.js';
+import '../../shared/with-baseline-wasm.js';
 import * as core from '@actions/core';
 import { readRunFacts } from '../context.js';
 import { actionLog, runAction, setOutputs } from '../runtime.js';

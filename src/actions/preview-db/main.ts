@@ -1,6 +1,6 @@
 // The root action: the whole preview lifecycle from the pull-request event.
 // First: may run this action again with V8 flags that keep SQL parsing fast (see the module).
-import '../with-baseline-wasm.js';
+import '../../shared/with-baseline-wasm.js';
 import * as core from '@actions/core';
 import type { MigrateResult } from '../../migrate/types.js';
 import { phaseOf } from '../../lifecycle/phase.js';
