@@ -283,6 +283,8 @@ async function applyPending(run: BuiltinRun, pending: MigrationFile[], observer:
   });
   // What the observer knows about relations, kept for this run (see RelationCache).
   const relationCache = new RelationCache();
+  // Before Postgres 13 statement_timeout covered a whole multi-statement query: measured statements then go one at a time.
+  const oneStatementAtATime = settings.statementTimeoutSeconds !== undefined && serverVersion < 130000;
   const queue = [...pending];
   while (queue.length > 0 && state.ok) {
     if (!measure && batchable(queue[0]!)) {
@@ -327,7 +329,7 @@ async function applyPending(run: BuiltinRun, pending: MigrationFile[], observer:
     const outcome = await log.group(`Applying ${file.path}`, () =>
       file.noTransaction
         ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement, reportOf, relationCache)
-        : applyMigration(client, observer, file, table, decide, reportOf, relationCache),
+        : applyMigration(client, observer, file, table, decide, reportOf, relationCache, oneStatementAtATime),
     );
     if ('failure' in outcome) {
       fail(state, outcome.failure);
@@ -564,6 +566,7 @@ async function applyMigration(
   decide?: Decide,
   reportOf?: (path: string) => MigrationRecord,
   relationCache = new RelationCache(),
+  perStatement = false,
 ): Promise<Applied | { failure: MigrateFailure }> {
   const record = (durationMs: number | 'transaction') =>
     historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs, report: reportOf?.(file.path) });
@@ -572,7 +575,7 @@ async function applyMigration(
 
   try {
     // Without an observer (analyze off: a file with COPY data off the fast path) nothing reads the locks.
-    const run = await runStatements(client, file.statements, { measureLocks: observer !== undefined, begin: true });
+    const run = await runStatements(client, file.statements, { measureLocks: observer !== undefined, begin: true, perStatement });
     // Named before commit: the observer still sees dropped tables and not yet the new ones.
     const relations = observer ? await relationCache.describe(observer, run.seen, file.statements) : new Map();
     const finishedAt = performance.now();

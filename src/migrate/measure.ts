@@ -3,6 +3,7 @@
 // them into hold times at commit. What no static linter can know.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Client } from './db.js';
 import type { SqlStatement } from './sql.js';
@@ -100,10 +101,15 @@ export function summarize(text: string): string {
   return first.length > 80 ? `${first.slice(0, 77)}...` : first;
 }
 
-// Own backend, user relations only (OIDs below 16384 are the system catalogs).
-const OWN_LOCKS = `SELECT l.relation::int AS oid, l.mode FROM pg_locks l
+// Own backend, user relations only (OIDs below 16384 are the system catalogs), and of those only
+// tables (or relations this session can no longer see: dropped by the migration). Locks on
+// indexes, sequences and views count for nothing in the report, and naming them would cost
+// the observer a query each.
+const LOCK_ROWS = `FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation::int >= 16384
-    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND (c.relkind IS NULL OR c.relkind IN ('r', 'p', 'm'))`;
+const OWN_LOCKS = `SELECT l.relation::int AS oid, l.mode ${LOCK_ROWS}`;
 
 /** The relation locks this session holds now (user relations of this database). */
 export async function ownLocks(client: Client): Promise<Array<{ oid: number; mode: string }>> {
@@ -189,7 +195,12 @@ function bulkGroups(statements: SqlStatement[]): Map<number, number> {
  * locks are the table's ROW EXCLUSIVE. Each group runs in a savepoint: when it fails, it is
  * rolled back to the savepoint and replayed statement by statement to name the failing one.
  */
-export async function runStatements(client: Client, statements: SqlStatement[], options: { measureLocks: boolean; begin?: boolean }): Promise<MeasuredRun> {
+export async function runStatements(
+  client: Client,
+  statements: SqlStatement[],
+  options: { measureLocks: boolean; begin?: boolean; perStatement?: boolean },
+): Promise<MeasuredRun> {
+  if (options.measureLocks && !options.perStatement && oneTrip(statements)) return runInOneTrip(client, statements, options.begin === true);
   const done: MeasuredStatement[] = [];
   const seen = new Map<string, SeenLock>();
   // `begin`: open the transaction here, riding with the first statement (one round trip less).
@@ -249,6 +260,102 @@ export async function runStatements(client: Client, statements: SqlStatement[], 
     index = last;
   }
   return { statements: done, seen: [...seen.values()] };
+}
+
+/** Files without COPY data or bulk groups are measured in one round trip (see runInOneTrip). */
+function oneTrip(statements: SqlStatement[]): boolean {
+  return statements.length > 0 && statements.every((statement) => statement.copyData === undefined) && bulkGroups(statements).size === 0;
+}
+
+/** What the step query after statement `preview_db_step` returns: milliseconds since the query arrived, and the tables locked now. */
+interface StepRow {
+  preview_db_step: number;
+  ms: number;
+  oids: number[] | null;
+  modes: string[] | null;
+}
+
+// statement_timestamp() is when the server received the query: the same for every statement of
+// a simple query, so `ms` counts from the start of the first statement. Prepared once per session
+// (a prepared statement outlives the transactions it was made in): planning the lock query each
+// time would cost more than running it.
+const STEP_NAME = 'preview_db_step';
+const STEP = `PREPARE ${STEP_NAME}(int) AS SELECT $1 AS preview_db_step, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS ms,
+  array_agg(l.relation::int) AS oids, array_agg(l.mode::text) AS modes ${LOCK_ROWS}`;
+const prepared = new WeakSet<Client>();
+
+async function prepareStep(client: Client): Promise<void> {
+  if (prepared.has(client)) return;
+  await client.query(STEP).catch((error: { code?: string }) => {
+    // 42P05: prepared already (by an earlier run on this session).
+    if (error.code !== '42P05') throw error;
+  });
+  prepared.add(client);
+}
+
+/**
+ * The measured statements in one round trip: one simple query "[BEGIN;] s1; step 0; s2; step 1; ...",
+ * each step reading the server's clock and the locks held after its statement. Durations are the
+ * differences of the server's clock; a lock is held from the start of the statement that took it.
+ * Postgres stops at the first error: the failing statement is the one its cursor position points
+ * into, or else the one after the last step that came back.
+ */
+async function runInOneTrip(client: Client, statements: SqlStatement[], begin: boolean): Promise<MeasuredRun> {
+  await prepareStep(client);
+  let text = begin ? 'BEGIN;\n' : '';
+  const starts: number[] = [];
+  for (const [index, statement] of statements.entries()) {
+    starts.push(text.length);
+    text += `${statement.text}\n;\nEXECUTE ${STEP_NAME}(${index});\n`;
+  }
+  const steps: StepRow[] = [];
+  const query = new pg.Query(text);
+  query.on('row', (row: Partial<StepRow>) => {
+    if (typeof row.preview_db_step === 'number') steps.push(row as StepRow);
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    query.once('end', () => resolve());
+    query.once('error', reject);
+  });
+  const sentAt = performance.now();
+  client.query(query);
+  const failure = await finished.then(
+    () => undefined,
+    (error: unknown) => error ?? new Error('the query failed'),
+  );
+  const done: MeasuredStatement[] = [];
+  const seen = new Map<string, SeenLock>();
+  let before = 0;
+  for (const [index, row] of steps.entries()) {
+    const statement = statements[index]!;
+    const modes = row.modes ?? [];
+    for (const [i, oid] of (row.oids ?? []).entries()) {
+      const key = `${oid}:${modes[i]}`;
+      if (!seen.has(key)) seen.set(key, { oid, mode: modes[i]!, statementIndex: index, since: sentAt + before });
+    }
+    done.push({
+      line: statement.line,
+      column: statement.column,
+      kind: statement.kind,
+      summary: summarize(statement.text),
+      durationMs: Math.max(0, row.ms - before),
+      locks: [],
+    });
+    before = row.ms;
+  }
+  if (failure === undefined) return { statements: done, seen: [...seen.values()] };
+  let index = Math.min(steps.length, statements.length - 1);
+  // The cursor position counts from the start of what was sent: make it the statement's.
+  const error = failure as { position?: string };
+  if (error.position !== undefined) {
+    const offset = Number(error.position) - 1;
+    const at = starts.findLastIndex((start) => start <= offset);
+    if (at >= 0 && offset < starts[at]! + statements[at]!.text.length) {
+      index = at;
+      error.position = String(offset - starts[at]! + 1);
+    } else delete error.position;
+  }
+  throw new StatementFailure(index, failure, done.slice(0, index));
 }
 
 const GROUP_SAVEPOINT = 'preview_db_bulk';

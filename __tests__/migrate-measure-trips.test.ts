@@ -1,0 +1,91 @@
+// What measuring costs on the wire: a measured migration goes in two round trips (its statements
+// with the server's clock and its locks after each, then its history row with COMMIT), counted
+// by a proxy that reads the Postgres protocol between the runner and the real test server.
+// And what those round trips report stays right: durations, locks, the failing statement.
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { MemoryLog } from './support/memory-log.js';
+import { startWireCounter, type WireCounter } from './support/wire-counter.js';
+import { migrate } from '../src/migrate/index.js';
+import { APPLICATION_NAME } from '../src/migrate/db.js';
+import { adminUrl, createDatabase, dropAll, query, settings, workspace } from './fixtures/migrate/support.js';
+
+const created: string[] = [];
+let counter: WireCounter;
+beforeAll(async () => {
+  counter = await startWireCounter(adminUrl());
+});
+afterAll(async () => {
+  await counter.close();
+  await dropAll(created);
+});
+
+/** `count` migrations of three statements each, every one on a table of its own file (no earlier table to name or count). */
+function files(count: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 1; i <= count; i++)
+    out[`migrations/${String(i).padStart(3, '0')}_t${i}.sql`] =
+      `CREATE TABLE t${i} (id int PRIMARY KEY, note text);\nCOMMENT ON TABLE t${i} IS 'table ${i}';\nCREATE INDEX t${i}_note ON t${i} (note);\n`;
+  return out;
+}
+
+async function tripsFor(count: number): Promise<number> {
+  const db = await createDatabase('mig_trips', created);
+  const before = counter.trips().get(APPLICATION_NAME) ?? 0;
+  const result = await migrate(settings(counter.url(db.name), workspace(files(count)), { analyze: true, lint: 'warn' }), new MemoryLog());
+  expect(result.error).toBeUndefined();
+  expect(result.measured).toBe(true);
+  expect(result.applied).toHaveLength(count);
+  expect(result.applied.every((migration) => migration.statements.length === 3)).toBe(true);
+  return (counter.trips().get(APPLICATION_NAME) ?? 0) - before;
+}
+
+test('a measured migration of three statements costs two round trips on the migration session', async () => {
+  // The run's fixed cost (connect, plan, lock, history table) cancels out between the two runs.
+  const few = await tripsFor(3);
+  const many = await tripsFor(11);
+  expect((many - few) / 8).toBe(2);
+}, 60_000);
+
+test('one round trip still measures each statement: its own duration and the locks it took, held until commit', async () => {
+  const db = await createDatabase('mig_trips_locks', created);
+  await query(db.url, 'CREATE TABLE big (id int PRIMARY KEY, val int); INSERT INTO big SELECT g, g FROM generate_series(1, 50000) g; ANALYZE big');
+  const cwd = workspace({
+    'migrations/1_locks.sql': "SELECT pg_sleep(0.05);\nCREATE INDEX big_val ON big (val);\nSELECT pg_sleep(0.15);\nCOMMENT ON TABLE big IS 'big';\n",
+  });
+  const result = await migrate(settings(db.url, cwd, { analyze: true, lockThresholdMs: 60_000 }), new MemoryLog());
+  expect(result.error).toBeUndefined();
+  const [sleep1, index, sleep2, comment] = result.applied[0]!.statements;
+  // Durations are the server's clock between statements: each sleep is in its own statement only.
+  expect(sleep1!.durationMs).toBeGreaterThanOrEqual(45);
+  expect(sleep2!.durationMs).toBeGreaterThanOrEqual(145);
+  expect(index!.durationMs).toBeLessThan(sleep2!.durationMs);
+  // The SHARE lock belongs to the index build (line 2) and was held through the second sleep.
+  expect(index!.locks).toEqual([expect.objectContaining({ table: 'public.big', mode: 'ShareLock' })]);
+  expect(index!.locks[0]!.heldMs).toBeGreaterThanOrEqual(145);
+  expect(sleep1!.locks).toEqual([]);
+  expect(comment!.locks).toEqual([expect.objectContaining({ table: 'public.big', mode: 'ShareUpdateExclusiveLock' })]);
+  expect(result.locks).toEqual([expect.objectContaining({ table: 'public.big', mode: 'ShareLock', line: 2, rows: 50000 })]);
+  expect(comment!.durationMs).toBeLessThan(sleep2!.durationMs);
+}, 60_000);
+
+test('a failing statement without a cursor position is the one after the last that came back; the migration rolls back', async () => {
+  const db = await createDatabase('mig_trips_fail', created);
+  const cwd = workspace({
+    'migrations/1_fail.sql': 'CREATE TABLE a (id int PRIMARY KEY);\nINSERT INTO a VALUES (1);\n\nINSERT INTO a VALUES (1);\nCREATE TABLE b (id int);\n',
+  });
+  const result = await migrate(settings(db.url, cwd, { analyze: true }), new MemoryLog());
+  expect(result.ok).toBe(false);
+  expect(result.error).toMatchObject({ file: 'migrations/1_fail.sql', line: 4, column: 1, code: '23505' });
+  expect(result.error!.message).toContain('rolled back');
+  expect(await query(db.url, "SELECT to_regclass('a')::text AS a")).toEqual([{ a: null }]);
+});
+
+test('an error with a cursor position in a later statement (an unknown column) points into that statement', async () => {
+  const db = await createDatabase('mig_trips_column', created);
+  const cwd = workspace({
+    'migrations/1_column.sql': 'CREATE TABLE a (id int);\nCOMMENT ON TABLE a IS $$one;\ntwo$$;\nSELECT id,\n  missing FROM a;\n',
+  });
+  const result = await migrate(settings(db.url, cwd, { analyze: true }), new MemoryLog());
+  expect(result.ok).toBe(false);
+  expect(result.error).toMatchObject({ file: 'migrations/1_column.sql', line: 5, column: 3, code: '42703' });
+});
