@@ -89,3 +89,37 @@ test('an error with a cursor position in a later statement (an unknown column) p
   expect(result.ok).toBe(false);
   expect(result.error).toMatchObject({ file: 'migrations/1_column.sql', line: 5, column: 3, code: '42703' });
 });
+
+async function runTrips(
+  name: string,
+  migrations: Record<string, string>,
+): Promise<{ trips: number; result: Awaited<ReturnType<typeof migrate>>; url: string }> {
+  const db = await createDatabase(name, created);
+  const before = counter.trips().get(APPLICATION_NAME) ?? 0;
+  const result = await migrate(settings(counter.url(db.name), workspace(migrations), { analyze: true, lint: 'warn' }), new MemoryLog());
+  return { trips: (counter.trips().get(APPLICATION_NAME) ?? 0) - before, result, url: db.url };
+}
+
+test('a table created earlier in the run and locked by a later migration: its rows are counted in that migration round trip', async () => {
+  const create = { 'migrations/1_create.sql': 'CREATE TABLE items (id int PRIMARY KEY);\nINSERT INTO items SELECT generate_series(1, 7);\n' };
+  const alter = { 'migrations/2_alter.sql': 'ALTER TABLE items ADD COLUMN note text;\n' };
+  const one = await runTrips('mig_trips_count1', create);
+  const two = await runTrips('mig_trips_count2', { ...create, ...alter });
+  expect(two.result.error).toBeUndefined();
+  expect(two.result.locks).toEqual([
+    expect.objectContaining({ file: 'migrations/2_alter.sql', table: 'public.items', mode: 'AccessExclusiveLock', rows: 7, rowsEstimated: false }),
+  ]);
+  expect(two.trips - one.trips).toBe(2);
+}, 60_000);
+
+test('when that count fails (an unpopulated materialized view), the migration still applies and the rows stay unknown', async () => {
+  const { result, url } = await runTrips('mig_trips_count_fail', {
+    'migrations/1_view.sql': 'CREATE MATERIALIZED VIEW totals AS SELECT 1 AS x WITH NO DATA;\n',
+    'migrations/2_index.sql': 'CREATE INDEX totals_x ON totals (x);\nCOMMENT ON MATERIALIZED VIEW totals IS $$after the count$$;\n',
+  });
+  expect(result.error).toBeUndefined();
+  expect(result.applied.map((migration) => migration.file)).toEqual(['migrations/1_view.sql', 'migrations/2_index.sql']);
+  expect(result.locks).toEqual([expect.objectContaining({ file: 'migrations/2_index.sql', table: 'public.totals', mode: 'ShareLock', rowsEstimated: true })]);
+  expect(result.locks[0]!.rows).toBeUndefined();
+  expect(await query(url, "SELECT obj_description('totals'::regclass) AS d")).toEqual([{ d: 'after the count' }]);
+}, 60_000);

@@ -474,7 +474,7 @@ async function migrationLocks(
   thresholdMs: number,
 ): Promise<LockReportEntry[]> {
   const { entries } = lockEntries(run, relations, finishedAt, { name: file.name, file: file.path }, thresholdMs);
-  const counts = await countRows(client, entries, { inTransaction: true });
+  const counts = await countRows(client, entries, { inTransaction: true, counted: run.counted });
   return entries.map(({ reltuples: _reltuples, ...entry }) => ({
     ...entry,
     rows: counts.get(entry.table)?.rows,
@@ -575,7 +575,12 @@ async function applyMigration(
 
   try {
     // Without an observer (analyze off: a file with COPY data off the fast path) nothing reads the locks.
-    const run = await runStatements(client, file.statements, { measureLocks: observer !== undefined, begin: true, perStatement });
+    const run = await runStatements(client, file.statements, {
+      measureLocks: observer !== undefined,
+      begin: true,
+      perStatement,
+      countOids: observer ? relationCache.countCandidates() : [],
+    });
     // Named before commit: the observer still sees dropped tables and not yet the new ones.
     const relations = observer ? await relationCache.describe(observer, run.seen, file.statements) : new Map();
     const finishedAt = performance.now();

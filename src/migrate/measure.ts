@@ -130,6 +130,8 @@ export class StatementFailure extends Error {
 export interface MeasuredRun {
   statements: MeasuredStatement[];
   seen: SeenLock[];
+  /** Rows counted in the migration's own round trip (see runInOneTrip's `countOids`), by `schema.table`. */
+  counted?: Map<string, number>;
 }
 
 /** COPY data goes in pieces of about this many characters, cut at line ends: no second copy of a large data section at once. */
@@ -198,9 +200,10 @@ function bulkGroups(statements: SqlStatement[]): Map<number, number> {
 export async function runStatements(
   client: Client,
   statements: SqlStatement[],
-  options: { measureLocks: boolean; begin?: boolean; perStatement?: boolean },
+  options: { measureLocks: boolean; begin?: boolean; perStatement?: boolean; countOids?: number[] },
 ): Promise<MeasuredRun> {
-  if (options.measureLocks && !options.perStatement && oneTrip(statements)) return runInOneTrip(client, statements, options.begin === true);
+  if (options.measureLocks && !options.perStatement && oneTrip(statements))
+    return runInOneTrip(client, statements, options.begin === true, options.countOids ?? []);
   const done: MeasuredStatement[] = [];
   const seen = new Map<string, SeenLock>();
   // `begin`: open the transaction here, riding with the first statement (one round trip less).
@@ -300,7 +303,7 @@ async function prepareStep(client: Client): Promise<void> {
  * Postgres stops at the first error: the failing statement is the one its cursor position points
  * into, or else the one after the last step that came back.
  */
-async function runInOneTrip(client: Client, statements: SqlStatement[], begin: boolean): Promise<MeasuredRun> {
+async function runInOneTrip(client: Client, statements: SqlStatement[], begin: boolean, countOids: number[]): Promise<MeasuredRun> {
   await prepareStep(client);
   let text = begin ? 'BEGIN;\n' : '';
   const starts: number[] = [];
@@ -308,10 +311,14 @@ async function runInOneTrip(client: Client, statements: SqlStatement[], begin: b
     starts.push(text.length);
     text += `${statement.text}\n;\nEXECUTE ${STEP_NAME}(${index});\n`;
   }
+  const counting = countOids.length > 0;
+  if (counting) text += countInTrip(countOids);
   const steps: StepRow[] = [];
+  const counted = new Map<string, number>();
   const query = new pg.Query(text);
-  query.on('row', (row: Partial<StepRow>) => {
+  query.on('row', (row: Partial<StepRow> & { preview_db_counted?: string; n?: string }) => {
     if (typeof row.preview_db_step === 'number') steps.push(row as StepRow);
+    else if (typeof row.preview_db_counted === 'string' && row.n !== undefined) counted.set(row.preview_db_counted, Number(row.n));
   });
   const finished = new Promise<void>((resolve, reject) => {
     query.once('end', () => resolve());
@@ -343,7 +350,15 @@ async function runInOneTrip(client: Client, statements: SqlStatement[], begin: b
     });
     before = row.ms;
   }
-  if (failure === undefined) return { statements: done, seen: [...seen.values()] };
+  if (failure === undefined) return { statements: done, seen: [...seen.values()], ...(counting ? { counted } : {}) };
+  if (counting && steps.length === statements.length) {
+    // Every statement ran; the count failed (a timeout, a table it may not read): undo it, and
+    // the tables are counted one by one later (countRows), as without it.
+    await client.query(`ROLLBACK TO SAVEPOINT ${COUNT_SAVEPOINT}; RELEASE SAVEPOINT ${COUNT_SAVEPOINT}`).catch(() => {
+      throw failure;
+    });
+    return { statements: done, seen: [...seen.values()] };
+  }
   let index = Math.min(steps.length, statements.length - 1);
   // The cursor position counts from the start of what was sent: make it the statement's.
   const error = failure as { position?: string };
@@ -356,6 +371,32 @@ async function runInOneTrip(client: Client, statements: SqlStatement[], begin: b
     } else delete error.position;
   }
   throw new StatementFailure(index, failure, done.slice(0, index));
+}
+
+const COUNT_SAVEPOINT = 'preview_db_count';
+/** At most this many candidate tables ride in a migration's round trip to be counted. */
+const COUNT_IN_TRIP = 2000;
+const BLOCKING_MODES = LOCK_MODES.filter((mode) => blocksWrites(mode))
+  .map((mode) => `'${mode}'`)
+  .join(', ');
+
+/**
+ * Appended to a migration's round trip: the rows of each table in `oids` (tables that existed
+ * before the migration and have no statistics) that the migration now holds a write-blocking
+ * lock on, counted as countRows would (in a savepoint that is rolled back, 5 s at most), saving
+ * it a round trip of its own. A table the migration dropped or created is not counted here.
+ */
+function countInTrip(oids: number[]): string {
+  return `SAVEPOINT ${COUNT_SAVEPOINT};
+SET LOCAL statement_timeout = '5s';
+SELECT format('%I.%I', n.nspname, c.relname) AS preview_db_counted,
+    (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text AS n
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'm') AND c.oid IN (SELECT l.relation FROM pg_locks l WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
+    AND l.granted AND l.mode IN (${BLOCKING_MODES}) AND l.relation = ANY('{${oids.join(',')}}'::oid[]));
+ROLLBACK TO SAVEPOINT ${COUNT_SAVEPOINT};
+RELEASE SAVEPOINT ${COUNT_SAVEPOINT};
+`;
 }
 
 const GROUP_SAVEPOINT = 'preview_db_bulk';
@@ -427,6 +468,19 @@ export class RelationCache {
   /** Locked once while unknown: created by an earlier migration of this run (or by this one, if still in it). */
   private readonly seenUnknown = new Set<number>();
   private loaded = false;
+
+  /**
+   * Tables known to have existed before the migration about to run, without statistics: their rows
+   * would be counted after it (countRows), so its round trip counts them (none past COUNT_IN_TRIP: then after it).
+   */
+  countCandidates(): number[] {
+    const oids = [...this.seenUnknown];
+    for (const facts of this.facts.values()) {
+      if (oids.length > COUNT_IN_TRIP) return [];
+      if (facts.reltuples < 0 && ['r', 'p', 'm'].includes(facts.relkind)) oids.push(facts.oid);
+    }
+    return oids.length > COUNT_IN_TRIP ? [] : oids;
+  }
 
   async describe(observer: Client, seen: Array<{ oid: number; mode: string }>, statements: Array<{ kind: string }>): Promise<Map<number, RelationFacts>> {
     const oids = [...new Set(seen.map((lock) => lock.oid))];
@@ -508,7 +562,7 @@ export function lockEntries(
 export async function countRows(
   client: Client,
   entries: Array<{ table: string; reltuples: number }>,
-  options: { inTransaction?: boolean } = {},
+  options: { inTransaction?: boolean; counted?: Map<string, number> } = {},
 ): Promise<Map<string, { rows?: number; estimated: boolean }>> {
   const [open, close] = options.inTransaction
     ? ['SAVEPOINT preview_db_count', 'ROLLBACK TO SAVEPOINT preview_db_count; RELEASE SAVEPOINT preview_db_count']
@@ -517,7 +571,9 @@ export async function countRows(
   const toCount: string[] = [];
   for (const entry of entries) {
     if (counts.has(entry.table) || toCount.includes(entry.table)) continue;
+    const counted = options.counted?.get(entry.table);
     if (entry.reltuples >= 0) counts.set(entry.table, { rows: Math.round(entry.reltuples), estimated: true });
+    else if (counted !== undefined) counts.set(entry.table, { rows: counted, estimated: false });
     else toCount.push(entry.table);
   }
   // One round trip for all of them while all goes well (the undo is sent on its own only after
