@@ -1,7 +1,8 @@
-// What measuring costs on the wire: a measured migration goes in two round trips (its statements
-// with the server's clock and its locks after each, then its history row with COMMIT), counted
-// by a proxy that reads the Postgres protocol between the runner and the real test server.
-// And what those round trips report stays right: durations, locks, the failing statement.
+// What measuring costs on the wire: a measured migration goes in one round trip (the previous
+// migration's history row and COMMIT, then its statements, each followed by the server's clock and
+// its locks), counted by a proxy that reads the Postgres protocol between the runner and the real
+// test server. And what that round trip reports stays right: durations, locks, the failing
+// statement, and a COMMIT that fails is the failure of its own migration.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { MemoryLog } from './support/memory-log.js';
 import { startWireCounter, type WireCounter } from './support/wire-counter.js';
@@ -39,22 +40,24 @@ async function tripsFor(count: number): Promise<number> {
   return (counter.trips().get(APPLICATION_NAME) ?? 0) - before;
 }
 
-test('a measured migration of three statements costs two round trips on the migration session', async () => {
+test('a measured migration of three statements costs one round trip on the migration session', async () => {
   // The run's fixed cost (connect, plan, lock, history table) cancels out between the two runs.
   const few = await tripsFor(3);
   const many = await tripsFor(11);
-  expect((many - few) / 8).toBe(2);
+  expect((many - few) / 8).toBe(1);
 }, 60_000);
 
 test('one round trip still measures each statement: its own duration and the locks it took, held until commit', async () => {
   const db = await createDatabase('mig_trips_locks', created);
   await query(db.url, 'CREATE TABLE big (id int PRIMARY KEY, val int); INSERT INTO big SELECT g, g FROM generate_series(1, 50000) g; ANALYZE big');
   const cwd = workspace({
+    // A migration before it: its COMMIT rides ahead of the one measured here, outside its clock.
+    'migrations/0_before.sql': 'CREATE TABLE before_it (id int);\n',
     'migrations/1_locks.sql': "SELECT pg_sleep(0.05);\nCREATE INDEX big_val ON big (val);\nSELECT pg_sleep(0.15);\nCOMMENT ON TABLE big IS 'big';\n",
   });
   const result = await migrate(settings(db.url, cwd, { analyze: true, lockThresholdMs: 60_000 }), new MemoryLog());
   expect(result.error).toBeUndefined();
-  const [sleep1, index, sleep2, comment] = result.applied[0]!.statements;
+  const [sleep1, index, sleep2, comment] = result.applied[1]!.statements;
   // Durations are the server's clock between statements: each sleep is in its own statement only.
   expect(sleep1!.durationMs).toBeGreaterThanOrEqual(45);
   expect(sleep2!.durationMs).toBeGreaterThanOrEqual(145);
@@ -109,7 +112,7 @@ test('a table created earlier in the run and locked by a later migration: its ro
   expect(two.result.locks).toEqual([
     expect.objectContaining({ file: 'migrations/2_alter.sql', table: 'public.items', mode: 'AccessExclusiveLock', rows: 7, rowsEstimated: false }),
   ]);
-  expect(two.trips - one.trips).toBe(2);
+  expect(two.trips - one.trips).toBe(1);
 }, 60_000);
 
 test('when that count fails (an unpopulated materialized view), the migration still applies and the rows stay unknown', async () => {
@@ -123,3 +126,29 @@ test('when that count fails (an unpopulated materialized view), the migration st
   expect(result.locks[0]!.rows).toBeUndefined();
   expect(await query(url, "SELECT obj_description('totals'::regclass) AS d")).toEqual([{ d: 'after the count' }]);
 }, 60_000);
+
+// A deferred foreign key is checked at COMMIT: the COMMIT that rides ahead of the next migration fails.
+const DEFERRED = {
+  'migrations/2_deferred.sql':
+    'CREATE TABLE parent (id int PRIMARY KEY);\nCREATE TABLE child (parent int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);\nINSERT INTO child VALUES (1);\n',
+};
+const tableExists = async (url: string, name: string) => (await query<{ t: string | null }>(url, `SELECT to_regclass('${name}')::text AS t`))[0]!.t !== null;
+
+test.each([
+  ['followed by another migration (its COMMIT rides ahead of it)', { 'migrations/3_next.sql': 'CREATE TABLE next_one (id int);\n' }],
+  ['the last one (its COMMIT goes on its own)', {}],
+])(
+  'a COMMIT that fails is the failure of its own migration, %s: not applied, nothing after it runs',
+  async (_case, after) => {
+    const { result, url } = await runTrips('mig_trips_commit', { 'migrations/1_first.sql': 'CREATE TABLE first_one (id int);\n', ...DEFERRED, ...after });
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatchObject({ file: 'migrations/2_deferred.sql' });
+    expect(result.error!.message).toMatch(/violates foreign key constraint.*rolled back; migrations before it stay applied/);
+    expect(result.applied.map((migration) => migration.file)).toEqual(['migrations/1_first.sql']);
+    expect(await tableExists(url, 'first_one')).toBe(true);
+    expect(await tableExists(url, 'child')).toBe(false);
+    expect(await tableExists(url, 'next_one')).toBe(false);
+    expect(await query(url, 'SELECT version FROM preview_db_migrations ORDER BY version')).toEqual([{ version: '1' }]);
+  },
+  60_000,
+);

@@ -29,6 +29,7 @@ import {
   type SeedPart,
 } from './files.js';
 import {
+  BeforeFailure,
   LOCK_RULES,
   StatementFailure,
   RelationCache,
@@ -286,6 +287,30 @@ async function applyPending(run: BuiltinRun, pending: MigrationFile[], observer:
   // Before Postgres 13 statement_timeout covered a whole multi-statement query: measured statements then go one at a time.
   const oneStatementAtATime = settings.statementTimeoutSeconds !== undefined && serverVersion < 130000;
   const queue = [...pending];
+  // A measured migration's history row and COMMIT ride ahead of the next migration's statements
+  // (one round trip per migration); it counts as applied once that round trip says it committed.
+  let committing: { file: MigrationFile; migration: AppliedMigration; commit: string } | undefined;
+  const committed = () => {
+    if (!committing) return;
+    state.applied.push(committing.migration);
+    log.info(`Applied ${committing.file.path} in ${formatMillis(committing.migration.durationMs)}.`);
+    committing = undefined;
+  };
+  const commitFailed = (error: unknown) => {
+    fail(state, rolledBack({ message: errorMessage(error), file: committing!.file.path }, error));
+    committing = undefined;
+  };
+  /** Sends the waiting COMMIT on its own (before a file it cannot ride with, and at the end). */
+  const settle = async (): Promise<void> => {
+    if (!committing) return;
+    try {
+      await client.query(committing.commit);
+      committed();
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      commitFailed(error);
+    }
+  };
   while (queue.length > 0 && state.ok) {
     if (!measure && batchable(queue[0]!)) {
       // The fast path: consecutive files go in batches, each file its own transaction.
@@ -326,19 +351,36 @@ async function applyPending(run: BuiltinRun, pending: MigrationFile[], observer:
           return blockingIn(state, settings, file.path, own, 'This statement was rolled back before it committed');
         }
       : undefined;
-    const outcome = await log.group(`Applying ${file.path}`, () =>
+    const rides = observer !== undefined && !file.noTransaction;
+    if (!rides) {
+      await settle();
+      if (!state.ok) break;
+    }
+    const outcome = await log.group<Outcome>(`Applying ${file.path}`, () =>
       file.noTransaction
         ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement, reportOf, relationCache)
-        : applyMigration(client, observer, file, table, decide, reportOf, relationCache, oneStatementAtATime),
+        : applyMigration(client, observer, file, table, decide, reportOf, relationCache, oneStatementAtATime, committing?.commit),
     );
+    if ('aheadFailed' in outcome) {
+      commitFailed(outcome.aheadFailed);
+      break;
+    }
+    committed();
     if ('failure' in outcome) {
       fail(state, outcome.failure);
       break;
     }
-    state.applied.push(outcome.migration);
-    log.info(`Applied ${file.path} in ${formatMillis(outcome.migration.durationMs)}.`);
+    if ('commit' in outcome && outcome.commit !== undefined) committing = { file, migration: outcome.migration, commit: outcome.commit };
+    else {
+      state.applied.push(outcome.migration);
+      log.info(`Applied ${file.path} in ${formatMillis(outcome.migration.durationMs)}.`);
+    }
   }
+  // The last one's COMMIT goes on its own. (Should anything throw first, the session ends with it uncommitted, and not applied.)
+  if (state.ok) await settle();
 }
+
+type Outcome = (Applied & { commit?: string }) | { failure: MigrateFailure } | { aheadFailed: unknown };
 
 /** Seed: each seed in one transaction with its history row; an unchanged seed does not run again. */
 async function runSeeds(run: BuiltinRun, seeds: SeedFile[], history: HistoryRow[]): Promise<void> {
@@ -567,7 +609,8 @@ async function applyMigration(
   reportOf?: (path: string) => MigrationRecord,
   relationCache = new RelationCache(),
   perStatement = false,
-): Promise<Applied | { failure: MigrateFailure }> {
+  ahead?: string,
+): Promise<Outcome> {
   const record = (durationMs: number | 'transaction') =>
     historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs, report: reportOf?.(file.path) });
   const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
@@ -580,6 +623,7 @@ async function applyMigration(
       begin: true,
       perStatement,
       countOids: observer ? relationCache.countCandidates() : [],
+      before: ahead,
     });
     // Named before commit: the observer still sees dropped tables and not yet the new ones.
     const relations = observer ? await relationCache.describe(observer, run.seen, file.statements) : new Map();
@@ -589,11 +633,15 @@ async function applyMigration(
       await client.query('ROLLBACK');
       return { failure: refused };
     }
-    // The history row (with what was found and measured) and COMMIT in one round trip.
+    // The history row (with what was found and measured) and COMMIT in one round trip: measured,
+    // ahead of the next migration's statements (the caller sends it).
+    const migration = { ...base, durationMs: finishedAt - started, statements: run.statements };
+    if (observer) return { migration, commit: `${record('transaction')};\nCOMMIT` };
     await client.query(`${record('transaction')};\nCOMMIT`);
-    return { migration: { ...base, durationMs: finishedAt - started, statements: run.statements } };
+    return { migration };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
+    if (error instanceof BeforeFailure) return { aheadFailed: error.cause };
     if (error instanceof StatementFailure) {
       const statement = file.statements[error.statementIndex];
       return { failure: rolledBack(failureAt(file, statement, error.cause, '', statement?.offset ?? 0), error.cause) };

@@ -127,6 +127,17 @@ export class StatementFailure extends Error {
   }
 }
 
+/**
+ * `before` (the previous migration's history row and COMMIT, sent ahead of this one's statements)
+ * failed: nothing of this migration ran.
+ */
+export class BeforeFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error)?.message ?? String(cause));
+    this.name = 'BeforeFailure';
+  }
+}
+
 export interface MeasuredRun {
   statements: MeasuredStatement[];
   seen: SeenLock[];
@@ -200,10 +211,14 @@ function bulkGroups(statements: SqlStatement[]): Map<number, number> {
 export async function runStatements(
   client: Client,
   statements: SqlStatement[],
-  options: { measureLocks: boolean; begin?: boolean; perStatement?: boolean; countOids?: number[] },
+  options: { measureLocks: boolean; begin?: boolean; perStatement?: boolean; countOids?: number[]; before?: string },
 ): Promise<MeasuredRun> {
   if (options.measureLocks && !options.perStatement && oneTrip(statements))
-    return runInOneTrip(client, statements, options.begin === true, options.countOids ?? []);
+    return runInOneTrip(client, statements, options.begin === true, options.countOids ?? [], options.before);
+  if (options.before !== undefined)
+    await client.query(options.before).catch((error: unknown) => {
+      throw new BeforeFailure(error);
+    });
   const done: MeasuredStatement[] = [];
   const seen = new Map<string, SeenLock>();
   // `begin`: open the transaction here, riding with the first statement (one round trip less).
@@ -303,9 +318,13 @@ async function prepareStep(client: Client): Promise<void> {
  * Postgres stops at the first error: the failing statement is the one its cursor position points
  * into, or else the one after the last step that came back.
  */
-async function runInOneTrip(client: Client, statements: SqlStatement[], begin: boolean, countOids: number[]): Promise<MeasuredRun> {
+async function runInOneTrip(client: Client, statements: SqlStatement[], begin: boolean, countOids: number[], ahead?: string): Promise<MeasuredRun> {
   await prepareStep(client);
-  let text = begin ? 'BEGIN;\n' : '';
+  // `ahead` (the previous migration's history row and COMMIT) first, then a row saying it is
+  // done, then this migration's clock starts.
+  let text = ahead === undefined ? '' : `${ahead};\nSELECT true AS preview_db_before_done;\n`;
+  if (begin) text += 'BEGIN;\n';
+  if (ahead !== undefined) text += 'SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS preview_db_started;\n';
   const starts: number[] = [];
   for (const [index, statement] of statements.entries()) {
     starts.push(text.length);
@@ -315,10 +334,14 @@ async function runInOneTrip(client: Client, statements: SqlStatement[], begin: b
   if (counting) text += countInTrip(countOids);
   const steps: StepRow[] = [];
   const counted = new Map<string, number>();
+  let beforeDone = ahead === undefined;
+  let started = 0;
   const query = new pg.Query(text);
-  query.on('row', (row: Partial<StepRow> & { preview_db_counted?: string; n?: string }) => {
+  query.on('row', (row: Partial<StepRow> & { preview_db_counted?: string; n?: string; preview_db_before_done?: boolean; preview_db_started?: number }) => {
     if (typeof row.preview_db_step === 'number') steps.push(row as StepRow);
     else if (typeof row.preview_db_counted === 'string' && row.n !== undefined) counted.set(row.preview_db_counted, Number(row.n));
+    else if (row.preview_db_before_done === true) beforeDone = true;
+    else if (typeof row.preview_db_started === 'number') started = row.preview_db_started;
   });
   const finished = new Promise<void>((resolve, reject) => {
     query.once('end', () => resolve());
@@ -330,9 +353,10 @@ async function runInOneTrip(client: Client, statements: SqlStatement[], begin: b
     () => undefined,
     (error: unknown) => error ?? new Error('the query failed'),
   );
+  if (failure !== undefined && !beforeDone) throw new BeforeFailure(failure);
   const done: MeasuredStatement[] = [];
   const seen = new Map<string, SeenLock>();
-  let before = 0;
+  let before = started;
   for (const [index, row] of steps.entries()) {
     const statement = statements[index]!;
     const modes = row.modes ?? [];
