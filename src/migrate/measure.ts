@@ -300,11 +300,13 @@ interface StepRow {
 const STEP_NAME = 'preview_db_step';
 const STEP = `PREPARE ${STEP_NAME}(int) AS SELECT $1 AS preview_db_step, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS ms,
   array_agg(l.relation::int) AS oids, array_agg(l.mode::text) AS modes ${LOCK_ROWS}`;
+const COUNT_NAME = 'preview_db_count_rows';
 const prepared = new WeakSet<Client>();
 
+/** The step and the row count (see countInTrip), prepared in one round trip the first time a session measures. */
 async function prepareStep(client: Client): Promise<void> {
   if (prepared.has(client)) return;
-  await client.query(STEP).catch((error: { code?: string }) => {
+  await client.query(`${STEP};\n${COUNT}`).catch((error: { code?: string }) => {
     // 42P05: prepared already (by an earlier run on this session).
     if (error.code !== '42P05') throw error;
   });
@@ -320,9 +322,9 @@ async function prepareStep(client: Client): Promise<void> {
  */
 async function runInOneTrip(client: Client, statements: SqlStatement[], begin: boolean, countOids: number[], ahead?: string): Promise<MeasuredRun> {
   await prepareStep(client);
-  // `ahead` (the previous migration's history row and COMMIT) first, then a row saying it is
-  // done, then this migration's clock starts.
-  let text = ahead === undefined ? '' : `${ahead};\nSELECT true AS preview_db_before_done;\n`;
+  // `ahead` (the previous migration's history row and COMMIT) first; the row that starts this
+  // migration's clock also says it is done.
+  let text = ahead === undefined ? '' : `${ahead};\n`;
   if (begin) text += 'BEGIN;\n';
   if (ahead !== undefined) text += 'SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS preview_db_started;\n';
   const starts: number[] = [];
@@ -330,18 +332,21 @@ async function runInOneTrip(client: Client, statements: SqlStatement[], begin: b
     starts.push(text.length);
     text += `${statement.text}\n;\nEXECUTE ${STEP_NAME}(${index});\n`;
   }
-  const counting = countOids.length > 0;
+  const counting = countOids.length > 0 && statements.some(mayBlockWrites);
   if (counting) text += countInTrip(countOids);
   const steps: StepRow[] = [];
   const counted = new Map<string, number>();
   let beforeDone = ahead === undefined;
   let started = 0;
   const query = new pg.Query(text);
-  query.on('row', (row: Partial<StepRow> & { preview_db_counted?: string; n?: string; preview_db_before_done?: boolean; preview_db_started?: number }) => {
+  query.on('row', (row: Partial<StepRow> & { preview_db_counted?: string; n?: string; preview_db_started?: number }) => {
     if (typeof row.preview_db_step === 'number') steps.push(row as StepRow);
     else if (typeof row.preview_db_counted === 'string' && row.n !== undefined) counted.set(row.preview_db_counted, Number(row.n));
-    else if (row.preview_db_before_done === true) beforeDone = true;
-    else if (typeof row.preview_db_started === 'number') started = row.preview_db_started;
+    else if (typeof row.preview_db_started === 'number') {
+      // `ahead` committed: this row comes after it.
+      beforeDone = true;
+      started = row.preview_db_started;
+    }
   });
   const finished = new Promise<void>((resolve, reject) => {
     query.once('end', () => resolve());
@@ -404,6 +409,25 @@ const BLOCKING_MODES = LOCK_MODES.filter((mode) => blocksWrites(mode))
   .map((mode) => `'${mode}'`)
   .join(', ');
 
+/** Plain DML and comments take no write-blocking lock on a table (ROW EXCLUSIVE at most, SHARE UPDATE EXCLUSIVE for COMMENT). */
+const NEVER_BLOCKS_WRITES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'CommentStmt', 'VariableSetStmt', 'CreateFunctionStmt', 'CreateEnumStmt']);
+
+/**
+ * Whether a statement may take a write-blocking lock on a table that already exists: if none of a
+ * migration's may, nothing is counted in its round trip. Only a shortcut: what it lets through
+ * unseen (a trigger that locks a table) is still counted, after the migration's round trip.
+ */
+function mayBlockWrites(statement: SqlStatement): boolean {
+  if (statement.kind === 'CreateStmt') return /\b(references|partition\s+of|inherits)\b/i.test(statement.text);
+  return !NEVER_BLOCKS_WRITES.has(statement.kind);
+}
+
+const COUNT = `PREPARE ${COUNT_NAME}(oid[]) AS SELECT format('%I.%I', n.nspname, c.relname) AS preview_db_counted,
+    (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text AS n
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'm') AND c.oid IN (SELECT l.relation FROM pg_locks l WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
+    AND l.granted AND l.mode IN (${BLOCKING_MODES}) AND l.relation = ANY($1))`;
+
 /**
  * Appended to a migration's round trip: the rows of each table in `oids` (tables that existed
  * before the migration and have no statistics) that the migration now holds a write-blocking
@@ -413,11 +437,7 @@ const BLOCKING_MODES = LOCK_MODES.filter((mode) => blocksWrites(mode))
 function countInTrip(oids: number[]): string {
   return `SAVEPOINT ${COUNT_SAVEPOINT};
 SET LOCAL statement_timeout = '5s';
-SELECT format('%I.%I', n.nspname, c.relname) AS preview_db_counted,
-    (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text AS n
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'm') AND c.oid IN (SELECT l.relation FROM pg_locks l WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
-    AND l.granted AND l.mode IN (${BLOCKING_MODES}) AND l.relation = ANY('{${oids.join(',')}}'::oid[]));
+EXECUTE ${COUNT_NAME}('{${oids.join(',')}}');
 ROLLBACK TO SAVEPOINT ${COUNT_SAVEPOINT};
 RELEASE SAVEPOINT ${COUNT_SAVEPOINT};
 `;
