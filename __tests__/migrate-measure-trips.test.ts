@@ -152,3 +152,25 @@ test.each([
   },
   60_000,
 );
+
+test('tables that earlier migrations of the run created or renamed are named without asking the observer again', async () => {
+  const OBSERVER = `${APPLICATION_NAME} (observer)`;
+  const observerTrips = async (name: string, migrations: Record<string, string>) => {
+    const before = counter.trips().get(OBSERVER) ?? 0;
+    const run = await runTrips(name, migrations);
+    expect(run.result.error).toBeUndefined();
+    return { ...run, observer: (counter.trips().get(OBSERVER) ?? 0) - before };
+  };
+  const create = { 'migrations/1_create.sql': 'CREATE TABLE items (id int PRIMARY KEY);\n' };
+  const one = await observerTrips('mig_trips_observer1', create);
+  const three = await observerTrips('mig_trips_observer3', {
+    ...create,
+    'migrations/2_rename.sql': 'ALTER TABLE items RENAME TO goods;\n',
+    'migrations/3_alter.sql': 'ALTER TABLE goods ADD COLUMN note text;\n',
+  });
+  expect(three.observer - one.observer).toBe(0);
+  expect(three.result.locks.map((lock) => [lock.file, lock.table, lock.mode])).toEqual([
+    ['migrations/2_rename.sql', 'public.items', 'AccessExclusiveLock'],
+    ['migrations/3_alter.sql', 'public.goods', 'AccessExclusiveLock'],
+  ]);
+}, 60_000);

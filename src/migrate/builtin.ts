@@ -562,7 +562,7 @@ async function applyNoTransaction(
         const run = await runStatements(client, [statement], { measureLocks: true, begin: true });
         measured = run.statements[0]!;
         const seen = run.seen;
-        const relations = await relationCache.describe(observer!, seen, [statement]);
+        const relations = await relationCache.describe(observer!, seen, [statement], run.facts);
         const refused = decide ? await decide(index, measured, relations, seen, performance.now()) : undefined;
         if (refused) {
           await client.query('ROLLBACK');
@@ -626,7 +626,7 @@ async function applyMigration(
       before: ahead,
     });
     // Named before commit: the observer still sees dropped tables and not yet the new ones.
-    const relations = observer ? await relationCache.describe(observer, run.seen, file.statements) : new Map();
+    const relations = observer ? await relationCache.describe(observer, run.seen, file.statements, run.facts) : new Map();
     const finishedAt = performance.now();
     const refused = decide ? await decide(run, relations, finishedAt) : undefined;
     if (refused) {

@@ -105,7 +105,7 @@ export function summarize(text: string): string {
 // tables (or relations this session can no longer see: dropped by the migration). Locks on
 // indexes, sequences and views count for nothing in the report, and naming them would cost
 // the observer a query each.
-const LOCK_ROWS = `FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
+const LOCK_ROWS = `FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation::int >= 16384
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND (c.relkind IS NULL OR c.relkind IN ('r', 'p', 'm'))`;
@@ -143,6 +143,8 @@ export interface MeasuredRun {
   seen: SeenLock[];
   /** Rows counted in the migration's own round trip (see runInOneTrip's `countOids`), by `schema.table`. */
   counted?: Map<string, number>;
+  /** The relations it locked as its own session saw them at the end (null: dropped); see RelationCache.describe. */
+  facts?: Map<number, RelationFacts | null>;
 }
 
 /** COPY data goes in pieces of about this many characters, cut at line ends: no second copy of a large data section at once. */
@@ -285,12 +287,26 @@ function oneTrip(statements: SqlStatement[]): boolean {
   return statements.length > 0 && statements.every((statement) => statement.copyData === undefined) && bulkGroups(statements).size === 0;
 }
 
+/** The locked relations as the migration's own session sees them after its last statement: what others will see once it commits. */
+function ownFacts(row: StepRow | undefined): Map<number, RelationFacts | null> {
+  const facts = new Map<number, RelationFacts | null>();
+  for (const [i, oid] of (row?.oids ?? []).entries()) {
+    const name = row!.names?.[i];
+    facts.set(oid, name ? { oid, name, relkind: row!.relkinds?.[i] ?? '', reltuples: row!.reltuples?.[i] ?? -1 } : null);
+  }
+  return facts;
+}
+
 /** What the step query after statement `preview_db_step` returns: milliseconds since the query arrived, and the tables locked now. */
 interface StepRow {
   preview_db_step: number;
   ms: number;
   oids: number[] | null;
   modes: string[] | null;
+  /** What this session sees of each locked relation (null names: dropped by the migration). */
+  names: Array<string | null> | null;
+  relkinds: Array<string | null> | null;
+  reltuples: Array<number | null> | null;
 }
 
 // statement_timestamp() is when the server received the query: the same for every statement of
@@ -299,7 +315,9 @@ interface StepRow {
 // time would cost more than running it.
 const STEP_NAME = 'preview_db_step';
 const STEP = `PREPARE ${STEP_NAME}(int) AS SELECT $1 AS preview_db_step, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS ms,
-  array_agg(l.relation::int) AS oids, array_agg(l.mode::text) AS modes ${LOCK_ROWS}`;
+  array_agg(l.relation::int) AS oids, array_agg(l.mode::text) AS modes,
+  array_agg(CASE WHEN c.oid IS NOT NULL THEN format('%I.%I', n.nspname, c.relname) END) AS names,
+  array_agg(c.relkind::text) AS relkinds, array_agg(c.reltuples::float8) AS reltuples ${LOCK_ROWS}`;
 const COUNT_NAME = 'preview_db_count_rows';
 const prepared = new WeakSet<Client>();
 
@@ -379,7 +397,7 @@ async function runInOneTrip(client: Client, statements: SqlStatement[], begin: b
     });
     before = row.ms;
   }
-  if (failure === undefined) return { statements: done, seen: [...seen.values()], ...(counting ? { counted } : {}) };
+  if (failure === undefined) return { statements: done, seen: [...seen.values()], ...(counting ? { counted } : {}), facts: ownFacts(steps.at(-1)) };
   if (counting && steps.length === statements.length) {
     // Every statement ran; the count failed (a timeout, a table it may not read): undo it, and
     // the tables are counted one by one later (countRows), as without it.
@@ -512,13 +530,15 @@ export class RelationCache {
   /** Locked once while unknown: created by an earlier migration of this run (or by this one, if still in it). */
   private readonly seenUnknown = new Set<number>();
   private loaded = false;
+  /** What the last migration described left behind (its own session's view): true for all once it has committed. */
+  private pending: Map<number, RelationFacts | null> | undefined;
 
   /**
    * Tables known to have existed before the migration about to run, without statistics: their rows
    * would be counted after it (countRows), so its round trip counts them (none past COUNT_IN_TRIP: then after it).
    */
   countCandidates(): number[] {
-    const oids = [...this.seenUnknown];
+    const oids = [...this.seenUnknown].filter((oid) => !this.facts.has(oid));
     for (const facts of this.facts.values()) {
       if (oids.length > COUNT_IN_TRIP) return [];
       if (facts.reltuples < 0 && ['r', 'p', 'm'].includes(facts.relkind)) oids.push(facts.oid);
@@ -526,7 +546,23 @@ export class RelationCache {
     return oids.length > COUNT_IN_TRIP ? [] : oids;
   }
 
-  async describe(observer: Client, seen: Array<{ oid: number; mode: string }>, statements: Array<{ kind: string }>): Promise<Map<number, RelationFacts>> {
+  /**
+   * `own`: the relations the migration locked as its own session saw them at its end (see
+   * MeasuredRun.facts). Describe is called again only once this migration has committed (a
+   * failed or refused one ends the run), so they are then what the observer would see: no query
+   * for a relation an earlier migration of the run created or renamed.
+   */
+  async describe(
+    observer: Client,
+    seen: Array<{ oid: number; mode: string }>,
+    statements: Array<{ kind: string }>,
+    own?: Map<number, RelationFacts | null>,
+  ): Promise<Map<number, RelationFacts>> {
+    for (const [oid, facts] of this.pending ?? []) {
+      if (facts) this.facts.set(oid, facts);
+      else this.facts.delete(oid);
+    }
+    this.pending = own;
     const oids = [...new Set(seen.map((lock) => lock.oid))];
     if (!this.loaded) {
       const { rows } = await observer.query<RelationFacts>(
