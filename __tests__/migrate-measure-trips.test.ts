@@ -20,31 +20,39 @@ afterAll(async () => {
   await dropAll(created);
 });
 
-/** `count` migrations of three statements each, every one on a table of its own file (no earlier table to name or count). */
-function files(count: number): Record<string, string> {
+/** `count` migrations of three statements each: on a table of their own, or an index on `big` (a lock rule: lint: error decides it). */
+function files(count: number, onBig = false): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 1; i <= count; i++)
-    out[`migrations/${String(i).padStart(3, '0')}_t${i}.sql`] =
-      `CREATE TABLE t${i} (id int PRIMARY KEY, note text);\nCOMMENT ON TABLE t${i} IS 'table ${i}';\nCREATE INDEX t${i}_note ON t${i} (note);\n`;
+    out[`migrations/${String(i).padStart(3, '0')}_t${i}.sql`] = onBig
+      ? `CREATE TABLE t${i} (id int PRIMARY KEY, note text);\nCREATE INDEX big_${i} ON big (val);\nCOMMENT ON TABLE t${i} IS 'table ${i}';\n`
+      : `CREATE TABLE t${i} (id int PRIMARY KEY, note text);\nCOMMENT ON TABLE t${i} IS 'table ${i}';\nCREATE INDEX t${i}_note ON t${i} (note);\n`;
   return out;
 }
 
-async function tripsFor(count: number): Promise<number> {
+async function tripsFor(count: number, lint: 'warn' | 'error', onBig = false): Promise<number> {
   const db = await createDatabase('mig_trips', created);
+  await query(db.url, 'CREATE TABLE big (id int PRIMARY KEY, val int)');
   const before = counter.trips().get(APPLICATION_NAME) ?? 0;
-  const result = await migrate(settings(counter.url(db.name), workspace(files(count)), { analyze: true, lint: 'warn' }), new MemoryLog());
+  const result = await migrate(
+    settings(counter.url(db.name), workspace(files(count, onBig)), { analyze: true, lint, lockThresholdMs: 60_000 }),
+    new MemoryLog(),
+  );
   expect(result.error).toBeUndefined();
   expect(result.measured).toBe(true);
   expect(result.applied).toHaveLength(count);
   expect(result.applied.every((migration) => migration.statements.length === 3)).toBe(true);
+  if (onBig) expect(result.findings.filter((finding) => finding.rule === 'require-concurrent-index-creation')).toHaveLength(count);
   return (counter.trips().get(APPLICATION_NAME) ?? 0) - before;
 }
 
-test('a measured migration of three statements costs one round trip on the migration session', async () => {
-  // The run's fixed cost (connect, plan, lock, history table) cancels out between the two runs.
-  const few = await tripsFor(3);
-  const many = await tripsFor(11);
-  expect((many - few) / 8).toBe(1);
+// The run's fixed cost (connect, plan, lock, history table) cancels out between the two runs.
+test('measured migrations that no measurement can refuse go several in one round trip, each its own transaction', async () => {
+  expect((await tripsFor(11, 'warn')) - (await tripsFor(3, 'warn'))).toBe(0);
+}, 60_000);
+
+test('a measured migration that lint: error may refuse by what is measured costs one round trip, and is decided before it commits', async () => {
+  expect(((await tripsFor(11, 'error', true)) - (await tripsFor(3, 'error', true))) / 8).toBe(1);
 }, 60_000);
 
 test('one round trip still measures each statement: its own duration and the locks it took, held until commit', async () => {
@@ -71,9 +79,16 @@ test('one round trip still measures each statement: its own duration and the loc
   expect(comment!.durationMs).toBeLessThan(sleep2!.durationMs);
 }, 60_000);
 
-test('a failing statement without a cursor position is the one after the last that came back; the migration rolls back', async () => {
+const ALONE = {};
+const AFTER_ANOTHER = { 'migrations/0_first.sql': 'CREATE TABLE first_one (id int);\n' };
+
+test.each([
+  ['alone', ALONE],
+  ['in a batch', AFTER_ANOTHER],
+])('a failing statement without a cursor position (%s) is the one after the last that came back; the migration rolls back', async (_case, before) => {
   const db = await createDatabase('mig_trips_fail', created);
   const cwd = workspace({
+    ...before,
     'migrations/1_fail.sql': 'CREATE TABLE a (id int PRIMARY KEY);\nINSERT INTO a VALUES (1);\n\nINSERT INTO a VALUES (1);\nCREATE TABLE b (id int);\n',
   });
   const result = await migrate(settings(db.url, cwd, { analyze: true }), new MemoryLog());
@@ -83,9 +98,13 @@ test('a failing statement without a cursor position is the one after the last th
   expect(await query(db.url, "SELECT to_regclass('a')::text AS a")).toEqual([{ a: null }]);
 });
 
-test('an error with a cursor position in a later statement (an unknown column) points into that statement', async () => {
+test.each([
+  ['alone', ALONE],
+  ['in a batch', AFTER_ANOTHER],
+])('an error with a cursor position in a later statement (an unknown column; %s) points into that statement', async (_case, before) => {
   const db = await createDatabase('mig_trips_column', created);
   const cwd = workspace({
+    ...before,
     'migrations/1_column.sql': 'CREATE TABLE a (id int);\nCOMMENT ON TABLE a IS $$one;\ntwo$$;\nSELECT id,\n  missing FROM a;\n',
   });
   const result = await migrate(settings(db.url, cwd, { analyze: true }), new MemoryLog());
@@ -103,7 +122,7 @@ async function runTrips(
   return { trips: (counter.trips().get(APPLICATION_NAME) ?? 0) - before, result, url: db.url };
 }
 
-test('a table created earlier in the run and locked by a later migration: its rows are counted in that migration round trip', async () => {
+test('a table created earlier in the run and locked by a later migration: its rows are counted in the same round trip', async () => {
   const create = { 'migrations/1_create.sql': 'CREATE TABLE items (id int PRIMARY KEY);\nINSERT INTO items SELECT generate_series(1, 7);\n' };
   const alter = { 'migrations/2_alter.sql': 'ALTER TABLE items ADD COLUMN note text;\n' };
   const one = await runTrips('mig_trips_count1', create);
@@ -112,7 +131,8 @@ test('a table created earlier in the run and locked by a later migration: its ro
   expect(two.result.locks).toEqual([
     expect.objectContaining({ file: 'migrations/2_alter.sql', table: 'public.items', mode: 'AccessExclusiveLock', rows: 7, rowsEstimated: false }),
   ]);
-  expect(two.trips - one.trips).toBe(1);
+  // One migration alone: its round trip, then its COMMIT; two in a batch: the batch, then what was measured.
+  expect(two.trips - one.trips).toBe(0);
 }, 60_000);
 
 test('when that count fails (an unpopulated materialized view), the migration still applies and the rows stay unknown', async () => {
@@ -173,4 +193,21 @@ test('tables that earlier migrations of the run created or renamed are named wit
     ['migrations/2_rename.sql', 'public.items', 'AccessExclusiveLock'],
     ['migrations/3_alter.sql', 'public.goods', 'AccessExclusiveLock'],
   ]);
+}, 60_000);
+
+test('migrations measured in a batch keep what was measured with their history rows, for the reports of later pushes', async () => {
+  const db = await createDatabase('mig_trips_report', created);
+  await query(db.url, 'CREATE TABLE big (id int PRIMARY KEY, val int); INSERT INTO big SELECT g, g FROM generate_series(1, 100) g');
+  const cwd = workspace({ 'migrations/1_a.sql': 'CREATE TABLE a (id int);\n', 'migrations/2_index.sql': 'CREATE INDEX big_val ON big (val);\n' });
+  const result = await migrate(settings(db.url, cwd, { analyze: true, lint: 'warn', lockThresholdMs: 60_000, pullRequest: 7 }), new MemoryLog());
+  expect(result.error).toBeUndefined();
+  const [row] = await query<{ report: { measured: boolean; locks: unknown[]; findings: Array<{ rule: string; message: string }> } }>(
+    db.url,
+    "SELECT report FROM preview_db_migrations WHERE version = '2'",
+  );
+  expect(row!.report.measured).toBe(true);
+  expect(row!.report.locks).toEqual([expect.objectContaining({ table: 'public.big', mode: 'ShareLock', rows: 100, rowsEstimated: false })]);
+  expect(row!.report.findings.find((finding) => finding.rule === 'require-concurrent-index-creation')).toMatchObject({
+    message: expect.stringContaining('Measured on the preview'),
+  });
 }, 60_000);

@@ -153,6 +153,11 @@ export async function readHistory(client: Client, table: { qualified: string }):
   }));
 }
 
+/** The UPDATE that keeps what was found and measured with a migration's history row (measured after it committed). */
+export function historyReport(table: { qualified: string }, version: string, report: unknown): string {
+  return `UPDATE ${table.qualified} SET report = E'${JSON.stringify(report).replace(/\\/g, '\\\\').replace(/'/g, "''")}'::jsonb WHERE version = ${quoteLiteral(version)}`;
+}
+
 /** The INSERT that records a migration, as one literal statement (it rides in the migration's own round trip). */
 export function historyInsert(
   table: { qualified: string },

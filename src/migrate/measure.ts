@@ -283,7 +283,7 @@ export async function runStatements(
 }
 
 /** Files without COPY data or bulk groups are measured in one round trip (see runInOneTrip). */
-function oneTrip(statements: SqlStatement[]): boolean {
+export function oneTrip(statements: SqlStatement[]): boolean {
   return statements.length > 0 && statements.every((statement) => statement.copyData === undefined) && bulkGroups(statements).size === 0;
 }
 
@@ -420,6 +420,155 @@ async function runInOneTrip(client: Client, statements: SqlStatement[], begin: b
   throw new StatementFailure(index, failure, done.slice(0, index));
 }
 
+/** A migration in a measured batch (see runMigrationsInOneTrip). */
+export interface TripMigration {
+  statements: SqlStatement[];
+  /** Sent after its statements (and count): its history row and COMMIT. */
+  tail: string;
+}
+
+export interface TripFailure {
+  /** The migration that did not commit; those before it did. */
+  index: number;
+  /** What went wrong: a statement (`statementIndex`), the row count (undone by the caller), or its tail (COMMIT). */
+  kind: 'statement' | 'count' | 'tail';
+  statementIndex: number;
+  cause: unknown;
+  /** What was measured of it (all of it for 'count' and 'tail'). */
+  run: MeasuredRun & { startedAt: number; finishedAt: number };
+}
+
+const clock = `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8`;
+
+/**
+ * Several measured migrations in one round trip, each "BEGIN; its statements, each followed by
+ * the step; the count; its tail (history row, COMMIT)": each commits on its own, as in the
+ * unmeasured fast path, and is measured as runInOneTrip measures one. Only for migrations no
+ * measurement can refuse (the caller's to know): nothing is decided between them. Postgres
+ * stops at the first error: the migrations before it are committed; `failure` says which failed
+ * and where. `ahead` as in runInOneTrip (BeforeFailure when it fails).
+ */
+export async function runMigrationsInOneTrip(
+  client: Client,
+  migrations: TripMigration[],
+  ahead?: string,
+): Promise<{ runs: Array<MeasuredRun & { startedAt: number; finishedAt: number }>; failure?: TripFailure }> {
+  await prepareStep(client);
+  let text = ahead === undefined ? '' : `${ahead};\n`;
+  const starts: number[][] = [];
+  for (const [m, migration] of migrations.entries()) {
+    text += `BEGIN;\nSELECT ${m} AS preview_db_file, ${clock} AS preview_db_started;\n`;
+    const offsets: number[] = [];
+    for (const [index, statement] of migration.statements.entries()) {
+      offsets.push(text.length);
+      text += `${statement.text}\n;\nEXECUTE ${STEP_NAME}(${index});\n`;
+    }
+    starts.push(offsets);
+    // Every table without statistics it locks write-blocking is counted (earlier migrations of the
+    // batch may have created it: not known here); the caller keeps the counts of tables it reports.
+    if (migration.statements.some(mayBlockWrites)) text += `${countInTrip('all')}SELECT ${m} AS preview_db_count_done;\n`;
+    text += `${migration.tail};\nSELECT ${m} AS preview_db_file_done, ${clock} AS ms;\n`;
+  }
+  const seen = migrations.map(() => ({ started: -1, steps: [] as StepRow[], counted: new Map<string, number>(), counting: false, countDone: false, done: -1 }));
+  let current = -1;
+  const query = new pg.Query(text);
+  query.on(
+    'row',
+    (
+      row: Partial<StepRow> & {
+        preview_db_file?: number;
+        preview_db_started?: number;
+        preview_db_counted?: string;
+        n?: string;
+        preview_db_count_done?: number;
+        preview_db_file_done?: number;
+      },
+    ) => {
+      if (typeof row.preview_db_step === 'number') seen[current]?.steps.push(row as StepRow);
+      else if (typeof row.preview_db_started === 'number' && typeof row.preview_db_file === 'number') {
+        current = row.preview_db_file;
+        seen[current]!.started = row.preview_db_started;
+      } else if (typeof row.preview_db_counted === 'string' && row.n !== undefined) seen[current]?.counted.set(row.preview_db_counted, Number(row.n));
+      else if (typeof row.preview_db_count_done === 'number') seen[current]!.countDone = true;
+      else if (typeof row.preview_db_file_done === 'number') seen[current]!.done = row.ms ?? 0;
+    },
+  );
+  const finished = new Promise<void>((resolve, reject) => {
+    query.once('end', () => resolve());
+    query.once('error', reject);
+  });
+  const sentAt = performance.now();
+  client.query(query);
+  const failure = await finished.then(
+    () => undefined,
+    (error: unknown) => error ?? new Error('the query failed'),
+  );
+  if (failure !== undefined && ahead !== undefined && seen[0]!.started < 0) throw new BeforeFailure(failure);
+  const measuredRun = (m: number): MeasuredRun & { startedAt: number; finishedAt: number } => {
+    const { steps, counted, started, done } = seen[m]!;
+    const statements = migrations[m]!.statements;
+    const measured: MeasuredStatement[] = [];
+    const locks = new Map<string, SeenLock>();
+    let before = started;
+    for (const [index, row] of steps.entries()) {
+      const statement = statements[index]!;
+      const modes = row.modes ?? [];
+      for (const [i, oid] of (row.oids ?? []).entries()) {
+        const key = `${oid}:${modes[i]}`;
+        if (!locks.has(key)) locks.set(key, { oid, mode: modes[i]!, statementIndex: index, since: sentAt + before });
+      }
+      measured.push({
+        line: statement.line,
+        column: statement.column,
+        kind: statement.kind,
+        summary: summarize(statement.text),
+        durationMs: Math.max(0, row.ms - before),
+        locks: [],
+      });
+      before = row.ms;
+    }
+    const counting = statements.some(mayBlockWrites);
+    return {
+      statements: measured,
+      seen: [...locks.values()],
+      ...(counting && seen[m]!.countDone ? { counted } : {}),
+      facts: ownFacts(steps.at(-1)),
+      startedAt: sentAt + started,
+      finishedAt: sentAt + (done >= 0 ? done : before),
+    };
+  };
+  const committed = seen.findIndex((entry) => entry.done < 0);
+  const upTo = committed === -1 ? migrations.length : committed;
+  const runs = Array.from({ length: upTo }, (_, m) => measuredRun(m));
+  if (failure === undefined || committed === -1) return { runs };
+  const m = committed;
+  const entry = seen[m]!;
+  const statements = migrations[m]!.statements;
+  const run = measuredRun(m);
+  const counting = statements.some(mayBlockWrites);
+  if (entry.steps.length === statements.length && entry.started >= 0) {
+    const kind = counting && !entry.countDone ? 'count' : 'tail';
+    return { runs, failure: { index: m, kind, statementIndex: statements.length - 1, cause: failure, run } };
+  }
+  let index = Math.min(entry.steps.length, statements.length - 1);
+  const error = failure as { position?: string };
+  if (error.position !== undefined) {
+    const offset = Number(error.position) - 1;
+    const offsets = starts[m]!;
+    const at = offsets.findLastIndex((start) => start <= offset);
+    if (at >= 0 && offset < offsets[at]! + statements[at]!.text.length) {
+      index = at;
+      error.position = String(offset - offsets[at]! + 1);
+    } else delete error.position;
+  }
+  return { runs, failure: { index: m, kind: 'statement', statementIndex: index, cause: failure, run: { ...run, statements: run.statements.slice(0, index) } } };
+}
+
+/** Undoes a failed row count (see countInTrip): the migration's transaction goes on from before it. */
+export async function undoCount(client: Client): Promise<void> {
+  await client.query(`ROLLBACK TO SAVEPOINT ${COUNT_SAVEPOINT}; RELEASE SAVEPOINT ${COUNT_SAVEPOINT}`);
+}
+
 const COUNT_SAVEPOINT = 'preview_db_count';
 /** At most this many candidate tables ride in a migration's round trip to be counted. */
 const COUNT_IN_TRIP = 2000;
@@ -444,7 +593,7 @@ const COUNT = `PREPARE ${COUNT_NAME}(oid[]) AS SELECT format('%I.%I', n.nspname,
     (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text AS n
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'm') AND c.oid IN (SELECT l.relation FROM pg_locks l WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
-    AND l.granted AND l.mode IN (${BLOCKING_MODES}) AND l.relation = ANY($1))`;
+    AND l.granted AND l.mode IN (${BLOCKING_MODES}) AND ($1 IS NULL OR l.relation = ANY($1)))`;
 
 /**
  * Appended to a migration's round trip: the rows of each table in `oids` (tables that existed
@@ -452,10 +601,10 @@ const COUNT = `PREPARE ${COUNT_NAME}(oid[]) AS SELECT format('%I.%I', n.nspname,
  * lock on, counted as countRows would (in a savepoint that is rolled back, 5 s at most), saving
  * it a round trip of its own. A table the migration dropped or created is not counted here.
  */
-function countInTrip(oids: number[]): string {
+function countInTrip(oids: number[] | 'all'): string {
   return `SAVEPOINT ${COUNT_SAVEPOINT};
 SET LOCAL statement_timeout = '5s';
-EXECUTE ${COUNT_NAME}('{${oids.join(',')}}');
+EXECUTE ${COUNT_NAME}(${oids === 'all' ? 'NULL' : `'{${oids.join(',')}}'`});
 ROLLBACK TO SAVEPOINT ${COUNT_SAVEPOINT};
 RELEASE SAVEPOINT ${COUNT_SAVEPOINT};
 `;
@@ -552,8 +701,18 @@ export class RelationCache {
    * failed or refused one ends the run), so they are then what the observer would see: no query
    * for a relation an earlier migration of the run created or renamed.
    */
+  /**
+   * Before a batch of migrations (runMigrationsInOneTrip), which are described after they all
+   * committed: everything they need is known beforehand (the observer then sees their effects).
+   */
+  async ready(observer: Client): Promise<void> {
+    await this.describe(observer, [], []);
+    const ask = [...this.seenUnknown].filter((oid) => !this.facts.has(oid));
+    if (ask.length > 0) for (const [oid, facts] of await describeRelations(observer, ask)) this.facts.set(oid, facts);
+  }
+
   async describe(
-    observer: Client,
+    observer: Client | undefined,
     seen: Array<{ oid: number; mode: string }>,
     statements: Array<{ kind: string }>,
     own?: Map<number, RelationFacts | null>,
@@ -564,7 +723,7 @@ export class RelationCache {
     }
     this.pending = own;
     const oids = [...new Set(seen.map((lock) => lock.oid))];
-    if (!this.loaded) {
+    if (!this.loaded && observer) {
       const { rows } = await observer.query<RelationFacts>(
         `SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384`,
@@ -573,7 +732,7 @@ export class RelationCache {
       this.loaded = true;
     }
     const ask = oids.filter((oid) => !this.facts.has(oid) && this.seenUnknown.has(oid));
-    if (ask.length > 0) for (const [oid, facts] of await describeRelations(observer, ask)) this.facts.set(oid, facts);
+    if (ask.length > 0 && observer) for (const [oid, facts] of await describeRelations(observer, ask)) this.facts.set(oid, facts);
     const result = new Map<number, RelationFacts>();
     for (const oid of oids) {
       const known = this.facts.get(oid);
