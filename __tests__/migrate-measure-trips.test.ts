@@ -211,3 +211,25 @@ test('migrations measured in a batch keep what was measured with their history r
     message: expect.stringContaining('Measured on the preview'),
   });
 }, 60_000);
+
+test('after a statement that cannot block writes only the clock is read: its weaker locks are listed with the next statement read', async () => {
+  const db = await createDatabase('mig_trips_clock', created);
+  await query(db.url, 'CREATE TABLE big (id int PRIMARY KEY, val int); CREATE TABLE small (id int)');
+  const cwd = workspace({
+    'migrations/1_mixed.sql':
+      "INSERT INTO small VALUES (1);\nCOMMENT ON TABLE big IS 'big';\nCREATE INDEX big_val ON big (val);\nCOMMENT ON TABLE small IS 'small';\n",
+  });
+  const result = await migrate(settings(db.url, cwd, { analyze: true, lockThresholdMs: 60_000 }), new MemoryLog());
+  expect(result.error).toBeUndefined();
+  const [insert, comment, index, last] = result.applied[0]!.statements;
+  expect(insert!.locks).toEqual([]);
+  expect(comment!.locks).toEqual([]);
+  expect(index!.locks.map((lock) => [lock.table, lock.mode]).sort()).toEqual([
+    ['public.big', 'ShareLock'],
+    ['public.big', 'ShareUpdateExclusiveLock'],
+    ['public.small', 'RowExclusiveLock'],
+  ]);
+  expect(last!.locks.map((lock) => [lock.table, lock.mode])).toEqual([['public.small', 'ShareUpdateExclusiveLock']]);
+  // What the report says is unchanged: the write-blocking lock, at the statement that took it.
+  expect(result.locks).toEqual([expect.objectContaining({ table: 'public.big', mode: 'ShareLock', line: 3 })]);
+}, 60_000);

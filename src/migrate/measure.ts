@@ -317,14 +317,25 @@ const STEP_NAME = 'preview_db_step';
 const STEP = `PREPARE ${STEP_NAME}(int) AS SELECT $1 AS preview_db_step, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS ms,
   array_agg(l.relation::int) AS oids, array_agg(l.mode::text) AS modes,
   array_agg(CASE WHEN c.oid IS NOT NULL THEN format('%I.%I', n.nspname, c.relname) END) AS names,
-  array_agg(c.relkind::text) AS relkinds, array_agg(c.reltuples::float8) AS reltuples ${LOCK_ROWS}`;
+  array_agg(c.relkind::text) AS relkinds, array_agg(c.reltuples::float8) AS reltuples,
+  set_config('preview_db.blocking', coalesce(array_agg(l.relation::int) FILTER (WHERE l.mode IN (${LOCK_MODES.filter((mode) => blocksWrites(mode))
+    .map((mode) => `'${mode}'`)
+    .join(', ')})), '{}')::text, true) AS preview_db_blocking ${LOCK_ROWS}`;
+// After a statement that cannot take a write-blocking lock (see mayBlockWrites), only the clock: the
+// lock table is what costs (pg_locks reads every session's locks). The weaker locks such a
+// statement takes are read, and listed, with the next statement whose locks are read.
+const CLOCK_NAME = 'preview_db_clock';
+const CLOCK = `PREPARE ${CLOCK_NAME}(int) AS SELECT $1 AS preview_db_step, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS ms`;
+/** The step query to send after `statements[index]`: the last one's locks are always read. */
+const stepAfter = (statements: SqlStatement[], index: number) =>
+  `EXECUTE ${index === statements.length - 1 || mayBlockWrites(statements[index]!) ? STEP_NAME : CLOCK_NAME}(${index})`;
 const COUNT_NAME = 'preview_db_count_rows';
 const prepared = new WeakSet<Client>();
 
 /** The step and the row count (see countInTrip), prepared in one round trip the first time a session measures. */
 async function prepareStep(client: Client): Promise<void> {
   if (prepared.has(client)) return;
-  await client.query(`${STEP};\n${COUNT}`).catch((error: { code?: string }) => {
+  await client.query(`${STEP};\n${CLOCK};\n${COUNT}`).catch((error: { code?: string }) => {
     // 42P05: prepared already (by an earlier run on this session).
     if (error.code !== '42P05') throw error;
   });
@@ -348,7 +359,7 @@ async function runInOneTrip(client: Client, statements: SqlStatement[], begin: b
   const starts: number[] = [];
   for (const [index, statement] of statements.entries()) {
     starts.push(text.length);
-    text += `${statement.text}\n;\nEXECUTE ${STEP_NAME}(${index});\n`;
+    text += `${statement.text}\n;\n${stepAfter(statements, index)};\n`;
   }
   const counting = countOids.length > 0 && statements.some(mayBlockWrites);
   if (counting) text += countInTrip(countOids);
@@ -461,7 +472,7 @@ export async function runMigrationsInOneTrip(
     const offsets: number[] = [];
     for (const [index, statement] of migration.statements.entries()) {
       offsets.push(text.length);
-      text += `${statement.text}\n;\nEXECUTE ${STEP_NAME}(${index});\n`;
+      text += `${statement.text}\n;\n${stepAfter(migration.statements, index)};\n`;
     }
     starts.push(offsets);
     // Every table without statistics it locks write-blocking is counted (earlier migrations of the
@@ -572,17 +583,15 @@ export async function undoCount(client: Client): Promise<void> {
 const COUNT_SAVEPOINT = 'preview_db_count';
 /** At most this many candidate tables ride in a migration's round trip to be counted. */
 const COUNT_IN_TRIP = 2000;
-const BLOCKING_MODES = LOCK_MODES.filter((mode) => blocksWrites(mode))
-  .map((mode) => `'${mode}'`)
-  .join(', ');
 
 /** Plain DML and comments take no write-blocking lock on a table (ROW EXCLUSIVE at most, SHARE UPDATE EXCLUSIVE for COMMENT). */
 const NEVER_BLOCKS_WRITES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'CommentStmt', 'VariableSetStmt', 'CreateFunctionStmt', 'CreateEnumStmt']);
 
 /**
  * Whether a statement may take a write-blocking lock on a table that already exists: if none of a
- * migration's may, nothing is counted in its round trip. Only a shortcut: what it lets through
- * unseen (a trigger that locks a table) is still counted, after the migration's round trip.
+ * migration's may, nothing is counted in its round trip, and after such a statement only the
+ * clock is read (see stepAfter). Only a shortcut: what it lets through (a trigger that locks a
+ * table) is still read with the next statement, and counted after the migration's round trip.
  */
 function mayBlockWrites(statement: SqlStatement): boolean {
   if (statement.kind === 'CreateStmt') return /\b(references|partition\s+of|inherits)\b/i.test(statement.text);
@@ -592,13 +601,12 @@ function mayBlockWrites(statement: SqlStatement): boolean {
 const COUNT = `PREPARE ${COUNT_NAME}(oid[]) AS SELECT format('%I.%I', n.nspname, c.relname) AS preview_db_counted,
     (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text AS n
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'm') AND c.oid IN (SELECT l.relation FROM pg_locks l WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
-    AND l.granted AND l.mode IN (${BLOCKING_MODES}) AND ($1 IS NULL OR l.relation = ANY($1)))`;
+  WHERE c.relkind IN ('r', 'p', 'm') AND c.oid = ANY(current_setting('preview_db.blocking', true)::oid[]) AND ($1 IS NULL OR c.oid = ANY($1))`;
 
 /**
  * Appended to a migration's round trip: the rows of each table in `oids` (tables that existed
  * before the migration and have no statistics) that the migration now holds a write-blocking
- * lock on, counted as countRows would (in a savepoint that is rolled back, 5 s at most), saving
+ * lock on (as its last step read them: `preview_db.blocking`), counted as countRows would (in a savepoint that is rolled back, 5 s at most), saving
  * it a round trip of its own. A table the migration dropped or created is not counted here.
  */
 function countInTrip(oids: number[] | 'all'): string {
