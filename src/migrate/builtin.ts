@@ -11,7 +11,7 @@ import {
   connect,
   ensureHistoryTable,
   historyInsert,
-  historyReport,
+  historyReports,
   parseTableName,
   readHistory,
   releaseAdvisoryLock,
@@ -382,7 +382,7 @@ async function applyPending(run: BuiltinRun, pending: MigrationFile[], observer:
       );
     }
     // Committed: graded and recorded in order, each named as the run knew its relations before it.
-    const reports: string[] = [];
+    const reports: Array<{ version: string; report: MigrationRecord }> = [];
     for (const { file, run } of measuredFiles) {
       const relations = await relationCache.describe(undefined, run.seen, file.statements, run.facts);
       const refused = await decideFor(file)(run, relations, run.finishedAt, { inTransaction: false });
@@ -397,10 +397,12 @@ async function applyPending(run: BuiltinRun, pending: MigrationFile[], observer:
         noTransaction: false,
       });
       log.info(`Applied ${file.path} in ${formatMillis(run.finishedAt - run.startedAt)}.`);
-      reports.push(historyReport(table, file.id, reportOf(file.path)));
+      reports.push({ version: file.id, report: reportOf(file.path) });
     }
     if (reports.length > 0)
-      await client.query(reports.join(';\n')).catch((error) => log.warning(`The measurements were not kept with the history: ${errorMessage(error)}`));
+      await client
+        .query(historyReports(table, reports))
+        .catch((error) => log.warning(`The measurements were not kept with the history: ${errorMessage(error)}`));
   };
   while (queue.length > 0 && state.ok) {
     if (!measure && batchable(queue[0]!)) {

@@ -153,9 +153,12 @@ export async function readHistory(client: Client, table: { qualified: string }):
   }));
 }
 
-/** The UPDATE that keeps what was found and measured with a migration's history row (measured after it committed). */
-export function historyReport(table: { qualified: string }, version: string, report: unknown): string {
-  return `UPDATE ${table.qualified} SET report = E'${JSON.stringify(report).replace(/\\/g, '\\\\').replace(/'/g, "''")}'::jsonb WHERE version = ${quoteLiteral(version)}`;
+/** The UPDATE that keeps what was found and measured with history rows (measured after they committed), by version. */
+export function historyReports(table: { qualified: string }, reports: Array<{ version: string; report: unknown }>): string {
+  const rows = reports.map(
+    ({ version, report }) => `(${quoteLiteral(version)}, E'${JSON.stringify(report).replace(/\\/g, '\\\\').replace(/'/g, "''")}'::jsonb)`,
+  );
+  return `UPDATE ${table.qualified} h SET report = v.report FROM (VALUES ${rows.join(',\n')}) AS v (version, report) WHERE h.version = v.version`;
 }
 
 /** The INSERT that records a migration, as one literal statement (it rides in the migration's own round trip). */
