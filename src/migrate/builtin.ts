@@ -11,6 +11,7 @@ import {
   connect,
   ensureHistoryTable,
   historyInsert,
+  historyReports,
   parseTableName,
   readHistory,
   releaseAdvisoryLock,
@@ -29,6 +30,7 @@ import {
   type SeedPart,
 } from './files.js';
 import {
+  BeforeFailure,
   LOCK_RULES,
   StatementFailure,
   RelationCache,
@@ -36,8 +38,11 @@ import {
   describeRelations,
   gradeFindings,
   lockEntries,
+  oneTrip,
+  runMigrationsInOneTrip,
   runStatement,
   runStatements,
+  undoCount,
   summarize,
   type LockReportEntry,
   type MeasuredRun,
@@ -284,7 +289,122 @@ async function applyPending(run: BuiltinRun, pending: MigrationFile[], observer:
   });
   // What the observer knows about relations, kept for this run (see RelationCache).
   const relationCache = new RelationCache();
+  // Before Postgres 13 statement_timeout covered a whole multi-statement query: measured statements then go one at a time.
+  const oneStatementAtATime = settings.statementTimeoutSeconds !== undefined && serverVersion < 130000;
   const queue = [...pending];
+  // A measured migration's history row and COMMIT ride ahead of the next migration's statements
+  // (one round trip per migration); it counts as applied once that round trip says it committed.
+  let committing: { file: MigrationFile; migration: AppliedMigration; commit: string } | undefined;
+  const committed = () => {
+    if (!committing) return;
+    state.applied.push(committing.migration);
+    log.info(`Applied ${committing.file.path} in ${formatMillis(committing.migration.durationMs)}.`);
+    committing = undefined;
+  };
+  const commitFailed = (error: unknown) => {
+    fail(state, rolledBack({ message: errorMessage(error), file: committing!.file.path }, error));
+    committing = undefined;
+  };
+  /** Sends the waiting COMMIT on its own (before a file it cannot ride with, and at the end). */
+  const settle = async (): Promise<void> => {
+    if (!committing) return;
+    try {
+      await client.query(committing.commit);
+      committed();
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      commitFailed(error);
+    }
+  };
+  /** Grades the file's findings by its locks (and records them); a blocking one is the reason to roll it back. */
+  const decideFor =
+    (file: MigrationFile): Decide =>
+    async (measuredRun, relations, finishedAt, options) => {
+      const locks = await migrationLocks(client, measuredRun, relations, finishedAt, file, settings.lockThresholdMs, options?.inTransaction ?? true);
+      state.locks.push(...locks);
+      state.findings = gradeFindings(state.findings, [{ file: file.path, statements: measuredRun.statements, locks }], settings.lockThresholdMs);
+      return blockingIn(state, settings, file.path, (finding) => finding.file === file.path);
+    };
+  /**
+   * Files no measurement can refuse (lint: error is decided only by lock rules, graded by the
+   * measurement: none in the file, or lint not error) go several in one round trip, each its own
+   * transaction with its history row, measured as one alone; graded after they commit.
+   */
+  const measuredBatchable = (file: MigrationFile) =>
+    !file.noTransaction &&
+    !oneStatementAtATime &&
+    oneTrip(file.statements) &&
+    (settings.lint !== 'error' || !state.findings.some((finding) => finding.file === file.path && LOCK_RULES.has(finding.rule)));
+  const applyMeasuredBatch = async (batch: MigrationFile[], observer: Client, rest: MigrationFile[]): Promise<void> => {
+    await relationCache.ready(observer);
+    // Measured before it is known: the history row keeps what was found; what was measured follows (below).
+    const tails = batch.map(
+      (file) =>
+        `${historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs: 'transaction', report: reportOf(file.path) })};\nCOMMIT`,
+    );
+    let trip: Awaited<ReturnType<typeof runMigrationsInOneTrip>>;
+    try {
+      trip = await runMigrationsInOneTrip(
+        client,
+        batch.map((file, i) => ({ statements: file.statements, tail: tails[i]! })),
+        committing?.commit,
+      );
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      if (error instanceof BeforeFailure) commitFailed(error.cause);
+      else if (committing) commitFailed(error);
+      else fail(state, rolledBack({ message: errorMessage(error), file: batch[0]!.path }, error));
+      return;
+    }
+    committed();
+    const measuredFiles: Array<{ file: MigrationFile; run: (typeof trip.runs)[number] }> = trip.runs.map((run, i) => ({ file: batch[i]!, run }));
+    const failure = trip.failure;
+    if (failure?.kind === 'count') {
+      // Its row count failed: undo it, commit the migration, and the rest of the batch goes on afterwards.
+      const file = batch[failure.index]!;
+      try {
+        await undoCount(client);
+        await client.query(tails[failure.index]!);
+        measuredFiles.push({ file, run: failure.run });
+        rest.unshift(...batch.slice(failure.index + 1));
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        fail(state, rolledBack({ message: errorMessage(error), file: file.path }, error));
+      }
+    } else if (failure) {
+      await client.query('ROLLBACK').catch(() => {});
+      const file = batch[failure.index]!;
+      const statement = file.statements[failure.statementIndex];
+      fail(
+        state,
+        failure.kind === 'tail'
+          ? rolledBack({ message: errorMessage(failure.cause), file: file.path }, failure.cause)
+          : rolledBack(failureAt(file, statement, failure.cause, '', statement?.offset ?? 0), failure.cause),
+      );
+    }
+    // Committed: graded and recorded in order, each named as the run knew its relations before it.
+    const reports: Array<{ version: string; report: MigrationRecord }> = [];
+    for (const { file, run } of measuredFiles) {
+      const relations = await relationCache.describe(undefined, run.seen, file.statements, run.facts);
+      const refused = await decideFor(file)(run, relations, run.finishedAt, { inTransaction: false });
+      // Not reachable (see measuredBatchable); said plainly should it ever be.
+      if (refused) fail(state, { ...refused, message: `${refused.message} (it was measured in a batch and is already committed)` });
+      state.applied.push({
+        version: file.version,
+        name: file.name,
+        file: file.path,
+        durationMs: run.finishedAt - run.startedAt,
+        statements: run.statements,
+        noTransaction: false,
+      });
+      log.info(`Applied ${file.path} in ${formatMillis(run.finishedAt - run.startedAt)}.`);
+      reports.push({ version: file.id, report: reportOf(file.path) });
+    }
+    if (reports.length > 0)
+      await client
+        .query(historyReports(table, reports))
+        .catch((error) => log.warning(`The measurements were not kept with the history: ${errorMessage(error)}`));
+  };
   while (queue.length > 0 && state.ok) {
     if (!measure && batchable(queue[0]!)) {
       // The fast path: consecutive files go in batches, each file its own transaction.
@@ -301,16 +421,24 @@ async function applyPending(run: BuiltinRun, pending: MigrationFile[], observer:
       if (outcome.failure) fail(state, outcome.failure);
       continue;
     }
+    if (observer && measuredBatchable(queue[0]!) && queue[1] && measuredBatchable(queue[1])) {
+      const batch: MigrationFile[] = [];
+      let bytes = 0;
+      while (
+        queue.length > 0 &&
+        measuredBatchable(queue[0]!) &&
+        batch.length < BATCH_FILES &&
+        (batch.length === 0 || bytes + queue[0]!.sql.length <= BATCH_BYTES)
+      ) {
+        bytes += queue[0]!.sql.length;
+        batch.push(queue.shift()!);
+      }
+      await log.group(`Applying ${batch.length} migration(s): ${batch[0]!.path} .. ${batch.at(-1)!.path}`, () => applyMeasuredBatch(batch, observer, queue));
+      continue;
+    }
     const file = queue.shift()!;
     // Measured: grade the file's findings by its locks before it commits; a blocking one rolls it back.
-    const decide: Decide | undefined = observer
-      ? async (measuredRun, relations, finishedAt) => {
-          const locks = await migrationLocks(client, measuredRun, relations, finishedAt, file, settings.lockThresholdMs);
-          state.locks.push(...locks);
-          state.findings = gradeFindings(state.findings, [{ file: file.path, statements: measuredRun.statements, locks }], settings.lockThresholdMs);
-          return blockingIn(state, settings, file.path, (finding) => finding.file === file.path);
-        }
-      : undefined;
+    const decide = observer ? decideFor(file) : undefined;
     // A no-transaction file: each statement its own transaction, measured and decided before it commits.
     const decideStatement: DecideStatement | undefined = observer
       ? async (statementIndex, measured, relations, seen, finishedAt) => {
@@ -325,19 +453,36 @@ async function applyPending(run: BuiltinRun, pending: MigrationFile[], observer:
           return blockingIn(state, settings, file.path, own, 'This statement was rolled back before it committed');
         }
       : undefined;
-    const outcome = await log.group(`Applying ${file.path}`, () =>
+    const rides = observer !== undefined && !file.noTransaction;
+    if (!rides) {
+      await settle();
+      if (!state.ok) break;
+    }
+    const outcome = await log.group<Outcome>(`Applying ${file.path}`, () =>
       file.noTransaction
         ? applyNoTransaction(client, observer, file, table, serverVersion, decideStatement, reportOf, relationCache)
-        : applyMigration(client, observer, file, table, decide, reportOf, relationCache),
+        : applyMigration(client, observer, file, table, decide, reportOf, relationCache, oneStatementAtATime, committing?.commit),
     );
+    if ('aheadFailed' in outcome) {
+      commitFailed(outcome.aheadFailed);
+      break;
+    }
+    committed();
     if ('failure' in outcome) {
       fail(state, outcome.failure);
       break;
     }
-    state.applied.push(outcome.migration);
-    log.info(`Applied ${file.path} in ${formatMillis(outcome.migration.durationMs)}.`);
+    if ('commit' in outcome && outcome.commit !== undefined) committing = { file, migration: outcome.migration, commit: outcome.commit };
+    else {
+      state.applied.push(outcome.migration);
+      log.info(`Applied ${file.path} in ${formatMillis(outcome.migration.durationMs)}.`);
+    }
   }
+  // The last one's COMMIT goes on its own. (Should anything throw first, the session ends with it uncommitted, and not applied.)
+  if (state.ok) await settle();
 }
+
+type Outcome = (Applied & { commit?: string }) | { failure: MigrateFailure } | { aheadFailed: unknown };
 
 /** Seed: each seed in one transaction with its history row; an unchanged seed does not run again. */
 async function runSeeds(run: BuiltinRun, seeds: SeedFile[], history: HistoryRow[]): Promise<void> {
@@ -441,7 +586,7 @@ async function runSeed(client: Client, seed: SeedFile, record: string): Promise<
 
 type Relations = Awaited<ReturnType<typeof describeRelations>>;
 /** Called inside a measured migration's transaction before COMMIT: a failure rolls it back instead. */
-type Decide = (run: MeasuredRun, relations: Relations, finishedAt: number) => Promise<MigrateFailure | undefined>;
+type Decide = (run: MeasuredRun, relations: Relations, finishedAt: number, options?: { inTransaction: boolean }) => Promise<MigrateFailure | undefined>;
 
 /** Called inside a no-transaction file's statement's own transaction before COMMIT. */
 type DecideStatement = (
@@ -478,9 +623,10 @@ async function migrationLocks(
   finishedAt: number,
   file: { name: string; path: string },
   thresholdMs: number,
+  inTransaction = true,
 ): Promise<LockReportEntry[]> {
   const { entries } = lockEntries(run, relations, finishedAt, { name: file.name, file: file.path }, thresholdMs);
-  const counts = await countRows(client, entries, { inTransaction: true });
+  const counts = await countRows(client, entries, { inTransaction, counted: run.counted });
   return entries.map(({ reltuples: _reltuples, ...entry }) => ({
     ...entry,
     rows: counts.get(entry.table)?.rows,
@@ -526,7 +672,7 @@ async function applyNoTransaction(
         const run = await runStatements(client, [statement], { measureLocks: true, begin: true });
         measured = run.statements[0]!;
         const seen = run.seen;
-        const relations = await relationCache.describe(observer!, seen, [statement]);
+        const relations = await relationCache.describe(observer!, seen, [statement], run.facts);
         const refused = decide ? await decide(index, measured, relations, seen, performance.now()) : undefined;
         if (refused) {
           await client.query('ROLLBACK');
@@ -572,7 +718,9 @@ async function applyMigration(
   decide?: Decide,
   reportOf?: (path: string) => MigrationRecord,
   relationCache = new RelationCache(),
-): Promise<Applied | { failure: MigrateFailure }> {
+  perStatement = false,
+  ahead?: string,
+): Promise<Outcome> {
   const record = (durationMs: number | 'transaction') =>
     historyInsert(table, { version: file.id, name: file.name, checksum: file.checksum, durationMs, report: reportOf?.(file.path) });
   const base = { version: file.version, name: file.name, file: file.path, noTransaction: file.noTransaction };
@@ -580,20 +728,30 @@ async function applyMigration(
 
   try {
     // Without an observer (analyze off: a file with COPY data off the fast path) nothing reads the locks.
-    const run = await runStatements(client, file.statements, { measureLocks: observer !== undefined, begin: true });
+    const run = await runStatements(client, file.statements, {
+      measureLocks: observer !== undefined,
+      begin: true,
+      perStatement,
+      countOids: observer ? relationCache.countCandidates() : [],
+      before: ahead,
+    });
     // Named before commit: the observer still sees dropped tables and not yet the new ones.
-    const relations = observer ? await relationCache.describe(observer, run.seen, file.statements) : new Map();
+    const relations = observer ? await relationCache.describe(observer, run.seen, file.statements, run.facts) : new Map();
     const finishedAt = performance.now();
     const refused = decide ? await decide(run, relations, finishedAt) : undefined;
     if (refused) {
       await client.query('ROLLBACK');
       return { failure: refused };
     }
-    // The history row (with what was found and measured) and COMMIT in one round trip.
+    // The history row (with what was found and measured) and COMMIT in one round trip: measured,
+    // ahead of the next migration's statements (the caller sends it).
+    const migration = { ...base, durationMs: finishedAt - started, statements: run.statements };
+    if (observer) return { migration, commit: `${record('transaction')};\nCOMMIT` };
     await client.query(`${record('transaction')};\nCOMMIT`);
-    return { migration: { ...base, durationMs: finishedAt - started, statements: run.statements } };
+    return { migration };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
+    if (error instanceof BeforeFailure) return { aheadFailed: error.cause };
     if (error instanceof StatementFailure) {
       const statement = file.statements[error.statementIndex];
       return { failure: rolledBack(failureAt(file, statement, error.cause, '', statement?.offset ?? 0), error.cause) };

@@ -143,6 +143,14 @@ export async function readHistory(client: Client, table: { qualified: string }):
   }));
 }
 
+/** The UPDATE that keeps what was found and measured with history rows (measured after they committed), by version. */
+export function historyReports(table: { qualified: string }, reports: Array<{ version: string; report: unknown }>): string {
+  const rows = reports.map(
+    ({ version, report }) => `(${quoteLiteral(version)}, E'${JSON.stringify(report).replace(/\\/g, '\\\\').replace(/'/g, "''")}'::jsonb)`,
+  );
+  return `UPDATE ${table.qualified} h SET report = v.report FROM (VALUES ${rows.join(',\n')}) AS v (version, report) WHERE h.version = v.version`;
+}
+
 /** The INSERT that records a migration, as one literal statement (it rides in the migration's own round trip). */
 export function historyInsert(
   table: { qualified: string },

@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Client } from './db.js';
 import type { SqlStatement } from './sql.js';
@@ -101,10 +102,15 @@ export function summarize(text: string): string {
   return first.length > 80 ? `${first.slice(0, 77)}...` : first;
 }
 
-// Own backend, user relations only (OIDs below 16384 are the system catalogs).
-const OWN_LOCKS = `SELECT l.relation::int AS oid, l.mode FROM pg_locks l
+// Own backend, user relations only (OIDs below 16384 are the system catalogs), and of those only
+// tables (or relations this session can no longer see: dropped by the migration). Locks on
+// indexes, sequences and views count for nothing in the report, and naming them would cost
+// the observer a query each.
+const LOCK_ROWS = `FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation::int >= 16384
-    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND (c.relkind IS NULL OR c.relkind IN ('r', 'p', 'm'))`;
+const OWN_LOCKS = `SELECT l.relation::int AS oid, l.mode ${LOCK_ROWS}`;
 
 /** The relation locks this session holds now (user relations of this database). */
 export async function ownLocks(client: Client): Promise<Array<{ oid: number; mode: string }>> {
@@ -122,9 +128,24 @@ export class StatementFailure extends Error {
   }
 }
 
+/**
+ * `before` (the previous migration's history row and COMMIT, sent ahead of this one's statements)
+ * failed: nothing of this migration ran.
+ */
+export class BeforeFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error)?.message ?? String(cause));
+    this.name = 'BeforeFailure';
+  }
+}
+
 export interface MeasuredRun {
   statements: MeasuredStatement[];
   seen: SeenLock[];
+  /** Rows counted in the migration's own round trip (see runInOneTrip's `countOids`), by `schema.table`. */
+  counted?: Map<string, number>;
+  /** The relations it locked as its own session saw them at the end (null: dropped); see RelationCache.describe. */
+  facts?: Map<number, RelationFacts | null>;
 }
 
 /** COPY data goes in pieces of about this many characters, cut at line ends: no second copy of a large data section at once. */
@@ -201,7 +222,17 @@ function bulkGroups(statements: SqlStatement[]): Map<number, number> {
  * locks are the table's ROW EXCLUSIVE. Each group runs in a savepoint: when it fails, it is
  * rolled back to the savepoint and replayed statement by statement to name the failing one.
  */
-export async function runStatements(client: Client, statements: SqlStatement[], options: { measureLocks: boolean; begin?: boolean }): Promise<MeasuredRun> {
+export async function runStatements(
+  client: Client,
+  statements: SqlStatement[],
+  options: { measureLocks: boolean; begin?: boolean; perStatement?: boolean; countOids?: number[]; before?: string },
+): Promise<MeasuredRun> {
+  if (options.measureLocks && !options.perStatement && oneTrip(statements))
+    return runInOneTrip(client, statements, options.begin === true, options.countOids ?? [], options.before);
+  if (options.before !== undefined)
+    await client.query(options.before).catch((error: unknown) => {
+      throw new BeforeFailure(error);
+    });
   const done: MeasuredStatement[] = [];
   const seen = new Map<string, SeenLock>();
   // `begin`: open the transaction here, riding with the first statement (one round trip less).
@@ -261,6 +292,342 @@ export async function runStatements(client: Client, statements: SqlStatement[], 
     index = last;
   }
   return { statements: done, seen: [...seen.values()] };
+}
+
+/** Files without COPY data or bulk groups are measured in one round trip (see runInOneTrip). */
+export function oneTrip(statements: SqlStatement[]): boolean {
+  return statements.length > 0 && statements.every((statement) => statement.copyData === undefined) && bulkGroups(statements).size === 0;
+}
+
+/** The locked relations as the migration's own session sees them after its last statement: what others will see once it commits. */
+function ownFacts(row: StepRow | undefined): Map<number, RelationFacts | null> {
+  const facts = new Map<number, RelationFacts | null>();
+  for (const [i, oid] of (row?.oids ?? []).entries()) {
+    const name = row!.names?.[i];
+    facts.set(oid, name ? { oid, name, relkind: row!.relkinds?.[i] ?? '', reltuples: row!.reltuples?.[i] ?? -1 } : null);
+  }
+  return facts;
+}
+
+/** What the step query after statement `preview_db_step` returns: milliseconds since the query arrived, and the tables locked now. */
+interface StepRow {
+  preview_db_step: number;
+  ms: number;
+  oids: number[] | null;
+  modes: string[] | null;
+  /** What this session sees of each locked relation (null names: dropped by the migration). */
+  names: Array<string | null> | null;
+  relkinds: Array<string | null> | null;
+  reltuples: Array<number | null> | null;
+}
+
+// statement_timestamp() is when the server received the query: the same for every statement of
+// a simple query, so `ms` counts from the start of the first statement. Prepared once per session
+// (a prepared statement outlives the transactions it was made in): planning the lock query each
+// time would cost more than running it.
+const STEP_NAME = 'preview_db_step';
+const STEP = `PREPARE ${STEP_NAME}(int) AS SELECT $1 AS preview_db_step, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS ms,
+  array_agg(l.relation::int) AS oids, array_agg(l.mode::text) AS modes,
+  array_agg(CASE WHEN c.oid IS NOT NULL THEN format('%I.%I', n.nspname, c.relname) END) AS names,
+  array_agg(c.relkind::text) AS relkinds, array_agg(c.reltuples::float8) AS reltuples,
+  set_config('preview_db.blocking', coalesce(array_agg(l.relation::int) FILTER (WHERE l.mode IN (${LOCK_MODES.filter((mode) => blocksWrites(mode))
+    .map((mode) => `'${mode}'`)
+    .join(', ')})), '{}')::text, true) AS preview_db_blocking ${LOCK_ROWS}`;
+// After a statement that cannot take a write-blocking lock (see mayBlockWrites), only the clock: the
+// lock table is what costs (pg_locks reads every session's locks). The weaker locks such a
+// statement takes are read, and listed, with the next statement whose locks are read.
+const CLOCK_NAME = 'preview_db_clock';
+const CLOCK = `PREPARE ${CLOCK_NAME}(int) AS SELECT $1 AS preview_db_step, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS ms`;
+/** The step query to send after `statements[index]`: the last one's locks are always read. */
+const stepAfter = (statements: SqlStatement[], index: number) =>
+  `EXECUTE ${index === statements.length - 1 || mayBlockWrites(statements[index]!) ? STEP_NAME : CLOCK_NAME}(${index})`;
+const COUNT_NAME = 'preview_db_count_rows';
+const prepared = new WeakSet<Client>();
+
+/** The step and the row count (see countInTrip), prepared in one round trip the first time a session measures. */
+async function prepareStep(client: Client): Promise<void> {
+  if (prepared.has(client)) return;
+  await client.query(`${STEP};\n${CLOCK};\n${COUNT}`).catch((error: { code?: string }) => {
+    // 42P05: prepared already (by an earlier run on this session).
+    if (error.code !== '42P05') throw error;
+  });
+  prepared.add(client);
+}
+
+/**
+ * The measured statements in one round trip: one simple query "[BEGIN;] s1; step 0; s2; step 1; ...",
+ * each step reading the server's clock and the locks held after its statement. Durations are the
+ * differences of the server's clock; a lock is held from the start of the statement that took it.
+ * Postgres stops at the first error: the failing statement is the one its cursor position points
+ * into, or else the one after the last step that came back.
+ */
+async function runInOneTrip(client: Client, statements: SqlStatement[], begin: boolean, countOids: number[], ahead?: string): Promise<MeasuredRun> {
+  await prepareStep(client);
+  // `ahead` (the previous migration's history row and COMMIT) first; the row that starts this
+  // migration's clock also says it is done.
+  let text = ahead === undefined ? '' : `${ahead};\n`;
+  if (begin) text += 'BEGIN;\n';
+  if (ahead !== undefined) text += 'SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8 AS preview_db_started;\n';
+  const starts: number[] = [];
+  for (const [index, statement] of statements.entries()) {
+    starts.push(text.length);
+    text += `${statement.text}\n;\n${stepAfter(statements, index)};\n`;
+  }
+  const counting = countOids.length > 0 && statements.some(mayBlockWrites);
+  if (counting) text += countInTrip(countOids);
+  const steps: StepRow[] = [];
+  const counted = new Map<string, number>();
+  let beforeDone = ahead === undefined;
+  let started = 0;
+  const query = new pg.Query(text);
+  query.on('row', (row: Partial<StepRow> & { preview_db_counted?: string; n?: string; preview_db_started?: number }) => {
+    if (typeof row.preview_db_step === 'number') steps.push(row as StepRow);
+    else if (typeof row.preview_db_counted === 'string' && row.n !== undefined) counted.set(row.preview_db_counted, Number(row.n));
+    else if (typeof row.preview_db_started === 'number') {
+      // `ahead` committed: this row comes after it.
+      beforeDone = true;
+      started = row.preview_db_started;
+    }
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    query.once('end', () => resolve());
+    query.once('error', reject);
+  });
+  const sentAt = performance.now();
+  client.query(query);
+  const failure = await finished.then(
+    () => undefined,
+    (error: unknown) => error ?? new Error('the query failed'),
+  );
+  if (failure !== undefined && !beforeDone) throw new BeforeFailure(failure);
+  const done: MeasuredStatement[] = [];
+  const seen = new Map<string, SeenLock>();
+  let before = started;
+  for (const [index, row] of steps.entries()) {
+    const statement = statements[index]!;
+    const modes = row.modes ?? [];
+    for (const [i, oid] of (row.oids ?? []).entries()) {
+      const key = `${oid}:${modes[i]}`;
+      if (!seen.has(key)) seen.set(key, { oid, mode: modes[i]!, statementIndex: index, since: sentAt + before });
+    }
+    done.push({
+      line: statement.line,
+      column: statement.column,
+      kind: statement.kind,
+      summary: summarize(statement.text),
+      durationMs: Math.max(0, row.ms - before),
+      locks: [],
+    });
+    before = row.ms;
+  }
+  if (failure === undefined) return { statements: done, seen: [...seen.values()], ...(counting ? { counted } : {}), facts: ownFacts(steps.at(-1)) };
+  if (counting && steps.length === statements.length) {
+    // Every statement ran; the count failed (a timeout, a table it may not read): undo it, and
+    // the tables are counted one by one later (countRows), as without it.
+    await client.query(`ROLLBACK TO SAVEPOINT ${COUNT_SAVEPOINT}; RELEASE SAVEPOINT ${COUNT_SAVEPOINT}`).catch(() => {
+      throw failure;
+    });
+    return { statements: done, seen: [...seen.values()] };
+  }
+  let index = Math.min(steps.length, statements.length - 1);
+  // The cursor position counts from the start of what was sent: make it the statement's.
+  const error = failure as { position?: string };
+  if (error.position !== undefined) {
+    const offset = Number(error.position) - 1;
+    const at = starts.findLastIndex((start) => start <= offset);
+    if (at >= 0 && offset < starts[at]! + statements[at]!.text.length) {
+      index = at;
+      error.position = String(offset - starts[at]! + 1);
+    } else delete error.position;
+  }
+  throw new StatementFailure(index, failure, done.slice(0, index));
+}
+
+/** A migration in a measured batch (see runMigrationsInOneTrip). */
+export interface TripMigration {
+  statements: SqlStatement[];
+  /** Sent after its statements (and count): its history row and COMMIT. */
+  tail: string;
+}
+
+export interface TripFailure {
+  /** The migration that did not commit; those before it did. */
+  index: number;
+  /** What went wrong: a statement (`statementIndex`), the row count (undone by the caller), or its tail (COMMIT). */
+  kind: 'statement' | 'count' | 'tail';
+  statementIndex: number;
+  cause: unknown;
+  /** What was measured of it (all of it for 'count' and 'tail'). */
+  run: MeasuredRun & { startedAt: number; finishedAt: number };
+}
+
+const clock = `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::float8`;
+
+/**
+ * Several measured migrations in one round trip, each "BEGIN; its statements, each followed by
+ * the step; the count; its tail (history row, COMMIT)": each commits on its own, as in the
+ * unmeasured fast path, and is measured as runInOneTrip measures one. Only for migrations no
+ * measurement can refuse (the caller's to know): nothing is decided between them. Postgres
+ * stops at the first error: the migrations before it are committed; `failure` says which failed
+ * and where. `ahead` as in runInOneTrip (BeforeFailure when it fails).
+ */
+export async function runMigrationsInOneTrip(
+  client: Client,
+  migrations: TripMigration[],
+  ahead?: string,
+): Promise<{ runs: Array<MeasuredRun & { startedAt: number; finishedAt: number }>; failure?: TripFailure }> {
+  await prepareStep(client);
+  let text = ahead === undefined ? '' : `${ahead};\n`;
+  const starts: number[][] = [];
+  for (const [m, migration] of migrations.entries()) {
+    text += `BEGIN;\nSELECT ${m} AS preview_db_file, ${clock} AS preview_db_started;\n`;
+    const offsets: number[] = [];
+    for (const [index, statement] of migration.statements.entries()) {
+      offsets.push(text.length);
+      text += `${statement.text}\n;\n${stepAfter(migration.statements, index)};\n`;
+    }
+    starts.push(offsets);
+    // Every table without statistics it locks write-blocking is counted (earlier migrations of the
+    // batch may have created it: not known here); the caller keeps the counts of tables it reports.
+    if (migration.statements.some(mayBlockWrites)) text += `${countInTrip('all')}SELECT ${m} AS preview_db_count_done;\n`;
+    text += `${migration.tail};\nSELECT ${m} AS preview_db_file_done, ${clock} AS ms;\n`;
+  }
+  const seen = migrations.map(() => ({ started: -1, steps: [] as StepRow[], counted: new Map<string, number>(), counting: false, countDone: false, done: -1 }));
+  let current = -1;
+  const query = new pg.Query(text);
+  query.on(
+    'row',
+    (
+      row: Partial<StepRow> & {
+        preview_db_file?: number;
+        preview_db_started?: number;
+        preview_db_counted?: string;
+        n?: string;
+        preview_db_count_done?: number;
+        preview_db_file_done?: number;
+      },
+    ) => {
+      if (typeof row.preview_db_step === 'number') seen[current]?.steps.push(row as StepRow);
+      else if (typeof row.preview_db_started === 'number' && typeof row.preview_db_file === 'number') {
+        current = row.preview_db_file;
+        seen[current]!.started = row.preview_db_started;
+      } else if (typeof row.preview_db_counted === 'string' && row.n !== undefined) seen[current]?.counted.set(row.preview_db_counted, Number(row.n));
+      else if (typeof row.preview_db_count_done === 'number') seen[current]!.countDone = true;
+      else if (typeof row.preview_db_file_done === 'number') seen[current]!.done = row.ms ?? 0;
+    },
+  );
+  const finished = new Promise<void>((resolve, reject) => {
+    query.once('end', () => resolve());
+    query.once('error', reject);
+  });
+  const sentAt = performance.now();
+  client.query(query);
+  const failure = await finished.then(
+    () => undefined,
+    (error: unknown) => error ?? new Error('the query failed'),
+  );
+  if (failure !== undefined && ahead !== undefined && seen[0]!.started < 0) throw new BeforeFailure(failure);
+  const measuredRun = (m: number): MeasuredRun & { startedAt: number; finishedAt: number } => {
+    const { steps, counted, started, done } = seen[m]!;
+    const statements = migrations[m]!.statements;
+    const measured: MeasuredStatement[] = [];
+    const locks = new Map<string, SeenLock>();
+    let before = started;
+    for (const [index, row] of steps.entries()) {
+      const statement = statements[index]!;
+      const modes = row.modes ?? [];
+      for (const [i, oid] of (row.oids ?? []).entries()) {
+        const key = `${oid}:${modes[i]}`;
+        if (!locks.has(key)) locks.set(key, { oid, mode: modes[i]!, statementIndex: index, since: sentAt + before });
+      }
+      measured.push({
+        line: statement.line,
+        column: statement.column,
+        kind: statement.kind,
+        summary: summarize(statement.text),
+        durationMs: Math.max(0, row.ms - before),
+        locks: [],
+      });
+      before = row.ms;
+    }
+    const counting = statements.some(mayBlockWrites);
+    return {
+      statements: measured,
+      seen: [...locks.values()],
+      ...(counting && seen[m]!.countDone ? { counted } : {}),
+      facts: ownFacts(steps.at(-1)),
+      startedAt: sentAt + started,
+      finishedAt: sentAt + (done >= 0 ? done : before),
+    };
+  };
+  const committed = seen.findIndex((entry) => entry.done < 0);
+  const upTo = committed === -1 ? migrations.length : committed;
+  const runs = Array.from({ length: upTo }, (_, m) => measuredRun(m));
+  if (failure === undefined || committed === -1) return { runs };
+  const m = committed;
+  const entry = seen[m]!;
+  const statements = migrations[m]!.statements;
+  const run = measuredRun(m);
+  const counting = statements.some(mayBlockWrites);
+  if (entry.steps.length === statements.length && entry.started >= 0) {
+    const kind = counting && !entry.countDone ? 'count' : 'tail';
+    return { runs, failure: { index: m, kind, statementIndex: statements.length - 1, cause: failure, run } };
+  }
+  let index = Math.min(entry.steps.length, statements.length - 1);
+  const error = failure as { position?: string };
+  if (error.position !== undefined) {
+    const offset = Number(error.position) - 1;
+    const offsets = starts[m]!;
+    const at = offsets.findLastIndex((start) => start <= offset);
+    if (at >= 0 && offset < offsets[at]! + statements[at]!.text.length) {
+      index = at;
+      error.position = String(offset - offsets[at]! + 1);
+    } else delete error.position;
+  }
+  return { runs, failure: { index: m, kind: 'statement', statementIndex: index, cause: failure, run: { ...run, statements: run.statements.slice(0, index) } } };
+}
+
+/** Undoes a failed row count (see countInTrip): the migration's transaction goes on from before it. */
+export async function undoCount(client: Client): Promise<void> {
+  await client.query(`ROLLBACK TO SAVEPOINT ${COUNT_SAVEPOINT}; RELEASE SAVEPOINT ${COUNT_SAVEPOINT}`);
+}
+
+const COUNT_SAVEPOINT = 'preview_db_count';
+/** At most this many candidate tables ride in a migration's round trip to be counted. */
+const COUNT_IN_TRIP = 2000;
+
+/** Plain DML and comments take no write-blocking lock on a table (ROW EXCLUSIVE at most, SHARE UPDATE EXCLUSIVE for COMMENT). */
+const NEVER_BLOCKS_WRITES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'CommentStmt', 'VariableSetStmt', 'CreateFunctionStmt', 'CreateEnumStmt']);
+
+/**
+ * Whether a statement may take a write-blocking lock on a table that already exists: if none of a
+ * migration's may, nothing is counted in its round trip, and after such a statement only the
+ * clock is read (see stepAfter). Only a shortcut: what it lets through (a trigger that locks a
+ * table) is still read with the next statement, and counted after the migration's round trip.
+ */
+function mayBlockWrites(statement: SqlStatement): boolean {
+  if (statement.kind === 'CreateStmt') return /\b(references|partition\s+of|inherits)\b/i.test(statement.text);
+  return !NEVER_BLOCKS_WRITES.has(statement.kind);
+}
+
+const COUNT = `PREPARE ${COUNT_NAME}(oid[]) AS SELECT format('%I.%I', n.nspname, c.relname) AS preview_db_counted,
+    (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text AS n
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'm') AND c.oid = ANY(current_setting('preview_db.blocking', true)::oid[]) AND ($1 IS NULL OR c.oid = ANY($1))`;
+
+/**
+ * Appended to a migration's round trip: the rows of each table in `oids` (tables that existed
+ * before the migration and have no statistics) that the migration now holds a write-blocking
+ * lock on (as its last step read them: `preview_db.blocking`), counted as countRows would (in a savepoint that is rolled back, 5 s at most), saving
+ * it a round trip of its own. A table the migration dropped or created is not counted here.
+ */
+function countInTrip(oids: number[] | 'all'): string {
+  return `SAVEPOINT ${COUNT_SAVEPOINT};
+SET LOCAL statement_timeout = '5s';
+EXECUTE ${COUNT_NAME}(${oids === 'all' ? 'NULL' : `'{${oids.join(',')}}'`});
+ROLLBACK TO SAVEPOINT ${COUNT_SAVEPOINT};
+RELEASE SAVEPOINT ${COUNT_SAVEPOINT};
+`;
 }
 
 const GROUP_SAVEPOINT = 'preview_db_bulk';
@@ -332,10 +699,51 @@ export class RelationCache {
   /** Locked once while unknown: created by an earlier migration of this run (or by this one, if still in it). */
   private readonly seenUnknown = new Set<number>();
   private loaded = false;
+  /** What the last migration described left behind (its own session's view): true for all once it has committed. */
+  private pending: Map<number, RelationFacts | null> | undefined;
 
-  async describe(observer: Client, seen: Array<{ oid: number; mode: string }>, statements: Array<{ kind: string }>): Promise<Map<number, RelationFacts>> {
+  /**
+   * Tables known to have existed before the migration about to run, without statistics: their rows
+   * would be counted after it (countRows), so its round trip counts them (none past COUNT_IN_TRIP: then after it).
+   */
+  countCandidates(): number[] {
+    const oids = [...this.seenUnknown].filter((oid) => !this.facts.has(oid));
+    for (const facts of this.facts.values()) {
+      if (oids.length > COUNT_IN_TRIP) return [];
+      if (facts.reltuples < 0 && ['r', 'p', 'm'].includes(facts.relkind)) oids.push(facts.oid);
+    }
+    return oids.length > COUNT_IN_TRIP ? [] : oids;
+  }
+
+  /**
+   * `own`: the relations the migration locked as its own session saw them at its end (see
+   * MeasuredRun.facts). Describe is called again only once this migration has committed (a
+   * failed or refused one ends the run), so they are then what the observer would see: no query
+   * for a relation an earlier migration of the run created or renamed.
+   */
+  /**
+   * Before a batch of migrations (runMigrationsInOneTrip), which are described after they all
+   * committed: everything they need is known beforehand (the observer then sees their effects).
+   */
+  async ready(observer: Client): Promise<void> {
+    await this.describe(observer, [], []);
+    const ask = [...this.seenUnknown].filter((oid) => !this.facts.has(oid));
+    if (ask.length > 0) for (const [oid, facts] of await describeRelations(observer, ask)) this.facts.set(oid, facts);
+  }
+
+  async describe(
+    observer: Client | undefined,
+    seen: Array<{ oid: number; mode: string }>,
+    statements: Array<{ kind: string }>,
+    own?: Map<number, RelationFacts | null>,
+  ): Promise<Map<number, RelationFacts>> {
+    for (const [oid, facts] of this.pending ?? []) {
+      if (facts) this.facts.set(oid, facts);
+      else this.facts.delete(oid);
+    }
+    this.pending = own;
     const oids = [...new Set(seen.map((lock) => lock.oid))];
-    if (!this.loaded) {
+    if (!this.loaded && observer) {
       const { rows } = await observer.query<RelationFacts>(
         `SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384`,
@@ -344,7 +752,7 @@ export class RelationCache {
       this.loaded = true;
     }
     const ask = oids.filter((oid) => !this.facts.has(oid) && this.seenUnknown.has(oid));
-    if (ask.length > 0) for (const [oid, facts] of await describeRelations(observer, ask)) this.facts.set(oid, facts);
+    if (ask.length > 0 && observer) for (const [oid, facts] of await describeRelations(observer, ask)) this.facts.set(oid, facts);
     const result = new Map<number, RelationFacts>();
     for (const oid of oids) {
       const known = this.facts.get(oid);
@@ -413,7 +821,7 @@ export function lockEntries(
 export async function countRows(
   client: Client,
   entries: Array<{ table: string; reltuples: number }>,
-  options: { inTransaction?: boolean } = {},
+  options: { inTransaction?: boolean; counted?: Map<string, number> } = {},
 ): Promise<Map<string, { rows?: number; estimated: boolean }>> {
   const [open, close] = options.inTransaction
     ? ['SAVEPOINT preview_db_count', 'ROLLBACK TO SAVEPOINT preview_db_count; RELEASE SAVEPOINT preview_db_count']
@@ -422,7 +830,9 @@ export async function countRows(
   const toCount: string[] = [];
   for (const entry of entries) {
     if (counts.has(entry.table) || toCount.includes(entry.table)) continue;
+    const counted = options.counted?.get(entry.table);
     if (entry.reltuples >= 0) counts.set(entry.table, { rows: Math.round(entry.reltuples), estimated: true });
+    else if (counted !== undefined) counts.set(entry.table, { rows: counted, estimated: false });
     else toCount.push(entry.table);
   }
   // One round trip for all of them while all goes well (the undo is sent on its own only after

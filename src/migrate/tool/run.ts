@@ -149,7 +149,11 @@ async function measureRolledBack(
         log.info(`${migration.path}: ${statements.length - runnable.length} statement(s) cannot run in a transaction and were not measured.`);
       const started = performance.now();
       try {
-        const run = await runStatements(client, runnable, { measureLocks: true });
+        // Before Postgres 13 statement_timeout covered a whole multi-statement query: one statement at a time then.
+        const run = await runStatements(client, runnable, {
+          measureLocks: true,
+          perStatement: settings.statementTimeoutSeconds !== undefined && serverVersion < 130000,
+        });
         const relations = await describeRelations(observer, [...new Set(run.seen.map((lock) => lock.oid))]);
         runs.push({ migration, run, relations, endedAt: performance.now() });
         results.set(migration.id, { statements: run.statements, durationMs: performance.now() - started });
