@@ -91,7 +91,8 @@ if (wanted.length === 0) {
   const start = '<!-- bench:start -->';
   const end = '<!-- bench:end -->';
   if (text.includes(start) && text.includes(end)) {
-    const summary = `Latest run: ${new Date().toISOString().slice(0, 10)}, ${totalSeconds} s on ${machine.cpus} cores, load average ${machine.loadAverage.min.toFixed(1)}–${machine.loadAverage.max.toFixed(1)} (a shared, busy machine), Node ${machine.node}.`;
+    const busy = machine.loadAverage.max > machine.cpus ? ' (a shared, busy machine)' : '';
+    const summary = `Latest run: ${new Date().toISOString().slice(0, 10)}, ${totalSeconds} s on ${machine.cpus} cores, load average ${machine.loadAverage.min.toFixed(1)}–${machine.loadAverage.max.toFixed(1)}${busy}, Node ${machine.node}.`;
     const body = [line(table[0]), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...table.slice(1).map(line)].join('\n');
     writeFileSync(readme, `${text.slice(0, text.indexOf(start) + start.length)}\n${summary}\n\n${body}\n${text.slice(text.indexOf(end))}`);
   }
