@@ -15,7 +15,7 @@ import {
   parseTableName,
   readHistory,
   releaseAdvisoryLock,
-  serverVersionNum,
+  probeServer,
   type Client,
   type HistoryRow,
 } from './db.js';
@@ -188,9 +188,12 @@ export async function runBuiltin(settings: MigrateSettings, log: Log, state: Sta
   let locked = false;
   let observer: Client | undefined;
   try {
-    run.serverVersion = await serverVersionNum(client);
-    const checked = await planAndCheck(run, files);
+    const probe = await probeServer(client, table);
+    run.serverVersion = probe.serverVersion;
+    const checked = await planAndCheck(run, files, probe.historyExists);
     if (!checked || settings.dryRun) return;
+    // Nothing to apply and no seed: nothing changes, so no lock, no history table (a second run is read-only).
+    if (state.pending === 0 && seeds.length === 0) return;
     locked = await takeLock(run, lockKey);
     if (!locked) return;
     const replanned = await replan(run, files);
@@ -228,9 +231,9 @@ async function readFiles(settings: MigrateSettings, state: State, log: Log): Pro
 }
 
 /** Plan, read-only: what is pending, lint, and every check that can refuse the run (false: refused, or nothing more to do). */
-async function planAndCheck(run: BuiltinRun, files: MigrationFile[]): Promise<boolean> {
+async function planAndCheck(run: BuiltinRun, files: MigrationFile[], historyExists: boolean): Promise<boolean> {
   const { client, settings, state, log, table, measure } = run;
-  const history = await readHistory(client, table);
+  const history = await readHistory(client, table, { exists: historyExists });
   const p = plan(files, history);
   checkTransactionModel(state, p.pending, run.serverVersion);
   applyPlan(state, p);
@@ -268,8 +271,8 @@ async function takeLock(run: BuiltinRun, lockKey: string): Promise<boolean> {
 /** Re-plan under the lock: another run may have applied migrations while this one waited. */
 async function replan(run: BuiltinRun, files: MigrationFile[]): Promise<{ plan: Plan; history: HistoryRow[] } | undefined> {
   const { client, settings, state, log, table } = run;
-  await ensureHistoryTable(client, table);
-  const history = await readHistory(client, table);
+  const created = await ensureHistoryTable(client, table);
+  const history = created ? [] : await readHistory(client, table, { exists: true });
   const p = plan(files, history);
   applyPlan(state, p);
   if (!checkHistory(state, settings, log)) return undefined;

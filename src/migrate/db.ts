@@ -97,18 +97,32 @@ export async function tableExists(client: Client, qualified: string): Promise<bo
   return rows[0]?.oid !== null && rows[0]?.oid !== undefined;
 }
 
-export async function ensureHistoryTable(client: Client, table: { schema: string; table?: string; qualified: string }): Promise<void> {
-  if (await tableExists(client, table.qualified)) {
-    // Tables made before the report column: added once (checked first, so no lock is taken when it is there).
-    const { rows } = await client.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'report' AND NOT attisdropped",
-      [table.qualified],
-    );
-    if (rows[0]?.n === 0) await client.query(`ALTER TABLE ${table.qualified} ADD COLUMN IF NOT EXISTS report jsonb`);
-    return;
+/** The server's version and whether the history table exists, in one round trip (the run's first question). */
+export async function probeServer(client: Client, table: { qualified: string }): Promise<{ serverVersion: number; historyExists: boolean }> {
+  const results = (await client.query(`SHOW server_version_num;\nSELECT to_regclass(${quoteLiteral(table.qualified)})::text AS oid`)) as unknown as Array<{
+    rows: Array<Record<string, string | null>>;
+  }>;
+  const serverVersion = Number(results[0]?.rows[0]?.server_version_num);
+  if (!Number.isSafeInteger(serverVersion) || serverVersion <= 0)
+    throw new Error(`the server reported no usable server_version_num (${JSON.stringify(results[0]?.rows[0] ?? null)})`);
+  const oid = results[1]?.rows[0]?.oid;
+  return { serverVersion, historyExists: oid !== null && oid !== undefined };
+}
+
+/** Makes the history table when it is not there; true when it made it (so it is empty: the caller holds the migration lock). */
+export async function ensureHistoryTable(client: Client, table: { schema: string; table?: string; qualified: string }): Promise<boolean> {
+  // Whether it is there, and whether it has the report column (tables made before it get it once; checked first, so no lock is taken when it is there).
+  const { rows } = await client.query<{ oid: string | null; has_report: boolean }>(
+    "SELECT to_regclass($1)::text AS oid, EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'report' AND NOT attisdropped) AS has_report",
+    [table.qualified],
+  );
+  if (rows[0]?.oid !== null && rows[0]?.oid !== undefined) {
+    if (!rows[0].has_report) await client.query(`ALTER TABLE ${table.qualified} ADD COLUMN IF NOT EXISTS report jsonb`);
+    return false;
   }
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(table.schema)}`);
-  await client.query(`CREATE TABLE IF NOT EXISTS ${table.qualified} (
+  // One round trip, one implicit transaction: the table and its mark together.
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(table.schema)};
+  CREATE TABLE IF NOT EXISTS ${table.qualified} (
     version text PRIMARY KEY,
     name text NOT NULL,
     checksum text NOT NULL,
@@ -116,12 +130,14 @@ export async function ensureHistoryTable(client: Client, table: { schema: string
     duration_ms integer NOT NULL,
     kind text NOT NULL DEFAULT 'migration',
     report jsonb
-  )`);
-  await client.query(`COMMENT ON TABLE ${table.qualified} IS 'Migrations applied by preview-db (managed-by=preview-db).'`);
+  );
+  COMMENT ON TABLE ${table.qualified} IS 'Migrations applied by preview-db (managed-by=preview-db).'`);
+  return true;
 }
 
-export async function readHistory(client: Client, table: { qualified: string }): Promise<HistoryRow[]> {
-  if (!(await tableExists(client, table.qualified))) return [];
+/** The history rows; `exists`, when the caller knows whether the table is there, saves asking. */
+export async function readHistory(client: Client, table: { qualified: string }, known?: { exists: boolean }): Promise<HistoryRow[]> {
+  if (!(known?.exists ?? (await tableExists(client, table.qualified)))) return [];
   // to_jsonb(h) -> 'report': null on tables made before the column, without failing.
   const { rows } = await client.query<{
     version: string;

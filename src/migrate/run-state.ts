@@ -64,15 +64,14 @@ export type ExistingTables = Set<string> & { schemas?: Set<string> };
  * of a schema that does not exist takes no lock and drops nothing.
  */
 export async function existingTables(client: Client): Promise<ExistingTables> {
-  const { rows } = await client.query<{ schema: string; name: string }>(
+  // Tables and schemas in one round trip.
+  const [tables, schemas] = (await client.query(
     `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
-  );
+      WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%';
+     SELECT nspname AS name FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`,
+  )) as unknown as [{ rows: Array<{ schema: string; name: string }> }, { rows: Array<{ name: string }> }];
   const names = new Set<string>();
-  for (const row of rows) names.add(`${row.schema}.${row.name}`.toLowerCase());
-  const schemas = await client.query<{ name: string }>(
-    `SELECT nspname AS name FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`,
-  );
+  for (const row of tables.rows) names.add(`${row.schema}.${row.name}`.toLowerCase());
   return Object.assign(names, { schemas: new Set(schemas.rows.map((row) => row.name.toLowerCase())) });
 }
 
