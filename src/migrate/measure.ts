@@ -310,6 +310,39 @@ function ownFacts(row: StepRow | undefined): Map<number, RelationFacts | null> {
 }
 
 /** What the step query after statement `preview_db_step` returns: milliseconds since the query arrived, and the tables locked now. */
+/**
+ * The statements' durations (server clock: each step's time less the one before, from `started`)
+ * and the locks each first took, from the step rows of one round trip sent at `sentAt`.
+ */
+function measuredSteps(
+  statements: SqlStatement[],
+  steps: Array<Pick<StepRow, 'ms' | 'oids' | 'modes'>>,
+  started: number,
+  sentAt: number,
+): { measured: MeasuredStatement[]; locks: Map<string, SeenLock> } {
+  const measured: MeasuredStatement[] = [];
+  const locks = new Map<string, SeenLock>();
+  let before = started;
+  for (const [index, row] of steps.entries()) {
+    const statement = statements[index]!;
+    const modes = row.modes ?? [];
+    for (const [i, oid] of (row.oids ?? []).entries()) {
+      const key = `${oid}:${modes[i]}`;
+      if (!locks.has(key)) locks.set(key, { oid, mode: modes[i]!, statementIndex: index, since: sentAt + before });
+    }
+    measured.push({
+      line: statement.line,
+      column: statement.column,
+      kind: statement.kind,
+      summary: summarize(statement.text),
+      durationMs: Math.max(0, row.ms - before),
+      locks: [],
+    });
+    before = row.ms;
+  }
+  return { measured, locks };
+}
+
 interface StepRow {
   preview_db_step: number;
   ms: number;
@@ -400,26 +433,7 @@ async function runInOneTrip(client: Client, statements: SqlStatement[], begin: b
     (error: unknown) => error ?? new Error('the query failed'),
   );
   if (failure !== undefined && !beforeDone) throw new BeforeFailure(failure);
-  const done: MeasuredStatement[] = [];
-  const seen = new Map<string, SeenLock>();
-  let before = started;
-  for (const [index, row] of steps.entries()) {
-    const statement = statements[index]!;
-    const modes = row.modes ?? [];
-    for (const [i, oid] of (row.oids ?? []).entries()) {
-      const key = `${oid}:${modes[i]}`;
-      if (!seen.has(key)) seen.set(key, { oid, mode: modes[i]!, statementIndex: index, since: sentAt + before });
-    }
-    done.push({
-      line: statement.line,
-      column: statement.column,
-      kind: statement.kind,
-      summary: summarize(statement.text),
-      durationMs: Math.max(0, row.ms - before),
-      locks: [],
-    });
-    before = row.ms;
-  }
+  const { measured: done, locks: seen } = measuredSteps(statements, steps, started, sentAt);
   if (failure === undefined) return { statements: done, seen: [...seen.values()], ...(counting ? { counted } : {}), facts: ownFacts(steps.at(-1)) };
   if (counting && steps.length === statements.length) {
     // Every statement ran; the count failed (a timeout, a table it may not read): undo it, and
@@ -530,26 +544,7 @@ export async function runMigrationsInOneTrip(
   const measuredRun = (m: number): MeasuredRun & { startedAt: number; finishedAt: number } => {
     const { steps, counted, started, done } = seen[m]!;
     const statements = migrations[m]!.statements;
-    const measured: MeasuredStatement[] = [];
-    const locks = new Map<string, SeenLock>();
-    let before = started;
-    for (const [index, row] of steps.entries()) {
-      const statement = statements[index]!;
-      const modes = row.modes ?? [];
-      for (const [i, oid] of (row.oids ?? []).entries()) {
-        const key = `${oid}:${modes[i]}`;
-        if (!locks.has(key)) locks.set(key, { oid, mode: modes[i]!, statementIndex: index, since: sentAt + before });
-      }
-      measured.push({
-        line: statement.line,
-        column: statement.column,
-        kind: statement.kind,
-        summary: summarize(statement.text),
-        durationMs: Math.max(0, row.ms - before),
-        locks: [],
-      });
-      before = row.ms;
-    }
+    const { measured, locks } = measuredSteps(statements, steps, started, sentAt);
     const counting = statements.some(mayBlockWrites);
     return {
       statements: measured,
@@ -557,7 +552,7 @@ export async function runMigrationsInOneTrip(
       ...(counting && seen[m]!.countDone ? { counted } : {}),
       facts: ownFacts(steps.at(-1)),
       startedAt: sentAt + started,
-      finishedAt: sentAt + (done >= 0 ? done : before),
+      finishedAt: sentAt + (done >= 0 ? done : (steps.at(-1)?.ms ?? started)),
     };
   };
   const committed = seen.findIndex((entry) => entry.done < 0);
