@@ -68,10 +68,18 @@ export class FileText {
   ) {
     this.bytes = bytes ?? Buffer.from(text, 'utf8');
     this.ascii = this.bytes.length === text.length;
-    let lines = 1;
-    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
-    this.lineStarts = new Uint32Array(lines);
-    for (let at = text.indexOf('\n'), line = 1; at !== -1; at = text.indexOf('\n', at + 1)) this.lineStarts[line++] = at + 1;
+    // One pass, growing the array: a data file's text has a line per row.
+    let starts = new Uint32Array(64);
+    let count = 1;
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) {
+      if (count === starts.length) {
+        const grown = new Uint32Array(starts.length * 2);
+        grown.set(starts);
+        starts = grown;
+      }
+      starts[count++] = at + 1;
+    }
+    this.lineStarts = starts.subarray(0, count);
   }
 
   /** The character offset of a byte offset that falls on a character boundary. */
@@ -136,17 +144,25 @@ function isSpace(byte: number): boolean {
   return byte === SPACE || byte === NEWLINE || byte === 0x09 || byte === 0x0d || byte === 0x0c || byte === 0x0b;
 }
 
+/** A line that starts with `\.`, found with one search instead of a look at every line. */
+const TERMINATOR_AFTER_NEWLINE = Buffer.from('\n\\.');
+
 /** Byte offset of the first line at or after `from` that is exactly `\.` (psql also accepts `\.` before a CR LF), and the end of that line. */
 function terminatorLine(bytes: Buffer, from: number): { start: number; end: number } | undefined {
-  let lineStart = from;
-  while (lineStart < bytes.length) {
-    const next = bytes.indexOf(NEWLINE, lineStart);
-    const stop = next === -1 ? bytes.length : next;
-    const length = stop - lineStart;
-    if ((length === 2 || (length === 3 && bytes[lineStart + 2] === 0x0d)) && bytes[lineStart] === 0x5c && bytes[lineStart + 1] === 0x2e) {
-      return { start: lineStart, end: next === -1 ? bytes.length : next + 1 };
-    }
-    lineStart = stop + 1;
+  // The end of the line when `\.` at `start` is all of it (before a CR LF, LF or the end), else -1.
+  const endOfLine = (start: number): number => {
+    let at = start + 2;
+    if (bytes[at] === 0x0d) at++;
+    if (at === bytes.length) return at;
+    return bytes[at] === NEWLINE ? at + 1 : -1;
+  };
+  if (bytes[from] === 0x5c && bytes[from + 1] === 0x2e) {
+    const end = endOfLine(from);
+    if (end !== -1) return { start: from, end };
+  }
+  for (let hit = bytes.indexOf(TERMINATOR_AFTER_NEWLINE, from); hit !== -1; hit = bytes.indexOf(TERMINATOR_AFTER_NEWLINE, hit + 1)) {
+    const end = endOfLine(hit + 1);
+    if (end !== -1) return { start: hit + 1, end };
   }
   return undefined;
 }
