@@ -21,6 +21,9 @@ export async function startWireCounter(targetUrl: string): Promise<WireCounter> 
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = connect(Number(target.port), target.hostname);
+    // As pg's own socket: no Nagle delay, or the proxy adds ~40 ms stalls (delayed ACKs) to small messages.
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     sockets.add(client).add(upstream);
     let name = '';
     let started = false;
