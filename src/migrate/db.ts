@@ -4,7 +4,7 @@ import pg from 'pg';
 import { createHash } from 'node:crypto';
 import { quoteIdent, quoteLiteral } from '../shared/naming.js';
 import { DeadlineExceededError, sleep } from '../shared/retry.js';
-import { connectWithRetry } from '../shared/postgres.js';
+import { connectWithRetry, versionFromRow } from '../shared/postgres.js';
 import type { Log } from '../shared/log.js';
 
 export type Client = pg.Client;
@@ -102,11 +102,8 @@ export async function probeServer(client: Client, table: { qualified: string }):
   const results = (await client.query(`SHOW server_version_num;\nSELECT to_regclass(${quoteLiteral(table.qualified)})::text AS oid`)) as unknown as Array<{
     rows: Array<Record<string, string | null>>;
   }>;
-  const serverVersion = Number(results[0]?.rows[0]?.server_version_num);
-  if (!Number.isSafeInteger(serverVersion) || serverVersion <= 0)
-    throw new Error(`the server reported no usable server_version_num (${JSON.stringify(results[0]?.rows[0] ?? null)})`);
   const oid = results[1]?.rows[0]?.oid;
-  return { serverVersion, historyExists: oid !== null && oid !== undefined };
+  return { serverVersion: versionFromRow(results[0]?.rows[0]), historyExists: oid !== null && oid !== undefined };
 }
 
 /** Makes the history table when it is not there; true when it made it (so it is empty: the caller holds the migration lock). */

@@ -67,8 +67,13 @@ export function describeTarget(url: string): string {
 /** The server's version as a number (`170002` for 17.2), read with `SHOW server_version_num`. */
 export async function serverVersionNum(client: pg.Client): Promise<number> {
   const { rows } = await client.query<{ server_version_num: string }>('SHOW server_version_num');
-  const version = Number(rows[0]?.server_version_num);
-  if (!Number.isSafeInteger(version) || version <= 0) throw new Error(`the server reported no usable server_version_num (${JSON.stringify(rows[0] ?? null)})`);
+  return versionFromRow(rows[0]);
+}
+
+/** The number in the row `SHOW server_version_num` answers (for callers that ask it with other questions). */
+export function versionFromRow(row: { server_version_num?: string | null } | undefined): number {
+  const version = Number(row?.server_version_num);
+  if (!Number.isSafeInteger(version) || version <= 0) throw new Error(`the server reported no usable server_version_num (${JSON.stringify(row ?? null)})`);
   return version;
 }
 
