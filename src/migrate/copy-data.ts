@@ -17,7 +17,7 @@ export const CHUNKED_FILE_BYTES = 1 << 20;
 const CHUNK_BYTES = 1 << 20;
 
 /** The rows of one COPY ... FROM stdin: bytes [start, end) of the file (up to its `\.` line), starting on `line`. */
-export interface CopySpan {
+interface CopySpan {
   start: number;
   end: number;
   line: number;

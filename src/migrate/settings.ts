@@ -98,7 +98,7 @@ export function validateSettings(settings: MigrateSettings): void {
 }
 
 /** The migrations directory (relative to workingDirectory) is a directory, or an InputError naming `input`. */
-export function checkMigrationsDir(dir: string, workingDirectory: string, input = 'migrations-dir'): void {
+function checkMigrationsDir(dir: string, workingDirectory: string, input = 'migrations-dir'): void {
   try {
     if (!statSync(join(workingDirectory, dir)).isDirectory()) throw new Error('not a directory');
   } catch (error) {
@@ -113,7 +113,7 @@ export function unreadableMigrationsDir(dir: string, error: unknown, input = 'mi
   );
 }
 
-export function validateDatabaseUrl(databaseUrl: string): void {
+function validateDatabaseUrl(databaseUrl: string): void {
   if (!databaseUrl) throw new SettingError('databaseUrl', 'is required: the direct (non-pooled) connection URL of the database to migrate.');
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new SettingError('databaseUrl', 'is not a postgres:// or postgresql:// URL.');
 }
