@@ -1,0 +1,7 @@
+import { createRequire as __previewDbCreateRequire } from 'node:module';
+import { fileURLToPath as __previewDbFileURLToPath } from 'node:url';
+const require = __previewDbCreateRequire(import.meta.url);
+const __filename = __previewDbFileURLToPath(import.meta.url);
+const __dirname = __previewDbFileURLToPath(new URL('.', import.meta.url));
+import{b as d}from"./chunk-XGVZPLA4.js";import{b as l}from"./chunk-PPHKAJY4.js";import{a as m}from"./chunk-4HJD7QUG.js";import{relative as f}from"node:path";function u(e){let i=e.envFile(),o=d(i);if(!o)return;let n=e.envVars();for(let a of[...n.filter(t=>t.kind==="direct"),...n.filter(t=>t.kind==="pooled")]){let t=o.get(a.name);if(t)return{url:t,variable:a.name,file:i}}}async function C(e){if(!e.settings.has("database-url")){let r=u(e);if(!r)throw new l(`no database to migrate. Pass --database-url, set DATABASE_URL, or write the URL into ${f(e.io.cwd,e.envFile())} with \`preview-db switch <name>\`.`);for(let p of m(r.url))e.term.secret(p);e.term.say(`Migrating the database in ${r.variable} of ${f(e.io.cwd,r.file)}.`),e.settings.overrides.set("database-url",r.url)}let[{getMigrateInputs:i},{migrate:o},{laptopFacts:n,migrateJson:a}]=await Promise.all([import("./inputs-WDCXXIWB.js"),import("./migrate-7O27TKGL.js"),import("./shared-M5XV63KX.js")]),t=i(n(),{GITHUB_WORKSPACE:e.io.cwd}),s=await e.term.group("Applying migrations",()=>o(t,e.term));return{exitCode:s.ok?0:s.exitCode||1,json:{migrate:a(s)},text:s.reportMarkdown}}export{u as a,C as b};
+//# sourceMappingURL=chunk-6BIJFZTI.js.map

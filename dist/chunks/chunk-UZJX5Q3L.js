@@ -1,0 +1,7 @@
+import { createRequire as __previewDbCreateRequire } from 'node:module';
+import { fileURLToPath as __previewDbFileURLToPath } from 'node:url';
+const require = __previewDbCreateRequire(import.meta.url);
+const __filename = __previewDbFileURLToPath(import.meta.url);
+const __dirname = __previewDbFileURLToPath(new URL('.', import.meta.url));
+import{a as i}from"./chunk-4HJD7QUG.js";import{b as s}from"./chunk-KEKOQBUL.js";async function a(e,r){if(e.provider==="neon"){if(!e.neon)throw new s("provider","neon needs the Neon settings (API key and project id).");let{NeonPreviews:o}=await import("./preview-SXFQLIHY.js");return new o(e.neon,r)}if(!e.postgres)throw new s("postgresAdminUrl","is required for provider postgres.");let{PostgresPreviews:t}=await import("./preview-3YEZQ3T3.js");return new t(e.postgres,r)}async function v(e,r){let t=await a(e,r);await r.group("Check the inputs against the provider",()=>t.preflight(e.request));let o=await r.group(`Preview '${e.request.branchName}'`,()=>t.ensurePreview(e.request));for(let n of[o.password,...i(o.databaseUrl),...i(o.databaseUrlDirect)])r.secret(n);return o}function P(e){let r=[`Preview: \`${e.branchName}\` (${e.outcome})${e.consoleUrl?` \u2014 [open in console](${e.consoleUrl})`:""}`,`Database: \`${e.database}\` on \`${e.host}\` as \`${e.role}\``];return e.parentName&&r.push(`Cloned from: \`${e.parentName}\``),r.push(`Expires: ${e.expiresAt??"never (deleted when the pull request closes)"}`),r}export{a,v as b,P as c};
+//# sourceMappingURL=chunk-UZJX5Q3L.js.map

@@ -1,7 +1,0 @@
-import { createRequire as __previewDbCreateRequire } from 'node:module';
-import { fileURLToPath as __previewDbFileURLToPath } from 'node:url';
-const require = __previewDbCreateRequire(import.meta.url);
-const __filename = __previewDbFileURLToPath(import.meta.url);
-const __dirname = __previewDbFileURLToPath(new URL('.', import.meta.url));
-import{g as n,h as o,i as p,j as q,k as r,l as s,m as t,n as u,o as v,p as w,q as x,r as y,s as z}from"./chunk-KXM3NAJM.js";import"./chunk-F4UUONI7.js";import"./chunk-LIX53BB7.js";import"./chunk-UTAKEQBJ.js";import"./chunk-EYFWJNDU.js";import{e as a,f as b,g as c,h as d,i as e,j as f,k as g,l as h,m as i,n as j,o as k,p as l,q as m}from"./chunk-VN6HTZW2.js";import"./chunk-4HJD7QUG.js";import"./chunk-ERV4GWKY.js";import"./chunk-NCT52SLG.js";import"./chunk-KEKOQBUL.js";import"./chunk-Y3IVT4GW.js";export{y as ANNOTATIONS_PER_KIND,a as DEFAULT_HISTORY_TABLE,q as FINDINGS_OUTPUT_BYTES,z as FULL_FINDINGS_LIST,c as KNOWN_RULES,v as OFFLINE_REASON,t as PROFILES,b as RUNNERS,r as TRUNCATED_RULE,j as checkMigrationsDir,x as describeFailure,s as findingsOutput,h as isOffline,g as isPooledNeonUrl,w as migrate,n as migrateHeadline,f as migrateSettings,e as parseTableName,u as readMigrationSet,o as renderMigrateReport,p as renderMigrateSummary,k as unreadableMigrationsDir,l as validateDatabaseUrl,m as validateOptions,d as validateRuleNames,i as validateSettings};
-//# sourceMappingURL=migrate-U2HYDH3Q.js.map

@@ -1,7 +1,0 @@
-import { createRequire as __previewDbCreateRequire } from 'node:module';
-import { fileURLToPath as __previewDbFileURLToPath } from 'node:url';
-const require = __previewDbCreateRequire(import.meta.url);
-const __filename = __previewDbFileURLToPath(import.meta.url);
-const __dirname = __previewDbFileURLToPath(new URL('.', import.meta.url));
-import{a}from"./chunk-BMW2IOCZ.js";import"./chunk-IYBCZBDM.js";import"./chunk-L4UZXR4F.js";import"./chunk-7WLIHCF7.js";import"./chunk-F4UUONI7.js";import"./chunk-LIX53BB7.js";import"./chunk-U3QSYS6V.js";import"./chunk-KB3FEHDQ.js";import"./chunk-MA2Q3NFQ.js";import"./chunk-EYFWJNDU.js";import"./chunk-ERV4GWKY.js";import"./chunk-NCT52SLG.js";import"./chunk-KEKOQBUL.js";import"./chunk-Y3IVT4GW.js";export{a as takeRdsSnapshot};
-//# sourceMappingURL=rds-I2IL3PAS.js.map

@@ -1,7 +1,0 @@
-import { createRequire as __previewDbCreateRequire } from 'node:module';
-import { fileURLToPath as __previewDbFileURLToPath } from 'node:url';
-const require = __previewDbCreateRequire(import.meta.url);
-const __filename = __previewDbFileURLToPath(import.meta.url);
-const __dirname = __previewDbFileURLToPath(new URL('.', import.meta.url));
-import{a}from"./chunk-7VQJNWDC.js";import"./chunk-BGHXIWMP.js";import"./chunk-OKSBBMWV.js";import"./chunk-ETFKUHKG.js";import"./chunk-F4UUONI7.js";import"./chunk-LIX53BB7.js";import"./chunk-U5NEJBAU.js";import"./chunk-EYFWJNDU.js";import"./chunk-7V5ELEBW.js";import"./chunk-NCT52SLG.js";import"./chunk-KEKOQBUL.js";import"./chunk-Y3IVT4GW.js";export{a as previewStoreFor};
-//# sourceMappingURL=stores-K7AZKXYF.js.map
